@@ -1,0 +1,73 @@
+"""The backend contract: a small class registered by name that turns one task into files.
+
+A backend receives a TaskContext (its validated params, the folders of its inputs, an empty
+output folder) and returns a dict of measurements (durations, word timings) that the runtime stores
+beside the outputs as `result.json`; later tasks read them through `@{task-id:field}` references.
+A backend keeps no state between tasks except what it can rebuild (a loaded model).
+"""
+from __future__ import annotations
+
+import subprocess
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class BackendError(Exception):
+    """A task failed. `transient` errors (network, 429, 5xx) may be retried; others may not."""
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+@dataclass
+class TaskContext:
+    task_id: str
+    params: dict[str, Any]
+    inputs: dict[str, Path]  # role -> folder holding that input task's outputs (and result.json)
+    out: Path  # empty folder for this task's outputs
+    project_dir: Path  # the spec's folder: read-only source of assets, music folders, model folders
+    cache_dir: Path  # the work folder's cache for derived, rebuildable data (e.g. the built-in music)
+    argv: list[list[str]] = field(default_factory=list)  # ffmpeg commands, references resolved
+    device: str = "cpu"  # "cpu" or "cuda:N" as seen by this worker
+    log: Callable[[str], None] = lambda _msg: None
+
+    def input_result(self, role: str) -> dict[str, Any]:
+        import json
+
+        return json.loads((self.inputs[role] / "result.json").read_text(encoding="utf-8"))
+
+
+def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg") -> str:
+    """Run one ffmpeg/ffprobe command (argv list, never a shell); return stderr; raise with its tail."""
+    try:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace")
+    except FileNotFoundError as exc:
+        raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-12:])
+        raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
+    return proc.stderr
+
+
+class Backend(ABC):
+    name: ClassVar[str]
+    stage: ClassVar[str]
+    version: ClassVar[str]
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def setup(self, device: str) -> None:  # noqa: B027 - optional hook
+        """Load what every task of this worker shares (a model). Called once, lazily."""
+
+    @abstractmethod
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        """Write outputs into ctx.out and return measurements."""

@@ -1,0 +1,100 @@
+"""The output contract: a render plan. Plain data, canonical JSON, no clock, no absolute paths.
+
+Values known only at run time appear as references `@{task-id:field}` inside argv strings and
+params (like Terraform's "known after apply"); the runtime resolves them from measurements.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .hardware import Hardware
+
+PLAN_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Requirement(_Frozen):
+    kind: Literal["cpu", "device"] = Field(description="cpu: any CPU worker lane; device: a lane of a profile device (GPU, or a CPU declared as a device) with enough VRAM")
+    vram_gb: float = 0.0
+    model: str | None = Field(None, description="Model a GPU lane must hold; loading it costs time once per lane")
+
+
+class Task(_Frozen):
+    id: str = Field(description="Stable id, e.g. demo/voice/scene-03")
+    video: str
+    stage: Literal["script", "voice", "video", "music", "captions", "mix", "export"]
+    kind: str = Field(description="What the task does: voice, animatic, chunk, assemble, mix, export ...")
+    backend: str
+    backend_version: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, str] = Field(default_factory=dict, description="role -> task id")
+    argv: list[list[str]] = Field(default_factory=list, description="FFmpeg command lines, with @{...} references")
+    fingerprint: str
+    requires: Requirement
+    lane: str = ""
+    est_ms: int = 0
+    start_ms: int = 0
+    finish_ms: int = 0
+    final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")
+
+
+class SceneInfo(_Frozen):
+    index: int
+    text: str
+    visual_prompt: str
+    duration_ms: int
+    words: int
+    speakable: bool
+
+
+class VideoPlan(_Frozen):
+    name: str
+    output: str = Field(description="Output folder, relative to the spec")
+    preset: str
+    width: int
+    height: int
+    fps: int
+    scenes: list[SceneInfo] = Field(default_factory=list, description="Empty until an LLM script is locked")
+    script_known: bool = True
+    tasks: list[str]
+    makespan_ms: int = 0
+
+
+class Lane(_Frozen):
+    id: str
+    kind: Literal["cpu", "device"]
+    device: str
+    speed: float
+    vram_gb: float = 0.0
+    busy_ms: int = 0
+
+
+class Schedule(_Frozen):
+    makespan_ms: int
+    sequential_ms: int
+    lower_bound_ms: int
+    critical_path_ms: int
+    gpu_work_bound_ms: int
+
+
+class Plan(_Frozen):
+    vidc_plan: int = PLAN_VERSION
+    project: str
+    spec: str = Field(description="Spec file name, relative to the project folder")
+    spec_fingerprint: str = Field(description="Hash of the spec and every file it names; a stale plan is refused")
+    compiler_version: str
+    hardware: Hardware
+    lanes: list[Lane]
+    videos: list[VideoPlan]
+    tasks: list[Task]
+    schedule: Schedule
+    refs: dict[str, str] = Field(default_factory=dict, description="Reference name -> what the runtime measures")
+    warnings: list[str] = Field(default_factory=list)
+
+    def task_map(self) -> dict[str, Task]:
+        return {t.id: t for t in self.tasks}

@@ -1,0 +1,138 @@
+"""The input contract: a project spec (v1) as pydantic models.
+
+Every model forbids unknown keys so that a typo becomes a diagnostic with a did-you-mean hint.
+Defaults make a minimal spec short. Cross-field rules that need positions (scene duration range,
+words per minute) live in the compiler, not here, so that they can point at a line.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+VOICE_ENGINES = ("piper", "kokoro", "elevenlabs")
+VIDEO_ENGINES = ("animatic", "wan", "assets")
+LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
+SAMPLERS = ("euler", "unipc")
+OFFLOAD_MODES = ("none", "model", "sequential")
+CONTINUITY = ("cut", "extend")
+CAPTION_MODES = ("burn", "sidecar", "both", "off")
+PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft")
+
+Scalar = Union[str, int, float, bool, None]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Scene(_Strict):
+    scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
+    voiceover_text: str = Field(description="What the voice says in this scene")
+    visual_prompt: str = Field("", description="What the picture shows (a prompt for wan, a note in the animatic)")
+    duration_seconds: float = Field(gt=0, description="Planned scene length; the voice may extend it")
+    asset: str | None = Field(None, description="Image or clip for the assets engine, relative to the spec")
+
+
+class LLM(_Strict):
+    provider: Literal["anthropic", "openai", "openai-compatible"]
+    model: str
+    base_url: str | None = None
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(4096, ge=256)
+
+
+class Script(_Strict):
+    scenes: list[Scene] | None = None
+    brief: str | None = None
+    scene_count: int | None = Field(None, ge=1, le=60)
+    llm: LLM | None = None
+    scene_seconds: tuple[float, float] = Field((8.0, 12.0), description="Allowed scene length [min, max]")
+    lock_file: str | None = Field(None, description="Where the generated script is locked; default NAME.script.json beside the spec")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Script":
+        if self.scenes is None and self.brief is None:
+            raise ValueError("give either `scenes` or `brief` + `scene_count` + `llm`")
+        if self.scenes is not None and self.brief is not None:
+            raise ValueError("give either `scenes` or `brief`, not both")
+        if self.brief is not None and (self.scene_count is None or self.llm is None):
+            raise ValueError("a `brief` needs `scene_count` and `llm`")
+        if self.scene_seconds[0] > self.scene_seconds[1]:
+            raise ValueError("scene_seconds is [min, max] with min <= max")
+        return self
+
+
+class Voice(_Strict):
+    engine: Literal["piper", "kokoro", "elevenlabs"] = "piper"
+    voice: str | None = Field(None, description="Engine voice: en_US-joe-medium, af_heart, or an ElevenLabs voice id")
+    speed: float = Field(1.0, gt=0.25, le=4.0)
+    language: str = "en-us"
+    words_per_minute: int = Field(150, ge=60, le=400)
+    model: str | None = Field(None, description="Engine model, e.g. eleven_turbo_v2_5 or a Kokoro folder")
+    pause_seconds: float = Field(0.5, ge=0, le=5, description="Silence kept after the voice when it sets the scene length")
+
+
+class Video(_Strict):
+    engine: Literal["animatic", "wan", "assets"] = "animatic"
+    model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    resolution: str = Field("480p", description="480p | 720p | WxH (multiples of 16)")
+    fps: int = Field(16, ge=1, le=60)
+    frames_per_chunk: int = Field(81, ge=5, le=241)
+    steps: int = Field(8, ge=1, le=200)
+    sampler: Literal["euler", "unipc"] = "euler"
+    cfg: float = Field(3.5, ge=0, le=30)
+    seed: int = 0
+    negative_prompt: str = ""
+    offload: Literal["none", "model", "sequential"] = "none"
+    continuity: Literal["cut", "extend"] = "cut"
+
+
+class Music(_Strict):
+    library: str = Field("builtin", description="builtin, or a folder indexed with `vidc music index`")
+    mood: list[str] = Field(default_factory=list)
+    bpm: float | tuple[float, float] | None = None
+    tail_seconds: tuple[float, float] = (10.0, 15.0)
+    volume: float = Field(0.35, ge=0, le=2)
+    duck_db: float = Field(10.0, ge=0, le=40)
+    fade_out_seconds: float = Field(6.0, ge=0, le=30)
+    track: str | None = Field(None, description="A fixed track, relative to the spec; skips selection")
+
+
+class Captions(_Strict):
+    mode: Literal["burn", "sidecar", "both", "off"] = "both"
+    max_chars_per_line: int = Field(42, ge=10, le=80)
+    style: str = "default"
+
+
+class Export(_Strict):
+    preset: Literal["youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft"] = "youtube-1080p"
+    loudness_lufs: float = Field(-14.0, ge=-40, le=-5)
+    true_peak_db: float = Field(-1.0, ge=-9, le=0)
+    fps: int | None = Field(None, ge=1, le=60)
+    crf: int | None = Field(None, ge=0, le=51)
+    maxrate: str | None = Field(None, pattern=r"^[0-9]+(\.[0-9]+)?[kKmM]$")
+
+
+class MatrixFile(_Strict):
+    file: str
+
+
+class Project(_Strict):
+    """A project spec as written (before templating)."""
+
+    vidc: Literal[1]
+    name: str
+    vars: dict[str, Scalar] = Field(default_factory=dict)
+    matrix: list[dict[str, Scalar]] | MatrixFile | None = None
+    output: str = "build/"
+    script: Script
+    voice: Voice = Field(default_factory=Voice)
+    video: Video = Field(default_factory=Video)
+    music: Music = Field(default_factory=Music)
+    captions: Captions = Field(default_factory=Captions)
+    export: Export = Field(default_factory=Export)
+
+
+class VideoSpec(Project):
+    """One video after templating and matrix expansion: `name` is final and scenes are indexed."""
