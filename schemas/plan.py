@@ -94,6 +94,7 @@ class Plan(_Frozen):
     tasks: list[Task]
     schedule: Schedule
     refs: dict[str, str] = Field(default_factory=dict, description="Reference name -> what the runtime measures")
+    overrides: dict[str, str] = Field(default_factory=dict, description="--set values the plan was compiled with")
     warnings: list[str] = Field(default_factory=list)
 
     def task_map(self) -> dict[str, Task]:

@@ -39,6 +39,7 @@ class TaskContext:
     cache_dir: Path  # the work folder's cache for derived, rebuildable data (e.g. the built-in music)
     argv: list[list[str]] = field(default_factory=list)  # ffmpeg commands, references resolved
     device: str = "cpu"  # "cpu" or "cuda:N" as seen by this worker
+    store_root: Path | None = None  # cwd for ffmpeg: @{in:..} and @{out} resolve relative to it
     log: Callable[[str], None] = lambda _msg: None
 
     def input_result(self, role: str) -> dict[str, Any]:

@@ -1,0 +1,170 @@
+"""The compiler's one entry point: spec sources + hardware profile -> (Plan | None, diagnostics).
+
+Pure: every file is read through the injected SourceFiles; no clock, environment or randomness.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import networkx as nx
+
+from vidc.schemas.backends import backend_version
+from vidc.schemas.hardware import Hardware
+from vidc.schemas.plan import Plan, Requirement, Schedule, SceneInfo, Task, VideoPlan
+from vidc.schemas.spec import Scene, VideoSpec
+
+from . import __version__ as COMPILER_VERSION
+from .canonical import fingerprint
+from .costs import CostModel
+from .diagnostics import Diagnostic, has_errors, sort_diagnostics
+from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
+from .lower import Draft, export_settings, lower_video, planned_scene_ms
+from .place import eligible, make_lanes, schedule
+from .script_lock import locked_scenes
+
+REFS_DOC = {
+    "@{out}": "the task's output folder (temporary until the task commits)",
+    "@{in:ROLE}": "the output folder of the input task bound to ROLE",
+    "@{project:PATH}": "a file of the project folder",
+    "@{TASK:scene_ms|frames:FPS}": "frames of the scene length measured from the voice (rounded up)",
+    "@{self:FIELD}": "a value the task measures between its own commands (e.g. loudness pass 1)",
+}
+
+
+@dataclass
+class CompileOptions:
+    overrides: dict[str, str] = field(default_factory=dict)
+    cost_overrides: dict | None = None
+    digest: Callable[[str], str] | None = None  # content hash of a project file (assets, tracks)
+
+
+def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
+                    ) -> tuple[Plan | None, list[Diagnostic]]:
+    opts = options or CompileOptions()
+    reads: dict[str, str] = {}
+    recording = SourceFiles(spec_name=src.spec_name, read=_recorder(src.read, reads), exists=src.exists)
+    values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items())])
+    more_videos, more = load_project(recording, values)
+    videos, diags = more_videos, diags + more
+    if has_errors(diags):
+        return None, sort_diagnostics(diags)
+    costs = CostModel(opts.cost_overrides)
+    lanes = make_lanes(hardware)
+    drafts: list[Draft] = []
+    video_plans: list[VideoPlan] = []
+    warnings: list[str] = []
+    for video in videos:
+        scenes, lock_diags = locked_scenes(video, recording)
+        diags += lock_diags
+        video_drafts = lower_video(video.spec, scenes, costs)
+        _attach_digests(video.spec, video_drafts, opts.digest)
+        diags += _check_devices(video, video_drafts, lanes, hardware)
+        drafts += video_drafts
+        video_plans.append(_video_plan(video.spec, scenes, video_drafts))
+    diags = sort_diagnostics(diags)
+    if has_errors(diags):
+        return None, diags
+    warnings = [d.format() for d in diags if d.severity == "warning"]
+
+    by_id = {d.id: d for d in drafts}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(by_id)
+    for d in drafts:
+        graph.add_edges_from((dep, d.id) for dep in d.inputs.values())
+    order = list(nx.lexicographical_topological_sort(graph))
+    preds = {t: sorted(graph.predecessors(t)) for t in order}
+    succs = {t: sorted(graph.successors(t)) for t in order}
+    fps: dict[str, str] = {}
+    for tid in order:
+        d = by_id[tid]
+        fps[tid] = fingerprint({
+            "kind": d.kind, "backend": d.backend, "version": backend_version(d.backend), "params": d.params,
+            "argv": d.argv, "inputs": {role: fps[dep] for role, dep in sorted(d.inputs.items())},
+        })
+    placed = schedule(order, by_id, preds, succs, hardware, costs)
+    tasks = [
+        Task(id=tid, video=by_id[tid].video, stage=by_id[tid].stage, kind=by_id[tid].kind, backend=by_id[tid].backend,
+             backend_version=backend_version(by_id[tid].backend), params=by_id[tid].params,
+             inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
+             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid], est_ms=placed.cost[tid],
+             start_ms=placed.start[tid], finish_ms=placed.finish[tid], final=by_id[tid].final)
+        for tid in order
+    ]
+    for vp in video_plans:
+        vp.makespan_ms = max(placed.finish[t] for t in vp.tasks)
+    plan = Plan(
+        project=video_plans[0].name if len(videos) == 1 else _project_name(videos),
+        spec=src.spec_name,
+        spec_fingerprint=fingerprint({"files": reads, "overrides": opts.overrides,
+                                      "digests": _project_digests(videos, opts.digest)}),
+        compiler_version=COMPILER_VERSION, hardware=hardware, lanes=placed.lanes, videos=video_plans, tasks=tasks,
+        schedule=Schedule(makespan_ms=placed.makespan_ms, sequential_ms=placed.sequential_ms,
+                          lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms),
+                          critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms),
+        refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
+    )
+    return plan, diags
+
+
+def _recorder(read: Callable[[str], str], reads: dict[str, str]) -> Callable[[str], str]:
+    def recorded(path: str) -> str:
+        text = read(path)
+        reads[path] = text
+        return text
+    return recorded
+
+
+def _project_name(videos: list[LoadedVideo]) -> str:
+    first = videos[0].spec.name
+    return f"{first}+{len(videos) - 1}"
+
+
+def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None) -> None:
+    """Files the tasks read from the project folder enter their fingerprints by content."""
+    if digest is None:
+        return
+    for d in drafts:
+        if d.backend == "assets":
+            d.params["asset_sha256"] = digest(d.params["asset"])
+        elif d.backend == "music-select" and d.params.get("track"):
+            d.params["track_sha256"] = digest(d.params["track"])
+
+
+def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | None) -> dict[str, str]:
+    if digest is None:
+        return {}
+    paths = {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
+    paths |= {v.spec.music.track for v in videos if v.spec.music.track}
+    return {p: digest(p) for p in sorted(paths)}
+
+
+def _check_devices(video: LoadedVideo, drafts: list[Draft], lanes, hw: Hardware) -> list[Diagnostic]:
+    need = next((d for d in drafts if d.requires["kind"] == "device"), None)
+    if need is None or eligible(need, lanes, hw):
+        return []
+    line, col = video.locate(("video", "model"))
+    gpus = [d for d in hw.devices if d.kind == "cuda"]
+    largest = max(gpus, key=lambda d: d.vram_gb, default=None)
+    where = (f"the largest device is {largest.id} ({largest.name or 'GPU'}, {largest.vram_gb:g} GB)"
+             if largest else f"the hardware profile `{hw.name}` has no GPU")
+    offload = video.spec.video.offload
+    return [Diagnostic(
+        file=video.file, line=line, col=col, code="E_NO_DEVICE", source_line=video.source_line(line),
+        message=f"`{video.spec.video.model}` with offload `{offload}` needs {need.requires['vram_gb']:g} GB of VRAM; {where}",
+        hint="use `offload: model` or `offload: sequential`, a smaller model, or `--hardware` with a bigger GPU"
+             " (a profile may also declare a CPU device to run wan slowly)",
+    )]
+
+
+def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]) -> VideoPlan:
+    p = export_settings(spec)
+    infos = []
+    for i, s in enumerate(scenes or [], start=1):
+        words = len(s.voiceover_text.split())
+        infos.append(SceneInfo(index=i, text=s.voiceover_text, visual_prompt=s.visual_prompt,
+                               duration_ms=planned_scene_ms(s, spec), words=words,
+                               speakable=words * 60 / (spec.voice.words_per_minute * spec.voice.speed) <= s.duration_seconds))
+    return VideoPlan(name=spec.name, output=spec.output, preset=spec.export.preset, width=p["width"],
+                     height=p["height"], fps=p["fps"], scenes=infos, script_known=scenes is not None,
+                     tasks=sorted(d.id for d in drafts))

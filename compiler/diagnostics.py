@@ -1,0 +1,110 @@
+"""Diagnostics: every problem in a spec becomes one of these, never a traceback.
+
+A diagnostic points at a file, a 1-based line and column, carries a stable code, and renders
+like a compiler error (`file:line:col: error[CODE]: message`, the source line, a caret, a hint).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Literal, Sequence
+
+# Stable codes. Tools and tests match on these, so never rename one; add new ones instead.
+CODES: dict[str, str] = {
+    "E_SYNTAX": "the file is not valid YAML/JSON (or not UTF-8, or nested too deeply)",
+    "E_ALIAS": "YAML aliases expand to too many nodes, or refer to themselves",
+    "E_DUPLICATE_KEY": "a mapping names the same key twice (the first value is kept)",
+    "E_UNKNOWN_KEY": "a key the spec does not define",
+    "E_TYPE": "a value of the wrong type (or a mapping key that is not a string)",
+    "E_MISSING": "a required key is absent",
+    "E_ENUM": "a value outside a fixed set (engine, preset, sampler, ...)",
+    "E_RANGE": "a number outside its allowed range",
+    "E_INVALID": "a rule across several keys is broken (e.g. both `scenes` and `brief`)",
+    "E_VERSION": "the spec's `vidc` version is not one this compiler reads",
+    "E_SCENE_DURATION": "a scene's duration is outside script.scene_seconds",
+    "E_SCENE_INDEX": "a scene's scene_index differs from its position",
+    "E_EMPTY_VOICEOVER": "a scene has no narration text",
+    "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
+    "E_MATRIX_FILE": "the matrix file is missing or malformed",
+    "E_PATH_ESCAPE": "a path is absolute or leaves the project folder",
+    "E_FILE_NOT_FOUND": "a file the spec names does not exist",
+    "E_DUPLICATE_NAME": "two videos of a matrix get the same name",
+    "E_NAME": "a video name is not a safe file name",
+    "E_UNDEFINED_VAR": "a template uses a variable that is not defined",
+    "E_TEMPLATE": "a template does not parse or fails while rendering",
+    "E_SANDBOX": "a template tried something the sandbox forbids",
+    "E_RESOLUTION": "video.resolution is not 480p, 720p or WxH in multiples of 16",
+    "E_SET": "a --set override is not key=value",
+    "E_IO": "the spec file itself cannot be read",
+    "E_NO_DEVICE": "a wan model fits on no device of the hardware profile (raised by placement)",
+}
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+    source_line: str = ""
+    length: int = 1  # caret width: the offending token's length when known
+
+    def format(self) -> str:
+        out = [f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"]
+        if self.source_line:
+            width = max(5, len(str(self.line)))
+            src = self.source_line
+            # Keep tabs in the caret prefix so the caret lines up in a terminal.
+            pad = "".join("\t" if ch == "\t" else " " for ch in src[: self.col - 1])
+            carets = "^" * max(1, min(self.length, max(1, len(src) - self.col + 1)))
+            out.append(f"{self.line:>{width}} | {src}")
+            out.append(f"{'':>{width}} | {pad}{carets}")
+        if self.hint:
+            out.append(f"  hint: {self.hint}")
+        return "\n".join(out)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    """Deterministic order: by file, position, code, then text (ties happen with matrix rows)."""
+    return (d.file, d.line, d.col, d.code, d.message, d.hint)
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Sorted, with exact duplicates removed (a row-independent problem is reported once)."""
+    return sorted(set(diags), key=sort_key)
+
+
+def format_all(diags: Iterable[Diagnostic]) -> str:
+    return "".join(d.format() + "\n" for d in sort_diagnostics(diags))
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diags)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest choice to a misspelt word, or None when nothing is close."""
+    pool = [c for c in choices if isinstance(c, str)]
+    hits = difflib.get_close_matches(str(word), pool, n=1, cutoff=0.6)
+    if not hits:  # case slips ("Piper") are not caught by the ratio cutoff on short words
+        low = {c.lower(): c for c in pool}
+        hit = low.get(str(word).lower())
+        return hit
+    return hits[0]
+
+
+def suggest(word: str, choices: Sequence[str], what: str = "") -> str:
+    """A hint line: 'did you mean `x`?' or a list of the allowed values."""
+    hit = did_you_mean(word, choices)
+    if hit is not None:
+        return f"did you mean `{hit}`?"
+    if choices:
+        shown = ", ".join(f"`{c}`" for c in list(choices)[:12])
+        more = ", ..." if len(choices) > 12 else ""
+        return f"{what or 'expected one of'}: {shown}{more}"
+    return ""

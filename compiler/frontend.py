@@ -1,0 +1,146 @@
+"""The front-end's one entry point: spec text in, validated VideoSpecs and Diagnostics out.
+
+load_project = load (positions) -> expand (matrix, templating) -> validate (pydantic + rules).
+All I/O comes in through SourceFiles, so the same call is pure and testable: no clock, no
+environment, no randomness, no subprocess. Diagnostics come back sorted and de-duplicated.
+"""
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from vidc.schemas.spec import VideoSpec
+
+from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from .expand import expand
+from .source import SourceMap, load_source, load_tree
+from .validate import validate_video
+
+_SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class SourceFiles:
+    """Injected I/O; the compiler never touches the file system itself."""
+
+    spec_name: str  # e.g. "project.yaml", relative to the project root
+    read: Callable[[str], str]  # relpath -> text; raises FileNotFoundError if missing
+    exists: Callable[[str], bool]
+
+
+@dataclass
+class LoadedVideo:
+    spec: VideoSpec  # after templating; scenes carry scene_index 1..n
+    row: int | None  # 0-based matrix row, None without a matrix
+    vars: dict[str, Any]
+    locate: Callable[[tuple], tuple[int, int]]  # path -> (line, col) in the spec, nearest known ancestor
+    file: str = ""  # the spec's name, for diagnostics raised by later stages
+    smap: SourceMap | None = field(default=None, repr=False, compare=False)
+
+    def source_line(self, line: int) -> str:
+        lines = self.smap.lines if self.smap else []
+        return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+    def diagnostic(self, path: tuple, code: str, message: str, hint: str = "",
+                   severity: Severity = "error") -> Diagnostic:
+        """A diagnostic at path in the spec (nearest known ancestor), for later stages (E_NO_DEVICE)."""
+        if self.smap is None:
+            return Diagnostic(self.file, 1, 1, code, message, hint, severity)
+        return self.smap.at(path, code, message, hint, severity)
+
+
+def parse_set(items: list[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """`--set key=value` items -> {key: value}; the value is read as a YAML scalar (9 -> 9, true -> True).
+
+    An empty value is the empty string, and a value that is not a scalar stays the text given.
+    Later items win over earlier ones, as on most command lines.
+    """
+    out: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    for i, item in enumerate(items, start=1):
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or not _SET_KEY.match(key):
+            diags.append(Diagnostic("--set", i, 1, "E_SET", f"expected key=value, got `{item}`",
+                                    "e.g. --set product=BeatSync (keys are letters, digits and _)",
+                                    source_line=item, length=max(1, len(key) if eq else len(item))))
+            continue
+        value: Any = raw
+        if raw.strip():
+            tree, _, errs = load_tree(raw, "--set")
+            if not errs and not isinstance(tree, (dict, list)) and tree is not None:
+                value = tree
+            elif not errs and tree is None and raw.strip() in ("~", "null", "Null", "NULL"):
+                value = None
+        out[key] = value
+    return out, diags
+
+
+def _merge_rows(per_row: list[tuple[str, list[Diagnostic]]]) -> list[Diagnostic]:
+    """One diagnostic per problem: a problem of every row is shown once, others name their rows."""
+    if len(per_row) <= 1:
+        return [d for _, ds in per_row for d in ds]
+    seen: dict[Diagnostic, list[str]] = {}
+    for label, ds in per_row:
+        for d in dict.fromkeys(ds):
+            seen.setdefault(d, []).append(label)
+    out = []
+    for d, labels in seen.items():
+        if len(labels) == len(per_row):
+            out.append(d)
+        else:
+            shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+            out.append(dataclasses.replace(d, message=f"{d.message} (in {shown})"))
+    return out
+
+
+def load_project(src: SourceFiles, overrides: Mapping[str, Any]) -> tuple[list[LoadedVideo], list[Diagnostic]]:
+    """Load, expand and validate a project spec. Videos are returned only when there is no error
+    (warnings may accompany them); the diagnostics are sorted. Never raises on bad input."""
+    name = src.spec_name
+    try:
+        text = src.read(name)
+    except FileNotFoundError:
+        return [], [Diagnostic(name, 1, 1, "E_IO", f"spec file `{name}` not found")]
+    except (OSError, UnicodeError) as e:
+        return [], [Diagnostic(name, 1, 1, "E_IO", f"spec file `{name}` cannot be read: {type(e).__name__}")]
+    tree, smap, diags = load_source(text, name)
+    if tree is None:
+        if not diags:
+            diags.append(smap.diag(1, 1, "E_MISSING", "the spec is empty", "start with `vidc: 1`, `name:` and `script:`"))
+        return [], sort_diagnostics(diags)
+    if not isinstance(tree, dict):
+        diags.append(smap.at((), "E_TYPE", "a spec is a mapping of keys (vidc, name, script, ...)",
+                             "start with `vidc: 1`"))
+        return [], sort_diagnostics(diags)
+
+    spec_dir = posixpath.dirname(name)
+    known: dict[str, bool] = {}
+
+    def exists(rel: str) -> bool:  # memoised: a 1000-row matrix asks about the same assets again
+        if rel not in known:
+            known[rel] = bool(src.exists(rel))
+        return known[rel]
+
+    expanded, project_diags = expand(tree, smap, spec_dir, src.read, dict(overrides))
+    diags.extend(project_diags)
+    per_row: list[tuple[str, list[Diagnostic]]] = []
+    specs: list[VideoSpec | None] = []
+    for e in expanded:
+        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists)
+        specs.append(spec)
+        per_row.append((e.label, e.diags + vdiags))
+    diags.extend(_merge_rows(per_row))
+    diags = sort_diagnostics(diags)
+    if has_errors(diags):
+        return [], diags
+    videos = []
+    for e, spec in zip(expanded, specs):
+        assert spec is not None  # no errors means every row validated
+        for i, scene in enumerate(spec.script.scenes or []):
+            scene.scene_index = i + 1
+        videos.append(LoadedVideo(spec=spec, row=e.row, vars=e.vars, locate=smap.locate, file=name, smap=smap))
+    return videos, diags

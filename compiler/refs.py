@@ -1,0 +1,37 @@
+"""Run-time references inside argv strings and params: `@{...}` tokens the runtime resolves.
+
+  @{out}                     the task's (temporary) output folder
+  @{in:ROLE}                 the output folder of the input task bound to ROLE
+  @{project:PATH}            a file of the project folder (an asset, a music track)
+  @{TASK-ID:FIELD}           a measurement another task reported (result.json), e.g. scene_ms
+  @{TASK-ID:FIELD|frames:30} ... converted: frames at 30 fps (rounded up), or |seconds
+  @{self:FIELD}              a value the task measures itself between its own commands
+"""
+from __future__ import annotations
+
+import re
+
+REF = re.compile(r"@\{([^{}]+)\}")
+
+OUT = "@{out}"
+
+
+def inp(role: str) -> str:
+    return "@{in:" + role + "}"
+
+
+def project(path: str) -> str:
+    return "@{project:" + path + "}"
+
+
+def measured(task_id: str, field: str, conv: str | None = None) -> str:
+    return "@{" + task_id + ":" + field + ("|" + conv if conv else "") + "}"
+
+
+def self_ref(field: str) -> str:
+    return "@{self:" + field + "}"
+
+
+def frames_for_ms(ms: int, fps: int) -> int:
+    """Frames covering `ms` at `fps`, rounded up: a scene never ends before its voice."""
+    return -(-ms * fps // 1000)

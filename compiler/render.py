@@ -1,0 +1,110 @@
+"""Plan views: the canonical JSON, a text report for people, and dot / mermaid graphs. Pure."""
+from __future__ import annotations
+
+import shlex
+
+from vidc.schemas.plan import Plan
+
+from .canonical import canonical_json
+
+
+def to_json(plan: Plan) -> str:
+    return canonical_json(plan.model_dump(mode="json"), indent=1)
+
+
+def secs(ms: int) -> str:
+    s = ms / 1000
+    if s < 60:
+        return f"{s:.1f}s"
+    m, s = divmod(round(s), 60)
+    return f"{m}m{s:02d}s" if m < 60 else f"{m // 60}h{m % 60:02d}m{s:02d}s"
+
+
+def _excerpt(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def gantt(plan: Plan, width: int = 60) -> list[str]:
+    span = max(plan.schedule.makespan_ms, 1)
+    rows = []
+    for lane in plan.lanes:
+        cells = [" "] * width
+        for t in plan.tasks:
+            if t.lane != lane.id:
+                continue
+            a = t.start_ms * width // span
+            b = max(a + 1, -(-t.finish_ms * width // span))
+            mark = {"video": "█", "voice": "▓", "export": "▒", "mix": "▒"}.get(t.stage, "░")
+            for i in range(a, min(b, width)):
+                cells[i] = mark
+        rows.append(f"  {lane.id:>8} |{''.join(cells)}|")
+    rows.append(f"  {'':>8}  0{'':>{width - len(secs(span)) - 1}}{secs(span)}")
+    rows.append(f"  {'':>8}  █ video  ▓ voice  ▒ mix/export  ░ other")
+    return rows
+
+
+def to_text(plan: Plan) -> str:
+    hw = plan.hardware
+    gpus = [d for d in hw.devices if d.kind == "cuda"]
+    hw_line = f"{hw.cpu_workers} CPU workers, " + (
+        ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU")
+    out = [f"plan for {plan.spec}   hardware: {hw.name} ({hw_line})", ""]
+    by_video: dict[str, list] = {}
+    for t in plan.tasks:
+        by_video.setdefault(t.video, []).append(t)
+    for v in plan.videos:
+        total = sum(s.duration_ms for s in v.scenes)
+        out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
+                   f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}")
+        if not v.script_known:
+            out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
+        for s in v.scenes:
+            flag = "" if s.speakable else "  ! too many words for the duration"
+            out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  \"{_excerpt(s.text, 64)}\"{flag}")
+        out.append("")
+        out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
+        for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):
+            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}")
+        out.append("")
+    s = plan.schedule
+    out.append(f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
+               f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
+               f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)})")
+    util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
+    out.append(f"lanes: {util}")
+    out += gantt(plan)
+    if plan.warnings:
+        out += ["", "warnings:"] + ["  " + w.replace("\n", "\n  ") for w in plan.warnings]
+    out += ["", "ffmpeg commands (@{...} is known after the task it names has run):"]
+    for t in plan.tasks:
+        for argv in t.argv:
+            out.append(f"  # {t.id}")
+            out.append("  " + shlex.join(argv))
+    return "\n".join(out) + "\n"
+
+
+def _node(tid: str) -> str:
+    return '"' + tid.replace('"', "'") + '"'
+
+
+def to_dot(plan: Plan) -> str:
+    lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
+    for t in plan.tasks:
+        lines.append(f"  {_node(t.id)} [label=\"{t.id}\\n{t.backend} on {t.lane}, {secs(t.est_ms)}\"];")
+    for t in plan.tasks:
+        for dep in t.inputs.values():
+            lines.append(f"  {_node(dep)} -> {_node(t.id)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(plan: Plan) -> str:
+    ids = {t.id: f"t{n}" for n, t in enumerate(plan.tasks)}
+    lines = ["flowchart LR"]
+    for t in plan.tasks:
+        lines.append(f"  {ids[t.id]}[\"{t.id}<br/>{t.backend} · {t.lane} · {secs(t.est_ms)}\"]")
+    for t in plan.tasks:
+        for dep in t.inputs.values():
+            lines.append(f"  {ids[dep]} --> {ids[t.id]}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,346 @@
+"""Load YAML or JSON into plain Python data while remembering where every value came from.
+
+`load_tree` never raises: any problem with the text becomes a Diagnostic. The YAML resolver is
+deliberately narrower than PyYAML's YAML 1.1 default (closer to YAML 1.2 core): only
+true/false are booleans, so `captions: {mode: off}` stays the string "off"; no sexagesimal
+ints, no timestamps. Every implicit scalar it resolves as non-string, YAML 1.1 does too, so
+text written by `yaml.safe_dump` loads back unchanged.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic, Severity
+
+
+class _Key(enum.Enum):
+    KEY = "KEY"
+
+    def __repr__(self) -> str:
+        return "KEY"
+
+
+KEY = _Key.KEY  # path sentinel: path + (KEY,) is where the key of path is written
+
+Path = tuple  # of str | int | KEY
+
+MAX_DEPTH = 64  # nesting deeper than this is no spec; it is an attack or an accident
+MAX_EXPANDED = 100_000  # aliases may not expand the tree beyond this (and 4x the written nodes)
+
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # what PyYAML's reader counts as a line
+_T = "tag:yaml.org,2002:"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with a narrow, YAML-1.2-like resolver (see module doc)."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _rx, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("float", r"^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("merge", r"^(?:<<)$", "<"),
+]:
+    _Loader.add_implicit_resolver(_T + _tag, re.compile(_rx), list(_first))
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+class Positions(dict):
+    """path -> (line, col), 1-based; `lengths` holds the token width when it is on one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: dict[Path, int] = {}
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        return self.span(path)[:2]
+
+    def span(self, path: Path) -> tuple[int, int, int]:
+        """(line, col, length) of path, or of its nearest known ancestor; (1, 1, 1) at worst."""
+        p = tuple(path)
+        while True:
+            if p in self:
+                line, col = self[p]
+                return line, col, self.lengths.get(p, 1)
+            if not p:
+                return 1, 1, 1
+            p = p[:-1]
+
+
+@dataclass
+class SourceMap:
+    """A loaded file's lines and positions: turns a path into a Diagnostic."""
+
+    filename: str
+    lines: list[str]
+    positions: Positions = field(default_factory=Positions)
+
+    def diag(self, line: int, col: int, code: str, message: str, hint: str = "",
+             severity: Severity = "error", length: int = 1) -> Diagnostic:
+        line, col = max(1, line), max(1, col)
+        src = self.lines[line - 1] if line - 1 < len(self.lines) else ""
+        src = _CONTROL.sub("\ufffd", src)  # a NUL or ESC in the echoed line must not reach a terminal
+        return Diagnostic(self.filename, line, col, code, message, hint, severity, src, max(1, length))
+
+    def at(self, path: Path, code: str, message: str, hint: str = "", severity: Severity = "error",
+           key: bool = False) -> Diagnostic:
+        """A diagnostic at path's value, or at its key when key=True and the key is known."""
+        p = tuple(path)
+        if key and p and p + (KEY,) in self.positions:
+            p = p + (KEY,)
+        line, col, length = self.positions.span(p)
+        return self.diag(line, col, code, message, hint, severity, length)
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        return self.positions.locate(path)
+
+
+class _Builder:
+    """Walks a composed node graph into plain data, positions and diagnostics."""
+
+    def __init__(self, smap: SourceMap) -> None:
+        self.smap = smap
+        self.pos = smap.positions
+        self.diags: list[Diagnostic] = []
+
+    def _mark(self, path: Path, node: Node) -> None:
+        s, e = node.start_mark, node.end_mark
+        self.pos[path] = (s.line + 1, s.column + 1)
+        if e is not None and e.line == s.line and e.column > s.column:
+            self.pos.lengths[path] = e.column - s.column
+
+    def _diag(self, node: Node, code: str, message: str, hint: str = "") -> None:
+        s = node.start_mark
+        length = 1
+        if node.end_mark is not None and node.end_mark.line == s.line:
+            length = max(1, node.end_mark.column - s.column)
+        self.diags.append(self.smap.diag(s.line + 1, s.column + 1, code, message, hint, length=length))
+
+    def build(self, node: Node, path: Path = (), depth: int = 0) -> Any:
+        self._mark(path, node)
+        if depth > MAX_DEPTH:
+            self._diag(node, "E_SYNTAX", f"nesting deeper than {MAX_DEPTH} levels")
+            return None
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _T + "seq":
+                self._diag(node, "E_TYPE", f"unsupported YAML tag `{node.tag}`", "remove the tag")
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        if node.tag != _T + "map":
+            self._diag(node, "E_TYPE", f"unsupported YAML tag `{node.tag}`", "remove the tag")
+        out: dict[str, Any] = {}
+        merges: list[Node] = []
+        for knode, vnode in node.value:
+            if isinstance(knode, ScalarNode) and knode.tag == _T + "merge":
+                merges.append(vnode)
+                continue
+            key = self._scalar(knode) if isinstance(knode, ScalarNode) else None
+            if not isinstance(key, str):
+                if isinstance(knode, ScalarNode):
+                    self._diag(knode, "E_TYPE", f"mapping keys must be strings, not `{knode.value}`",
+                               f'quote the key: "{knode.value}"')
+                else:
+                    self._diag(knode, "E_TYPE", "mapping keys must be strings, not a collection")
+                continue
+            if key in out:
+                line, col = self.pos[path + (key, KEY)]
+                self._diag(knode, "E_DUPLICATE_KEY", f"duplicate key `{key}` (first at line {line}, column {col})",
+                           "the first value is kept; remove one of them")
+                continue
+            self._mark(path + (key, KEY), knode)
+            out[key] = self.build(vnode, path + (key,), depth + 1)
+        # `<<: *base` merges keys the mapping does not set itself (YAML merge-key semantics).
+        for m in merges:
+            sources = m.value if isinstance(m, SequenceNode) else [m]
+            for src in sources:
+                if not isinstance(src, MappingNode):
+                    self._diag(src, "E_TYPE", "`<<` merges only mappings")
+                    continue
+                # Build the source on the side so its positions never overwrite explicit keys'.
+                sub = _Builder(SourceMap(self.smap.filename, self.smap.lines))
+                merged = sub.build(src, path, depth)
+                self.diags.extend(sub.diags)
+                for k, v in merged.items():
+                    if k in out:
+                        continue
+                    out[k] = v
+                    n = len(path) + 1
+                    for p, lc in sub.pos.items():
+                        if p[:n] == path + (k,):
+                            self.pos[p] = lc
+                            if p in sub.pos.lengths:
+                                self.pos.lengths[p] = sub.pos.lengths[p]
+        return out
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, v = node.tag, node.value
+        try:
+            if tag == _T + "str":
+                return v
+            if tag == _T + "null":
+                return None
+            if tag == _T + "bool":
+                low = v.lower()
+                if low in ("true", "false"):
+                    return low == "true"
+                raise ValueError(v)
+            if tag == _T + "int":
+                t = v.replace("_", "")
+                return int(t, 16) if t.lower().lstrip("+-").startswith("0x") else int(t, 10)
+            if tag == _T + "float":
+                t = v.replace("_", "").lower()
+                if t.lstrip("+-") in (".inf", ".nan"):
+                    return float(t.replace(".", ""))
+                return float(t)
+        except ValueError:
+            self._diag(node, "E_TYPE", f"`{v}` is not a valid {tag.rsplit(':', 1)[-1]}")
+            return v
+        self._diag(node, "E_TYPE", f"unsupported YAML tag `{tag}`", "remove the tag")
+        return v
+
+
+def _expanded_size(root: Node) -> tuple[int, int, Node | None, Node | None]:
+    """(culprit's expanded size, distinct nodes, smallest node over the limit, node on a cycle)."""
+    memo: dict[int, int] = {}
+    visiting: set[int] = set()
+    cycle: list[Node] = []
+
+    def size(n: Node) -> int:
+        i = id(n)
+        if i in memo:
+            return memo[i]
+        if i in visiting:
+            cycle.append(n)
+            return 1
+        visiting.add(i)
+        total = 1
+        if isinstance(n, SequenceNode):
+            total += sum(size(c) for c in n.value)
+        elif isinstance(n, MappingNode):
+            total += sum(size(k) + size(v) for k, v in n.value)
+        visiting.discard(i)
+        memo[i] = total
+        return total
+
+    total = size(root)
+    limit = max(MAX_EXPANDED, 4 * len(memo))
+    culprit = None
+    if total > limit:  # descend to the smallest subtree still over the limit: the bomb's fuse
+        culprit = root
+        while True:
+            kids = culprit.value if isinstance(culprit, SequenceNode) else (
+                [x for kv in culprit.value for x in kv] if isinstance(culprit, MappingNode) else [])
+            big = [k for k in kids if memo.get(id(k), 0) > limit]
+            if not big:
+                break
+            culprit = big[0]
+    return (memo[id(culprit)] if culprit is not None else total), len(memo), culprit, (cycle[0] if cycle else None)
+
+
+def _offset_to_linecol(text: str, offset: int) -> tuple[int, int]:
+    before = split_lines(text[:offset])
+    return len(before), len(before[-1]) + 1
+
+
+def keep_first_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        out.setdefault(k, v)
+    return out
+
+
+def load_tree(text: str | bytes, filename: str) -> tuple[Any, Positions, list[Diagnostic]]:
+    """Parse YAML (or JSON when filename ends in .json) into (tree, positions, diagnostics).
+
+    The tree is plain data: dict/list/str/int/float/bool/None. positions maps a path such as
+    ("script", "scenes", 0, "voiceover_text") to its value's (line, col), and the same path plus
+    KEY to its key's. On a syntax error the tree is None.
+    """
+    smap = SourceMap(filename, [])
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line, col = _offset_to_linecol(text[: e.start].decode("utf-8", "replace"), e.start)
+            smap.lines = split_lines(text.decode("utf-8", "replace"))
+            return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", "the file is not valid UTF-8",
+                                                    "save it as UTF-8")]
+    smap.lines = split_lines(text)
+    is_json = filename.lower().endswith(".json")
+    json_tree: Any = None
+    if is_json:
+        try:
+            json_tree = json.loads(text, object_pairs_hook=keep_first_pairs)
+        except json.JSONDecodeError as e:
+            return None, smap.positions, [smap.diag(e.lineno, e.colno, "E_SYNTAX", f"invalid JSON: {e.msg}")]
+        except RecursionError:
+            return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
+        # Valid JSON has tabs only between tokens, where a space means the same; YAML rejects them.
+        text = text.replace("\t", " ")
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (e.problem or e.context or "syntax error").removeprefix("but ")
+        hint = ""
+        if e.context and e.problem and e.context_mark is not None:
+            hint = f"{e.context} (line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
+        if is_json:  # json.loads accepted it; PyYAML's YAML 1.1 did not: keep the data, lose positions
+            return json_tree, smap.positions, []
+        return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", problem, hint)]
+    except yaml.reader.ReaderError as e:
+        line, col = _offset_to_linecol(text, e.position)
+        if is_json:
+            return json_tree, smap.positions, []
+        return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
+                                                "remove control characters from the file")]
+    except (yaml.YAMLError, RecursionError):
+        if is_json:
+            return json_tree, smap.positions, []
+        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")]
+    if node is None:
+        return json_tree, smap.positions, []
+    try:
+        culprit_size, distinct, culprit, cyc = _expanded_size(node)
+    except RecursionError:
+        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
+    if cyc is not None:
+        b = _Builder(smap)
+        b._diag(cyc, "E_ALIAS", "an alias refers to the node that contains it (an infinite structure)")
+        return None, smap.positions, b.diags
+    if culprit is not None:
+        b = _Builder(smap)
+        b._diag(culprit, "E_ALIAS", f"aliases expand this to {culprit_size} nodes (limit {max(MAX_EXPANDED, 4 * distinct)})",
+                "write the data out, or use fewer nested aliases")
+        return None, smap.positions, b.diags
+    builder = _Builder(smap)
+    try:
+        tree = builder.build(node)
+    except RecursionError:
+        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
+    return (json_tree if is_json else tree), smap.positions, builder.diags
+
+
+def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """load_tree plus the SourceMap the rest of the front-end uses to place diagnostics."""
+    tree, positions, diags = load_tree(text, filename)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return tree, SourceMap(filename, split_lines(text), positions), diags

@@ -1,0 +1,39 @@
+"""Export: join the scene segments by stream copy and mux the mixed audio, encoded once to AAC."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from vidc.schemas.backends import backend_version
+
+from ..store import file_sha256
+from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
+
+
+def concat_line(path: str) -> str:
+    """One entry of an ffmpeg concat list, quoted for its own syntax."""
+    return "file '" + path.replace("'", "'\\''") + "'\n"
+
+
+class Export(Backend):
+    name = "export"
+    stage = "export"
+    version = backend_version(name)
+    Params = NoParams
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        from vidc.runtime.media.wav import measure_duration_ms
+
+        roles = sorted(r for r in ctx.inputs if r.startswith("segment-"))
+        listing = "".join(concat_line(str(ctx.inputs[r] / "segment.mp4")) for r in roles)
+        (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
+        for argv in ctx.argv:
+            run_ffmpeg(argv, cwd=ctx.store_root, what="ffmpeg (export)")
+        (ctx.out / "segments.txt").unlink()  # absolute store paths: not part of the output
+        mp4 = ctx.out / f"{ctx.params['name']}.mp4"
+        video_ms = measure_duration_ms(mp4, stream="video")
+        expected = sum(ctx.input_result(r)["duration_ms"] for r in roles)
+        if abs(video_ms - expected) > 40:
+            raise BackendError(f"the joined video lasts {video_ms} ms but its segments add up to {expected} ms")
+        return {"duration_ms": video_ms, "bytes": mp4.stat().st_size, "sha256": file_sha256(mp4)}

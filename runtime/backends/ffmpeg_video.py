@@ -1,0 +1,52 @@
+"""Video backends that are one ffmpeg command each: the animatic storyboard (the offline default),
+your own assets, and the assembly of generated chunks into a scene segment."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from vidc.schemas.backends import backend_version
+
+from .base import Backend, NoParams, TaskContext, run_ffmpeg
+
+
+def _segment_result(ctx: TaskContext) -> dict[str, Any]:
+    from vidc.runtime.media.wav import measure_duration_ms
+
+    seg = ctx.out / "segment.mp4"
+    return {"segment": "segment.mp4", "duration_ms": measure_duration_ms(seg, stream="video")}
+
+
+class _OneCommand(Backend):
+    stage = "video"
+    Params = NoParams
+
+    def prepare(self, ctx: TaskContext) -> None:
+        """Write files the command reads (text for drawtext) into the output folder."""
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        self.prepare(ctx)
+        for argv in ctx.argv:
+            run_ffmpeg(argv, cwd=ctx.store_root, what=f"ffmpeg ({self.name})")
+        return _segment_result(ctx)
+
+
+class Animatic(_OneCommand):
+    name = "animatic"
+    version = backend_version(name)
+
+    def prepare(self, ctx: TaskContext) -> None:
+        # drawtext reads its text from files: no filtergraph escaping of user text at all.
+        (ctx.out / "note.txt").write_text(ctx.params["note"], encoding="utf-8")
+        (ctx.out / "label.txt").write_text(ctx.params["label"], encoding="utf-8")
+
+
+class Assets(_OneCommand):
+    name = "assets"
+    version = backend_version(name)
+
+
+class Assemble(_OneCommand):
+    name = "assemble"
+    version = backend_version(name)

@@ -1,0 +1,70 @@
+"""Audio mix: voices placed sample-exactly on one PCM timeline at the scenes' frame boundaries,
+music ducked under them by a sidechain compressor and faded out, loudness normalised in two passes
+(measure, then apply linearly), still PCM: the export encodes it once."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from vidc.compiler.refs import frames_for_ms
+from vidc.schemas.backends import backend_version
+
+from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
+
+RATE = 44100
+
+
+def loudnorm_json(stderr: str) -> dict[str, str]:
+    """loudnorm prints its measurement as the last JSON object on stderr."""
+    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr, flags=re.S)
+    if not found:
+        raise BackendError("ffmpeg loudnorm printed no measurement:\n" + "\n".join(stderr.splitlines()[-8:]))
+    return json.loads(found[-1])
+
+
+class Mix(Backend):
+    name = "mix"
+    stage = "mix"
+    version = backend_version(name)
+    Params = NoParams
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        from vidc.runtime.media.timeline import frames_to_samples, place_voices
+
+        p = ctx.params
+        fps = int(p["fps"])
+        voices = sorted(r for r in ctx.inputs if r.startswith("voice-"))
+        starts, frames = [], 0
+        for role in voices:
+            starts.append(frames_to_samples(frames, fps, RATE))
+            frames += frames_for_ms(ctx.input_result(role)["scene_ms"], fps)
+        total_samples = frames_to_samples(frames, fps, RATE)
+        place_voices([ctx.inputs[r] / "voice.wav" for r in voices], starts, total_samples, ctx.out / "timeline.wav", rate=RATE)
+        total_s = frames / fps
+        fade = min(float(p["fade_out_seconds"]), total_s / 2)
+        values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}",
+                  "limit": f"{10 ** ((float(p['true_peak']) - 0.6) / 20):.4f}"}
+        measure, apply = (_fill(a, values) for a in ctx.argv)
+        stats = loudnorm_json(run_ffmpeg(measure, cwd=ctx.store_root, what="ffmpeg (loudness pass 1)"))
+        for key in ("I", "TP", "LRA", "thresh"):
+            values[f"measured_{key}"] = stats[f"input_{key.lower()}"]
+        values["offset"] = stats["target_offset"]
+        run_ffmpeg(_fill(apply, values), cwd=ctx.store_root, what="ffmpeg (loudness pass 2)")
+        (ctx.out / "timeline.wav").unlink()
+        return {
+            "frames": frames, "duration_ms": frames * 1000 // fps, "voice_starts_samples_44100": starts,
+            "loudness_target_lufs": p["lufs"], "true_peak_ceiling_db": p["true_peak"],
+            "measured_before": {k: stats[f"input_{k}"] for k in ("i", "tp", "lra", "thresh")},
+        }
+
+
+def _fill(argv: list[str], values: dict[str, str]) -> list[str]:
+    def one(arg: str) -> str:
+        for key, value in values.items():
+            arg = arg.replace("@{self:" + key + "}", value)
+        return arg
+
+    return [one(a) for a in argv]

@@ -1,0 +1,249 @@
+"""`wan`: one video chunk from Wan2.1 through diffusers (one task = one chunk of a scene).
+
+The pipeline is loaded lazily on a worker's first chunk and kept for every later chunk of the same
+model (see wan_pipeline.PipelineCache); each chunk only swaps the scheduler (sampler, flow shift) and
+seeds a generator. Outputs, in ctx.out:
+
+- `frames.mkv`: every generated frame, losslessly encoded (FFV1, RGB) at `fps`;
+- `last_frame.png`: the last frame, which the next chunk of the scene conditions on when
+  `continuity: extend` (role `prev`).
+
+Continuity depends on the model (model_index.json's pipeline class): an I2V model takes the previous
+last frame as `image=`; a VACE model keeps it as its first frame (black mask) and generates the rest
+(white mask); a T2V-only model (e.g. Wan2.1-T2V-1.3B) cannot condition on a frame, so the chunk is
+generated from the prompt alone and the result carries a warning. A conditioned chunk starts with a
+re-rendering of the previous last frame: `overlap_frames` in the result says so (1), so the assembler
+may drop it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vidc.schemas.backends import backend_version
+
+from .base import Backend, BackendError, TaskContext
+from .wan_pipeline import PipelineCache, resolve_model, make_scheduler
+
+
+class WanParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="Hub id in the local HF cache, or a model folder (relative to the spec)")
+    prompt: str
+    negative_prompt: str = ""
+    width: int = Field(ge=16, le=4096)
+    height: int = Field(ge=16, le=4096)
+    num_frames: int = Field(ge=1, le=1025, description="4k+1 frames")
+    fps: int = Field(ge=1, le=120)
+    steps: int = Field(8, ge=1, le=500)
+    sampler: Literal["euler", "unipc"] = "euler"
+    cfg: float = Field(3.5, ge=0, le=50)
+    flow_shift: float = Field(3.0, gt=0, le=100)
+    seed: int
+    offload: Literal["none", "model", "sequential"] = "none"
+    continuity: Literal["cut", "extend"] = "cut"
+    chunk: int = Field(ge=0)
+    scene: int = Field(ge=0)
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_16(cls, v: int) -> int:
+        if v % 16:
+            raise ValueError(f"{v} is not a multiple of 16 (Wan needs width and height divisible by 16)")
+        return v
+
+    @field_validator("num_frames")
+    @classmethod
+    def _four_k_plus_one(cls, v: int) -> int:
+        if (v - 1) % 4:
+            raise ValueError(f"{v} frames: Wan makes 4k+1 frames (e.g. 81, 49, 17, 9)")
+        return v
+
+
+class WanBackend(Backend):
+    name: ClassVar[str] = "wan"
+    stage: ClassVar[str] = "video"
+    version: ClassVar[str] = backend_version("wan")
+    Params: ClassVar[type[BaseModel]] = WanParams
+
+    def __init__(self) -> None:
+        self.device = "cpu"
+        self.cache = PipelineCache()
+
+    def setup(self, device: str) -> None:
+        # Nothing heavy: the pipeline depends on the task's `model`, so it is loaded on the first run.
+        self.device = device or "cpu"
+
+    # -- one chunk -------------------------------------------------------------------------------
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        p = params if isinstance(params, WanParams) else WanParams.model_validate(params)
+        ref = resolve_model(p.model, ctx.project_dir)
+        device = ctx.device or self.device
+        t_load = time.perf_counter()
+        loads_before = self.cache.loads
+        loaded = self.cache.get(ref, device, p.offload)
+        if self.cache.loads != loads_before:
+            ctx.log(
+                f"wan: loaded {ref.spec} ({ref.kind}) on {device} as {_dtype_name(loaded.dtype)}, "
+                f"offload={p.offload}, in {time.perf_counter() - t_load:.1f} s"
+            )
+
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        warnings: list[str] = list(loaded.notes)
+        prev_image = None
+        if p.continuity == "extend" and "prev" in ctx.inputs:
+            last = Path(ctx.inputs["prev"]) / "last_frame.png"
+            if not last.is_file():
+                raise BackendError(
+                    f"scene {p.scene} chunk {p.chunk}: the previous chunk left no {last.name} in {last.parent}; "
+                    f"rebuild it (delete its output) so that `continuity: extend` has a frame to continue from"
+                )
+            prev_image = Image.open(last).convert("RGB")
+            if prev_image.size != (p.width, p.height):
+                prev_image = prev_image.resize((p.width, p.height), Image.Resampling.LANCZOS)
+
+        kwargs: dict[str, Any] = dict(
+            prompt=p.prompt,
+            negative_prompt=p.negative_prompt or None,
+            height=p.height,
+            width=p.width,
+            num_frames=p.num_frames,
+            num_inference_steps=p.steps,
+            guidance_scale=p.cfg,
+            output_type="np",
+        )
+        mode, conditioned = ref.kind, False
+        if ref.kind == "i2v":
+            if prev_image is None:
+                raise BackendError(
+                    f"scene {p.scene} chunk {p.chunk}: {ref.spec} is an image-to-video model and needs the previous "
+                    f"chunk's last frame, which this chunk does not have (first chunk, or `continuity: cut`). "
+                    f"Fix: use a text-to-video or VACE model (e.g. Wan-AI/Wan2.1-T2V-14B-Diffusers, "
+                    f"Wan-AI/Wan2.1-VACE-1.3B-diffusers)"
+                )
+            kwargs["image"] = prev_image
+            conditioned = True
+        elif ref.kind == "vace" and prev_image is not None:
+            gray = Image.new("RGB", (p.width, p.height), (128, 128, 128))
+            keep, make = Image.new("L", (p.width, p.height), 0), Image.new("L", (p.width, p.height), 255)
+            kwargs["video"] = [prev_image] + [gray] * (p.num_frames - 1)
+            kwargs["mask"] = [keep] + [make] * (p.num_frames - 1)
+            conditioned = True
+        elif ref.kind == "t2v" and prev_image is not None:
+            warnings.append(
+                f"{ref.spec} is text-to-video only: chunk {p.chunk} of scene {p.scene} was generated without "
+                f"continuing from the previous chunk (use a VACE or I2V model for `continuity: extend`)"
+            )
+        if ref.kind == "vace" and not conditioned:
+            mode = "t2v"
+
+        loaded.pipe.scheduler = make_scheduler(loaded, p.sampler, p.flow_shift)
+        gen_device = "cpu" if device == "cpu" else str(torch.device(device))
+        generator = torch.Generator(device=gen_device).manual_seed(p.seed & 0xFFFF_FFFF_FFFF_FFFF)
+
+        t0 = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                out = loaded.pipe(generator=generator, **kwargs)
+        except torch.cuda.OutOfMemoryError as exc:  # type: ignore[attr-defined]
+            raise BackendError(
+                f"scene {p.scene} chunk {p.chunk}: out of GPU memory at {p.width}x{p.height}x{p.num_frames} "
+                f"({exc}). Fix: set video.offload to model (or sequential), or lower the resolution or frames_per_chunk"
+            ) from exc
+        seconds = time.perf_counter() - t0
+
+        frames = np.asarray(out.frames[0])
+        if frames.ndim != 4 or frames.shape[-1] != 3:
+            raise BackendError(f"wan returned frames of shape {frames.shape}, expected (frames, height, width, 3)")
+        if frames.dtype != np.uint8:
+            frames = (np.clip(frames, 0.0, 1.0) * 255).round().astype(np.uint8)
+        n, h, w, _ = frames.shape
+
+        _encode_lossless(frames, p.fps, ctx.out / "frames.mkv")
+        _save_png(frames[-1], ctx.out / "last_frame.png")
+        probe = _probe(ctx.out / "frames.mkv")
+        if probe["frames"] != n:
+            raise BackendError(f"frames.mkv holds {probe['frames']} frames, but {n} were generated")
+        for w_ in warnings:
+            ctx.log(f"wan: warning: {w_}")
+        return {
+            "frames": probe["frames"],
+            "fps": p.fps,
+            "width": probe["width"],
+            "height": probe["height"],
+            "device": device,
+            "dtype": _dtype_name(loaded.dtype),
+            "seconds": round(seconds, 3),
+            "mode": mode,
+            "conditioned": conditioned,
+            "overlap_frames": 1 if conditioned else 0,
+            "warnings": warnings,
+        }
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+def _encode_lossless(frames: Any, fps: int, dest: Path) -> None:
+    """rgb24 frames -> FFV1 (bgr0, lossless) in Matroska, written to a temporary name then renamed."""
+    n, h, w, _ = frames.shape
+    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp{dest.suffix}")
+    argv = [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0",
+        "-an", "-c:v", "ffv1", "-level", "3", "-g", "1", "-pix_fmt", "bgr0",
+        "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+        "-f", "matroska", str(tmp),
+    ]  # fmt: skip
+    try:
+        proc = subprocess.run(argv, input=frames.tobytes(), capture_output=True)
+    except FileNotFoundError as exc:
+        raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+    if proc.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
+        raise BackendError(f"ffmpeg (encoding {dest.name}) exited {proc.returncode}:\n{tail}")
+    _fsync_replace(tmp, dest)
+
+
+def _save_png(frame: Any, dest: Path) -> None:
+    from PIL import Image
+
+    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp{dest.suffix}")
+    Image.fromarray(frame, "RGB").save(tmp, format="PNG")
+    _fsync_replace(tmp, dest)
+
+
+def _fsync_replace(tmp: Path, dest: Path) -> None:
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, dest)
+
+
+def _probe(path: Path) -> dict[str, int]:
+    argv = [
+        "ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+        "-show_entries", "stream=nb_read_packets,width,height", "-of", "json", str(path),
+    ]  # fmt: skip
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise BackendError("ffprobe is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+    if proc.returncode != 0:
+        raise BackendError(f"ffprobe could not read {path.name}: {proc.stderr.strip()[-500:]}")
+    stream = json.loads(proc.stdout)["streams"][0]
+    return {"frames": int(stream["nb_read_packets"]), "width": int(stream["width"]), "height": int(stream["height"])}

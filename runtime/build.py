@@ -1,0 +1,112 @@
+"""`vidc build`: compile (or load a saved plan, refusing a stale one), then execute it."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from vidc.compiler.render import to_json
+from vidc.schemas.plan import Plan
+
+from .executor import Executor
+from .lock import Busy, WorkLock
+from .progress import Reporter
+from .publish import PublishError
+from .sources import find_spec
+from .workfolder import WorkFolder
+
+
+def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
+    plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    root = Path(project) if project else path.parent
+    spec = root / plan.spec
+    if not spec.is_file():
+        raise SystemExit(f"vidc: error: the plan was made from {plan.spec}, which is not in {root}; pass --project DIR")
+    return plan, spec
+
+
+def run_build(args) -> int:
+    from .cli import _hardware, _overrides, _show, compile_spec
+
+    target = Path(args.spec)
+    saved: Plan | None = None
+    if target.is_file() and target.suffix == ".json" and '"vidc_plan"' in target.read_text(encoding="utf-8")[:4096]:
+        saved, spec = _load_saved_plan(target, args.project)
+        hardware, overrides = saved.hardware, dict(saved.overrides)
+    else:
+        spec = find_spec(target)
+        hardware, overrides = _hardware(args), _overrides(args.set)
+
+    reporter = Reporter("json" if args.json else "auto")
+    plan, diags, root = compile_spec(spec, hardware, overrides)
+    _show(diags, spec)
+    if plan is None:
+        return 2
+    if saved is not None and to_json(plan) != to_json(saved):
+        print(f"vidc: error: {target} is stale: {spec} (or a file it names) changed since the plan was made; "
+              f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
+        return 2
+    if any(not v.script_known for v in plan.videos):
+        from .script_cmd import generate_missing
+
+        code = generate_missing(spec, overrides, reporter)
+        if code:
+            return code
+        plan, diags, root = compile_spec(spec, hardware, overrides)
+        if plan is None:
+            _show(diags, spec)
+            return 2
+
+    names = {v.name for v in plan.videos}
+    only = set(args.only) or None
+    if only and only - names:
+        print(f"vidc: error: no video named {', '.join(sorted(only - names))}; this project has: "
+              f"{', '.join(sorted(names))}", file=sys.stderr)
+        return 2
+    out_dirs = {v.name: (Path(args.out) if args.out else root / v.output) for v in plan.videos}
+    work = WorkFolder(root / ".vidc")
+    lock = WorkLock(work.lock)
+    try:
+        lock.acquire()
+    except Busy as busy:
+        print(f"vidc: another build of this project is running (pid {busy.pid}); wait for it to finish "
+              f"(its lock is {work.lock})", file=sys.stderr)
+        return 1
+    try:
+        executor = Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force)
+        try:
+            outcome = executor.run()
+        except PublishError as exc:
+            reporter.message(f"vidc: error: {exc}")
+            print(f"vidc: error: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        lock.release()
+    return _summary(outcome, plan, only, reporter, args.json)
+
+
+def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> int:
+    videos = [v.name for v in plan.videos if only is None or v.name in only]
+    if as_json:
+        print(json.dumps({"event": "build_finished", "ok": outcome.ok, "ran": len(outcome.ran),
+                          "cached": len(outcome.cached), "failed": outcome.failed, "skipped": sorted(outcome.skipped),
+                          "published": outcome.published}, ensure_ascii=False), flush=True)
+    if not outcome.ran and not outcome.failed and not outcome.skipped:
+        if not as_json:
+            what = "republished " + ", ".join(outcome.published) if outcome.published else "nothing to do"
+            print(f"up to date: {len(videos)} video{'s' * (len(videos) != 1)}, {len(outcome.cached)} tasks already "
+                  f"built; {what}")
+        return 0
+    if outcome.ok:
+        if not as_json:
+            print(f"built {len(videos)} video{'s' * (len(videos) != 1)}: ran {len(outcome.ran)} tasks, reused "
+                  f"{len(outcome.cached)}")
+            for path in outcome.published:
+                if path.endswith(".mp4"):
+                    print(f"  {path}")
+        return 0
+    print(f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
+          f"{len(outcome.ran)} ran and are kept (run again to resume)", file=sys.stderr)
+    for tid, error in sorted(outcome.failed.items()):
+        print(f"  {tid}:\n    " + error.replace("\n", "\n    "), file=sys.stderr)
+    return 1

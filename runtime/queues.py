@@ -1,0 +1,44 @@
+"""Lane queues (DESIGN rule 7): one append-only file per lane, one task per line,
+`task_id|input_path|output_path` (the input is the task's descriptor, paths relative to the work
+folder). The coordinator appends; the lane's worker reads from where it left off."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STOP = "STOP"
+
+
+def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
+    line = f"{task_id}|{descriptor}|{output}\n".encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_stop(path: Path) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (STOP + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+class QueueReader:
+    def __init__(self, path: Path, offset: int = 0):
+        self.path = path
+        self.offset = offset
+
+    def next_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return []
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        return [ln for ln in data[:end].decode("utf-8").splitlines() if ln]

@@ -1,0 +1,94 @@
+"""A lane worker: one process per lane, pinned to its device, running its queue in order.
+
+It keeps each backend (and so each loaded model) for every task it runs, claims a task in the
+journal, retries transient failures with backoff, commits outputs to the store and journals the
+result. It exits on a STOP line or when the coordinator that started it is gone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .backends.base import BackendError, TaskContext
+from .backends.registry import create
+from .journal import Journal
+from .queues import STOP, QueueReader
+from .workfolder import WorkFolder
+
+MAX_ATTEMPTS = 4
+
+
+def run_task(backends: dict, desc: dict, out: Path, device: str, log) -> dict:
+    name = desc["backend"]
+    if name not in backends:
+        backend = create(name)
+        backend.setup(device)
+        backends[name] = backend
+    backend = backends[name]
+    params = backend.Params.model_validate(desc["params"])
+    ctx = TaskContext(
+        task_id=desc["id"], params=desc["params"], inputs={k: Path(v) for k, v in desc["inputs"].items()},
+        out=out, project_dir=Path(desc["project_dir"]), cache_dir=Path(desc["cache_dir"]), argv=desc["argv"],
+        device=device, log=log, store_root=Path(desc["store_root"]),
+    )
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return backend.run(ctx, params)
+        except BackendError as exc:
+            if not exc.transient or attempt >= MAX_ATTEMPTS:
+                raise
+            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0 ** attempt)
+            log(f"transient error ({exc}); retry {attempt}/{MAX_ATTEMPTS - 1} in {delay:.1f}s")
+            time.sleep(delay)
+
+
+def main(argv: list[str]) -> int:
+    work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
+    parent = os.getppid()
+    journal = Journal(work.journal)
+    reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
+    store = work.store
+    backends: dict = {}
+    idle = 0.002
+    while True:
+        lines = reader.next_lines()
+        if not lines:
+            if os.getppid() != parent:
+                return 0  # the coordinator is gone (killed): stop, the next build resumes
+            time.sleep(idle)
+            idle = min(idle * 2, 0.05)
+            continue
+        idle = 0.002
+        for line in lines:
+            if line == STOP:
+                return 0
+            task_id, desc_path, out_rel = line.split("|")
+            desc = json.loads((work.root / desc_path).read_text(encoding="utf-8"))
+            out = store.new_tmp(Path(out_rel).name)
+            journal.append("claimed", task=task_id, fp=desc["fingerprint"], lane=lane, pid=os.getpid())
+            started = time.monotonic()
+            try:
+                result = run_task(backends, desc, out, device, lambda msg: None)
+                (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+                digest = store.commit(out)
+            except BackendError as exc:
+                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane, error=str(exc))
+                continue
+            except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
+                tb = traceback.format_exc(limit=8)
+                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane,
+                               error=f"internal error in backend {desc['backend']}: {exc!r}\n{tb}")
+                continue
+            ms = int((time.monotonic() - started) * 1000)
+            journal.append("done", task=task_id, fp=desc["fingerprint"], lane=lane, device=device,
+                           object=digest, ms=ms, backend=desc["backend"], est_ms=desc.get("est_ms", 0))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
