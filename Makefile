@@ -1,32 +1,39 @@
 # Two commands: `make demo` renders the demo project, `make test` runs the whole suite.
-# Both set everything up first: ffmpeg (apt, when missing and we are root), a virtual env, vidc.
+# Both set everything up first: ffmpeg and a caption font (apt, when missing and we are root),
+# a virtual environment, and vidc with what each needs.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-EXTRAS ?= test
+PIP    := $(BIN)/pip install -q --disable-pip-version-check
+# Test extras: the real vendor SDKs (against local fake servers) and the tiny-model backends.
+TEST_EXTRAS ?= test,llm,elevenlabs,wan
 
-.PHONY: setup demo test test-fast bench schema clean
+.PHONY: setup setup-test system demo test bench schema clean
 
-setup: $(STAMP) ffmpeg
+system:
+	@bash scripts/install-system.sh
 
-ffmpeg:
-	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || bash scripts/install-ffmpeg.sh
-
-$(STAMP): pyproject.toml
+$(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
-	touch $(STAMP)
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.core pyproject.toml
+	$(PIP) torch==2.13.0            # the CPU build; pinned first so no extra pulls CUDA wheels
+	$(PIP) -e ".[$(TEST_EXTRAS)]" torch==2.13.0
+	touch $@
+
+setup: system $(VENV)/.core
+setup-test: system $(VENV)/.test
 
 demo: setup
 	$(BIN)/vidc build projects/demo
 
-test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+test: setup-test
+	$(BIN)/python -m pytest -p no:cacheprovider tests
 
-bench: setup
+bench: setup-test
 	$(BIN)/python bench/plan_scale.py
 	$(BIN)/python bench/e2e_default.py
 	$(BIN)/python bench/incremental.py

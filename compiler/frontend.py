@@ -19,6 +19,7 @@ from .expand import expand
 from .source import SourceMap, load_source, load_tree
 from .validate import validate_video
 
+_TEMPLATE_CODES = {"E_UNDEFINED_VAR", "E_TEMPLATE", "E_SANDBOX"}
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -131,6 +132,10 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any]) -> tuple[list[L
     specs: list[VideoSpec | None] = []
     for e in expanded:
         spec, vdiags = validate_video(e.tree, smap, spec_dir, exists)
+        # A string whose template failed still holds its source text: problems validation finds
+        # with that text are consequences, not news.
+        failed = {(d.line, d.col) for d in e.diags if d.code in _TEMPLATE_CODES}
+        vdiags = [d for d in vdiags if (d.line, d.col) not in failed]
         specs.append(spec)
         per_row.append((e.label, e.diags + vdiags))
     diags.extend(_merge_rows(per_row))

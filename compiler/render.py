@@ -9,7 +9,18 @@ from .canonical import canonical_json
 
 
 def to_json(plan: Plan) -> str:
-    return canonical_json(plan.model_dump(mode="json"), indent=1)
+    """Canonical plan JSON: sorted keys, one task (and one video) per line, so that diffs read well
+    and a 1,000-video plan serialises with the C encoder."""
+    data = plan.model_dump(mode="json")
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if key in ("tasks", "videos", "lanes") and value:
+            body = "[\n" + ",\n".join(canonical_json(item) for item in value) + "\n]"
+        else:
+            body = canonical_json(value)
+        parts.append(canonical_json(key) + ":" + body)
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def secs(ms: int) -> str:

@@ -55,6 +55,14 @@ for _tag, _rx, _first in [
     _Loader.add_implicit_resolver(_T + _tag, re.compile(_rx), list(_first))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(s: str) -> str:
+    """Join UTF-16 surrogate pairs written as two \\u escapes into one character, as json.loads does."""
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
 def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
@@ -192,7 +200,7 @@ class _Builder:
         tag, v = node.tag, node.value
         try:
             if tag == _T + "str":
-                return v
+                return _join_surrogates(v) if _SURROGATE.search(v) else v
             if tag == _T + "null":
                 return None
             if tag == _T + "bool":

@@ -324,7 +324,7 @@ RECIPES: tuple[Recipe, ...] = (
                  params=_p(shape="saw", cutoff=3000, detune=(-11.0, -4.0, 4.0, 11.0), attack=0.4, release=0.8, sub=0.0)),
             Part("arp", "arp", "pluck", 0.11, pattern="0.2.1.3.0.2.1.3.", register=72, pan=0.2, reverb=0.3, delay=0.35,
                  pump=0.3, params=_p(bright_cutoff=6000, tau_bright=0.07, tau_body=0.25)),
-            Part("bass", "bass", "bass", 0.36, pattern="..R...R...R...R.", register=40, gate=0.85, reverb=0.03,
+            Part("bass", "bass", "bass", 0.36, pattern="..R_..R_..R_..R_", register=40, gate=0.85, reverb=0.03,
                  params=_p(grit=0.5, cutoff=800)),
             Part("kick", "drum", "kick", 0.52, pattern="x...x...x...x...", reverb=0.02),
             Part("clap", "drum", "clap", 0.17, pattern="....x.......x...", fill="....x...x.x.xxxx", reverb=0.25),
@@ -425,6 +425,8 @@ def _place(pc_root: int, center: int) -> int:
 def _voicing(root: int, ivs: tuple[int, ...], center: int, prev: tuple[int, ...] | None) -> tuple[int, ...]:
     """Close voicing around `center`, choosing the inversion nearest to the previous voicing."""
     pcs = [(root + i) % 12 for i in ivs]
+    if len(pcs) >= 5:  # rootless voicing for 9th chords (the bass has the root): no clusters
+        pcs = pcs[1:]
     base = sorted({_place(pc, center) for pc in pcs})
     candidates = []
     for inv in range(len(base)):
@@ -454,11 +456,10 @@ def _tone(root: int, ivs: tuple[int, ...], letter: str, center: int) -> int:
     return base
 
 
-def _chord_tone(root: int, ivs: tuple[int, ...], idx: int, center: int) -> int:
-    base = _place(root % 12, center)
-    core = [i for i in ivs if i < 12] or [0]
-    n = len(core)
-    return base + core[idx % n] + 12 * (idx // n)
+def _chord_tone(voicing: tuple[int, ...], idx: int) -> int:
+    """Tone `idx` of a voicing counted from its lowest note, continuing an octave up."""
+    n = len(voicing)
+    return voicing[idx % n] + 12 * (idx // n)
 
 
 def _scale_step(pitch: int, steps: int, tonic: int, mode: str) -> int:
@@ -585,7 +586,7 @@ def _add_send(send: np.ndarray, start: int, sig: np.ndarray, gain: float) -> Non
     m = min(len(sig), n - start)
     if m <= 0:
         return
-    mono = sig[:m].mean(axis=1) if sig.ndim == 2 else sig[:m]
+    mono = (sig[:m, 0] + sig[:m, 1]) * 0.5 if sig.ndim == 2 else sig[:m]
     send[start : start + m] += gain * mono
 
 
@@ -620,14 +621,18 @@ def _events(recipe: Recipe, part: Part, sections: list[str], bars: int, rng: np.
                     events.append(_Event(t0, p, gate, 0.8 if ending else 1.0))
             continue
         if part.kind == "motif":
+            # the melody rests every other phrase of a main section: a bed, not a song
+            if not ending and section.startswith("main") and (b // 4) % 2 == 1:
+                playing = False
             if not playing:
                 continue
             if ending:
-                events.append(_Event(t0, _chord_tone(root, ivs, 0, part.register), bar_s * 1.5, 0.9))
+                events.append(_Event(t0, _place(root % 12, part.register), bar_s * 1.5, 0.9))
                 continue
             phrase = part.motif[b % len(part.motif)]
+            mv = _voicing(root, ivs[:3], part.register, None)  # triad around the register: a stable contour
             for beat, beats, ci, step in phrase:
-                p = _scale_step(_chord_tone(root, ivs, ci, part.register), step, recipe.tonic, recipe.mode)
+                p = _scale_step(_chord_tone(mv, ci), step, recipe.tonic, recipe.mode)
                 events.append(_Event(t0 + beat * bar_s / 4.0, p, beats * bar_s / 4.0 * 0.95, 0.9))
             continue
         if not playing:
@@ -645,6 +650,7 @@ def _events(recipe: Recipe, part: Part, sections: list[str], bars: int, rng: np.
                 events.append(_Event(t0, 0, 0.0, 1.0, part.voice))
             continue
         pat = part.fill if (next_is_drop and part.fill) else pattern
+        arp_v: tuple[int, ...] | None = None
         steps = [(i, ch) for i, ch in enumerate(pat[:16]) if ch not in "._"]
         for i, ch in steps:
             t = t0 + i * step_s + (swing if i % 2 == 1 else 0.0)
@@ -661,10 +667,18 @@ def _events(recipe: Recipe, part: Part, sections: list[str], bars: int, rng: np.
                 events.append(_Event(t, _tone(root, ivs, ch, part.register), length, vel))
             elif part.kind == "arp":
                 if ch.isdigit():
-                    events.append(_Event(t, _chord_tone(root, ivs, int(ch), part.register), length, 0.9 * hum))
+                    if arp_v is None:
+                        arp_v = _voicing(root, ivs, part.register, prev_voicing)
+                        prev_voicing = arp_v
+                    events.append(_Event(t, _chord_tone(arp_v, int(ch)), length, 0.9 * hum))
             elif part.kind in ("comp", "strum"):
-                v = _voicing(root, ivs, part.register, prev_voicing)
-                prev_voicing = v
+                if part.kind == "strum":  # guitar-like: a triad with the root doubled on top
+                    tri = _voicing(root, ivs[:3], part.register, prev_voicing)
+                    prev_voicing = tri
+                    v = tri + (_place(root % 12, tri[-1] + 6),) if _place(root % 12, tri[-1] + 6) > tri[-1] else tri
+                else:
+                    v = _voicing(root, ivs, part.register, prev_voicing)
+                    prev_voicing = v
                 vel = _VEL.get(ch, 0.8) * hum
                 order = list(v) if (part.kind == "comp" or i % 4 == 0 or i % 2 == 0) else list(reversed(v))
                 for k, p in enumerate(order):
@@ -706,11 +720,26 @@ def _pump_curve(n: int, times: list[float], depth: float) -> np.ndarray:
     return g
 
 
+def _fast_len(n: int) -> int:
+    """The smallest 2^a 3^b 5^c >= n (sizes pocketfft transforms quickly)."""
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def _convolve_reverb(send: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """Stereo reverb of a mono send via FFT convolution at half rate (22,050 Hz)."""
     x = decimate_2x(send.astype(np.float64))
-    n = len(x) + len(ir) - 1
-    size = 1 << (n - 1).bit_length()
+    size = _fast_len(len(x) + len(ir) - 1)
     X = np.fft.rfft(x, size)
     out = np.zeros((len(send), 2), dtype=np.float32)
     for ch in range(2):

@@ -1,0 +1,74 @@
+"""`vidc script SPEC [--refresh]`: generate each video's script with its LLM and lock it beside
+the spec, so that planning stays deterministic. `vidc build` calls this for scripts not yet locked."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from vidc.compiler.diagnostics import has_errors
+from vidc.compiler.frontend import load_project, parse_set
+from vidc.compiler.script_lock import lock_path, prompt_for
+from vidc.compiler.script_prompt import lock_is_current, read_lock
+
+from .backends.base import BackendError
+from .sources import find_spec, project_sources
+
+
+def _videos(spec: Path, overrides: dict[str, str]):
+    src, root = project_sources(spec)
+    values, diags = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
+    videos, more = load_project(src, values)
+    return src, root, videos, diags + more
+
+
+def _generate(video, target: Path, log) -> str:
+    from .backends.llm_script import generate_script, write_lock
+
+    s, vo = video.spec.script, video.spec.voice
+    locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.words_per_minute, vo.speed,
+                             s.llm, env=os.environ, log=log)
+    write_lock(target, locked)
+    words = sum(len(sc.voiceover_text.split()) for sc in locked.scenes)
+    return (f"locked {target}: {len(locked.scenes)} scenes, {words} words, {locked.usage.input_tokens}+"
+            f"{locked.usage.output_tokens} tokens, {locked.repair_rounds} repair round(s) ({s.llm.provider} {s.llm.model})")
+
+
+def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say) -> int:
+    from .cli import _show
+
+    src, root, videos, diags = _videos(spec, overrides)
+    _show(diags, spec)
+    if has_errors(diags):
+        return 2
+    wanted = [v for v in videos if v.spec.script.brief is not None]
+    if not wanted and not only_missing:
+        say(f"{spec}: the scenes are written in the spec; there is no script to generate")
+        return 0
+    failed = 0
+    for video in wanted:
+        target = root / lock_path(src.spec_name, video)
+        if target.exists() and not refresh:
+            lock = read_lock(target.read_text(encoding="utf-8"))
+            llm = video.spec.script.llm
+            if only_missing or (not isinstance(lock, str) and lock_is_current(lock, prompt_for(video).fingerprint,
+                                                                              llm.provider, llm.model)):
+                if not only_missing:
+                    say(f"{target}: up to date (use --refresh to generate it again)")
+                continue
+        try:
+            say(_generate(video, target, lambda msg: say(f"  {msg}")))
+        except BackendError as exc:
+            print(f"vidc: error: {video.spec.name}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+def run_script(args) -> int:
+    from .cli import _overrides
+
+    return _run(find_spec(args.spec), _overrides(args.set), refresh=args.refresh, only_missing=False, say=print)
+
+
+def generate_missing(spec: Path, overrides: dict[str, str], reporter) -> int:
+    return _run(spec, overrides, refresh=False, only_missing=True, say=reporter.message)
