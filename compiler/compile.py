@@ -87,7 +87,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         Task(id=tid, video=by_id[tid].video, stage=by_id[tid].stage, kind=by_id[tid].kind, backend=by_id[tid].backend,
              backend_version=backend_version(by_id[tid].backend), params=by_id[tid].params,
              inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
-             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid], est_ms=placed.cost[tid],
+             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid], work_ms=by_id[tid].est_ms,
+             est_ms=placed.cost[tid],
              start_ms=placed.start[tid], finish_ms=placed.finish[tid], final=by_id[tid].final)
         for tid in order
     ]

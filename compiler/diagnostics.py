@@ -71,7 +71,7 @@ class Diagnostic:
 
 def sort_key(d: Diagnostic) -> tuple:
     """Deterministic order: by file, position, code, then text (ties happen with matrix rows)."""
-    return (d.file, d.line, d.col, d.code, d.message, d.hint)
+    return (d.file, d.line, d.col, d.code, d.message, d.hint, d.severity, d.length, d.source_line)
 
 
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

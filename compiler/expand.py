@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .diagnostics import Diagnostic, suggest
-from .source import Path, SourceMap, keep_first_pairs, split_lines
+from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
 from .templating import render_string, render_tree
 
 Reader = Callable[[str], str]
@@ -38,8 +38,7 @@ def resolve_path(spec_dir: str, p: str) -> str | None:
     return norm
 
 
-def escape_hint(p: str) -> str:
-    return "paths are relative to the spec and stay inside the project folder; copy or link the file into the project"
+ESCAPE_HINT = "paths are relative to the spec and stay inside the project folder; copy or link the file into the project"
 
 
 @dataclass
@@ -55,7 +54,7 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
     if mapping is None:
         return {}
     if not isinstance(mapping, dict):
-        diags.append(smap.at(path, "E_TYPE", f"`{_dotted(path)}` must be a mapping of names to values"))
+        diags.append(smap.at(path, "E_TYPE", f"`{dotted(path)}` must be a mapping of names to values"))
         return {}
     out = {}
     for k, v in mapping.items():
@@ -69,13 +68,6 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
 
 def _kind(v: Any) -> str:
     return {dict: "mapping", list: "list"}.get(type(v), type(v).__name__)
-
-
-def _dotted(path: Path) -> str:
-    out = ""
-    for el in path:
-        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
-    return out or "the top level"
 
 
 def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:
@@ -174,7 +166,7 @@ def load_matrix(matrix: Any, smap: SourceMap, spec_dir: str, read: Reader,
     target = resolve_path(spec_dir, rel)
     if target is None:
         diags.append(smap.at(fpath, "E_PATH_ESCAPE", f"matrix file `{rel}` is outside the project folder",
-                             escape_hint(rel)))
+                             ESCAPE_HINT))
         return [], []
     ext = posixpath.splitext(target)[1].lower()
     if ext not in (".csv", ".jsonl"):

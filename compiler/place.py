@@ -101,14 +101,32 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
     longest: dict[str, float] = {}
     for tid in order:
         longest[tid] = fastest[tid] + max((longest[p] for p in preds[tid]), default=0.0)
-    gpu_speed = sum(ln.speed for ln in lanes if ln.kind == "device")
-    gpu_work = sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "device")
+    gpu_tasks = [t for t in order if drafts[t].requires["kind"] == "device"]
+    gpu_bound = _gpu_work_bound(gpu_tasks, drafts, lanes, costs)
+    if gpu_tasks:  # the last generation to finish is followed by at least the shortest tail
+        after: dict[str, float] = {}
+        for tid in reversed(order):
+            after[tid] = max((fastest[s] + after[s] for s in succs[tid]), default=0.0)
+        gpu_bound += min(after[t] for t in gpu_tasks)
     out_lanes = [ln.model_copy(update={"busy_ms": states[ln.id].busy_ms}) for ln in lanes]
     return Placement(
         lane=lane_of, start=start, finish=finish, cost=cost, lanes=out_lanes, makespan_ms=makespan,
         sequential_ms=sum(cost.values()), critical_path_ms=round(max(longest.values(), default=0.0)),
-        gpu_work_bound_ms=round(gpu_work / gpu_speed) if gpu_speed else 0,
+        gpu_work_bound_ms=round(gpu_bound),
     )
+
+
+def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[Lane], costs: CostModel) -> float:
+    """Total generation work over total device speed, counting the one model load that every lane
+    taking part cannot avoid: the best over which fastest-k lanes take part (loads make using every
+    lane not always worth it)."""
+    if not gpu_tasks:
+        return 0.0
+    work = sum(drafts[t].est_ms for t in gpu_tasks)
+    models = {drafts[t].requires.get("model") for t in gpu_tasks} - {None}
+    load = sum(costs.wan_load_ms(m) for m in models)
+    speeds = sorted((ln.speed for ln in lanes if ln.kind == "device"), reverse=True)
+    return min((work + k * load) / sum(speeds[:k]) for k in range(1, len(speeds) + 1))
 
 
 def _earliest_start(st: LaneState, ready: int, run: int) -> int:

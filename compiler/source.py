@@ -63,6 +63,16 @@ def _join_surrogates(s: str) -> str:
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+def dotted(path: Path) -> str:
+    """("script", "scenes", 0, "asset") -> "script.scenes[0].asset", as messages name a place."""
+    out = ""
+    for el in path:
+        if el is KEY:
+            continue
+        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
+    return out
+
+
 def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
@@ -273,32 +283,30 @@ def keep_first_pairs(pairs: list[tuple[str, Any]]) -> dict:
     return out
 
 
-def load_tree(text: str | bytes, filename: str) -> tuple[Any, Positions, list[Diagnostic]]:
-    """Parse YAML (or JSON when filename ends in .json) into (tree, positions, diagnostics).
+def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """Parse YAML (or JSON when filename ends in .json) into (tree, source map, diagnostics).
 
-    The tree is plain data: dict/list/str/int/float/bool/None. positions maps a path such as
-    ("script", "scenes", 0, "voiceover_text") to its value's (line, col), and the same path plus
-    KEY to its key's. On a syntax error the tree is None.
+    Like load_tree, but returns the SourceMap (lines + positions) that places diagnostics.
     """
     smap = SourceMap(filename, [])
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
-            line, col = _offset_to_linecol(text[: e.start].decode("utf-8", "replace"), e.start)
+            prefix = text[: e.start].decode("utf-8", "replace")
+            line, col = _offset_to_linecol(prefix, len(prefix))
             smap.lines = split_lines(text.decode("utf-8", "replace"))
-            return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", "the file is not valid UTF-8",
-                                                    "save it as UTF-8")]
-    smap.lines = split_lines(text)
+            return None, smap, [smap.diag(line, col, "E_SYNTAX", "the file is not valid UTF-8", "save it as UTF-8")]
+    smap.lines = split_lines(text.removeprefix("\ufeff"))  # PyYAML does not count a BOM as a column
     is_json = filename.lower().endswith(".json")
     json_tree: Any = None
     if is_json:
         try:
-            json_tree = json.loads(text, object_pairs_hook=keep_first_pairs)
+            json_tree = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=keep_first_pairs)
         except json.JSONDecodeError as e:
-            return None, smap.positions, [smap.diag(e.lineno, e.colno, "E_SYNTAX", f"invalid JSON: {e.msg}")]
+            return None, smap, [smap.diag(e.lineno, e.colno, "E_SYNTAX", f"invalid JSON: {e.msg}")]
         except RecursionError:
-            return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
+            return None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
         # Valid JSON has tabs only between tokens, where a space means the same; YAML rejects them.
         text = text.replace("\t", " ")
     try:
@@ -311,44 +319,48 @@ def load_tree(text: str | bytes, filename: str) -> tuple[Any, Positions, list[Di
         if e.context and e.problem and e.context_mark is not None:
             hint = f"{e.context} (line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
         if is_json:  # json.loads accepted it; PyYAML's YAML 1.1 did not: keep the data, lose positions
-            return json_tree, smap.positions, []
-        return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", problem, hint)]
+            return json_tree, smap, []
+        return None, smap, [smap.diag(line, col, "E_SYNTAX", problem, hint)]
     except yaml.reader.ReaderError as e:
         line, col = _offset_to_linecol(text, e.position)
         if is_json:
-            return json_tree, smap.positions, []
-        return None, smap.positions, [smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
-                                                "remove control characters from the file")]
+            return json_tree, smap, []
+        return None, smap, [smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
+                                      "remove control characters from the file")]
     except (yaml.YAMLError, RecursionError):
         if is_json:
-            return json_tree, smap.positions, []
-        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")]
+            return json_tree, smap, []
+        return None, smap, [smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")]
     if node is None:
-        return json_tree, smap.positions, []
+        return json_tree, smap, []
     try:
         culprit_size, distinct, culprit, cyc = _expanded_size(node)
     except RecursionError:
-        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
+        return (json_tree, smap, []) if is_json else (None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")])
     if cyc is not None:
         b = _Builder(smap)
         b._diag(cyc, "E_ALIAS", "an alias refers to the node that contains it (an infinite structure)")
-        return None, smap.positions, b.diags
+        return None, smap, b.diags
     if culprit is not None:
         b = _Builder(smap)
-        b._diag(culprit, "E_ALIAS", f"aliases expand this to {culprit_size} nodes (limit {max(MAX_EXPANDED, 4 * distinct)})",
+        limit = max(MAX_EXPANDED, 4 * distinct)
+        b._diag(culprit, "E_ALIAS", f"aliases expand this to {culprit_size} nodes (limit {limit})",
                 "write the data out, or use fewer nested aliases")
-        return None, smap.positions, b.diags
+        return None, smap, b.diags
     builder = _Builder(smap)
     try:
         tree = builder.build(node)
     except RecursionError:
-        return None, smap.positions, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
-    return (json_tree if is_json else tree), smap.positions, builder.diags
+        return (json_tree, smap, []) if is_json else (None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")])
+    return (json_tree if is_json else tree), smap, builder.diags
 
 
-def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
-    """load_tree plus the SourceMap the rest of the front-end uses to place diagnostics."""
-    tree, positions, diags = load_tree(text, filename)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return tree, SourceMap(filename, split_lines(text), positions), diags
+def load_tree(text: str | bytes, filename: str) -> tuple[Any, Positions, list[Diagnostic]]:
+    """Parse YAML (or JSON when filename ends in .json) into (tree, positions, diagnostics). Never raises.
+
+    The tree is plain data: dict/list/str/int/float/bool/None. positions maps a path such as
+    ("script", "scenes", 0, "voiceover_text") to its value's (line, col), and the same path plus
+    KEY to its key's. On a syntax error the tree is None.
+    """
+    tree, smap, diags = load_source(text, filename)
+    return tree, smap.positions, diags

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from vidc.schemas.spec import VideoSpec
 
 from .diagnostics import Diagnostic, did_you_mean, suggest
-from .expand import escape_hint, resolve_path
-from .source import Path, SourceMap
+from .expand import ESCAPE_HINT, resolve_path
+from .source import Path, SourceMap, dotted
 
 Exists = Callable[[str], bool]
 
@@ -34,13 +34,6 @@ _PHRASES = {
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-def dotted(path: Path) -> str:
-    out = ""
-    for el in path:
-        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
-    return out
-
 
 def describe(v: Any) -> str:
     if v is None:
@@ -185,8 +178,8 @@ def _one(err: dict, path: Path, smap: SourceMap) -> Diagnostic:
         return smap.at(path, "E_MISSING", f"missing key `{name}` {inside}", hint)
     if kind == "literal_error":
         if path == ("vidc",):
-            return smap.at(path, "E_VERSION", f"unsupported spec version {describe(value)}",
-                           "this vidc reads `vidc: 1`")
+            shown = f'the text "{value}"' if isinstance(value, str) else describe(value)
+            return smap.at(path, "E_VERSION", f"unsupported spec version {shown}", "this vidc reads `vidc: 1`")
         t = annotation_at(path)
         allowed = [str(a) for a in get_args(t)] if get_origin(t) is Literal else []
         return smap.at(path, "E_ENUM", f"{describe(value)} is not a valid {where}",
@@ -249,7 +242,7 @@ def _check_path(tree: dict, path: Path, spec_dir: str, smap: SourceMap, what: st
     target = resolve_path(spec_dir, value)
     if target is None:
         diags.append(smap.at(path, "E_PATH_ESCAPE", f"{what} `{value}` is outside the project folder",
-                             escape_hint(value)))
+                             ESCAPE_HINT))
     elif exists is not None and not exists(target):
         diags.append(smap.at(path, "E_FILE_NOT_FOUND", f"{what} `{value}` not found",
                              f"looked for `{target}` in the project folder"))
@@ -358,6 +351,10 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
 
 def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
+    version = tree.get("vidc")
+    if isinstance(version, (bool, float)):  # Literal[1] lets True and 1.0 through (they equal 1)
+        diags.append(smap.at(("vidc",), "E_VERSION", f"unsupported spec version `{str(version).lower()}`",
+                             "this vidc reads `vidc: 1`"))
     _check_scenes(tree, spec_dir, smap, exists, diags)
     _check_path(tree, ("music", "track"), spec_dir, smap, "music track", diags, exists)
     if _get(tree, "music", "library") != "builtin":

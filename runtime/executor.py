@@ -22,6 +22,7 @@ from vidc.compiler.canonical import canonical_json
 from vidc.schemas.plan import Plan, Task
 
 from . import queues
+from .dispatch import pick, planned_queues
 from .journal import Finished, Journal
 from .progress import Reporter
 from .publish import Publisher
@@ -44,15 +45,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.failed and not self.skipped
-
-
-def lane_can_run(task: Task, lane, hw) -> bool:
-    if task.requires.kind == "cpu":
-        return lane.kind == "cpu"
-    if lane.kind != "device":
-        return False
-    dev = next(d for d in hw.devices if d.id == lane.device)
-    return dev.kind == "cpu" or dev.vram_gb >= task.requires.vram_gb
 
 
 class Executor:
@@ -88,7 +80,7 @@ class Executor:
         self.journal.read_new()  # start reading after the replayed history
         stage_counts = Counter(self.tasks[t].stage for t in pending)
         self.reporter.start(dict(stage_counts), len(self.outcome.cached), sorted(self.lanes))
-        planned = self._planned_queues(pending)
+        planned = planned_queues(pending, self.tasks, sorted(self.lanes))
         try:
             self._loop(planned, publisher)
         finally:
@@ -119,33 +111,15 @@ class Executor:
         return self._results[task_id]
 
     # -- scheduling --------------------------------------------------------------------------
-    def _planned_queues(self, pending: list[str]) -> dict[str, list[str]]:
-        planned: dict[str, list[str]] = {ln: [] for ln in self.lanes}
-        for tid in sorted(pending, key=lambda t: (self.tasks[t].start_ms, t)):
-            planned[self.tasks[tid].lane].append(tid)
-        return planned
-
     def _ready(self, tid: str) -> bool:
         return all(dep in self.objects for dep in self.tasks[tid].inputs.values())
-
-    def _pick(self, lane_id: str, planned: dict[str, list[str]]) -> tuple[str, str | None] | None:
-        own = next((t for t in planned[lane_id] if self._ready(t)), None)
-        if own is not None:
-            return own, None
-        lane = self.lanes[lane_id]
-        remaining = {ln: sum(self.tasks[t].est_ms for t in q) for ln, q in planned.items() if ln != lane_id and q}
-        for victim in sorted(remaining, key=lambda ln: (-remaining[ln], ln)):
-            for t in planned[victim]:
-                if self._ready(t) and lane_can_run(self.tasks[t], lane, self.plan.hardware):
-                    return t, victim
-        return None
 
     def _loop(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         while any(planned.values()) or self.running:
             for lane_id in sorted(self.lanes):
                 if lane_id in self.running:
                     continue
-                choice = self._pick(lane_id, planned)
+                choice = pick(self.lanes[lane_id], planned, self.tasks, self._ready, self.plan.hardware)
                 if choice is None:
                     continue
                 tid, victim = choice

@@ -37,7 +37,8 @@ class Task(_Frozen):
     fingerprint: str
     requires: Requirement
     lane: str = ""
-    est_ms: int = 0
+    work_ms: int = Field(0, description="Estimated ms on a speed-1.0 lane, without model loads")
+    est_ms: int = Field(0, description="Estimated ms on its lane, with a model load where the lane lacks the model")
     start_ms: int = 0
     finish_ms: int = 0
     final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")

@@ -1,6 +1,13 @@
-"""One PCM timeline: voice clips placed sample-exactly at the scenes' frame boundaries."""
+"""Sample-exact audio timeline: voice clips placed on one PCM track, scene cuts on frame boundaries.
+
+All arithmetic is in integers (fractions for frame rates such as 30000/1001), so a scene that
+starts at video frame F starts at audio sample frames_to_samples(F, fps, rate) on every machine,
+and thousands of scenes never drift.
+"""
 from __future__ import annotations
 
+import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
@@ -8,23 +15,99 @@ import numpy as np
 
 from .wav import read_wav, write_wav
 
-
-def frames_to_samples(frames: int, fps: int, rate: int) -> int:
-    """Samples at `rate` before video frame `frames` at `fps`, rounded half up, in exact integers."""
-    return (2 * frames * rate + fps) // (2 * fps)
+__all__ = ["frames_to_samples", "samples_to_frames", "ms_to_samples", "samples_to_ms", "ms_to_frames",
+           "place_voices", "parse_fps"]
 
 
-def place_voices(voice_wavs: Sequence[Path], starts_in_samples: Sequence[int], total_samples: int, out_wav: Path,
-                 rate: int = 44100) -> Path:
-    """Mix mono clips onto a silent stereo timeline of `total_samples` at their start samples."""
-    timeline = np.zeros(total_samples, dtype=np.int32)
+def parse_fps(fps: int | float | str | Fraction) -> Fraction:
+    """24, 29.97, "30000/1001", Fraction(30000, 1001) -> an exact Fraction (29.97 -> 30000/1001)."""
+    if isinstance(fps, Fraction):
+        f = fps
+    elif isinstance(fps, int):
+        f = Fraction(fps)
+    elif isinstance(fps, str):
+        f = Fraction(fps.strip())
+    else:
+        f = Fraction(str(fps))
+        ntsc = Fraction(round(float(fps) * 1001 / 1000) * 1000, 1001)
+        if abs(float(ntsc) - float(fps)) < 1e-3 and f.denominator != 1:
+            f = ntsc  # 23.976, 29.97, 59.94 mean the NTSC rates
+    if f <= 0:
+        raise ValueError(f"frame rate must be positive, got {fps!r}")
+    return f
+
+
+def _round_half_up(x: Fraction) -> int:
+    return int((x * 2 + 1) // 2)
+
+
+def frames_to_samples(frames: int, fps: int | float | str | Fraction, rate: int = 44100) -> int:
+    """Audio sample index of video frame `frames`: round_half_up(frames * rate / fps), exactly."""
+    return _round_half_up(Fraction(int(frames)) * int(rate) / parse_fps(fps))
+
+
+def samples_to_frames(samples: int, fps: int | float | str | Fraction, rate: int = 44100) -> int:
+    """The video frame a sample falls in (floor)."""
+    return int(Fraction(int(samples)) * parse_fps(fps) / int(rate) // 1)
+
+
+def ms_to_samples(ms: int, rate: int = 44100) -> int:
+    return _round_half_up(Fraction(int(ms) * int(rate), 1000))
+
+
+def samples_to_ms(samples: int, rate: int = 44100) -> int:
+    return _round_half_up(Fraction(int(samples) * 1000, int(rate)))
+
+
+def ms_to_frames(ms: int, fps: int | float | str | Fraction, *, ceil: bool = True) -> int:
+    """Frames needed to cover `ms` milliseconds (ceil by default: a scene never cuts speech short)."""
+    x = Fraction(int(ms)) * parse_fps(fps) / 1000
+    return int(-((-x) // 1)) if ceil else _round_half_up(x)
+
+
+def place_voices(voice_wavs: Sequence[str | os.PathLike[str]], starts_in_samples: Sequence[int], total_samples: int,
+                 out_wav: str | os.PathLike[str], rate: int = 44100, *, max_overhang_ms: int = 10) -> dict:
+    """Place mono (or stereo) 16-bit clips at exact sample offsets on a stereo timeline of
+    `total_samples`, summing where clips overlap (saturating at full scale), and write it atomically.
+
+    A clip may overhang the end of the timeline by at most `max_overhang_ms` (the rounding of a
+    measured duration to whole ms and frames); that tail is cut. Raises ValueError for a clip at
+    another sample rate, a negative start, or a longer overhang (the caller sized the timeline;
+    cutting speech silently would be a bug).
+    Returns {"samples", "sample_rate", "channels": 2, "clips": [[start, length], ...], "cut_samples"}.
+    """
+    if len(voice_wavs) != len(starts_in_samples):
+        raise ValueError("voice_wavs and starts_in_samples differ in length")
+    total = int(total_samples)
+    if total < 0:
+        raise ValueError("total_samples must be >= 0")
+    acc = np.zeros((total, 2), dtype=np.int32)
+    clips = []
+    cut = 0
     for path, start in zip(voice_wavs, starts_in_samples):
-        clip, clip_rate = read_wav(path)
-        if clip_rate != rate:
-            raise ValueError(f"{path}: {clip_rate} Hz, the timeline is {rate} Hz")
-        if clip.ndim == 2:
-            clip = clip.mean(axis=1).astype(np.int16)
-        end = min(total_samples, start + len(clip))
-        timeline[start:end] += clip[: end - start]
-    mono = np.clip(timeline, -32768, 32767).astype(np.int16)
-    return write_wav(out_wav, np.stack([mono, mono], axis=1), rate)
+        start = int(start)
+        data, r = read_wav(path)
+        if r != rate:
+            raise ValueError(f"{path}: sample rate {r} Hz, expected {rate} Hz")
+        if start < 0:
+            raise ValueError(f"{path}: negative start {start}")
+        n = data.shape[0]
+        if start + n > total:
+            over = start + n - total
+            if over > max_overhang_ms * rate // 1000:
+                raise ValueError(f"{path}: {n} samples at {start} end at {start + n}, "
+                                 f"{over} samples after the timeline's {total}")
+            data = data[: n - over]
+            n -= over
+            cut += over
+        if data.ndim == 1:
+            acc[start : start + n] += data.astype(np.int32)[:, None]
+        elif data.shape[1] == 2:
+            acc[start : start + n] += data.astype(np.int32)
+        else:
+            mono = data.astype(np.int32).mean(axis=1).round().astype(np.int32)
+            acc[start : start + n] += mono[:, None]
+        clips.append([start, n])
+    out = np.clip(acc, -32768, 32767).astype(np.int16)
+    write_wav(Path(out_wav), out, rate)
+    return {"samples": total, "sample_rate": rate, "channels": 2, "clips": clips, "cut_samples": cut}

@@ -335,3 +335,44 @@ def test_determinism() -> None:
     (a,), _ = load(MINIMAL)
     (b,), _ = load(MINIMAL)
     assert a.spec.model_dump_json() == b.spec.model_dump_json()
+
+
+def test_brief_spec_loads_without_scenes() -> None:
+    text = ("vidc: 1\nname: teaser\nscript:\n  brief: A teaser for {{ product }}.\n  scene_count: 3\n"
+            "  llm: {provider: openai-compatible, model: qwen3-32b, base_url: 'http://127.0.0.1:8000/v1'}\n"
+            "vars: {product: BeatSync}\n")
+    (v,), diags = load(text)
+    assert diags == []
+    assert v.spec.script.scenes is None and v.spec.script.brief == "A teaser for BeatSync."
+
+
+def test_paths_inside_the_project_are_fine() -> None:
+    text = MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n") + \
+        "video: {engine: animatic, model: models/wan-tiny}\nmusic: {track: ./music/../music/bed.wav}\n" \
+        "output: out/videos\n"
+    files = {"img/one.png": "", "music/bed.wav": "", "models/wan-tiny": ""}
+    (v,), diags = load(text, files)
+    assert diags == []
+    assert v.spec.script.scenes[0].asset == "img/one.png"
+    _, diags = load(text.replace("models/wan-tiny", "./../wan"), files)
+    assert [(d.code, d.line) for d in diags] == [("E_PATH_ESCAPE", 10)]
+
+
+def test_assets_engine_needs_existing_assets() -> None:
+    text = MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n") + \
+        "video: {engine: assets}\n"
+    _, diags = load(text, {"img/one.png": ""})
+    assert [(d.code, d.line, d.col) for d in diags] == [("E_MISSING", 8, 7)]  # scene 2 has none
+    _, diags = load(text)
+    assert codes(diags) == ["E_FILE_NOT_FOUND", "E_MISSING"]
+
+
+def test_non_scalar_vars_are_refused() -> None:
+    _, diags = load(MINIMAL + "vars: {product: [a, b], ok: 1}\n")
+    assert [(d.code, d.line, d.col) for d in diags] == [("E_TYPE", 9, 17)]
+
+
+@pytest.mark.parametrize("version", ["2", '"1"', "1.0", "true"])
+def test_only_integer_version_one(version: str) -> None:
+    videos, diags = load(MINIMAL.replace("vidc: 1", f"vidc: {version}"))
+    assert videos == [] and [(d.code, d.line, d.col) for d in diags] == [("E_VERSION", 1, 7)]

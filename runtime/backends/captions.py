@@ -1,0 +1,52 @@
+"""Captions: per scene, cues timed from the voice's word timings (or proportionally) written as
+ASS for burning; per video, the scenes' cues moved onto the whole timeline as SRT and WebVTT."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from vidc.compiler.refs import frames_for_ms
+from vidc.schemas.backends import backend_version
+
+from .base import Backend, NoParams, TaskContext
+
+
+class Captions(Backend):
+    name = "captions"
+    stage = "captions"
+    version = backend_version(name)
+    Params = NoParams
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        return self._merge(ctx) if ctx.params.get("merge") else self._scene(ctx)
+
+    def _scene(self, ctx: TaskContext) -> dict[str, Any]:
+        from vidc.runtime.media.captions import split_cues, to_ass
+
+        p = ctx.params
+        voice = ctx.input_result("voice")
+        cues = split_cues(p["text"], voice["duration_ms"], words=voice.get("words") or None,
+                          max_chars=int(p["max_chars_per_line"]), end_ms=voice["scene_ms"])
+        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p["width"]), int(p["height"]), p["style"]),
+                                              encoding="utf-8")
+        (ctx.out / "cues.json").write_text(json.dumps([c.to_dict() for c in cues], ensure_ascii=False),
+                                           encoding="utf-8")
+        return {"cues": len(cues), "timed_from": "words" if voice.get("words") else "characters"}
+
+    def _merge(self, ctx: TaskContext) -> dict[str, Any]:
+        from vidc.runtime.media.captions import Cue, shift, to_srt, to_vtt
+
+        p = ctx.params
+        fps = int(p["fps"])
+        scenes = sorted(r for r in ctx.inputs if r.startswith("cues-"))
+        cues: list[Cue] = []
+        frames = 0
+        for role in scenes:
+            scene_cues = [Cue.from_dict(d) for d in json.loads((ctx.inputs[role] / "cues.json").read_text("utf-8"))]
+            cues += shift(scene_cues, frames * 1000 // fps)
+            frames += frames_for_ms(ctx.input_result("voice-" + role.split("-", 1)[1])["scene_ms"], fps)
+        (ctx.out / f"{p['name']}.srt").write_text(to_srt(cues), encoding="utf-8")
+        (ctx.out / f"{p['name']}.vtt").write_text(to_vtt(cues), encoding="utf-8")
+        return {"cues": len(cues)}

@@ -1,0 +1,12 @@
+"""vidc's runtime media library: pure-ish functions with side effects only on the files they are
+given (no plans, queues or stores). Backends wrap them.
+
+    wav            16-bit PCM WAV read/write (atomic), durations measured by decoding
+    dsp            deterministic resampling helpers
+    piper_voice    deterministic Piper speech with word timings; voice_result for all voice engines
+    synth          instrument voices for the built-in music
+    music_library  the built-in CC0 music library (CATALOG, render_track, ensure_track)
+    music_select   select_track; index_folder / load_catalog for user music folders
+    captions       cue splitting and timing; SRT, WebVTT and ASS writers; filtergraph path escaping
+    timeline       sample-exact voice placement; frame <-> sample arithmetic
+"""
