@@ -99,12 +99,15 @@ def assemble(p: dict[str, Any], chunks: int, frames: str, captions: bool) -> lis
 
 def mix_chain(m: dict[str, Any], loudnorm: str) -> str:
     """Music under the voice: trimmed to the video, faded, ducked by a sidechain compressor keyed
-    on the voice, mixed without amix's input scaling, then loudness-normalised."""
+    on the voice, mixed without amix's input scaling, then loudness-normalised. The voice is
+    compressed and peak-limited first (as broadcast voice chains are): speech has a crest factor
+    that would otherwise keep -14 LUFS and a -1 dBTP ceiling from both being met."""
     total, fade = refs.self_ref("total_s"), refs.self_ref("fade_start_s")
     return (
         f"[1:a]atrim=0:{total},asetpts=N/SR/TB,volume={m['volume']},afade=t=in:d=1.5,"
         f"afade=t=out:st={fade}:d={m['fade_out_seconds']}[m];"
-        "[0:a]aformat=channel_layouts=stereo,asplit=2[vo][sc];"
+        "[0:a]aformat=channel_layouts=stereo,acompressor=threshold=-30dB:ratio=4:attack=3:release=120:makeup=3,"
+        "alimiter=limit=0.7:level=false,asplit=2[vo][sc];"
         f"[m][sc]sidechaincompress=threshold=0.015:ratio={m['duck_ratio']}:attack=15:release=350:makeup=1[duck];"
         f"[vo][duck]amix=inputs=2:duration=first:normalize=0,{loudnorm}"
     )
@@ -112,7 +115,8 @@ def mix_chain(m: dict[str, Any], loudnorm: str) -> str:
 
 def mix(m: dict[str, Any]) -> list[list[str]]:
     """Two-pass loudness normalisation (FACTS §5): measure, then apply linearly."""
-    target = f"I={m['lufs']}:TP={m['true_peak']}:LRA=11"
+    # loudnorm aims half a dB under the ceiling; an oversampled limiter then holds true peaks under it.
+    target = f"I={m['lufs']}:TP={m['true_peak'] - 0.5}:LRA=20"
     inputs = ["-i", refs.OUT + "/timeline.wav", "-i", refs.inp("music") + "/music.wav"]
     measure = [*FFMPEG[:-2], "-loglevel", "info", *inputs, "-filter_complex",
                mix_chain(m, f"loudnorm={target}:print_format=json"), "-f", "null", "-"]
@@ -121,7 +125,8 @@ def mix(m: dict[str, Any]) -> list[list[str]]:
     )
     apply = [*FFMPEG, *inputs, "-filter_complex",
              mix_chain(m, f"loudnorm={target}:{measured}:offset={refs.self_ref('offset')}:linear=true,"
-                          f"aresample=48000,alimiter=limit={refs.self_ref('limit')}:level=false:attack=1:release=50"),
+                          f"aresample=192000,alimiter=limit={refs.self_ref('limit')}:level=false:attack=1:release=60,"
+                          "aresample=48000"),
              "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2", *BITEXACT, refs.OUT + "/mix.wav"]
     return [measure, apply]
 

@@ -13,8 +13,8 @@ Kokoro cannot be made small: kokoro 0.9.4 hard-codes the decoder's widths (1024/
 its `asr_res` convolution forces hidden_dim=512, so the smallest KModel has ~58.5M parameters. The
 fixture keeps the real layout and vocabulary, shrinks what it can (a 1-layer 32-wide ALBERT, one
 prosody layer, one resblock kernel) and stores weights as float16 (~117 MB; KModel casts them back
-to float32 on load). max_dur=8 keeps random durations near real speech (about 4 frames, 0.1 s, per
-phoneme).
+to float32 on load). With random weights each phoneme lasts about max_dur/2 frames of 25 ms:
+max_dur=4 gives ~50 ms per phoneme, fast speech that keeps the CPU tests short.
 
 Every builder seeds torch, so the same call makes the same weights.
 """
@@ -156,7 +156,7 @@ KOKORO_TINY_CONFIG = {
         "gen_istft_n_fft": 20, "resblock_dilation_sizes": [[1, 3, 5]], "resblock_kernel_sizes": [3],
         "upsample_initial_channel": 512,
     },
-    "dim_in": 64, "dropout": 0.2, "hidden_dim": 512, "max_conv_dim": 512, "max_dur": 8, "multispeaker": True,
+    "dim_in": 64, "dropout": 0.2, "hidden_dim": 512, "max_conv_dim": 512, "max_dur": 4, "multispeaker": True,
     "n_layer": 1, "n_mels": 80, "n_token": 178, "style_dim": 128, "text_encoder_kernel_size": 5,
     "plbert": {
         "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64, "max_position_embeddings": 512,

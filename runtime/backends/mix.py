@@ -46,7 +46,7 @@ class Mix(Backend):
         total_s = frames / fps
         fade = min(float(p["fade_out_seconds"]), total_s / 2)
         values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}",
-                  "limit": f"{10 ** ((float(p['true_peak']) - 0.6) / 20):.4f}"}
+                  "limit": f"{10 ** ((float(p['true_peak']) - 0.2) / 20):.4f}"}
         measure, apply = (_fill(a, values) for a in ctx.argv)
         stats = loudnorm_json(run_ffmpeg(measure, cwd=ctx.store_root, what="ffmpeg (loudness pass 1)"))
         for key in ("I", "TP", "LRA", "thresh"):

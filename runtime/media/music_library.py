@@ -705,7 +705,7 @@ def _pump_curve(n: int, times: list[float], depth: float) -> np.ndarray:
     g = np.ones(n, dtype=np.float32)
     if depth <= 0 or not times:
         return g
-    k = int(0.3 * SR)
+    k = int(0.6 * SR)  # exp(-0.6 / 0.09) ~ 0.001: the curve returns to 1 without a step
     t = np.arange(k, dtype=np.float64) / SR
     a = int(0.004 * SR)
     shape = 1.0 - depth * np.exp(-t / 0.09)

@@ -107,7 +107,7 @@ def select_track(catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[
             raise ValueError("bpm is a number or a [lo, hi] range")
     long_enough = [t for t in tracks if t.duration_s + 1e-9 >= min_duration_s]
     if not long_enough:
-        longest = max(tracks, key=lambda t: (t.duration_s, t.id))
+        longest = min(tracks, key=lambda t: (-t.duration_s, t.id))
         raise MusicSelectionError(
             f"no music track is at least {min_duration_s:.1f} s long (the video plus its fade tail); the longest "
             f"is {longest.id!r} at {longest.duration_s:.1f} s: shorten the video, lower music.tail_seconds, "

@@ -132,7 +132,7 @@ def test_scene_length_rules(backend, kokoro_dir, tmp_path):
     _, r = run(backend, tmp_path, "min", params(kokoro_dir, text="Hi.", min_scene_ms=9000))
     assert r["scene_ms"] == 9000
     with pytest.raises(BackendError) as exc:
-        run(backend, tmp_path, "max", params(kokoro_dir, max_scene_ms=1500))
+        run(backend, tmp_path, "max", params(kokoro_dir, text="Hi there.", max_scene_ms=600))
     msg = str(exc.value)
     assert "scene 3" in msg and "voice.speed" in msg and "voiceover_text" in msg and " s " in msg
 
@@ -185,7 +185,7 @@ def test_missing_weights_say_where_to_put_them(backend, tmp_path, monkeypatch):
     assert "config.json, kokoro-v1_0.pth and voices/<voice>.pt" in msg and "voice.model" in msg
     with pytest.raises(BackendError, match="does not exist"):
         run(backend, tmp_path, "nope", params("./models/nope"))
-    half = tmp_path / "half"
+    half = tmp_path / "half-model"
     half.mkdir()
     (half / "config.json").write_text("{}")
     with pytest.raises(BackendError, match="no kokoro-v1_0.pth"):
