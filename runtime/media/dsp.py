@@ -26,14 +26,18 @@ def _half_band_taps(half_width: int = 32, cutoff: float = 0.46, beta: float = 8.
 
 
 _TAPS = _half_band_taps()
+_TAPS_FAST = _half_band_taps(half_width=8, cutoff=0.42, beta=6.0)
 
 
-def resample_2x(x: np.ndarray) -> np.ndarray:
-    """Upsample float mono audio 2x (e.g. 22,050 -> 44,100 Hz): len(out) == 2 * len(x)."""
+def resample_2x(x: np.ndarray, *, fast: bool = False) -> np.ndarray:
+    """Upsample float mono audio 2x (e.g. 22,050 -> 44,100 Hz): len(out) == 2 * len(x).
+
+    The default filter (65 taps per phase) is flat to ~0.9 x the input Nyquist with images below
+    -90 dB; `fast` (17 taps) is for signals that are already dull, such as a reverb tail."""
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0:
         return x.copy()
-    c0, c1 = _TAPS
+    c0, c1 = _TAPS_FAST if fast else _TAPS
     m = (len(c0) - 1) // 2
     xp = np.concatenate([np.zeros(m), x, np.zeros(m)])
     y = np.empty(2 * len(x), dtype=np.float64)
@@ -42,15 +46,15 @@ def resample_2x(x: np.ndarray) -> np.ndarray:
     return y
 
 
-def decimate_2x(x: np.ndarray) -> np.ndarray:
+def decimate_2x(x: np.ndarray, *, fast: bool = False) -> np.ndarray:
     """Halve the sample rate of float audio (axis 0) with the same low-pass: len(out) == ceil(n / 2)."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 2:
-        return np.stack([decimate_2x(x[:, c]) for c in range(x.shape[1])], axis=1)
+        return np.stack([decimate_2x(x[:, c], fast=fast) for c in range(x.shape[1])], axis=1)
     if x.size == 0:
         return x.copy()
     # the 2x interpolator's taps, interleaved, are a low-pass at the new Nyquist (x 2 gain)
-    c0, c1 = _TAPS
+    c0, c1 = _TAPS_FAST if fast else _TAPS
     h = np.zeros(2 * len(c0) - 1)
     h[0::2] = c0
     h[1::2] = c1[1:]  # c1[0] sits half a sample beyond c0[0]: the windowed tail, ~0

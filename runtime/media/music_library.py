@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -476,6 +475,7 @@ def _scale_step(pitch: int, steps: int, tonic: int, mode: str) -> int:
     return p
 
 
+_GATELESS = frozenset({"bell", "mallet"})  # voices that ring out whatever the note length
 _VEL = {"X": 1.0, "x": 0.85, "o": 0.6, "-": 0.35}
 
 
@@ -738,13 +738,13 @@ def _fast_len(n: int) -> int:
 
 def _convolve_reverb(send: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """Stereo reverb of a mono send via FFT convolution at half rate (22,050 Hz)."""
-    x = decimate_2x(send.astype(np.float64))
+    x = decimate_2x(send.astype(np.float64), fast=True)
     size = _fast_len(len(x) + len(ir) - 1)
     X = np.fft.rfft(x, size)
     out = np.zeros((len(send), 2), dtype=np.float32)
     for ch in range(2):
         y = np.fft.irfft(X * np.fft.rfft(ir[:, ch], size), size)[: len(x)]
-        up = resample_2x(y)[: len(send)]
+        up = resample_2x(y, fast=True)[: len(send)]
         out[: len(up), ch] = up
     return out
 
@@ -791,10 +791,10 @@ def render_audio(track_id: str, seconds: float | None = None) -> np.ndarray:
             if s >= n:
                 continue
             gate = max(int(round(ev.gate * SR)), 64)
-            key = (ev.midi, gate)
+            key = (ev.midi, 0 if part.voice in _GATELESS else gate)
             sig = memo.get(key)
             if sig is None:
-                note_rng = np.random.default_rng([seed, pi, 3, ev.midi, gate])
+                note_rng = np.random.default_rng([seed, pi, 3, key[0], key[1]])
                 sig = fn(ev.midi, gate, note_rng, **kw).astype(np.float32)
                 memo[key] = sig
             g = part.gain * ev.vel
@@ -888,6 +888,3 @@ def ensure_track(track_id: str, cache_dir: str | os.PathLike[str]) -> Path:
             render_track(track_id, path)
     return path
 
-
-def _checksum(audio: np.ndarray) -> int:  # pragma: no cover - debugging aid
-    return zlib.crc32(np.ascontiguousarray(audio).tobytes())

@@ -289,6 +289,11 @@ class PiperSynth:
                 words = group_spans(text_words, counts, spans)
             else:
                 words = map_words(text_words, spans, (0.0, dur_ms), one_to_one=False)
+        # report the caller's own words (the phonemizer saw a sanitised copy of the text)
+        own = _strip_controls(text).split()
+        if own != text_words:
+            spans_ms = [(float(w[1]), float(w[2])) for w in words]
+            words = map_words(own, spans_ms, (0.0, dur_ms), one_to_one=True)
         return np.clip(audio44, -1.0, 1.0), words
 
     @staticmethod
@@ -310,18 +315,21 @@ class PiperSynth:
         return {"duration_ms": duration, "samples": samples, "sample_rate": OUTPUT_RATE, "words": words}
 
 
-def _clean_text(text: str) -> str:
-    """Make any text safe for Piper: drop control characters and raw-phoneme markers `[[`/`]]`."""
-    text = str(text).replace("\r\n", "\n")
+def _strip_controls(text: str) -> str:
     out = []
-    for ch in text:
-        if ch in "\n\t":
+    for ch in str(text):
+        if ch in "\r\n\t\f\v":
             out.append(" ")
         elif ord(ch) < 32 or ord(ch) == 127:
             continue
         else:
             out.append(ch)
-    s = "".join(out)
+    return "".join(out)
+
+
+def _clean_text(text: str) -> str:
+    """Make any text safe for Piper: drop control characters and raw-phoneme markers `[[`/`]]`."""
+    s = _strip_controls(text)
     # Piper treats [[ ... ]] as raw phonemes: never let user text reach that path
     while "[[" in s or "]]" in s:
         s = s.replace("[[", "[ [").replace("]]", "] ]")

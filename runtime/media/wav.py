@@ -194,8 +194,10 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
 
 
 def _count_video_frames(path: Path) -> tuple[int, str]:
-    proc = _run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
-                 "-show_entries", "stream=nb_read_frames,r_frame_rate,avg_frame_rate", "-of", "json", str(path)])
+    # Count the stream's packets (one per frame for our codecs): read from the stream itself, not
+    # from the header, but without decoding every 1080p frame.
+    proc = _run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+                 "-show_entries", "stream=nb_read_packets,r_frame_rate,avg_frame_rate", "-of", "json", str(path)])
     if proc.returncode != 0:
         raise ValueError(f"{path}: ffprobe failed: {proc.stderr.decode(errors='replace').strip()[-400:]}")
     streams = json.loads(proc.stdout.decode() or "{}").get("streams", [])
@@ -205,7 +207,7 @@ def _count_video_frames(path: Path) -> tuple[int, str]:
     rate = s.get("avg_frame_rate") or s.get("r_frame_rate") or "0/0"
     if rate in ("0/0", "0"):
         rate = s.get("r_frame_rate", "0/0")
-    return int(s.get("nb_read_frames") or 0), rate
+    return int(s.get("nb_read_packets") or 0), rate
 
 
 def measure_duration_ms(path: str | os.PathLike[str], *, stream: str = "auto") -> int:
