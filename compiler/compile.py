@@ -58,6 +58,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         scenes, lock_diags = locked_scenes(video, recording)
         diags += lock_diags
         video_drafts = lower_video(video.spec, scenes, costs)
+        for d in video_drafts:
+            d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)
         diags += _check_devices(video, video_drafts, lanes, hardware)
         drafts += video_drafts
@@ -104,6 +106,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
                           lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms),
                           critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms),
         refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
+        calibration=dict(sorted(costs.scales.items())),
     )
     return plan, diags
 

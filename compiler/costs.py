@@ -15,8 +15,15 @@ class CostModel:
         base = cost_model()
         self.wan = dict(base["wan"])
         self.cpu = dict(base["cpu"])
+        self.scales: dict[str, float] = {}
         for section, values in (overrides or {}).items():
-            getattr(self, section).update(values)
+            if section == "scale":  # measured/estimated per backend, from `vidc calibrate`
+                self.scales.update(values)
+            else:
+                getattr(self, section).update(values)
+
+    def scale(self, backend: str) -> float:
+        return float(self.scales.get(backend, 1.0))
 
     # -- wan -------------------------------------------------------------------------------
     def wan_model(self, model: str) -> dict[str, Any]:

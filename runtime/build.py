@@ -32,13 +32,13 @@ def run_build(args) -> int:
     saved: Plan | None = None
     if target.is_file() and target.suffix == ".json" and '"vidc_plan"' in target.read_text(encoding="utf-8")[:4096]:
         saved, spec = _load_saved_plan(target, args.project)
-        hardware, overrides = saved.hardware, dict(saved.overrides)
+        hardware, overrides, calibration = saved.hardware, dict(saved.overrides), dict(saved.calibration)
     else:
         spec = find_spec(target)
-        hardware, overrides = _hardware(args), _overrides(args.set)
+        hardware, overrides, calibration = _hardware(args), _overrides(args.set), None
 
     reporter = Reporter("json" if args.json else "auto")
-    plan, diags, root = compile_spec(spec, hardware, overrides)
+    plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
     _show(diags, spec)
     if plan is None:
         return 2
@@ -52,7 +52,7 @@ def run_build(args) -> int:
         code = generate_missing(spec, overrides, reporter)
         if code:
             return code
-        plan, diags, root = compile_spec(spec, hardware, overrides)
+        plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
         if plan is None:
             _show(diags, spec)
             return 2

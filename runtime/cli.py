@@ -34,9 +34,14 @@ def _overrides(items: list[str]) -> dict[str, str]:
     return out
 
 
-def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str]):
+def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
+    """Compile with the project's calibration (from `vidc calibrate`) unless one is given."""
+    from .calibrate import load_calibration
+
     src, root = project_sources(spec_path)
-    plan, diags = compile_project(src, hardware, CompileOptions(overrides=overrides, digest=project_digest(root)))
+    scale = load_calibration(root) if calibration is None else calibration
+    options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale})
+    plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 
 

@@ -96,6 +96,7 @@ class Plan(_Frozen):
     schedule: Schedule
     refs: dict[str, str] = Field(default_factory=dict, description="Reference name -> what the runtime measures")
     overrides: dict[str, str] = Field(default_factory=dict, description="--set values the plan was compiled with")
+    calibration: dict[str, float] = Field(default_factory=dict, description="Measured/estimated time per backend (vidc calibrate)")
     warnings: list[str] = Field(default_factory=list)
 
     def task_map(self) -> dict[str, Task]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import wave
+from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -74,7 +74,7 @@ class KokoroParams(BaseModel):
     scene: int = Field(ge=0)
 
 
-class KokoroBackend(Backend):
+class KokoroVoice(Backend):
     name: ClassVar[str] = "kokoro"
     stage: ClassVar[str] = "voice"
     version: ClassVar[str] = backend_version("kokoro")
@@ -117,11 +117,21 @@ class KokoroBackend(Backend):
                     words.extend(_words(result.tokens, offset / KOKORO_RATE))
                 pieces.append(audio)
                 offset += audio.shape[0]
+        from vidc.runtime.media.piper_voice import voice_result
+        from vidc.runtime.media.wav import write_wav
+
         audio24 = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-        pcm = _resample_to_s16(audio24, KOKORO_RATE)
+        pcm = np.frombuffer(_resample_to_s16(audio24, KOKORO_RATE), dtype="<i2")
         dest = ctx.out / "voice.wav"
-        _write_wav(dest, pcm)
-        return _voice_result(dest, words, p)
+        write_wav(dest, pcm, SAMPLE_RATE)
+        result = voice_result(dest, words, p.min_scene_ms, p.pause_ms, p.max_scene_ms, f"scene {p.scene}")
+        if words is None:
+            result["words"] = None  # no word timings for this language (voice_result would say [])
+        result["engine"] = {
+            "kokoro": pkg_version("kokoro"), "misaki": pkg_version("misaki"), "lang_code": lang,
+            "voice": p.voice or DEFAULT_VOICES[lang], "weights": weights.name,
+        }  # fmt: skip
+        return result
 
     # -- loading -------------------------------------------------------------------------------
     def _pipeline(self, folder: Path, weights: Path, device: str, lang: str, ctx: TaskContext) -> Any:
@@ -309,7 +319,7 @@ def _words(tokens: Any, offset_s: float) -> list[list[Any]]:
     return out
 
 
-# ---------------------------------------------- audio (private until vidc.runtime.media lands)
+# ------------------------------------------------------------------------------------ audio
 def _resample_to_s16(audio: Any, rate: int) -> bytes:
     """Float mono audio at `rate` -> 44.1 kHz mono s16le bytes (ffmpeg's resampler: deterministic)."""
     import numpy as np
@@ -330,41 +340,3 @@ def _resample_to_s16(audio: Any, rate: int) -> bytes:
         tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
         raise BackendError(f"ffmpeg (resampling the voice) exited {proc.returncode}:\n{tail}")
     return proc.stdout
-
-
-def _write_wav(dest: Path, pcm: bytes) -> None:
-    """44.1 kHz mono s16 WAV, written to a temporary name, fsynced, then renamed."""
-    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp{dest.suffix}")
-    with open(tmp, "wb") as fh:
-        with wave.open(fh, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(SAMPLE_RATE)
-            w.writeframes(pcm)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
-
-
-def _voice_result(wav_path: Path, words: list[list[Any]] | None, p: Any) -> dict[str, Any]:
-    """Measure the written WAV by decoding it and derive the scene length; fail if it cannot fit."""
-    with wave.open(str(wav_path), "rb") as w:
-        rate, n = w.getframerate(), w.getnframes()
-        if (rate, w.getnchannels(), w.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-            raise BackendError(f"{wav_path.name} is not 44.1 kHz mono 16-bit")
-        frames = w.readframes(n)
-    samples = len(frames) // 2
-    duration_ms = round(samples * 1000 / rate)
-    if duration_ms + p.pause_ms > p.max_scene_ms:
-        raise BackendError(
-            f"scene {p.scene}: the voice-over measures {duration_ms / 1000:.2f} s (+{p.pause_ms / 1000:.2f} s pause), "
-            f"longer than the {p.max_scene_ms / 1000:.2f} s a scene may last. Fix: shorten the scene's "
-            f"voiceover_text or raise voice.speed"
-        )
-    return {
-        "duration_ms": duration_ms,
-        "samples": samples,
-        "sample_rate": rate,
-        "words": words,
-        "scene_ms": max(p.min_scene_ms, duration_ms + p.pause_ms),
-    }

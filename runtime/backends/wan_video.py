@@ -18,7 +18,6 @@ may drop it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -67,7 +66,7 @@ class WanParams(BaseModel):
         return v
 
 
-class WanBackend(Backend):
+class WanVideo(Backend):
     name: ClassVar[str] = "wan"
     stage: ClassVar[str] = "video"
     version: ClassVar[str] = backend_version("wan")
@@ -196,42 +195,34 @@ def _dtype_name(dtype: Any) -> str:
 
 
 def _encode_lossless(frames: Any, fps: int, dest: Path) -> None:
-    """rgb24 frames -> FFV1 (bgr0, lossless) in Matroska, written to a temporary name then renamed."""
+    """rgb24 frames -> FFV1 (bgr0, lossless) in Matroska, written atomically."""
+    from vidc.runtime.media.wav import atomic_path
+
     n, h, w, _ = frames.shape
-    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp{dest.suffix}")
-    argv = [
-        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0",
-        "-an", "-c:v", "ffv1", "-level", "3", "-g", "1", "-pix_fmt", "bgr0",
-        "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
-        "-f", "matroska", str(tmp),
-    ]  # fmt: skip
-    try:
-        proc = subprocess.run(argv, input=frames.tobytes(), capture_output=True)
-    except FileNotFoundError as exc:
-        raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    if proc.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
-        raise BackendError(f"ffmpeg (encoding {dest.name}) exited {proc.returncode}:\n{tail}")
-    _fsync_replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        argv = [
+            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0",
+            "-an", "-c:v", "ffv1", "-level", "3", "-g", "1", "-pix_fmt", "bgr0",
+            "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+            "-f", "matroska", str(tmp),
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(argv, input=frames.tobytes(), capture_output=True)
+        except FileNotFoundError as exc:
+            raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
+            raise BackendError(f"ffmpeg (encoding {dest.name}) exited {proc.returncode}:\n{tail}")
 
 
 def _save_png(frame: Any, dest: Path) -> None:
     from PIL import Image
 
-    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp{dest.suffix}")
-    Image.fromarray(frame, "RGB").save(tmp, format="PNG")
-    _fsync_replace(tmp, dest)
+    from vidc.runtime.media.wav import atomic_path
 
-
-def _fsync_replace(tmp: Path, dest: Path) -> None:
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        Image.fromarray(frame, "RGB").save(tmp, format="PNG")
 
 
 def _probe(path: Path) -> dict[str, int]:

@@ -19,15 +19,28 @@ pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 pytest.importorskip("accelerate")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (fixtures_models)
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `tests.*` when pytest runs without the repo root on sys.path
+    sys.path.insert(0, str(ROOT))
 
-import fixtures_models  # noqa: E402
+from tests import fixtures_models  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from vidc.runtime.backends.base import BackendError, TaskContext  # noqa: E402
-from vidc.runtime.backends.wan_video import WanBackend, WanParams  # noqa: E402
+from vidc.runtime.backends.wan_video import WanVideo, WanParams  # noqa: E402
 
 W, H, N = 16, 16, 9
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """One intra-op thread: on a busy 2-core machine torch's spinning OpenMP threads slow tiny models 5-10x."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +56,7 @@ def models(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def backend():
-    b = WanBackend()
+    b = WanVideo()
     b.setup("cpu")
     return b
 
@@ -127,7 +140,7 @@ def test_same_params_same_frames_other_seed_other_frames(backend, models, tmp_pa
     _, _, _ = run(backend, tmp_path, "warm", params(models["t2v"]))
     a, _, _ = run(backend, tmp_path, "a", params(models["t2v"], sampler="unipc"))
     b, _, _ = run(backend, tmp_path, "b", params(models["t2v"], sampler="unipc"))
-    fresh = WanBackend()  # another worker: loads the model itself
+    fresh = WanVideo()  # another worker: loads the model itself
     fresh.setup("cpu")
     c, _, _ = run(fresh, tmp_path, "c", params(models["t2v"], sampler="unipc"))
     d, _, _ = run(backend, tmp_path, "d", params(models["t2v"], sampler="unipc", seed=8))
@@ -150,7 +163,7 @@ def test_extend_with_a_t2v_model_falls_back_with_a_warning(backend, models, tmp_
 
 
 def test_extend_with_an_i2v_model_uses_the_previous_last_frame(models, tmp_path):
-    b = WanBackend()
+    b = WanVideo()
     b.setup("cpu")
     prev, _, _ = run(b, tmp_path, "c0", params(models["t2v"]))
     p1 = params(models["i2v"], continuity="extend", chunk=1)
@@ -169,7 +182,7 @@ def test_extend_with_an_i2v_model_uses_the_previous_last_frame(models, tmp_path)
 
 def test_extend_with_a_vace_model_keeps_the_previous_frame(models, tmp_path):
     # 32x32: at 16x16 (one token per latent frame) the tiny random VACE's control signal changes no pixel.
-    b = WanBackend()
+    b = WanVideo()
     b.setup("cpu")
     size = dict(width=32, height=32)
     first, r0, _ = run(b, tmp_path, "c0", params(models["vace"], continuity="extend", **size))
@@ -199,7 +212,7 @@ def test_a_hub_id_loads_from_the_local_hf_cache(models, tmp_path, monkeypatch):
     (cache / "refs" / "main").write_text(commit)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    b = WanBackend()
+    b = WanVideo()
     b.setup("cpu")
     out, r, _ = run(b, tmp_path, "c0", params("tiny-org/Wan2.1-T2V-tiny-Diffusers"))
     check_chunk(out, r)
@@ -209,7 +222,7 @@ def test_a_hub_id_loads_from_the_local_hf_cache(models, tmp_path, monkeypatch):
 def test_relative_model_folder_resolves_against_the_project(models, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(models["t2v"], project / "models" / "wan")
-    b = WanBackend()
+    b = WanVideo()
     b.setup("cpu")
     out, r, _ = run(b, tmp_path, "c0", params("models/wan"), project_dir=project)
     check_chunk(out, r)
@@ -234,7 +247,7 @@ def test_missing_weights_say_where_to_put_them(backend, models, tmp_path, monkey
     shutil.copytree(models["t2v"], broken)
     shutil.rmtree(broken / "transformer")
     with pytest.raises(BackendError, match="cannot load the Wan model"):
-        run(WanBackend(), tmp_path, "d", params(str(broken)))
+        run(WanVideo(), tmp_path, "d", params(str(broken)))
 
 
 @pytest.mark.parametrize(
@@ -272,7 +285,7 @@ def test_cuda(models, tmp_path, offload):
         pytest.skip("no CUDA GPU visible to torch")
     import torch
 
-    b = WanBackend()
+    b = WanVideo()
     b.setup(device)
     p = params(models["t2v"], offload=offload, sampler="unipc")
     out, r, _ = run(b, tmp_path, "g0", p, device=device)
@@ -282,7 +295,7 @@ def test_cuda(models, tmp_path, offload):
     assert r["dtype"] == ("bfloat16" if torch.cuda.is_bf16_supported() else "float32")
     assert decode(out / "frames.mkv") == decode(again / "frames.mkv"), "same seed on the same GPU, same frames"
     assert b.cache.loads == 1
-    i2v = WanBackend()
+    i2v = WanVideo()
     i2v.setup(device)
     o2, r2, _ = run(i2v, tmp_path, "g2", params(models["i2v"], offload=offload, continuity="extend", chunk=1),
                     inputs={"prev": out}, device=device)  # fmt: skip
