@@ -66,6 +66,11 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
     position = {tid: n for n, tid in enumerate(order)}
     queue = sorted(order, key=lambda t: (-rank[t], position[t]))
 
+    # An `extend` chain runs on one lane: weigh a chain's first chunk by the whole chain's work.
+    chain_rest: dict[str, int] = {}
+    for tid in reversed(order):
+        nxt = [s for s in succs[tid] if drafts[s].inputs.get("prev") == tid]
+        chain_rest[tid] = sum(drafts[s].est_ms + chain_rest[s] for s in nxt)
     states = {ln.id: LaneState(ln) for ln in lanes}
     lane_of: dict[str, str] = {}
     start: dict[str, int] = {}
@@ -85,11 +90,11 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
             if model and st.model != model:
                 run += round(costs.wan_load_ms(model) / ln.speed)
             begin = _earliest_start(st, ready, run)
-            option = (begin + run, begin, ln.id)
+            option = (begin + run + round(chain_rest[tid] / ln.speed), begin, ln.id, begin + run)
             if best is None or option[:1] < best[:1]:
                 best = option
         assert best is not None
-        end, begin, lane_id = best
+        _, begin, lane_id, end = best
         st = states[lane_id]
         _occupy(st, begin, end)
         if d.requires.get("model"):
