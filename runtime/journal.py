@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ class Journal:
             os.close(fd)
 
     def append(self, event: str, **fields: Any) -> None:
-        record = {"ev": event, **fields}
+        record = {"ev": event, "t": round(time.time(), 3), **fields}
         if "error" in record and len(record["error"]) > MAX_LINE:
             record["error"] = "…" + record["error"][-MAX_LINE:]
         line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
