@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check
 # Test extras: the real vendor SDKs (against local fake servers) and the tiny-model backends.
-TEST_EXTRAS ?= test,llm,elevenlabs,wan
+TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro
 
 .PHONY: setup setup-test system demo test bench schema clean
 

@@ -212,7 +212,7 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     tasks.append(Draft(
         id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
         inputs={**inputs, **{f"chunk-{k:02d}": c for k, c in enumerate(chunk_ids, 1)}},
-        argv=[ffmpeg_args.assemble(p, chunks, frames, burn)],
+        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn)],
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))
     return aid

@@ -220,6 +220,9 @@ class Executor:
                 index = dev.id.split(":")[-1] if ":" in dev.id else "0"
                 env["CUDA_VISIBLE_DEVICES"] = index  # pinned: the worker sees its GPU as cuda:0
                 device = "cuda:0"
+            else:  # CPU devices share the cores: one thread pool each, not one per core each
+                shared = sum(1 for d in self.plan.hardware.devices if d.kind == "cpu")
+                env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // shared)))
         qpath = self.work.queue(lane_id)
         offset = qpath.stat().st_size if qpath.exists() else 0
         logs = self.work.root / "logs"

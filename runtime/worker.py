@@ -19,7 +19,7 @@ from .journal import Journal
 from .queues import STOP, QueueReader
 from .workfolder import WorkFolder
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 2  # network backends retry with backoff themselves; this is one more try on top
 
 
 def run_task(backends: dict, desc: dict, out: Path, device: str, log) -> dict:

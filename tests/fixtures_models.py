@@ -3,7 +3,7 @@
 - build_tiny_wan(path):      a diffusers WanPipeline (text-to-video) saved with save_pretrained
 - build_tiny_wan_i2v(path):  a WanImageToVideoPipeline (adds a tiny CLIPVisionModel + CLIPImageProcessor)
 - build_tiny_wan_vace(path): a WanVACEPipeline (WanVACETransformer3DModel)
-- build_tiny_kokoro(path):   a Kokoro folder: config.json, kokoro-v1_0.pth, voices/{af_heart,bf_emma}.pt
+- build_tiny_kokoro(path):   a Kokoro folder: config.json, kokoro-v1_0.pth, voices/{af_heart,bf_emma,ef_dora}.pt
 
 The Wan parts follow diffusers' own fast tests (tests/pipelines/wan/), with an offline WordLevel
 tokenizer and a tiny UMT5 encoder instead of the hub's hf-internal-testing/tiny-random-t5. Loading a
@@ -164,7 +164,7 @@ KOKORO_TINY_CONFIG = {
     },
 }  # fmt: skip
 
-KOKORO_TINY_VOICES = ("af_heart", "bf_emma")
+KOKORO_TINY_VOICES = ("af_heart", "bf_emma", "ef_dora")  # the default voices of en-us, en-gb, es
 
 
 def build_tiny_kokoro(path: str | Path, voices: tuple[str, ...] = KOKORO_TINY_VOICES) -> Path:

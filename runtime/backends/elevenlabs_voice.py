@@ -99,10 +99,10 @@ class ElevenLabsVoice(Backend):
             raise BackendError(
                 f"scene {p.scene}: ElevenLabs speaks voice.speed between {lo} and {hi}, not {p.speed}: change voice.speed"
             )
+        import numpy as np
+
         from vidc.runtime.media.piper_voice import voice_result
         from vidc.runtime.media.wav import write_wav
-
-        import numpy as np
 
         dest = ctx.out / "voice.wav"
         model = p.model or self.default_model

@@ -152,7 +152,7 @@ class WanVideo(Backend):
 
         t0 = time.perf_counter()
         try:
-            with torch.inference_mode():
+            with torch.no_grad():
                 out = loaded.pipe(generator=generator, **kwargs)
         except torch.cuda.OutOfMemoryError as exc:  # type: ignore[attr-defined]
             raise BackendError(
