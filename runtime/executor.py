@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidc.compiler.canonical import canonical_json
-from vidc.schemas.plan import Plan, Task
+from vidc.schemas.plan import Plan
 
 from . import queues
 from .dispatch import pick, planned_queues

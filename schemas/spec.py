@@ -6,7 +6,7 @@ words per minute) live in the compiler, not here, so that they can point at a li
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

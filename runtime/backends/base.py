@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BackendError(Exception):
@@ -27,6 +27,21 @@ class BackendError(Exception):
 
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+class VoiceParams(BaseModel):
+    """What the compiler gives every voice engine (one contract, three engines)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    voice: str | None = None
+    speed: float = Field(1.0, gt=0.25, le=4.0)
+    language: str = "en-us"
+    model: str | None = None
+    min_scene_ms: int = Field(ge=0)
+    pause_ms: int = Field(ge=0)
+    max_scene_ms: int = Field(ge=1)
+    scene: int = Field(ge=0)
 
 
 @dataclass

@@ -30,29 +30,20 @@ import time
 from importlib.metadata import version as pkg_version
 from typing import Any, Callable, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, BackendError, TaskContext
+from .base import Backend, BackendError, TaskContext, VoiceParams
 
 SAMPLE_RATE = 44100
 KEY_ENV = "ELEVENLABS_API_KEY"
 BASE_URL_ENV = "ELEVENLABS_BASE_URL"
 
 
-class ElevenLabsParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str
+class ElevenLabsParams(VoiceParams):
     voice: str | None = Field(None, description="ElevenLabs voice id")
-    speed: float = Field(1.0, gt=0.25, le=4.0)
-    language: str = "en-us"
     model: str | None = Field(None, description="ElevenLabs model id, default eleven_turbo_v2_5")
-    min_scene_ms: int = Field(ge=0)
-    pause_ms: int = Field(ge=0)
-    max_scene_ms: int = Field(ge=1)
-    scene: int = Field(ge=0)
 
 
 class _Transient(Exception):

@@ -26,11 +26,13 @@ from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, BackendError, TaskContext
+from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
+
+from .base import Backend, BackendError, TaskContext, VoiceParams
 
 SAMPLE_RATE = 44100
 KOKORO_RATE = 24000
@@ -60,18 +62,9 @@ DEFAULT_VOICES = {
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-class KokoroParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str
+class KokoroParams(VoiceParams):
     voice: str | None = Field(None, description="Kokoro voice (af_heart, bf_emma ...), a blend a,b, or a .pt path")
-    speed: float = Field(1.0, gt=0.25, le=4.0)
-    language: str = "en-us"
     model: str | None = Field(None, description="Folder with config.json, kokoro-v1_0.pth, voices/")
-    min_scene_ms: int = Field(ge=0)
-    pause_ms: int = Field(ge=0)
-    max_scene_ms: int = Field(ge=1)
-    scene: int = Field(ge=0)
 
 
 class KokoroVoice(Backend):
@@ -177,27 +170,6 @@ def lang_code(language: str) -> str:
     return code
 
 
-def hf_hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home).expanduser() / "hub"
-
-
-def _cached_snapshot(repo_id: str) -> Path | None:
-    root = hf_hub_cache() / ("models--" + repo_id.replace("/", "--"))
-    snaps = root / "snapshots"
-    if not snaps.is_dir():
-        return None
-    ref = root / "refs" / "main"
-    if ref.is_file():
-        cand = snaps / ref.read_text(encoding="utf-8").strip()
-        if (cand / "config.json").exists():
-            return cand
-    found = sorted((s for s in snaps.iterdir() if (s / "config.json").exists()), key=lambda s: s.stat().st_mtime)
-    return found[-1] if found else None
-
-
 def _where_to_put(repo_id: str = REPO_ID) -> str:
     return (
         f"put config.json, kokoro-v1_0.pth and voices/<voice>.pt in a folder and set voice.model to it "
@@ -214,7 +186,7 @@ def find_weights(model: str | None, project_dir: Path) -> tuple[Path, Path]:
         folder = given if given.is_absolute() else Path(project_dir) / given
         if not folder.is_dir():
             if _HUB_ID.match(model) and not model.startswith("."):
-                snap = _cached_snapshot(model)
+                snap = cached_snapshot(model, "config.json")
                 if snap is None:
                     raise BackendError(
                         f"Kokoro weights not found: no folder {folder} and no `{model}` in the Hugging Face cache "
@@ -224,7 +196,7 @@ def find_weights(model: str | None, project_dir: Path) -> tuple[Path, Path]:
             else:
                 raise BackendError(f"Kokoro model folder {folder} does not exist. Fix: " + _where_to_put())
     else:
-        snap = _cached_snapshot(REPO_ID)
+        snap = cached_snapshot(REPO_ID, "config.json")
         if snap is None:
             raise BackendError(
                 f"Kokoro weights not found: voice.model is not set and the Hugging Face cache {hf_hub_cache()} "

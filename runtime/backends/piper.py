@@ -4,24 +4,9 @@ from __future__ import annotations
 from importlib.metadata import version as pkg_version
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, BackendError, TaskContext
-
-
-class VoiceParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str
-    voice: str | None = None
-    speed: float = 1.0
-    language: str = "en-us"
-    model: str | None = None
-    scene: int
-    min_scene_ms: int
-    pause_ms: int
-    max_scene_ms: int
+from .base import Backend, BackendError, TaskContext, VoiceParams
 
 
 class PiperVoice(Backend):

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
+
 from .base import BackendError
 
 KINDS = {"WanPipeline": "t2v", "WanImageToVideoPipeline": "i2v", "WanVACEPipeline": "vace"}
@@ -33,29 +35,6 @@ class ModelRef:
     path: Path  # the local folder holding model_index.json
     kind: str  # t2v | i2v | vace
     hub_id: str | None = None
-
-
-def hf_hub_cache() -> Path:
-    """The Hugging Face hub cache folder, read from the environment at call time."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home).expanduser() / "hub"
-
-
-def cached_snapshot(repo_id: str, marker: str, cache: Path | None = None) -> Path | None:
-    """The snapshot folder of `repo_id` in the hub cache that holds `marker`, or None (no download)."""
-    root = (cache or hf_hub_cache()) / ("models--" + repo_id.replace("/", "--"))
-    snaps = root / "snapshots"
-    if not snaps.is_dir():
-        return None
-    ref = root / "refs" / "main"
-    if ref.is_file():
-        cand = snaps / ref.read_text(encoding="utf-8").strip()
-        if (cand / marker).exists():
-            return cand
-    found = sorted((p for p in snaps.iterdir() if (p / marker).exists()), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
 
 
 def _download_hint(repo_id: str) -> str:

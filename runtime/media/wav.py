@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 import wave
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
+
+from ..atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
 
 __all__ = [
     "WavInfo",
@@ -49,41 +48,6 @@ class WavInfo(tuple):
     @property
     def samples(self) -> int:
         return self[2]
-
-
-@contextmanager
-def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path in the folder of `final`; on success fsync it and os.replace it.
-
-    On any exception the temporary file is removed and `final` is left untouched, so a partly
-    written file never carries a final name.
-    """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; published files are world-readable
-        with open(tmp, "rb+") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        try:  # make the rename durable too (best effort; not every platform allows it)
-            dfd = os.open(final.parent, os.O_RDONLY)
-        except OSError:
-            dfd = None
-        if dfd is not None:
-            try:
-                os.fsync(dfd)
-            except OSError:
-                pass
-            finally:
-                os.close(dfd)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:

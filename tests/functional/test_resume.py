@@ -1,6 +1,5 @@
 """Crash safety: SIGKILL at several points, edits rebuild only what they touch, one build at a time,
 and a write failure that loses nothing."""
-import json
 import os
 import shutil
 import signal
