@@ -25,12 +25,22 @@ def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
     return plan, spec
 
 
+def _is_saved_plan(path: Path) -> bool:
+    if not (path.is_file() and path.suffix == ".json"):
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False  # a JSON spec with a syntax error: the compiler reports it
+    return isinstance(data, dict) and "vidc_plan" in data
+
+
 def run_build(args) -> int:
     from .cli import _hardware, _overrides, _show, compile_spec
 
     target = Path(args.spec)
     saved: Plan | None = None
-    if target.is_file() and target.suffix == ".json" and '"vidc_plan"' in target.read_text(encoding="utf-8")[:4096]:
+    if _is_saved_plan(target):
         saved, spec = _load_saved_plan(target, args.project)
         hardware, overrides, calibration = saved.hardware, dict(saved.overrides), dict(saved.calibration)
     else:

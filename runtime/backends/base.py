@@ -63,12 +63,18 @@ class TaskContext:
         return json.loads((self.inputs[role] / "result.json").read_text(encoding="utf-8"))
 
 
-def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg") -> str:
+FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
+
+
+def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
+               timeout: float = FFMPEG_TIMEOUT_S) -> str:
     """Run one ffmpeg/ffprobe command (argv list, never a shell); return stderr; raise with its tail."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace")
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout)
     except FileNotFoundError as exc:
         raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-12:])
         raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")

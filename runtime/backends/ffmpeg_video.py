@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, NoParams, TaskContext, run_ffmpeg
+from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
 
 def _segment_result(ctx: TaskContext) -> dict[str, Any]:
@@ -45,6 +45,19 @@ class Animatic(_OneCommand):
 class Assets(_OneCommand):
     name = "assets"
     version = backend_version(name)
+
+    def prepare(self, ctx: TaskContext) -> None:
+        """Refuse an unreadable file up front: ffmpeg looping a broken still would never finish."""
+        from vidc.runtime.media.wav import probe_media
+
+        path = ctx.project_dir / ctx.params["asset"]
+        try:
+            streams = probe_media(path).get("streams", [])
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"asset {ctx.params['asset']} cannot be read: {exc}") from exc
+        if not any(s.get("codec_type") == "video" and s.get("width") for s in streams):
+            raise BackendError(f"asset {ctx.params['asset']} is not an image or a video ffmpeg can decode; "
+                               "replace the file or fix the scene's `asset:`")
 
 
 class Assemble(_OneCommand):
