@@ -22,6 +22,7 @@ from vidc.compiler.canonical import canonical_json
 from vidc.schemas.plan import Plan
 
 from . import queues
+from .children import die_with_parent
 from .dispatch import pick, planned_queues
 from .journal import Finished, Journal
 from .progress import Reporter
@@ -231,6 +232,7 @@ class Executor:
             self.workers[lane_id] = subprocess.Popen(
                 [sys.executable, "-m", "vidc.runtime.worker", str(self.work.root), lane_id, device, str(offset)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent(signal.SIGTERM),
             )
 
     def _check_workers(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -49,6 +50,8 @@ def run_task(backends: dict, desc: dict, out: Path, device: str, log) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    # SIGTERM (the coordinator died, or stopped us) ends the worker like Ctrl-C: its ffmpeg dies with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
     parent = os.getppid()
     journal = Journal(work.journal)

@@ -15,6 +15,8 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..children import die_with_parent
+
 
 class BackendError(Exception):
     """A task failed. `transient` errors (network, 429, 5xx) may be retried; others may not."""
@@ -70,7 +72,8 @@ def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg"
                timeout: float = FFMPEG_TIMEOUT_S) -> str:
     """Run one ffmpeg/ffprobe command (argv list, never a shell); return stderr; raise with its tail."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout)
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout,
+                              preexec_fn=die_with_parent())  # ffmpeg dies with its worker
     except FileNotFoundError as exc:
         raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
     except subprocess.TimeoutExpired as exc:
