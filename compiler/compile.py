@@ -57,7 +57,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         diags += lock_diags
-        video_drafts = lower_video(video.spec, scenes, costs)
+        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads())
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)

@@ -34,8 +34,13 @@ class Draft:
     final: list[str] = field(default_factory=list)
 
 
-def export_settings(spec: VideoSpec) -> dict[str, Any]:
+def export_settings(spec: VideoSpec, threads: int | None = None) -> dict[str, Any]:
+    """The preset with the spec's overrides. `threads`: x264 threads per encode, from the hardware
+    profile (cores / CPU lanes): explicit, so the same plan encodes the same bytes anywhere, and
+    parallel scene encodes do not fight over the cores."""
     p = dict(presets()[spec.export.preset])
+    if threads is not None:
+        p["threads"] = threads
     ex = spec.export
     if ex.fps is not None:
         p["fps"] = ex.fps
@@ -69,9 +74,9 @@ def planned_scene_ms(scene: Scene, spec: VideoSpec) -> int:
     return min(max(int(scene.duration_seconds * 1000), voice), int(spec.script.scene_seconds[1] * 1000))
 
 
-def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) -> list[Draft]:
+def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1) -> list[Draft]:
     v = spec.name
-    p = export_settings(spec)
+    p = export_settings(spec, threads)
     tasks: list[Draft] = [_script_task(spec, scenes, costs)]
     if scenes is None:  # an LLM script not locked yet: the rest is known after the script
         return tasks
@@ -229,5 +234,5 @@ def _mix_params(spec: VideoSpec, p: dict[str, Any]) -> dict[str, Any]:
     return {
         "fps": p["fps"], "volume": m.volume, "duck_db": m.duck_db, "duck_ratio": round(1 + m.duck_db / 1.5, 2),
         "fade_out_seconds": m.fade_out_seconds, "lufs": spec.export.loudness_lufs,
-        "true_peak": spec.export.true_peak_db, "sample_rate": 44100,
+        "true_peak": spec.export.true_peak_db, "sample_rate": 44100, "audio_bitrate": p["audio_bitrate"],
     }

@@ -55,4 +55,4 @@ def detect() -> Hardware:
             index, name, mem = (x.strip() for x in line.split(","))
             devices.append(Device(id=f"cuda:{index}", kind="cuda", name=name, vram_gb=round(float(mem) / 1024, 1),
                                   speed=gpu_speed(name)))
-    return Hardware(name="detected", devices=devices, cpu_workers=max(1, min(cpus, 4)))
+    return Hardware(name="detected", devices=devices, cpu_workers=max(1, min(cpus, 4)), cpu_cores=cpus)

@@ -20,6 +20,10 @@ class Hardware(BaseModel):
     name: str = "local"
     devices: list[Device] = Field(default_factory=list)
     cpu_workers: int = Field(2, ge=1, le=256)
+    cpu_cores: int = Field(2, ge=1, le=1024, description="Cores the CPU lanes share; each encode gets cores / workers threads")
+
+    def encoder_threads(self) -> int:
+        return max(1, self.cpu_cores // self.cpu_workers)
 
     def gpus(self) -> list[Device]:
         return [d for d in self.devices if d.kind == "cuda"]

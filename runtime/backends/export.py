@@ -1,4 +1,4 @@
-"""Export: join the scene segments by stream copy and mux the mixed audio, encoded once to AAC."""
+"""Export: join the scene segments and the mixed AAC by stream copy into the final MP4."""
 from __future__ import annotations
 
 from typing import Any

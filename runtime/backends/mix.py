@@ -47,13 +47,15 @@ class Mix(Backend):
         fade = min(float(p["fade_out_seconds"]), total_s / 2)
         values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}",
                   "limit": f"{10 ** ((float(p['true_peak']) - 0.2) / 20):.4f}"}
-        measure, apply = (_fill(a, values) for a in ctx.argv)
+        measure, apply, encode = (_fill(a, values) for a in ctx.argv)
         stats = loudnorm_json(run_ffmpeg(measure, cwd=ctx.store_root, what="ffmpeg (loudness pass 1)"))
         for key in ("I", "TP", "LRA", "thresh"):
             values[f"measured_{key}"] = stats[f"input_{key.lower()}"]
         values["offset"] = stats["target_offset"]
         run_ffmpeg(_fill(apply, values), cwd=ctx.store_root, what="ffmpeg (loudness pass 2)")
-        (ctx.out / "timeline.wav").unlink()
+        run_ffmpeg(encode, cwd=ctx.store_root, what="ffmpeg (AAC encode)")
+        for scratch in ("timeline.wav", "mix.wav"):  # the store keeps the encoded mix only
+            (ctx.out / scratch).unlink()
         return {
             "frames": frames, "duration_ms": frames * 1000 // fps, "voice_starts_samples_44100": starts,
             "loudness_target_lufs": p["lufs"], "true_peak_ceiling_db": p["true_peak"],
