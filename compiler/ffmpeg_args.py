@@ -122,23 +122,27 @@ def mix_chain(m: dict[str, Any], loudnorm: str) -> str:
 
 
 def mix(m: dict[str, Any]) -> list[list[str]]:
-    """Two-pass loudness normalisation (FACTS §5): measure, then apply; then the one AAC encode, here
-    rather than in the export so that it runs while the scenes are still being encoded."""
-    # loudnorm aims half a dB under the ceiling; an oversampled limiter then holds true peaks under it.
+    """Two-pass loudness normalisation (FACTS §5). Pass 1 renders the mix once, to PCM, while it
+    measures it; pass 2 applies the measured normalisation to that PCM; then the one AAC encode,
+    here rather than in the export so that it runs while the scenes are still being encoded."""
+    # loudnorm aims half a dB under the ceiling: it measures true peaks oversampled, and falls back
+    # from linear to its dynamic mode with a true-peak limiter when a linear gain would cross it.
     target = f"I={m['lufs']}:TP={m['true_peak'] - 0.5}:LRA=20"
     inputs = ["-i", refs.OUT + "/timeline.wav", "-i", refs.inp("music") + "/music.wav"]
     measure = [*FFMPEG[:-2], "-loglevel", "info", *inputs, "-filter_complex",
-               mix_chain(m, f"loudnorm={target}:print_format=json"), "-f", "null", "-"]
+               mix_chain(m, f"asplit=2[pre][meas];[meas]loudnorm={target}:print_format=json[stats]"),
+               "-map", "[pre]", "-c:a", "pcm_s16le", *BITEXACT, refs.OUT + "/premix.wav",
+               "-map", "[stats]", "-f", "null", "-"]
     measured = ":".join(
         f"measured_{k}={refs.self_ref('measured_' + k)}" for k in ("I", "TP", "LRA", "thresh")
     )
-    apply = [*FFMPEG, *inputs, "-filter_complex",
-             mix_chain(m, f"loudnorm={target}:{measured}:offset={refs.self_ref('offset')}:linear=true,"
-                          f"aresample=192000,alimiter=limit={refs.self_ref('limit')}:level=false:attack=1:release=60,"
-                          "aresample=48000"),
+    apply = [*FFMPEG, "-i", refs.OUT + "/premix.wav", "-af",
+             f"loudnorm={target}:{measured}:offset={refs.self_ref('offset')}:linear=true,aresample=48000",
              "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2", *BITEXACT, refs.OUT + "/mix.wav"]
-    encode = [*FFMPEG, "-i", refs.OUT + "/mix.wav", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", m["audio_bitrate"],
-              "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT, refs.OUT + "/mix.m4a"]
+    # The fast AAC coder: at these bitrates indistinguishable from twoloop, at a third of the time.
+    encode = [*FFMPEG, "-i", refs.OUT + "/mix.wav", "-c:a", "aac", "-aac_coder", "fast", "-profile:a", "aac_low",
+              "-b:a", m["audio_bitrate"], "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT,
+              refs.OUT + "/mix.m4a"]
     return [measure, apply, encode]
 
 

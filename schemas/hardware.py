@@ -20,10 +20,12 @@ class Hardware(BaseModel):
     name: str = "local"
     devices: list[Device] = Field(default_factory=list)
     cpu_workers: int = Field(2, ge=1, le=256)
-    cpu_cores: int = Field(2, ge=1, le=1024, description="Cores the CPU lanes share; each encode gets cores / workers threads")
+    cpu_cores: int = Field(2, ge=1, le=1024, description="Cores the CPU lanes share (sets x264's threads per encode)")
 
     def encoder_threads(self) -> int:
-        return max(1, self.cpu_cores // self.cpu_workers)
+        """Twice a lane's share of the cores: parallel encodes keep every core busy, and a lone
+        encode (an incremental rebuild) still uses more than its share."""
+        return max(1, min(self.cpu_cores, 2 * self.cpu_cores // self.cpu_workers))
 
     def gpus(self) -> list[Device]:
         return [d for d in self.devices if d.kind == "cuda"]

@@ -45,8 +45,7 @@ class Mix(Backend):
         place_voices([ctx.inputs[r] / "voice.wav" for r in voices], starts, total_samples, ctx.out / "timeline.wav", rate=RATE)
         total_s = frames / fps
         fade = min(float(p["fade_out_seconds"]), total_s / 2)
-        values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}",
-                  "limit": f"{10 ** ((float(p['true_peak']) - 0.2) / 20):.4f}"}
+        values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}"}
         measure, apply, encode = (_fill(a, values) for a in ctx.argv)
         stats = loudnorm_json(run_ffmpeg(measure, cwd=ctx.store_root, what="ffmpeg (loudness pass 1)"))
         for key in ("I", "TP", "LRA", "thresh"):
@@ -54,7 +53,7 @@ class Mix(Backend):
         values["offset"] = stats["target_offset"]
         run_ffmpeg(_fill(apply, values), cwd=ctx.store_root, what="ffmpeg (loudness pass 2)")
         run_ffmpeg(encode, cwd=ctx.store_root, what="ffmpeg (AAC encode)")
-        for scratch in ("timeline.wav", "mix.wav"):  # the store keeps the encoded mix only
+        for scratch in ("timeline.wav", "premix.wav", "mix.wav"):  # the store keeps the encoded mix only
             (ctx.out / scratch).unlink()
         return {
             "frames": frames, "duration_ms": frames * 1000 // fps, "voice_starts_samples_44100": starts,
