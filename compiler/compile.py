@@ -103,8 +103,10 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
                                       "digests": _project_digests(videos, opts.digest)}),
         compiler_version=COMPILER_VERSION, hardware=hardware, lanes=placed.lanes, videos=video_plans, tasks=tasks,
         schedule=Schedule(makespan_ms=placed.makespan_ms, sequential_ms=placed.sequential_ms,
-                          lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms),
-                          critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms),
+                          lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms,
+                                             placed.cpu_work_bound_ms),
+                          critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms,
+                          cpu_work_bound_ms=placed.cpu_work_bound_ms),
         refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
         calibration=dict(sorted(costs.scales.items())),
     )

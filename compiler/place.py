@@ -35,6 +35,7 @@ class Placement:
     sequential_ms: int
     critical_path_ms: int
     gpu_work_bound_ms: int
+    cpu_work_bound_ms: int
 
 
 def make_lanes(hw: Hardware) -> list[Lane]:
@@ -118,6 +119,8 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         lane=lane_of, start=start, finish=finish, cost=cost, lanes=out_lanes, makespan_ms=makespan,
         sequential_ms=sum(cost.values()), critical_path_ms=round(max(longest.values(), default=0.0)),
         gpu_work_bound_ms=round(gpu_bound),
+        cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
+                                / max(1, hw.cpu_workers)),
     )
 
 

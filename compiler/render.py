@@ -80,7 +80,7 @@ def to_text(plan: Plan) -> str:
     s = plan.schedule
     out.append(f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
                f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
-               f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)})")
+               f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})")
     util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
     out.append(f"lanes: {util}")
     out += gantt(plan)

@@ -81,6 +81,7 @@ class Schedule(_Frozen):
     lower_bound_ms: int
     critical_path_ms: int
     gpu_work_bound_ms: int
+    cpu_work_bound_ms: int = 0
 
 
 class Plan(_Frozen):
