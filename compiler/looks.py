@@ -41,10 +41,16 @@ def animatic_look(visual_prompt: str, moods: list[str], scene: int) -> dict[str,
     }
 
 
+def drawable(text: str) -> str:
+    """Without emoji and their variation selectors: the storyboard font draws them as empty boxes."""
+    return "".join(ch for ch in text if not (ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF
+                                              or ch in "\ufe0f\u200d"))
+
+
 def wrap(text: str, width: int, max_lines: int) -> str:
     """Greedy word wrap for the storyboard note (drawtext does not wrap)."""
     lines: list[str] = []
-    for word in text.split():
+    for word in drawable(text).split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:

@@ -116,6 +116,20 @@ def cmd_music(args) -> int:
     return run_music(args)
 
 
+def cmd_init(args) -> int:
+    from vidc.compiler.resources import template_text
+
+    from .atomic import write_text
+
+    target = Path(args.folder) / "project.yaml"
+    if target.exists():
+        print(f"vidc: error: {target} already exists; not overwriting it", file=sys.stderr)
+        return 2
+    write_text(target, template_text("scaffold/project.yaml"))
+    print(f"wrote {target}: try `vidc plan {args.folder}` then `vidc build {args.folder}`")
+    return 0
+
+
 def cmd_doctor(args) -> int:
     from .doctor import run_doctor
 
@@ -178,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     q = msub.add_parser("index", help="build a catalog for a folder of tracks")
     q.add_argument("folder")
     q.set_defaults(func=cmd_music)
+
+    p = sub.add_parser("init", help="start a new project in a folder")
+    p.add_argument("folder", nargs="?", default=".")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("doctor", help="which backends can run here, and how to fix those that cannot")
     p.set_defaults(func=cmd_doctor)

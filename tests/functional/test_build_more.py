@@ -109,3 +109,12 @@ def test_music_list_index_and_doctor(tmp_path, vidc_session_cmd):
     assert track["moods"] == ["calm", "drone"] and abs(track["duration_s"] - 3.0) < 0.05
     doctor = subprocess.run([*vidc_session_cmd, "doctor"], capture_output=True, text=True)
     assert doctor.returncode == 0 and "the offline defaults can run here" in doctor.stdout
+
+
+def test_init_writes_a_valid_starter_project(tmp_path, vidc_session_cmd):
+    made = subprocess.run([*vidc_session_cmd, "init", str(tmp_path)], capture_output=True, text=True)
+    assert made.returncode == 0
+    ok = subprocess.run([*vidc_session_cmd, "validate", str(tmp_path)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "ok (1 video, 2 scenes" in ok.stdout
+    again = subprocess.run([*vidc_session_cmd, "init", str(tmp_path)], capture_output=True, text=True)
+    assert again.returncode == 2 and "already exists" in again.stderr
