@@ -68,20 +68,27 @@ class TaskContext:
 FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
 
 
-def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
-               timeout: float = FFMPEG_TIMEOUT_S) -> str:
-    """Run one ffmpeg/ffprobe command (argv list, never a shell); return stderr; raise with its tail."""
+def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
+             timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg/ffprobe (argv list, never a shell, optional bytes on stdin); raise a BackendError
+    with the tail of its stderr when it fails. The tool dies with its worker."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout,
-                              preexec_fn=die_with_parent())  # ffmpeg dies with its worker
+        proc = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
+                              preexec_fn=die_with_parent())
     except FileNotFoundError as exc:
         raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
     except subprocess.TimeoutExpired as exc:
         raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-12:])
+        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
         raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
-    return proc.stderr
+    return proc
+
+
+def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
+               timeout: float = FFMPEG_TIMEOUT_S) -> str:
+    """run_tool for commands whose output is files; returns stderr (loudnorm prints its stats there)."""
+    return run_tool(argv, what=what, cwd=cwd, timeout=timeout).stderr.decode(errors="replace")
 
 
 class Backend(ABC):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import os
 import random
-import subprocess
 import time
 from importlib.metadata import version as pkg_version
 from typing import Any, Callable, ClassVar
@@ -34,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, BackendError, TaskContext, VoiceParams
+from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
 
 SAMPLE_RATE = 44100
 KEY_ENV = "ELEVENLABS_API_KEY"
@@ -292,11 +291,5 @@ def _decode_to_s16(audio: bytes, output_format: str) -> bytes:
         "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", *src, "-i", "pipe:0",
         "-vn", "-af", f"aresample={SAMPLE_RATE}", "-ac", "1", "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1",
     ]  # fmt: skip
-    try:
-        proc = subprocess.run(argv, input=audio, capture_output=True)
-    except FileNotFoundError as exc:
-        raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
-        raise BackendError(f"ffmpeg could not decode the {output_format} audio from ElevenLabs (exit {proc.returncode}):\n{tail}")
+    proc = run_tool(argv, stdin=audio, what=f"ffmpeg (decoding the {output_format} audio from ElevenLabs)")
     return proc.stdout

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,7 +31,7 @@ from vidc.schemas.backends import backend_version
 
 from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
 
-from .base import Backend, BackendError, TaskContext, VoiceParams
+from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
 
 SAMPLE_RATE = 44100
 KOKORO_RATE = 24000
@@ -304,11 +303,5 @@ def _resample_to_s16(audio: Any, rate: int) -> bytes:
         "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
         "-af", f"aresample={SAMPLE_RATE}", "-ac", "1", "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1",
     ]  # fmt: skip
-    try:
-        proc = subprocess.run(argv, input=audio.astype("<f4").tobytes(), capture_output=True)
-    except FileNotFoundError as exc:
-        raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
-        raise BackendError(f"ffmpeg (resampling the voice) exited {proc.returncode}:\n{tail}")
+    proc = run_tool(argv, stdin=audio.astype("<f4").tobytes(), what="ffmpeg (resampling the voice)")
     return proc.stdout

@@ -18,7 +18,6 @@ may drop it.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vidc.schemas.backends import backend_version
 
-from .base import Backend, BackendError, TaskContext
+from .base import Backend, BackendError, TaskContext, run_tool
 from .wan_pipeline import PipelineCache, resolve_model, make_scheduler
 
 
@@ -207,13 +206,7 @@ def _encode_lossless(frames: Any, fps: int, dest: Path) -> None:
             "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
             "-f", "matroska", str(tmp),
         ]  # fmt: skip
-        try:
-            proc = subprocess.run(argv, input=frames.tobytes(), capture_output=True)
-        except FileNotFoundError as exc:
-            raise BackendError("ffmpeg is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
-            raise BackendError(f"ffmpeg (encoding {dest.name}) exited {proc.returncode}:\n{tail}")
+        run_tool(argv, stdin=frames.tobytes(), what=f"ffmpeg (encoding {dest.name})")
 
 
 def _save_png(frame: Any, dest: Path) -> None:
@@ -230,11 +223,6 @@ def _probe(path: Path) -> dict[str, int]:
         "ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
         "-show_entries", "stream=nb_read_packets,width,height", "-of", "json", str(path),
     ]  # fmt: skip
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True)
-    except FileNotFoundError as exc:
-        raise BackendError("ffprobe is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    if proc.returncode != 0:
-        raise BackendError(f"ffprobe could not read {path.name}: {proc.stderr.strip()[-500:]}")
+    proc = run_tool(argv, what=f"ffprobe (reading {path.name})")
     stream = json.loads(proc.stdout)["streams"][0]
     return {"frames": int(stream["nb_read_packets"]), "width": int(stream["width"]), "height": int(stream["height"])}

@@ -36,15 +36,7 @@ from vidc.runtime.backends.kokoro_voice import KokoroVoice, KokoroParams  # noqa
 TEXT = "Hello world, this is vidc. It costs $5 today — zyxqwerble!"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a busy 2-core machine torch's spinning OpenMP threads slow tiny models 5-10x."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
