@@ -61,7 +61,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)
-        diags += _check_devices(video, video_drafts, lanes, hardware)
+        diags += _check_devices(video, video_drafts, lanes, hardware) + _check_continuity(video)
         drafts += video_drafts
         video_plans.append(_video_plan(video.spec, scenes, video_drafts))
     diags = sort_diagnostics(diags)
@@ -161,6 +161,20 @@ def _check_devices(video: LoadedVideo, drafts: list[Draft], lanes, hw: Hardware)
         hint="use `offload: model` or `offload: sequential`, a smaller model, or `--hardware` with a bigger GPU"
              " (a profile may also declare a CPU device to run wan slowly)",
     )]
+
+
+def _check_continuity(video: LoadedVideo) -> list[Diagnostic]:
+    """`extend` needs a model that can start from a frame (I2V or VACE); a text-to-video model makes
+    each chunk on its own, which the wan backend does, but the user should know before paying."""
+    v = video.spec.video
+    name = v.model.lower()
+    if v.engine != "wan" or v.continuity != "extend" or "i2v" in name or "vace" in name or "flf2v" in name:
+        return []
+    return [video.diagnostic(
+        ("video", "continuity"), "W_CONTINUITY",
+        f"`{v.model}` is a text-to-video model: with `continuity: extend` its chunks cannot start from the "
+        "previous chunk's last frame and are generated independently", severity="warning",
+        hint="use an image-to-video or VACE model (e.g. Wan-AI/Wan2.1-VACE-1.3B-diffusers), or `continuity: cut`")]
 
 
 def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]) -> VideoPlan:

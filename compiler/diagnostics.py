@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "E_SET": "a --set override is not key=value",
     "E_IO": "the spec file itself cannot be read",
     "E_NO_DEVICE": "a wan model fits on no device of the hardware profile (raised by placement)",
+    "W_CONTINUITY": "warning: `continuity: extend` with a text-to-video model, whose chunks cannot start from a frame (raised by lowering)",
 }
 
 Severity = Literal["error", "warning"]

@@ -116,3 +116,15 @@ def test_schedule_respects_dependencies_and_bounds():
 def test_schema_files_match_the_models():
     for key, text in schema_texts().items():
         assert (SCHEMAS / FILES[key]).read_text(encoding="utf-8") == text, "run `make schema` (vidc schema --write)"
+
+
+def test_extend_with_a_text_to_video_model_is_a_warning():
+    hw = Hardware(name="two", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", vram_gb=32)])
+    plan, diags = compile_project(sources(WAN.replace("OFFLOAD", "model").replace("CONT", "extend")), hw)
+    assert plan is not None
+    (w,) = [d for d in diags if d.code == "W_CONTINUITY"]
+    assert w.severity == "warning" and "VACE" in w.hint
+    assert any("W_CONTINUITY" in text for text in plan.warnings)
+    vace = WAN.replace("Wan2.1-T2V-14B-Diffusers", "Wan2.1-VACE-14B-diffusers")
+    _, diags = compile_project(sources(vace.replace("OFFLOAD", "model").replace("CONT", "extend")), hw)
+    assert not [d for d in diags if d.code == "W_CONTINUITY"]
