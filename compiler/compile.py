@@ -53,7 +53,6 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     lanes = make_lanes(hardware)
     drafts: list[Draft] = []
     video_plans: list[VideoPlan] = []
-    warnings: list[str] = []
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         diags += lock_diags

@@ -10,6 +10,7 @@ from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.compiler.render import to_dot, to_json, to_mermaid, to_text
 from vidc.schemas.hardware import Hardware
 
+from .atomic import write_text
 from .hardware_detect import HardwareError, detect, load_hardware
 from .sources import SpecNotFound, find_spec, project_digest, project_sources
 
@@ -53,10 +54,16 @@ def _show(diags: list[Diagnostic], spec_path: Path) -> None:
 
 
 # -- commands ----------------------------------------------------------------------------------
-def cmd_plan(args) -> int:
+def _compile_args(args):
+    """Compile the spec named on the command line; diagnostics go to stderr. (spec, plan | None)."""
     spec = find_spec(args.spec)
     plan, diags, _ = compile_spec(spec, _hardware(args), _overrides(args.set))
     _show(diags, spec)
+    return spec, plan
+
+
+def cmd_plan(args) -> int:
+    _, plan = _compile_args(args)
     if plan is None:
         return 2
     render = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}[args.format]
@@ -67,8 +74,6 @@ def cmd_plan(args) -> int:
     else:
         text = render(plan)
     if args.output:
-        from .atomic import write_text
-
         write_text(Path(args.output), to_json(plan) if args.output.endswith(".json") and args.format == "text" else text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
@@ -77,9 +82,7 @@ def cmd_plan(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    spec = find_spec(args.spec)
-    plan, diags, _ = compile_spec(spec, _hardware(args), _overrides(args.set))
-    _show(diags, spec)
+    spec, plan = _compile_args(args)
     if plan is None:
         return 2
     scenes = sum(len(v.scenes) for v in plan.videos)
@@ -118,8 +121,6 @@ def cmd_music(args) -> int:
 
 def cmd_init(args) -> int:
     from vidc.compiler.resources import template_text
-
-    from .atomic import write_text
 
     target = Path(args.folder) / "project.yaml"
     if target.exists():

@@ -22,6 +22,7 @@ from vidc.compiler.canonical import canonical_json
 from vidc.schemas.plan import Plan
 
 from . import queues
+from .atomic import write_text
 from .children import die_with_parent
 from .dispatch import pick, planned_queues
 from .journal import Finished, Journal
@@ -141,7 +142,7 @@ class Executor:
         out_name = f"{task.fingerprint[:16]}-{os.getpid()}"
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
-            resolve = make_resolver(task, out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result,
+            resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result,
                                     project_dir=self.project_dir)
             desc = {
                 "id": tid, "fingerprint": task.fingerprint, "backend": task.backend, "est_ms": task.est_ms,
@@ -154,8 +155,6 @@ class Executor:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
         desc_rel = f"tasks/{task.fingerprint}.json"
-        from .atomic import write_text
-
         write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
         if victim:
             self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from vidc.compiler.canonical import canonical_json
+from vidc.compiler.refs import frames_for_ms
 from vidc.schemas.plan import Plan, Task
 
 from .atomic import copy_file, write_text
@@ -78,7 +79,7 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     scenes, start_frames = [], 0
     for info in vp.scenes:
         voice = result(f"{video}/voice/scene-{info.index:02d}")
-        frames = -(-voice["scene_ms"] * vp.fps // 1000)
+        frames = frames_for_ms(voice["scene_ms"], vp.fps)
         scenes.append({
             "index": info.index, "voiceover_text": info.text, "visual_prompt": info.visual_prompt,
             "planned_ms": info.duration_ms, "voice_ms": voice["duration_ms"], "frames": frames,

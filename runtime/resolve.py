@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vidc.compiler.refs import REF, frames_for_ms
-from vidc.schemas.plan import Task
 
 
 class UnresolvedRef(Exception):
@@ -26,7 +25,7 @@ def convert(value: Any, conv: str | None) -> str:
     raise UnresolvedRef(f"unknown conversion `{conv}`")
 
 
-def make_resolver(task: Task, *, out_rel: str, input_rel: dict[str, str], results: Callable[[str], dict],
+def make_resolver(*, out_rel: str, input_rel: dict[str, str], results: Callable[[str], dict],
                   project_dir: Path) -> Callable[[str], str]:
     def one(match) -> str:
         body = match.group(1)
