@@ -17,7 +17,7 @@ import statistics
 from vidc.compiler.compile import compile_project
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import secs
-from vidc.runtime.simulate import simulate
+from vidc.runtime.engine.simulate import simulate
 from vidc.schemas.hardware import Device, Hardware
 
 DURATIONS = (8, 9, 10, 11, 12, 10)

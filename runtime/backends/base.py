@@ -7,7 +7,6 @@ A backend keeps no state between tasks except what it can rebuild (a loaded mode
 """
 from __future__ import annotations
 
-import subprocess
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +14,7 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..children import die_with_parent
-
-
-class BackendError(Exception):
-    """A task failed. `transient` errors (network, 429, 5xx) may be retried; others may not."""
-
-    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None):
-        super().__init__(message)
-        self.transient = transient
-        self.retry_after = retry_after
+from ..media.tools import FFMPEG_TIMEOUT_S, BackendError, run_ffmpeg, run_tool  # noqa: F401 - the backends' toolkit
 
 
 class NoParams(BaseModel):
@@ -63,32 +53,6 @@ class TaskContext:
         import json
 
         return json.loads((self.inputs[role] / "result.json").read_text(encoding="utf-8"))
-
-
-FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
-
-
-def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
-             timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg/ffprobe (argv list, never a shell, optional bytes on stdin); raise a BackendError
-    with the tail of its stderr when it fails. The tool dies with its worker."""
-    try:
-        proc = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
-                              preexec_fn=die_with_parent())
-    except FileNotFoundError as exc:
-        raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
-        raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
-    return proc
-
-
-def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
-               timeout: float = FFMPEG_TIMEOUT_S) -> str:
-    """run_tool for commands whose output is files; returns stderr (loudnorm prints its stats there)."""
-    return run_tool(argv, what=what, cwd=cwd, timeout=timeout).stderr.decode(errors="replace")
 
 
 class Backend(ABC):

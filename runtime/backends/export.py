@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from vidc.schemas.backends import backend_version
 
-from ..store import file_sha256
+from ..state.store import file_sha256
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
 

@@ -36,10 +36,7 @@ import numpy as np
 
 from .music_library import TrackInfo
 
-try:  # runtime errors are BackendErrors so backends can pass them through unchanged
-    from vidc.runtime.backends.base import BackendError as _BaseError
-except Exception:  # pragma: no cover - during partial checkouts
-    _BaseError = RuntimeError  # type: ignore[assignment,misc]
+from .tools import BackendError as _BaseError  # backends pass selection errors through unchanged
 
 __all__ = [
     "MusicSelectionError", "select_track", "mood_score", "bpm_distance", "index_folder", "load_catalog",

@@ -347,7 +347,7 @@ def voice_result(wav_path: str | Path, words: list | None, min_scene_ms: int, pa
     scene_ms = max(min_scene_ms, duration_ms + pause_ms). Raises BackendError when the voice plus
     its pause does not fit in max_scene_ms.
     """
-    from vidc.runtime.backends.base import BackendError
+    from .tools import BackendError
 
     from .wav import wav_info
 

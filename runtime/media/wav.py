@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
 
 __all__ = [
     "WavInfo",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from vidc.runtime.hardware_detect import load_hardware
-from vidc.runtime.simulate import simulate
-from vidc.runtime.sources import project_sources
+from vidc.runtime.host.hardware import load_hardware
+from vidc.runtime.engine.simulate import simulate
+from vidc.runtime.host.sources import project_sources
 from vidc.compiler.compile import compile_project
 
 from .conftest import build, events, journal

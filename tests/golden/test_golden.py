@@ -8,8 +8,8 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from vidc.compiler.compile import compile_project
 from vidc.compiler.render import to_json, to_text
-from vidc.runtime.hardware_detect import load_hardware
-from vidc.runtime.sources import find_spec, project_sources
+from vidc.runtime.host.hardware import load_hardware
+from vidc.runtime.host.sources import find_spec, project_sources
 
 from ..conftest import PROJECTS
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from vidc.compiler.frontend import SourceFiles
 
-from .store import file_sha256
+from ..state.store import file_sha256
 
 SPEC_NAMES = ("project.yaml", "project.yml", "project.json", "vidc.yaml", "vidc.yml", "vidc.json")
 

@@ -8,12 +8,13 @@ from pathlib import Path
 from vidc.compiler.render import to_json
 from vidc.schemas.plan import Plan
 
-from .executor import Executor
-from .lock import Busy, WorkLock
-from .progress import Reporter
-from .publish import PublishError
-from .sources import find_spec
-from .workfolder import WorkFolder
+from ..engine.executor import Executor
+from ..state.lock import Busy, WorkLock
+from ..engine.events import Reporter
+from ..engine.publish import PublishError
+from ..host.sources import find_spec
+from ..state.workfolder import WorkFolder
+from .common import add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
 
 
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
@@ -35,9 +36,18 @@ def _is_saved_plan(path: Path) -> bool:
     return isinstance(data, dict) and "vidc_plan" in data
 
 
-def run_build(args) -> int:
-    from .cli import _hardware, _overrides, _show, compile_spec
+def register(sub) -> None:
+    p = sub.add_parser("build", help="render the videos (resumes an interrupted build)")
+    add_spec_args(p)
+    p.add_argument("--out", metavar="DIR", help="output folder (default: the spec's `output`)")
+    p.add_argument("--only", action="append", default=[], metavar="NAME", help="build only this video (repeatable)")
+    p.add_argument("--force", action="store_true", help="render everything again, ignoring finished work")
+    p.add_argument("--json", action="store_true", help="print one JSON event per line")
+    p.add_argument("--project", metavar="DIR", help="with a plan.json: the project folder (default: the plan's folder)")
+    p.set_defaults(func=run)
 
+
+def run(args) -> int:
     target = Path(args.spec)
     saved: Plan | None = None
     if _is_saved_plan(target):
@@ -45,11 +55,11 @@ def run_build(args) -> int:
         hardware, overrides, calibration = saved.hardware, dict(saved.overrides), dict(saved.calibration)
     else:
         spec = find_spec(target)
-        hardware, overrides, calibration = _hardware(args), _overrides(args.set), None
+        hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set), None
 
     reporter = Reporter("json" if args.json else "auto")
     plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
-    _show(diags, spec)
+    show_diagnostics(diags, spec)
     if plan is None:
         return 2
     if saved is not None and to_json(plan) != to_json(saved):
@@ -57,14 +67,14 @@ def run_build(args) -> int:
               f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
         return 2
     if any(not v.script_known for v in plan.videos):
-        from .script_cmd import generate_missing
+        from .script import generate_missing
 
         code = generate_missing(spec, overrides, reporter)
         if code:
             return code
         plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
         if plan is None:
-            _show(diags, spec)
+            show_diagnostics(diags, spec)
             return 2
 
     names = {v.name for v in plan.videos}

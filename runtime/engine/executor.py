@@ -21,15 +21,15 @@ from pathlib import Path
 from vidc.compiler.canonical import canonical_json
 from vidc.schemas.plan import Plan
 
-from . import queues
-from .atomic import write_text
-from .children import die_with_parent
+from ..state import queues
+from ..state.atomic import write_text
+from ..media.tools import die_with_parent
 from .dispatch import pick, planned_queues
-from .journal import Finished, Journal
-from .progress import Reporter
+from ..state.journal import Finished, Journal
+from .events import Reporter
 from .publish import Publisher
-from .resolve import UnresolvedRef, make_resolver, resolve_value
-from .workfolder import WorkFolder
+from .resolve import UnresolvedRef, make_resolver, task_descriptor
+from ..state.workfolder import WorkFolder
 
 
 class BuildFailed(Exception):
@@ -142,15 +142,8 @@ class Executor:
         out_name = f"{task.fingerprint[:16]}-{os.getpid()}"
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
-            resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result,
-                                    project_dir=self.project_dir)
-            desc = {
-                "id": tid, "fingerprint": task.fingerprint, "backend": task.backend, "est_ms": task.est_ms,
-                "params": resolve_value(task.params, resolve), "argv": resolve_value(task.argv, resolve),
-                "inputs": {role: str(self.store.root / rel) for role, rel in input_rel.items()},
-                "project_dir": str(self.project_dir), "cache_dir": str(self.work.cache),
-                "store_root": str(self.store.root),
-            }
+            resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
+            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0))
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
@@ -229,7 +222,8 @@ class Executor:
         logs.mkdir(exist_ok=True)
         with open(logs / f"{lane_id.replace(':', '_')}.log", "ab") as log:
             self.workers[lane_id] = subprocess.Popen(
-                [sys.executable, "-m", "vidc.runtime.worker", str(self.work.root), lane_id, device, str(offset)],
+                [sys.executable, "-m", "vidc.runtime.engine.worker", str(self.work.root), lane_id, device, str(offset),
+                 str(self.project_dir)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 preexec_fn=die_with_parent(signal.SIGTERM),
             )

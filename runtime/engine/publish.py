@@ -10,9 +10,9 @@ from vidc.compiler.canonical import canonical_json
 from vidc.compiler.refs import frames_for_ms
 from vidc.schemas.plan import Plan, Task
 
-from .atomic import copy_file, write_text
-from .progress import Reporter
-from .store import Store, file_sha256
+from ..state.atomic import copy_file, write_text
+from .events import Reporter
+from ..state.store import Store, file_sha256
 
 
 class PublishError(Exception):

@@ -13,8 +13,19 @@ def _table(tracks) -> str:
     return "\n".join(rows)
 
 
-def run_music(args) -> int:
-    from .media import music_library, music_select
+def register(sub) -> None:
+    p = sub.add_parser("music", help="music libraries")
+    msub = p.add_subparsers(dest="music_command", required=True)
+    q = msub.add_parser("list", help="show a catalog (default: the built-in library)")
+    q.add_argument("folder", nargs="?", help="a folder indexed with `vidc music index`")
+    q.set_defaults(func=run)
+    q = msub.add_parser("index", help="build a catalog for a folder of tracks")
+    q.add_argument("folder")
+    q.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..media import music_library, music_select
 
     try:
         if args.music_command == "list":

@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from .hardware_detect import detect
-from .media.hub_cache import cached_snapshot
+from ..host.hardware import detect
+from ..media.hub_cache import cached_snapshot
 
 FFMPEG_FILTERS = ("ass", "drawtext", "gradients", "loudnorm", "sidechaincompress", "alimiter", "ebur128")
 
@@ -106,7 +106,12 @@ def gpu_checks() -> list[Check]:
     return [Check("hardware", d.id, True, f"{d.name}, {d.vram_gb:g} GB, speed x{d.speed:g}") for d in gpus]
 
 
-def run_doctor(args) -> int:
+def register(sub) -> None:
+    p = sub.add_parser("doctor", help="which backends can run here, and how to fix those that cannot")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
     checks = ffmpeg_checks() + backend_checks(dict(os.environ)) + gpu_checks()
     width = max(len(c.name) for c in checks)
     group = None

@@ -12,29 +12,45 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from .backends.base import BackendError, TaskContext
-from .backends.registry import create
-from .journal import Journal
-from .queues import STOP, QueueReader
-from .workfolder import WorkFolder
+from ..backends.base import BackendError, TaskContext
+from ..backends.registry import create
+from ..state.journal import Journal
+from ..state.queues import STOP, QueueReader
+from ..state.workfolder import WorkFolder
+from .resolve import project_resolver, resolve_value
+
+
+@dataclass(frozen=True)
+class Roots:
+    """Where this worker's machine keeps the store, the cache and the project's files."""
+
+    store: Path
+    cache: Path
+    project: Path
+
 
 MAX_ATTEMPTS = 2  # network backends retry with backoff themselves; this is one more try on top
 
 
-def run_task(backends: dict, desc: dict, out: Path, device: str, log) -> dict:
+def run_task(backends: dict, desc: dict, out: Path, device: str, log, *, roots: Roots) -> dict:
+    """Run one portable descriptor: store-relative inputs and `@{project:...}` paths are resolved
+    against this worker's own roots."""
     name = desc["backend"]
     if name not in backends:
         backend = create(name)
         backend.setup(device)
         backends[name] = backend
     backend = backends[name]
-    params = backend.Params.model_validate(desc["params"])
+    local = project_resolver(roots.project)
+    raw_params = resolve_value(desc["params"], local)
+    params = backend.Params.model_validate(raw_params)
     ctx = TaskContext(
-        task_id=desc["id"], params=desc["params"], inputs={k: Path(v) for k, v in desc["inputs"].items()},
-        out=out, project_dir=Path(desc["project_dir"]), cache_dir=Path(desc["cache_dir"]), argv=desc["argv"],
-        device=device, log=log, store_root=Path(desc["store_root"]),
+        task_id=desc["id"], params=raw_params, inputs={k: roots.store / v for k, v in desc["inputs"].items()},
+        out=out, project_dir=roots.project, cache_dir=roots.cache, argv=resolve_value(desc["argv"], local),
+        device=device, log=log, store_root=roots.store,
     )
     attempt = 0
     while True:
@@ -53,6 +69,7 @@ def main(argv: list[str]) -> int:
     # SIGTERM (the coordinator died, or stopped us) ends the worker like Ctrl-C: its ffmpeg dies with it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
+    roots = Roots(store=work.store.root, cache=work.cache, project=Path(argv[4]))
     parent = os.getppid()
     journal = Journal(work.journal)
     reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
@@ -77,7 +94,7 @@ def main(argv: list[str]) -> int:
             journal.append("claimed", task=task_id, fp=desc["fingerprint"], lane=lane, pid=os.getpid())
             started = time.monotonic()
             try:
-                result = run_task(backends, desc, out, device, lambda msg: None)
+                result = run_task(backends, desc, out, device, lambda msg: None, roots=roots)
                 (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
                 digest = store.commit(out)
             except BackendError as exc:
@@ -90,7 +107,8 @@ def main(argv: list[str]) -> int:
                 continue
             ms = int((time.monotonic() - started) * 1000)
             journal.append("done", task=task_id, fp=desc["fingerprint"], lane=lane, device=device,
-                           object=digest, ms=ms, backend=desc["backend"], est_ms=desc.get("est_ms", 0))
+                           object=digest, ms=ms, backend=desc["backend"], est_ms=desc.get("est_ms", 0),
+                           scale=desc.get("scale", 1.0))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ from vidc.compiler.frontend import load_project, parse_set
 from vidc.compiler.script_lock import lock_path, prompt_for
 from vidc.compiler.script_prompt import lock_is_current, read_lock
 
-from .backends.base import BackendError
-from .sources import find_spec, project_sources
+from ..backends.base import BackendError
+from ..host.sources import find_spec, project_sources
+from .common import add_spec_args, parse_overrides, show_diagnostics
 
 
 def _videos(spec: Path, overrides: dict[str, str]):
@@ -23,7 +24,7 @@ def _videos(spec: Path, overrides: dict[str, str]):
 
 
 def _generate(video, target: Path, log) -> str:
-    from .backends.llm_script import generate_script, write_lock
+    from ..backends.llm_script import generate_script, write_lock
 
     s, vo = video.spec.script, video.spec.voice
     locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.words_per_minute, vo.speed,
@@ -35,10 +36,8 @@ def _generate(video, target: Path, log) -> str:
 
 
 def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say) -> int:
-    from .cli import _show
-
     src, root, videos, diags = _videos(spec, overrides)
-    _show(diags, spec)
+    show_diagnostics(diags, spec)
     if has_errors(diags):
         return 2
     wanted = [v for v in videos if v.spec.script.brief is not None]
@@ -64,10 +63,15 @@ def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: 
     return 1 if failed else 0
 
 
-def run_script(args) -> int:
-    from .cli import _overrides
+def register(sub) -> None:
+    p = sub.add_parser("script", help="generate the LLM script and lock it beside the spec")
+    add_spec_args(p, hardware=False)
+    p.add_argument("--refresh", action="store_true", help="generate again even if a current lock exists")
+    p.set_defaults(func=run)
 
-    return _run(find_spec(args.spec), _overrides(args.set), refresh=args.refresh, only_missing=False, say=print)
+
+def run(args) -> int:
+    return _run(find_spec(args.spec), parse_overrides(args.set), refresh=args.refresh, only_missing=False, say=print)
 
 
 def generate_missing(spec: Path, overrides: dict[str, str], reporter) -> int:

@@ -1,0 +1,75 @@
+"""What every command shares: finding and compiling the spec, printing diagnostics, the one
+`--set` parser, the hardware profile, and the exit codes (0 ok, 1 a failed build or an
+environment fault, 2 a bad spec or usage)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.compiler.diagnostics import Diagnostic, format_all
+from vidc.schemas.hardware import Hardware
+
+from ..host.hardware import detect, load_hardware
+from ..host.sources import find_spec, project_digest, project_sources
+from ..state.calibration import load_calibration
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad command line: exit 2."""
+
+
+class EnvironmentFault(Exception):
+    """The machine, not the spec, is wrong (ffmpeg missing, a read-only folder): exit 1, one line."""
+
+
+def add_spec_args(p: argparse.ArgumentParser, *, hardware: bool = True) -> None:
+    p.add_argument("spec", help="project spec file, or a folder holding project.yaml")
+    if hardware:
+        p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
+
+
+def hardware_of(args) -> Hardware:
+    return load_hardware(args.hardware) if getattr(args, "hardware", None) else detect()
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, str]:
+    """`--set KEY=VALUE` items (repeatable) -> {KEY: VALUE}; the compiler types the values."""
+    out = {}
+    for item in items or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"--set {item!r}: expected key=value")
+        out[key.strip()] = value
+    return out
+
+
+def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
+    """Compile with the project's calibration (from `vidc calibrate`) unless one is given.
+    Returns (plan | None, diagnostics, project folder)."""
+    src, root = project_sources(spec_path)
+    scale = load_calibration(root) if calibration is None else calibration
+    options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale})
+    plan, diags = compile_project(src, hardware, options)
+    return plan, diags, root
+
+
+def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
+    if not diags:
+        return
+    prefix = spec_path.parent
+    fixed = [Diagnostic(**{**d.__dict__, "file": str(prefix / d.file) if not Path(d.file).is_absolute() else d.file})
+             for d in diags]
+    print(format_all(fixed), file=sys.stderr)
+
+
+def compile_args(args):
+    """Compile the spec named on the command line; diagnostics go to stderr. (spec, plan | None)."""
+    spec = find_spec(args.spec)
+    plan, diags, _ = compile_spec(spec, hardware_of(args), parse_overrides(args.set))
+    show_diagnostics(diags, spec)
+    return spec, plan

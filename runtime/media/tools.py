@@ -1,0 +1,63 @@
+"""Running external tools (ffmpeg, ffprobe) and our own child processes.
+
+Children die with their parent: a killed build leaves no worker or ffmpeg
+running (Linux PR_SET_PDEATHSIG; elsewhere the worker's parent check is the fallback). vidc
+never signals a process it did not start."""
+from __future__ import annotations
+
+import ctypes
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGKILL):
+    """A preexec_fn for subprocess: the child gets `sig` when the process that started it exits."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def preexec() -> None:
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        except OSError:
+            pass
+
+    return preexec
+
+
+class BackendError(Exception):
+    """A task failed. `transient` errors (network, 429, 5xx) may be retried; others may not."""
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
+
+
+def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
+             timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg/ffprobe (argv list, never a shell, optional bytes on stdin); raise a BackendError
+    with the tail of its stderr when it fails. The tool dies with its worker."""
+    try:
+        proc = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
+                              preexec_fn=die_with_parent())
+    except FileNotFoundError as exc:
+        raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
+        raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
+    return proc
+
+
+def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
+               timeout: float = FFMPEG_TIMEOUT_S) -> str:
+    """run_tool for commands whose output is files; returns stderr (loudnorm prints its stats there)."""
+    return run_tool(argv, what=what, cwd=cwd, timeout=timeout).stderr.decode(errors="replace")

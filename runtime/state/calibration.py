@@ -1,0 +1,44 @@
+"""The project's calibration (`.vidc/calibration.json`): per backend, measured time / the cost
+model's uncalibrated estimate, learnt from the journal by `vidc calibrate` and used by later plans."""
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+FILE = "calibration.json"
+
+
+def calibration_path(project_dir: Path) -> Path:
+    return project_dir / ".vidc" / FILE
+
+
+def load_calibration(project_dir: Path) -> dict[str, float]:
+    path = calibration_path(project_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.get("scale", {}).items() if 0 < float(v) < 1e6}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}  # no calibration (or a damaged one): the plan says its estimates are uncalibrated
+
+
+def measure(records: list[dict]) -> dict[str, dict]:
+    """Per backend: how many runs, and the median of measured / uncalibrated estimate. Each done
+    record carries the estimate it ran with and the calibration factor inside it (`scale`), so the
+    factor is always against the cost model itself: running calibrate twice gives the same answer."""
+    ratios: dict[str, list[float]] = defaultdict(list)
+    devices: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        est, ms, backend = rec.get("est_ms"), rec.get("ms"), rec.get("backend")
+        if rec.get("ev") != "done" or not isinstance(est, (int, float)) or est <= 0 or not isinstance(ms, (int, float)) \
+                or not isinstance(backend, str):
+            continue
+        scale = rec.get("scale", 1.0)
+        scale = float(scale) if isinstance(scale, (int, float)) and scale > 0 else 1.0
+        ratios[backend].append(ms / (est / scale))
+        devices[backend].add(f"{rec.get('lane')}:{rec.get('device')}")
+    out = {}
+    for backend, values in sorted(ratios.items()):
+        out[backend] = {"runs": len(values), "factor": round(statistics.median(values), 3), "lanes": sorted(devices[backend])}
+    return out
