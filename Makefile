@@ -13,7 +13,7 @@ TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro
 system:
 	@bash scripts/install-system.sh
 
-$(VENV)/.core: pyproject.toml
+$(VENV)/.core: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip 'setuptools>=77' wheel
 	$(PIP) -e .
