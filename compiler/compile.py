@@ -21,6 +21,7 @@ from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
 from .lower import Draft, export_settings, lower_video, planned_scene_ms
 from .place import eligible, make_lanes, schedule
+from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
 
 REFS_DOC = {
@@ -50,6 +51,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     if has_errors(diags):
         return None, sort_diagnostics(diags)
     costs = CostModel(opts.cost_overrides)
+    prices, price_diags = load_prices(recording)
+    diags += price_diags
     lanes = make_lanes(hardware)
     drafts: list[Draft] = []
     video_plans: list[VideoPlan] = []
@@ -95,6 +98,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     ]
     for vp in video_plans:
         vp.makespan_ms = max(placed.finish[t] for t in vp.tasks)
+    total_cost = price_plan(prices, tasks, video_plans, videos, placed.lanes, hardware, costs, hardware.encoder_threads())
     plan = Plan(
         project=video_plans[0].name if len(videos) == 1 else _project_name(videos),
         spec=src.spec_name,
@@ -107,7 +111,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
                           critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms,
                           cpu_work_bound_ms=placed.cpu_work_bound_ms),
         refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
-        calibration=dict(sorted(costs.scales.items())),
+        calibration=dict(sorted(costs.scales.items())), cost_micro_usd=total_cost,
     )
     return plan, diags
 

@@ -6,6 +6,7 @@ import shlex
 from vidc.schemas.plan import Plan
 
 from .canonical import canonical_json
+from .pricing import usd
 
 
 def to_json(plan: Plan) -> str:
@@ -66,7 +67,8 @@ def to_text(plan: Plan) -> str:
     for v in plan.videos:
         total = sum(s.duration_ms for s in v.scenes)
         out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
-                   f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}")
+                   f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
+                   f"   cost ~{usd(v.cost_micro_usd)}")
         if not v.script_known:
             out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
         for s in v.scenes:
@@ -77,10 +79,13 @@ def to_text(plan: Plan) -> str:
         for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):
             out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}")
         out.append("")
+        out += _cost_lines(v, by_video[v.name])
     s = plan.schedule
     out.append(f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
                f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
                f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})")
+    out.append(f"cost: ~{usd(plan.cost_micro_usd)} estimated beside ~{secs(s.makespan_ms)} of build time"
+               " (prices: templates/prices.yaml, or prices.yaml beside the spec)")
     util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
     out.append(f"lanes: {util}")
     out += gantt(plan)
@@ -92,6 +97,23 @@ def to_text(plan: Plan) -> str:
             out.append(f"  # {t.id}")
             out.append("  " + shlex.join(argv))
     return "\n".join(out) + "\n"
+
+
+def _cost_lines(v, tasks) -> list[str]:
+    paid = [(t.id, t.cost) for t in tasks if t.cost is not None] + [
+        (f"{v.name}/(after the script)", c) for c in v.cost_after_script]
+    if not paid:
+        return []
+    out = [f"  {'paid task':<44} {'priced as':<36} {'units':<36} {'cost':>9}"]
+    said = ""
+    for tid, c in paid:
+        units = ", ".join(f"{n / 1000:.1f} GPU-seconds" if k == "gpu_ms" else f"{n} {k.replace('_', ' ')}"
+                          for k, n in sorted(c.units.items()))
+        out.append(f"  {tid:<44} {c.provider + ' ' + c.item:<36} {units:<36} {usd(c.micro_usd):>9}")
+        if c.basis and c.basis != said:
+            out.append(f"  {'':<44}   {c.basis}")
+        said = c.basis
+    return out + [""]
 
 
 def _node(tid: str) -> str:

@@ -24,6 +24,17 @@ class Requirement(_Frozen):
     model: str | None = Field(None, description="Model a GPU lane must hold; loading it costs time once per lane")
 
 
+class Cost(_Frozen):
+    """Estimated money of one paid task (an API call or rented GPU time), from templates/prices.yaml
+    (user-editable defaults; a prices.yaml beside the spec overrides them). Integer micro-dollars
+    keep the plan byte-stable."""
+    provider: str = Field(description="anthropic | openai | openai-compatible | elevenlabs | gpu")
+    item: str = Field(description="The priced model, or the device whose time is rented")
+    units: dict[str, int] = Field(description="input_tokens/output_tokens, characters, or gpu_ms")
+    micro_usd: int = Field(description="Estimated cost in millionths of a US dollar")
+    basis: str = Field("", description="How the quantities were estimated")
+
+
 class Task(_Frozen):
     id: str = Field(description="Stable id, e.g. demo/voice/scene-03")
     video: str
@@ -42,6 +53,7 @@ class Task(_Frozen):
     start_ms: int = 0
     finish_ms: int = 0
     final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")
+    cost: Cost | None = Field(None, description="Estimated money, for a paid task only")
 
 
 class SceneInfo(_Frozen):
@@ -64,6 +76,8 @@ class VideoPlan(_Frozen):
     script_known: bool = True
     tasks: list[str]
     makespan_ms: int = 0
+    cost_micro_usd: int = Field(0, description="Estimated money of the video's paid tasks, millionths of a dollar")
+    cost_after_script: list[Cost] = Field(default_factory=list, description="Estimated costs of tasks known only after the LLM script (stated assumptions)")
 
 
 class Lane(_Frozen):
@@ -99,6 +113,7 @@ class Plan(_Frozen):
     overrides: dict[str, str] = Field(default_factory=dict, description="--set values the plan was compiled with")
     calibration: dict[str, float] = Field(default_factory=dict, description="Measured/estimated time per backend (vidc calibrate)")
     warnings: list[str] = Field(default_factory=list)
+    cost_micro_usd: int = Field(0, description="Estimated money of the whole plan, millionths of a dollar")
 
     def task_map(self) -> dict[str, Task]:
         return {t.id: t for t in self.tasks}

@@ -8,13 +8,14 @@ from pathlib import Path
 from vidc.compiler.render import to_json
 from vidc.schemas.plan import Plan
 
+from ..engine import budget
 from ..engine.executor import Executor
 from ..state.lock import Busy, WorkLock
 from ..engine.events import Reporter
 from ..engine.publish import PublishError
 from ..host.sources import find_spec
 from ..state.workfolder import WorkFolder
-from .common import add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
+from .common import UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
 
 
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
@@ -44,6 +45,8 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="render everything again, ignoring finished work")
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
     p.add_argument("--project", metavar="DIR", help="with a plan.json: the project folder (default: the plan's folder)")
+    p.add_argument("--max-cost", metavar="USD", help="refuse the build if its estimated cost passes this many US dollars, "
+                   "and stop dispatching paid tasks when the measured spend would")
     p.set_defaults(func=run)
 
 
@@ -66,15 +69,25 @@ def run(args) -> int:
         print(f"vidc: error: {target} is stale: {spec} (or a file it names) changed since the plan was made; "
               f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
         return 2
+    ceiling = _max_cost(args)
+    journal_path = root / ".vidc" / "journal.log"
+    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None, args.force)):
+        print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
+        return 2
+    guard = budget.ScriptGuard(ceiling, budget.project_prices(spec)) if ceiling is not None else None
     if any(not v.script_known for v in plan.videos):
         from .script import generate_missing
 
-        code = generate_missing(spec, overrides, reporter)
+        code = generate_missing(spec, overrides, reporter, guard)
         if code:
             return code
         plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
         if plan is None:
             show_diagnostics(diags, spec)
+            return 2
+        if guard is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
+                                                             args.force, guard.spent, "the scripts")):
+            print(refused, file=sys.stderr)
             return 2
 
     names = {v.name for v in plan.videos}
@@ -93,7 +106,11 @@ def run(args) -> int:
               f"(its lock is {work.lock})", file=sys.stderr)
         return 1
     try:
-        executor = Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force)
+        prices = budget.project_prices(spec)
+        costbook = budget.CostBook.from_journal(prices, work.journal, budget.script_spend(spec, overrides, only))
+        spend = budget.Budget(ceiling, prices, plan, guard.spent) if guard is not None else None
+        executor = Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, budget=spend,
+                            costbook=costbook)
         try:
             outcome = executor.run()
         except PublishError as exc:
@@ -102,7 +119,20 @@ def run(args) -> int:
             return 1
     finally:
         lock.release()
+    if spend is not None and spend.stopped:
+        print(f"vidc: stopped at --max-cost {budget.usd(ceiling)}: measured spend {budget.usd(spend.spent)}; "
+              f"{len(spend.stopped)} paid task(s) not dispatched ({', '.join(spend.stopped[:4])})", file=sys.stderr)
     return _summary(outcome, plan, only, reporter, args.json)
+
+
+def _max_cost(args) -> int | None:
+    text = getattr(args, "max_cost", None)
+    if text is None:
+        return None
+    try:
+        return budget.parse_money(text)
+    except ValueError:
+        raise UsageError(f"--max-cost {text!r}: expected an amount of US dollars, like 5.00") from None
 
 
 def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> int:

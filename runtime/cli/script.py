@@ -35,7 +35,7 @@ def _generate(video, target: Path, log) -> str:
             f"{locked.usage.output_tokens} tokens, {locked.repair_rounds} repair round(s) ({s.llm.provider} {s.llm.model})")
 
 
-def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say) -> int:
+def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say, guard=None) -> int:
     src, root, videos, diags = _videos(spec, overrides)
     show_diagnostics(diags, spec)
     if has_errors(diags):
@@ -55,8 +55,15 @@ def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: 
                 if not only_missing:
                     say(f"{target}: up to date (use --refresh to generate it again)")
                 continue
+        refused = guard.before(video) if guard is not None else None  # budget.ScriptGuard (--max-cost)
+        if refused:
+            print(f"vidc: error: {video.spec.name}: {refused}", file=sys.stderr)
+            failed += 1
+            continue
         try:
             say(_generate(video, target, lambda msg: say(f"  {msg}")))
+            if guard is not None:
+                guard.after(video, target)
         except BackendError as exc:
             print(f"vidc: error: {video.spec.name}: {exc}", file=sys.stderr)
             failed += 1
@@ -74,5 +81,5 @@ def run(args) -> int:
     return _run(find_spec(args.spec), parse_overrides(args.set), refresh=args.refresh, only_missing=False, say=print)
 
 
-def generate_missing(spec: Path, overrides: dict[str, str], reporter) -> int:
-    return _run(spec, overrides, refresh=False, only_missing=True, say=reporter.message)
+def generate_missing(spec: Path, overrides: dict[str, str], reporter, guard=None) -> int:
+    return _run(spec, overrides, refresh=False, only_missing=True, say=reporter.message, guard=guard)

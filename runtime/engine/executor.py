@@ -51,7 +51,7 @@ class Outcome:
 
 class Executor:
     def __init__(self, plan: Plan, project_dir: Path, out_dirs: dict[str, Path], work: WorkFolder, reporter: Reporter,
-                 *, only: set[str] | None = None, force: bool = False):
+                 *, only: set[str] | None = None, force: bool = False, budget=None, costbook=None):
         self.plan, self.project_dir, self.out_dirs, self.work = plan, project_dir, out_dirs, work
         self.reporter, self.force = reporter, force
         self.tasks = {t.id: t for t in plan.tasks if only is None or t.video in only}
@@ -63,6 +63,7 @@ class Executor:
         self.workers: dict[str, subprocess.Popen] = {}
         self.running: dict[str, tuple[str, str | None]] = {}  # lane -> (task id, stolen from)
         self.outcome = Outcome()
+        self.budget, self.costbook = budget, costbook  # budget.Budget (--max-cost), budget.CostBook (manifest costs)
 
     # ---------------------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -74,6 +75,7 @@ class Executor:
         self.journal.open()
         self._recover()
         publisher = Publisher(self.plan, self.tasks, self.out_dirs, self.store, self.reporter)
+        publisher.costs = self.costbook
         pending = [t for t in self.tasks if t not in self.objects]
         self.outcome.cached = sorted(set(self.tasks) - set(pending))
         if not pending:
@@ -139,6 +141,10 @@ class Executor:
 
     def _dispatch(self, tid: str, lane_id: str, victim: str | None) -> bool:
         task = self.tasks[tid]
+        if self.budget is not None and not self.budget.allows(task):
+            self.outcome.skipped[tid] = self.budget.reason(task)
+            self.reporter.task_skipped(tid, task.stage, self.outcome.skipped[tid])
+            return False
         out_name = f"{task.fingerprint[:16]}-{os.getpid()}"
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
@@ -174,10 +180,16 @@ class Executor:
             task = self.tasks[tid]
             if rec["ev"] == "done":
                 self.objects[tid] = rec["object"]
+                if self.costbook is not None:
+                    self.costbook.add(rec)
+                if self.budget is not None:
+                    self.budget.finished(task, rec, self.result(tid))
                 self.outcome.ran.append(tid)
                 self.reporter.task_done(tid, task.stage, lane, rec.get("ms", 0))
                 self.outcome.published += publisher.on_done(tid, self.objects, self.result)
             else:
+                if self.budget is not None:
+                    self.budget.failed(task)
                 self._fail(tid, lane, rec.get("error", "unknown error"))
                 self._skip_dependents(tid, planned)
 

@@ -24,6 +24,7 @@ class Publisher:
         self.plan, self.tasks, self.out_dirs = plan, tasks, out_dirs
         self.store, self.reporter = store, reporter
         self.videos = {v.name: v for v in plan.videos if any(t in tasks for t in v.tasks)}
+        self.costs = None  # a budget.CostBook: when set, manifests carry estimated and measured costs
 
     def on_done(self, tid: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
         written = self._finals(self.tasks[tid], objects)
@@ -55,7 +56,7 @@ class Publisher:
         return written
 
     def _manifest(self, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
-        text = canonical_json(build_manifest(self.plan, video, objects, result), indent=2)
+        text = canonical_json(build_manifest(self.plan, video, objects, result, self.costs), indent=2)
         dst = self.out_dirs[video] / f"{video}.json"
         if dst.exists() and dst.read_text(encoding="utf-8") == text:
             return []
@@ -73,7 +74,7 @@ class Publisher:
             ) from exc
 
 
-def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> dict:
+def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict], costs=None) -> dict:
     vp = next(v for v in plan.videos if v.name == video)
     tasks = {t.id: t for t in plan.tasks if t.video == video}
     scenes, start_frames = [], 0
@@ -96,7 +97,7 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     files = {"video": f"{video}.mp4"}
     if f"{video}/captions" in tasks:
         files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
-    return {
+    manifest = {
         "vidc_manifest": 1, "name": video, "preset": vp.preset, "width": vp.width, "height": vp.height, "fps": vp.fps,
         "duration_ms": start_frames * 1000 // vp.fps, "frames": start_frames, "files": files,
         "video_sha256": export.get("sha256"), "scenes": scenes, "music": result(f"{video}/music"),
@@ -105,3 +106,8 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
         "spec_fingerprint": plan.spec_fingerprint,
     }
+    if costs is not None:
+        from .budget import cost_section
+
+        manifest["cost"] = cost_section(costs, plan, video, objects, result)
+    return manifest
