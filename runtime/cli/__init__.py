@@ -13,7 +13,7 @@ from ..host.hardware import HardwareError
 from ..host.sources import SpecNotFound
 from .common import EnvironmentFault, UsageError
 
-COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate")
+COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,52 @@
+"""`vidc review [SPEC] [-o DIR] [--open] [--serve]`: a static review site of the build, generated
+from the manifests, the journal and the store (runtime/review/)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("review", help="write a static review site of the build: a card per video, a page per video")
+    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
+    p.add_argument("--hardware", metavar="FILE", help="hardware profile the plan is compared with (default: detect)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
+    p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: <output>/review beside the videos)")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
+    p.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1 (browsers load caption tracks only over http)")
+    p.add_argument("--port", type=int, default=8765, help="with --serve: the port (0: any free one)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from vidc.compiler.frontend import load_project, parse_set
+
+    from ..host.sources import find_spec, project_sources
+    from ..review.site import Site, serve
+    from .common import compile_spec, hardware_of, parse_overrides, show_diagnostics
+
+    spec = find_spec(args.spec)
+    overrides = parse_overrides(args.set)
+    plan, diags, root = compile_spec(spec, hardware_of(args), overrides)
+    show_diagnostics(diags, spec)
+    if plan is None:
+        return 2
+    src, _ = project_sources(spec)
+    values, _ = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
+    videos, _ = load_project(src, values)
+    vars_by_video = {v.spec.name: dict(v.vars) for v in videos}
+    outputs = sorted({v.output for v in plan.videos})
+    out = Path(args.output) if args.output else root / outputs[0] / "review"
+    index = Site(plan, root, out.resolve(), vars_by_video).build()
+    print(f"wrote {index} ({len(plan.videos)} video{'s' * (len(plan.videos) != 1)})")
+    if args.serve:
+        import os
+
+        # Serve a folder holding both the site and the videos it links to.
+        base = Path(os.path.commonpath([out.resolve(), *[(root / o).resolve() for o in outputs]]))
+        serve(base, Path(os.path.relpath(index, base)).as_posix(), args.port, args.open)
+    elif args.open:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    return 0
+

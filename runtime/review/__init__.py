@@ -1,0 +1,1 @@
+"""`vidc review`: a static review site for a build (see site.py)."""

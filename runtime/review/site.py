@@ -1,0 +1,231 @@
+"""The static review site: index.html (a card per video, filters, keyboard navigation) and one page
+per video (player, contact sheet, waveform lanes, captions, estimated vs measured schedule,
+backends, licences, costs). Plain HTML, CSS and a small script rendered with Jinja2 from
+templates/review/; pictures and envelopes come from media.py. It links the published MP4s where
+they are (relative links), so the folder opens from disk without a server."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, select_autoescape
+from jinja2.loaders import FunctionLoader
+
+from vidc.compiler.pricing import usd
+from vidc.compiler.resources import template_text
+from vidc.compiler.render import secs
+from vidc.schemas.plan import Plan
+
+from ..state.atomic import write_text
+from ..state.store import file_sha256
+from . import media
+from .data import JournalView, VideoView, checks, matrix_columns, measured_runs, parse_srt, video_views
+
+BINS = 600
+THUMB_W, FRAME_W = 480, 320
+STAGES = ("script", "voice", "video", "music", "captions", "mix", "export")
+
+
+def _env() -> Environment:
+    env = Environment(loader=FunctionLoader(lambda name: template_text(f"review/{name}")),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["secs"] = lambda ms: secs(int(ms or 0))
+    env.filters["usd"] = lambda micro: usd(int(micro or 0))
+    return env
+
+
+def _url(target: Path, base: Path) -> str:
+    rel = os.path.relpath(target, base)
+    return "/".join(quote(part) for part in Path(rel).as_posix().split("/"))
+
+
+def _page_name(name: str) -> str:
+    return f"video-{quote(name, safe='')}.html"
+
+
+class Site:
+    def __init__(self, plan: Plan, root: Path, out: Path, vars_by_video: dict[str, dict[str, Any]], log=print):
+        self.plan, self.root, self.out, self.log = plan, root, out, log
+        self.work = root / ".vidc"
+        self.journal = JournalView.read(self.work / "journal.log")
+        self.views = video_views(plan, root, vars_by_video, self.journal)
+
+    # -- media ----------------------------------------------------------------------------------
+    def _media(self, v: VideoView) -> None:
+        folder = self.out / "media" / v.name
+        m = v.manifest
+        if m is None or not v.mp4.is_file():
+            v.checks = checks(v, {})
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = file_sha256(v.mp4)
+        stamp_path = folder / "stamp.json"
+        stamp = json.loads(stamp_path.read_text()) if stamp_path.is_file() else {}
+        if stamp.get("sha256") != digest or stamp.get("version") != 1:
+            stamp = {"version": 1, "sha256": digest, **self._render_media(v, folder)}
+            write_text(stamp_path, json.dumps(stamp, sort_keys=True))
+        v.media = stamp
+        v.checks = checks(v, stamp.get("loudness", {}))
+
+    def _render_media(self, v: VideoView, folder: Path) -> dict[str, Any]:
+        m = v.manifest or {}
+        scenes = m.get("scenes") or []
+        total = int(m.get("duration_ms") or 0)
+        first = scenes[0] if scenes else {"start_ms": 0, "duration_ms": total}
+        media.frame(v.mp4, first["start_ms"] + first["duration_ms"] // 2, folder / "thumb.jpg", THUMB_W)
+        for s in scenes:
+            media.frame(v.mp4, s["start_ms"] + s["duration_ms"] // 2, folder / f"scene-{s['index']:02d}.jpg", FRAME_W)
+        out: dict[str, Any] = {"loudness": media.loudness(v.mp4)}
+        waves: dict[str, Any] = {"mix": media.envelope(media.decode_mono(v.mp4), BINS)}
+        fps = m.get("fingerprints") or {}
+        clips = []
+        for s in scenes:
+            obj = self.journal.objects.get(fps.get(f"{v.name}/voice/scene-{s['index']:02d}", ""))
+            wav = self.work / "store" / "objects" / obj / "voice.wav" if obj else None
+            if wav is not None and wav.is_file():
+                clips.append((s["start_ms"], media.decode_mono(wav)))
+        if clips:
+            waves["voice"] = media.placed_envelope(clips, total, BINS)
+        obj = self.journal.objects.get(fps.get(f"{v.name}/music", ""))
+        bed = self.work / "store" / "objects" / obj / "music.wav" if obj else None
+        if bed is not None and bed.is_file():
+            mix = next((t for t in self.plan.tasks if t.id == f"{v.name}/mix"), None)
+            volume = float(mix.params.get("volume", 1.0)) if mix else 1.0
+            duck_db = float(mix.params.get("duck_db", 0.0)) if mix else 0.0
+            music = media.decode_mono(bed)[: total * media.ENVELOPE_RATE // 1000] * volume
+            spans = [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes]
+            gain = 10 ** (-duck_db / 20)
+            for a, b in spans:  # the planned duck: the mix's sidechain compressor pulls the bed down this much
+                music[a * media.ENVELOPE_RATE // 1000: b * media.ENVELOPE_RATE // 1000] *= gain
+            waves["music"] = media.placed_envelope([(0, music)], total, BINS)
+            waves["duck"] = {"db": duck_db, "spans": spans}
+        out["waves"] = waves
+        return out
+
+    # -- pages ----------------------------------------------------------------------------------
+    def build(self) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for v in self.views:
+            try:
+                self._media(v)
+            except media.MediaError as exc:
+                v.checks = checks(v, {}) + [{"name": "media", "ok": False, "detail": str(exc)}]
+        env = _env()
+        assets = self.out / "assets"
+        assets.mkdir(exist_ok=True)
+        for name in ("review.css", "review.js"):
+            write_text(assets / name, template_text(f"review/{name}"))
+        columns = matrix_columns(self.views)
+        cards = [self._card(v, columns) for v in self.views]
+        counts = {s: sum(1 for c in cards if c["status"] == s) for s in ("built", "failed", "stale", "pending")}
+        write_text(self.out / "index.html", env.get_template("index.html.j2").render(
+            project=self.plan.project, spec=self.plan.spec, cards=cards, columns=columns, counts=counts,
+            total_cost=sum(c["cost_micro"] for c in cards)))
+        for i, v in enumerate(self.views):
+            prev_v = self.views[i - 1] if i > 0 else None
+            next_v = self.views[i + 1] if i + 1 < len(self.views) else None
+            page = self._page(v, cards[i])
+            write_text(self.out / _page_name(v.name), env.get_template("video.html.j2").render(
+                v=page, card=cards[i], prev=prev_v and _page_name(prev_v.name), next=next_v and _page_name(next_v.name),
+                position=i + 1, count=len(self.views)))
+        return self.out / "index.html"
+
+    def _card(self, v: VideoView, columns: dict[str, list[str]]) -> dict[str, Any]:
+        m = v.manifest or {}
+        loud = (v.media.get("loudness") or {})
+        cost = m.get("cost") or {}
+        thumb = self.out / "media" / v.name / "thumb.jpg"
+        return {
+            "name": v.name, "status": v.status, "page": _page_name(v.name),
+            "thumb": _url(thumb, self.out) if thumb.is_file() and v.media else None,
+            "vars": {k: v.vars.get(k) for k in columns},
+            "all_vars": dict(sorted(v.vars.items())),
+            "duration_ms": m.get("duration_ms") or sum(s.duration_ms for s in v.plan.scenes),
+            "lufs": loud.get("integrated_lufs"), "tp": loud.get("true_peak_db"),
+            "failed": [c for c in v.checks if not c["ok"]],
+            "preset": f"{v.plan.preset} {v.plan.width}x{v.plan.height}@{v.plan.fps}",
+            "cost_micro": cost.get("measured_micro_usd", v.plan.cost_micro_usd),
+            "cost_kind": "measured" if cost else "estimated",
+        }
+
+    def _page(self, v: VideoView, card: dict[str, Any]) -> dict[str, Any]:
+        m = v.manifest or {}
+        total = int(m.get("duration_ms") or 0) or 1
+        folder = self.out / "media" / v.name
+        scenes = []
+        for s in m.get("scenes") or []:
+            img = folder / f"scene-{s['index']:02d}.jpg"
+            scenes.append({**s, "frame": _url(img, self.out) if img.is_file() else None,
+                           "left": 100 * s["start_ms"] / total, "width": 100 * s["duration_ms"] / total})
+        files = m.get("files") or {}
+        srt = v.out_dir / files["srt"] if files.get("srt") else None
+        cues = parse_srt(srt.read_text(encoding="utf-8")) if srt is not None and srt.is_file() else []
+        waves = v.media.get("waves") or {}
+        lanes = [(label, key) for label, key in (("voice", "voice"), ("music (ducked)", "music"), ("final mix", "mix"))
+                 if waves.get(key)]
+        duck = waves.get("duck") or {}
+        return {
+            "name": v.name, "status": v.status, "manifest": m, "checks": v.checks, "errors": v.errors,
+            "player": _url(v.mp4, self.out) if v.mp4.is_file() else None,
+            "vtt": _url(v.out_dir / files["vtt"], self.out) if files.get("vtt") and (v.out_dir / files["vtt"]).is_file() else None,
+            "scenes": scenes, "planned_scenes": v.plan.scenes, "total_ms": total,
+            "cues": [{"start": c.start_ms, "end": c.end_ms, "text": c.text, "left": 100 * c.start_ms / total,
+                      "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total)} for c in cues],
+            "waves": [{"label": label, "path": media.svg_wave(waves[key], BINS, 60)} for label, key in lanes],
+            "duck": [{"left": 100 * a / total, "width": 100 * (b - a) / total} for a, b in duck.get("spans", [])],
+            "duck_db": duck.get("db"),
+            "gantt": self._gantt(v),
+            "backends": m.get("backends") or {}, "music": m.get("music") or {},
+            "cost": m.get("cost"), "plan_cost": v.plan.cost_micro_usd,
+            "vars": card["all_vars"], "audio": m.get("audio") or {},
+            "loudness": {"integrated_lufs": None, "true_peak_db": None, **(v.media.get("loudness") or {})},
+        }
+
+    def _gantt(self, v: VideoView) -> dict[str, Any]:
+        tasks = [t for t in self.plan.tasks if t.video == v.name]
+        est = []
+        if tasks:
+            t0 = min(t.start_ms for t in tasks)
+            est = [{"task": t.id, "lane": t.lane, "stage": t.stage, "start": t.start_ms - t0, "end": t.finish_ms - t0}
+                   for t in tasks]
+        runs, reused = measured_runs(v, self.plan, self.journal)
+        meas = []
+        if runs:
+            r0 = min(r.start for r in runs)
+            stage = {t.id: t.stage for t in tasks}
+            meas = [{"task": r.task, "lane": r.lane, "stage": stage.get(r.task, r.task.split("/")[1] if "/" in r.task else ""),
+                     "start": round((r.start - r0) * 1000), "end": round((r.end - r0) * 1000), "ok": r.ok}
+                    for r in runs]
+        span = max([b["end"] for b in est + meas] + [1])
+
+        def rows(bars):
+            by_lane: dict[str, list] = {}
+            for b in sorted(bars, key=lambda b: (b["lane"], b["start"])):
+                b = {**b, "left": 100 * b["start"] / span, "width": max(0.3, 100 * (b["end"] - b["start"]) / span)}
+                by_lane.setdefault(b["lane"], []).append(b)
+            return sorted(by_lane.items())
+
+        return {"estimated": rows(est), "measured": rows(meas), "span_ms": span, "reused": reused,
+                "est_ms": max([b["end"] for b in est] + [0]), "meas_ms": max([b["end"] for b in meas] + [0])}
+
+
+def serve(folder: Path, start_page: str, port: int, open_browser: bool) -> None:
+    """Serve `folder` on 127.0.0.1 until Ctrl-C (for the caption tracks, which browsers do not load
+    from file:// pages)."""
+    import functools
+    import http.server
+    import webbrowser
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{start_page}"
+        print(f"serving the review at {url} (Ctrl-C to stop)", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
