@@ -6,9 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check
 # Test extras: the real vendor SDKs (against local fake servers) and the tiny-model backends.
-TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro
+TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio
 
-.PHONY: setup setup-test system demo test test-slow bench schema clean
+.PHONY: setup setup-test system system-test demo test test-slow bench schema clean
 
 system:
 	@bash scripts/install-system.sh
@@ -25,7 +25,10 @@ $(VENV)/.test: $(VENV)/.core pyproject.toml
 	touch $@
 
 setup: system $(VENV)/.core
-setup-test: system $(VENV)/.test
+system-test:
+	@bash scripts/install-system.sh --test
+
+setup-test: system-test $(VENV)/.test
 
 demo: setup
 	$(BIN)/vidc build projects/demo

@@ -22,6 +22,7 @@ if not CHROMIUM.exists():
 if not DRIVER.exists():
     pytest.skip("chromedriver is not installed (/usr/bin/chromedriver): apt-get install chromium-driver",
                 allow_module_level=True)
+os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never fetches a driver or browser
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install 'vidc[test]')")
 Image = pytest.importorskip("PIL.Image", reason="Pillow checks the screenshot")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
