@@ -86,3 +86,50 @@ def test_build_within_the_ceiling_records_costs(tmp_path, vidc_session_cmd):
         assert voice["measured"]["micro_usd"] == round(chars * 0.003 * 1000)
     assert cost["measured_micro_usd"] == sum(r["measured"]["micro_usd"] for r in rows.values())
     assert cost["measured_usd"] < 1.00
+
+
+VOICE_ONLY = """vidc: 1
+name: spend
+script:
+  scenes:
+    - {voiceover_text: "First scene, same length.", duration_seconds: 8}
+    - {voiceover_text: "Other scene, same length.", duration_seconds: 8}
+    - {voiceover_text: "Third scene, same length.", duration_seconds: 8}
+voice: {engine: elevenlabs, model: eleven_turbo_v2_5}
+captions: {mode: off}
+export: {preset: draft}
+"""
+
+
+def test_executor_stops_dispatching_paid_tasks_at_the_ceiling(tmp_path, monkeypatch):
+    """The run-time guard on its own (the up-front refusal would stop this build earlier): with room
+    for one voice, the first is dispatched and the other two are not, while in flight or after."""
+    import io
+
+    from vidc.runtime.cli.common import compile_spec
+    from vidc.runtime.engine.budget import Budget, CostBook, project_prices
+    from vidc.runtime.engine.events import Reporter
+    from vidc.runtime.engine.executor import Executor
+    from vidc.runtime.state.workfolder import WorkFolder
+    from vidc.schemas.hardware import Hardware
+
+    (tmp_path / "project.yaml").write_text(VOICE_ONLY)
+    plan, diags, root = compile_spec(tmp_path / "project.yaml", Hardware(cpu_workers=2), {})
+    assert plan is not None, diags
+    voices = [t for t in plan.tasks if t.stage == "voice"]
+    one = voices[0].cost.micro_usd
+    assert one > 0 and all(t.cost.micro_usd == one for t in voices)
+    prices = project_prices(tmp_path / "project.yaml")
+    budget = Budget(2 * one - 1, prices, plan)
+    with FakeElevenLabs(api_key="el-test") as eleven:
+        monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
+        work = WorkFolder(root / ".vidc")
+        outcome = Executor(plan, root, {"spend": root / "build"}, work, Reporter("plain", io.StringIO()),
+                           budget=budget, costbook=CostBook(prices)).run()
+        assert len(eleven.requests) == 1
+    ran = [t.id for t in voices if t.id in outcome.ran]
+    assert not outcome.ok and len(ran) == 1 and sorted(ran + budget.stopped) == sorted(t.id for t in voices)
+    assert budget.spent == one  # measured: the characters sent
+    assert all("would pass --max-cost" in outcome.skipped[t] for t in budget.stopped)
+    assert "spend/export" in outcome.skipped and not (root / "build" / "spend.mp4").exists()
