@@ -1,6 +1,7 @@
 """vidc's runtime: everything with side effects. Each folder answers one question:
 
     cli/       what the user typed: one module per command, one shared set-up (common.py)
+    review/    what a build looks like: the static review site (imported by cli only)
     engine/    how a plan runs: executor, dispatch, worker, publish, events, simulator
     backends/  what turns one task into files: the registered backends, their base, the registry
     media/     audio, video and text helpers the backends share (they import no backend)

@@ -10,6 +10,7 @@ def register(sub) -> None:
     p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
     p.add_argument("--hardware", metavar="FILE", help="hardware profile the plan is compared with (default: detect)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
+    p.add_argument("--out", metavar="DIR", help="where the build published the videos, if `vidc build --out DIR` (default: the spec's `output`)")
     p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: <output>/review beside the videos)")
     p.add_argument("--open", action="store_true", help="open the site in a browser")
     p.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1 (browsers load caption tracks only over http)")
@@ -34,15 +35,16 @@ def run(args) -> int:
     values, _ = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
     videos, _ = load_project(src, values)
     vars_by_video = {v.spec.name: dict(v.vars) for v in videos}
-    outputs = sorted({v.output for v in plan.videos})
-    out = Path(args.output) if args.output else root / outputs[0] / "review"
-    index = Site(plan, root, out.resolve(), vars_by_video).build()
+    published = Path(args.out).resolve() if args.out else None
+    outputs = [published] if published else sorted({(root / v.output).resolve() for v in plan.videos})
+    out = Path(args.output) if args.output else outputs[0] / "review"
+    index = Site(plan, root, out.resolve(), vars_by_video, published).build()
     print(f"wrote {index} ({len(plan.videos)} video{'s' * (len(plan.videos) != 1)})")
     if args.serve:
         import os
 
         # Serve a folder holding both the site and the videos it links to.
-        base = Path(os.path.commonpath([out.resolve(), *[(root / o).resolve() for o in outputs]]))
+        base = Path(os.path.commonpath([out.resolve(), *outputs]))
         serve(base, Path(os.path.relpath(index, base)).as_posix(), args.port, args.open)
     elif args.open:
         import webbrowser

@@ -107,11 +107,13 @@ class VideoView:
         return self.out_dir / f"{self.name}.mp4"
 
 
-def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]], journal: JournalView) -> list[VideoView]:
+def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]], journal: JournalView,
+                published: Path | None = None) -> list[VideoView]:
+    """`published`: the folder of `vidc build --out DIR`, else each video's `output` in the project."""
     tasks = plan.task_map()
     views = []
     for vp in plan.videos:
-        out_dir = root / vp.output
+        out_dir = published if published is not None else root / vp.output
         mpath = out_dir / f"{vp.name}.json"
         manifest = None
         if mpath.is_file():

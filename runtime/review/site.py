@@ -47,11 +47,12 @@ def _page_name(name: str) -> str:
 
 
 class Site:
-    def __init__(self, plan: Plan, root: Path, out: Path, vars_by_video: dict[str, dict[str, Any]], log=print):
-        self.plan, self.root, self.out, self.log = plan, root, out, log
+    def __init__(self, plan: Plan, root: Path, out: Path, vars_by_video: dict[str, dict[str, Any]],
+                 published: Path | None = None):
+        self.plan, self.root, self.out = plan, root, out
         self.work = root / ".vidc"
         self.journal = JournalView.read(self.work / "journal.log")
-        self.views = video_views(plan, root, vars_by_video, self.journal)
+        self.views = video_views(plan, root, vars_by_video, self.journal, published)
 
     # -- media ----------------------------------------------------------------------------------
     def _media(self, v: VideoView) -> None:
