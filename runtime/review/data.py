@@ -185,8 +185,8 @@ def checks(view: VideoView, measured: dict[str, float | None]) -> list[dict[str,
 
 
 def measured_runs(view: VideoView, plan: Plan, journal: JournalView) -> tuple[list[Run], list[str]]:
-    """The runs of the build that made this video (the activity around its export), and the tasks
-    whose outputs came from an earlier build (reused)."""
+    """The runs of the build that made this video (the latest window of activity), and the tasks
+    whose outputs came from an earlier build (reused). Tasks that never ran are in neither."""
     m = view.manifest or {}
     fps = m.get("fingerprints") or {t.id: t.fingerprint for t in plan.tasks if t.video == view.name}
     latest: dict[str, Run] = {}
@@ -197,7 +197,7 @@ def measured_runs(view: VideoView, plan: Plan, journal: JournalView) -> tuple[li
         if pick is not None:
             latest[tid] = Run(tid, pick.lane, pick.start, pick.end, pick.ok, pick.error)
     if not latest:
-        return [], sorted(fps)
+        return [], []
     # Merge the runs into activity windows; keep the window that ends last (the latest build).
     ordered = sorted(latest.values(), key=lambda r: r.start)
     windows: list[list[Run]] = []
@@ -210,4 +210,4 @@ def measured_runs(view: VideoView, plan: Plan, journal: JournalView) -> tuple[li
         end = max(end, r.end)
     keep = max(windows, key=lambda w: max(r.end for r in w))
     kept = {r.task for r in keep}
-    return keep, sorted(t for t in fps if t not in kept)
+    return keep, sorted(t for t in latest if t not in kept)

@@ -209,7 +209,9 @@ class Site:
                 by_lane.setdefault(b["lane"], []).append(b)
             return sorted(by_lane.items())
 
-        return {"estimated": rows(est), "measured": rows(meas), "span_ms": span, "reused": reused,
+        ran = {r.task for r in runs} | set(reused)
+        not_run = sorted(t.id for t in tasks if t.id not in ran)
+        return {"estimated": rows(est), "measured": rows(meas), "span_ms": span, "reused": reused, "not_run": not_run,
                 "est_ms": max([b["end"] for b in est] + [0]), "meas_ms": max([b["end"] for b in meas] + [0])}
 
 
