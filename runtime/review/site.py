@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -109,11 +110,16 @@ class Site:
     # -- pages ----------------------------------------------------------------------------------
     def build(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
-        for v in self.views:
+
+        def one(v: VideoView) -> None:
             try:
                 self._media(v)
             except media.MediaError as exc:
                 v.checks = checks(v, {}) + [{"name": "media", "ok": False, "detail": str(exc)}]
+
+        # ffmpeg does the work: one thread per core keeps them all busy on a batch of fifty.
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            list(pool.map(one, self.views))
         env = _env()
         assets = self.out / "assets"
         assets.mkdir(exist_ok=True)
