@@ -10,7 +10,8 @@ import io
 import platform
 import time
 
-from vidc.compiler.compile import compile_project
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import to_json
 from vidc.schemas.hardware import Hardware
@@ -53,7 +54,7 @@ def main() -> None:
     files = {"project.yaml": SPEC, "rows.csv": rows_csv(args.rows)}
     src = SourceFiles(spec_name="project.yaml", read=lambda p: files[p], exists=lambda p: p in files)
     t0 = time.perf_counter()
-    plan, diags = compile_project(src, Hardware(name="bench", cpu_workers=2))
+    plan, diags = compile_project(src, Hardware(name="bench", cpu_workers=2), CompileOptions(catalog=catalog()))
     t1 = time.perf_counter()
     assert plan is not None, [d.format() for d in diags]
     text = to_json(plan)

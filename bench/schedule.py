@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import statistics
 
-from vidc.compiler.compile import compile_project
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import secs
 from vidc.runtime.engine.simulate import simulate
@@ -50,7 +51,7 @@ def plan_for(continuity: str, hw: Hardware):
     text = SPEC.format(scenes=scenes, continuity=continuity)
     src = SourceFiles(spec_name="project.yaml", read=lambda p: text if p == "project.yaml" else _missing(p),
                       exists=lambda p: p == "project.yaml")
-    plan, diags = compile_project(src, hw)
+    plan, diags = compile_project(src, hw, CompileOptions(catalog=catalog()))
     assert plan is not None, [d.format() for d in diags]
     return plan
 

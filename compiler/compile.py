@@ -9,7 +9,9 @@ from typing import Callable
 
 import networkx as nx
 
-from vidc.schemas.backends import backend_version
+from pydantic import ValidationError
+
+from vidc.schemas.catalog import Catalog, Facts
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.plan import Plan, Requirement, Schedule, SceneInfo, Task, VideoPlan
 from vidc.schemas.spec import Scene, VideoSpec
@@ -17,12 +19,14 @@ from vidc.schemas.spec import Scene, VideoSpec
 from . import __version__ as COMPILER_VERSION
 from .canonical import fingerprint
 from .costs import CostModel
-from .diagnostics import Diagnostic, has_errors, sort_diagnostics
+from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
 from .lower import Draft, export_settings, lower_video, planned_scene_ms
 from .place import eligible, make_lanes, schedule
 from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
+from .source import dotted
+from .validate import describe
 
 REFS_DOC = {
     "@{out}": "the task's output folder (temporary until the task commits)",
@@ -38,15 +42,21 @@ class CompileOptions:
     overrides: dict[str, str] = field(default_factory=dict)
     cost_overrides: dict | None = None
     digest: Callable[[str], str] | None = None  # content hash of a project file (assets, tracks)
+    catalog: Catalog | None = None  # the backends (names, versions, params, checks): required
+    facts: Facts | None = None  # what the machine has; None: checks that need facts are skipped
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
                     ) -> tuple[Plan | None, list[Diagnostic]]:
     opts = options or CompileOptions()
+    catalog = opts.catalog
+    if catalog is None:
+        raise ValueError("compile_project needs the backend catalog (CompileOptions.catalog); "
+                         "the runtime's is vidc.runtime.backends.registry.catalog()")
     reads: dict[str, str] = {}
     recording = SourceFiles(spec_name=src.spec_name, read=_recorder(src.read, reads), exists=src.exists)
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items())])
-    more_videos, more = load_project(recording, values)
+    more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")})
     videos, diags = more_videos, diags + more
     if has_errors(diags):
         return None, sort_diagnostics(diags)
@@ -59,7 +69,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         diags += lock_diags
-        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads())
+        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog)
+        diags += _check_backends(video, video_drafts, catalog, opts.facts)
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)
@@ -83,13 +94,13 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     for tid in order:
         d = by_id[tid]
         fps[tid] = fingerprint({
-            "kind": d.kind, "backend": d.backend, "version": backend_version(d.backend), "params": d.params,
+            "kind": d.kind, "backend": d.backend, "version": catalog.version(d.backend), "params": d.params,
             "argv": d.argv, "inputs": {role: fps[dep] for role, dep in sorted(d.inputs.items())},
         })
     placed = schedule(order, by_id, preds, succs, hardware, costs)
     tasks = [
         Task(id=tid, video=by_id[tid].video, stage=by_id[tid].stage, kind=by_id[tid].kind, backend=by_id[tid].backend,
-             backend_version=backend_version(by_id[tid].backend), params=by_id[tid].params,
+             backend_version=catalog.version(by_id[tid].backend), params=by_id[tid].params,
              inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
              requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid], work_ms=by_id[tid].est_ms,
              est_ms=placed.cost[tid],
@@ -164,6 +175,55 @@ def _check_devices(video: LoadedVideo, drafts: list[Draft], lanes, hw: Hardware)
         hint="use `offload: model` or `offload: sequential`, a smaller model, or `--hardware` with a bigger GPU"
              " (a profile may also declare a CPU device to run wan slowly)",
     )]
+
+
+_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+
+
+def _check_backends(video: LoadedVideo, drafts: list[Draft], catalog: Catalog, facts: Facts | None) -> list[Diagnostic]:
+    """Each task's params against its backend's Params model, then the backend's pure check() with
+    the machine's facts; every problem placed at the spec line that set the param."""
+    out: list[Diagnostic] = []
+    keys_missing: set[str] = set()
+    for d in drafts:
+        entry = catalog.backends.get(d.backend)
+        section = d.where.get("", (d.stage,))
+        if entry is None:
+            out.append(video.diagnostic(section, "E_ENUM", f"no backend named `{d.backend}` in the catalog"))
+            continue
+        if entry.params is not None:
+            try:
+                entry.params.model_validate(d.params)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    name = str(err["loc"][0]) if err["loc"] else ""
+                    path = d.where.get(name, section)
+                    msg = str(err.get("msg", "")).removeprefix("Value error, ").replace("Input should be", "must be")
+                    code = "E_RANGE" if err["type"] in _RANGE else "E_INVALID"
+                    out.append(video.diagnostic(path, code, f"{dotted(path) if path else name} {msg} with the "
+                                                f"`{entry.name}` {entry.stage} engine, got {describe(err.get('input'))}"))
+                continue
+        if facts is None:
+            continue
+        env = entry.needs.api_key_env
+        if env and facts.api_keys is not None and env not in facts.api_keys and env not in keys_missing:
+            keys_missing.add(env)
+            out.append(video.diagnostic((d.stage, "engine"), "W_API_KEY",
+                                        f"{env} is not set: the `{entry.name}` engine needs it to run",
+                                        f"export {env} before `vidc build`", severity="warning"))
+        try:
+            problems = entry.check(d.params, facts) if entry.check else []
+        except Exception as exc:  # a plug-in's check is code we do not own: report it, never a traceback
+            out.append(video.diagnostic(section, "E_INVALID", f"the `{entry.name}` backend's check failed: "
+                                        f"{type(exc).__name__}: {exc}"))
+            continue
+        for p in problems:
+            path = d.where.get(p.param, section)
+            if p.index is not None:
+                path = path + (p.index,)
+            hint = p.hint or (suggest(p.value, list(p.choices), "expected one of") if p.value is not None else "")
+            out.append(video.diagnostic(path, p.code, p.message, hint, severity=p.severity))
+    return out
 
 
 def _check_continuity(video: LoadedVideo) -> list[Diagnostic]:

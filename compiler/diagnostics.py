@@ -38,6 +38,16 @@ CODES: dict[str, str] = {
     "E_IO": "the spec file itself cannot be read",
     "E_NO_DEVICE": "a wan model fits on no device of the hardware profile (raised by placement)",
     "W_CONTINUITY": "warning: `continuity: extend` with a text-to-video model, whose chunks cannot start from a frame (raised by lowering)",
+    "E_NUMBER": "a number that is not finite or too large to use (.inf, .nan, 1e999, a 5,000-digit integer)",
+    "E_TEXT": "text that is not valid Unicode (a lone surrogate)",
+    "E_NOT_INSTALLED": "a voice or other part an engine needs is not installed on this machine (from the machine's facts)",
+    "E_MOOD": "a music mood that no track of the library has",
+    "E_MUSIC_SHORT": "no track of the music library covers the video and its tail, and the library cannot loop",
+    "E_MUSIC_LIBRARY": "the music library cannot be read (not indexed, or a broken index)",
+    "E_MODEL_KIND": "a model whose pipeline cannot do what the plan asks (an image-to-video model cannot start a scene)",
+    "W_MODEL_NOT_FOUND": "warning: a model is not on this machine (its folder or hub cache entry was not found)",
+    "W_API_KEY": "warning: the environment variable holding an engine's API key is not set",
+    "W_UNUSED_SET": "warning: a --set variable that no template of the spec uses",
 }
 
 Severity = Literal["error", "warning"]
@@ -59,15 +69,29 @@ class Diagnostic:
         out = [f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"]
         if self.source_line:
             width = max(5, len(str(self.line)))
-            src = self.source_line
+            src, col = _window(self.source_line, self.col)
             # Keep tabs in the caret prefix so the caret lines up in a terminal.
-            pad = "".join("\t" if ch == "\t" else " " for ch in src[: self.col - 1])
-            carets = "^" * max(1, min(self.length, max(1, len(src) - self.col + 1)))
+            pad = "".join("\t" if ch == "\t" else " " for ch in src[: col - 1])
+            carets = "^" * max(1, min(self.length, max(1, len(src) - col + 1)))
             out.append(f"{self.line:>{width}} | {src}")
             out.append(f"{'':>{width}} | {pad}{carets}")
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
+
+
+SHOWN = 120  # longest source excerpt shown; a 5,000-character line is cut around the column
+
+
+def _window(src: str, col: int) -> tuple[str, int]:
+    """The part of a long source line around `col`, and the column within it."""
+    if len(src) <= SHOWN:
+        return src, col
+    start = max(0, min(col - 1 - 20, len(src) - SHOWN))
+    end = start + SHOWN
+    head = "..." if start else ""
+    tail = "..." if end < len(src) else ""
+    return head + src[start:end] + tail, col - start + len(head)
 
 
 def sort_key(d: Diagnostic) -> tuple:

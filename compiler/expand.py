@@ -23,6 +23,8 @@ from .templating import render_string, render_tree
 Reader = Callable[[str], str]
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 NAME_HINT = "names may use letters, digits, `.`, `_` and `-`; use the slug filter, e.g. `{{ product | slug }}`"
+MAX_NAME = 100  # output files, store and work-folder names add to it; Linux/macOS allow 255 bytes in all
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 NOT_TEMPLATED = ("vars", "matrix")  # inputs of templating, kept literally
 SCALARS = (str, int, float, bool, type(None))
 
@@ -48,6 +50,22 @@ class Expanded:
     vars: dict[str, Any]
     tree: dict[str, Any]  # templated; `vars` holds the merged variables, `matrix` is gone
     diags: list[Diagnostic]  # problems of this row alone (templating, its name)
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """Why `name` cannot be a file name on Linux, macOS and Windows alike: (message, hint), or None."""
+    shown = name if len(name) <= 40 else name[:37] + "..."
+    if len(name) > MAX_NAME:
+        return (f"video name `{shown}` is {len(name)} characters long; names are at most {MAX_NAME}",
+                "shorten `name` (it names the output files and the work folder's entries)")
+    if not NAME_RE.match(name):
+        return f"video name `{shown}` is not a safe file name", NAME_HINT
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        return (f"video name `{shown}` is a reserved device name on Windows",
+                "add a word, e.g. `{}-video`".format(name.split(".")[0]))
+    if name.endswith("."):
+        return f"video name `{shown}` ends in `.`, which Windows drops from file names", "remove the final `.`"
+    return None
 
 
 def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnostic]) -> dict[str, Any]:
@@ -214,9 +232,9 @@ def expand(tree: dict[str, Any], smap: SourceMap, spec_dir: str, read: Reader,
         if isinstance(name, str):
             final, err = render_string(name, variables)
             if err is None and final is not None:
-                if not NAME_RE.match(final):
-                    rdiags.append(smap.at(("name",), "E_NAME", f"video name `{final}` is not a safe file name",
-                                          NAME_HINT))
+                problem = name_problem(final)
+                if problem is not None:
+                    rdiags.append(smap.at(("name",), "E_NAME", problem[0], problem[1]))
                 elif final in names:
                     diags.append(smap.at(("name",), "E_DUPLICATE_NAME",
                                          f"video name `{final}` is used by {names[final]} and {label}",

@@ -14,13 +14,15 @@ from typing import Any, Callable, Mapping
 
 from vidc.schemas.spec import VideoSpec
 
-from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics, suggest
 from .expand import expand
-from .source import SourceMap, load_source, load_tree
+from .source import SourceMap, has_lone_surrogate, load_source, load_tree, number_problem, short
+from .templating import referenced_names
 from .validate import validate_video
 
 _TEMPLATE_CODES = {"E_UNDEFINED_VAR", "E_TEMPLATE", "E_SANDBOX"}
-_SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_BAD_NUMBER = {"E_NUMBER", "E_TEXT"}  # the value is dropped at load; validation's complaint about it is no news
 
 
 @dataclass
@@ -56,7 +58,8 @@ class LoadedVideo:
 def parse_set(items: list[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
     """`--set key=value` items -> {key: value}; the value is read as a YAML scalar (9 -> 9, true -> True).
 
-    An empty value is the empty string, and a value that is not a scalar stays the text given.
+    A plain key sets a template variable; a dotted key (`export.preset=draft`) sets that key of the
+    spec. An empty value is the empty string, and a value that is not a scalar stays the text given.
     Later items win over earlier ones, as on most command lines.
     """
     out: dict[str, Any] = {}
@@ -66,8 +69,14 @@ def parse_set(items: list[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
         key = key.strip()
         if not eq or not _SET_KEY.match(key):
             diags.append(Diagnostic("--set", i, 1, "E_SET", f"expected key=value, got `{item}`",
-                                    "e.g. --set product=BeatSync (keys are letters, digits and _)",
+                                    "e.g. --set product=BeatSync, or a spec key: --set export.preset=draft"
+                                    " (keys are letters, digits and _)",
                                     source_line=item, length=max(1, len(key) if eq else len(item))))
+            continue
+        if has_lone_surrogate(item):
+            diags.append(Diagnostic("--set", i, 1, "E_TEXT", f"--set {key}: the value holds a lone surrogate, which is "
+                                    "not a character", "pass UTF-8 text", source_line=item.encode("utf-8", "replace")
+                                    .decode("utf-8"), length=1))
             continue
         value: Any = raw
         if raw.strip():
@@ -98,9 +107,85 @@ def _merge_rows(per_row: list[tuple[str, list[Diagnostic]]]) -> list[Diagnostic]
     return out
 
 
-def load_project(src: SourceFiles, overrides: Mapping[str, Any]) -> tuple[list[LoadedVideo], list[Diagnostic]]:
+def _apply_spec_overrides(tree: dict, overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Dotted --set keys set keys of the spec itself; the plain ones are template variables (returned)."""
+    plain: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    for i, (key, value) in enumerate(overrides.items(), start=1):
+        if "." not in key:
+            plain[key] = value
+            continue
+        *parents, last = key.split(".")
+        node: Any = tree
+        for depth, part in enumerate(parents):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(parents[:depth + 1])
+                diags.append(Diagnostic("--set", i, 1, "E_SET", f"--set {key}: `{where}` is not a mapping in the spec",
+                                        "a dotted key names a key of a mapping, e.g. --set export.preset=draft",
+                                        source_line=f"{key}={value}", length=len(key)))
+                break
+            node = child
+        else:
+            node[last] = value
+    return plain, diags
+
+
+def _unused_overrides(tree: dict, variables: Mapping[str, Any]) -> list[Diagnostic]:
+    used = referenced_names({k: v for k, v in tree.items() if k not in ("vars", "matrix")})
+    return [Diagnostic("--set", i, 1, "W_UNUSED_SET", f"--set {key}: no template of the spec uses `{key}`",
+                       suggest(key, sorted(used), "the templates use") if used else
+                       "the spec has no `{{ ... }}` template; to set a key of the spec, write e.g. --set export.preset=draft",
+                       severity="warning", source_line=f"{key}={variables[key]}", length=len(key))
+            for i, key in enumerate(variables, start=1) if key not in used]
+
+
+def _check_numbers(tree: Any, smap: SourceMap, path: tuple = ()) -> list[Diagnostic]:
+    """Numbers no setting can use (.inf, .nan, 1e999, 2**63 and beyond) are refused where they are
+    written, and dropped from the tree so that validation does not report them again."""
+    out: list[Diagnostic] = []
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for k, v in list(items):
+        if isinstance(v, (dict, list)):
+            out += _check_numbers(v, smap, path + (k,))
+            continue
+        why = number_problem(v)
+        if why:
+            shown = short(v if isinstance(v, str) else str(v).replace("inf", ".inf").replace("nan", ".nan"))
+            out.append(smap.at(path + (k,), "E_NUMBER", f"`{shown}` {why}",
+                               "write a finite number in the setting's range (.inf, .nan and huge values are refused)"))
+            tree[k] = None
+    return out
+
+
+def _at_set(diags: list[Diagnostic], overrides: Mapping[str, Any], smap: SourceMap) -> list[Diagnostic]:
+    """A problem with a value a dotted --set put into the spec points at that --set item."""
+    moved = {}
+    for i, (key, value) in enumerate(overrides.items(), start=1):
+        if "." in key:
+            path = tuple(key.split("."))
+            moved[key] = (i, f"{key}={value}", smap.locate(path), path in smap.positions)
+    out = []
+    for d in diags:
+        for key, (i, item, pos, written) in moved.items():
+            parts = key.split(".")
+            named = any(re.search(re.escape(".".join(parts[:k])) + r"[ :]", d.message + " ") for k in range(len(parts), 1, -1))
+            if named and (d.line, d.col) == pos:
+                d = dataclasses.replace(d, file="--set", line=i, col=len(key) + 2, source_line=item,
+                                        length=max(1, len(item) - len(key) - 1))
+                break
+        out.append(d)
+    return out
+
+
+def load_project(src: SourceFiles, overrides: Mapping[str, Any],
+                 engines: dict[str, list[str]] | None = None) -> tuple[list[LoadedVideo], list[Diagnostic]]:
     """Load, expand and validate a project spec. Videos are returned only when there is no error
-    (warnings may accompany them); the diagnostics are sorted. Never raises on bad input."""
+    (warnings may accompany them); the diagnostics are sorted. Never raises on bad input.
+
+    `engines`: stage -> engine names of the backend catalog (voice.engine, video.engine are checked)."""
     name = src.spec_name
     try:
         text = src.read(name)
@@ -118,6 +203,7 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any]) -> tuple[list[L
                              "start with `vidc: 1`"))
         return [], sort_diagnostics(diags)
 
+    diags.extend(_check_numbers(tree, smap))
     spec_dir = posixpath.dirname(name)
     known: dict[str, bool] = {}
 
@@ -126,19 +212,22 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any]) -> tuple[list[L
             known[rel] = bool(src.exists(rel))
         return known[rel]
 
-    expanded, project_diags = expand(tree, smap, spec_dir, src.read, dict(overrides))
+    variables, set_diags = _apply_spec_overrides(tree, overrides)
+    diags.extend(set_diags + _unused_overrides(tree, variables))
+    dropped = {(d.line, d.col) for d in diags if d.code in _BAD_NUMBER}
+    expanded, project_diags = expand(tree, smap, spec_dir, src.read, variables)
     diags.extend(project_diags)
     per_row: list[tuple[str, list[Diagnostic]]] = []
     specs: list[VideoSpec | None] = []
     for e in expanded:
-        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists)
+        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists, engines)
         # A string whose template failed still holds its source text: problems validation finds
         # with that text are consequences, not news.
         failed = {(d.line, d.col) for d in e.diags if d.code in _TEMPLATE_CODES}
-        vdiags = [d for d in vdiags if (d.line, d.col) not in failed]
+        vdiags = [d for d in vdiags if (d.line, d.col) not in failed | dropped]
         specs.append(spec)
         per_row.append((e.label, e.diags + vdiags))
-    diags.extend(_merge_rows(per_row))
+    diags.extend(_at_set(_merge_rows(per_row), overrides, smap))
     diags = sort_diagnostics(diags)
     if has_errors(diags):
         return [], diags

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vidc.schemas.catalog import Catalog
 from vidc.schemas.spec import Scene, VideoSpec
 
 from . import ffmpeg_args, refs
@@ -15,7 +16,6 @@ from .costs import CostModel
 from .looks import animatic_look, wrap
 from .resources import presets
 
-DEFAULT_VOICES = {"piper": "en_US-joe-medium", "kokoro": "af_heart", "elevenlabs": "JBFqnCBsd6RMkjVDRZzb"}
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
 
@@ -32,6 +32,9 @@ class Draft:
     requires: dict[str, Any] = field(default_factory=lambda: {"kind": "cpu"})
     est_ms: int = 0
     final: list[str] = field(default_factory=list)
+    # Where each param came from in the spec (param -> spec path; "" for the rest): a backend's
+    # check() names a param, the compiler points at the line that set it.
+    where: dict[str, tuple] = field(default_factory=dict)
 
 
 def export_settings(spec: VideoSpec, threads: int | None = None) -> dict[str, Any]:
@@ -74,7 +77,8 @@ def planned_scene_ms(scene: Scene, spec: VideoSpec) -> int:
     return min(max(int(scene.duration_seconds * 1000), voice), int(spec.script.scene_seconds[1] * 1000))
 
 
-def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1) -> list[Draft]:
+def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1,
+                catalog: Catalog | None = None) -> list[Draft]:
     v = spec.name
     p = export_settings(spec, threads)
     tasks: list[Draft] = [_script_task(spec, scenes, costs)]
@@ -90,7 +94,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         voice_ids.append(voice_id)
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
-        tasks.append(_voice_task(spec, scene, i, voice_id, costs))
+        tasks.append(_voice_task(spec, scene, i, voice_id, costs, catalog))
         video_inputs = {"voice": voice_id}
         if captions_on:
             cue_id = f"{v}/captions/{sid}"
@@ -100,6 +104,8 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
                 params={"text": scene.voiceover_text, "max_chars_per_line": spec.captions.max_chars_per_line,
                         "style": spec.captions.style, "width": p["width"], "height": p["height"]},
                 inputs={"voice": voice_id}, est_ms=costs.get("captions_ms"),
+                where={"style": ("captions", "style"), "max_chars_per_line": ("captions", "max_chars_per_line"),
+                       "text": ("script", "scenes", i - 1, "voiceover_text"), "": ("captions",)},
             ))
             if burn:
                 video_inputs["captions"] = cue_id
@@ -109,8 +115,11 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     tasks.append(Draft(
         id=music_id, video=v, stage="music", kind="music-select", backend="music-select",
         params={"library": spec.music.library, "mood": spec.music.mood, "bpm": spec.music.bpm,
-                "tail_seconds": list(spec.music.tail_seconds), "track": spec.music.track, "fps": p["fps"]},
+                "tail_seconds": list(spec.music.tail_seconds), "track": spec.music.track, "fps": p["fps"],
+                "min_video_ms": sum(int(s.duration_seconds * 1000) for s in scenes)},
         inputs={f"voice-{i:02d}": vid for i, vid in enumerate(voice_ids, 1)}, est_ms=costs.get("music_ms"),
+        where={k: ("music", k) for k in ("library", "mood", "bpm", "tail_seconds", "track")}
+        | {"": ("music",), "min_video_ms": ("script", "scenes")},
     ))
     m = _mix_params(spec, p)
     tasks.append(Draft(
@@ -150,11 +159,15 @@ def _script_task(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) 
                  params=params, est_ms=costs.get("script_inline_ms" if scenes is not None else "script_llm_ms"))
 
 
-def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: CostModel) -> Draft:
+def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: CostModel,
+                catalog: Catalog | None) -> Draft:
     vo = spec.voice
+    entry = catalog.backends.get(vo.engine) if catalog is not None else None
     return Draft(
         id=voice_id, video=spec.name, stage="voice", kind="voice", backend=vo.engine,
-        params={"text": scene.voiceover_text, "voice": vo.voice or DEFAULT_VOICES[vo.engine], "speed": vo.speed,
+        where={"text": ("script", "scenes", i - 1, "voiceover_text"),
+               **{k: ("voice", k) for k in ("voice", "speed", "language", "model")}, "": ("voice",)},
+        params={"text": scene.voiceover_text, "voice": vo.voice or (entry.default_voice if entry else None), "speed": vo.speed,
                 "language": vo.language, "model": vo.model, "scene": i,
                 "min_scene_ms": int(scene.duration_seconds * 1000), "pause_ms": int(vo.pause_seconds * 1000),
                 "max_scene_ms": int(spec.script.scene_seconds[1] * 1000)},
@@ -203,7 +216,12 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
         cid = f"{v}/video/{sid}/chunk-{k:02d}"
         chunk_inputs = {"prev": chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
         tasks.append(Draft(
-            id=cid, video=v, stage="video", kind="chunk", backend="wan",
+            id=cid, video=v, stage="video", kind="chunk", backend=wv.engine,  # wan, or a plug-in with its contract
+            where={**{k: ("video", k) for k in ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity",
+                                                "fps", "negative_prompt")},
+                   "num_frames": ("video", "frames_per_chunk"), "width": ("video", "resolution"),
+                   "height": ("video", "resolution"), "prompt": ("script", "scenes", i - 1, "visual_prompt"),
+                   "": ("video",)},
             params={"model": wv.model, "prompt": scene.visual_prompt, "negative_prompt": wv.negative_prompt,
                     "width": width, "height": height, "num_frames": wv.frames_per_chunk, "fps": wv.fps,
                     "steps": wv.steps, "sampler": wv.sampler, "cfg": wv.cfg, "flow_shift": flow_shift,

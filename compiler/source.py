@@ -63,6 +63,48 @@ def _join_surrogates(s: str) -> str:
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+def has_lone_surrogate(s: str) -> bool:
+    return bool(_SURROGATE.search(s))
+
+
+def scrub_surrogates(tree: Any) -> Any:
+    """The tree with every lone surrogate (not a character; unencodable as UTF-8) replaced by U+FFFD."""
+    if isinstance(tree, str):
+        return _SURROGATE.sub("\ufffd", tree) if _SURROGATE.search(tree) else tree
+    if isinstance(tree, list):
+        return [scrub_surrogates(v) for v in tree]
+    if isinstance(tree, dict):
+        return {scrub_surrogates(k): scrub_surrogates(v) for k, v in tree.items()}
+    return tree
+
+
+_EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$")
+MAX_INT = 2 ** 63  # larger integers are not numbers any setting can use (and may not fit a seed)
+MAX_FLOAT = 1e15
+
+
+def number_problem(v: Any) -> str | None:
+    """Why a number of a spec cannot be used (not finite, or huge), or None. `1e999` is text to
+    YAML 1.1 and a number to JSON: a text that reads as such a number is refused too."""
+    if isinstance(v, str):
+        if not _EXP_FLOAT.match(v):
+            return None
+        v = float(v)
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return "is not a finite number"
+    if isinstance(v, float) and abs(v) >= MAX_FLOAT:
+        return "is too large"
+    if isinstance(v, int) and abs(v) >= MAX_INT:
+        return "is too large"
+    return None
+
+
+def short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else f"{text[:n - 3]}... ({len(text)} characters)"
+
+
 def dotted(path: Path) -> str:
     """("script", "scenes", 0, "asset") -> "script.scenes[0].asset", as messages name a place."""
     out = ""
@@ -210,7 +252,14 @@ class _Builder:
         tag, v = node.tag, node.value
         try:
             if tag == _T + "str":
-                return _join_surrogates(v) if _SURROGATE.search(v) else v
+                if not _SURROGATE.search(v):
+                    return v
+                joined = _join_surrogates(v)
+                if _SURROGATE.search(joined):
+                    self._diag(node, "E_TEXT", "the text holds a lone surrogate (e.g. `\\ud800`), which is not a character",
+                               "remove it, or write the whole character (a surrogate pair or the character itself)")
+                    return scrub_surrogates(joined)
+                return joined
             if tag == _T + "null":
                 return None
             if tag == _T + "bool":
@@ -220,17 +269,22 @@ class _Builder:
                 raise ValueError(v)
             if tag == _T + "int":
                 t = v.replace("_", "")
+                if len(t.lstrip("+-")) > 4000:  # int() refuses over 4,300 digits
+                    return self._bad_number(node, v, "is too large")
                 return int(t, 16) if t.lower().lstrip("+-").startswith("0x") else int(t, 10)
             if tag == _T + "float":
                 t = v.replace("_", "").lower()
-                if t.lstrip("+-") in (".inf", ".nan"):
-                    return float(t.replace(".", ""))
-                return float(t)
+                return float(t.replace(".", "")) if t.lstrip("+-") in (".inf", ".nan") else float(t)
         except ValueError:
             self._diag(node, "E_TYPE", f"`{v}` is not a valid {tag.rsplit(':', 1)[-1]}")
             return v
         self._diag(node, "E_TYPE", f"unsupported YAML tag `{tag}`", "remove the tag")
         return v
+
+    def _bad_number(self, node: ScalarNode, v: str, why: str) -> None:
+        self._diag(node, "E_NUMBER", f"`{short(v)}` {why}",
+                   "write a finite number in the setting's range (.inf, .nan and huge values are refused)")
+        return None
 
 
 def _expanded_size(root: Node) -> tuple[int, int, Node | None, Node | None]:
@@ -305,6 +359,8 @@ def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[
             json_tree = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=keep_first_pairs)
         except json.JSONDecodeError as e:
             return None, smap, [smap.diag(e.lineno, e.colno, "E_SYNTAX", f"invalid JSON: {e.msg}")]
+        except ValueError:  # an integer over Python's 4,300 digits: the YAML reading below reports it
+            is_json = False
         except RecursionError:
             return None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
         # Valid JSON has tabs only between tokens, where a space means the same; YAML rejects them.
@@ -352,6 +408,8 @@ def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[
         tree = builder.build(node)
     except RecursionError:
         return (json_tree, smap, []) if is_json else (None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")])
+    if is_json and builder.diags:  # JSON's own reading kept lone surrogates and huge numbers: use ours
+        return tree, smap, builder.diags
     return (json_tree if is_json else tree), smap, builder.diags
 
 

@@ -150,3 +150,26 @@ def render_tree(tree: Any, variables: Mapping[str, Any], smap: SourceMap, path: 
         return node
 
     return walk(tree, path), diags
+
+
+def referenced_names(tree: Any) -> set[str]:
+    """Every variable name a template of `tree` (its string scalars) refers to."""
+    from jinja2 import meta
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str) and is_template(node):
+            try:
+                names.update(meta.find_undeclared_variables(_ENV.parse(node)))
+            except TemplateSyntaxError:
+                pass
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(tree)
+    return names

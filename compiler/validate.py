@@ -349,8 +349,20 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
                                  "the assets video engine shows one image or clip per scene, e.g. `asset: img/1.png`"))
 
 
-def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists) -> list[Diagnostic]:
+def _check_engines(tree: dict, engines: dict[str, list[str]], smap: SourceMap, diags: list[Diagnostic]) -> None:
+    """voice.engine and video.engine name engines of the backend catalog (built-ins and plug-ins)."""
+    for section in ("voice", "video"):
+        value = _get(tree, section, "engine")
+        if isinstance(value, str) and section in engines and value not in engines[section]:
+            diags.append(smap.at((section, "engine"), "E_ENUM", f"{describe(value)} is not a valid {section}.engine",
+                                 suggest(value, engines[section], "the backend catalog has")))
+
+
+def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
+                engines: dict[str, list[str]] | None = None) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
+    if engines is not None:
+        _check_engines(tree, engines, smap, diags)
     version = tree.get("vidc")
     if isinstance(version, (bool, float)):  # Literal[1] lets True and 1.0 through (they equal 1)
         diags.append(smap.at(("vidc",), "E_VERSION", f"unsupported spec version `{str(version).lower()}`",
@@ -369,9 +381,10 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists) -> l
     return diags
 
 
-def validate_video(tree: dict, smap: SourceMap, spec_dir: str, exists: Exists) -> tuple[VideoSpec | None, list[Diagnostic]]:
+def validate_video(tree: dict, smap: SourceMap, spec_dir: str, exists: Exists,
+                   engines: dict[str, list[str]] | None = None) -> tuple[VideoSpec | None, list[Diagnostic]]:
     """A VideoSpec (None if pydantic rejects the tree) and every diagnostic found. Never raises."""
-    diags = check_rules(tree, spec_dir, smap, exists)
+    diags = check_rules(tree, spec_dir, smap, exists, engines)
     try:
         spec: VideoSpec | None = VideoSpec.model_validate(tree)
     except ValidationError as e:

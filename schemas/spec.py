@@ -10,8 +10,6 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-VOICE_ENGINES = ("piper", "kokoro", "elevenlabs")
-VIDEO_ENGINES = ("animatic", "wan", "assets")
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
 OFFLOAD_MODES = ("none", "model", "sequential")
@@ -23,7 +21,7 @@ Scalar = Union[str, int, float, bool, None]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 class Scene(_Strict):
@@ -64,7 +62,7 @@ class Script(_Strict):
 
 
 class Voice(_Strict):
-    engine: Literal["piper", "kokoro", "elevenlabs"] = "piper"
+    engine: str = Field("piper", description="A voice engine of the backend catalog (built in: piper, kokoro, elevenlabs)")
     voice: str | None = Field(None, description="Engine voice: en_US-joe-medium, af_heart, or an ElevenLabs voice id")
     speed: float = Field(1.0, gt=0.25, le=4.0)
     language: str = "en-us"
@@ -74,7 +72,7 @@ class Voice(_Strict):
 
 
 class Video(_Strict):
-    engine: Literal["animatic", "wan", "assets"] = "animatic"
+    engine: str = Field("animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)")
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     resolution: str = Field("480p", description="480p | 720p | WxH (multiples of 16)")
     fps: int = Field(16, ge=1, le=60)

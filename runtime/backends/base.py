@@ -14,6 +14,8 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vidc.schemas.catalog import Facts, Needs, Problem
+
 from ..media.tools import FFMPEG_TIMEOUT_S, BackendError, run_ffmpeg, run_tool  # noqa: F401 - the backends' toolkit
 
 
@@ -56,10 +58,23 @@ class TaskContext:
 
 
 class Backend(ABC):
+    """A backend declares its catalog entry as class attributes: `name`, `stage`, `version` (bump it
+    when its output for the same params changes: every task that used it is rebuilt), `Params` (the
+    task params it accepts, validated at plan time and again by the worker), `needs`, `selectable`
+    (users pick it as voice.engine / video.engine), `default_voice`, and a pure `check()`."""
+
     name: ClassVar[str]
     stage: ClassVar[str]
     version: ClassVar[str]
     Params: ClassVar[type[BaseModel]] = NoParams
+    needs: ClassVar[Needs] = Needs()
+    selectable: ClassVar[bool] = False
+    default_voice: ClassVar[str | None] = None
+
+    @classmethod
+    def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
+        """Problems with these (already validated) params on a machine with these facts. Pure: no I/O."""
+        return []
 
     def setup(self, device: str) -> None:  # noqa: B027 - optional hook
         """Load what every task of this worker shares (a model). Called once, lazily."""

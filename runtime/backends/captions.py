@@ -5,19 +5,41 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
-from vidc.schemas.backends import backend_version
+from vidc.schemas.catalog import Facts, Problem
 
-from .base import Backend, NoParams, TaskContext
+from .base import Backend, TaskContext
+
+
+class CaptionParams(BaseModel):
+    """One scene's cues (text, style, frame size) or, with `merge`, the video's SRT/WebVTT (name, fps)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    max_chars_per_line: int | None = Field(None, ge=10, le=80)
+    style: str | None = Field(None, description="A style of templates/caption_styles.yaml")
+    width: int | None = Field(None, ge=16)
+    height: int | None = Field(None, ge=16)
+    merge: bool = False
+    name: str | None = None
+    fps: int | None = Field(None, ge=1)
 
 
 class Captions(Backend):
     name = "captions"
     stage = "captions"
-    version = backend_version(name)
-    Params = NoParams
+    version = "1"
+    Params = CaptionParams
+
+    @classmethod
+    def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
+        style = params.get("style")
+        if style is None or facts.caption_styles is None or style in facts.caption_styles:
+            return []
+        return [Problem("style", "E_ENUM", f"`{style}` is not a caption style", value=style,
+                        choices=facts.caption_styles)]
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         return self._merge(ctx) if ctx.params.get("merge") else self._scene(ctx)

@@ -31,7 +31,8 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, Field
 
-from vidc.schemas.backends import backend_version
+
+from vidc.schemas.catalog import Needs
 
 from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
 
@@ -42,6 +43,7 @@ BASE_URL_ENV = "ELEVENLABS_BASE_URL"
 
 class ElevenLabsParams(VoiceParams):
     voice: str | None = Field(None, description="ElevenLabs voice id")
+    speed: float = Field(1.0, ge=0.7, le=1.2, description="ElevenLabs voice_settings.speed: 0.7-1.2")
     model: str | None = Field(None, description="ElevenLabs model id, default eleven_turbo_v2_5")
 
 
@@ -55,10 +57,12 @@ class _Transient(Exception):
 class ElevenLabsVoice(Backend):
     name: ClassVar[str] = "elevenlabs"
     stage: ClassVar[str] = "voice"
-    version: ClassVar[str] = backend_version("elevenlabs")
+    version: ClassVar[str] = "1"
     Params: ClassVar[type[BaseModel]] = ElevenLabsParams
+    selectable: ClassVar[bool] = True
+    needs: ClassVar[Needs] = Needs(api_key_env=KEY_ENV)
 
-    default_voice = "JBFqnCBsd6RMkjVDRZzb"
+    default_voice: ClassVar[str | None] = "JBFqnCBsd6RMkjVDRZzb"
     default_model = "eleven_turbo_v2_5"
     output_format = "mp3_44100_128"
     speed_range = (0.7, 1.2)

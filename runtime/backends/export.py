@@ -5,7 +5,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidc.schemas.backends import backend_version
 
 from ..state.store import file_sha256
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
@@ -19,7 +18,7 @@ def concat_line(path: str) -> str:
 class Export(Backend):
     name = "export"
     stage = "export"
-    version = backend_version(name)
+    version = "1"
     Params = NoParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidc.schemas.backends import backend_version
 
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
@@ -34,7 +33,8 @@ class _OneCommand(Backend):
 
 class Animatic(_OneCommand):
     name = "animatic"
-    version = backend_version(name)
+    version = "1"
+    selectable = True
 
     def prepare(self, ctx: TaskContext) -> None:
         # drawtext reads its text from files: no filtergraph escaping of user text at all.
@@ -44,7 +44,8 @@ class Animatic(_OneCommand):
 
 class Assets(_OneCommand):
     name = "assets"
-    version = backend_version(name)
+    version = "1"
+    selectable = True
 
     def prepare(self, ctx: TaskContext) -> None:
         """Refuse an unreadable file up front: ffmpeg looping a broken still would never finish."""
@@ -62,4 +63,4 @@ class Assets(_OneCommand):
 
 class Assemble(_OneCommand):
     name = "assemble"
-    version = backend_version(name)
+    version = "1"

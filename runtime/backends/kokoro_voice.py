@@ -27,9 +27,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from vidc.schemas.backends import backend_version
 
 from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
+
+from vidc.schemas.catalog import Needs
 
 from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
 
@@ -69,8 +70,11 @@ class KokoroParams(VoiceParams):
 class KokoroVoice(Backend):
     name: ClassVar[str] = "kokoro"
     stage: ClassVar[str] = "voice"
-    version: ClassVar[str] = backend_version("kokoro")
+    version: ClassVar[str] = "1"
     Params: ClassVar[type[BaseModel]] = KokoroParams
+    selectable: ClassVar[bool] = True
+    default_voice: ClassVar[str | None] = "af_heart"
+    needs: ClassVar[Needs] = Needs(model=True)
 
     def __init__(self) -> None:
         self.device = "cpu"

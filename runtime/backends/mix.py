@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from vidc.compiler.refs import frames_for_ms
-from vidc.schemas.backends import backend_version
 
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
@@ -28,7 +27,7 @@ def loudnorm_json(stderr: str) -> dict[str, str]:
 class Mix(Backend):
     name = "mix"
     stage = "mix"
-    version = backend_version(name)
+    version = "1"
     Params = NoParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:

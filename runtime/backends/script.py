@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidc.schemas.backends import backend_version
 
 from .base import Backend, BackendError, NoParams, TaskContext
 
@@ -17,7 +16,7 @@ from .base import Backend, BackendError, NoParams, TaskContext
 class InlineScript(Backend):
     name = "inline-script"
     stage = "script"
-    version = backend_version(name)
+    version = "1"
     Params = NoParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
@@ -31,4 +30,4 @@ class InlineScript(Backend):
 
 class LockedLLMScript(InlineScript):
     name = "llm-script"
-    version = backend_version(name)
+    version = "1"

@@ -24,7 +24,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vidc.schemas.backends import backend_version
+
+from vidc.schemas.catalog import Facts, Needs, Problem
 
 from .base import Backend, BackendError, TaskContext, run_tool
 from .wan_pipeline import PipelineCache, resolve_model, make_scheduler
@@ -68,8 +69,32 @@ class WanParams(BaseModel):
 class WanVideo(Backend):
     name: ClassVar[str] = "wan"
     stage: ClassVar[str] = "video"
-    version: ClassVar[str] = backend_version("wan")
+    version: ClassVar[str] = "1"
     Params: ClassVar[type[BaseModel]] = WanParams
+    selectable: ClassVar[bool] = True
+    needs: ClassVar[Needs] = Needs(device="device", model=True)
+    # Pipelines that need a frame to start from: they cannot make a scene's first chunk.
+    FRAME_ONLY: ClassVar[tuple[str, ...]] = ("WanImageToVideoPipeline",)
+
+    @classmethod
+    def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
+        model = params.get("model", "")
+        found = (facts.models or {}).get(model) if facts.models is not None else None
+        out: list[Problem] = []
+        by_name = any(tag in model.lower() for tag in ("i2v", "flf2v"))
+        if found is not None and not found.found:
+            out.append(Problem("model", "W_MODEL_NOT_FOUND", f"Wan model `{model}` is not on this machine "
+                               "(no such folder, no Hugging Face cache entry); the build will stop at its first chunk",
+                               "download it first, or point video.model at a local -Diffusers folder",
+                               severity="warning"))
+        kind = found.class_name if found is not None and found.class_name else None
+        if params.get("chunk") == 1 and (kind in cls.FRAME_ONLY or (kind is None and by_name)):
+            what = f"a `{kind}`" if kind else "an image-to-video model"
+            out.append(Problem("model", "E_MODEL_KIND", f"`{model}` is {what}: it needs a frame to start from, "
+                               "and a scene's first chunk has none",
+                               "use a text-to-video model (e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or a VACE model, "
+                               "which can start from the prompt alone"))
+        return out
 
     def __init__(self) -> None:
         self.device = "cpu"

@@ -11,6 +11,8 @@ from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.schemas.hardware import Hardware
 
+from ..backends.facts import gather_facts
+from ..backends.registry import CatalogError, catalog
 from ..host.hardware import detect, load_hardware
 from ..host.sources import find_spec, project_digest, project_sources
 from ..state.calibration import load_calibration
@@ -53,7 +55,12 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
     Returns (plan | None, diagnostics, project folder)."""
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
-    options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale})
+    try:
+        cat = catalog()
+    except CatalogError as exc:
+        raise EnvironmentFault(str(exc)) from exc
+    options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
+                             catalog=cat, facts=gather_facts(root, cat))
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 
@@ -62,7 +69,7 @@ def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
     if not diags:
         return
     prefix = spec_path.parent
-    fixed = [Diagnostic(**{**d.__dict__, "file": str(prefix / d.file) if not Path(d.file).is_absolute() else d.file})
+    fixed = [Diagnostic(**{**d.__dict__, "file": str(prefix / d.file) if not Path(d.file).is_absolute() and d.file != "--set" else d.file})
              for d in diags]
     print(format_all(fixed), file=sys.stderr)
 

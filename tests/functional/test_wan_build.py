@@ -9,7 +9,8 @@ import pytest
 from vidc.runtime.host.hardware import load_hardware
 from vidc.runtime.engine.simulate import simulate
 from vidc.runtime.host.sources import project_sources
-from vidc.compiler.compile import compile_project
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.runtime.backends.registry import catalog
 
 from .conftest import build, events, journal
 from .media_checks import probe
@@ -80,7 +81,7 @@ def test_simulator_agrees_with_the_executor(tmp_path, vidc_session_cmd):
     records = journal(project)
     measured = {r["task"]: r["ms"] for r in records if r["ev"] == "done"}
     src, _ = project_sources(project / "project.yaml")
-    plan, _ = compile_project(src, load_hardware(hw_path))
+    plan, _ = compile_project(src, load_hardware(hw_path), CompileOptions(catalog=catalog()))
     lanes = {ln.id: ln for ln in plan.lanes}
     tasks = [t.model_copy(update={"work_ms": round(measured[t.id] * lanes[t.lane].speed),
                                   "requires": t.requires.model_copy(update={"model": None})}) for t in plan.tasks]

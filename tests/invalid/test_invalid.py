@@ -2,6 +2,10 @@
 
 An optional NAME.set holds `--set` items, one per line. To regenerate the expected files after an
 intended change of wording, run with VIDC_UPDATE_EXPECTED=1 and review the diff.
+
+Specs are compiled whole (backend checks included) with the installed backend catalog, a fixed
+hardware profile with one GPU, and FACTS: a fixed, made-up machine, so that the expected output does
+not depend on what this machine has installed.
 """
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.diagnostics import CODES, format_all
-from vidc.compiler.frontend import SourceFiles, load_project, parse_set
+from vidc.compiler.frontend import SourceFiles, parse_set
+from vidc.runtime.backends.registry import catalog
+from vidc.schemas.catalog import Facts, ModelFacts, MusicLibraryFacts, TrackFacts
+from vidc.schemas.hardware import Device, Hardware
 
 HERE = Path(__file__).parent
 SPECS = sorted(p for p in HERE.iterdir() if p.suffix in (".yaml", ".json"))
@@ -32,12 +40,31 @@ def _source(name: str) -> SourceFiles:
     return SourceFiles(spec_name=name, read=read, exists=exists)
 
 
+FACTS = Facts(
+    piper_voices=("en_US-joe-medium",),
+    caption_styles=("bold", "default", "minimal"),
+    music={"builtin": MusicLibraryFacts(tracks=(
+        TrackFacts("first-light", 115.5, ("uplifting", "happy", "bright"), 112.0),
+        TrackFacts("night-drive", 117.0, ("electronic", "dark", "driving"), 100.0),
+        TrackFacts("still-water", 119.25, ("calm", "ambient"), 72.0),
+    )), "files": MusicLibraryFacts(error="files: no vidc-music.json: run `vidc music index files` first")},
+    models={"models/wan-i2v": ModelFacts(found=True, class_name="WanImageToVideoPipeline"),
+            "models/wan-t2v": ModelFacts(found=True, class_name="WanPipeline"),
+            "Wan-AI/Wan2.1-T2V-14B-Diffusers": ModelFacts(found=False)},
+    api_keys=frozenset(),
+)
+HARDWARE = Hardware(name="test-gpu", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", vram_gb=80)])
+
+
 def run(spec: Path):
     set_file = spec.with_suffix(".set")
     items = set_file.read_text(encoding="utf-8").splitlines() if set_file.exists() else []
-    overrides, diags = parse_set(items)
-    videos, more = load_project(_source(spec.name), overrides)
-    return videos, diags + more
+    _, diags = parse_set(items)
+    bad = {d.line for d in diags}
+    overrides = dict(item.partition("=")[::2] for i, item in enumerate(items, 1) if i not in bad)
+    plan, more = compile_project(_source(spec.name), HARDWARE,
+                                 CompileOptions(overrides=overrides, catalog=catalog(), facts=FACTS))
+    return ([] if plan is None else plan.videos), diags + more
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[p.name for p in SPECS])

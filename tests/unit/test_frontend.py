@@ -33,9 +33,12 @@ def project(files: dict[str, str], spec: str = "project.yaml") -> SourceFiles:
     return SourceFiles(spec_name=spec, read=read, exists=lambda rel: rel in files)
 
 
+ENGINES = {"voice": ["elevenlabs", "kokoro", "piper"], "video": ["animatic", "assets", "wan"]}
+
+
 def load(text: str, extra: dict[str, str] | None = None, overrides: dict | None = None,
          spec: str = "project.yaml") -> tuple[list[LoadedVideo], list[Diagnostic]]:
-    return load_project(project({spec: text, **(extra or {})}, spec), overrides or {})
+    return load_project(project({spec: text, **(extra or {})}, spec), overrides or {}, ENGINES)
 
 
 def codes(diags: list[Diagnostic]) -> list[str]:

@@ -1,0 +1,89 @@
+"""The machine's facts for the compiler: installed Piper voices, caption styles, music libraries
+(tracks, durations, moods, and whether the music backend can loop), model folders and their
+pipeline class (model_index.json `_class_name`), and which API-key variables are set (names only,
+never values). Read without loading a model or calling a service.
+
+Music libraries and models are looked up lazily, by the reference the spec writes, so that only what
+a spec names is read; to the compiler they are plain mappings."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from vidc.schemas.catalog import Catalog, Facts, ModelFacts, MusicLibraryFacts, TrackFacts
+
+from ..media.hub_cache import cached_snapshot
+from .registry import load_class
+
+V = TypeVar("V")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Lazy(Mapping[str, V]):
+    """A mapping whose values are computed (once) when asked for."""
+
+    def __init__(self, compute: Callable[[str], V]) -> None:
+        self._compute = compute
+        self._seen: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self._seen:
+            self._seen[key] = self._compute(key)
+        return self._seen[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict(self._seen))
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+def model_facts(ref: str, project: Path) -> ModelFacts:
+    """Where the wan backend would find `ref` (a folder, absolute or relative to the project, or a
+    cached hub id) and the pipeline class its model_index.json names."""
+    if not ref.strip():
+        return ModelFacts(found=False)
+    given = Path(ref).expanduser()
+    folder: Path | None = given if given.is_absolute() else project / given
+    if not folder.is_dir():
+        folder = cached_snapshot(ref, "model_index.json") if _HUB_ID.match(ref) and not ref.startswith(".") else None
+    if folder is None or not (folder / "model_index.json").is_file():
+        return ModelFacts(found=False)
+    try:
+        cls = json.loads((folder / "model_index.json").read_text(encoding="utf-8")).get("_class_name")
+    except (OSError, ValueError, AttributeError):
+        cls = None
+    return ModelFacts(found=True, class_name=cls if isinstance(cls, str) else None)
+
+
+def _tracks(catalog) -> tuple[TrackFacts, ...]:
+    return tuple(TrackFacts(id=t.id, duration_s=float(t.duration_s), moods=tuple(t.moods), bpm=t.bpm) for t in catalog)
+
+
+def music_facts(library: str, project: Path) -> MusicLibraryFacts:
+    from ..media import music_library, music_select
+
+    loops = bool(getattr(load_class("music-select"), "LOOPS", False))
+    if library == "builtin":
+        return MusicLibraryFacts(tracks=_tracks(music_library.CATALOG), loops=loops)
+    try:
+        return MusicLibraryFacts(tracks=_tracks(music_select.load_catalog(project / library)), loops=loops)
+    except (OSError, ValueError) as exc:
+        return MusicLibraryFacts(loops=loops, error=f"music library `{library}` cannot be used: {exc}")
+
+
+def gather_facts(project: Path, cat: Catalog) -> Facts:
+    from ..media.captions import load_styles
+
+    keys = {e.needs.api_key_env for e in cat.backends.values() if e.needs.api_key_env}
+    return Facts(
+        piper_voices=tuple(load_class("piper").installed_voices()),  # type: ignore[attr-defined]
+        caption_styles=tuple(sorted(load_styles())),
+        music=Lazy(lambda lib: music_facts(lib, project)),
+        models=Lazy(lambda ref: model_facts(ref, project)),
+        api_keys=frozenset(k for k in keys if os.environ.get(k, "").strip()),
+    )
