@@ -4,6 +4,7 @@ Pure: every file is read through the injected SourceFiles; no clock, environment
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -123,6 +124,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
                           cpu_work_bound_ms=placed.cpu_work_bound_ms),
         refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
         calibration=dict(sorted(costs.scales.items())), cost_micro_usd=total_cost,
+        inputs=dict(sorted({**{p: hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for p, t in reads.items()},
+                            **_project_digests(videos, opts.digest)}.items())),
     )
     return plan, diags
 

@@ -86,6 +86,16 @@ def to_text(plan: Plan) -> str:
                f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})")
     out.append(f"cost: ~{usd(plan.cost_micro_usd)} estimated beside ~{secs(s.makespan_ms)} of build time"
                " (prices: templates/prices.yaml, or prices.yaml beside the spec)")
+    used = sorted({t.backend for t in plan.tasks})
+    measured = [b for b in used if b in plan.calibration]
+    if not measured:
+        out.append("estimates: uncalibrated (the cost model's figures; after a build, `vidc calibrate` measures this "
+                   "machine)")
+    elif len(measured) < len(used):
+        out.append(f"estimates: calibrated for {', '.join(measured)}; uncalibrated for "
+                   f"{', '.join(b for b in used if b not in measured)}")
+    else:
+        out.append("estimates: calibrated on this project's builds (`vidc calibrate`)")
     util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
     out.append(f"lanes: {util}")
     out += gantt(plan)

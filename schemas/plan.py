@@ -114,6 +114,8 @@ class Plan(_Frozen):
     calibration: dict[str, float] = Field(default_factory=dict, description="Measured/estimated time per backend (vidc calibrate)")
     warnings: list[str] = Field(default_factory=list)
     cost_micro_usd: int = Field(0, description="Estimated money of the whole plan, millionths of a dollar")
+    inputs: dict[str, str] = Field(default_factory=dict, description="sha256 of each project file the plan was compiled "
+                                   "from (the spec, its matrix and lock files, assets, tracks): a stale plan names the one that changed")
 
     def task_map(self) -> dict[str, Task]:
         return {t.id: t for t in self.tasks}

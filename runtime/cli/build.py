@@ -1,8 +1,11 @@
 """`vidc build`: compile (or load a saved plan, refusing a stale one), then execute it."""
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from vidc.compiler.render import to_json
@@ -15,16 +18,82 @@ from ..engine.events import Reporter
 from ..engine.publish import PublishError
 from ..host.sources import find_spec
 from ..state.workfolder import WorkFolder
-from .common import UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
+from .common import EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
 
 
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
     plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
-    root = Path(project) if project else path.parent
-    spec = root / plan.spec
-    if not spec.is_file():
-        raise SystemExit(f"vidc: error: the plan was made from {plan.spec}, which is not in {root}; pass --project DIR")
+    if project:
+        spec = Path(project) / plan.spec
+        if not spec.is_file():
+            raise UsageError(f"the plan was made from {plan.spec}, which is not in {project}")
+        return plan, spec
+    spec = find_project(plan, path)
+    if spec is None:
+        raise UsageError(f"the plan was made from {plan.spec}, which is neither beside {path} nor in the current "
+                         f"folder; pass --project DIR (the folder holding {plan.spec})")
     return plan, spec
+
+
+def find_project(plan: Plan, path: Path) -> Path | None:
+    """The spec a saved plan was made from: beside the plan, in the current folder, or in a folder
+    just below either; the one whose content the plan recorded wins, else the first found."""
+    bases = list(dict.fromkeys([path.parent.resolve(), Path.cwd().resolve()]))
+    found: list[Path] = []
+    for base in bases:
+        found += [base / plan.spec] + sorted(d / plan.spec for d in _subfolders(base))
+    found = [p for p in found if p.is_file()]
+    want = plan.inputs.get(plan.spec)
+    for spec in found:
+        if want and hashlib.sha256(spec.read_bytes()).hexdigest() == want:
+            return spec
+    return found[0] if found else None
+
+
+def _subfolders(base: Path) -> list[Path]:
+    try:
+        return [d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")][:200]
+    except OSError:
+        return []
+
+
+MIN_FREE_BYTES = 256 * 1024 * 1024  # a short 1080p build needs a few hundred MB of work files
+
+
+def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
+    """What the compiler cannot know: ffmpeg is installed, the work and output folders can be written
+    and have room. Each fault is one line and exit 1."""
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise EnvironmentFault(f"{tool} is not installed (not on PATH); install it, e.g. `apt-get install ffmpeg` "
+                                   "or scripts/install-system.sh")
+    for folder in [work_root, *out_dirs]:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".vidc-probe-"):
+                pass
+        except OSError as exc:
+            raise EnvironmentFault(f"cannot write to {folder}: {exc.strerror or exc}; make it writable, or build "
+                                   "from a copy of the project in a writable folder") from exc
+    free = shutil.disk_usage(work_root).free
+    if free < MIN_FREE_BYTES:
+        raise EnvironmentFault(f"{work_root} has {free // (1024 * 1024)} MB free; a build needs at least "
+                               f"{MIN_FREE_BYTES // (1024 * 1024)} MB: free some space (`vidc clean` removes old work)")
+
+
+def _what_changed(saved: Plan, now: Plan, spec: Path) -> str:
+    """Name the project files whose content changed since the plan was saved (per-file digests)."""
+    old, new = saved.inputs, now.inputs
+    changed = sorted(p for p in old.keys() & new.keys() if old[p] != new[p])
+    gone, added = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
+    parts = [f"{p} changed" for p in changed] + [f"{p} is no longer read" for p in gone] + [f"{p} is new" for p in added]
+    if parts:
+        return "; ".join(parts) + " since the plan was made"
+    if saved.compiler_version != now.compiler_version:
+        return f"it was made by vidc {saved.compiler_version}, this is {now.compiler_version}"
+    if not old:
+        return f"{spec} (or a file it names) changed since the plan was made"
+    return "the backends, the machine's facts or the calibration changed since the plan was made"
 
 
 def _is_saved_plan(path: Path) -> bool:
@@ -66,7 +135,7 @@ def run(args) -> int:
     if plan is None:
         return 2
     if saved is not None and to_json(plan) != to_json(saved):
-        print(f"vidc: error: {target} is stale: {spec} (or a file it names) changed since the plan was made; "
+        print(f"vidc: error: {target} is stale: {_what_changed(saved, plan, spec)}; "
               f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
         return 2
     ceiling = _max_cost(args)
@@ -98,6 +167,7 @@ def run(args) -> int:
         return 2
     out_dirs = {v.name: (Path(args.out) if args.out else root / v.output) for v in plan.videos}
     work = WorkFolder(root / ".vidc")
+    check_environment(work.root, list(out_dirs.values()))
     lock = WorkLock(work.lock)
     try:
         lock.acquire()
@@ -113,6 +183,9 @@ def run(args) -> int:
                             costbook=costbook)
         try:
             outcome = executor.run()
+        except OSError as exc:  # the disk filled up or went read-only under us: one line, not a traceback
+            raise EnvironmentFault(f"{exc.filename or work.root}: {exc.strerror or exc}; free space or fix the "
+                                   "folder's permissions, then run the build again to resume") from exc
         except PublishError as exc:
             reporter.message(f"vidc: error: {exc}")
             print(f"vidc: error: {exc}", file=sys.stderr)
@@ -135,6 +208,14 @@ def _max_cost(args) -> int | None:
         raise UsageError(f"--max-cost {text!r}: expected an amount of US dollars, like 5.00") from None
 
 
+def _paths(outcome) -> None:
+    """The build ends with the paths it wrote: the video first, then captions and the rest."""
+    if outcome.published:
+        print("wrote:")
+        for path in sorted(outcome.published, key=lambda p: (not p.endswith(".mp4"), p)):
+            print(f"  {path}")
+
+
 def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> int:
     videos = [v.name for v in plan.videos if only is None or v.name in only]
     if as_json:
@@ -146,14 +227,13 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> in
             what = "republished " + ", ".join(outcome.published) if outcome.published else "nothing to do"
             print(f"up to date: {len(videos)} video{'s' * (len(videos) != 1)}, {len(outcome.cached)} tasks already "
                   f"built; {what}")
+            _paths(outcome)
         return 0
     if outcome.ok:
         if not as_json:
             print(f"built {len(videos)} video{'s' * (len(videos) != 1)}: ran {len(outcome.ran)} tasks, reused "
                   f"{len(outcome.cached)}")
-            for path in outcome.published:
-                if path.endswith(".mp4"):
-                    print(f"  {path}")
+            _paths(outcome)
         return 0
     print(f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
           f"{len(outcome.ran)} ran and are kept (run again to resume)", file=sys.stderr)

@@ -66,17 +66,17 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
     out.append(Check("voice", "kokoro", bool(kokoro and weights),
                      f"kokoro {kokoro}, weights {weights}" if kokoro and weights else
                      ("kokoro installed, no weights in the Hugging Face cache" if kokoro else "not installed"),
-                     "pip install 'vidc[kokoro]'; put config.json, kokoro-v1_0.pth and voices/ in a folder and set "
-                     "voice.model to it, or `huggingface-cli download hexgrad/Kokoro-82M` on a connected machine"))
+                     ("" if kokoro else "pip install 'vidc[kokoro]'; ") + "put config.json, kokoro-v1_0.pth and voices/ in a "
+                     "folder and set voice.model to it, or `huggingface-cli download hexgrad/Kokoro-82M` on a connected machine"))
     el = _pkg("elevenlabs")
     out.append(Check("voice", "elevenlabs", bool(el and env.get("ELEVENLABS_API_KEY")),
                      f"SDK {el}, key {'set' if env.get('ELEVENLABS_API_KEY') else 'not set'}" if el else "SDK not installed",
-                     "pip install 'vidc[elevenlabs]' and export ELEVENLABS_API_KEY"))
+                     "export ELEVENLABS_API_KEY" if el else "pip install 'vidc[elevenlabs]' and export ELEVENLABS_API_KEY"))
     for provider, pkg, var in (("anthropic", "anthropic", "ANTHROPIC_API_KEY"), ("openai", "openai", "OPENAI_API_KEY")):
         have = _pkg(pkg)
         out.append(Check("script", provider, bool(have and env.get(var)),
                          f"SDK {have}, {var} {'set' if env.get(var) else 'not set'}" if have else "SDK not installed",
-                         f"pip install 'vidc[llm]' and export {var}"))
+                         f"export {var}" if have else f"pip install 'vidc[llm]' and export {var}"))
     have = _pkg("openai")
     out.append(Check("script", "openai-compatible", bool(have), f"SDK {have}; give llm.base_url (vLLM, Ollama, llama.cpp)"
                      if have else "SDK not installed", "pip install 'vidc[llm]'"))
@@ -90,7 +90,7 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
     out.append(Check("video", "wan", bool(torch and diffusers and cached),
                      (f"torch {torch}, diffusers {diffusers}{cuda}; weights: {', '.join(cached) or 'none in the cache'}")
                      if torch and diffusers else "torch/diffusers not installed",
-                     "pip install 'vidc[wan]'; download weights on a connected machine "
+                     ("" if torch and diffusers else "pip install 'vidc[wan]'; ") + "download weights on a connected machine "
                      "(huggingface-cli download Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or set video.model to a local folder"))
     out.append(Check("music", "librosa (vidc music index)", bool(_pkg("librosa")), _pkg("librosa") or "not installed",
                      "pip install 'vidc[music]'"))
@@ -106,13 +106,73 @@ def gpu_checks() -> list[Check]:
     return [Check("hardware", d.id, True, f"{d.name}, {d.vram_gb:g} GB, speed x{d.speed:g}") for d in gpus]
 
 
+def plugin_checks() -> list[Check]:
+    """Backends added through the `vidc.backends` entry-point group."""
+    from ..backends.registry import BUILTIN, CatalogError, catalog
+
+    try:
+        cat = catalog()
+    except CatalogError as exc:
+        return [Check("plug-ins", "vidc.backends", False, str(exc), "fix or uninstall the plug-in package")]
+    return [Check("plug-ins", e.name, True, f"{e.stage} backend, version {e.version}"
+                  + (f", needs {e.needs.api_key_env}" if e.needs.api_key_env else ""))
+            for e in cat.backends.values() if e.name not in BUILTIN]
+
+
+def _requirements(dist: str, seen: dict[str, None]) -> None:
+    """The installed distributions `dist` depends on, transitively (extras only where installed)."""
+    import re
+    from importlib.metadata import requires
+
+    try:
+        reqs = requires(dist) or []
+    except PackageNotFoundError:
+        return
+    for req in reqs:
+        name = re.split(r"[ ;<>=!~\[(]", req.strip(), maxsplit=1)[0]
+        key = name.lower().replace("_", "-")
+        if key in seen or _pkg(name) is None:
+            continue
+        seen[key] = None
+        _requirements(name, seen)
+
+
+def licence_of(dist: str) -> str:
+    from importlib.metadata import metadata
+
+    meta = metadata(dist)
+    expr = meta.get("License-Expression")
+    if expr:
+        return expr
+    classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    if classifiers:
+        return ", ".join(classifiers)
+    text = (meta.get("License") or "").strip().splitlines()
+    return text[0][:60] if text and text[0] else "not stated"
+
+
+def licences() -> list[tuple[str, str, str]]:
+    seen: dict[str, None] = {}
+    _requirements("vidc", seen)
+    return [("vidc", _pkg("vidc") or "", licence_of("vidc"))] + sorted(
+        (name, _pkg(name) or "", licence_of(name)) for name in seen)
+
+
 def register(sub) -> None:
     p = sub.add_parser("doctor", help="which backends can run here, and how to fix those that cannot")
+    p.add_argument("--licences", "--licenses", action="store_true",
+                   help="list vidc's installed dependencies (transitively) with their licences, and exit")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    checks = ffmpeg_checks() + backend_checks(dict(os.environ)) + gpu_checks()
+    if getattr(args, "licences", False):
+        rows = licences()
+        width, vwidth = max(len(n) for n, _, _ in rows), max(len(v) for _, v, _ in rows)
+        for name, ver, lic in rows:
+            print(f"{name:<{width}}  {ver:<{vwidth}}  {lic}")
+        return 0
+    checks = ffmpeg_checks() + backend_checks(dict(os.environ)) + plugin_checks() + gpu_checks()
     width = max(len(c.name) for c in checks)
     group = None
     for c in checks:

@@ -7,16 +7,31 @@ from pathlib import Path
 from vidc.compiler.render import to_dot, to_json, to_mermaid, to_text
 
 from ..state.atomic import write_text
-from .common import add_spec_args, compile_args
+from .common import UsageError, add_spec_args, compile_args
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
+EXTENSIONS = {".json": "json", ".txt": "text", ".text": "text", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
+              ".mermaid": "mermaid"}
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format to write: --format, else the -o file's extension, else text. A --format that
+    contradicts the extension is a usage error (plan.json holding text would not load in `vidc build`)."""
+    implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if fmt and implied and fmt != implied:
+        raise UsageError(f"--format {fmt} does not match -o {output} (a {Path(output).suffix} file holds {implied}); "
+                         f"drop --format, or name the file {Path(output).stem}"
+                         f"{next(e for e, f in EXTENSIONS.items() if f == fmt)}")
+    return fmt or implied or "text"
 
 
 def register(sub) -> None:
     p = sub.add_parser("plan", help="show what would be rendered, where and how")
     add_spec_args(p)
-    p.add_argument("--format", choices=tuple(RENDER), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the plan here (a .json name writes the canonical plan)")
+    p.add_argument("--format", choices=tuple(RENDER), default=None,
+                   help="text (default), json (the canonical plan `vidc build` takes), dot or mermaid; "
+                        "with -o, the file's extension decides when --format is not given")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the plan here (.json: the canonical plan)")
     p.add_argument("--simulate", action="store_true", help="run the plan through the runtime simulator")
     p.add_argument("--jitter", type=float, default=0.2, help="with --simulate: spread of task times (0.2 = ±20%%)")
     p.add_argument("--seed", type=int, default=0, help="with --simulate: random seed of the jitter")
@@ -24,6 +39,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    fmt = output_format(args.format, args.output)
     _, plan = compile_args(args)
     if plan is None:
         return 2
@@ -32,10 +48,10 @@ def run(args) -> int:
 
         text = simulate_report(plan, jitter=args.jitter, seed=args.seed)
     else:
-        text = RENDER[args.format](plan)
+        text = RENDER[fmt](plan)
     if args.output:
-        write_text(Path(args.output), to_json(plan) if args.output.endswith(".json") and args.format == "text" else text)
-        print(f"wrote {args.output}", file=sys.stderr)
+        write_text(Path(args.output), text)
+        print(f"wrote {args.output} ({'simulation report' if args.simulate else fmt})", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
