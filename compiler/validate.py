@@ -257,6 +257,25 @@ def _is_local_model(value: Any, spec_dir: str, exists: Exists) -> bool:
     return target is not None and exists(target)
 
 
+def _is_absolute(value: str) -> bool:
+    return value.startswith(("/", "~", "\\")) or bool(re.match(r"^[A-Za-z]:[\\/]", value))
+
+
+def _check_ranges(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
+    """[lo, hi] pairs in order, and a script with at least one scene."""
+    for path, what in ((("music", "bpm"), "music.bpm"), (("music", "tail_seconds"), "music.tail_seconds")):
+        pair = _get(tree, *path)
+        if isinstance(pair, list) and len(pair) == 2:
+            lo, hi = _number(pair[0]), _number(pair[1])
+            if lo is not None and hi is not None and lo > hi:
+                diags.append(smap.at(path, "E_INVALID", f"{what} is [min, max], but {num(lo)} > {num(hi)}",
+                                     f"write [{num(hi)}, {num(lo)}]"))
+    scenes = _get(tree, "script", "scenes")
+    if isinstance(scenes, list) and not scenes:
+        diags.append(smap.at(("script", "scenes"), "E_INVALID", "script.scenes is empty; a video needs at least one scene",
+                             "add a scene with `voiceover_text` and `duration_seconds`"))
+
+
 def _check_resolution(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
     res = _get(tree, "video", "resolution")
     if not isinstance(res, str) or res in ("480p", "720p"):
@@ -374,8 +393,12 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
     _check_path(tree, ("output",), spec_dir, smap, "output folder", diags)
     _check_path(tree, ("script", "lock_file"), spec_dir, smap, "lock file", diags)
     for section in ("video", "voice"):
-        if _is_local_model(_get(tree, section, "model"), spec_dir, exists):
+        model = _get(tree, section, "model")
+        if isinstance(model, str) and _is_absolute(model):
+            continue  # a shared model folder the user names is data (the machine's facts say if it is there)
+        if _is_local_model(model, spec_dir, exists):
             _check_path(tree, (section, "model"), spec_dir, smap, f"{section} model folder", diags)
+    _check_ranges(tree, smap, diags)
     _check_resolution(tree, smap, diags)
     _check_frames(tree, smap, diags)
     return diags

@@ -79,7 +79,7 @@ class WanVideo(Backend):
     @classmethod
     def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
         model = params.get("model", "")
-        found = (facts.models or {}).get(model) if facts.models is not None else None
+        found = facts.models.get(model) if facts.models is not None else None
         out: list[Problem] = []
         by_name = any(tag in model.lower() for tag in ("i2v", "flf2v"))
         if found is not None and not found.found:
