@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vidc.schemas import ids
+
 from . import refs
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
@@ -25,7 +27,7 @@ def x264_args(p: dict[str, Any]) -> list[str]:
 
 
 def _burn(captions: bool) -> list[str]:
-    return ["ass=" + refs.inp("captions") + "/captions.ass"] if captions else []
+    return ["ass=" + refs.inp(ids.CAPTIONS) + "/captions.ass"] if captions else []
 
 
 def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: bool) -> list[str]:
@@ -93,7 +95,7 @@ def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: boo
     inputs: list[str] = []
     trims: list[str] = []
     for k, cid in enumerate(chunk_ids):
-        inputs += ["-i", refs.inp(f"chunk-{k + 1:02d}") + "/frames.mkv"]
+        inputs += ["-i", refs.inp(ids.role(ids.CHUNK, k + 1)) + "/frames.mkv"]
         trims.append(f"[{k}:v]trim=start_frame={refs.measured(cid, 'overlap_frames')},setpts=PTS-STARTPTS[c{k}]")
     joined = ";".join(trims) + ";" + "".join(f"[c{k}]" for k in range(len(chunk_ids)))
     chain = [
@@ -128,7 +130,7 @@ def mix(m: dict[str, Any]) -> list[list[str]]:
     # loudnorm aims half a dB under the ceiling: it measures true peaks oversampled, and falls back
     # from linear to its dynamic mode with a true-peak limiter when a linear gain would cross it.
     target = f"I={m['lufs']}:TP={m['true_peak'] - 0.5}:LRA=20"
-    inputs = ["-i", refs.OUT + "/timeline.wav", "-i", refs.inp("music") + "/music.wav"]
+    inputs = ["-i", refs.OUT + "/timeline.wav", "-i", refs.inp(ids.MUSIC) + "/music.wav"]
     measure = [*FFMPEG[:-2], "-loglevel", "info", *inputs, "-filter_complex",
                mix_chain(m, f"asplit=2[pre][meas];[meas]loudnorm={target}:print_format=json[stats]"),
                "-map", "[pre]", "-c:a", "pcm_s16le", *BITEXACT, refs.OUT + "/premix.wav",
@@ -150,6 +152,6 @@ def export(p: dict[str, Any], name: str) -> list[str]:
     """Join the segments and the mixed AAC by stream copy, moov first: no encoding left to do."""
     return [
         *FFMPEG, "-f", "concat", "-safe", "0", "-i", refs.OUT + "/segments.txt",
-        "-i", refs.inp("mix") + "/mix.m4a", "-map", "0:v:0", "-map", "1:a:0",
+        "-i", refs.inp(ids.MIX) + "/mix.m4a", "-map", "0:v:0", "-map", "1:a:0",
         "-c", "copy", *BITEXACT, "-movflags", "+faststart", refs.OUT + f"/{name}.mp4",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vidc.schemas import ids
 from vidc.schemas.catalog import Catalog
 from vidc.schemas.spec import Scene, VideoSpec
 
@@ -89,56 +90,55 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     captions_on = spec.captions.mode != "off"
     voice_ids, segment_ids, cue_ids = [], [], []
     for i, scene in enumerate(scenes, start=1):
-        sid = f"scene-{i:02d}"
-        voice_id = f"{v}/voice/{sid}"
+        voice_id = ids.voice(v, i)
         voice_ids.append(voice_id)
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
         tasks.append(_voice_task(spec, scene, i, voice_id, costs, catalog))
-        video_inputs = {"voice": voice_id}
+        video_inputs = {ids.VOICE: voice_id}
         if captions_on:
-            cue_id = f"{v}/captions/{sid}"
+            cue_id = ids.scene_captions(v, i)
             cue_ids.append(cue_id)
             tasks.append(Draft(
                 id=cue_id, video=v, stage="captions", kind="scene-captions", backend="captions",
                 params={"text": scene.voiceover_text, "max_chars_per_line": spec.captions.max_chars_per_line,
                         "style": spec.captions.style, "width": p["width"], "height": p["height"]},
-                inputs={"voice": voice_id}, est_ms=costs.get("captions_ms"),
+                inputs={ids.VOICE: voice_id}, est_ms=costs.get("captions_ms"),
                 where={"style": ("captions", "style"), "max_chars_per_line": ("captions", "max_chars_per_line"),
                        "text": ("script", "scenes", i - 1, "voiceover_text"), "": ("captions",)},
             ))
             if burn:
-                video_inputs["captions"] = cue_id
+                video_inputs[ids.CAPTIONS] = cue_id
         segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn, costs, tasks))
-    music_id, mix_id = f"{v}/music", f"{v}/mix"
+    music_id, mix_id = ids.music(v), ids.mix(v)
     total_s = sum(planned_scene_ms(s, spec) for s in scenes) / 1000
     tasks.append(Draft(
         id=music_id, video=v, stage="music", kind="music-select", backend="music-select",
         params={"library": spec.music.library, "mood": spec.music.mood, "bpm": spec.music.bpm,
                 "tail_seconds": list(spec.music.tail_seconds), "track": spec.music.track, "fps": p["fps"],
                 "min_video_ms": sum(int(s.duration_seconds * 1000) for s in scenes)},
-        inputs={f"voice-{i:02d}": vid for i, vid in enumerate(voice_ids, 1)}, est_ms=costs.get("music_ms"),
+        inputs={ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}, est_ms=costs.get("music_ms"),
         where={k: ("music", k) for k in ("library", "mood", "bpm", "tail_seconds", "track")}
         | {"": ("music",), "min_video_ms": ("script", "scenes")},
     ))
     m = _mix_params(spec, p)
     tasks.append(Draft(
         id=mix_id, video=v, stage="mix", kind="mix", backend="mix", params=m,
-        inputs={"music": music_id, **{f"voice-{i:02d}": vid for i, vid in enumerate(voice_ids, 1)}},
+        inputs={ids.MUSIC: music_id, **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
         argv=ffmpeg_args.mix(m), est_ms=costs.per_second("mix_ms_per_s", total_s) + 500,
     ))
     if captions_on:
         tasks.append(Draft(
-            id=f"{v}/captions", video=v, stage="captions", kind="captions-merge", backend="captions",
+            id=ids.captions(v), video=v, stage="captions", kind="captions-merge", backend="captions",
             params={"name": v, "fps": p["fps"], "merge": True},
-            inputs={**{f"cues-{i:02d}": c for i, c in enumerate(cue_ids, 1)},
-                    **{f"voice-{i:02d}": vid for i, vid in enumerate(voice_ids, 1)}},
+            inputs={**{ids.role(ids.CUES, i): c for i, c in enumerate(cue_ids, 1)},
+                    **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
             est_ms=costs.get("captions_ms"), final=[f"{v}.srt", f"{v}.vtt"],
         ))
     tasks.append(Draft(
-        id=f"{v}/export", video=v, stage="export", kind="export", backend="export",
+        id=ids.export(v), video=v, stage="export", kind="export", backend="export",
         params={"name": v, "preset": spec.export.preset, "scenes": n},
-        inputs={"mix": mix_id, **{f"segment-{i:02d}": s for i, s in enumerate(segment_ids, 1)}},
+        inputs={ids.MIX: mix_id, **{ids.role(ids.SEGMENT, i): s for i, s in enumerate(segment_ids, 1)}},
         argv=[ffmpeg_args.export(p, v)], est_ms=costs.per_second("export_ms_per_s", total_s) + 400,
         final=[f"{v}.mp4"],
     ))
@@ -149,13 +149,13 @@ def _script_task(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) 
     s = spec.script
     if s.brief is None:
         params: dict[str, Any] = {"scenes": [sc.model_dump(mode="json") for sc in scenes or []]}
-        return Draft(id=f"{spec.name}/script", video=spec.name, stage="script", kind="script",
+        return Draft(id=ids.script(spec.name), video=spec.name, stage="script", kind="script",
                      backend="inline-script", params=params, est_ms=costs.get("script_inline_ms"))
     assert s.llm is not None
     params = {"brief": s.brief, "scene_count": s.scene_count, "provider": s.llm.provider, "model": s.llm.model,
               "locked": scenes is not None,
               "scenes": [sc.model_dump(mode="json") for sc in scenes] if scenes is not None else None}
-    return Draft(id=f"{spec.name}/script", video=spec.name, stage="script", kind="script", backend="llm-script",
+    return Draft(id=ids.script(spec.name), video=spec.name, stage="script", kind="script", backend="llm-script",
                  params=params, est_ms=costs.get("script_inline_ms" if scenes is not None else "script_llm_ms"))
 
 
@@ -179,33 +179,32 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
                  frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft]) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment."""
     (i, n), v, engine = pos, spec.name, spec.video.engine
-    sid = f"scene-{i:02d}"
     encode_ms = costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
     if engine == "animatic":
         look = animatic_look(scene.visual_prompt, spec.music.mood, i)
         label = f"STORYBOARD  ·  SCENE {i} OF {n}  ·  {look['mood'].upper()}"
         tasks.append(Draft(
-            id=f"{v}/video/{sid}", video=v, stage="video", kind="animatic", backend="animatic",
+            id=ids.clip(v, i), video=v, stage="video", kind="animatic", backend="animatic",
             params={"note": wrap(scene.visual_prompt or "(no visual prompt)", 58 if p["width"] >= p["height"] else 30, 5),
                     "label": label, "look": look},
             inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn)], est_ms=encode_ms,
         ))
-        return f"{v}/video/{sid}"
+        return ids.clip(v, i)
     if engine == "assets":
         asset = scene.asset or ""
         still = asset.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
         tasks.append(Draft(
-            id=f"{v}/video/{sid}", video=v, stage="video", kind="assets", backend="assets",
+            id=ids.clip(v, i), video=v, stage="video", kind="assets", backend="assets",
             params={"asset": asset, "still": still}, inputs=dict(inputs),
             argv=[ffmpeg_args.assets(p, asset, still, frames, burn)], est_ms=encode_ms,
         ))
-        return f"{v}/video/{sid}"
+        return ids.clip(v, i)
     return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks)
 
 
 def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
                seconds: float, burn: bool, costs: CostModel, tasks: list[Draft]) -> str:
-    v, sid, wv = spec.name, f"scene-{i:02d}", spec.video
+    v, wv = spec.name, spec.video
     width, height = wan_size(spec, p["height"] > p["width"])
     chunk_s = wv.frames_per_chunk / wv.fps
     chunks = max(1, -(-int(seconds * 1000) // int(chunk_s * 1000)))
@@ -213,8 +212,8 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     need = costs.wan_vram_gb(wv.model, wv.offload)
     chunk_ids = []
     for k in range(1, chunks + 1):
-        cid = f"{v}/video/{sid}/chunk-{k:02d}"
-        chunk_inputs = {"prev": chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
+        cid = ids.chunk(v, i, k)
+        chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
         tasks.append(Draft(
             id=cid, video=v, stage="video", kind="chunk", backend=wv.engine,  # wan, or a plug-in with its contract
             where={**{k: ("video", k) for k in ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity",
@@ -231,10 +230,10 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
             est_ms=costs.wan_chunk_ms(wv.model, width, height, wv.frames_per_chunk, wv.steps, wv.offload),
         ))
         chunk_ids.append(cid)
-    aid = f"{v}/assemble/{sid}"
+    aid = ids.assemble(v, i)
     tasks.append(Draft(
         id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
-        inputs={**inputs, **{f"chunk-{k:02d}": c for k, c in enumerate(chunk_ids, 1)}},
+        inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
         argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn)],
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))

@@ -32,6 +32,16 @@ def self_ref(field: str) -> str:
     return "@{self:" + field + "}"
 
 
+def fill_self(argv: list[str], values: dict[str, str]) -> list[str]:
+    """A task's own `@{self:FIELD}` references filled with the values it measured between its commands
+    (the runtime's other references are resolved by vidc.runtime.engine.resolve, with the same REF)."""
+    def one(match: re.Match) -> str:
+        head, _, field = match.group(1).partition(":")
+        return values[field] if head == "self" and field in values else match.group(0)
+
+    return [REF.sub(one, arg) for arg in argv]
+
+
 def frames_for_ms(ms: int, fps: int) -> int:
     """Frames covering `ms` at `fps`, rounded up: a scene never ends before its voice."""
     return -(-ms * fps // 1000)

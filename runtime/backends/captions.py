@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
+from vidc.schemas import ids
 from vidc.schemas.catalog import Facts, Problem
 
 from .base import Backend, TaskContext
@@ -62,13 +63,13 @@ class Captions(Backend):
 
         p = ctx.params
         fps = int(p["fps"])
-        scenes = sorted(r for r in ctx.inputs if r.startswith("cues-"))
+        scenes = ids.numbered(ctx.inputs, ids.CUES)
         cues: list[Cue] = []
         frames = 0
-        for role in scenes:
+        for i, role in scenes:
             scene_cues = [Cue.from_dict(d) for d in json.loads((ctx.inputs[role] / "cues.json").read_text("utf-8"))]
             cues += shift(scene_cues, frames * 1000 // fps)
-            frames += frames_for_ms(ctx.input_result("voice-" + role.split("-", 1)[1])["scene_ms"], fps)
+            frames += frames_for_ms(ctx.input_result(ids.role(ids.VOICE, i))["scene_ms"], fps)
         (ctx.out / f"{p['name']}.srt").write_text(to_srt(cues), encoding="utf-8")
         (ctx.out / f"{p['name']}.vtt").write_text(to_vtt(cues), encoding="utf-8")
         return {"cues": len(cues)}

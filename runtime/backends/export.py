@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from vidc.schemas import ids
 
 from ..state.store import file_sha256
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
@@ -24,7 +25,7 @@ class Export(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.wav import measure_duration_ms
 
-        roles = sorted(r for r in ctx.inputs if r.startswith("segment-"))
+        roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
         listing = "".join(concat_line(str(ctx.inputs[r] / "segment.mp4")) for r in roles)
         (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
         for argv in ctx.argv:

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidc.compiler.refs import frames_for_ms
+from vidc.compiler.refs import fill_self, frames_for_ms
+from vidc.schemas import ids
 
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
@@ -35,7 +36,7 @@ class Mix(Backend):
 
         p = ctx.params
         fps = int(p["fps"])
-        voices = sorted(r for r in ctx.inputs if r.startswith("voice-"))
+        voices = [r for _, r in ids.numbered(ctx.inputs, ids.VOICE)]
         starts, frames = [], 0
         for role in voices:
             starts.append(frames_to_samples(frames, fps, RATE))
@@ -45,12 +46,12 @@ class Mix(Backend):
         total_s = frames / fps
         fade = min(float(p["fade_out_seconds"]), total_s / 2)
         values = {"total_s": f"{total_s:.6f}", "fade_start_s": f"{max(0.0, total_s - fade):.6f}"}
-        measure, apply, encode = (_fill(a, values) for a in ctx.argv)
+        measure, apply, encode = (fill_self(a, values) for a in ctx.argv)
         stats = loudnorm_json(run_ffmpeg(measure, cwd=ctx.store_root, what="ffmpeg (loudness pass 1)"))
         for key in ("I", "TP", "LRA", "thresh"):
             values[f"measured_{key}"] = stats[f"input_{key.lower()}"]
         values["offset"] = stats["target_offset"]
-        run_ffmpeg(_fill(apply, values), cwd=ctx.store_root, what="ffmpeg (loudness pass 2)")
+        run_ffmpeg(fill_self(apply, values), cwd=ctx.store_root, what="ffmpeg (loudness pass 2)")
         run_ffmpeg(encode, cwd=ctx.store_root, what="ffmpeg (AAC encode)")
         for scratch in ("timeline.wav", "premix.wav", "mix.wav"):  # the store keeps the encoded mix only
             (ctx.out / scratch).unlink()
@@ -60,11 +61,3 @@ class Mix(Backend):
             "measured_before": {k: stats[f"input_{k}"] for k in ("i", "tp", "lra", "thresh")},
         }
 
-
-def _fill(argv: list[str], values: dict[str, str]) -> list[str]:
-    def one(arg: str) -> str:
-        for key, value in values.items():
-            arg = arg.replace("@{self:" + key + "}", value)
-        return arg
-
-    return [one(a) for a in argv]

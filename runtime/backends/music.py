@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
+from vidc.schemas import ids
 from vidc.schemas.catalog import Facts, Problem
 
 from .base import Backend, BackendError, TaskContext, run_ffmpeg
@@ -68,7 +69,7 @@ class MusicSelect(Backend):
 
         p = ctx.params
         fps = int(p["fps"])
-        frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for r in ctx.inputs if r.startswith("voice-"))
+        frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE))
         video_s = frames / fps
         out = ctx.out / "music.wav"
         if p.get("track"):

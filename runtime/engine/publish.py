@@ -8,6 +8,7 @@ from typing import Callable
 
 from vidc.compiler.canonical import canonical_json
 from vidc.compiler.refs import frames_for_ms
+from vidc.schemas import ids
 from vidc.schemas.plan import Plan, Task
 
 from ..state.atomic import copy_file, write_text
@@ -79,7 +80,7 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     tasks = {t.id: t for t in plan.tasks if t.video == video}
     scenes, start_frames = [], 0
     for info in vp.scenes:
-        voice = result(f"{video}/voice/scene-{info.index:02d}")
+        voice = result(ids.voice(video, info.index))
         frames = frames_for_ms(voice["scene_ms"], vp.fps)
         scenes.append({
             "index": info.index, "voiceover_text": info.text, "visual_prompt": info.visual_prompt,
@@ -93,15 +94,15 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         engine = result(t.id).get("engine") if t.id in objects else None
         if engine:
             entry["engine"] = engine
-    export = result(f"{video}/export")
+    export = result(ids.export(video))
     files = {"video": f"{video}.mp4"}
-    if f"{video}/captions" in tasks:
+    if ids.captions(video) in tasks:
         files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
     manifest = {
         "vidc_manifest": 1, "name": video, "preset": vp.preset, "width": vp.width, "height": vp.height, "fps": vp.fps,
         "duration_ms": start_frames * 1000 // vp.fps, "frames": start_frames, "files": files,
-        "video_sha256": export.get("sha256"), "scenes": scenes, "music": result(f"{video}/music"),
-        "audio": {k: v for k, v in result(f"{video}/mix").items() if k != "engine"},
+        "video_sha256": export.get("sha256"), "scenes": scenes, "music": result(ids.music(video)),
+        "audio": {k: v for k, v in result(ids.mix(video)).items() if k != "engine"},
         "backends": dict(sorted(backends.items())),
         "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
         "spec_fingerprint": plan.spec_fingerprint,

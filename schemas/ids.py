@@ -1,0 +1,90 @@
+"""Task ids and input roles: made by the compiler, read by the runtime, defined once here.
+
+A task id reads like `video-name/voice/scene-03` (DESIGN.md rule 3). An input role names what an
+input is to the task that takes it: a plain role (`voice`, `music`, `mix`, `captions`, `prev`) or
+a numbered one (`voice-03`, `cues-03`, `segment-03`, `chunk-02`), numbered from 1. Nothing else
+builds or parses these strings: the compiler calls the makers, backends call `numbered()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, TypeVar
+
+T = TypeVar("T")
+
+# Roles.
+VOICE, CUES, SEGMENT, CHUNK = "voice", "cues", "segment", "chunk"  # numbered per scene (chunk: per chunk)
+MUSIC, MIX, CAPTIONS, PREV = "music", "mix", "captions", "prev"  # plain
+
+
+def _nn(i: int) -> str:
+    return f"{i:02d}"
+
+
+# Task ids.
+def script(video: str) -> str:
+    return f"{video}/script"
+
+
+def voice(video: str, scene: int) -> str:
+    return f"{video}/voice/scene-{_nn(scene)}"
+
+
+def scene_captions(video: str, scene: int) -> str:
+    return f"{video}/captions/scene-{_nn(scene)}"
+
+
+def clip(video: str, scene: int) -> str:
+    """A scene's clip made in one command (animatic, assets)."""
+    return f"{video}/video/scene-{_nn(scene)}"
+
+
+def chunk(video: str, scene: int, k: int) -> str:
+    return f"{video}/video/scene-{_nn(scene)}/chunk-{_nn(k)}"
+
+
+def assemble(video: str, scene: int) -> str:
+    return f"{video}/assemble/scene-{_nn(scene)}"
+
+
+def music(video: str) -> str:
+    return f"{video}/music"
+
+
+def mix(video: str) -> str:
+    return f"{video}/mix"
+
+
+def captions(video: str) -> str:
+    return f"{video}/captions"
+
+
+def export(video: str) -> str:
+    return f"{video}/export"
+
+
+@dataclass(frozen=True, order=True)
+class Role:
+    kind: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.index is None else f"{self.kind}-{_nn(self.index)}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Role":
+        kind, dash, num = text.rpartition("-")
+        if dash and num.isdigit() and kind:
+            return cls(kind, int(num))
+        return cls(text)
+
+
+def role(kind: str, index: int | None = None) -> str:
+    """The role string of an input: role(VOICE, 3) == "voice-03"."""
+    return str(Role(kind, index))
+
+
+def numbered(inputs: Mapping[str, T] | Iterable[str], kind: str) -> list[tuple[int, str]]:
+    """The (index, role) pairs of one numbered kind among a task's input roles, in index order."""
+    found = [(r.index, name) for name in inputs for r in [Role.parse(name)] if r.kind == kind and r.index is not None]
+    return sorted(found)
