@@ -1,0 +1,92 @@
+"""The backend catalog and the machine's facts: gathered by the runtime, handed to the compiler as data."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.compiler.frontend import SourceFiles
+from vidc.runtime.backends import facts as facts_mod
+from vidc.runtime.backends.registry import BUILTIN, catalog, load_class
+from vidc.schemas.catalog import Facts, ModelFacts
+from vidc.schemas.hardware import Hardware
+
+
+def test_catalog_has_every_builtin_with_its_declared_version_and_params():
+    cat = catalog()
+    assert set(BUILTIN) <= set(cat.backends)
+    for name in BUILTIN:
+        cls, entry = load_class(name), cat.entry(name)
+        assert (entry.name, entry.stage, entry.version, entry.params) == (cls.name, cls.stage, cls.version, cls.Params)
+    assert cat.engines("voice") == ["elevenlabs", "kokoro", "piper"]
+    assert cat.engines("video") == ["animatic", "assets", "wan"]
+    assert cat.entry("elevenlabs").needs.api_key_env == "ELEVENLABS_API_KEY"
+    assert cat.entry("piper").default_voice == "en_US-joe-medium"
+    # Where a user can set something, a backend validates it: NoParams is left only where nothing is user-set.
+    from vidc.runtime.backends.base import NoParams
+
+    assert {n for n in BUILTIN if cat.entry(n).params is NoParams} <= {"inline-script", "llm-script", "animatic",
+                                                                       "assets", "assemble", "mix", "export"}
+
+
+def test_facts_name_keys_but_never_hold_their_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "sk-secret-value")
+    f = facts_mod.gather_facts(tmp_path, catalog())
+    assert f.api_keys == frozenset({"ELEVENLABS_API_KEY"})
+    assert "sk-secret-value" not in repr(f)
+    monkeypatch.delenv("ELEVENLABS_API_KEY")
+    assert facts_mod.gather_facts(tmp_path, catalog()).api_keys == frozenset()
+
+
+def test_facts_of_the_builtin_music_and_caption_styles(tmp_path):
+    f = facts_mod.gather_facts(tmp_path, catalog())
+    lib = f.music["builtin"]
+    assert len(lib.tracks) >= 5 and all(t.duration_s > 100 for t in lib.tracks) and "happy" in lib.moods()
+    assert lib.loops is False and lib.error is None
+    assert "default" in f.caption_styles and "en_US-joe-medium" in f.piper_voices
+    missing = f.music["no-such-folder"]
+    assert missing.error and "vidc music index" in missing.error
+
+
+def test_model_facts_read_the_pipeline_class(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "model_index.json").write_text(json.dumps({"_class_name": "WanImageToVideoPipeline"}))
+    assert facts_mod.model_facts("m", tmp_path) == ModelFacts(found=True, class_name="WanImageToVideoPipeline")
+    assert facts_mod.model_facts(str(tmp_path / "m"), tmp_path / "elsewhere").class_name == "WanImageToVideoPipeline"
+    assert facts_mod.model_facts("Nobody/Nothing-Diffusers", tmp_path) == ModelFacts(found=False)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "model_index.json").write_text("{not json")
+    assert facts_mod.model_facts("bad", tmp_path) == ModelFacts(found=True, class_name=None)
+
+
+def test_compiler_needs_the_catalog_and_uses_its_versions():
+    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+            "      duration_seconds: 9\n")
+    src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
+    with pytest.raises(ValueError, match="catalog"):
+        compile_project(src, Hardware())
+    plan, diags = compile_project(src, Hardware(), CompileOptions(catalog=catalog(), facts=Facts()))
+    assert plan is not None and {t.backend_version for t in plan.tasks} == {"1"}
+    # A version bump in the catalog changes the fingerprints of that backend's tasks (and what follows).
+    cat = catalog()
+    bumped = type(cat)(backends={**cat.backends, "piper": type(cat.entry("piper"))(
+        **{**cat.entry("piper").__dict__, "version": "2"})})
+    plan2, _ = compile_project(src, Hardware(), CompileOptions(catalog=bumped, facts=Facts()))
+    changed = {t.id for t, u in zip(plan.tasks, plan2.tasks) if t.fingerprint != u.fingerprint}
+    assert "demo/voice/scene-01" in changed and "demo/script" not in changed
+
+
+def test_a_check_that_raises_is_a_diagnostic_not_a_traceback():
+    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+            "      duration_seconds: 9\n")
+    src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
+    cat = catalog()
+
+    def broken(params, facts):
+        raise RuntimeError("plug-in bug")
+
+    bad = type(cat)(backends={**cat.backends, "piper": type(cat.entry("piper"))(
+        **{**cat.entry("piper").__dict__, "check": broken})})
+    plan, diags = compile_project(src, Hardware(), CompileOptions(catalog=bad, facts=Facts()))
+    assert plan is None and any("plug-in bug" in d.message and d.code == "E_INVALID" for d in diags)
