@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vidc.schemas import ids
+
 SUFFIX_ADAPTERS = {".otio": "otio_json", ".fcpxml": "fcpx_xml", ".edl": "cmx_3600"}
 
 
@@ -170,7 +172,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     at = 0
     for k, s in enumerate(m["scenes"]):
         i = s["index"]
-        wav = _task_file(fingerprints, objects, work, f"{name}/voice/scene-{i:02d}", "voice.wav")
+        wav = _task_file(fingerprints, objects, work, ids.voice(name, i), "voice.wav")
         info = wav_info(wav)
         rate = info.sample_rate
         start = starts[k] * rate // 44100 if k < len(starts) else s["start_ms"] * rate // 1000

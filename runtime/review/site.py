@@ -18,6 +18,7 @@ from jinja2.loaders import FunctionLoader
 from vidc.compiler.pricing import usd
 from vidc.compiler.resources import template_text
 from vidc.compiler.render import secs
+from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from ..state.atomic import write_text
@@ -85,7 +86,7 @@ class Site:
         fps = m.get("fingerprints") or {}
         clips = []
         for s in scenes:
-            obj = self.journal.objects.get(fps.get(f"{v.name}/voice/scene-{s['index']:02d}", ""))
+            obj = self.journal.objects.get(fps.get(ids.voice(v.name, s["index"]), ""))
             wav = self.work / "store" / "objects" / obj / "voice.wav" if obj else None
             if wav is not None and wav.is_file():
                 clips.append((s["start_ms"], media.decode_mono(wav)))

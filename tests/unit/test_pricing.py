@@ -1,5 +1,6 @@
 """Cost estimates in the plan (pure compiler) and the run-time ceiling (Budget)."""
-from vidc.compiler.compile import compile_project
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.pricing import Prices, usd
 from vidc.compiler.resources import template_yaml
@@ -21,7 +22,7 @@ GPU = Hardware(name="rig", devices=[Device(id="cuda:0", kind="cuda", name="NVIDI
 
 def _compile(files: dict[str, str], hw: Hardware = GPU):
     src = SourceFiles(spec_name="project.yaml", read=lambda p: files[p], exists=lambda p: p in files)
-    plan, diags = compile_project(src, hw)
+    plan, diags = compile_project(src, hw, CompileOptions(catalog=catalog()))
     assert plan is not None, [d.format() for d in diags]
     return plan, diags
 
@@ -56,7 +57,7 @@ def test_project_prices_override_the_defaults_and_enter_the_fingerprint():
 def test_a_bad_price_table_is_a_diagnostic():
     src = {"project.yaml": SPEC, "prices.yaml": "gpu: [1, 2\n"}
     s = SourceFiles(spec_name="project.yaml", read=lambda p: src[p], exists=lambda p: p in src)
-    plan, diags = compile_project(s, GPU)
+    plan, diags = compile_project(s, GPU, CompileOptions(catalog=catalog()))
     assert plan is None and [d.code for d in diags] == ["E_PRICES"] and diags[0].file == "prices.yaml"
 
 
