@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.schemas import ids
 
 from ..state.store import file_sha256
-from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
+from .base import Backend, BackendError, TaskContext, run_ffmpeg
 
 
 def concat_line(path: str) -> str:
@@ -16,11 +16,18 @@ def concat_line(path: str) -> str:
     return "file '" + path.replace("'", "'\\''") + "'\n"
 
 
+class ExportParams(BaseModel):
+    model_config = ConfigDict(extra="allow")  # lowering may add keys; these are the ones checked
+    name: str = Field(min_length=1)
+    preset: str
+    scenes: int = Field(ge=1)
+
+
 class Export(Backend):
     name = "export"
     stage = "export"
     version = "1"
-    Params = NoParams
+    Params = ExportParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.wav import measure_duration_ms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
@@ -42,10 +42,17 @@ class Animatic(_OneCommand):
         (ctx.out / "label.txt").write_text(ctx.params["label"], encoding="utf-8")
 
 
+class AssetParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    asset: str = Field(min_length=1, description="The scene's image or clip, relative to the project")
+    still: bool
+
+
 class Assets(_OneCommand):
     name = "assets"
     version = "1"
     selectable = True
+    Params = AssetParams
 
     def prepare(self, ctx: TaskContext) -> None:
         """Refuse an unreadable file up front: ffmpeg looping a broken still would never finish."""

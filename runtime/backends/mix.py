@@ -7,12 +7,12 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import fill_self, frames_for_ms
 from vidc.schemas import ids
 
-from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
+from .base import Backend, BackendError, TaskContext, run_ffmpeg
 
 RATE = 44100
 
@@ -25,11 +25,24 @@ def loudnorm_json(stderr: str) -> dict[str, str]:
     return json.loads(found[-1])
 
 
+class MixParams(BaseModel):
+    """The user-set part of the mix (music volume, ducking, fade; loudness target). Other keys pass
+    through unchecked, so a param added by lowering never breaks an older catalog."""
+
+    model_config = ConfigDict(extra="allow")
+    fps: int = Field(ge=1)
+    volume: float = Field(ge=0, le=2)
+    duck_db: float = Field(ge=0, le=40)
+    fade_out_seconds: float = Field(ge=0, le=30)
+    lufs: float = Field(ge=-40, le=-5)
+    true_peak: float = Field(ge=-9, le=0)
+
+
 class Mix(Backend):
     name = "mix"
     stage = "mix"
     version = "1"
-    Params = NoParams
+    Params = MixParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.timeline import frames_to_samples, place_voices

@@ -26,8 +26,8 @@ def test_catalog_has_every_builtin_with_its_declared_version_and_params():
     # Where a user can set something, a backend validates it: NoParams is left only where nothing is user-set.
     from vidc.runtime.backends.base import NoParams
 
-    assert {n for n in BUILTIN if cat.entry(n).params is NoParams} <= {"inline-script", "llm-script", "animatic",
-                                                                       "assets", "assemble", "mix", "export"}
+    assert {n for n in BUILTIN if cat.entry(n).params is NoParams} == {"inline-script", "llm-script", "animatic",
+                                                                       "assemble"}
 
 
 def test_facts_name_keys_but_never_hold_their_values(tmp_path, monkeypatch):
