@@ -47,9 +47,15 @@ def make_project(tmp_path: Path, sampler: str, continuity: str) -> Path:
 
     project = tmp_path / f"wan-{sampler}-{continuity}"
     project.mkdir()
-    (project / "project.yaml").write_text(SPEC.replace("SAMPLER", sampler).replace("CONTINUITY", continuity))
+    spec = SPEC.replace("SAMPLER", sampler).replace("CONTINUITY", continuity)
+    if continuity == "cut":  # weights in a shared folder outside the project, named by its absolute path
+        shared = tmp_path / "shared-models" / "tiny-wan"
+        build_tiny_wan(shared)
+        spec = spec.replace("model: models/tiny-wan", f"model: {shared}")
+    else:
+        build_tiny_wan(project / "models" / "tiny-wan")
+    (project / "project.yaml").write_text(spec)
     (project / "hardware.yaml").write_text(HARDWARE)
-    build_tiny_wan(project / "models" / "tiny-wan")
     return project
 
 
