@@ -172,9 +172,11 @@ def _at_set(diags: list[Diagnostic], overrides: Mapping[str, Any], smap: SourceM
         for key, (i, item, pos, written) in moved.items():
             parts = key.split(".")
             named = any(re.search(re.escape(".".join(parts[:k])) + r"[ :]", d.message + " ") for k in range(len(parts), 1, -1))
+            named = named or (not written and d.code == "E_UNKNOWN_KEY" and any(f"`{p}`" in d.message for p in parts))
             if named and (d.line, d.col) == pos:
-                d = dataclasses.replace(d, file="--set", line=i, col=len(key) + 2, source_line=item,
-                                        length=max(1, len(item) - len(key) - 1))
+                at_key = d.code == "E_UNKNOWN_KEY"  # the key is wrong, not the value
+                d = dataclasses.replace(d, file="--set", line=i, col=1 if at_key else len(key) + 2, source_line=item,
+                                        length=len(key) if at_key else max(1, len(item) - len(key) - 1))
                 break
         out.append(d)
     return out
