@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -12,13 +13,15 @@ from vidc.compiler.render import to_json
 from vidc.schemas.plan import Plan
 
 from ..engine import budget
-from ..engine.executor import Executor
+from ..engine.executor import BuildFailed, Executor
 from ..state.lock import Busy, WorkLock
 from ..engine.events import Reporter
 from ..engine.publish import PublishError
+from ..host.ray_cluster import ClusterError
 from ..host.sources import find_spec
 from ..state.workfolder import WorkFolder
-from .common import EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides, show_diagnostics
+from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
+                     require_ray, show_diagnostics)
 
 
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
@@ -116,6 +119,11 @@ def register(sub) -> None:
     p.add_argument("--project", metavar="DIR", help="with a plan.json: the project folder (default: the plan's folder)")
     p.add_argument("--max-cost", metavar="USD", help="refuse the build if its estimated cost passes this many US dollars, "
                    "and stop dispatching paid tasks when the measured spend would")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: RAY_ADDRESS, else a "
+                        "Ray instance started for this build); without --hardware the plan is made for that cluster")
     p.set_defaults(func=run)
 
 
@@ -127,6 +135,9 @@ def run(args) -> int:
         hardware, overrides, calibration = saved.hardware, dict(saved.overrides), dict(saved.calibration)
     else:
         spec = find_spec(target)
+        address = args.ray_address or os.environ.get("RAY_ADDRESS")
+        if args.executor == "ray" and not args.hardware and address:  # plan for the cluster the build runs on
+            args.hardware = "ray:" + address
         hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set), None
 
     reporter = Reporter("json" if args.json else "auto")
@@ -179,10 +190,13 @@ def run(args) -> int:
         prices = budget.project_prices(spec)
         costbook = budget.CostBook.from_journal(prices, work.journal, budget.script_spend(spec, overrides, only))
         spend = budget.Budget(ceiling, prices, plan, guard.spent) if guard is not None else None
-        executor = Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, budget=spend,
-                            costbook=costbook)
+        executor = _executor(args, plan, root, out_dirs, work, reporter, only, budget=spend, costbook=costbook)
         try:
             outcome = executor.run()
+        except (BuildFailed, ClusterError) as exc:
+            reporter.message(f"vidc: error: {exc}")
+            print(f"vidc: error: {exc}", file=sys.stderr)
+            return 1
         except OSError as exc:  # the disk filled up or went read-only under us: one line, not a traceback
             raise EnvironmentFault(f"{exc.filename or work.root}: {exc.strerror or exc}; free space or fix the "
                                    "folder's permissions, then run the build again to resume") from exc
@@ -214,6 +228,16 @@ def _paths(outcome) -> None:
         print("wrote:")
         for path in sorted(outcome.published, key=lambda p: (not p.endswith(".mp4"), p)):
             print(f"  {path}")
+
+
+def _executor(args, plan, root, out_dirs, work, reporter, only, **extra) -> Executor:
+    if args.executor == "ray":  # imported only here: a local build never imports Ray
+        require_ray()
+        from ..engine.ray_executor import RayExecutor
+
+        return RayExecutor(plan, root, out_dirs, work, reporter, only=only, force=args.force, address=args.ray_address,
+                           ship_project=os.environ.get("VIDC_RAY_SHIP_PROJECT", "auto"), **extra)
+    return Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, **extra)
 
 
 def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> int:

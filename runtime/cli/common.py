@@ -31,12 +31,31 @@ class EnvironmentFault(Exception):
 def add_spec_args(p: argparse.ArgumentParser, *, hardware: bool = True) -> None:
     p.add_argument("spec", help="project spec file, or a folder holding project.yaml")
     if hardware:
-        p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine)")
+        p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine); "
+                       "ray:auto or ray:ADDRESS reads it from a Ray cluster")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
 
 
 def hardware_of(args) -> Hardware:
-    return load_hardware(args.hardware) if getattr(args, "hardware", None) else detect()
+    spec = getattr(args, "hardware", None)
+    if spec and spec.startswith("ray:"):  # the profile of a Ray cluster: ray:auto, ray:HOST:PORT, ray:ray://HOST:PORT
+        from ..host.ray_cluster import ClusterError, cluster_hardware
+
+        require_ray()
+        try:
+            return cluster_hardware(spec[len("ray:"):] or "auto")
+        except ClusterError as exc:
+            raise EnvironmentFault(str(exc)) from exc
+    return load_hardware(spec) if spec else detect()
+
+
+def require_ray() -> None:
+    """Ray is an optional extra: say how to get it instead of a traceback."""
+    try:
+        import ray  # noqa: F401
+    except ImportError as exc:
+        raise EnvironmentFault("Ray is not installed; install it with `pip install 'vidc[ray]'` "
+                               "(on every node of the cluster)") from exc
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:

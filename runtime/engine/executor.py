@@ -86,6 +86,7 @@ class Executor:
         self.reporter.start(dict(stage_counts), len(self.outcome.cached), sorted(self.lanes))
         planned = planned_queues(pending, self.tasks, sorted(self.lanes))
         try:
+            self._prepare(planned)
             self._loop(planned, publisher)
         finally:
             self._stop_workers()
@@ -157,19 +158,13 @@ class Executor:
         write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
         if victim:
             self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)
-        self._ensure_worker(lane_id)
-        queues.append(self.work.queue(lane_id), tid, desc_rel, f"store/tmp/{out_name}")
+        self._launch(tid, lane_id, desc, desc_rel, out_name)
         self.running[lane_id] = (tid, victim)
         self.reporter.task_started(tid, task.stage, lane_id, victim)
         return True
 
     def _collect(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
-        records = self.journal.read_new()
-        if not records:
-            self._check_workers()
-            time.sleep(0.01)
-            return
-        for rec in records:
+        for rec in self._poll():
             lane = rec.get("lane")
             if rec["ev"] not in ("done", "failed") or lane not in self.running:
                 continue
@@ -210,6 +205,23 @@ class Executor:
                         self.outcome.skipped[t] = failed
                         self.reporter.task_skipped(t, self.tasks[t].stage, failed)
                         changed = True
+
+    # -- how lanes run tasks: hooks (the Ray executor, ray_executor.py, overrides these) ---------
+    def _prepare(self, planned: dict[str, list[str]]) -> None:
+        """Called once before the first dispatch, with the planned queues the loop works on."""
+
+    def _launch(self, tid: str, lane_id: str, desc: dict, desc_rel: str, out_name: str) -> None:
+        """Hand one task descriptor to a lane: here, a line in its queue file read by its worker process."""
+        self._ensure_worker(lane_id)
+        queues.append(self.work.queue(lane_id), tid, desc_rel, f"store/tmp/{out_name}")
+
+    def _poll(self) -> list[dict]:
+        """The journal records (done, failed) that arrived since the last call; waits briefly if none."""
+        records = self.journal.read_new()
+        if not records:
+            self._check_workers()
+            time.sleep(0.01)
+        return records
 
     # -- workers -----------------------------------------------------------------------------
     def _ensure_worker(self, lane_id: str) -> None:

@@ -1,0 +1,137 @@
+"""One lane of the Ray executor: a long-lived actor pinned to its device, keeping its backends (and so
+its loaded models) between tasks, like a local lane worker.
+
+It holds no state the driver needs: inputs arrive as store objects (bytes through Ray's object store)
+and are kept in a node-local cache store, outputs go back as bytes with their hash, and the driver
+verifies, commits and journals them. The node-local store (under the system's temp folder) is a
+cache only: losing it costs a transfer, never a result.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from ..backends.base import BackendError
+from ..state.store import Store, file_sha256
+from .worker import Roots, run_task
+
+
+def pack(folder: Path) -> dict[str, bytes]:
+    """A store object (or a project folder) as {relative path: bytes}."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def unpack(files: dict[str, bytes], folder: Path) -> None:
+    for rel, data in files.items():
+        path = folder / rel
+        if path.resolve().is_relative_to(folder.resolve()) is False:
+            raise ValueError(f"refusing a path outside the folder: {rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def commit(store: Store, tmp: Path) -> str:
+    """Store.commit, tolerating another actor of this node committing the same object first."""
+    try:
+        return store.commit(tmp)
+    except OSError:
+        from ..state.store import tree_hash
+
+        digest = tree_hash(tmp) if tmp.exists() else None
+        if digest and store.object_dir(digest).is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+            return digest
+        raise
+
+
+class LaneWorker:
+    """Wrapped with `ray.remote(...)` by the driver (so this module imports no Ray)."""
+
+    def __init__(self, lane: str, device: str, omp: str | None, shared: int, project: str, spec_rel: str,
+                 spec_sha: str, key: str):
+        # The thread count the local executor's worker would have (a different one can change the low
+        # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
+        # this node's cores. Set before any backend imports torch.
+        value = omp or (str(max(1, (os.cpu_count() or 1) // shared)) if shared else None)
+        if value:
+            os.environ["OMP_NUM_THREADS"] = value
+            if "torch" in sys.modules:
+                sys.modules["torch"].set_num_threads(int(value))
+        else:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        self.lane, self.device = lane, device
+        self.scratch = Path(tempfile.gettempdir()) / "vidc-ray" / key
+        self.store = Store(self.scratch / "store")
+        self.store.ensure()
+        self.cache = self.scratch / "cache"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.backends: dict = {}
+        spec = Path(project) / spec_rel
+        self.project = Path(project) if spec.is_file() and file_sha256(spec) == spec_sha else None
+        self.project_key = spec_sha
+
+    def hello(self) -> dict:
+        import ray
+
+        ctx = ray.get_runtime_context()
+        return {"node": ctx.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(),
+                "sees_project": self.project is not None}
+
+    def receive_project(self, files: dict[str, bytes], digest: str) -> None:
+        """The project's files, for a node that cannot see the driver's project folder."""
+        folder = self.scratch / f"project-{digest[:16]}"
+        if not (folder / ".vidc-complete").exists():
+            tmp = Path(tempfile.mkdtemp(dir=self.scratch, prefix="project-tmp-"))
+            unpack(files, tmp)
+            (tmp / ".vidc-complete").write_text(digest)
+            try:
+                os.rename(tmp, folder)
+            except OSError:  # another actor of this node unpacked it first
+                shutil.rmtree(tmp, ignore_errors=True)
+        self.project = folder
+
+    def run(self, desc: dict, out_name: str, *objects: dict) -> dict:
+        """Run one portable descriptor. `objects` are the inputs this node lacks:
+        {"digest": ..., "files": {rel: bytes}}."""
+        for obj in objects:
+            if not self.store.object_dir(obj["digest"]).is_dir():
+                tmp = self.store.new_tmp(f"in-{obj['digest'][:16]}-{os.getpid()}")
+                unpack(obj["files"], tmp)
+                got = commit(self.store, tmp)
+                if got != obj["digest"]:
+                    return {"status": "failed", "error": f"input object {obj['digest']} arrived damaged (hash {got})"}
+        needed = sorted({Path(rel).name for rel in desc["inputs"].values()})
+        missing = [d for d in needed if not self.store.object_dir(d).is_dir()]
+        if missing:
+            return {"status": "missing", "missing": missing}
+        if self.project is None:
+            return {"status": "failed", "error": "the project's files never reached this node"}
+        out = self.store.new_tmp(out_name)
+        roots = Roots(store=self.store.root, cache=self.cache, project=self.project)
+        started = time.monotonic()
+        try:
+            result = run_task(self.backends, desc, out, self.device, lambda msg: None, roots=roots)
+            (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+            digest = commit(self.store, out)
+        except BackendError as exc:
+            shutil.rmtree(out, ignore_errors=True)
+            return {"status": "failed", "error": str(exc)}
+        except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
+            shutil.rmtree(out, ignore_errors=True)
+            tb = traceback.format_exc(limit=8)
+            return {"status": "failed", "error": f"internal error in backend {desc['backend']}: {exc!r}\n{tb}"}
+        ms = int((time.monotonic() - started) * 1000)
+        return {"status": "done", "digest": digest, "files": pack(self.store.object_dir(digest)), "ms": ms}
+
+
+def scratch_key(work_root: Path) -> str:
+    """One node-local cache per project work folder and driver machine."""
+    return hashlib.sha256(f"{socket.gethostname()}\0{work_root.resolve()}".encode()).hexdigest()[:16]
