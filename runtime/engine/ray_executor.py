@@ -45,6 +45,7 @@ class LaneActor:
     node: str | None = None
     host: str = "?"
     checked: float = 0.0
+    shipped: bool = False
 
 
 @dataclass
@@ -81,6 +82,8 @@ class RayExecutor(Executor):
                 self._actor(lane_id)  # start every busy lane now, in parallel
 
     def _launch(self, tid: str, lane_id: str, desc: dict, desc_rel: str, out_name: str) -> None:
+        # Exactly the descriptor a local worker reads: the file just written (canonical, keys sorted).
+        desc = json.loads((self.work.root / desc_rel).read_text(encoding="utf-8"))
         self.journal.append("claimed", task=tid, fp=desc["fingerprint"], lane=lane_id, pid=os.getpid())
         self._submit(Flight(tid, lane_id, desc, out_name))
 
@@ -179,7 +182,7 @@ class RayExecutor(Executor):
         handle = self._remote.options(**lane_request(lane, self.plan.hardware), max_restarts=0,
                                       name=None).remote(
             lane_id, device, os.environ.get("OMP_NUM_THREADS"), shared, str(self.project_dir),
-            plan_spec(self.plan), self._spec_sha, scratch_key(self.work.root))
+            plan_spec(self.plan), self._spec_sha, scratch_key(self.work.root), self.ship_project == "always")
         actor = LaneActor(handle=handle, hello=handle.hello.remote(), created=time.monotonic())
         self.actors[lane_id] = actor
         return actor
@@ -198,8 +201,8 @@ class RayExecutor(Executor):
                 except RayError:
                     continue  # its tasks fail too and are retried there
                 actor.node, actor.host = info["node"], info["host"]
-                if self.ship_project == "always" or not info["sees_project"]:
-                    actor.handle.receive_project.remote(self._project(), self._spec_sha)
+                if not info["sees_project"]:
+                    self._ship(actor)
         for ref, lane_id in waiting.items():  # not started yet: waiting for room, or for a node that is gone?
             actor = self.actors[lane_id]
             if now - actor.created > START_PATIENCE_S and now - actor.checked > 1.0:
@@ -207,6 +210,11 @@ class RayExecutor(Executor):
                 if not self._placeable(lane_id):
                     self._drop_lane(lane_id, f"no live node of the cluster has its resources "
                                              f"{json.dumps(self._need(lane_id), sort_keys=True)} any more")
+
+    def _ship(self, actor: LaneActor) -> None:
+        if not actor.shipped:
+            actor.shipped = True
+            actor.handle.receive_project.remote(self._project(), self._spec_sha)
 
     def _project(self):
         """The project's files (not its work or output folders), put once into the object store."""
@@ -241,7 +249,7 @@ class RayExecutor(Executor):
     # -- results -------------------------------------------------------------------------------
     def _settle_flight(self, flight: Flight, ref) -> dict | None:
         actor = self.actors.get(flight.lane)
-        where = f"{flight.lane} on node {actor.host if actor else '?'} ({(actor.node or '?')[:12] if actor else '?'})"
+        where = f"{flight.lane} on node {_node_name(actor)}"
         try:
             out = ray.get(ref)
         except RayTaskError as exc:  # a bug in the lane's own code (backend errors come back as results)
@@ -254,6 +262,11 @@ class RayExecutor(Executor):
             if actor and actor.node:
                 self.node_has.get(actor.node, set()).difference_update(out["missing"])
             self._submit(flight, resend=True)
+            return None
+        if status == "need_project":  # its node cannot see the project folder: send the files, then the task
+            if actor is not None:
+                self._ship(actor)
+            self._submit(flight)
             return None
         if status == "failed":
             return self._record_failed(flight, out["error"])
@@ -268,7 +281,7 @@ class RayExecutor(Executor):
         desc = flight.desc
         fields = dict(task=flight.tid, fp=desc["fingerprint"], lane=flight.lane, device=actor_device(self, flight.lane),
                       object=digest, ms=out["ms"], backend=desc["backend"], est_ms=desc.get("est_ms", 0),
-                      scale=desc.get("scale", 1.0), node=actor.host if actor else "?")
+                      scale=desc.get("scale", 1.0), node=_node_name(actor))
         self.journal.append("done", **fields)
         return {"ev": "done", **fields}
 
@@ -342,6 +355,13 @@ def actor_device(ex: RayExecutor, lane_id: str) -> str:
         dev = next(d for d in ex.plan.hardware.devices if d.id == lane.device)
         return "cuda:0" if dev.kind == "cuda" else "cpu"
     return "cpu"
+
+
+def _node_name(actor: LaneActor | None) -> str:
+    """host/node-id prefix: several simulated nodes share one host name."""
+    if actor is None or actor.node is None:
+        return "?"
+    return f"{actor.host}/{actor.node[:8]}"
 
 
 def _kill(handle) -> None:

@@ -56,7 +56,7 @@ class LaneWorker:
     """Wrapped with `ray.remote(...)` by the driver (so this module imports no Ray)."""
 
     def __init__(self, lane: str, device: str, omp: str | None, shared: int, project: str, spec_rel: str,
-                 spec_sha: str, key: str):
+                 spec_sha: str, key: str, ship: bool = False):
         # The thread count the local executor's worker would have (a different one can change the low
         # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
         # this node's cores. Set before any backend imports torch.
@@ -75,7 +75,8 @@ class LaneWorker:
         self.cache.mkdir(parents=True, exist_ok=True)
         self.backends: dict = {}
         spec = Path(project) / spec_rel
-        self.project = Path(project) if spec.is_file() and file_sha256(spec) == spec_sha else None
+        sees = not ship and spec.is_file() and file_sha256(spec) == spec_sha
+        self.project = Path(project) if sees else None
         self.project_key = spec_sha
 
     def hello(self) -> dict:
@@ -113,7 +114,7 @@ class LaneWorker:
         if missing:
             return {"status": "missing", "missing": missing}
         if self.project is None:
-            return {"status": "failed", "error": "the project's files never reached this node"}
+            return {"status": "need_project"}
         out = self.store.new_tmp(out_name)
         roots = Roots(store=self.store.root, cache=self.cache, project=self.project)
         started = time.monotonic()
