@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check
-# Test extras: the real vendor SDKs (against local fake servers) and the tiny-model backends.
-TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio
+# Test extras: the real vendor SDKs (against local fake servers), the tiny-model backends, and Ray
+# (the Ray executor runs on a cluster simulated on this machine).
+TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio,ray
 
 .PHONY: setup setup-test system system-test demo test test-slow bench schema clean
 
