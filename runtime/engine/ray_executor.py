@@ -34,6 +34,8 @@ from .ray_lane import LaneWorker, pack, scratch_key, unpack
 
 MAX_ATTEMPTS = 3  # runs of one task whose worker died before we give up on it
 START_PATIENCE_S = 2.0  # an actor not started after this long is checked against the live nodes
+ROOM_PATIENCE_S = 10.0  # ... and after this long its task goes to other lanes while it waits for room
+WAITING = ""  # the running-slot of a lane whose actor waits for room on the cluster (it takes no task)
 PROJECT_LIMIT = 2 << 30  # bytes of project files shipped to nodes that cannot see the project folder
 
 
@@ -62,6 +64,7 @@ class RayExecutor(Executor):
         self.address, self.ship_project = address, ship_project
         self.actors: dict[str, LaneActor] = {}
         self.flights: dict[object, Flight] = {}
+        self.unsent: dict[str, Flight] = {}  # lane -> the task waiting for its actor to start
         self.node_has: dict[str, set[str]] = {}  # node id -> objects its lanes hold
         self.attempts: dict[str, list[str]] = {}  # task id -> where its worker died
         self.gone: dict[str, str] = {}  # lane -> why it was dropped
@@ -89,6 +92,9 @@ class RayExecutor(Executor):
 
     def _poll(self) -> list[dict]:
         self._check_actors()
+        if not any(self._planned.values()):  # nothing left for lanes that wait for room: stop waiting for them
+            for lane_id in [ln for ln, (tid, _) in self.running.items() if tid == WAITING]:
+                del self.running[lane_id]
         if not self.flights:
             time.sleep(0.01)
             return []
@@ -188,6 +194,9 @@ class RayExecutor(Executor):
         return actor
 
     def _check_actors(self) -> None:
+        """Actors that started: send them the task waiting for them. Actors not started: drop the lane
+        when no live node can hold it any more; when it only waits for room (other builds hold the
+        devices), let other lanes take its work meanwhile (two builds never wait on each other)."""
         now = time.monotonic()
         waiting = {a.hello: ln for ln, a in self.actors.items() if a.hello is not None}
         if waiting:
@@ -196,20 +205,35 @@ class RayExecutor(Executor):
                 lane_id = waiting.pop(ref)
                 actor = self.actors[lane_id]
                 actor.hello = None
+                if self.running.get(lane_id, (None,))[0] == WAITING:
+                    del self.running[lane_id]  # it has room now: the loop gives it work again
+                flight = self.unsent.pop(lane_id, None)
                 try:
                     info = ray.get(ref)
-                except RayError:
-                    continue  # its tasks fail too and are retried there
+                except RayError as exc:  # the actor could not start (or died at once)
+                    if flight is not None:
+                        self._lost(flight, f"{lane_id} (starting)", _first_line(exc))
+                    else:
+                        self.actors.pop(lane_id, None)
+                    continue
                 actor.node, actor.host = info["node"], info["host"]
                 if not info["sees_project"]:
                     self._ship(actor)
+                if flight is not None:
+                    self._submit(flight)
         for ref, lane_id in waiting.items():  # not started yet: waiting for room, or for a node that is gone?
             actor = self.actors[lane_id]
-            if now - actor.created > START_PATIENCE_S and now - actor.checked > 1.0:
+            age = now - actor.created
+            if age > START_PATIENCE_S and now - actor.checked > 1.0:
                 actor.checked = now
                 if not self._placeable(lane_id):
                     self._drop_lane(lane_id, f"no live node of the cluster has its resources "
                                              f"{json.dumps(self._need(lane_id), sort_keys=True)} any more")
+                elif age > ROOM_PATIENCE_S and lane_id in self.unsent:
+                    self._give_back(self.unsent.pop(lane_id))
+                    self.running[lane_id] = (WAITING, None)
+                    self.reporter.message(f"{self._describe(lane_id)} waits for room on the cluster; other lanes "
+                                          f"take its work meanwhile")
 
     def _ship(self, actor: LaneActor) -> None:
         if not actor.shipped:
@@ -238,6 +262,9 @@ class RayExecutor(Executor):
 
     def _submit(self, flight: Flight, *, resend: bool = False) -> None:
         actor = self._actor(flight.lane)
+        if actor.hello is not None:  # not started yet: sent when it says hello (never queued on a pending actor)
+            self.unsent[flight.lane] = flight
+            return
         has = self.node_has.get(actor.node, set()) if actor.node and not resend else set()
         needed = sorted({Path(rel).name for rel in flight.desc["inputs"].values()})
         objects = [ray.put({"digest": d, "files": pack(self.store.object_dir(d))}) for d in needed if d not in has]
@@ -301,6 +328,9 @@ class RayExecutor(Executor):
             if other.lane == lane_id:
                 del self.flights[ref]
                 self._give_back(other)
+        if lane_id in self.unsent and self.unsent[lane_id] is not flight:
+            self._give_back(self.unsent.pop(lane_id))
+        self.unsent.pop(lane_id, None)
         tries = self.attempts.setdefault(tid, [])
         tries.append(f"{where}: {reason}")
         self.journal.append("lost", task=tid, fp=flight.desc["fingerprint"], lane=lane_id, error=reason)
@@ -328,6 +358,10 @@ class RayExecutor(Executor):
             if flight.lane == lane_id:
                 del self.flights[ref]
                 self._give_back(flight)
+        if lane_id in self.unsent:
+            self._give_back(self.unsent.pop(lane_id))
+        if self.running.get(lane_id, (None,))[0] == WAITING:
+            del self.running[lane_id]
         actor = self.actors.pop(lane_id, None)
         if actor is not None:
             _kill(actor.handle)

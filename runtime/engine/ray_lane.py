@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 from ..backends.base import BackendError
-from ..state.store import Store, file_sha256
+from ..state.store import Store, file_sha256, tree_hash
 from .worker import Roots, run_task
 
 
@@ -39,17 +39,18 @@ def unpack(files: dict[str, bytes], folder: Path) -> None:
 
 
 def commit(store: Store, tmp: Path) -> str:
-    """Store.commit, tolerating another actor of this node committing the same object first."""
+    """Put a folder into this node's cache store under its hash. No fsync: the cache is rebuildable
+    (the driver's store is the durable copy), and another actor of this node may commit the same
+    object first."""
+    digest = tree_hash(tmp)
+    target = store.object_dir(digest)
     try:
-        return store.commit(tmp)
+        os.rename(tmp, target)
     except OSError:
-        from ..state.store import tree_hash
-
-        digest = tree_hash(tmp) if tmp.exists() else None
-        if digest and store.object_dir(digest).is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-            return digest
-        raise
+        if not target.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+    return digest
 
 
 class LaneWorker:

@@ -201,3 +201,32 @@ def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_refere
     runs = [r["task"] for r in journal(project) if r["ev"] == "done"]
     assert len(runs) == len(set(runs)) == 15, "a finished task ran twice"
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(tmp_path, vidc_session_cmd,
+                                                                           local_reference, ray_cluster):
+    """Another job holds cpu_device_a (as another build would hold a GPU): the build does not wait on it,
+    lane cpu:b runs every chunk, and the MP4 is the same."""
+    import ray
+
+    ray.init(address=ray_cluster.address, log_to_driver=False)
+    try:
+        @ray.remote(num_cpus=0, resources={"cpu_device_a": 1})
+        class Holder:
+            def ping(self):
+                return 1
+
+        holder = Holder.remote()
+        assert ray.get(holder.ping.remote(), timeout=120) == 1
+        project = make_project(tmp_path, "euler", "cut")
+        proc = ray_build(vidc_session_cmd, project, ray_cluster, timeout=600)
+        ray.kill(holder)
+    finally:
+        ray.shutdown()
+    evs = events(proc.stdout)
+    assert evs[-1]["ok"]
+    assert any(e["event"] == "message" and "waits for room" in e["text"] for e in evs)
+    done = [r for r in journal(project) if r["ev"] == "done"]
+    assert {r["lane"] for r in done if "/chunk-" in r["task"]} == {"cpu:b"}
+    assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
