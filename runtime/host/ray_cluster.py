@@ -175,7 +175,7 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {first}. Start one with "
+        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {first.rstrip('.')}. Start one with "
                            f"`ray start --head` (see README: Running on a Ray cluster)") from exc
     return True
 
