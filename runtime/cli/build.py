@@ -128,6 +128,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.ray_address and args.executor != "ray":
+        raise UsageError("--ray-address goes with --executor ray")
     target = Path(args.spec)
     saved: Plan | None = None
     if _is_saved_plan(target):
@@ -135,8 +137,6 @@ def run(args) -> int:
         hardware, overrides, calibration = saved.hardware, dict(saved.overrides), dict(saved.calibration)
     else:
         spec = find_spec(target)
-        if args.ray_address and args.executor != "ray":
-            raise UsageError("--ray-address goes with --executor ray")
         address = args.ray_address or os.environ.get("RAY_ADDRESS")
         if args.executor == "ray" and not args.hardware and address:  # plan for the cluster the build runs on
             args.hardware = "ray:" + address
