@@ -53,6 +53,7 @@ def local_reference(tmp_path_factory, vidc_session_cmd):
 
 
 def ray_build(cmd, project: Path, cluster, *extra, **kw):
+    kw.setdefault("timeout", 600)  # a hung build fails the test instead of the session
     return build(cmd, project, *hw(project), "--executor", "ray", "--ray-address", cluster.address, *extra, **kw)
 
 
