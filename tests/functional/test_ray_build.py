@@ -16,13 +16,48 @@ from pathlib import Path
 import pytest
 
 from .conftest import build, events, journal
-from .test_wan_build import make_project
 
 pytest.importorskip("ray")
 pytest.importorskip("diffusers")
 
 MB = 2**20
 MP4 = "tiny-wan.mp4"
+SPEC = """vidc: 1
+name: tiny-wan
+script:
+  scene_seconds: [1, 6]
+  scenes:
+    - voiceover_text: "A cat dances."
+      visual_prompt: "a cat dance"
+      duration_seconds: 2
+    - voiceover_text: "The cat dances again."
+      visual_prompt: "a cat dance negative"
+      duration_seconds: 2
+video: {engine: wan, model: models/tiny-wan, resolution: 32x32, fps: 8, frames_per_chunk: 9, steps: 2,
+        sampler: euler, continuity: cut, seed: 3}
+music: {mood: [calm]}
+captions: {mode: both}
+export: {preset: draft}
+"""
+HARDWARE = """name: two-cpu-devices
+cpu_workers: 2
+devices:
+  - {id: "cpu:a", kind: cpu, name: first CPU device, speed: 1.0}
+  - {id: "cpu:b", kind: cpu, name: second CPU device, speed: 1.0}
+"""
+
+
+def make_project(tmp_path: Path) -> Path:
+    """The tiny Wan project, its random model inside the project folder (so nodes that cannot see the
+    folder get it with the project's files)."""
+    from tests.fixtures_models import build_tiny_wan
+
+    project = tmp_path / "wan"
+    project.mkdir()
+    (project / "project.yaml").write_text(SPEC)
+    (project / "hardware.yaml").write_text(HARDWARE)
+    build_tiny_wan(project / "models" / "tiny-wan")
+    return project
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +82,7 @@ def hw(project: Path) -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def local_reference(tmp_path_factory, vidc_session_cmd):
-    project = make_project(tmp_path_factory.mktemp("ray-ref"), "euler", "cut")
+    project = make_project(tmp_path_factory.mktemp("ray-ref"))
     build(vidc_session_cmd, project, *hw(project))
     return project
 
@@ -78,7 +113,7 @@ def outputs(project: Path) -> dict[str, dict[str, str]]:
 
 
 def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
-    project = make_project(tmp_path, "euler", "cut")
+    project = make_project(tmp_path)
     env = {**os.environ, "VIDC_RAY_SHIP_PROJECT": "always"}  # the nodes get the project's files (and model) as bytes
     final = events(ray_build(vidc_session_cmd, project, ray_cluster, env=env).stdout)[-1]
     assert final["ok"] and final["ran"] == 15
@@ -113,7 +148,7 @@ def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_sessio
 
 
 def test_the_cluster_gives_the_hardware_profile(tmp_path, vidc_session_cmd, ray_cluster):
-    project = make_project(tmp_path, "euler", "cut")
+    project = make_project(tmp_path)
     proc = subprocess.run([*vidc_session_cmd, "plan", str(project), "--hardware", f"ray:{ray_cluster.address}",
                            "--format", "json"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -125,7 +160,7 @@ def test_the_cluster_gives_the_hardware_profile(tmp_path, vidc_session_cmd, ray_
 
 
 def test_a_device_no_node_has_fails_fast(tmp_path, vidc_session_cmd, ray_cluster):
-    project = make_project(tmp_path, "euler", "cut")
+    project = make_project(tmp_path)
     (project / "gpu.yaml").write_text("name: one-h200\ncpu_workers: 2\ndevices:\n"
                                       "  - {id: 'cuda:0', kind: cuda, name: NVIDIA H200, vram_gb: 141}\n")
     started = time.monotonic()
@@ -155,7 +190,7 @@ def _wait_for(project: Path, pred, proc, timeout: float = 240) -> bool:
 def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
     """The node holding lane cpu:a dies while it runs a Wan chunk: the chunk runs again on cpu:b, nothing
     finished is lost, and the MP4 is the same."""
-    project = make_project(tmp_path, "euler", "cut")
+    project = make_project(tmp_path)
     cmd = [*vidc_session_cmd, "build", str(project), "--json", *hw(project), "--executor", "ray",
            "--ray-address", ray_cluster.address]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -186,7 +221,7 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
 
 @pytest.mark.slow
 def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
-    project = make_project(tmp_path, "euler", "cut")
+    project = make_project(tmp_path)
     cmd = [*vidc_session_cmd, "build", str(project), "--json", *hw(project), "--executor", "ray",
            "--ray-address", ray_cluster.address]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -220,7 +255,7 @@ def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(tmp_
 
         holder = Holder.remote()
         assert ray.get(holder.ping.remote(), timeout=120) == 1
-        project = make_project(tmp_path, "euler", "cut")
+        project = make_project(tmp_path)
         proc = ray_build(vidc_session_cmd, project, ray_cluster, timeout=600)
         ray.kill(holder)
     finally:
