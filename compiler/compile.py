@@ -5,6 +5,7 @@ Pure: every file is read through the injected SourceFiles; no clock, environment
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -15,19 +16,25 @@ from pydantic import ValidationError
 from vidc.schemas.catalog import Catalog, Facts
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.plan import Plan, Requirement, Schedule, SceneInfo, Task, VideoPlan
-from vidc.schemas.spec import Scene, VideoSpec
+from vidc.schemas.spec import PRESETS, Scene, VideoSpec
 
 from . import __version__ as COMPILER_VERSION
 from .canonical import fingerprint
 from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
+from .captions_check import check_captions
 from .lower import Draft, export_settings, lower_video, planned_scene_ms
 from .place import eligible, make_lanes, schedule
 from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
 from .source import dotted
+from .textfit import FontSource
 from .validate import describe
+
+# The key `--preset NAME` is recorded under in CompileOptions.overrides and the plan's `overrides`
+# (a template variable can never be called so: it has a dot).
+PRESET_KEY = "export.preset"
 
 REFS_DOC = {
     "@{out}": "the task's output folder (temporary until the task commits)",
@@ -45,6 +52,7 @@ class CompileOptions:
     digest: Callable[[str], str] | None = None  # content hash of a project file (assets, tracks)
     catalog: Catalog | None = None  # the backends (names, versions, params, checks): required
     facts: Facts | None = None  # what the machine has; None: checks that need facts are skipped
+    fonts: FontSource | None = None  # (family, bold) -> measured FontMetrics of the installed font
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
@@ -56,9 +64,10 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
                          "the runtime's is vidc.runtime.backends.registry.catalog()")
     reads: dict[str, str] = {}
     recording = SourceFiles(spec_name=src.spec_name, read=_recorder(src.read, reads), exists=src.exists)
-    values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items())])
+    values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items()) if k != PRESET_KEY])
     more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")})
     videos, diags = more_videos, diags + more
+    diags += _override_preset(videos, opts.overrides.get(PRESET_KEY))
     if has_errors(diags):
         return None, sort_diagnostics(diags)
     costs = CostModel(opts.cost_overrides)
@@ -69,8 +78,11 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     video_plans: list[VideoPlan] = []
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
-        diags += lock_diags
-        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog)
+        caption_diags = check_captions(video, scenes, opts.fonts)
+        diags += lock_diags + caption_diags
+        if has_errors(caption_diags):
+            continue
+        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts)
         diags += _check_backends(video, video_drafts, catalog, opts.facts)
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
@@ -130,6 +142,20 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     return plan, diags
 
 
+def _override_preset(videos: list[LoadedVideo], preset: str | None) -> list[Diagnostic]:
+    """`--preset NAME`: every video renders at that preset, into OUTPUT/NAME/ (a draft never lands
+    beside the finals)."""
+    if preset is None:
+        return []
+    if preset not in PRESETS:
+        return [Diagnostic("--preset", 1, 1, "E_ENUM", f"`{preset}` is not a valid export preset",
+                           suggest(preset, PRESETS), source_line=preset, length=len(preset))]
+    for video in videos:
+        video.spec.export.preset = preset
+        video.spec.output = posixpath.join(video.spec.output, preset) + "/"
+    return []
+
+
 def _recorder(read: Callable[[str], str], reads: dict[str, str]) -> Callable[[str], str]:
     def recorded(path: str) -> str:
         text = read(path)
@@ -152,6 +178,8 @@ def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str]
             d.params["asset_sha256"] = digest(d.params["asset"])
         elif d.backend == "music-select" and d.params.get("track"):
             d.params["track_sha256"] = digest(d.params["track"])
+        if d.stage == "video" and d.kind != "chunk" and spec.export.watermark is not None:
+            d.params["watermark_sha256"] = digest(spec.export.watermark.file)
 
 
 def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | None) -> dict[str, str]:
@@ -159,6 +187,7 @@ def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | N
         return {}
     paths = {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
     paths |= {v.spec.music.track for v in videos if v.spec.music.track}
+    paths |= {v.spec.export.watermark.file for v in videos if v.spec.export.watermark is not None}
     return {p: digest(p) for p in sorted(paths)}
 
 

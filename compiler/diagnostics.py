@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "W_MODEL_NOT_FOUND": "warning: a model is not on this machine (its folder or hub cache entry was not found)",
     "W_API_KEY": "warning: the environment variable holding an engine's API key is not set",
     "W_UNUSED_SET": "warning: a --set variable that no template of the spec uses",
+    "E_CAPTION_FIT": "a word (or a number with its unit) is wider than a caption line even at the smallest caption size",
 }
 
 Severity = Literal["error", "warning"]

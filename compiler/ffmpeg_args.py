@@ -13,6 +13,16 @@ from . import refs
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
 BITEXACT = ["-fflags", "+bitexact", "-map_metadata", "-1"]
+# No MP4 edit lists (YouTube asks for none): B-frames are given negative composition offsets (ctts
+# version 1) instead of an edit that hides their delay, so every segment's first frame is at 0 and
+# the joined video is exactly its frames.
+NO_EDIT_LIST = ["-use_editlist", "0"]
+# Without an edit list the AAC encoder's priming (1024 samples at 48 kHz, ffmpeg's native encoder)
+# would play and put the sound 21.3 ms behind the picture. The export drops the priming packet
+# instead: it reads mix.m4a ignoring its edit list and starts at the second packet (a seek between
+# its start, 1024/48000 s, and the third's); the first 21 ms then decode from half an overlap, a
+# short fade-in of what is silence or a fade-in anyway.
+AAC_PRIMING = ["-ignore_editlist", "1", "-ss", f"{(1024 + 32) / 48000:.6f}"]
 
 
 def x264_args(p: dict[str, Any]) -> list[str]:
@@ -21,18 +31,36 @@ def x264_args(p: dict[str, Any]) -> list[str]:
         "-c:v", "libx264", "-preset", p["x264_preset"], "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-crf", str(p["crf"]), "-maxrate", p["maxrate"], "-bufsize", p["bufsize"],
         "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "2", "-flags", "+cgop",
+        "-aq-mode", "3",  # auto-variance AQ biased to dark scenes: keeps dark gradients from banding
         "-r", str(p["fps"]), *(["-threads", str(p["threads"])] if "threads" in p else []),
+        *COLOUR_TAGS,
         "-flags:v", "+bitexact", *BITEXACT,
     ]
+
+
+# BT.709 throughout (HD and the platforms' expectation): converted so, tagged so in the H.264 VUI
+# and the MP4 `colr` box. Without it swscale converts RGB with BT.601 and players decode BT.709:
+# a visible hue shift in reds and greens.
+COLOUR_TAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
+BT709 = "out_color_matrix=bt709:out_range=tv"
+
+
+def to_bt709(scale: str = "scale") -> list[str]:
+    """Filters that bring any input to BT.709 limited-range yuv420p frames, tagged as such.
+    `scale`: the scale filter to do it in (one that also resizes saves a pass)."""
+    return [f"{scale}:{BT709}" if ":" in scale or "=" in scale else f"{scale}={BT709}", "format=yuv420p",
+            "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"]
 
 
 def _burn(captions: bool) -> list[str]:
     return ["ass=" + refs.inp(ids.CAPTIONS) + "/captions.ass"] if captions else []
 
 
-def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: bool) -> list[str]:
+def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: bool, card: dict[str, Any],
+             still_at: float | None = None, wm: dict[str, Any] | None = None) -> list[str]:
     """A storyboard clip: a slowly turning gradient drawn small and scaled up, a card with the
-    visual prompt, the scene number; captions burned on top."""
+    visual prompt and the scene number (laid out by compiler.layout.card_layout: measured, inside
+    the safe area), captions burned on top."""
     w, h, s = p["width"], p["height"], p["draw_scale"]
     # The background changes 6 times a second at 30 fps: x264 codes the repeated
     # frames almost for free, which takes about a fifth off the encode of a slowly drifting gradient.
@@ -42,44 +70,97 @@ def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: boo
         f":speed={float(look['speed']) * step:.4f}:seed={look['seed']}:type={look['type']}"
     )
     font = "font=DejaVu Sans:expansion=none:fontcolor=white"
+    box = f"x={card['x']}:y={card['y']}:w={card['w']}:h={card['h']}"
+    text_x = card["x"] + card["pad"]
     chain = [
         f"fps={p['fps']}",
-        "format=yuv420p",
+        *to_bt709(),
         "vignette=PI/5",  # drawn small like the gradient: full-size vignetting costs as much as x264
         f"scale={w}:{h}:flags=bilinear",
-        f"drawbox=x={w * 6 // 100}:y={h * 7 // 100}:w={w * 88 // 100}:h={h * 30 // 100}:color=black@0.38:t=fill",
-        f"drawbox=x={w * 6 // 100}:y={h * 7 // 100}:w={w * 88 // 100}:h={h * 30 // 100}:color=white@0.25:t=2",
-        f"drawtext={font}@0.7:textfile={refs.OUT}/label.txt:fontsize={h * 30 // 1000}:x={w * 8 // 100}:y={h * 95 // 1000}",
-        f"drawtext={font}:textfile={refs.OUT}/note.txt:fontsize={h * 40 // 1000}:line_spacing={h * 12 // 1000}"
-        f":x={w * 8 // 100}:y={h * 150 // 1000}",
-        *_burn(captions),
+        f"drawbox={box}:color=black@0.38:t=fill",
+        f"drawbox={box}:color=white@0.25:t=2",
+        f"drawtext={font}@0.7:textfile={refs.OUT}/label.txt:fontsize={card['label_size']}"
+        f":line_spacing={card['label_spacing']}:x={text_x}:y={card['label_y']}",
+        f"drawtext={font}:textfile={refs.OUT}/note.txt:fontsize={card['note_size']}:line_spacing={card['note_spacing']}"
+        f":x={text_x}:y={card['note_y']}",
     ]
-    return [
-        *FFMPEG, "-f", "lavfi", "-i", src, "-vf", ",".join(chain),
-        "-frames:v", frames, *x264_args(p), "-an", refs.OUT + "/segment.mp4",
-    ]
+    card_at = next(i for i, f in enumerate(chain) if f.startswith("drawbox"))  # the still has no card
+    return [*FFMPEG, "-f", "lavfi", "-i", src, *watermark_input(wm),
+            *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm)]
 
 
-def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bool) -> list[str]:
-    """Your own image (slow pan and zoom) or clip (held on its last frame), cover-cropped."""
+def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bool,
+           still_at: float | None = None, wm: dict[str, Any] | None = None, fit: str = "cover",
+           pad_colour: str = "black") -> list[str]:
+    """Your own image or clip (held on its last frame) in the frame. `cover`: cropped to fill it (a
+    still pans slowly across); `contain`: whole, on `pad_colour`; `blur`: whole, on a blurred,
+    darkened cover-cropped copy of itself (the usual way to put landscape footage in a vertical
+    frame)."""
     w, h, fps = p["width"], p["height"], p["fps"]
-    if still:
+    inp = (["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)] if still
+           else ["-i", refs.project(asset)])
+    if fit == "cover" and still:
         # Cover 8% larger than the frame, then crop a window that drifts across it.
-        inp = ["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)]
-        cover = [
-            f"scale={w * 108 // 100}:{h * 108 // 100}:force_original_aspect_ratio=increase:flags=lanczos",
+        placed = [
+            *to_bt709(f"scale={w * 108 // 100}:{h * 108 // 100}:force_original_aspect_ratio=increase:flags=lanczos"),
             f"crop={w}:{h}:x='(iw-ow)*min(t/{frames_s(frames, fps)}\\,1)':y='(ih-oh)/2'",
         ]
+    elif fit == "cover":
+        placed = [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}"]
+    elif fit == "contain":
+        placed = [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos"),
+                  f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={pad_colour}"]
+    else:  # blur: the picture whole, over a blurred copy that fills the frame
+        small_w, small_h = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
+        placed = [*to_bt709(), "split=2[fitbg][fitfg];"
+                  f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
+                  f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
+                  f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
+                  "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420"]
+    chain = [*([] if still else [f"fps={fps}"]), *placed, *([] if still else ["tpad=stop_mode=clone:stop=-1"]), "setsar=1"]
+    return [*FFMPEG, *inp, *watermark_input(wm), *_encode(p, chain, captions, frames, still_at, wm=wm)]
+
+
+def watermark_input(wm: dict[str, Any] | None) -> list[str]:
+    return ["-i", refs.project(wm["file"])] if wm else []
+
+
+def watermark_overlay(wm: dict[str, Any], index: int, src: str, dst: str) -> str:
+    """The logo (input `index`) scaled, faded to its opacity, converted with BT.709 and laid over
+    [src] at its corner of the safe area -> [dst]. A still logo repeats (overlay's eof_action)."""
+    x = str(wm["x"]) if wm["position"].endswith("left") else f"W-w-{wm['x']}"
+    y = str(wm["y"]) if wm["position"].startswith("top") else f"H-h-{wm['y']}"
+    return (f"[{index}:v]scale={wm['width']}:-2:flags=lanczos,format=rgba,colorchannelmixer=aa={wm['opacity']:g},"
+            f"scale={BT709},format=yuva420p[wm];[{src}][wm]overlay=x={x}:y={y}:format=yuv420[{dst}]")
+
+
+def _encode(p: dict[str, Any], chain: list[str], captions: bool, frames: str, still_at: float | None,
+            still_after: int | None = None, wm: dict[str, Any] | None = None) -> list[str]:
+    """The filter chain, the watermark, captions burned last, encoded to the segment. With `still_at`
+    (a fraction of the scene) the picture after chain[:still_after] (the whole chain by default;
+    never the watermark or the captions) is also kept as still.png at that point, for the thumbnail."""
+    if still_at is None and wm is None:
+        return ["-vf", ",".join([*chain, *_burn(captions)]), "-frames:v", frames, *x264_args(p), "-an", *segment_mp4()]
+    cut = len(chain) if still_after is None or still_at is None else still_after
+    graph = f"[0:v]{','.join(chain[:cut])}"
+    if still_at is not None:
+        at = f"{still_at:g}*{frames_s(frames, p['fps'])}"
+        graph += (f",split=2[pic][still];[still]select='gte(t\\,{at})',scale=in_color_matrix=bt709:in_range=tv,"
+                  f"format=rgb24[s];[pic]")
     else:
-        inp = ["-i", refs.project(asset)]
-        cover = [
-            f"fps={fps}",
-            f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos",
-            f"crop={w}:{h}",
-            "tpad=stop_mode=clone:stop=-1",
-        ]
-    chain = [*cover, "setsar=1", "format=yuv420p", *_burn(captions)]
-    return [*FFMPEG, *inp, "-vf", ",".join(chain), "-frames:v", frames, *x264_args(p), "-an", refs.OUT + "/segment.mp4"]
+        graph += ","
+    graph += ",".join(chain[cut:]) or "null"
+    if wm is not None:
+        graph += "[base];" + watermark_overlay(wm, 1, "base", "marked") + ";[marked]null"
+    graph += "".join("," + f for f in _burn(captions)) + "[v]"
+    out = ["-filter_complex", graph, "-map", "[v]", "-frames:v", frames, *x264_args(p), "-an", *segment_mp4()]
+    if still_at is not None:
+        out += ["-map", "[s]", "-frames:v", "1", "-update", "1", refs.OUT + "/still.png"]
+    return out
+
+
+def segment_mp4() -> list[str]:
+    return [*NO_EDIT_LIST, "-movflags", "+negative_cts_offsets", refs.OUT + "/segment.mp4"]
 
 
 def frames_s(frames: str, fps: int) -> str:
@@ -87,7 +168,8 @@ def frames_s(frames: str, fps: int) -> str:
     return frames.replace("|frames:", "|seconds_at:")
 
 
-def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: bool) -> list[str]:
+def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: bool,
+             wm: dict[str, Any] | None = None) -> list[str]:
     """Join a scene's generated chunks, bring them to the export size and rate, hold the last
     frame if the voice runs longer, burn captions, encode the segment. A chunk conditioned on the
     previous chunk's last frame repeats it first: its `overlap_frames` are trimmed off."""
@@ -100,11 +182,14 @@ def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: boo
     joined = ";".join(trims) + ";" + "".join(f"[c{k}]" for k in range(len(chunk_ids)))
     chain = [
         joined + f"concat=n={len(chunk_ids)}:v=1:a=0", f"fps={fps}",
-        f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos", f"crop={w}:{h}",
-        "setsar=1", "tpad=stop_mode=clone:stop=-1", "format=yuv420p", *_burn(captions),
+        *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}",
+        "setsar=1", "tpad=stop_mode=clone:stop=-1",
     ]
-    return [*FFMPEG, *inputs, "-filter_complex", ",".join(chain), "-frames:v", frames, *x264_args(p), "-an",
-            refs.OUT + "/segment.mp4"]
+    if wm is not None:
+        chain[-1] += "[base];" + watermark_overlay(wm, len(chunk_ids), "base", "marked") + ";[marked]null"
+    chain += _burn(captions)
+    return [*FFMPEG, *inputs, *watermark_input(wm), "-filter_complex", ",".join(chain), "-frames:v", frames,
+            *x264_args(p), "-an", *segment_mp4()]
 
 
 def mix_chain(m: dict[str, Any], loudnorm: str) -> str:
@@ -152,6 +237,6 @@ def export(p: dict[str, Any], name: str) -> list[str]:
     """Join the segments and the mixed AAC by stream copy, moov first: no encoding left to do."""
     return [
         *FFMPEG, "-f", "concat", "-safe", "0", "-i", refs.OUT + "/segments.txt",
-        "-i", refs.inp(ids.MIX) + "/mix.m4a", "-map", "0:v:0", "-map", "1:a:0",
-        "-c", "copy", *BITEXACT, "-movflags", "+faststart", refs.OUT + f"/{name}.mp4",
+        *AAC_PRIMING, "-i", refs.inp(ids.MIX) + "/mix.m4a", "-map", "0:v:0", "-map", "1:a:0",
+        "-c", "copy", *BITEXACT, *NO_EDIT_LIST, "-movflags", "+faststart+negative_cts_offsets", refs.OUT + f"/{name}.mp4",
     ]

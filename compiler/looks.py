@@ -46,16 +46,3 @@ def drawable(text: str) -> str:
     return "".join(ch for ch in text if not (ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF
                                               or ch in "\ufe0f\u200d"))
 
-
-def wrap(text: str, width: int, max_lines: int) -> str:
-    """Greedy word wrap for the storyboard note (drawtext does not wrap)."""
-    lines: list[str] = []
-    for word in drawable(text).split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word[:width])
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
-    return "\n".join(lines)

@@ -5,6 +5,7 @@ editing one scene changes only the fingerprints downstream of that scene.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,10 @@ from vidc.schemas.spec import Scene, VideoSpec
 
 from . import ffmpeg_args, refs
 from .costs import CostModel
-from .looks import animatic_look, wrap
+from .layout import caption_box, caption_fit, caption_style, card_layout, safe_area
+from .looks import animatic_look, drawable
 from .resources import presets
+from .textfit import FontMetrics, FontSource, approximate_metrics, fit_block
 
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
@@ -78,8 +81,29 @@ def planned_scene_ms(scene: Scene, spec: VideoSpec) -> int:
     return min(max(int(scene.duration_seconds * 1000), voice), int(spec.script.scene_seconds[1] * 1000))
 
 
+def caption_font(spec: VideoSpec, fonts: FontSource | None = None) -> FontMetrics:
+    """The measured font of the spec's caption style (the approximate table without one)."""
+    st = caption_style(spec.captions.style)
+    family, bold = str(st.get("font", "DejaVu Sans")), bool(st.get("bold"))
+    return (fonts(family, bold) if fonts else None) or approximate_metrics(family, bold)
+
+
+def card_font(fonts: FontSource | None = None) -> FontMetrics:
+    return (fonts("DejaVu Sans", False) if fonts else None) or approximate_metrics("DejaVu Sans", False)
+
+
+def caption_layout(spec: VideoSpec, p: dict[str, Any], fonts: FontSource | None = None) -> dict[str, Any]:
+    """The caption block for the preset's frame and safe area (see layout.caption_box)."""
+    st = caption_style(spec.captions.style)
+    box = caption_box(st, p["width"], p["height"], safe_area(spec.export.preset, p["width"], p["height"]))
+    wm = watermark(spec, p)
+    if wm is not None and wm["position"].startswith("bottom"):  # captions sit above a bottom logo
+        box["margin_v"] = max(box["margin_v"], wm["y"] + wm["width"] + int(0.015 * p["height"]))
+    return box
+
+
 def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1,
-                catalog: Catalog | None = None) -> list[Draft]:
+                catalog: Catalog | None = None, fonts: FontSource | None = None) -> list[Draft]:
     v = spec.name
     p = export_settings(spec, threads)
     tasks: list[Draft] = [_script_task(spec, scenes, costs)]
@@ -89,6 +113,9 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     burn = spec.captions.mode in ("burn", "both")
     captions_on = spec.captions.mode != "off"
     voice_ids, segment_ids, cue_ids = [], [], []
+    font = caption_font(spec, fonts)
+    box = caption_layout(spec, p, fonts)
+    style = caption_style(spec.captions.style)
     for i, scene in enumerate(scenes, start=1):
         voice_id = ids.voice(v, i)
         voice_ids.append(voice_id)
@@ -102,14 +129,18 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
             tasks.append(Draft(
                 id=cue_id, video=v, stage="captions", kind="scene-captions", backend="captions",
                 params={"text": scene.voiceover_text, "max_chars_per_line": spec.captions.max_chars_per_line,
-                        "style": spec.captions.style, "width": p["width"], "height": p["height"]},
+                        "style": spec.captions.style, "width": p["width"], "height": p["height"],
+                        **_caption_params(scene, box, font, style)},
                 inputs={ids.VOICE: voice_id}, est_ms=costs.get("captions_ms"),
                 where={"style": ("captions", "style"), "max_chars_per_line": ("captions", "max_chars_per_line"),
                        "text": ("script", "scenes", i - 1, "voiceover_text"), "": ("captions",)},
             ))
             if burn:
                 video_inputs[ids.CAPTIONS] = cue_id
-        segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn, costs, tasks))
+        segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn, costs, tasks,
+                                        fonts, box if burn else None))
+    if spec.thumbnail is not None:
+        tasks.append(_thumbnail_task(spec, p, segment_ids, fonts, costs))
     music_id, mix_id = ids.music(v), ids.mix(v)
     total_s = sum(planned_scene_ms(s, spec) for s in scenes) / 1000
     tasks.append(Draft(
@@ -130,10 +161,10 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     if captions_on:
         tasks.append(Draft(
             id=ids.captions(v), video=v, stage="captions", kind="captions-merge", backend="captions",
-            params={"name": v, "fps": p["fps"], "merge": True},
+            params={"name": v, "fps": p["fps"], "merge": True, "words_files": True},
             inputs={**{ids.role(ids.CUES, i): c for i, c in enumerate(cue_ids, 1)},
                     **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
-            est_ms=costs.get("captions_ms"), final=[f"{v}.srt", f"{v}.vtt"],
+            est_ms=costs.get("captions_ms"), final=[f"{v}.srt", f"{v}.vtt", f"{v}.words.json", f"{v}.words.vtt"],
         ))
     tasks.append(Draft(
         id=ids.export(v), video=v, stage="export", kind="export", backend="export",
@@ -143,6 +174,58 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         final=[f"{v}.mp4"],
     ))
     return tasks
+
+
+def _caption_params(scene: Scene, box: dict[str, Any], font: FontMetrics, style: dict[str, Any]) -> dict[str, Any]:
+    """The measured layout a scene's cues are broken to: the font (by name and file hash), its
+    size for this scene (shrunk when a word is too wide), the margins and the widest line."""
+    size, _ = caption_fit(scene.voiceover_text, box, font)
+    return {"font": font.family, "bold": font.bold, "font_sha256": font.sha256, "size": size,
+            "margin_l": box["margin_l"], "margin_r": box["margin_r"], "margin_v": box["margin_v"],
+            "max_width": box["max_width"], "max_lines": 2, "words": bool(style.get("words"))}
+
+
+THUMBNAIL_SIZES = {"landscape": (1280, 720), "portrait": (1080, 1920), "square": (1080, 1080)}
+
+
+def thumbnail_size(p: dict[str, Any]) -> tuple[int, int]:
+    """YouTube's 1280x720 for landscape video; the frame size for vertical and square ones."""
+    w, h = p["width"], p["height"]
+    shape = "landscape" if w > h else "portrait" if h > w else "square"
+    return THUMBNAIL_SIZES[shape]
+
+
+def _thumbnail_task(spec: VideoSpec, p: dict[str, Any], segment_ids: list[str], fonts: FontSource | None,
+                    costs: CostModel) -> Draft:
+    th = spec.thumbnail
+    assert th is not None
+    w, h = thumbnail_size(p)
+    font = (fonts("DejaVu Sans", True) if fonts else None) or approximate_metrics("DejaVu Sans", True)
+    safe = safe_area(spec.export.preset, w, h)
+    title: dict[str, Any] = {}
+    lines: tuple[str, ...] = ()
+    if th.title and th.title.strip():
+        base = min(w, h)
+        pitch = font.glyph_height(th.title, 1.0) + 0.15
+        block = fit_block(drawable(th.title), font, w - safe.left - safe.right, 0.4 * (h - safe.top - safe.bottom),
+                          0.12 * base, 0.06 * base, pitch, 0.15)
+        em = int(block.em_px)
+        lines = block.lines
+        block_h = int(round(len(lines) * pitch * em))
+        upper = int(0.6 * (h - safe.top - safe.bottom))  # centred in the upper 60 % of the safe area
+        title = {"size": em, "pitch": int(round(pitch * em)), "x": (safe.left + w - safe.right) // 2,
+                 "y": safe.top + max(0, (upper - block_h) // 2), "h": block_h}
+    if th.scene == "best":
+        chosen = segment_ids
+    else:
+        chosen = [segment_ids[min(max(int(th.scene), 1), len(segment_ids)) - 1]]
+    return Draft(
+        id=f"{spec.name}/thumbnail", video=spec.name, stage="export", kind="thumbnail", backend="thumbnail",
+        params={"name": spec.name, "width": w, "height": h, "title_lines": list(lines), "title": title,
+                "font": font.family, "bold": True, "font_sha256": font.sha256, "at": th.at},
+        inputs={ids.role(ids.SEGMENT, segment_ids.index(s) + 1): s for s in chosen},
+        est_ms=costs.get("captions_ms") * 2 + 300 * len(chosen), final=[f"{spec.name}.thumbnail.jpg"],
+    )
 
 
 def _script_task(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) -> Draft:
@@ -176,18 +259,30 @@ def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: Cos
 
 
 def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[str, Any], inputs: dict[str, str],
-                 frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft]) -> str:
+                 frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft],
+                 fonts: FontSource | None = None, box: dict[str, Any] | None = None) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment."""
     (i, n), v, engine = pos, spec.name, spec.video.engine
+    wm = watermark(spec, p)
     encode_ms = costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
     if engine == "animatic":
         look = animatic_look(scene.visual_prompt, spec.music.mood, i)
         label = f"STORYBOARD  ·  SCENE {i} OF {n}  ·  {look['mood'].upper()}"
+        w, h = p["width"], p["height"]
+        font = card_font(fonts)
+        # the captions' top: two lines above their bottom margin
+        caption_top = (h - box["margin_v"] - int(2.3 * box["size"])) if box else h - safe_area(spec.export.preset, w, h).bottom
+        safe = safe_area(spec.export.preset, w, h)
+        if wm is not None and wm["position"].startswith("top"):  # the card starts below the logo
+            safe = dataclasses.replace(safe, top=wm["y"] + wm["width"] + int(0.01 * h))
+        card = card_layout(drawable(scene.visual_prompt).strip() or "(no visual prompt)", label, w, h, safe,
+                           caption_top, font)
         tasks.append(Draft(
             id=ids.clip(v, i), video=v, stage="video", kind="animatic", backend="animatic",
-            params={"note": wrap(scene.visual_prompt or "(no visual prompt)", 58 if p["width"] >= p["height"] else 30, 5),
-                    "label": label, "look": look},
-            inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn)], est_ms=encode_ms,
+            params={"note": card["note"], "label": card["label"], "look": look, "font_sha256": font.sha256,
+                    "card": {k: val for k, val in card.items() if k not in ("note", "label")}},
+            inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn, card, _still_at(spec), wm)],
+            est_ms=encode_ms,
         ))
         return ids.clip(v, i)
     if engine == "assets":
@@ -196,10 +291,31 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
         tasks.append(Draft(
             id=ids.clip(v, i), video=v, stage="video", kind="assets", backend="assets",
             params={"asset": asset, "still": still}, inputs=dict(inputs),
-            argv=[ffmpeg_args.assets(p, asset, still, frames, burn)], est_ms=encode_ms,
+            argv=[ffmpeg_args.assets(p, asset, still, frames, burn, _still_at(spec), wm, spec.video.fit,
+                                     spec.video.pad.replace("#", "0x"))], est_ms=encode_ms,
         ))
         return ids.clip(v, i)
     return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks)
+
+
+def watermark(spec: VideoSpec, p: dict[str, Any]) -> dict[str, Any] | None:
+    """The logo's placement in pixels: its width, and its distance from the corner's two edges (the
+    safe area's insets). A logo is assumed no taller than wide when the card makes room for it."""
+    wm = spec.export.watermark
+    if wm is None:
+        return None
+    w, h = p["width"], p["height"]
+    safe = safe_area(spec.export.preset, w, h)
+    left = wm.position.endswith("left")
+    top = wm.position.startswith("top")
+    width = max(2, int(wm.width * min(w, h)) // 2 * 2)
+    return {"file": wm.file, "position": wm.position, "opacity": wm.opacity, "width": width,
+            "x": safe.left if left else safe.right, "y": safe.top if top else safe.bottom}
+
+
+def _still_at(spec: VideoSpec) -> float | None:
+    """Where a scene keeps its uncaptioned picture for the thumbnail (None: no thumbnail)."""
+    return spec.thumbnail.at if spec.thumbnail is not None else None
 
 
 def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
@@ -234,7 +350,7 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     tasks.append(Draft(
         id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
         inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
-        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn)],
+        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p))],
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))
     return aid

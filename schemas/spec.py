@@ -15,7 +15,7 @@ SAMPLERS = ("euler", "unipc")
 OFFLOAD_MODES = ("none", "model", "sequential")
 CONTINUITY = ("cut", "extend")
 CAPTION_MODES = ("burn", "sidecar", "both", "off")
-PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft")
+PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft", "draft-vertical")
 
 Scalar = Union[str, int, float, bool, None]
 
@@ -84,6 +84,8 @@ class Video(_Strict):
     negative_prompt: str = ""
     offload: Literal["none", "model", "sequential"] = "none"
     continuity: Literal["cut", "extend"] = "cut"
+    fit: Literal["cover", "contain", "blur"] = Field("cover", description="assets: cover (crop to fill), contain (pad with `pad`), blur (pad with a blurred copy)")
+    pad: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$", description="Pad colour of assets with fit: contain (a name or #RRGGBB)")
 
 
 class Music(_Strict):
@@ -103,13 +105,28 @@ class Captions(_Strict):
     style: str = "default"
 
 
+class Watermark(_Strict):
+    file: str = Field(description="A logo image (PNG with transparency), relative to the spec")
+    position: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-right"
+    opacity: float = Field(0.8, ge=0, le=1)
+    width: float = Field(0.15, gt=0, le=0.5, description="Logo width / the frame's shorter side")
+
+
 class Export(_Strict):
-    preset: Literal["youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft"] = "youtube-1080p"
+    preset: Literal["youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft",
+                    "draft-vertical"] = "youtube-1080p"
     loudness_lufs: float = Field(-14.0, ge=-40, le=-5)
     true_peak_db: float = Field(-1.0, ge=-9, le=0)
     fps: int | None = Field(None, ge=1, le=60)
     crf: int | None = Field(None, ge=0, le=51)
     maxrate: str | None = Field(None, pattern=r"^[0-9]+(\.[0-9]+)?[kKmM]$")
+    watermark: Watermark | None = Field(None, description="A logo on every frame, inside the safe area")
+
+
+class Thumbnail(_Strict):
+    scene: int | Literal["best"] = Field("best", description="The scene whose picture it shows; best: the most detailed")
+    at: float = Field(0.5, ge=0, le=0.95, description="Where in the scene, as a fraction of its length")
+    title: str | None = Field(None, description="Text set large on the thumbnail (templated like the scenes)")
 
 
 class MatrixFile(_Strict):
@@ -130,6 +147,7 @@ class Project(_Strict):
     music: Music = Field(default_factory=Music)
     captions: Captions = Field(default_factory=Captions)
     export: Export = Field(default_factory=Export)
+    thumbnail: Thumbnail | None = Field(None, description="Write NAME.thumbnail.jpg at the platform's thumbnail size")
 
 
 class VideoSpec(Project):

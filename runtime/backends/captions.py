@@ -1,5 +1,7 @@
-"""Captions: per scene, cues timed from the voice's word timings (or proportionally) written as
-ASS for burning; per video, the scenes' cues moved onto the whole timeline as SRT and WebVTT."""
+"""Captions: per scene, cues timed from the voice's word timings (or proportionally), broken by the
+caption font's measured widths to the line width the plan gives, written as ASS for burning; per
+video, the scenes' cues moved onto the whole timeline as SRT and WebVTT (line by line) and the
+words with their times as NAME.words.json and NAME.words.vtt (WebVTT karaoke timestamps)."""
 from __future__ import annotations
 
 import json
@@ -26,12 +28,24 @@ class CaptionParams(BaseModel):
     merge: bool = False
     name: str | None = None
     fps: int | None = Field(None, ge=1)
+    # the measured layout (compiler.layout): font, its size for this scene, margins, widest line
+    font: str | None = None
+    bold: bool | None = None
+    font_sha256: str | None = None
+    size: int | None = Field(None, ge=4)
+    margin_l: int | None = Field(None, ge=0)
+    margin_r: int | None = Field(None, ge=0)
+    margin_v: int | None = Field(None, ge=0)
+    max_width: int | None = Field(None, ge=1)
+    max_lines: int | None = Field(None, ge=1, le=4)
+    words: bool | None = None
+    words_files: bool = False
 
 
 class Captions(Backend):
     name = "captions"
     stage = "captions"
-    version = "1"
+    version = "2"  # measured line breaks, karaoke events, word-level files
     Params = CaptionParams
 
     @classmethod
@@ -50,16 +64,24 @@ class Captions(Backend):
 
         p = ctx.params
         voice = ctx.input_result("voice")
+        measured: dict[str, Any] = {}
+        layout = None
+        if "size" in p:  # a plan with a measured layout (older plans: characters per line)
+            font = _font(p["font"], bool(p["bold"]))
+            em = font.em_for_ass(float(p["size"]))
+            measured = {"width": lambda text: font.width(text, em), "max_width": float(p["max_width"]) * 0.97}
+            layout = {k: p[k] for k in ("size", "margin_l", "margin_r", "margin_v")}
         cues = split_cues(p["text"], voice["duration_ms"], words=voice.get("words") or None,
-                          max_chars=int(p["max_chars_per_line"]), end_ms=voice["scene_ms"])
-        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p["width"]), int(p["height"]), p["style"]),
+                          max_chars=int(p["max_chars_per_line"]), end_ms=voice["scene_ms"],
+                          max_lines=int(p.get("max_lines", 2)), **measured)
+        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p["width"]), int(p["height"]), p["style"], layout),
                                               encoding="utf-8")
         (ctx.out / "cues.json").write_text(json.dumps([c.to_dict() for c in cues], ensure_ascii=False),
                                            encoding="utf-8")
         return {"cues": len(cues), "timed_from": "words" if voice.get("words") else "characters"}
 
     def _merge(self, ctx: TaskContext) -> dict[str, Any]:
-        from vidc.runtime.media.captions import Cue, shift, to_srt, to_vtt
+        from vidc.runtime.media.captions import Cue, shift, to_srt, to_vtt, to_word_vtt, words_json
 
         p = ctx.params
         fps = int(p["fps"])
@@ -72,4 +94,13 @@ class Captions(Backend):
             frames += frames_for_ms(ctx.input_result(ids.role(ids.VOICE, i))["scene_ms"], fps)
         (ctx.out / f"{p['name']}.srt").write_text(to_srt(cues), encoding="utf-8")
         (ctx.out / f"{p['name']}.vtt").write_text(to_vtt(cues), encoding="utf-8")
+        if p.get("words_files"):
+            (ctx.out / f"{p['name']}.words.json").write_text(words_json(cues), encoding="utf-8")
+            (ctx.out / f"{p['name']}.words.vtt").write_text(to_word_vtt(cues), encoding="utf-8")
         return {"cues": len(cues)}
+
+
+def _font(family: str, bold: bool):
+    from vidc.runtime.media.fonts import metrics_or_estimate
+
+    return metrics_or_estimate(family, bold)

@@ -44,3 +44,45 @@ class Export(Backend):
         if abs(video_ms - expected) > 40:
             raise BackendError(f"the joined video lasts {video_ms} ms but its segments add up to {expected} ms")
         return {"duration_ms": video_ms, "bytes": mp4.stat().st_size, "sha256": file_sha256(mp4)}
+
+
+class ThumbnailParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str = Field(min_length=1)
+    width: int = Field(ge=16)
+    height: int = Field(ge=16)
+    at: float = Field(ge=0, le=1)
+
+
+class Thumbnail(Backend):
+    """NAME.thumbnail.jpg: the chosen scene's picture (or the most detailed of all scenes'), without
+    the burned captions (the video tasks keep a still before burning them), with the title."""
+
+    name = "thumbnail"
+    stage = "export"
+    version = "1"
+    Params = ThumbnailParams
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        from vidc.runtime.media.fonts import font_file
+        from vidc.runtime.media.thumbnail import compose, frame_at, score
+
+        p = ctx.params
+        best: tuple[float, str, bytes] | None = None
+        roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
+        for role in roles:
+            still = ctx.inputs[role] / "still.png"
+            if still.is_file():
+                png = still.read_bytes()
+            else:  # a generated clip (assemble) keeps no still: its segment's frame, captions and all
+                png = frame_at(ctx.inputs[role] / "segment.mp4", ctx.input_result(role)["duration_ms"] * p["at"] / 1000)
+            value = score(png) if len(roles) > 1 else 0.0
+            if best is None or value > best[0] + 1e-9:
+                best = (value, role, png)
+        if best is None:
+            raise BackendError("no scene to make a thumbnail from")
+        font = font_file(p["font"], bool(p["bold"]))
+        out = ctx.out / f"{p['name']}.thumbnail.jpg"
+        compose(best[2], (int(p["width"]), int(p["height"])), p["title_lines"], p["title"],
+                str(font) if font else None, out)
+        return {"scene": int(best[1].split("-")[1]), "score": round(best[0], 3), "sha256": file_sha256(out)}

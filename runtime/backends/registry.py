@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "music-select": "vidc.runtime.backends.music:MusicSelect",
     "mix": "vidc.runtime.backends.mix:Mix",
     "export": "vidc.runtime.backends.export:Export",
+    "thumbnail": "vidc.runtime.backends.export:Thumbnail",
 }
 GROUP = "vidc.backends"
 

@@ -140,7 +140,7 @@ def run(args) -> int:
         address = args.ray_address or os.environ.get("RAY_ADDRESS")
         if args.executor == "ray" and not args.hardware and address:  # plan for the cluster the build runs on
             args.hardware = "ray:" + address
-        hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set), None
+        hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set, args.preset), None
 
     reporter = Reporter("json" if args.json else "auto")
     plan, diags, root = compile_spec(spec, hardware, overrides, calibration)

@@ -7,13 +7,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_project
 from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.schemas.hardware import Hardware
+from vidc.schemas.spec import PRESETS
 
 from ..backends.facts import gather_facts
 from ..backends.registry import CatalogError, catalog
 from ..host.hardware import detect, load_hardware
+from ..media.fonts import font_source
 from ..host.sources import find_spec, project_digest, project_sources
 from ..state.calibration import load_calibration
 
@@ -34,6 +36,8 @@ def add_spec_args(p: argparse.ArgumentParser, *, hardware: bool = True) -> None:
         p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine); "
                        "ray:auto or ray:ADDRESS reads it from a Ray cluster")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
+    p.add_argument("--preset", choices=PRESETS, metavar="PRESET",
+                   help="render every video at this export preset, into OUTPUT/PRESET/ (e.g. draft-vertical)")
 
 
 def hardware_of(args) -> Hardware:
@@ -58,9 +62,10 @@ def require_ray() -> None:
                                "(on every node of the cluster)") from exc
 
 
-def parse_overrides(items: list[str] | None) -> dict[str, str]:
-    """`--set KEY=VALUE` items (repeatable) -> {KEY: VALUE}; the compiler types the values."""
-    out = {}
+def parse_overrides(items: list[str] | None, preset: str | None = None) -> dict[str, str]:
+    """`--set KEY=VALUE` items (repeatable) -> {KEY: VALUE}; the compiler types the values.
+    `--preset` joins them under PRESET_KEY."""
+    out = {PRESET_KEY: preset} if preset else {}
     for item in items or []:
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
@@ -79,7 +84,7 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
     except CatalogError as exc:
         raise EnvironmentFault(str(exc)) from exc
     options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
-                             catalog=cat, facts=gather_facts(root, cat))
+                             catalog=cat, facts=gather_facts(root, cat), fonts=font_source)
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 
@@ -96,6 +101,6 @@ def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
 def compile_args(args):
     """Compile the spec named on the command line; diagnostics go to stderr. (spec, plan | None)."""
     spec = find_spec(args.spec)
-    plan, diags, _ = compile_spec(spec, hardware_of(args), parse_overrides(args.set))
+    plan, diags, _ = compile_spec(spec, hardware_of(args), parse_overrides(args.set, getattr(args, "preset", None)))
     show_diagnostics(diags, spec)
     return spec, plan

@@ -35,6 +35,8 @@ def register(sub) -> None:
     p.add_argument("--simulate", action="store_true", help="run the plan through the runtime simulator")
     p.add_argument("--jitter", type=float, default=0.2, help="with --simulate: spread of task times (0.2 = ±20%%)")
     p.add_argument("--seed", type=int, default=0, help="with --simulate: random seed of the jitter")
+    p.add_argument("--frame", type=int, metavar="SCENE",
+                   help="draw one scene's frame layout (card, captions, safe areas) as a PNG (-o FILE.png)")
     p.set_defaults(func=run)
 
 
@@ -43,6 +45,8 @@ def run(args) -> int:
     _, plan = compile_args(args)
     if plan is None:
         return 2
+    if args.frame is not None:
+        return _frame(plan, args)
     if args.simulate:
         from ..engine.simulate import simulate_report
 
@@ -54,4 +58,17 @@ def run(args) -> int:
         print(f"wrote {args.output} ({'simulation report' if args.simulate else fmt})", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _frame(plan, args) -> int:
+    from ..media.frame_preview import PreviewError, render_frame
+
+    vp = plan.videos[0]
+    out = Path(args.output) if args.output else Path(f"{vp.name}.scene-{args.frame:02d}.layout.png")
+    try:
+        render_frame(plan, args.frame, out, vp.name)
+    except PreviewError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"wrote {out}", file=sys.stderr)
     return 0
