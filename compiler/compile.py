@@ -33,8 +33,9 @@ from .textfit import FontSource
 from .validate import describe
 
 # The key `--preset NAME` is recorded under in CompileOptions.overrides and the plan's `overrides`
-# (a template variable can never be called so: it has a dot).
-PRESET_KEY = "export.preset"
+# (no --set key can be called so). `--set export.preset=X` changes the preset alone; `--preset X`
+# also renders into OUTPUT/X/.
+PRESET_KEY = "--preset"
 
 REFS_DOC = {
     "@{out}": "the task's output folder (temporary until the task commits)",

@@ -45,7 +45,7 @@ class CaptionParams(BaseModel):
 class Captions(Backend):
     name = "captions"
     stage = "captions"
-    version = "2"  # measured line breaks, karaoke events, word-level files
+    version = "1"
     Params = CaptionParams
 
     @classmethod

@@ -11,10 +11,12 @@ from PIL import Image
 
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.frontend import SourceFiles
+from vidc.runtime.backends.registry import catalog
 from vidc.runtime.host.hardware import load_hardware
 
 from ..conftest import ROOT
 
+CATALOG = catalog()
 HW = load_hardware(ROOT / "tests" / "golden" / "hardware-cpu.yaml")
 
 
@@ -31,7 +33,7 @@ captions: {{mode: sidecar}}
 export: {{preset: draft-vertical}}
 """
     src = SourceFiles("p.yaml", lambda p: spec, lambda p: p in ("p.yaml", "wide.png"))
-    plan, diags = compile_project(src, HW, CompileOptions())
+    plan, diags = compile_project(src, HW, CompileOptions(catalog=CATALOG))
     assert plan is not None, [d.format() for d in diags]
     argv = next(t for t in plan.tasks if t.kind == "assets").argv[0]
 
