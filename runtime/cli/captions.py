@@ -1,6 +1,7 @@
 """`vidc captions styles`: the caption styles a spec can name in `captions.style`."""
 from __future__ import annotations
 
+import io
 import sys
 
 from vidc.compiler.layout import caption_box, caption_style, caption_styles, safe_area
@@ -15,7 +16,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     styles = caption_styles()
-    out = sys.stdout
+    out = io.StringIO()  # one write: a reader that stops early (| head) sees no half-written table
     out.write(f"{'style':<10} {'kind':<13} {'font':<22} 1080p   shorts  look\n")
     for name in sorted(styles):
         st = caption_style(name)
@@ -29,4 +30,9 @@ def run(args) -> int:
         out.write(f"{name:<10} {kind:<13} {font:<22} {land:>3} px  {tall:>3} px  {look}\n")
     out.write("\nsizes are the ASS font size at 1920x1080 and 1080x1920; a scene with a word too wide for a line is set"
               "\nsmaller (down to min_scale). Styles live in templates/caption_styles.yaml.\n")
+    try:
+        sys.stdout.write(out.getvalue())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
     return 0
