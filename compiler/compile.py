@@ -24,7 +24,7 @@ from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
 from .captions_check import check_captions
-from .lower import Draft, export_settings, lower_video, planned_scene_ms
+from .lower import Draft, estimated_voice_ms, export_settings, lower_video, planned_scene_ms
 from .place import eligible, make_lanes, schedule
 from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
@@ -83,12 +83,16 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         diags += lock_diags + caption_diags
         if has_errors(caption_diags):
             continue
-        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts)
+        lexicon, lex_diags = _lexicon_file(video, recording)
+        diags += lex_diags
+        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon)
         diags += _check_backends(video, video_drafts, catalog, opts.facts)
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)
         diags += _check_devices(video, video_drafts, lanes, hardware) + _check_continuity(video)
+        if not has_errors(diags):  # a pacing hint is worth reading once the spec is otherwise sound
+            diags += _check_sparse(video, scenes)
         drafts += video_drafts
         video_plans.append(_video_plan(video.spec, scenes, video_drafts))
     diags = sort_diagnostics(diags)
@@ -280,7 +284,59 @@ def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]
         words = len(s.voiceover_text.split())
         infos.append(SceneInfo(index=i, text=s.voiceover_text, visual_prompt=s.visual_prompt,
                                duration_ms=planned_scene_ms(s, spec), words=words,
-                               speakable=words * 60 / (spec.voice.words_per_minute * spec.voice.speed) <= s.duration_seconds))
+                               speakable=s.duration_seconds == "auto"
+                               or estimated_voice_ms(s, spec) <= s.duration_seconds * 1000))
     return VideoPlan(name=spec.name, output=spec.output, preset=spec.export.preset, width=p["width"],
                      height=p["height"], fps=p["fps"], scenes=infos, script_known=scenes is not None,
                      tasks=sorted(d.id for d in drafts))
+
+
+def _lexicon_file(video: LoadedVideo, src: SourceFiles) -> tuple[dict[str, str], list[Diagnostic]]:
+    """`voice.lexicon_file`: a YAML (or JSON) mapping word -> respelling, relative to the spec."""
+    import posixpath
+
+    import yaml
+
+    name = video.spec.voice.lexicon_file
+    if not name:
+        return {}, []
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(src.spec_name), name))
+    line, col = video.locate(("voice", "lexicon_file"))
+
+    def bad(msg: str) -> tuple[dict[str, str], list[Diagnostic]]:
+        return {}, [Diagnostic(file=video.file, line=line, col=col, code="E_LEXICON", message=msg,
+                               hint="a lexicon file is a mapping of word: respelling, e.g. `vidc: vid see`")]
+
+    try:
+        data = yaml.safe_load(src.read(path))
+    except FileNotFoundError:
+        return bad(f"lexicon file `{name}` not found")
+    except yaml.YAMLError as exc:
+        return bad(f"lexicon file `{name}` is not valid YAML: {str(exc).splitlines()[0]}")
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):
+        return bad(f"lexicon file `{name}` is not a mapping of word -> respelling")
+    return {str(k): str(v) for k, v in data.items()}, []
+
+
+SPARSE = 0.6  # speech filling less of a scene than this is a warning
+
+
+def _check_sparse(video: LoadedVideo, scenes: list[Scene] | None) -> list[Diagnostic]:
+    """W_SPARSE: a scene whose speech (at the voice's measured rate) fills under 60 % of it."""
+    spec, out = video.spec, []
+    for i, scene in enumerate(scenes or []):
+        if scene.duration_seconds == "auto" or spec.script.scenes is None:
+            continue
+        speech_s = estimated_voice_ms(scene, spec) / 1000
+        if speech_s < SPARSE * scene.duration_seconds:
+            line, col = video.locate(("script", "scenes", i, "duration_seconds"))
+            out.append(Diagnostic(
+                file=video.file, line=line, col=col, code="W_SPARSE", severity="warning",
+                message=f"scene {i + 1}'s speech lasts about {speech_s:.1f} s at {spec.voice.wpm * spec.voice.speed:g} "
+                        f"words per minute, {round(100 * speech_s / scene.duration_seconds)} % of its "
+                        f"{scene.duration_seconds:g} s: the rest is music alone",
+                hint="write more, shorten the scene, or use `duration_seconds: auto` (the measured speech plus "
+                     "voice.pause_seconds)"))
+    return out

@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "E_SCENE_INDEX": "a scene's scene_index differs from its position",
     "E_EMPTY_VOICEOVER": "a scene has no narration text",
     "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
+    "W_SPARSE": "warning: the speech fills less than 60 % of the scene (the rest is music alone)",
     "E_MATRIX_FILE": "the matrix file is missing or malformed",
     "E_PATH_ESCAPE": "a path is absolute or leaves the project folder",
     "E_FILE_NOT_FOUND": "a file the spec names does not exist",
@@ -49,6 +50,7 @@ CODES: dict[str, str] = {
     "W_API_KEY": "warning: the environment variable holding an engine's API key is not set",
     "W_UNUSED_SET": "warning: a --set variable that no template of the spec uses",
     "E_CAPTION_FIT": "a word (or a number with its unit) is wider than a caption line even at the smallest caption size",
+    "E_LEXICON": "voice.lexicon_file is missing or not a mapping of word -> respelling",
 }
 
 Severity = Literal["error", "warning"]

@@ -192,45 +192,14 @@ def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: boo
             *x264_args(p), "-an", *segment_mp4()]
 
 
-def mix_chain(m: dict[str, Any], loudnorm: str) -> str:
-    """Music under the voice: trimmed to the video, faded, ducked by a sidechain compressor keyed
-    on the voice, mixed without amix's input scaling, then loudness-normalised. The voice is
-    compressed and peak-limited first (as broadcast voice chains are): speech has a crest factor
-    that would otherwise keep -14 LUFS and a -1 dBTP ceiling from both being met."""
-    total, fade = refs.self_ref("total_s"), refs.self_ref("fade_start_s")
-    return (
-        f"[1:a]atrim=0:{total},asetpts=N/SR/TB,volume={m['volume']},afade=t=in:d=1.5,"
-        f"afade=t=out:st={fade}:d={m['fade_out_seconds']}[m];"
-        "[0:a]aformat=channel_layouts=stereo,acompressor=threshold=-30dB:ratio=4:attack=3:release=120:makeup=3,"
-        "alimiter=limit=0.7:level=false,asplit=2[vo][sc];"
-        f"[m][sc]sidechaincompress=threshold=0.015:ratio={m['duck_ratio']}:attack=15:release=350:makeup=1[duck];"
-        f"[vo][duck]amix=inputs=2:duration=first:normalize=0,{loudnorm}"
-    )
-
-
 def mix(m: dict[str, Any]) -> list[list[str]]:
-    """Two-pass loudness normalisation (FACTS §5). Pass 1 renders the mix once, to PCM, while it
-    measures it; pass 2 applies the measured normalisation to that PCM; then the one AAC encode,
-    here rather than in the export so that it runs while the scenes are still being encoded."""
-    # loudnorm aims half a dB under the ceiling: it measures true peaks oversampled, and falls back
-    # from linear to its dynamic mode with a true-peak limiter when a linear gain would cross it.
-    target = f"I={m['lufs']}:TP={m['true_peak'] - 0.5}:LRA=20"
-    inputs = ["-i", refs.OUT + "/timeline.wav", "-i", refs.inp(ids.MUSIC) + "/music.wav"]
-    measure = [*FFMPEG[:-2], "-loglevel", "info", *inputs, "-filter_complex",
-               mix_chain(m, f"asplit=2[pre][meas];[meas]loudnorm={target}:print_format=json[stats]"),
-               "-map", "[pre]", "-c:a", "pcm_s16le", *BITEXACT, refs.OUT + "/premix.wav",
-               "-map", "[stats]", "-f", "null", "-"]
-    measured = ":".join(
-        f"measured_{k}={refs.self_ref('measured_' + k)}" for k in ("I", "TP", "LRA", "thresh")
-    )
-    apply = [*FFMPEG, "-i", refs.OUT + "/premix.wav", "-af",
-             f"loudnorm={target}:{measured}:offset={refs.self_ref('offset')}:linear=true,aresample=48000",
-             "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2", *BITEXACT, refs.OUT + "/mix.wav"]
+    """The mix is computed in-process on PCM (runtime/media/mixer.py: ducking, fades, loudness
+    measured with BS.1770, one linear gain, a true-peak limiter) and piped to this, the one AAC
+    encode, here rather than in the export so that it runs while the scenes are still encoded."""
     # The fast AAC coder: at these bitrates indistinguishable from twoloop, at a third of the time.
-    encode = [*FFMPEG, "-i", refs.OUT + "/mix.wav", "-c:a", "aac", "-aac_coder", "fast", "-profile:a", "aac_low",
-              "-b:a", m["audio_bitrate"], "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT,
-              refs.OUT + "/mix.m4a"]
-    return [measure, apply, encode]
+    return [[*FFMPEG, "-f", "s16le", "-ar", "48000", "-ac", "2", "-i", "pipe:0",
+             "-c:a", "aac", "-aac_coder", "fast", "-profile:a", "aac_low", "-b:a", m["audio_bitrate"],
+             "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT, refs.OUT + "/mix.m4a"]]
 
 
 def export(p: dict[str, Any], name: str) -> list[str]:

@@ -19,6 +19,7 @@ from .layout import caption_box, caption_fit, caption_style, card_layout, safe_a
 from .looks import animatic_look, drawable
 from .resources import presets
 from .textfit import FontMetrics, FontSource, approximate_metrics, fit_block
+from .speech import Spoken, normalise
 
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
@@ -70,15 +71,26 @@ def wan_size(spec: VideoSpec, portrait: bool) -> tuple[int, int]:
     return (min(w, h), max(w, h)) if portrait else (w, h)
 
 
+def spoken_words(scene: Scene, spec: VideoSpec) -> int:
+    """Words the voice will say: the normalised text's ("$12.5 million" is five)."""
+    said = spoken(spec, scene.voiceover_text)
+    return len(said.words) if said is not None else len(scene.voiceover_text.split())
+
+
 def estimated_voice_ms(scene: Scene, spec: VideoSpec) -> int:
-    words = len(scene.voiceover_text.split())
-    return int(words * 60000 / (spec.voice.words_per_minute * spec.voice.speed))
+    """Speech length at the voice's rate (the engine's measured words per minute by default)."""
+    return int(spoken_words(scene, spec) * 60000 / (spec.voice.wpm * spec.voice.speed))
+
+
+def min_scene_ms(scene: Scene) -> int:
+    """The scene's planned length; 0 for `auto` (the measured speech plus the pause)."""
+    return 0 if scene.duration_seconds == "auto" else int(scene.duration_seconds * 1000)
 
 
 def planned_scene_ms(scene: Scene, spec: VideoSpec) -> int:
     """The scene length the planner expects: the voice may stretch the scene, never shrink it."""
     voice = estimated_voice_ms(scene, spec) + int(spec.voice.pause_seconds * 1000)
-    return min(max(int(scene.duration_seconds * 1000), voice), int(spec.script.scene_seconds[1] * 1000))
+    return min(max(min_scene_ms(scene), voice), int(spec.script.scene_seconds[1] * 1000))
 
 
 def caption_font(spec: VideoSpec, fonts: FontSource | None = None) -> FontMetrics:
@@ -103,7 +115,8 @@ def caption_layout(spec: VideoSpec, p: dict[str, Any], fonts: FontSource | None 
 
 
 def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1,
-                catalog: Catalog | None = None, fonts: FontSource | None = None) -> list[Draft]:
+                catalog: Catalog | None = None, fonts: FontSource | None = None,
+                lexicon: dict[str, str] | None = None) -> list[Draft]:
     v = spec.name
     p = export_settings(spec, threads)
     tasks: list[Draft] = [_script_task(spec, scenes, costs)]
@@ -121,7 +134,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         voice_ids.append(voice_id)
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
-        tasks.append(_voice_task(spec, scene, i, voice_id, costs, catalog))
+        tasks.append(_voice_task(spec, scene, i, voice_id, costs, catalog, lexicon))
         video_inputs = {ids.VOICE: voice_id}
         if captions_on:
             cue_id = ids.scene_captions(v, i)
@@ -147,7 +160,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         id=music_id, video=v, stage="music", kind="music-select", backend="music-select",
         params={"library": spec.music.library, "mood": spec.music.mood, "bpm": spec.music.bpm,
                 "tail_seconds": list(spec.music.tail_seconds), "track": spec.music.track, "fps": p["fps"],
-                "min_video_ms": sum(int(s.duration_seconds * 1000) for s in scenes)},
+                "min_video_ms": sum(min_scene_ms(s) for s in scenes)},
         inputs={ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}, est_ms=costs.get("music_ms"),
         where={k: ("music", k) for k in ("library", "mood", "bpm", "tail_seconds", "track")}
         | {"": ("music",), "min_video_ms": ("script", "scenes")},
@@ -242,18 +255,28 @@ def _script_task(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) 
                  params=params, est_ms=costs.get("script_inline_ms" if scenes is not None else "script_llm_ms"))
 
 
+def spoken(spec: VideoSpec, text: str, lexicon: dict[str, str] | None = None) -> Spoken | None:
+    """What the voice says for `text` (None when the spec turns normalisation off)."""
+    vo = spec.voice
+    if not vo.normalise_text:
+        return None
+    return normalise(text, vo.language, {**(lexicon or {}), **vo.lexicon})
+
+
 def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: CostModel,
-                catalog: Catalog | None) -> Draft:
+                catalog: Catalog | None, lexicon: dict[str, str] | None = None) -> Draft:
     vo = spec.voice
     entry = catalog.backends.get(vo.engine) if catalog is not None else None
+    said = spoken(spec, scene.voiceover_text, lexicon)
+    extra = {} if said is None else {"spoken": said.text, "spoken_counts": said.counts}
     return Draft(
         id=voice_id, video=spec.name, stage="voice", kind="voice", backend=vo.engine,
         where={"text": ("script", "scenes", i - 1, "voiceover_text"),
                **{k: ("voice", k) for k in ("voice", "speed", "language", "model")}, "": ("voice",)},
         params={"text": scene.voiceover_text, "voice": vo.voice or (entry.default_voice if entry else None), "speed": vo.speed,
                 "language": vo.language, "model": vo.model, "scene": i,
-                "min_scene_ms": int(scene.duration_seconds * 1000), "pause_ms": int(vo.pause_seconds * 1000),
-                "max_scene_ms": int(spec.script.scene_seconds[1] * 1000)},
+                "min_scene_ms": min_scene_ms(scene), "pause_ms": int(vo.pause_seconds * 1000),
+                "max_scene_ms": int(spec.script.scene_seconds[1] * 1000), **extra},
         est_ms=costs.voice_ms(vo.engine, len(scene.voiceover_text.split())),
     )
 
@@ -365,7 +388,8 @@ def _chunk_seed(seed: int, task_id: str) -> int:
 def _mix_params(spec: VideoSpec, p: dict[str, Any]) -> dict[str, Any]:
     m = spec.music
     return {
-        "fps": p["fps"], "volume": m.volume, "duck_db": m.duck_db, "duck_ratio": round(1 + m.duck_db / 1.5, 2),
-        "fade_out_seconds": m.fade_out_seconds, "lufs": spec.export.loudness_lufs,
+        "fps": p["fps"], "volume": m.volume, "duck_db": m.duck_db, "duck_attack_ms": m.duck_attack_ms,
+        "duck_hold_ms": m.duck_hold_ms, "duck_release_ms": m.duck_release_ms, "duck_gap_ms": m.duck_gap_ms,
+        "fade_out_seconds": m.fade_out_seconds, "lufs": spec.export.loudness_lufs, "tp_margin_db": 0.5,
         "true_peak": spec.export.true_peak_db, "sample_rate": 44100, "audio_bitrate": p["audio_bitrate"],
     }

@@ -134,7 +134,7 @@ def script_estimate(prices: Prices, video: LoadedVideo) -> Cost:
 def _words_per_scene(video: LoadedVideo) -> int:
     s, vo = video.spec.script, video.spec.voice
     mid = (s.scene_seconds[0] + s.scene_seconds[1]) / 2
-    return max(1, round(mid * words_per_second(vo.words_per_minute, vo.speed) * TARGET_FILL[1]))
+    return max(1, round(mid * words_per_second(vo.wpm, vo.speed) * TARGET_FILL[1]))
 
 
 def task_cost(prices: Prices, task: Task, lanes: dict[str, Lane], hardware: Hardware) -> Cost | None:

@@ -62,8 +62,11 @@ def to_text(plan: Plan) -> str:
         ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU")
     out = [f"plan for {plan.spec}   hardware: {hw.name} ({hw_line})", ""]
     by_video: dict[str, list] = {}
+    spoken: dict[str, str] = {}  # what each voice says, where the normaliser changed the text
     for t in plan.tasks:
         by_video.setdefault(t.video, []).append(t)
+        if t.stage == "voice" and isinstance(t.params.get("spoken"), str):
+            spoken[t.id] = t.params["spoken"]
     for v in plan.videos:
         total = sum(s.duration_ms for s in v.scenes)
         out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
@@ -74,6 +77,9 @@ def to_text(plan: Plan) -> str:
         for s in v.scenes:
             flag = "" if s.speakable else "  ! too many words for the duration"
             out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  \"{_excerpt(s.text, 64)}\"{flag}")
+            voice = spoken.get(f"{v.name}/voice/scene-{s.index:02d}")
+            if voice and " ".join(voice.split()) != " ".join(s.text.split()):
+                out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
         out.append("")
         out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
         for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):

@@ -19,7 +19,7 @@ def lock_path(spec_name: str, video: LoadedVideo) -> str:
 def prompt_for(video: LoadedVideo):
     s, vo = video.spec.script, video.spec.voice
     assert s.brief is not None and s.scene_count is not None
-    return render_prompt(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.words_per_minute, vo.speed)
+    return render_prompt(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.wpm, vo.speed)
 
 
 def locked_scenes(video: LoadedVideo, src: SourceFiles) -> tuple[list[Scene] | None, list[Diagnostic]]:

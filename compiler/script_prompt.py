@@ -202,7 +202,7 @@ def prompt_for_spec(spec: Any) -> PromptText:
     script, voice = spec.script, spec.voice
     if script.brief is None or script.scene_count is None:
         raise ValueError("the spec's script has no brief: its scenes are hand-written")
-    return render_prompt(script.brief, spec.vars, script.scene_count, script.scene_seconds, voice.words_per_minute, voice.speed)
+    return render_prompt(script.brief, spec.vars, script.scene_count, script.scene_seconds, voice.wpm, voice.speed)
 
 
 def render_repair(

@@ -14,11 +14,12 @@ from typing import Any, Callable, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from vidc.schemas.spec import VideoSpec
+from vidc.schemas.spec import ENGINE_WPM, VideoSpec
 
 from .diagnostics import Diagnostic, did_you_mean, suggest
 from .expand import ESCAPE_HINT, resolve_path
 from .source import Path, SourceMap, dotted
+from .speech import spoken_text
 
 Exists = Callable[[str], bool]
 
@@ -145,7 +146,8 @@ def _split(data: Any, loc: tuple, missing: bool) -> tuple[Path, Path | None, lis
 
 
 def _tag_phrase(tag: str) -> str:
-    simple = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false"}
+    simple = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false",
+              "constrained-float": "a number", "constrained-int": "a whole number"}
     if tag in simple:
         return simple[tag]
     if tag.startswith("tuple["):
@@ -154,6 +156,8 @@ def _tag_phrase(tag: str) -> str:
         return "a list"
     if tag.startswith("dict["):
         return "a mapping"
+    if tag.startswith("literal[") and tag.count("'") == 2:  # literal['auto'] -> `auto`
+        return "`" + tag.split("'")[1] + "`"
     return tag
 
 
@@ -225,6 +229,10 @@ def pydantic_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> li
         deep = [(e, p) for e, p, _ in errs if len(p) == depth]
         if depth > len(site) or len(deep) == 1:
             out.extend(_one(e, p, smap) for e, p in deep)
+            continue
+        ranged = [(e, p) for e, p, _ in errs if e["type"] in _RANGE_TYPES]
+        if len(ranged) == 1:  # the value has a member's type, outside its range: say that
+            out.append(_one(*ranged[0], smap))
             continue
         phrases = list(dict.fromkeys(_tag_phrase(t[0]) for _, _, t in errs if t))
         out.append(smap.at(site, "E_TYPE", f"{dotted(site)}: expected {' or '.join(phrases)}, "
@@ -317,7 +325,8 @@ def _range(tree: dict) -> tuple[float, float] | None:
 
 def _speech_rate(tree: dict) -> float | None:
     wpm, speed = _get(tree, "voice", "words_per_minute"), _get(tree, "voice", "speed")
-    w = 150.0 if wpm is None else _number(wpm)
+    engine = _get(tree, "voice", "engine")
+    w = float(ENGINE_WPM.get(engine if isinstance(engine, str) else "piper", 150)) if wpm is None else _number(wpm)
     s = 1.0 if speed is None else _number(speed)
     if w is None or s is None or not (60 <= w <= 400) or not (0.25 < s <= 4):
         return None
@@ -350,14 +359,15 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
         text = scene.get("voiceover_text")
         if isinstance(text, str):
             words = len(text.split())
+            said = len(spoken_text(text).split()) if words and "{" not in text else words
             if not words:
                 diags.append(smap.at(base + ("voiceover_text",), "E_EMPTY_VOICEOVER", f"{label} has no voiceover text",
                                      "write what the voice says; a silent scene still needs narration in vidc v1"))
             elif dur is not None and dur > 0 and rate is not None:
                 fit = int(dur * rate / 60)
-                if words > fit:
+                if said > fit:
                     diags.append(smap.at(base + ("voiceover_text",), "W_WORDS",
-                                         f"{label} has {words} words, but only about {fit} fit in {num(dur)} s "
+                                         f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "
                                          f"at {num(rate)} words per minute",
                                          "shorten the text or lengthen the scene; otherwise the voice stretches it",
                                          severity="warning"))

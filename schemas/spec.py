@@ -6,7 +6,7 @@ words per minute) live in the compiler, not here, so that they can point at a li
 """
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,12 @@ PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square
 
 Scalar = Union[str, int, float, bool, None]
 
+# Words per minute each engine speaks at speed 1.0, full clips with their sentence pauses.
+# piper: 188 written (191 spoken) words per minute measured over the example projects' 17 narration texts
+# (en_US-joe-medium, vidc's normaliser); kokoro and elevenlabs: not measured here, the earlier
+# planning default. `voice.words_per_minute` overrides; `vidc calibrate` measures a machine's voice.
+ENGINE_WPM = {"piper": 190, "kokoro": 150, "elevenlabs": 150}
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
@@ -28,7 +34,8 @@ class Scene(_Strict):
     scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
     voiceover_text: str = Field(description="What the voice says in this scene")
     visual_prompt: str = Field("", description="What the picture shows (a prompt for wan, a note in the animatic)")
-    duration_seconds: float = Field(gt=0, description="Planned scene length; the voice may extend it")
+    duration_seconds: Annotated[float, Field(gt=0)] | Literal["auto"] = Field(
+        description="Planned scene length (the voice may extend it), or auto: the measured speech plus voice.pause_seconds")
     asset: str | None = Field(None, description="Image or clip for the assets engine, relative to the spec")
 
 
@@ -66,9 +73,17 @@ class Voice(_Strict):
     voice: str | None = Field(None, description="Engine voice: en_US-joe-medium, af_heart, or an ElevenLabs voice id")
     speed: float = Field(1.0, gt=0.25, le=4.0)
     language: str = "en-us"
-    words_per_minute: int = Field(150, ge=60, le=400)
+    words_per_minute: int | None = Field(None, ge=60, le=400, description="The voice's speaking rate for planning; default: the engine's measured rate")
     model: str | None = Field(None, description="Engine model, e.g. eleven_turbo_v2_5 or a Kokoro folder")
     pause_seconds: float = Field(0.5, ge=0, le=5, description="Silence kept after the voice when it sets the scene length")
+    lexicon: dict[str, str] = Field(default_factory=dict, description="Word -> how to say it (a respelling), e.g. vidc: vid see")
+    lexicon_file: str | None = Field(None, description="A YAML/JSON file of word -> respelling, relative to the spec; the spec's lexicon wins")
+    @property
+    def wpm(self) -> int:
+        """The speaking rate the planner uses: the spec's, or the engine's measured default."""
+        return self.words_per_minute or ENGINE_WPM[self.engine]
+
+    normalise_text: bool = Field(True, description="Read numbers, currency, dates, units and acronyms as a person would (captions keep the written text)")
 
 
 class Video(_Strict):
@@ -94,7 +109,11 @@ class Music(_Strict):
     bpm: float | tuple[float, float] | None = None
     tail_seconds: tuple[float, float] = (10.0, 15.0)
     volume: float = Field(0.35, ge=0, le=2)
-    duck_db: float = Field(10.0, ge=0, le=40)
+    duck_db: float = Field(10.0, ge=0, le=40, description="How far the music drops under speech, exactly")
+    duck_attack_ms: int = Field(250, ge=0, le=5000, description="The music reaches full depth at the first word, over this")
+    duck_hold_ms: int = Field(300, ge=0, le=5000, description="The music stays down this long after the last word")
+    duck_release_ms: int = Field(700, ge=0, le=10000, description="Then it comes back up over this")
+    duck_gap_ms: int = Field(1500, ge=0, le=20000, description="Between scenes the music comes up only in silences at least this long")
     fade_out_seconds: float = Field(6.0, ge=0, le=30)
     track: str | None = Field(None, description="A fixed track, relative to the spec; skips selection")
 

@@ -36,6 +36,12 @@ class VoiceParams(BaseModel):
     pause_ms: int = Field(ge=0)
     max_scene_ms: int = Field(ge=1)
     scene: int = Field(ge=0)
+    spoken: str | None = None  # the text as it is to be said (compiler/speech.py); `text` stays the written form
+    spoken_counts: list[int] | None = None  # spoken words per written word, to time the written words
+
+    @property
+    def say(self) -> str:
+        return self.spoken if self.spoken is not None else self.text
 
 
 @dataclass

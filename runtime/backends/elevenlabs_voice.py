@@ -95,7 +95,7 @@ class ElevenLabsVoice(Backend):
             )
         import numpy as np
 
-        from vidc.runtime.media.piper_voice import voice_result
+        from vidc.runtime.media.piper_voice import voice_result, written_words
         from vidc.runtime.media.wav import write_wav
 
         dest = ctx.out / "voice.wav"
@@ -120,6 +120,8 @@ class ElevenLabsVoice(Backend):
         pcm = np.frombuffer(_decode_to_s16(audio, self.output_format), dtype="<i2")
         write_wav(dest, pcm, SAMPLE_RATE)
         result = voice_result(dest, words, p.min_scene_ms, p.pause_ms, p.max_scene_ms, f"scene {p.scene}")
+        if words is not None:  # timed on the spoken text: captions show the written words
+            result["words"] = written_words(result["words"], p.text, p.spoken_counts, result["duration_ms"])
         if words is None:
             result["words"] = None  # the response carried no alignment
         result["engine"] = engine
@@ -140,7 +142,7 @@ class ElevenLabsVoice(Backend):
         model = p.model or self.default_model
         kwargs: dict[str, Any] = dict(
             voice_id=p.voice or self.default_voice,
-            text=p.text,
+            text=p.say,
             model_id=model,
             output_format=self.output_format,
             request_options={"max_retries": 0, "timeout_in_seconds": self.timeout_s},

@@ -103,7 +103,7 @@ class KokoroVoice(Backend):
         cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(SEED)
-            for result in pipeline(p.text, voice=voice_arg, speed=p.speed):
+            for result in pipeline(p.say, voice=voice_arg, speed=p.speed):
                 if result.audio is None:
                     continue
                 audio = result.audio.detach().float().cpu().numpy().reshape(-1)
@@ -113,7 +113,7 @@ class KokoroVoice(Backend):
                     words.extend(_words(result.tokens, offset / KOKORO_RATE))
                 pieces.append(audio)
                 offset += audio.shape[0]
-        from vidc.runtime.media.piper_voice import voice_result
+        from vidc.runtime.media.piper_voice import voice_result, written_words
         from vidc.runtime.media.wav import write_wav
 
         audio24 = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
@@ -121,6 +121,8 @@ class KokoroVoice(Backend):
         dest = ctx.out / "voice.wav"
         write_wav(dest, pcm, SAMPLE_RATE)
         result = voice_result(dest, words, p.min_scene_ms, p.pause_ms, p.max_scene_ms, f"scene {p.scene}")
+        if words is not None:  # timed on the spoken text: captions show the written words
+            result["words"] = written_words(result["words"], p.text, p.spoken_counts, result["duration_ms"])
         if words is None:
             result["words"] = None  # no word timings for this language (voice_result would say [])
         result["engine"] = {

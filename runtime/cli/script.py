@@ -27,7 +27,7 @@ def _generate(video, target: Path, log) -> str:
     from ..backends.llm_script import generate_script, write_lock
 
     s, vo = video.spec.script, video.spec.voice
-    locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.words_per_minute, vo.speed,
+    locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.wpm, vo.speed,
                              s.llm, env=os.environ, log=log)
     write_lock(target, locked)
     words = sum(len(sc.voiceover_text.split()) for sc in locked.scenes)

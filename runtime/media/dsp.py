@@ -61,3 +61,169 @@ def decimate_2x(x: np.ndarray, *, fast: bool = False) -> np.ndarray:
     h /= h.sum()
     y = np.convolve(x, h, mode="same")
     return y[0::2]
+
+
+# --------------------------------------------------------------------------- loudness and true peak
+
+OVERSAMPLE = 4  # BS.1770-4 Annex 2: true peak measured 4x oversampled (at 48 kHz)
+
+
+def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Band-limited polyphase resampling along axis 0 (e.g. 44,100 -> 48,000 Hz), linear phase with
+    its delay compensated, so a sample placed at time t stays at time t."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    x = np.asarray(x, dtype=np.float64)
+    if rate_in == rate_out:
+        return x
+    f = Fraction(int(rate_out), int(rate_in))
+    if x.ndim == 1:
+        return resample_poly(x, f.numerator, f.denominator)
+    # channels as contiguous rows: several times faster than filtering a strided axis 0
+    return np.ascontiguousarray(resample_poly(np.ascontiguousarray(x.T), f.numerator, f.denominator, axis=-1).T)
+
+
+def _oversample_taps(factor: int = OVERSAMPLE, taps_per_phase: int = 48, beta: float = 10.0) -> list[np.ndarray]:
+    """Polyphase branches (fractional delays k/factor, k = 1..factor-1) of a Kaiser-windowed sinc
+    interpolator. BS.1770-4 Annex 2 uses 12 taps per phase, which under-reads peaks of content
+    near Nyquist by up to ~0.5 dB (measured here against 32x resampling); 48 taps per phase
+    under-read by < 0.1 dB, so the limiter can trust its own meter."""
+    half = taps_per_phase // 2
+    d = np.arange(-half + 1, half + 1, dtype=np.float64)  # input offsets around the new point
+    out = []
+    for k in range(1, factor):
+        t = d - k / factor
+        w = np.i0(beta * np.sqrt(np.clip(1 - (t / (half + 0.5)) ** 2, 0, 1))) / np.i0(beta)
+        c = np.sinc(t) * w
+        out.append(c / c.sum())
+    return out
+
+
+_OS_TAPS = _oversample_taps()
+
+
+def peak_envelope(x: np.ndarray) -> np.ndarray:
+    """Per sample n, the largest absolute value of the 4x-oversampled signal between samples n and
+    n+1 (and the sample itself), over all channels: the inter-sample ("true") peaks a DAC or an AAC
+    decoder reconstructs."""
+    x2 = np.asarray(x, dtype=np.float64)
+    x2 = x2[:, None] if x2.ndim == 1 else x2
+    n = x2.shape[0]
+    env = np.abs(x2).max(axis=1)
+    half = len(_OS_TAPS[0]) // 2
+    for ch in range(x2.shape[1]):
+        xp = np.concatenate([np.zeros(half), x2[:, ch], np.zeros(half)])
+        for c in _OS_TAPS:
+            # the point k/4 after sample n uses x[n-half+1 .. n+half]
+            y = np.correlate(xp, c, mode="valid")[1 : n + 1]
+            np.maximum(env, np.abs(y), out=env)
+    return env
+
+
+def true_peak_db(x: np.ndarray) -> float:
+    """True peak in dBTP (4x oversampled)."""
+    if x.size == 0:
+        return float("-inf")
+    peak = float(peak_envelope(x).max())
+    return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def integrated_lufs(x: np.ndarray, rate: int) -> float:
+    """BS.1770-4 integrated loudness (gated) by pyloudnorm; -inf for silence."""
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(int(rate))
+    x2 = x if x.ndim == 2 else x[:, None]
+    if x2.shape[0] < int(0.4 * rate):  # shorter than one gating block: pad with silence
+        x2 = np.concatenate([x2, np.zeros((int(0.4 * rate) - x2.shape[0], x2.shape[1]))])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(meter.integrated_loudness(x2))
+
+
+def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
+    """The BS.1770 K-weighting (pyloudnorm's two filter stages), channels as columns."""
+    import pyloudnorm
+    from scipy.signal import lfilter
+
+    x2 = np.asarray(x, dtype=np.float64)
+    x2 = x2[:, None] if x2.ndim == 1 else x2
+    for stage in pyloudnorm.Meter(int(rate))._filters.values():
+        x2 = lfilter(stage.b, stage.a, x2, axis=0)
+    return x2
+
+
+def gated_lufs(kx: np.ndarray, rate: int, gain: np.ndarray | float = 1.0) -> float:
+    """BS.1770-4 integrated loudness of a K-weighted signal (see k_weighted; or, 1-D, its energy
+    summed over the channels) times a gain: 400 ms
+    blocks with 75 % overlap, absolute gate -70 LUFS, relative gate -10 LU. The gain is applied to
+    the block energies, so a mix can be re-measured after each change of a slowly varying gain
+    without filtering it again (exact for a constant gain)."""
+    e = kx if kx.ndim == 1 else (kx * kx).sum(axis=1)  # 1-D: the per-sample energy, already summed
+    e = e * (np.square(gain) if np.ndim(gain) else float(gain) ** 2)
+    block, step = int(0.4 * rate), int(0.1 * rate)
+    if len(e) < block:
+        e = np.concatenate([e, np.zeros(block - len(e))])
+    c = np.concatenate([[0.0], np.cumsum(e)])
+    starts = np.arange(0, len(e) - block + 1, step)
+    z = (c[starts + block] - c[starts]) / block
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10 * np.log10(z)
+    z = z[lk >= -70.0]
+    if not z.size:
+        return float("-inf")
+    rel = -0.691 + 10 * np.log10(z.mean()) - 10.0
+    z = z[-0.691 + 10 * np.log10(z) > rel]
+    return float(-0.691 + 10 * np.log10(z.mean()))
+
+
+def limiter_gain(peaks: np.ndarray, ceiling: float, rate: int, *, attack_db_per_ms: float = 1.5,
+                 release_db_per_ms: float = 0.1, peaks_db: np.ndarray | None = None,
+                 gain_db: float = 0.0) -> np.ndarray:
+    """Gain curve (<= 1) of a look-ahead peak limiter that keeps `peaks * gain <= ceiling` everywhere.
+
+    In dB of gain reduction: each sample needs r[n] = max(0, peak[n] - ceiling). The limiter's
+    reduction is the upper envelope of straight lines from every need: falling towards a peak at
+    `attack_db_per_ms` (look-ahead), recovering after it at `release_db_per_ms` (a deep, dense
+    run of peaks recovers slowly, a lone click quickly). Both envelopes are running maxima
+    (np.maximum.accumulate), so this is exact and vectorised, and the curve is continuous (linear
+    in dB between corners). Every sample's reduction is >= its need: the ceiling holds by construction.
+    Offline, the look-ahead costs no delay: there is no latency to compensate."""
+    if peaks_db is None:
+        peaks_db = 20 * np.log10(np.maximum(peaks, 1e-12))
+    need = peaks_db + (gain_db - 20 * np.log10(ceiling))
+    if not (need > 0).any():
+        return np.ones(len(need))
+    need = np.where(need > 0, need + 1e-6, 0.0)  # a micro-dB more: float rounding never lets a peak through
+    idx = np.arange(len(need), dtype=np.float64)
+    rel = release_db_per_ms * 1000.0 / rate  # dB per sample
+    att = attack_db_per_ms * 1000.0 / rate
+    fwd = np.maximum.accumulate(need + rel * idx) - rel * idx  # hold the reduction, then release
+    bwd = (np.maximum.accumulate((need - att * idx)[::-1]) + att * idx[::-1])[::-1]  # start before the peak
+    gr = np.maximum(fwd, bwd)  # continuous, piecewise linear in dB: no steps, no clicks
+    return np.minimum(np.exp(gr * (-np.log(10.0) / 20.0)), 1.0)
+
+
+def compressor_gain(x: np.ndarray, rate: int, threshold_db: float, ratio: float, *, attack_ms: float = 8.0,
+                    release_ms: float = 120.0, window_ms: float = 10.0) -> np.ndarray:
+    """Gain curve (<= 1) of a look-ahead RMS compressor: the level over `window_ms` above
+    `threshold_db` (dBFS RMS) is reduced by (1 - 1/ratio); the reduction is smoothed like the
+    limiter's (running minimum, then attack and release means), so it starts before a loud
+    syllable instead of after it. Offline, the look-ahead costs no delay."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    mono = x if x.ndim == 1 else x.mean(axis=1)
+    w = max(1, int(rate * window_ms / 1000))
+    level = 10 * np.log10(np.maximum(uniform_filter1d(mono * mono, size=w, mode="nearest"), 1e-12))
+    over = np.maximum(level - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
+    need = 10 ** (-over / 20)
+    a = max(1, int(rate * attack_ms / 1000)) | 1
+    r = max(1, int(rate * release_ms / 1000)) | 1
+    g = minimum_filter1d(need, size=a, mode="nearest")
+    g = uniform_filter1d(g, size=a, mode="nearest")
+    g = uniform_filter1d(g, size=r, mode="nearest")
+    return np.minimum(g, 1.0)

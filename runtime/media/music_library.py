@@ -28,9 +28,10 @@ from . import synth as S
 from .dsp import decimate_2x, resample_2x
 from .wav import write_wav
 
-__all__ = ["TrackInfo", "CATALOG", "SYNTH_VERSION", "render_track", "ensure_track", "get_track", "track_path"]
+__all__ = ["TrackInfo", "CATALOG", "SYNTH_VERSION", "render_track", "ensure_track", "get_track", "track_path",
+           "loop_region"]
 
-SYNTH_VERSION = 1
+SYNTH_VERSION = 1  # (adding a track keeps the others' bytes: no bump)
 SOURCE = f"vidc built-in synthesiser v{SYNTH_VERSION}"
 SR = S.SR
 PEAK_DBFS = -6.0
@@ -197,6 +198,50 @@ RECIPES: tuple[Recipe, ...] = (
                   ("main", ("keys", "bass", "hat", "kick", "snare", "motif")),
                   ("break", ("keys", "motif")), ("outro", ("keys", "bass", "hat"))),
         end_parts=("keys", "bass"), transitions=False,
+    ),
+    Recipe(
+        id="quiet-letters", title="Quiet Letters", moods=("sad", "emotional", "reflective", "melancholic", "piano", "calm"),
+        bpm=66, tonic=57, mode="minor", seed=2101, reverb_s=3.0, reverb_mix=1.2,
+        progression=((0, "min9"), (8, "maj7"), (3, "maj9"), (10, "sus2")),
+        parts=(
+            Part("piano", "arp", "piano", 0.20, pattern="0...2...1...3...", register=64, pan=-0.1, reverb=0.45,
+                 humanize=0.08),
+            Part("pad", "pad", "pad", 0.16, register=60, reverb=0.55,
+                 params=_p(shape="tri", cutoff=1400, detune=(-5.0, 0.0, 5.0), attack=1.6, release=2.4, sub=0.0)),
+            Part("bass", "bass", "bass", 0.36, pattern="R_______F_______", register=40, reverb=0.1,
+                 params=_p(grit=0.05, cutoff=350, release=0.8, sustain=0.8)),
+            Part("motif", "motif", "epiano", 0.11, register=76, pan=0.15, reverb=0.55, delay=0.25, params=_p(tau=1.6),
+                 motif=(_M(((0, 2, 2, 0), (2, 2, 1, 0))), _M(((0, 3, 0, 0),)),
+                        _M(((0, 1, 1, 0), (1, 1, 2, 0), (2, 2, 1, 0))), _M(((0, 4, 0, 0),)))),
+            Part("kick", "drum", "softkick", 0.22, pattern="x.......x.......", reverb=0.05),
+        ),
+        sections=(("intro", ("piano",)), ("build", ("piano", "pad")),
+                  ("main", ("piano", "pad", "bass", "motif", "kick")),
+                  ("break", ("piano", "motif")), ("outro", ("piano", "pad"))),
+        end_parts=("piano", "pad", "bass"), transitions=False,
+    ),
+    Recipe(
+        id="pocket-groove", title="Pocket Groove", moods=("funky", "groovy", "confident", "upbeat", "cool", "fun"),
+        bpm=104, tonic=57, mode="dorian", seed=2202, swing=0.08, reverb_s=1.4, reverb_mix=0.7,
+        progression=((0, "min7"), (5, "dom7"), (0, "min7"), (7, "min7")),
+        parts=(
+            Part("keys", "comp", "epiano", 0.15, pattern="..x..o....x..o..", register=64, reverb=0.25, pan=-0.15,
+                 gate=0.5, params=_p(tau=0.8)),
+            Part("guitar", "strum", "guitar", 0.11, pattern="-.o.-.o.-.o.-.oo", register=62, reverb=0.15, pan=0.25,
+                 gate=0.3, strum_ms=6.0),
+            Part("bass", "bass", "bass", 0.44, pattern="R..R..F.O..R.T.F", register=40, gate=0.55, reverb=0.03,
+                 params=_p(grit=0.35, cutoff=700)),
+            Part("kick", "drum", "kick", 0.46, pattern="x.......x.x.....", reverb=0.02, params=_p(soft=True)),
+            Part("snare", "drum", "snare", 0.20, pattern="....x.......x...", fill="....x.......x.xx", reverb=0.2),
+            Part("hat", "drum", "hat", 0.07, pattern="x.o.x.o.x.o.x.oo", pan=0.2, reverb=0.08),
+            Part("lead", "motif", "lead_soft", 0.10, register=72, pan=0.1, reverb=0.3, delay=0.2,
+                 motif=(_M(((0.5, 0.5, 2, 0), (1, 1, 1, 0), (2.5, 1, 0, 0))), _M(((0, 1.5, 1, 0), (2, 1, 2, 0))),
+                        _M(((0.5, 0.5, 3, 0), (1, 0.5, 2, 0), (1.5, 1.5, 1, 0))), _M(((0, 2, 0, 0),)))),
+        ),
+        sections=(("intro", ("keys", "hat")), ("build", ("keys", "bass", "hat", "kick")),
+                  ("main", ("keys", "guitar", "bass", "kick", "snare", "hat", "lead")),
+                  ("break", ("keys", "bass", "lead")), ("outro", ("keys", "bass", "hat"))),
+        end_parts=("keys", "bass"),
     ),
     Recipe(
         id="iron-horizon", title="Iron Horizon", moods=("dramatic", "cinematic", "tense", "serious", "epic"),
@@ -390,6 +435,21 @@ def get_track(track_id: str) -> TrackInfo:
         if t.id == track_id:
             return t
     raise KeyError(f"no built-in music track {track_id!r}; known: {', '.join(t.id for t in CATALOG)}")
+
+
+def loop_region(track_id: str) -> tuple[int, int, int]:
+    """(loop start, loop end, crossfade) in samples of a built-in track: from the first bar of its
+    first main section to the first bar of its outro, a whole number of 4-bar phrases (so the
+    chord progression carries on across the join), crossfaded over one beat. Looping it keeps
+    the intro at the start and the track's own ending at the end."""
+    recipe = _RECIPES[get_track(track_id).id]
+    phrases, _ = _total_bars(recipe.bpm)
+    bar_s = 240.0 / recipe.bpm
+    sections = _sections(phrases, 4 * bar_s)
+    first_main = next(i for i, sec in enumerate(sections) if sec.startswith("main"))
+    outro = next(i for i, sec in enumerate(sections) if sec == "outro")
+    to_samples = lambda phrase: int(round(phrase * 4 * bar_s * SR))  # noqa: E731
+    return to_samples(first_main), to_samples(outro), int(round(60.0 / recipe.bpm * SR))
 
 
 # --------------------------------------------------------------------------- arrangement

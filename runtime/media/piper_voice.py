@@ -1,11 +1,11 @@
 """Offline speech with Piper (en_US-joe-medium), deterministic to the byte, with word timings.
 
 Piper's VITS model samples noise with two RandomNormalLike nodes, so plain synthesis differs run
-to run and onnxruntime.set_seed does not help. `PiperSynth` loads the model once, gives every
-Random* node a fixed `seed` attribute, exposes the phoneme-duration tensor as an output (for
-alignments), serialises the patched model once, and then creates a *fresh* onnxruntime session for
-each synthesis, so the seeded generators start from the same state every time. The graph
-optimisation level is pinned (different levels give different float rounding).
+to run, and a seeded generator keeps its state inside an onnxruntime session. `PiperSynth` loads
+the model once, replaces every Random* node by a slice of a constant, seeded noise buffer (so the
+model is stateless), exposes the phoneme-duration tensor as an output (for alignments), and opens
+one session that serves every synthesis: the same text gives the same bytes, in any order, from
+any thread. The graph optimisation level is pinned (different levels give different rounding).
 
 Audio: Piper renders 22,050 Hz; each sentence is peak-normalised by Piper and scaled to -1 dBFS,
 sentences are joined with `sentence_silence_ms` of silence, and the whole is resampled 2x to
@@ -30,7 +30,7 @@ import numpy as np
 from .dsp import resample_2x
 from .wav import measure_duration_ms, samples_to_ms, write_wav
 
-__all__ = ["PiperSynth", "voice_result", "resample_2x", "words_from_alignments", "map_words", "group_spans",
+__all__ = ["PiperSynth", "voice_result", "written_words", "resample_2x", "words_from_alignments", "map_words", "group_spans",
            "count_phoneme_words", "OUTPUT_RATE"]
 
 OUTPUT_RATE = 44100
@@ -172,6 +172,47 @@ def group_spans(text_words: Sequence[str], counts: Sequence[int],
 # --------------------------------------------------------------------------- synthesis
 
 
+_NOISE_LEN = {"/dp/RandomNormalLike": 1 << 16, "/RandomNormalLike": 1 << 20}
+
+
+def _stateless_noise(model: Any, seed: int) -> None:
+    """Replace every RandomNormalLike node (VITS samples its noise with two) by a slice of a fixed
+    buffer of N(0, 1) noise stored in the model: x -> reshape(tile(buf)[:numel(x)], shape(x)).
+    onnxruntime's seeded generators keep state inside a session, so a seeded model only repeats
+    itself in a fresh session per synthesis (0.3-0.5 s each); a constant is stateless, so one
+    session serves every synthesis, from any thread, with the same output for the same text."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    nodes = list(g.node)
+    del g.node[:]
+    for k, node in enumerate(nodes):
+        if not node.op_type.startswith("Random"):
+            g.node.append(node)
+            continue
+        if node.op_type != "RandomNormalLike":
+            raise ValueError(f"unexpected random node {node.op_type} in the Piper model")
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        length = _NOISE_LEN.get(node.name, 1 << 20)
+        rng = np.random.default_rng([seed, k])
+        buf = (attrs.get("mean", 0.0) + attrs.get("scale", 1.0) * rng.standard_normal(length)).astype(np.float32)
+        p = f"vidc_noise_{k}"
+        g.initializer.extend([numpy_helper.from_array(buf, p + "_buf"),
+                              numpy_helper.from_array(np.array([length], dtype=np.int64), p + "_len"),
+                              numpy_helper.from_array(np.array([length - 1], dtype=np.int64), p + "_lm1"),
+                              numpy_helper.from_array(np.array([0], dtype=np.int64), p + "_zero")])
+        x = node.input[0]
+        g.node.extend([
+            helper.make_node("Shape", [x], [p + "_shape"]),
+            helper.make_node("ReduceProd", [p + "_shape"], [p + "_n"], keepdims=1),
+            helper.make_node("Add", [p + "_n", p + "_lm1"], [p + "_n1"]),
+            helper.make_node("Div", [p + "_n1", p + "_len"], [p + "_reps"]),
+            helper.make_node("Tile", [p + "_buf", p + "_reps"], [p + "_tiled"]),
+            helper.make_node("Slice", [p + "_tiled", p + "_zero", p + "_n"], [p + "_flat"]),
+            helper.make_node("Reshape", [p + "_flat", p + "_shape"], [node.output[0]]),
+        ])
+
+
 class PiperSynth:
     """Deterministic Piper synthesis: `synthesize(text, speed, out_wav) -> result dict`.
 
@@ -198,6 +239,8 @@ class PiperSynth:
         self.seed = float(seed)
         self.download_dir = Path(download_dir) if download_dir else Path(tempfile.gettempdir()) / "vidc-piper"
         self._bytes = self._patched_model_bytes()
+        self._lock = threading.Lock()
+        self._piper: Any = None
 
     def _patched_model_bytes(self) -> bytes:
         key = f"{self.model_path.resolve()}|{self.seed}"
@@ -206,16 +249,10 @@ class PiperSynth:
             if cached is not None:
                 return cached
             import onnx
-            from onnx import helper
             from piper.patch_voice_with_alignment import add_alignment_output
 
             model = onnx.load(str(self.model_path))
-            for node in model.graph.node:
-                if node.op_type.startswith("Random"):
-                    kept = [a for a in node.attribute if a.name != "seed"]
-                    del node.attribute[:]
-                    node.attribute.extend(kept)
-                    node.attribute.append(helper.make_attribute("seed", self.seed))
+            _stateless_noise(model, int(self.seed))
             try:
                 add_alignment_output(model)
             except ValueError:
@@ -225,18 +262,22 @@ class PiperSynth:
             return data
 
     def _voice(self):
-        import onnxruntime as ort
-        from piper import PiperVoice
-        from piper.config import PiperConfig
+        """One onnxruntime session per PiperSynth, made on first use: the model's noise is a constant
+        (see `_stateless_noise`), so every run starts from the same state without a new session."""
+        with self._lock:
+            if self._piper is None:
+                import onnxruntime as ort
+                from piper import PiperVoice
+                from piper.config import PiperConfig
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC  # pinned: affects rounding
-        so.log_severity_level = 3
-        session = ort.InferenceSession(self._bytes, sess_options=so, providers=["CPUExecutionProvider"])
-        self.download_dir.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {"config": PiperConfig.from_dict(self.config_dict), "session": session,
-                                  "download_dir": self.download_dir}
-        return PiperVoice(**kwargs)
+                so = ort.SessionOptions()
+                so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC  # pinned: affects rounding
+                so.log_severity_level = 3
+                session = ort.InferenceSession(self._bytes, sess_options=so, providers=["CPUExecutionProvider"])
+                self.download_dir.mkdir(parents=True, exist_ok=True)
+                self._piper = PiperVoice(config=PiperConfig.from_dict(self.config_dict), session=session,
+                                         download_dir=self.download_dir)
+            return self._piper
 
     def render(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, list[list[Any]]]:
         """Float mono audio at 44.1 kHz and word timings [[word, start_ms, end_ms], ...]."""
@@ -337,6 +378,20 @@ def _clean_text(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- shared by voice engines
+
+
+def written_words(words: list | None, written: str, counts: Sequence[int] | None,
+                  duration_ms: float) -> list[list[Any]] | None:
+    """Word timings measured on the spoken text -> timings of the written words (captions show
+    what was written: "$9.99" covers the span of "nine dollars and ninety-nine cents").
+    `counts[i]` is how many spoken words written word i became (compiler/speech.py)."""
+    if words is None or counts is None:  # not normalised: the engine timed the written words itself
+        return words
+    text_words = _strip_controls(written).split()
+    spans = [(float(w[1]), float(w[2])) for w in words]
+    if counts is not None and len(counts) == len(text_words) and sum(counts) == len(spans):
+        return group_spans(text_words, counts, spans)
+    return map_words(text_words, spans, (0.0, duration_ms), one_to_one=True)
 
 
 def voice_result(wav_path: str | Path, words: list | None, min_scene_ms: int, pause_ms: int,

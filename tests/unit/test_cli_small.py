@@ -10,7 +10,8 @@ from vidc.runtime.cli import build as build_cmd
 from vidc.runtime.cli import main
 from vidc.schemas.plan import Plan
 
-SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test.\n"
+SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
+        " long enough to fill most of its nine second scene with speech.\n"
         "      duration_seconds: 9\nexport: {preset: draft}\n")
 
 

@@ -53,7 +53,7 @@ def test_minimal_spec_loads_with_defaults() -> None:
     [v] = videos
     s = v.spec
     assert (v.row, s.name, s.matrix, s.output) == (None, "demo", None, "build/")
-    assert (s.voice.engine, s.voice.speed, s.voice.words_per_minute) == ("piper", 1.0, 150)
+    assert (s.voice.engine, s.voice.speed, s.voice.words_per_minute, s.voice.wpm) == ("piper", 1.0, None, 190)
     assert (s.video.engine, s.video.resolution, s.video.frames_per_chunk) == ("animatic", "480p", 81)
     assert (s.captions.mode, s.export.preset, s.music.library) == ("both", "youtube-1080p", "builtin")
     assert [sc.scene_index for sc in s.script.scenes] == [1, 2]
@@ -147,7 +147,7 @@ def test_warning_keeps_the_video() -> None:
     assert len(videos) == 1
     [w] = diags
     assert (w.code, w.severity, w.line) == ("W_WORDS", "warning", 7)
-    assert "40 words" in w.message and "about 25 fit in 10 s" in w.message
+    assert "40 spoken words" in w.message and "about 31 fit in 10 s at 190 words per minute" in w.message
 
 
 def test_faster_voice_fits_more_words() -> None:

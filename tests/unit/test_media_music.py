@@ -16,7 +16,7 @@ def test_catalog_shape():
     assert len({t.id for t in cat}) == len(cat)
     assert REQUIRED_MOODS <= {m for t in cat for m in t.moods}
     bpms = sorted(t.bpm for t in cat)
-    assert bpms[0] <= 75 and bpms[-1] >= 135 and all(70 <= b <= 140 for b in bpms)
+    assert bpms[0] <= 75 and bpms[-1] >= 135 and all(60 <= b <= 140 for b in bpms)
     assert len(set(bpms)) == len(bpms)
     for t in cat:
         assert t.duration_s >= 110

@@ -1,0 +1,306 @@
+"""Text normalisation for speech: the words a voice engine should say for a written voiceover.
+
+Pure (it runs in the compiler, so `vidc plan` shows the spoken text and a change to it changes the
+voice task's fingerprint); numbers are read by `num2words` in the voice's language, the rest is a
+few small tables (units, abbreviations, letter names) that no library covers. Captions keep the
+written text: `normalise` returns, for every whitespace-separated written word, how many spoken
+words it became, so word timings measured on the spoken text map back onto the written words.
+
+Handled: a lexicon first (word -> respelling, whole words, case-insensitive); URLs and e-mail
+addresses; currency ("$12.5 million" -> "twelve point five million dollars", "$9.99" -> "nine
+dollars and ninety-nine cents"); phone numbers digit by digit; ordinals ("10,000th"); percentages;
+dates (2024-05-01, 5/1/2024) and times (10:30, 9 am); numbers with units ("50 ms", "48 CPUs",
+"3.5GHz"); years; decimals and large numbers; acronyms, spelled ("CPU" -> "see pee you") or said
+(NASA); abbreviations whose full stop is not a sentence end ("Dr. Smith" -> "Doctor Smith").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["Spoken", "normalise", "spoken_text", "DEFAULT_LEXICON"]
+
+DEFAULT_LEXICON = {"vidc": "vid see"}
+
+LETTERS = {
+    "A": "ay", "B": "bee", "C": "see", "D": "dee", "E": "ee", "F": "eff", "G": "jee", "H": "aitch", "I": "eye",
+    "J": "jay", "K": "kay", "L": "el", "M": "em", "N": "en", "O": "oh", "P": "pee", "Q": "cue", "R": "ar",
+    "S": "ess", "T": "tee", "U": "you", "V": "vee", "W": "double-you", "X": "ex", "Y": "why", "Z": "zee",
+}
+# acronyms said as a word, not spelled (everything else of 2-5 capitals is spelled)
+SAID = {"NASA", "NATO", "LASER", "RADAR", "SCUBA", "UNESCO", "UNICEF", "FIFA", "GIF", "JPEG", "PIN", "RAM", "ROM",
+        "SIM", "WAN", "LAN", "SaaS", "YAML", "JSON", "ASCII", "OPEC", "AIDS", "ASAP", "NAS", "CAPTCHA", "IKEA"}
+RESPELL = {"JSON": "jason", "YAML": "yamel", "SaaS": "sass", "ASCII": "askee", "JPEG": "jay peg", "GIF": "gif",
+           "WAN": "wan", "NAS": "naz", "ASAP": "ay sap"}
+
+ABBREVIATIONS = {
+    "dr.": "Doctor", "mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "prof.": "Professor", "st.": "Saint",
+    "jr.": "Junior", "sr.": "Senior", "vs.": "versus", "etc.": "et cetera", "e.g.": "for example",
+    "i.e.": "that is", "approx.": "approximately", "no.": "number", "inc.": "Incorporated", "ltd.": "Limited",
+    "co.": "Company", "dept.": "Department", "est.": "established", "fig.": "figure", "min.": "minimum",
+    "max.": "maximum", "jan.": "January", "feb.": "February", "mar.": "March", "apr.": "April",
+    "jun.": "June", "jul.": "July", "aug.": "August", "sep.": "September", "sept.": "September",
+    "oct.": "October", "nov.": "November", "dec.": "December", "mt.": "Mount", "ave.": "Avenue",
+}
+# unit -> (singular, plural); matched case-sensitively after a number
+UNITS = {
+    "ms": ("millisecond", "milliseconds"), "s": ("second", "seconds"), "sec": ("second", "seconds"),
+    "secs": ("seconds", "seconds"), "min": ("minute", "minutes"), "mins": ("minutes", "minutes"),
+    "h": ("hour", "hours"), "hr": ("hour", "hours"), "hrs": ("hours", "hours"), "us": ("microsecond", "microseconds"),
+    "µs": ("microsecond", "microseconds"), "ns": ("nanosecond", "nanoseconds"),
+    "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"), "mg": ("milligram", "milligrams"),
+    "lb": ("pound", "pounds"), "lbs": ("pounds", "pounds"), "oz": ("ounce", "ounces"),
+    "km": ("kilometre", "kilometres"), "m": ("metre", "metres"), "cm": ("centimetre", "centimetres"),
+    "mm": ("millimetre", "millimetres"), "mi": ("mile", "miles"), "ft": ("foot", "feet"), "in": ("inch", "inches"),
+    "km/h": ("kilometre per hour", "kilometres per hour"), "mph": ("mile per hour", "miles per hour"),
+    "B": ("byte", "bytes"), "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"),
+    "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
+    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"), "fps": ("frame per second", "frames per second"),
+    "kbps": ("kilobit per second", "kilobits per second"), "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"), "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"),
+    "V": ("volt", "volts"), "mAh": ("milliamp hour", "milliamp hours"), "dB": ("decibel", "decibels"),
+    "px": ("pixel", "pixels"), "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "%": ("percent", "percent"), "x": ("times", "times"), "K": ("thousand", "thousand"),
+    "k": ("thousand", "thousand"), "M": ("million", "million"), "bn": ("billion", "billion"),
+    "LUFS": ("LUFS", "LUFS"), "fps.": ("frame per second", "frames per second"),
+}
+SCALES = {"thousand", "million", "billion", "trillion"}
+CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
+            "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "sen", "sen")}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+SYMBOLS = {"&": "and", "+": "plus", "=": "equals", "@": "at", "~": "about", "×": "times", "%": "percent",
+           "#": "number", "/": "slash"}
+
+_LEAD = "\"'“‘([{«¿¡"
+_TRAIL = "\"'”’)]}».,;:!?…"
+_NUM = r"\d{1,3}(?:,\d{3})+|\d+"
+_NUMBER = re.compile(rf"^(-)?((?:{_NUM})(?:\.\d+)?|\.\d+)$")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    written: list[str]  # the written words (whitespace split)
+    counts: list[int]  # how many spoken words each written word became (0: folded into the previous)
+    text: str  # the spoken text
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+def _lang(language: str) -> str:
+    return (language or "en").replace("-", "_").split("_")[0].lower() or "en"
+
+
+def _n2w(value: int | Decimal | str, lang: str, to: str = "cardinal") -> str:
+    from num2words import num2words
+
+    try:
+        out = num2words(value if not isinstance(value, str) else Decimal(value), lang=lang, to=to)
+    except (NotImplementedError, OverflowError, ValueError, InvalidOperation):
+        out = num2words(value if not isinstance(value, str) else Decimal(value), lang="en", to=to)
+    return out.replace(",", "")  # num2words' commas would become pauses
+
+
+def _number(text: str, lang: str) -> str | None:
+    """'10,000' 'ten thousand'; '3.14' 'three point one four'; '-5' 'minus five'."""
+    m = _NUMBER.match(text)
+    if not m:
+        return None
+    neg, body = m.group(1), m.group(2).replace(",", "")
+    if "." in body:
+        whole, frac = body.split(".")
+        words = (_n2w(int(whole or "0"), lang) + " point " + " ".join(_n2w(int(d), lang) for d in frac))
+    else:
+        words = _n2w(int(body), lang)
+    return ("minus " + words) if neg else words
+
+
+def _spell(acronym: str) -> str:
+    if acronym in RESPELL:
+        return RESPELL[acronym]
+    if acronym in SAID:
+        return acronym.lower()
+    plural = acronym.endswith("s") and acronym[:-1].isupper()
+    letters = acronym[:-1] if plural else acronym
+    out = [LETTERS.get(ch, ch) for ch in letters if ch.isalpha()]
+    if plural and out:
+        out[-1] += "s" if not out[-1].endswith("s") else "es"
+    return " ".join(out)
+
+
+def _is_acronym(w: str) -> bool:
+    core = w[:-1] if (w.endswith("s") and len(w) > 2) else w
+    return 2 <= len(core) <= 6 and core.isalpha() and core.isupper() or w in RESPELL
+
+
+def _money(sym: str, amount: str, scale: str | None, lang: str) -> str:
+    one, many, sub_one, sub_many = CURRENCY[sym]
+    amount = amount.replace(",", "")
+    if scale:  # "$12.5 million": the number, the scale, then the currency
+        return f"{_number(amount, lang)} {scale} {many}"
+    whole, _, frac = amount.partition(".")
+    w = int(whole or "0")
+    parts = []
+    if w or not frac:
+        parts.append(f"{_n2w(w, lang)} {one if w == 1 else many}")
+    if frac:
+        cents = int((frac + "0")[:2])
+        if cents:
+            parts.append(f"{_n2w(cents, lang)} {sub_one if cents == 1 else sub_many}")
+    return " and ".join(parts)
+
+
+def _digits(s: str, lang: str) -> str:
+    """Phone numbers: digits one by one, groups separated by commas (a short pause)."""
+    groups = [g for g in re.split(r"[^\d]+", s) if g]
+    names = {"0": "zero"} if lang == "en" else {}
+    return ", ".join(" ".join(names.get(d) or _n2w(int(d), lang) for d in g) for g in groups)
+
+
+def _time(h: int, m: int, suffix: str | None, lang: str) -> str:
+    hour = _n2w(h, lang)
+    if m == 0:
+        out = hour + (" o'clock" if not suffix else "")
+    elif m < 10:
+        out = f"{hour} oh {_n2w(m, lang)}"
+    else:
+        out = f"{hour} {_n2w(m, lang)}"
+    if suffix:
+        out += " " + " ".join(LETTERS[c] for c in suffix.upper() if c.isalpha())
+    return out
+
+
+def _date(y: int, mo: int, d: int, lang: str) -> str | None:
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{MONTHS[mo - 1]} {_n2w(d, lang, 'ordinal')} {_n2w(y, lang, 'year')}"
+
+
+def _url(s: str, lex: dict[str, str]) -> str:
+    s = re.sub(r"^https?://", "", s)
+    s = re.sub(r"^www\.", "w w w dot ", s)
+    out = []
+    for part in re.split(r"([./:_\-@?=&])", s):
+        if not part:
+            continue
+        out.append({".": "dot", "/": "slash", ":": "colon", "_": "underscore", "-": "dash", "@": "at",
+                    "?": "question mark", "=": "equals", "&": "and"}.get(part, lex.get(part.lower(), part)))
+    return " ".join(out).replace("w w w dot dot", "w w w dot")
+
+
+_PHONE = re.compile(r"^(?:\+?\d{1,3}[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}$")
+_URL = re.compile(r"^(?:https?://\S+|www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|ai|app|co|uk|de|fr|edu|gov|tv|me)(?:/\S*)?)$", re.I)
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_ORDINAL = re.compile(rf"^({_NUM})(st|nd|rd|th)$", re.I)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(am|pm|a\.m\.|p\.m\.)?$", re.I)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NUM_UNIT = re.compile(rf"^(-?(?:{_NUM})(?:\.\d+)?)([A-Za-zµ°/%]+\.?)$")
+_MONEY = re.compile(rf"^([$€£¥])((?:{_NUM})(?:\.\d+)?)([kKmMbB]|bn)?$")
+_YEAR = re.compile(r"^(1[1-9]\d\d|20\d\d)s?$")
+
+
+def _split_punct(tok: str) -> tuple[str, str, str]:
+    i, j = 0, len(tok)
+    while i < j and tok[i] in _LEAD:
+        i += 1
+    while j > i and tok[j - 1] in _TRAIL:
+        j -= 1
+    return tok[:i], tok[i:j], tok[j:]
+
+
+def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None = None) -> Spoken:
+    """The spoken form of `text`, word by word (see the module's docstring)."""
+    lang = _lang(language)
+    lex = {k.lower(): v for k, v in {**DEFAULT_LEXICON, **(lexicon or {})}.items()}
+    written = text.split()
+    out: list[str] = []
+    counts: list[int] = []
+    i = 0
+    while i < len(written):
+        tok = written[i]
+        lead, core, trail = _split_punct(tok)
+        nxt = written[i + 1] if i + 1 < len(written) else ""
+        n_lead, n_core, n_trail = _split_punct(nxt)
+        used = 1
+        said: str | None = None
+        low = core.lower()
+        # an abbreviation keeps its full stop in `core`: "Dr." -> lead "", core "Dr", trail "."
+        abbr = (low + ".") if trail.startswith(".") else None
+        if re.fullmatch(r"\(\d{3}\)", tok) and re.fullmatch(r"\d{3}[-.]\d{4}", n_core):  # (555) 123-4567
+            lead, said, trail, used = "", _digits(tok + " " + n_core, lang), n_trail, 2
+        elif abbr and (abbr in ABBREVIATIONS or (low + trail[:4].lower()) in ABBREVIATIONS):
+            key = abbr if abbr in ABBREVIATIONS else low + trail[:4].lower()
+            said = ABBREVIATIONS[key]
+            rest = trail[len(key) - len(low):]
+            # the full stop belongs to the abbreviation; keep it only as a sentence end (last word,
+            # or "etc." before a capitalised word)
+            ends = not nxt or (key == "etc." and n_core[:1].isupper())
+            trail = ("." if ends and not rest else "") + rest
+        elif re.fullmatch(r"[a-z]\.(?:[a-z]\.)+", tok.lower().rstrip(",;:")) and tok.lower().rstrip(",;:") in ABBREVIATIONS:
+            said = ABBREVIATIONS[tok.lower().rstrip(",;:")]
+            trail = tok[len(tok.lower().rstrip(",;:")):]
+        elif low in lex:
+            said = lex[low]
+        elif _EMAIL.match(core):
+            said = _url(core, lex)
+        elif _URL.match(core) and not _NUMBER.match(core):
+            said = _url(core, lex)
+        elif _PHONE.match(core):
+            said = _digits(core, lang)
+        elif (m := _MONEY.match(core)):
+            scale = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion"}.get((m.group(3) or "").lower())
+            if not scale and n_core.lower() in SCALES:
+                scale, trail, used = n_core.lower(), n_trail, 2
+            said = _money(m.group(1), m.group(2), scale, lang)
+        elif (m := _ORDINAL.match(core)):
+            said = _n2w(int(m.group(1).replace(",", "")), lang, "ordinal")
+        elif (m := _TIME.match(core)):
+            suffix = m.group(3)
+            if not suffix and n_core.lower().replace(".", "") in ("am", "pm"):
+                suffix, trail, used = n_core, n_trail, 2
+            said = _time(int(m.group(1)), int(m.group(2)), suffix.replace(".", "") if suffix else None, lang)
+        elif (m := _ISO_DATE.match(core)):
+            said = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang)
+        elif (m := _US_DATE.match(core)):
+            said = _date(int(m.group(3)), int(m.group(1)), int(m.group(2)), lang)
+        elif (m := _YEAR.match(core)) and not n_core.lower() in UNITS and _YEAR.match(core):
+            y = int(m.group(1))
+            said = _n2w(y, lang, "year")
+            if core.endswith("s"):  # the 1990s
+                said = re.sub(r"y$", "ies", said) if said.endswith("y") else said + "s"
+        elif _NUMBER.match(core):
+            said = _number(core, lang)
+            if n_core in UNITS and n_core not in ("in", "m", "s", "h", "g", "x", "B", "V", "W", "K", "k", "M"):
+                one, many = UNITS[n_core]
+                said += " " + (one if core in ("1", "1.0") else many)
+                trail, used = n_trail, 2
+            elif n_core and _is_acronym(n_core):  # "48 CPUs"
+                said += " " + _spell(n_core)
+                trail, used = n_trail, 2
+        elif (m := _NUM_UNIT.match(core)) and (m.group(2) in UNITS or m.group(2).rstrip(".") in UNITS):
+            unit = m.group(2) if m.group(2) in UNITS else m.group(2).rstrip(".")
+            one, many = UNITS[unit]
+            said = f"{_number(m.group(1), lang)} {one if m.group(1) in ('1', '1.0') else many}"
+        elif _is_acronym(core):
+            said = _spell(core)
+        elif core in SYMBOLS:
+            said = SYMBOLS[core]
+        elif "&" in core and len(core) > 1:  # "R&D", "Q&A"
+            said = " and ".join(_spell(p) if _is_acronym(p) or len(p) == 1 else p for p in core.split("&") if p)
+        if said is None:
+            said = core
+        words = f"{lead}{said}{trail}".split()
+        out += words
+        counts.append(len(words))
+        counts += [0] * (used - 1)
+        i += used
+    return Spoken(written=written, counts=counts, text=" ".join(out))
+
+
+def spoken_text(text: str, language: str = "en-us", lexicon: dict[str, str] | None = None) -> str:
+    return normalise(text, language, lexicon).text
