@@ -29,6 +29,7 @@ class MusicParams(BaseModel):
     track: str | None = None
     fps: int = Field(ge=1)
     min_video_ms: int = Field(0, ge=0, description="The video's length as planned before the voice (the least it lasts)")
+    track_sha256: str | None = Field(None, description="The fixed track's content hash (the compiler attaches it)")
 
 
 def _to_pcm(src: str, dst: str) -> list[str]:
