@@ -43,7 +43,7 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
     for lane in plan.lanes:
         cells = [" "] * width
         for t in plan.tasks:
-            if t.lane != lane.id:
+            if t.lane != lane.id and lane.id not in t.group:
                 continue
             a = t.start_ms * width // span
             b = max(a + 1, -(-t.finish_ms * width // span))
@@ -74,10 +74,12 @@ def to_text(plan: Plan) -> str:
         for s in v.scenes:
             flag = "" if s.speakable else "  ! too many words for the duration"
             out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  \"{_excerpt(s.text, 64)}\"{flag}")
+        out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
         out.append("")
         out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
         for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):
-            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}")
+            group = f"   context-parallel group {'+'.join(t.group)}" if t.group else ""
+            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}{group}")
         out.append("")
         out += _cost_lines(v, by_video[v.name])
     s = plan.schedule
