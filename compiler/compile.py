@@ -31,6 +31,7 @@ from .script_lock import locked_scenes
 from .source import dotted
 from .textfit import FontSource
 from .validate import describe
+from .wan_checks import wan_model_info, wan_plan_notes
 
 # The key `--preset NAME` is recorded under in CompileOptions.overrides and the plan's `overrides`
 # (no --set key can be called so). `--set export.preset=X` changes the preset alone; `--preset X`
@@ -54,6 +55,9 @@ class CompileOptions:
     catalog: Catalog | None = None  # the backends (names, versions, params, checks): required
     facts: Facts | None = None  # what the machine has; None: checks that need facts are skipped
     fonts: FontSource | None = None  # (family, bold) -> measured FontMetrics of the installed font
+    # What a wan model can do, read from its folder's configs by the runtime (wan_pipeline.model_facts):
+    # None for a hub id not cached here (the cost model's table decides), {"error": ...} for a bad folder.
+    model_facts: Callable[[str], dict | None] | None = None
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
@@ -71,12 +75,13 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     diags += _override_preset(videos, opts.overrides.get(PRESET_KEY))
     if has_errors(diags):
         return None, sort_diagnostics(diags)
-    costs = CostModel(opts.cost_overrides)
+    costs = CostModel(opts.cost_overrides, hardware)
     prices, price_diags = load_prices(recording)
     diags += price_diags
     lanes = make_lanes(hardware)
     drafts: list[Draft] = []
     video_plans: list[VideoPlan] = []
+    facts_seen: dict[str, dict] = {}
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         caption_diags = check_captions(video, scenes, opts.fonts)
@@ -85,16 +90,24 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
             continue
         lexicon, lex_diags = _lexicon_file(video, recording)
         diags += lex_diags
-        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon)
-        diags += _check_backends(video, video_drafts, catalog, opts.facts)
+        wan, wan_diags = wan_model_info(video, scenes, costs, hardware, opts.model_facts, facts_seen)
+        diags += wan_diags
+        if has_errors(wan_diags):
+            continue
+        video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon,
+                                   wan)
+        backend_diags = _check_backends(video, video_drafts, catalog, opts.facts)
+        if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
+            backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]
+        diags += backend_diags
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
         _attach_digests(video.spec, video_drafts, opts.digest)
-        diags += _check_devices(video, video_drafts, lanes, hardware) + _check_continuity(video)
+        diags += _check_devices(video, video_drafts, lanes, hardware)
         if not has_errors(diags):  # a pacing hint is worth reading once the spec is otherwise sound
             diags += _check_sparse(video, scenes)
         drafts += video_drafts
-        video_plans.append(_video_plan(video.spec, scenes, video_drafts))
+        video_plans.append(_video_plan(video.spec, scenes, video_drafts, wan_plan_notes(video.spec, costs, wan)))
     diags = sort_diagnostics(diags)
     if has_errors(diags):
         return None, diags
@@ -120,9 +133,10 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         Task(id=tid, video=by_id[tid].video, stage=by_id[tid].stage, kind=by_id[tid].kind, backend=by_id[tid].backend,
              backend_version=catalog.version(by_id[tid].backend), params=by_id[tid].params,
              inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
-             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid], work_ms=by_id[tid].est_ms,
-             est_ms=placed.cost[tid],
-             start_ms=placed.start[tid], finish_ms=placed.finish[tid], final=by_id[tid].final)
+             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid],
+             work_ms=placed.work.get(tid, by_id[tid].est_ms), est_ms=placed.cost[tid],
+             start_ms=placed.start[tid], finish_ms=placed.finish[tid], final=by_id[tid].final,
+             group=placed.group.get(tid, []))
         for tid in order
     ]
     for vp in video_plans:
@@ -132,7 +146,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         project=video_plans[0].name if len(videos) == 1 else _project_name(videos),
         spec=src.spec_name,
         spec_fingerprint=fingerprint({"files": reads, "overrides": opts.overrides,
-                                      "digests": _project_digests(videos, opts.digest)}),
+                                      "digests": _project_digests(videos, opts.digest),
+                                      **({"models": facts_seen} if facts_seen else {})}),
         compiler_version=COMPILER_VERSION, hardware=hardware, lanes=placed.lanes, videos=video_plans, tasks=tasks,
         schedule=Schedule(makespan_ms=placed.makespan_ms, sequential_ms=placed.sequential_ms,
                           lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms,
@@ -181,6 +196,8 @@ def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str]
     for d in drafts:
         if d.backend == "assets":
             d.params["asset_sha256"] = digest(d.params["asset"])
+        elif d.backend == "wan" and d.params.get("start_image"):
+            d.params["start_image_sha256"] = digest(d.params["start_image"])
         elif d.backend == "music-select" and d.params.get("track"):
             d.params["track_sha256"] = digest(d.params["track"])
         if d.stage == "video" and d.kind != "chunk" and spec.export.watermark is not None:
@@ -263,21 +280,7 @@ def _check_backends(video: LoadedVideo, drafts: list[Draft], catalog: Catalog, f
     return out
 
 
-def _check_continuity(video: LoadedVideo) -> list[Diagnostic]:
-    """`extend` needs a model that can start from a frame (I2V or VACE); a text-to-video model makes
-    each chunk on its own, which the wan backend does, but the user should know before paying."""
-    v = video.spec.video
-    name = v.model.lower()
-    if v.engine != "wan" or v.continuity != "extend" or "i2v" in name or "vace" in name or "flf2v" in name:
-        return []
-    return [video.diagnostic(
-        ("video", "continuity"), "W_CONTINUITY",
-        f"`{v.model}` is a text-to-video model: with `continuity: extend` its chunks cannot start from the "
-        "previous chunk's last frame and are generated independently", severity="warning",
-        hint="use an image-to-video or VACE model (e.g. Wan-AI/Wan2.1-VACE-1.3B-diffusers), or `continuity: cut`")]
-
-
-def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]) -> VideoPlan:
+def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft], notes: list[str]) -> VideoPlan:
     p = export_settings(spec)
     infos = []
     for i, s in enumerate(scenes or [], start=1):
@@ -288,7 +291,7 @@ def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]
                                or estimated_voice_ms(s, spec) <= s.duration_seconds * 1000))
     return VideoPlan(name=spec.name, output=spec.output, preset=spec.export.preset, width=p["width"],
                      height=p["height"], fps=p["fps"], scenes=infos, script_known=scenes is not None,
-                     tasks=sorted(d.id for d in drafts))
+                     tasks=sorted(d.id for d in drafts), estimates=notes)
 
 
 def _lexicon_file(video: LoadedVideo, src: SourceFiles) -> tuple[dict[str, str], list[Diagnostic]]:

@@ -51,6 +51,10 @@ CODES: dict[str, str] = {
     "W_UNUSED_SET": "warning: a --set variable that no template of the spec uses",
     "E_CAPTION_FIT": "a word (or a number with its unit) is wider than a caption line even at the smallest caption size",
     "E_LEXICON": "voice.lexicon_file is missing or not a mapping of word -> respelling",
+    "E_MODEL": "video.model names a folder that is missing or holds no Wan pipeline vidc can run",
+    "E_MODEL_CAPABILITY": "the model's pipeline class cannot do what the spec asks (an image-to-video model asked to start a scene)",
+    "E_PARALLEL": "video.parallel names a group size the model's heads or the hardware profile cannot take",
+    "W_SPEED_OPTION": "warning: a speed option that changes nothing where the plan runs it",
 }
 
 Severity = Literal["error", "warning"]

@@ -14,7 +14,7 @@ from vidc.schemas.catalog import Catalog
 from vidc.schemas.spec import Scene, VideoSpec
 
 from . import ffmpeg_args, refs
-from .costs import CostModel
+from .costs import CostModel, WanInfo, taylorseer_schedule
 from .layout import caption_box, caption_fit, caption_style, card_layout, safe_area
 from .looks import animatic_look, drawable
 from .resources import presets
@@ -40,6 +40,10 @@ class Draft:
     # Where each param came from in the spec (param -> spec path; "" for the rest): a backend's
     # check() names a param, the compiler points at the line that set it.
     where: dict[str, tuple] = field(default_factory=dict)
+    load_ms: int = 0  # wan: loading its model on a lane (with compile/calibration); 0 = the cost model's figure
+    cp_heads: int = 0  # wan: attention heads; > 0 lets placement give the chunk a context-parallel group
+    cp_degree: str | int = "off"  # wan: video.parallel (auto | off | N)
+    cp_tokens: int = 0  # wan: the transformer's sequence length, which a Ulysses degree must divide
 
 
 def export_settings(spec: VideoSpec, threads: int | None = None) -> dict[str, Any]:
@@ -65,9 +69,13 @@ def _double_rate(rate: str) -> str:
     return f"{float(number) * 2:g}{unit}"
 
 
-def wan_size(spec: VideoSpec, portrait: bool) -> tuple[int, int]:
-    res = spec.video.resolution
-    w, h = WAN_SIZES[res] if res in WAN_SIZES else (int(x) for x in res.lower().split("x"))
+def wan_size(spec: VideoSpec, portrait: bool, wan: WanInfo | None = None) -> tuple[int, int]:
+    res = spec.video.resolution or (wan.native["resolution"] if wan else "480p")
+    if res in WAN_SIZES:  # named sizes round down to the model's multiple (TI2V-5B: 720p is 1280x704)
+        m = wan.size_multiple if wan else 16
+        w, h = (side // m * m for side in WAN_SIZES[res])
+    else:
+        w, h = (int(x) for x in res.lower().split("x"))
     return (min(w, h), max(w, h)) if portrait else (w, h)
 
 
@@ -75,6 +83,12 @@ def spoken_words(scene: Scene, spec: VideoSpec) -> int:
     """Words the voice will say: the normalised text's ("$12.5 million" is five)."""
     said = spoken(spec, scene.voiceover_text)
     return len(said.words) if said is not None else len(scene.voiceover_text.split())
+
+
+def wan_settings(spec: VideoSpec, wan: WanInfo | None) -> tuple[int, int]:
+    """(fps, frames per chunk): the spec's, else the model's own (TI2V-5B: 24 fps, 121 frames)."""
+    native = wan.native if wan else {"fps": 16, "frames": 81}
+    return spec.video.fps or int(native["fps"]), spec.video.frames_per_chunk or int(native["frames"])
 
 
 def estimated_voice_ms(scene: Scene, spec: VideoSpec) -> int:
@@ -116,7 +130,7 @@ def caption_layout(spec: VideoSpec, p: dict[str, Any], fonts: FontSource | None 
 
 def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1,
                 catalog: Catalog | None = None, fonts: FontSource | None = None,
-                lexicon: dict[str, str] | None = None) -> list[Draft]:
+                lexicon: dict[str, str] | None = None, wan: WanInfo | None = None) -> list[Draft]:
     v = spec.name
     p = export_settings(spec, threads)
     tasks: list[Draft] = [_script_task(spec, scenes, costs)]
@@ -151,7 +165,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
             if burn:
                 video_inputs[ids.CAPTIONS] = cue_id
         segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn, costs, tasks,
-                                        fonts, box if burn else None))
+                                        fonts, box if burn else None, wan))
     if spec.thumbnail is not None:
         tasks.append(_thumbnail_task(spec, p, segment_ids, fonts, costs))
     music_id, mix_id = ids.music(v), ids.mix(v)
@@ -283,7 +297,8 @@ def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: Cos
 
 def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[str, Any], inputs: dict[str, str],
                  frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft],
-                 fonts: FontSource | None = None, box: dict[str, Any] | None = None) -> str:
+                 fonts: FontSource | None = None, box: dict[str, Any] | None = None,
+                 wan: WanInfo | None = None) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment."""
     (i, n), v, engine = pos, spec.name, spec.video.engine
     wm = watermark(spec, p)
@@ -318,7 +333,42 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
                                      spec.video.pad.replace("#", "0x"))], est_ms=encode_ms,
         ))
         return ids.clip(v, i)
-    return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks)
+    return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan)
+
+
+def wan_tokens(width: int, height: int, frames: int, wan: WanInfo | None) -> int:
+    """Tokens a chunk's transformer attends over: latent frames x latent patches (VAE 4x in time)."""
+    m = wan.size_multiple if wan else 16
+    return ((frames - 1) // 4 + 1) * (height // m) * (width // m)
+
+
+def wan_speed_params(spec: VideoSpec, costs: CostModel) -> dict[str, Any]:
+    """The speed options as the backend takes them, defaults filled in (they enter the fingerprint)."""
+    wv, c = spec.video, costs.wan["cache"]
+    out: dict[str, Any] = {"cache": wv.cache, "compile": wv.compile, "precision": wv.precision}
+    if wv.cache in ("first_block", "magcache"):
+        out["cache_threshold"] = wv.cache_threshold or float(c[wv.cache]["default_threshold"])
+    if wv.cache == "taylorseer":
+        interval, warmup = taylorseer_schedule(wv.steps, wv.cache_interval or int(c["taylorseer"]["default_interval"]),
+                                               float(c["taylorseer"]["warmup_fraction"]))
+        out["cache_interval"], out["cache_warmup"] = interval, warmup
+    return out
+
+
+def wan_estimate(spec: VideoSpec, costs: CostModel, wan: WanInfo | None, width: int, height: int,
+                 frames: int) -> tuple[int, int, float, list[str]]:
+    """(chunk ms at speed 1.0, load ms per lane, VRAM GB, what each option changes, in words)."""
+    wv = spec.video
+    base = costs.wan_chunk_ms(wv.model, width, height, frames, wv.steps, wv.offload)
+    factor, notes = costs.wan_speed(wv.steps, wv.cache, wv.cache_threshold, wv.cache_interval, wv.compile,
+                                    wv.precision)
+    load = costs.wan_load_ms(wv.model)
+    if wv.compile == "regional":
+        load += int(costs.wan["compile"]["regional"]["compile_ms"])
+    if wv.cache == "magcache":
+        load += round(base * float(costs.wan["cache"]["magcache"]["calibration_chunks"]))
+    need = costs.wan_vram_gb(wv.model, wv.offload, wv.precision)
+    return max(1, round(base * factor)), load, need, [f"chunk {base / 1000:.1f}s before options", *notes]
 
 
 def watermark(spec: VideoSpec, p: dict[str, Any]) -> dict[str, Any] | None:
@@ -342,31 +392,40 @@ def _still_at(spec: VideoSpec) -> float | None:
 
 
 def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
-               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft]) -> str:
+               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft], wan: WanInfo | None = None) -> str:
     v, wv = spec.name, spec.video
-    width, height = wan_size(spec, p["height"] > p["width"])
-    chunk_s = wv.frames_per_chunk / wv.fps
+    width, height = wan_size(spec, p["height"] > p["width"], wan)
+    fps, n_frames = wan_settings(spec, wan)
+    chunk_s = n_frames / fps
     chunks = max(1, -(-int(seconds * 1000) // int(chunk_s * 1000)))
     flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # FACTS §1: 3.0 @480P, 5.0 @720P
-    need = costs.wan_vram_gb(wv.model, wv.offload)
+    est, load, need, _ = wan_estimate(spec, costs, wan, width, height, n_frames)
+    speed = wan_speed_params(spec, costs)
+    two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
+    start = scene.asset if scene.asset and _is_image(scene.asset) else None
     chunk_ids = []
     for k in range(1, chunks + 1):
         cid = ids.chunk(v, i, k)
         chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
+        extra = {"start_image": start} if start and k == 1 else {}
         tasks.append(Draft(
             id=cid, video=v, stage="video", kind="chunk", backend=wv.engine,  # wan, or a plug-in with its contract
             where={**{k: ("video", k) for k in ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity",
                                                 "fps", "negative_prompt")},
                    "num_frames": ("video", "frames_per_chunk"), "width": ("video", "resolution"),
                    "height": ("video", "resolution"), "prompt": ("script", "scenes", i - 1, "visual_prompt"),
-                   "": ("video",)},
+                   **{k: ("video", k) for k in ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile",
+                                                "precision")},
+                   "cache_interval": ("video", "cache_interval"), "cache_warmup": ("video", "cache"),
+                   "start_image": ("script", "scenes", i - 1, "asset"), "": ("video",)},
             params={"model": wv.model, "prompt": scene.visual_prompt, "negative_prompt": wv.negative_prompt,
-                    "width": width, "height": height, "num_frames": wv.frames_per_chunk, "fps": wv.fps,
+                    "width": width, "height": height, "num_frames": n_frames, "fps": fps,
                     "steps": wv.steps, "sampler": wv.sampler, "cfg": wv.cfg, "flow_shift": flow_shift,
                     "seed": _chunk_seed(wv.seed, cid), "offload": wv.offload, "continuity": wv.continuity,
-                    "chunk": k, "scene": i},
+                    "chunk": k, "scene": i, **two, **speed, **extra},
             inputs=chunk_inputs, requires={"kind": "device", "vram_gb": need, "model": wv.model},
-            est_ms=costs.wan_chunk_ms(wv.model, width, height, wv.frames_per_chunk, wv.steps, wv.offload),
+            est_ms=est, load_ms=load, cp_heads=wan.heads if wan else 0, cp_degree=wv.parallel,
+            cp_tokens=wan_tokens(width, height, n_frames, wan),
         ))
         chunk_ids.append(cid)
     aid = ids.assemble(v, i)
@@ -377,6 +436,10 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))
     return aid
+
+
+def _is_image(path: str) -> bool:
+    return path.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "webp", "bmp")
 
 
 def _chunk_seed(seed: int, task_id: str) -> int:

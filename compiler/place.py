@@ -3,6 +3,12 @@
 Tasks are taken by upward rank (longest path to the end, averaged over the lanes able to run
 them). Each goes to the lane where it would finish first, counting a model load on a device lane
 that does not hold its model yet. `continuity: extend` chunks follow their previous chunk's lane.
+
+A wan chunk may instead take a context-parallel group of device lanes (video.parallel): with `auto`
+the group is considered only while fewer chunks are ready than there are device lanes (one chunk per
+GPU is the better use of GPUs otherwise), and chosen when it finishes the chunk first. A group runs
+at its slowest member's speed times the cost model's speed-up for its size, loads the model on every
+member (the ranks are fresh processes), and leaves no model loaded on its lanes.
 """
 from __future__ import annotations
 
@@ -13,6 +19,10 @@ from vidc.schemas.plan import Lane
 
 from .costs import CostModel
 from .lower import Draft
+
+# Caches that decide per rank whether to skip a step from the rank's own slice of the sequence: under
+# context parallelism the ranks disagree and the collectives break (seen with first_block on CPU/gloo).
+CP_UNSAFE_CACHES = ("first_block", "magcache")
 
 
 @dataclass
@@ -36,6 +46,8 @@ class Placement:
     critical_path_ms: int
     gpu_work_bound_ms: int
     cpu_work_bound_ms: int
+    group: dict[str, list[str]] = field(default_factory=dict)  # task -> lanes of its context-parallel group
+    work: dict[str, int] = field(default_factory=dict)  # task -> work at speed 1.0 where a group changed it
 
 
 def make_lanes(hw: Hardware) -> list[Lane]:
@@ -77,6 +89,11 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
     start: dict[str, int] = {}
     finish: dict[str, int] = {}
     cost: dict[str, int] = {}
+    unplaced_chunks = dict.fromkeys(t for t in queue if drafts[t].cp_heads)
+    group: dict[str, list[str]] = {}
+    work: dict[str, int] = {}
+    chain_next = {drafts[s].inputs["prev"]: s for s in order if "prev" in drafts[s].inputs}
+    bound: dict[str, str] = {}  # lane -> placed chunk whose chain continues on it (not free for a group)
     for tid in queue:
         d = drafts[tid]
         ready = max((finish[p] for p in preds[tid]), default=0)
@@ -89,12 +106,33 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
             run = round(d.est_ms / ln.speed)
             model = d.requires.get("model")
             if model and st.model != model:
-                run += round(costs.wan_load_ms(model) / ln.speed)
+                run += round((d.load_ms or costs.wan_load_ms(model)) / ln.speed)
             begin = _earliest_start(st, ready, run)
             option = (begin + run + round(chain_rest[tid] / ln.speed), begin, ln.id, begin + run)
             if best is None or option[:1] < best[:1]:
                 best = option
         assert best is not None
+        if d.cp_heads:
+            del unplaced_chunks[tid]
+            if "prev" in d.inputs:
+                bound.pop(lane_of[d.inputs["prev"]], None)
+            free = [ln for ln in able[tid] if ln.id not in bound]
+            grouped = _group_option(d, tid, candidates, free, states, ready, chain_rest[tid], costs, best[0],
+                                    lambda limit: _ready_chunks(unplaced_chunks, preds, finish, limit),
+                                    _chain_len(tid, chain_next))
+            if grouped is not None:
+                members, begin, end, degree = grouped
+                for m in members:
+                    _occupy(states[m], begin, end)
+                    states[m].model = None
+                group[tid] = members
+                work[tid] = max(1, round(d.est_ms / costs.cp_speedup(degree)))
+                lane_of[tid], start[tid], finish[tid], cost[tid] = members[0], begin, end, end - begin
+                if tid in chain_next:
+                    bound[members[0]] = tid
+                continue
+            if tid in chain_next:
+                bound[best[2]] = tid
         _, begin, lane_id, end = best
         st = states[lane_id]
         _occupy(st, begin, end)
@@ -103,7 +141,8 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         lane_of[tid], start[tid], finish[tid], cost[tid] = lane_id, begin, end, end - begin
 
     makespan = max(finish.values(), default=0)
-    fastest = {tid: min(drafts[tid].est_ms / ln.speed for ln in able[tid]) for tid in order}
+    fastest = {tid: min(drafts[tid].est_ms / ln.speed for ln in able[tid]) / _best_speedup(drafts[tid], able[tid], costs)
+               for tid in order}
     longest: dict[str, float] = {}
     for tid in order:
         longest[tid] = fastest[tid] + max((longest[p] for p in preds[tid]), default=0.0)
@@ -121,7 +160,81 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         gpu_work_bound_ms=round(gpu_bound),
         cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
                                 / max(1, hw.cpu_workers)),
+        group=group, work=work,
     )
+
+
+def _degrees(d: Draft, lanes: int, costs: CostModel) -> list[int]:
+    """Group sizes a chunk may take: divisors of its heads and of its sequence (Ulysses), within the lanes."""
+    if d.cp_degree == "off" or not d.cp_heads or d.params.get("cache") in CP_UNSAFE_CACHES:
+        return []
+    wanted = [int(d.cp_degree)] if isinstance(d.cp_degree, int) else costs.cp_degrees()
+    return [n for n in wanted if 2 <= n <= lanes and d.cp_heads % n == 0 and (not d.cp_tokens or d.cp_tokens % n == 0)]
+
+
+def _best_speedup(d: Draft, able: list[Lane], costs: CostModel) -> float:
+    return max([1.0] + [costs.cp_speedup(n) for n in _degrees(d, len(able), costs)])
+
+
+def _chain_len(tid: str, chain_next: dict[str, str]) -> int:
+    n = 0
+    while tid in chain_next:
+        tid, n = chain_next[tid], n + 1
+    return n
+
+
+def _ready_chunks(unplaced: dict[str, None], preds: dict[str, list[str]], finish: dict[str, int], limit: int) -> list[int]:
+    """Ready times of up to `limit` other chunks whose inputs are placed (the chunks that would use GPUs).
+    Bounded scan: chunks come in rank order, so the ready ones are near the front."""
+    out: list[int] = []
+    for n, t in enumerate(unplaced):
+        if n > 4 * limit + 64:
+            break
+        if all(p in finish for p in preds[t]):
+            out.append(max((finish[p] for p in preds[t]), default=0))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _group_option(d: Draft, tid: str, candidates: list[Lane], able: list[Lane], states: dict[str, LaneState],
+                  ready: int, chain_rest: int, costs: CostModel, single_finish: int, ready_chunks, chain_len: int = 0
+                  ) -> tuple[list[str], int, int, int] | None:
+    """(member lanes, start, end, degree) of the best context-parallel group for a chunk, or None when
+    one lane is as good (or, with `auto`, when enough other chunks are ready to use the GPUs)."""
+    forced = isinstance(d.cp_degree, int)
+    degrees = _degrees(d, len(able), costs)
+    if not degrees:
+        return None
+    lead = candidates[0] if "prev" in d.inputs else None
+    best: tuple[int, list[str], int, int, int] | None = None
+    for n in degrees:
+        pool = sorted(able, key=lambda ln: (states[ln.id].free_ms, -ln.speed, ln.id))
+        members = ([lead] + [ln for ln in pool if ln.id != lead.id])[:n] if lead else pool[:n]
+        begin = max([ready] + [states[m.id].free_ms for m in members])
+        if not forced:
+            # Throughput first: take a group only if the GPUs it holds would otherwise idle, i.e. fewer
+            # chunks are ready by the time it starts than lanes are free then outside it (`able` holds
+            # the lanes no other extend chain is bound to).
+            others = [r for r in ready_chunks(len(able)) if r <= begin]
+            if len(others) > sum(1 for ln in able if states[ln.id].free_ms <= begin) - n:
+                continue
+        speed = min(m.speed for m in members)
+        model = d.requires.get("model")
+        load = ((d.load_ms or costs.wan_load_ms(model)) if model else 0) / speed
+        run = round(load + d.est_ms / (speed * costs.cp_speedup(n)))
+        # The rest of an extend chain follows on this group, and a group's ranks load the model for
+        # every chunk; on one lane the model stays loaded (the single option counts no further loads).
+        rest = chain_rest / (speed * costs.cp_speedup(n)) + load * chain_len
+        score = begin + run + round(rest)
+        ids = [m.id for m in members]
+        if lead is None:
+            ids = sorted(ids, key=lambda i: (-next(m.speed for m in members if m.id == i), i))
+        if best is None or score < best[0]:
+            best = (score, ids, begin, begin + run, n)
+    if best is None or (not forced and best[0] >= single_finish):
+        return None
+    return best[1], best[2], best[3], best[4]
 
 
 def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[Lane], costs: CostModel) -> float:

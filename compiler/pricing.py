@@ -145,6 +145,9 @@ def task_cost(prices: Prices, task: Task, lanes: dict[str, Lane], hardware: Hard
     if task.requires.kind == "device" and lane is not None and lane.kind == "device":
         dev = next((d for d in hardware.devices if d.id == lane.device), None)
         if dev is not None and dev.kind != "cpu":
+            if len(task.group) > 1:  # a context-parallel group rents every GPU it holds for the chunk's time
+                return gpu_cost(prices, dev.name or dev.id, task.est_ms * len(task.group),
+                                f"the cost model's time on a group of {len(task.group)} GPUs, model loads included")
             return gpu_cost(prices, dev.name or dev.id, task.est_ms, "the cost model's time on its device, model load included")
     return None
 

@@ -43,7 +43,7 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
     for lane in plan.lanes:
         cells = [" "] * width
         for t in plan.tasks:
-            if t.lane != lane.id:
+            if t.lane != lane.id and lane.id not in t.group:
                 continue
             a = t.start_ms * width // span
             b = max(a + 1, -(-t.finish_ms * width // span))
@@ -80,10 +80,12 @@ def to_text(plan: Plan) -> str:
             voice = spoken.get(f"{v.name}/voice/scene-{s.index:02d}")
             if voice and " ".join(voice.split()) != " ".join(s.text.split()):
                 out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
+        out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
         out.append("")
         out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
         for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):
-            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}")
+            group = f"   context-parallel group {'+'.join(t.group)}" if t.group else ""
+            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}{group}")
         out.append("")
         out += _cost_lines(v, by_video[v.name])
     s = plan.schedule

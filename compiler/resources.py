@@ -24,3 +24,18 @@ def presets() -> dict[str, dict[str, Any]]:
 
 def cost_model() -> dict[str, Any]:
     return template_yaml("cost_model.yaml")
+
+
+@lru_cache(maxsize=None)
+def cost_profiles() -> tuple[dict[str, Any], ...]:
+    """Measured GPU cost profiles shipped in templates/cost_profiles/ (bench/wan_gpu.py writes them)."""
+    folder = resources.files("vidc.templates").joinpath("cost_profiles")
+    if not folder.is_dir():
+        return ()
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("profile") == "measured" and not data.get("tiny"):
+                out.append({**data, "file": f"cost_profiles/{entry.name}"})
+    return tuple(out)

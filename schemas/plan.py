@@ -54,6 +54,8 @@ class Task(_Frozen):
     finish_ms: int = 0
     final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")
     cost: Cost | None = Field(None, description="Estimated money, for a paid task only")
+    group: list[str] = Field(default_factory=list, description="Lanes held together for one context-parallel chunk "
+                                                               "(the first is `lane`); empty for a one-lane task")
 
 
 class SceneInfo(_Frozen):
@@ -78,6 +80,7 @@ class VideoPlan(_Frozen):
     makespan_ms: int = 0
     cost_micro_usd: int = Field(0, description="Estimated money of the video's paid tasks, millionths of a dollar")
     cost_after_script: list[Cost] = Field(default_factory=list, description="Estimated costs of tasks known only after the LLM script (stated assumptions)")
+    estimates: list[str] = Field(default_factory=list, description="What the video model and its speed options change in the estimate")
 
 
 class Lane(_Frozen):

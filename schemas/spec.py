@@ -14,6 +14,7 @@ LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
 OFFLOAD_MODES = ("none", "model", "sequential")
 CONTINUITY = ("cut", "extend")
+STEP_CACHES = ("none", "first_block", "taylorseer", "magcache")
 CAPTION_MODES = ("burn", "sidecar", "both", "off")
 PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft", "draft-vertical")
 
@@ -89,9 +90,10 @@ class Voice(_Strict):
 class Video(_Strict):
     engine: str = Field("animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)")
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
-    resolution: str = Field("480p", description="480p | 720p | WxH (multiples of 16)")
-    fps: int = Field(16, ge=1, le=60)
-    frames_per_chunk: int = Field(81, ge=5, le=241)
+    resolution: str | None = Field(None, description="480p | 720p | WxH (multiples of 16; 32 for Wan2.2 TI2V-5B); "
+                                                   "default: the model's own (720p for TI2V-5B, else 480p)")
+    fps: int | None = Field(None, ge=1, le=60, description="default: the model's own (24 for TI2V-5B, else 16)")
+    frames_per_chunk: int | None = Field(None, ge=5, le=241, description="4k+1; default: the model's own (121 for TI2V-5B, else 81)")
     steps: int = Field(8, ge=1, le=200)
     sampler: Literal["euler", "unipc"] = "euler"
     cfg: float = Field(3.5, ge=0, le=30)
@@ -101,6 +103,20 @@ class Video(_Strict):
     continuity: Literal["cut", "extend"] = "cut"
     fit: Literal["cover", "contain", "blur"] = Field("cover", description="assets: cover (crop to fill), contain (pad with `pad`), blur (pad with a blurred copy)")
     pad: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$", description="Pad colour of assets with fit: contain (a name or #RRGGBB)")
+    cfg_2: float | None = Field(None, ge=0, le=30, description="Guidance of the low-noise expert (Wan2.2 A14B); default: cfg")
+    boundary_ratio: float | None = Field(None, gt=0, lt=1, description="Wan2.2 A14B: the share of the noise schedule "
+                                                                     "the high-noise expert runs; default: the model's")
+    cache: Literal["none", "first_block", "taylorseer", "magcache"] = Field(
+        "none", description="Step cache: skip transformer work between similar denoising steps")
+    cache_threshold: float | None = Field(None, gt=0, le=1, description="first_block (default 0.05) and magcache "
+                                                                     "(default 0.06): higher skips more")
+    cache_interval: int | None = Field(None, ge=1, le=50, description="taylorseer: full steps every N (default 2)")
+    compile: Literal["none", "regional"] = Field("none", description="regional: torch.compile each transformer block once (GPU)")
+    precision: Literal["bf16", "fp8", "fp32"] = Field("bf16", description="GPU weights and compute; fp8 stores the "
+                                                                      "transformer in float8 (CUDA); CPU runs fp32")
+    parallel: Literal["auto", "off"] | int = Field(
+        "auto", description="auto: the planner may split one chunk over a context-parallel group of GPUs when GPUs "
+                            "would idle; off: one chunk per GPU; N: groups of N (divides the model's heads)")
 
 
 class Music(_Strict):

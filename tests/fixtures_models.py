@@ -3,6 +3,10 @@
 - build_tiny_wan(path):      a diffusers WanPipeline (text-to-video) saved with save_pretrained
 - build_tiny_wan_i2v(path):  a WanImageToVideoPipeline (adds a tiny CLIPVisionModel + CLIPImageProcessor)
 - build_tiny_wan_vace(path): a WanVACEPipeline (WanVACETransformer3DModel)
+- build_tiny_wan22_ti2v(path): a Wan2.2 TI2V-5B-shaped WanPipeline (expand_timesteps, the z_dim=48 VAE that
+                           compresses 16x in space, so sizes are multiples of 32)
+- build_tiny_wan22_a14b(path): a Wan2.2 A14B-shaped two-expert WanPipeline (transformer_2, boundary_ratio 0.875)
+- build_tiny_wan22_a14b_i2v(path): the two-expert WanImageToVideoPipeline (no CLIP encoder, boundary_ratio 0.9)
 - build_tiny_kokoro(path):   a Kokoro folder: config.json, kokoro-v1_0.pth, voices/{af_heart,bf_emma,ef_dora}.pt
 
 The Wan parts follow diffusers' own fast tests (tests/pipelines/wan/), with an offline WordLevel
@@ -147,6 +151,76 @@ def build_tiny_wan_vace(path: str | Path) -> Path:
     )
     pipe.save_pretrained(str(path))
     return Path(path)
+
+
+def _wan22_vae():
+    import torch
+    from diffusers import AutoencoderKLWan
+
+    torch.manual_seed(0)
+    return AutoencoderKLWan(
+        base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+        latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+        scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True],
+    )  # fmt: skip
+
+
+def build_tiny_wan22_ti2v(path: str | Path) -> Path:
+    """A tiny random Wan2.2 TI2V-5B-shaped pipeline (text and image to video) saved to `path`."""
+    import torch
+    from diffusers import WanPipeline, WanTransformer3DModel
+
+    tokenizer, text_encoder = _wan_text_parts()
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(in_channels=48, num_layers=2, **{**_TRANSFORMER, "out_channels": 48})
+    pipe = WanPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=_wan22_vae(), scheduler=_scheduler(),
+        transformer=transformer, transformer_2=None, boundary_ratio=None, expand_timesteps=True,
+    )  # fmt: skip
+    pipe.save_pretrained(str(path))
+    return Path(path)
+
+
+def build_tiny_wan22_a14b(path: str | Path) -> Path:
+    """A tiny random Wan2.2 A14B-shaped text-to-video pipeline: a high-noise and a low-noise expert."""
+    import torch
+    from diffusers import WanPipeline, WanTransformer3DModel
+
+    tokenizer, text_encoder = _wan_text_parts()
+    torch.manual_seed(0)
+    high = WanTransformer3DModel(in_channels=16, num_layers=2, **_TRANSFORMER)
+    torch.manual_seed(1)
+    low = WanTransformer3DModel(in_channels=16, num_layers=2, **_TRANSFORMER)
+    pipe = WanPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=_wan_vae(), scheduler=_scheduler(), transformer=high,
+        transformer_2=low, boundary_ratio=0.875,
+    )  # fmt: skip
+    pipe.save_pretrained(str(path))
+    return Path(path)
+
+
+def build_tiny_wan22_a14b_i2v(path: str | Path) -> Path:
+    """A tiny random Wan2.2 I2V-A14B-shaped pipeline: two experts, no CLIP image encoder."""
+    import torch
+    from diffusers import WanImageToVideoPipeline, WanTransformer3DModel
+
+    tokenizer, text_encoder = _wan_text_parts()
+    torch.manual_seed(0)
+    high = WanTransformer3DModel(in_channels=36, num_layers=2, **_TRANSFORMER)
+    torch.manual_seed(1)
+    low = WanTransformer3DModel(in_channels=36, num_layers=2, **_TRANSFORMER)
+    pipe = WanImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=_wan_vae(), scheduler=_scheduler(), transformer=high,
+        transformer_2=low, image_encoder=None, image_processor=None, boundary_ratio=0.9,
+    )  # fmt: skip
+    pipe.save_pretrained(str(path))
+    return Path(path)
+
+
+def build_tiny_wan22(path: str | Path, kind: str = "ti2v") -> Path:
+    """A tiny random Wan2.2 pipeline: kind ti2v (TI2V-5B-shaped), t2v-a14b or i2v-a14b."""
+    builders = {"ti2v": build_tiny_wan22_ti2v, "t2v-a14b": build_tiny_wan22_a14b, "i2v-a14b": build_tiny_wan22_a14b_i2v}
+    return builders[kind](path)
 
 
 # ------------------------------------------------------------------------------------------ Kokoro

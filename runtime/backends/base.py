@@ -56,6 +56,7 @@ class TaskContext:
     device: str = "cpu"  # "cpu" or "cuda:N" as seen by this worker
     store_root: Path | None = None  # cwd for ffmpeg: @{in:..} and @{out} resolve relative to it
     log: Callable[[str], None] = lambda _msg: None
+    group: list[str] = field(default_factory=list)  # devices of a context-parallel group ("cuda:3", "cpu"), lead first
 
     def input_result(self, role: str) -> dict[str, Any]:
         import json

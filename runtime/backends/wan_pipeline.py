@@ -1,20 +1,29 @@
-"""Finding, loading and caching diffusers Wan2.1 pipelines for the `wan` backend.
+"""Finding, loading and caching diffusers Wan2.1 / Wan2.2 pipelines for the `wan` backend.
 
 Nothing here downloads: a model is a local folder (a diffusers `-Diffusers` repository laid out on
-disk) or a Hugging Face hub id that is already in the local cache. Heavy imports (torch, diffusers,
-transformers) happen inside the functions, never at module import.
+disk, relative to the project or absolute) or a Hugging Face hub id that is already in the local
+cache. Heavy imports (torch, diffusers, transformers) happen inside the functions, never at module import.
 
 A model folder's `model_index.json` names its pipeline class, which decides what a chunk can do:
 
-| `_class_name`              | kind  | cut chunk             | extend chunk (previous last frame)        |
-|----------------------------|-------|-----------------------|-------------------------------------------|
-| `WanPipeline`              | t2v   | text-to-video         | text-to-video, with a warning in the result |
-| `WanImageToVideoPipeline`  | i2v   | error (needs a frame) | `image=` last frame                        |
-| `WanVACEPipeline`          | vace  | text-to-video         | first frame kept (black mask), rest generated |
+| `_class_name` (+ config)                     | kind  | cut chunk             | extend chunk (previous last frame)        |
+|----------------------------------------------|-------|-----------------------|-------------------------------------------|
+| `WanPipeline`                                | t2v   | text-to-video         | text-to-video, with a warning in the result |
+| `WanPipeline`, `expand_timesteps` (TI2V-5B)  | ti2v  | text-to-video         | image-to-video from the same weights       |
+| `WanImageToVideoPipeline`                    | i2v   | needs a start image   | `image=` last frame                        |
+| `WanVACEPipeline`                            | vace  | text-to-video         | first frame kept (black mask), rest generated |
+
+Wan2.2 A14B folders add `transformer_2` (the low-noise expert) and `boundary_ratio`; both kinds t2v
+and i2v can have two experts. A scene's `asset:` image, when given, starts its first chunk (i2v, ti2v, vace).
+`model_facts` reads those configs (JSON only, no torch) so that the compiler can check a spec
+against the model at plan time.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -26,6 +35,7 @@ from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
 from .base import BackendError
 
 KINDS = {"WanPipeline": "t2v", "WanImageToVideoPipeline": "i2v", "WanVACEPipeline": "vace"}
+VRAM_NOTE = "set video.offload to model (or sequential), precision fp8, or lower the resolution or frames_per_chunk"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -33,8 +43,10 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class ModelRef:
     spec: str  # as written in the params
     path: Path  # the local folder holding model_index.json
-    kind: str  # t2v | i2v | vace
+    kind: str  # t2v | i2v | vace | ti2v
     hub_id: str | None = None
+    experts: int = 1
+    has_image_encoder: bool = False
 
 
 def _download_hint(repo_id: str) -> str:
@@ -48,7 +60,7 @@ def _download_hint(repo_id: str) -> str:
 def resolve_model(model: str, project_dir: Path) -> ModelRef:
     """A model folder (relative to the project) or a cached hub id -> ModelRef; never downloads."""
     if not model or not model.strip():
-        raise BackendError("video.model is empty: name a Wan2.1 -Diffusers hub id or a local model folder")
+        raise BackendError("video.model is empty: name a Wan -Diffusers hub id or a local model folder")
     given = Path(model).expanduser()
     folder = given if given.is_absolute() else Path(project_dir) / given
     hub_id = None
@@ -73,18 +85,80 @@ def resolve_model(model: str, project_dir: Path) -> ModelRef:
     if not index.is_file():
         raise BackendError(
             f"{folder} is not a diffusers model folder (no model_index.json): download the `-Diffusers` "
-            f"variant of the model, e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+            f"variant of the model, e.g. Wan-AI/Wan2.2-TI2V-5B-Diffusers"
         )
     try:
-        cls = json.loads(index.read_text(encoding="utf-8")).get("_class_name", "")
+        config = json.loads(index.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BackendError(f"cannot read {index}: {exc}; re-download the model") from exc
+    cls = config.get("_class_name", "")
     if cls not in KINDS:
         raise BackendError(
-            f"{folder} holds a `{cls}`, not a Wan2.1 pipeline vidc can run ({', '.join(KINDS)}): "
-            f"use a Wan2.1 T2V, I2V or VACE -Diffusers model"
+            f"{folder} holds a `{cls}`, not a Wan pipeline vidc can run ({', '.join(KINDS)}): "
+            f"use a Wan2.1 T2V, I2V or VACE, or a Wan2.2 T2V/I2V-A14B or TI2V-5B -Diffusers model"
         )
-    return ModelRef(spec=model, path=folder.resolve(), kind=KINDS[cls], hub_id=hub_id)
+    kind = KINDS[cls]
+    if kind == "t2v" and config.get("expand_timesteps"):
+        kind = "ti2v"
+    experts = 2 if _component(config, "transformer_2") else 1
+    return ModelRef(spec=model, path=folder.resolve(), kind=kind, hub_id=hub_id, experts=experts,
+                    has_image_encoder=_component(config, "image_encoder"))
+
+
+def _component(index: dict[str, Any], name: str) -> bool:
+    value = index.get(name)
+    return isinstance(value, list) and len(value) == 2 and value[0] is not None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def transformer_params_b(cfg: dict[str, Any]) -> float:
+    """Billions of parameters of a WanTransformer3DModel from its config (attention, cross-attention, FFN)."""
+    d = int(cfg.get("num_attention_heads", 40)) * int(cfg.get("attention_head_dim", 128))
+    ffn, layers, text = int(cfg.get("ffn_dim", 13824)), int(cfg.get("num_layers", 40)), int(cfg.get("text_dim", 4096))
+    per_block = 8 * d * d + 2 * d * ffn + 9 * d
+    return (layers * per_block + text * d + d * d * 7) / 1e9
+
+
+def model_facts(model: str, project_dir: Path) -> dict[str, Any] | None:
+    """What the compiler may know about a wan model, from its configs (JSON only, never torch).
+
+    None when the model is a hub id not cached here (the plan then uses the cost model's table);
+    {"error": message} when the folder is there but is not a Wan pipeline vidc can run, or is missing.
+    """
+    try:
+        ref = resolve_model(model, project_dir)
+    except BackendError as exc:
+        given = Path(model).expanduser()
+        if _HUB_ID.match(model) and not model.startswith(".") and not (Path(project_dir) / given).exists():
+            return None  # a hub id that is not cached here: plan from the table (built elsewhere, perhaps)
+        return {"error": str(exc)}
+    tcfg = _read_json(ref.path / "transformer" / "config.json")
+    if not tcfg and ref.experts == 2:
+        tcfg = _read_json(ref.path / "transformer_2" / "config.json")
+    vcfg = _read_json(ref.path / "vae" / "config.json")
+    ecfg = _read_json(ref.path / "text_encoder" / "config.json")
+    index = _read_json(ref.path / "model_index.json")
+    patch = tcfg.get("patch_size", [1, 2, 2])
+    spatial = int(vcfg.get("scale_factor_spatial") or 8)
+    d_model, d_ff, n_layers = int(ecfg.get("d_model", 4096)), int(ecfg.get("d_ff", 10240)), int(ecfg.get("num_layers", 24))
+    te_b = (n_layers * (4 * d_model * d_model + 3 * d_model * d_ff) + int(ecfg.get("vocab_size", 256384)) * d_model) / 1e9
+    digest = hashlib.sha256()
+    for part in ("model_index.json", "transformer/config.json", "transformer_2/config.json", "vae/config.json"):
+        digest.update(part.encode() + b"\0" + json.dumps(_read_json(ref.path / part), sort_keys=True).encode())
+    return {
+        "class_name": index.get("_class_name"), "kind": ref.kind, "experts": ref.experts,
+        "boundary_ratio": index.get("boundary_ratio"), "expand_timesteps": bool(index.get("expand_timesteps")),
+        "heads": int(tcfg.get("num_attention_heads", 40)), "layers": int(tcfg.get("num_layers", 40)),
+        "params_b": round(transformer_params_b(tcfg), 6), "text_encoder_params_b": round(te_b, 6),
+        "vae_spatial": spatial, "size_multiple": spatial * int(patch[1] if len(patch) > 1 else 2),
+        "image_encoder": ref.has_image_encoder, "configs_sha256": digest.hexdigest()[:16],
+    }
 
 
 def _dtype_kw(lib: str, dtype: Any) -> dict[str, Any]:
@@ -101,13 +175,14 @@ def _dtype_kw(lib: str, dtype: Any) -> dict[str, Any]:
     return {"dtype": dtype} if new else {"torch_dtype": dtype}
 
 
-def pick_dtype(device: str) -> Any:
-    """bfloat16 on a CUDA device that supports it, float32 otherwise (CPU, older GPUs)."""
+def pick_dtype(device: str, precision: str = "bf16") -> Any:
+    """bfloat16 on a CUDA device that supports it (fp8 computes in it too), float16 on older GPUs,
+    float32 on CPU or when asked for."""
     import torch
 
-    if device.startswith("cuda") and torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+    if not device.startswith("cuda") or precision == "fp32" or not torch.cuda.is_available():
+        return torch.float32
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def check_device(device: str) -> None:
@@ -135,27 +210,38 @@ class LoadedPipeline:
     offload: str
     base_scheduler_config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    precision: str = "bf16"
+    compiled: bool = False
+    boundary_ratio: float | None = None  # the folder's own
+    cache_key: tuple | None = None  # the step cache now on the transformers
+    i2v: Any = None  # TI2V-5B: the image-to-video pipeline over the same components, made on first use
+    active: Any = None  # the pipeline offload hooks are set up for
 
     @property
     def execution_device(self) -> str:
         return self.device
 
+    @property
+    def transformers(self) -> list[Any]:
+        return [t for t in (getattr(self.pipe, "transformer", None), getattr(self.pipe, "transformer_2", None)) if t is not None]
 
-def load_pipeline(ref: ModelRef, device: str, offload: str) -> LoadedPipeline:
+
+def load_pipeline(ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
+                  ) -> LoadedPipeline:
     os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: every from_pretrained below is local_files_only too
     check_device(device)
     import torch
     from diffusers import AutoencoderKLWan, WanImageToVideoPipeline, WanPipeline, WanVACEPipeline
 
-    cls = {"t2v": WanPipeline, "i2v": WanImageToVideoPipeline, "vace": WanVACEPipeline}[ref.kind]
-    dtype = pick_dtype(device)
+    cls = {"t2v": WanPipeline, "ti2v": WanPipeline, "i2v": WanImageToVideoPipeline, "vace": WanVACEPipeline}[ref.kind]
+    dtype = pick_dtype(device, precision)
     notes: list[str] = []
     try:
         vae = AutoencoderKLWan.from_pretrained(
             ref.path, subfolder="vae", local_files_only=True, **_dtype_kw("diffusers", torch.float32)
         )
         extra: dict[str, Any] = {}
-        if ref.kind == "i2v":
+        if ref.kind == "i2v" and ref.has_image_encoder:  # Wan2.1 I2V has a CLIP encoder; Wan2.2 I2V has none
             from transformers import CLIPVisionModel
 
             extra["image_encoder"] = CLIPVisionModel.from_pretrained(
@@ -167,11 +253,37 @@ def load_pipeline(ref: ModelRef, device: str, offload: str) -> LoadedPipeline:
     except (OSError, ValueError, EnvironmentError) as exc:
         hint = _download_hint(ref.hub_id) if ref.hub_id else "download the complete model folder again"
         raise BackendError(f"cannot load the Wan model from {ref.path}: {exc}. Fix: {hint}") from exc
+    loaded = LoadedPipeline(ref=ref, pipe=pipe, device=device, dtype=dtype, offload=offload,
+                            base_scheduler_config=dict(pipe.scheduler.config), notes=notes, precision=precision,
+                            boundary_ratio=getattr(pipe.config, "boundary_ratio", None))
+    if precision == "fp8":
+        if device == "cpu":
+            notes.append("precision fp8 runs as fp32 on cpu")
+        elif not hasattr(torch, "float8_e4m3fn"):
+            notes.append(f"precision fp8 needs float8 in torch (this is {torch.__version__}): ran bf16")
+        else:  # float8 storage, computed in bf16 layer by layer (diffusers layerwise casting)
+            for tr in loaded.transformers:
+                tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=dtype)
     if device == "cpu":
         if offload != "none":
             notes.append(f"offload={offload} ignored on cpu")
         pipe.to("cpu")
-    elif offload == "model":
+    else:
+        _offload(pipe, device, offload)
+    loaded.active = pipe
+    if compile_ == "regional":
+        if device == "cpu":
+            notes.append("compile=regional ignored on cpu")
+        else:  # the repeated WanTransformerBlock compiles once (diffusers' regional compilation)
+            for tr in loaded.transformers:
+                tr.compile_repeated_blocks(fullgraph=True)
+            loaded.compiled = True
+    pipe.set_progress_bar_config(disable=True)
+    return loaded
+
+
+def _offload(pipe: Any, device: str, offload: str) -> None:
+    if offload == "model":
         pipe.enable_model_cpu_offload(device=device)
         pipe.vae.enable_tiling()
     elif offload == "sequential":
@@ -179,16 +291,92 @@ def load_pipeline(ref: ModelRef, device: str, offload: str) -> LoadedPipeline:
         pipe.vae.enable_tiling()
     else:
         pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return LoadedPipeline(
-        ref=ref,
-        pipe=pipe,
-        device=device,
-        dtype=dtype,
-        offload=offload,
-        base_scheduler_config=dict(pipe.scheduler.config),
-        notes=notes,
-    )
+
+
+def pipeline_for(loaded: LoadedPipeline, with_image: bool) -> Any:
+    """The pipeline that runs a chunk: TI2V-5B's image-to-video twin (same weights) when the chunk
+    starts from an image, else the loaded one. Offload hooks follow the pipeline in use."""
+    pipe = loaded.pipe
+    if loaded.ref.kind == "ti2v" and with_image:
+        if loaded.i2v is None:
+            from diffusers import WanImageToVideoPipeline
+
+            parts = {k: getattr(pipe, k) for k in ("tokenizer", "text_encoder", "vae", "scheduler", "transformer",
+                                                   "transformer_2")}
+            loaded.i2v = WanImageToVideoPipeline(**parts, image_encoder=None, image_processor=None,
+                                                 boundary_ratio=loaded.boundary_ratio, expand_timesteps=True)
+            loaded.i2v.set_progress_bar_config(disable=True)
+        pipe = loaded.i2v
+    if pipe is not loaded.active and loaded.device != "cpu" and loaded.offload != "none":
+        _offload(pipe, loaded.device, loaded.offload)
+    loaded.active = pipe
+    return pipe
+
+
+def apply_step_cache(loaded: LoadedPipeline, cache: str, threshold: float | None, interval: int | None,
+                     warmup: int | None, steps: int, mag: list[tuple[int, list[float]]] | None = None) -> None:
+    """Put the asked step cache on every transformer (both experts of A14B), replacing another one.
+    `mag`: MagCache's (steps, ratios) per transformer (an A14B expert runs only its share of the steps;
+    an expert with no step gets no cache)."""
+    key = (cache, threshold, interval, warmup, steps, tuple((n, tuple(r)) for n, r in mag or ()))
+    if loaded.cache_key == key:
+        return
+    for tr in loaded.transformers:
+        if getattr(tr, "is_cache_enabled", False):
+            tr.disable_cache()
+    loaded.cache_key = None
+    if cache != "none":
+        for i, tr in enumerate(loaded.transformers):
+            if cache == "magcache":
+                n, ratios = (mag or [])[i]
+                if n:
+                    tr.enable_cache(cache_config(cache, threshold, interval, warmup, n, ratios))
+            else:
+                tr.enable_cache(cache_config(cache, threshold, interval, warmup, steps))
+    loaded.cache_key = key
+
+
+def cache_config(cache: str, threshold: float | None, interval: int | None, warmup: int | None, steps: int,
+                 mag_ratios: list[float] | None = None, calibrate: bool = False) -> Any:
+    import torch
+    from diffusers import FirstBlockCacheConfig, MagCacheConfig, TaylorSeerCacheConfig
+
+    if cache == "first_block":
+        return FirstBlockCacheConfig(threshold=float(threshold or 0.05))
+    if cache == "taylorseer":
+        # Lite mode: on predicted steps the blocks are skipped and proj_out is extrapolated. (The
+        # default patterns match no Wan module: Wan's attention modules are attn1/attn2.)
+        return TaylorSeerCacheConfig(cache_interval=int(interval or 2), disable_cache_before_step=int(warmup or 2),
+                                     use_lite_mode=True, taylor_factors_dtype=torch.float32)
+    if cache == "magcache":
+        if calibrate:
+            return MagCacheConfig(calibrate=True, num_inference_steps=steps)
+        return MagCacheConfig(threshold=float(threshold or 0.06), num_inference_steps=steps, mag_ratios=mag_ratios)
+    raise BackendError(f"unknown step cache {cache!r}: use none, first_block, taylorseer or magcache")
+
+
+@contextlib.contextmanager
+def captured_magcache_ratios():
+    """Collect the ratios diffusers' MagCache logs at the end of a calibration run (one list per
+    guidance branch, the conditional one first)."""
+    found: list[list[float]] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = record.getMessage()
+            if "MagCache Calibration Results:" in text:
+                found.append([float(x) for x in re.findall(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", text.split(":", 1)[1])])
+
+    logger = logging.getLogger("diffusers.hooks.mag_cache")
+    handler, level = Grab(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(open(os.devnull, "w")):  # it also prints them
+            yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def make_scheduler(loaded: LoadedPipeline, sampler: str, flow_shift: float) -> Any:
@@ -208,20 +396,22 @@ def make_scheduler(loaded: LoadedPipeline, sampler: str, flow_shift: float) -> A
 class PipelineCache:
     """Keeps the last loaded pipeline of a worker (one model in GPU memory at a time).
 
-    The key is (model folder, kind, device, offload); asking for another key frees the old one first.
+    The key is (model folder, kind, device, offload, precision, compile); asking for another key frees
+    the old one first. The step cache and the scheduler change per chunk on the loaded pipeline.
     """
 
     def __init__(self) -> None:
-        self._key: tuple[str, str, str, str] | None = None
+        self._key: tuple[str, ...] | None = None
         self._loaded: LoadedPipeline | None = None
         self.loads = 0  # how many times a pipeline was loaded (tests check it stays 1 across tasks)
 
-    def get(self, ref: ModelRef, device: str, offload: str) -> LoadedPipeline:
-        key = (str(ref.path), ref.kind, device, offload)
+    def get(self, ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
+            ) -> LoadedPipeline:
+        key = (str(ref.path), ref.kind, device, offload, precision, compile_)
         if self._loaded is not None and self._key == key:
             return self._loaded
         self.clear()
-        self._loaded = load_pipeline(ref, device, offload)
+        self._loaded = load_pipeline(ref, device, offload, precision, compile_)
         self._key = key
         self.loads += 1
         return self._loaded

@@ -13,6 +13,7 @@ from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS
 
 from ..backends.facts import gather_facts
+from ..backends.wan_models import wan_model_facts
 from ..backends.registry import CatalogError, catalog
 from ..host.hardware import detect, load_hardware
 from ..media.fonts import font_source
@@ -84,7 +85,8 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
     except CatalogError as exc:
         raise EnvironmentFault(str(exc)) from exc
     options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
-                             catalog=cat, facts=gather_facts(root, cat), fonts=font_source)
+                             catalog=cat, facts=gather_facts(root, cat), fonts=font_source,
+                             model_facts=wan_model_facts(root))
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 

@@ -86,7 +86,9 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
         import torch as _torch
 
         cuda = f", CUDA {'available' if _torch.cuda.is_available() else 'not available'}"
-    cached = [m for m in ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "Wan-AI/Wan2.1-T2V-14B-Diffusers") if cached_snapshot(m, "model_index.json")]
+    cached = [m for m in ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "Wan-AI/Wan2.1-T2V-14B-Diffusers",
+                          "Wan-AI/Wan2.2-TI2V-5B-Diffusers", "Wan-AI/Wan2.2-T2V-A14B-Diffusers",
+                          "Wan-AI/Wan2.2-I2V-A14B-Diffusers") if cached_snapshot(m, "model_index.json")]
     out.append(Check("video", "wan", bool(torch and diffusers and cached),
                      (f"torch {torch}, diffusers {diffusers}{cuda}; weights: {', '.join(cached) or 'none in the cache'}")
                      if torch and diffusers else "torch/diffusers not installed",

@@ -10,6 +10,8 @@ from vidc.schemas.plan import Lane, Task
 
 
 def lane_can_run(task: Task, lane: Lane, hw: Hardware) -> bool:
+    if task.group:  # a context-parallel chunk runs on its planned group, led by its planned lane
+        return lane.id == task.group[0]
     if task.requires.kind == "cpu":
         return lane.kind == "cpu"
     if lane.kind != "device":

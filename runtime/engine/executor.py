@@ -62,6 +62,7 @@ class Executor:
         self._results: dict[str, dict] = {}
         self.workers: dict[str, subprocess.Popen] = {}
         self.running: dict[str, tuple[str, str | None]] = {}  # lane -> (task id, stolen from)
+        self.reserved: dict[str, str] = {}  # lane -> context-parallel task waiting for it (lane takes nothing else)
         self.outcome = Outcome()
         self.budget, self.costbook = budget, costbook  # budget.Budget (--max-cost), budget.CostBook (manifest costs)
 
@@ -122,12 +123,14 @@ class Executor:
     def _loop(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         while any(planned.values()) or self.running:
             for lane_id in sorted(self.lanes):
-                if lane_id in self.running:
+                if lane_id in self.running or self.reserved.get(lane_id, lane_id) != lane_id:
                     continue
                 choice = pick(self.lanes[lane_id], planned, self.tasks, self._ready, self.plan.hardware)
                 if choice is None:
                     continue
                 tid, victim = choice
+                if not self._group_free(tid):
+                    continue
                 planned[victim or lane_id].remove(tid)
                 if not self._dispatch(tid, lane_id, victim):
                     self._skip_dependents(tid, planned)
@@ -140,6 +143,23 @@ class Executor:
                 break
             self._collect(planned, publisher)
 
+    def _group_free(self, tid: str) -> bool:
+        """A context-parallel chunk starts when every lane of its group is idle; until then the lanes
+        it waits for are reserved for it (they take no new task)."""
+        group = self.tasks[tid].group
+        if len(group) < 2:
+            return True
+        for lane in group:
+            self.reserved[lane] = group[0]
+        return not any(lane in self.running for lane in group)
+
+    def _group_devices(self, tid: str) -> list[str]:
+        out = []
+        for lane_id in self.tasks[tid].group:
+            dev = next(d for d in self.plan.hardware.devices if d.id == self.lanes[lane_id].device)
+            out.append(f"cuda:{dev.id.split(':')[-1] if ':' in dev.id else '0'}" if dev.kind == "cuda" else "cpu")
+        return out
+
     def _dispatch(self, tid: str, lane_id: str, victim: str | None) -> bool:
         task = self.tasks[tid]
         if self.budget is not None and not self.budget.allows(task):
@@ -151,6 +171,8 @@ class Executor:
         try:
             resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
             desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0))
+            if len(task.group) > 1:
+                desc["group"] = self._group_devices(tid)
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
@@ -158,6 +180,11 @@ class Executor:
         write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
         if victim:
             self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)
+        for member in task.group[1:]:  # the group's other lanes: held for it, their workers free their models
+            self.reserved.pop(member, None)
+            self.running[member] = (tid, None)
+            self._release(member)
+        self.reserved.pop(lane_id, None)
         self._launch(tid, lane_id, desc, desc_rel, out_name)
         self.running[lane_id] = (tid, victim)
         self.reporter.task_started(tid, task.stage, lane_id, victim)
@@ -173,6 +200,8 @@ class Executor:
                 continue
             del self.running[lane]
             task = self.tasks[tid]
+            for member in task.group[1:]:
+                self.running.pop(member, None)
             if rec["ev"] == "done":
                 self.objects[tid] = rec["object"]
                 if self.costbook is not None:
@@ -215,6 +244,11 @@ class Executor:
         self._ensure_worker(lane_id)
         queues.append(self.work.queue(lane_id), tid, desc_rel, f"store/tmp/{out_name}")
 
+    def _release(self, lane_id: str) -> None:
+        """A lane joins another lane's context-parallel group: its worker (if any) frees its models."""
+        if lane_id in self.workers and self.workers[lane_id].poll() is None:
+            queues.append_stop(self.work.queue(lane_id), queues.RELEASE)
+
     def _poll(self) -> list[dict]:
         """The journal records (done, failed) that arrived since the last call; waits briefly if none."""
         records = self.journal.read_new()
@@ -254,10 +288,14 @@ class Executor:
 
     def _check_workers(self) -> None:
         for lane_id, (tid, _) in list(self.running.items()):
+            if self.tasks[tid].group and lane_id != self.tasks[tid].group[0]:
+                continue  # a lane held for another lane's context-parallel group runs nothing itself
             proc = self.workers.get(lane_id)
             if proc is not None and proc.poll() is not None:
                 # Read the journal once more: the worker may have finished just before it died.
                 del self.running[lane_id]
+                for member in self.tasks[tid].group[1:]:
+                    self.running.pop(member, None)
                 log = self.work.root / "logs" / f"{lane_id.replace(':', '_')}.log"
                 tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.exists() else []
                 self._fail(tid, lane_id, f"the {lane_id} worker died (exit {proc.returncode})\n" + "\n".join(tail))

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..backends.base import BackendError, TaskContext
 from ..backends.registry import create
 from ..state.journal import Journal
-from ..state.queues import STOP, QueueReader
+from ..state.queues import RELEASE, STOP, QueueReader
 from ..state.workfolder import WorkFolder
 from .resolve import project_resolver, resolve_value
 
@@ -50,7 +50,7 @@ def run_task(backends: dict, desc: dict, out: Path, device: str, log, *, roots: 
     ctx = TaskContext(
         task_id=desc["id"], params=raw_params, inputs={k: roots.store / v for k, v in desc["inputs"].items()},
         out=out, project_dir=roots.project, cache_dir=roots.cache, argv=resolve_value(desc["argv"], local),
-        device=device, log=log, store_root=roots.store,
+        device=device, log=log, store_root=roots.store, group=list(desc.get("group", [])),
     )
     attempt = 0
     while True:
@@ -63,6 +63,16 @@ def run_task(backends: dict, desc: dict, out: Path, device: str, log, *, roots: 
             delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0 ** attempt)
             log(f"transient error ({exc}); retry {attempt}/{MAX_ATTEMPTS - 1} in {delay:.1f}s")
             time.sleep(delay)
+
+
+def _free_device_memory() -> None:
+    import gc
+
+    gc.collect()
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
 
 def main(argv: list[str]) -> int:
@@ -88,6 +98,10 @@ def main(argv: list[str]) -> int:
         for line in lines:
             if line == STOP:
                 return 0
+            if line == RELEASE:  # this lane's device joins another lane's context-parallel group: free it
+                backends.clear()
+                _free_device_memory()
+                continue
             task_id, desc_path, out_rel = line.split("|")
             desc = json.loads((work.root / desc_path).read_text(encoding="utf-8"))
             out = store.new_tmp(Path(out_rel).name)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 STOP = "STOP"
+RELEASE = "RELEASE"  # free the lane's loaded models: its device is about to join a context-parallel group
 
 
 def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
@@ -19,10 +20,10 @@ def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
         os.close(fd)
 
 
-def append_stop(path: Path) -> None:
+def append_stop(path: Path, word: str = STOP) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, (STOP + "\n").encode())
+        os.write(fd, (word + "\n").encode())
     finally:
         os.close(fd)
 

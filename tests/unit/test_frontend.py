@@ -54,7 +54,7 @@ def test_minimal_spec_loads_with_defaults() -> None:
     s = v.spec
     assert (v.row, s.name, s.matrix, s.output) == (None, "demo", None, "build/")
     assert (s.voice.engine, s.voice.speed, s.voice.words_per_minute, s.voice.wpm) == ("piper", 1.0, None, 190)
-    assert (s.video.engine, s.video.resolution, s.video.frames_per_chunk) == ("animatic", "480p", 81)
+    assert (s.video.engine, s.video.resolution, s.video.frames_per_chunk) == ("animatic", None, None)  # the model's own
     assert (s.captions.mode, s.export.preset, s.music.library) == ("both", "youtube-1080p", "builtin")
     assert [sc.scene_index for sc in s.script.scenes] == [1, 2]
     assert s.script.scenes[1].duration_seconds == 10.0

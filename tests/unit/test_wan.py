@@ -168,7 +168,7 @@ def test_extend_with_an_i2v_model_uses_the_previous_last_frame(models, tmp_path)
     out_blue, _, _ = run(b, tmp_path, "c1b", p1, inputs={"prev": blue})
     assert decode(out_red / "frames.mkv") != decode(out_blue / "frames.mkv")
     # An I2V model cannot start a scene: a clear error, not a silent black first frame.
-    with pytest.raises(BackendError, match="image-to-video model.*T2V"):
+    with pytest.raises(BackendError, match="image-to-video model.*TI2V"):
         run(b, tmp_path, "c0i", params(models["i2v"], continuity="extend"))
 
 
@@ -261,6 +261,152 @@ def test_no_heavy_imports_at_module_import():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+# ------------------------------------------------------------------------------------------ Wan2.2
+@pytest.fixture(scope="module")
+def models22(tmp_path_factory):
+    root = tmp_path_factory.mktemp("wan22-models")
+    return {
+        "ti2v": fixtures_models.build_tiny_wan22_ti2v(root / "ti2v"),
+        "a14b": fixtures_models.build_tiny_wan22_a14b(root / "a14b"),
+        "a14b_i2v": fixtures_models.build_tiny_wan22_a14b_i2v(root / "a14b-i2v"),
+    }
+
+
+def test_model_facts_read_the_pipeline_class_and_configs(models, models22, tmp_path):
+    from vidc.runtime.backends.wan_pipeline import model_facts
+
+    ti2v = model_facts(str(models22["ti2v"]), tmp_path)
+    assert (ti2v["kind"], ti2v["experts"], ti2v["size_multiple"], ti2v["heads"]) == ("ti2v", 1, 32, 2)
+    a14b = model_facts(str(models22["a14b"]), tmp_path)
+    assert (a14b["kind"], a14b["experts"], a14b["boundary_ratio"]) == ("t2v", 2, 0.875)
+    i2v = model_facts(str(models22["a14b_i2v"]), tmp_path)
+    assert (i2v["kind"], i2v["experts"], i2v["image_encoder"]) == ("i2v", 2, False)
+    assert model_facts(str(models["vace"]), tmp_path)["kind"] == "vace"
+    assert model_facts(str(models["i2v"]), tmp_path)["image_encoder"] is True
+    assert "does not exist" in model_facts(str(tmp_path / "nowhere"), tmp_path)["error"]
+    assert model_facts("Wan-AI/Wan2.2-TI2V-5B-Diffusers", tmp_path) is None  # not cached here: the table decides
+    (tmp_path / "notwan").mkdir()
+    (tmp_path / "notwan" / "model_index.json").write_text('{"_class_name": "FluxPipeline"}')
+    assert "not a Wan pipeline" in model_facts(str(tmp_path / "notwan"), tmp_path)["error"]
+
+
+def test_ti2v_makes_text_chunks_and_continues_from_a_frame(models22, tmp_path):
+    b = WanVideo()
+    b.setup("cpu")
+    size = dict(width=32, height=32, fps=24)
+    first, r0, _ = run(b, tmp_path, "c0", params(models22["ti2v"], continuity="extend", **size))
+    check_chunk(first, r0, w=32, h=32, fps=24)
+    assert r0["mode"] == "t2v" and r0["conditioned"] is False
+    p1 = params(models22["ti2v"], continuity="extend", chunk=1, **size)
+    out, r1, _ = run(b, tmp_path, "c1", p1, inputs={"prev": first})
+    check_chunk(out, r1, w=32, h=32, fps=24)
+    assert r1["mode"] == "i2v" and r1["conditioned"] is True and r1["overlap_frames"] == 1
+    red = solid_prev(tmp_path / "red", (250, 10, 10), (32, 32))
+    blue = solid_prev(tmp_path / "blue", (10, 10, 250), (32, 32))
+    out_red, _, _ = run(b, tmp_path, "c1r", p1, inputs={"prev": red})
+    out_blue, _, _ = run(b, tmp_path, "c1b", p1, inputs={"prev": blue})
+    assert decode(out_red / "frames.mkv") != decode(out_blue / "frames.mkv")
+    assert b.cache.loads == 1  # the image-to-video twin shares the loaded weights
+    with pytest.raises(BackendError, match="multiples of 32"):  # its VAE compresses 16x
+        run(b, tmp_path, "bad", params(models22["ti2v"], width=48, height=32))
+
+
+def test_a14b_runs_both_experts_with_their_own_guidance(models22, tmp_path):
+    b = WanVideo()
+    b.setup("cpu")
+    base = params(models22["a14b"], steps=4)
+    out, r, _ = run(b, tmp_path, "a", base)
+    check_chunk(out, r)
+    assert r["experts"] == 2 and r["block_passes"] == 8  # 4 steps x 2 guidance branches, one expert per step
+    same, _, _ = run(b, tmp_path, "a2", base)
+    other_cfg2, _, _ = run(b, tmp_path, "b", {**base, "cfg_2": 1.5})
+    other_boundary, _, _ = run(b, tmp_path, "c", {**base, "boundary_ratio": 0.3})
+    assert decode(out / "frames.mkv") == decode(same / "frames.mkv")
+    assert decode(other_cfg2 / "frames.mkv") != decode(out / "frames.mkv")  # the low-noise expert's guidance
+    assert decode(other_boundary / "frames.mkv") != decode(out / "frames.mkv")
+
+
+def test_a14b_i2v_starts_a_scene_from_its_start_image(models22, tmp_path):
+    from PIL import Image
+
+    b = WanVideo()
+    b.setup("cpu")
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(tmp_path / "start.png")
+    out, r, _ = run(b, tmp_path, "s", params(models22["a14b_i2v"], start_image="start.png"), project_dir=tmp_path)
+    check_chunk(out, r)
+    assert r["mode"] == "i2v" and r["conditioned"] is True and r["overlap_frames"] == 0
+    with pytest.raises(BackendError, match="needs a frame to start from"):
+        run(b, tmp_path, "none", params(models22["a14b_i2v"]))
+
+
+@pytest.mark.parametrize("cache,extra,kind", [
+    ("first_block", {"cache_threshold": 1.0}, "a14b"), ("taylorseer", {"cache_interval": 2, "cache_warmup": 2}, "a14b"),
+    ("magcache", {"cache_threshold": 1.0}, "ti2v"), ("magcache", {"cache_threshold": 1.0}, "a14b"),
+])  # fmt: skip
+def test_step_caches_skip_transformer_work_deterministically(models22, tmp_path, cache, extra, kind):
+    b = WanVideo()
+    b.setup("cpu")
+    model = models22[kind]
+    size = {"width": 32, "height": 32} if kind == "ti2v" else {}
+    plain, r0, _ = run(b, tmp_path, "plain", params(model, steps=8, **size))
+    p = params(model, steps=8, cache=cache, **extra, **size)
+    out, r, _ = run(b, tmp_path, "cached", p)
+    again, r2, _ = run(b, tmp_path, "again", p)
+    assert r["cache"] == cache and r0["block_passes"] == 16
+    assert r["block_passes"] < r0["block_passes"], "the cache must skip transformer work"
+    assert decode(out / "frames.mkv") == decode(again / "frames.mkv") and r2["block_passes"] == r["block_passes"]
+    assert decode(out / "frames.mkv") != decode(plain / "frames.mkv")
+    off, r3, _ = run(b, tmp_path, "off", params(model, steps=8, **size))  # the cache comes off again
+    assert r3["block_passes"] == 16 and decode(off / "frames.mkv") == decode(plain / "frames.mkv")
+    if cache == "magcache":  # calibrated once, then read from the work folder's cache
+        [ratios] = list((tmp_path / "cache" / "wan-magcache").iterdir())
+        per_expert = json.loads(ratios.read_text())["ratios"]  # A14B: the high-noise expert's steps, then the rest
+        assert sum(len(r) for r in per_expert) == 8 and len(per_expert) == (2 if kind == "a14b" else 1)
+        fresh = WanVideo()
+        fresh.setup("cpu")
+        again2, _, _ = run(fresh, tmp_path, "fresh", p)
+        assert decode(again2 / "frames.mkv") == decode(out / "frames.mkv")
+
+
+def test_speed_options_on_cpu_say_what_they_did(models22, tmp_path):
+    b = WanVideo()
+    b.setup("cpu")
+    out, r, _ = run(b, tmp_path, "x", params(models22["a14b"], compile="regional", precision="fp8"))
+    check_chunk(out, r)
+    assert r["dtype"] == "float32" and r["compiled"] is False
+    assert any("fp8 runs as fp32 on cpu" in w for w in r["warnings"])
+    assert any("compile=regional ignored on cpu" in w for w in r["warnings"])
+
+
+def test_a_group_refuses_caches_that_decide_per_rank(models22, tmp_path):
+    from vidc.runtime.backends.wan_group import run_group
+
+    ctx = TaskContext(task_id="g", params={}, inputs={}, out=tmp_path / "o", project_dir=tmp_path,
+                      cache_dir=tmp_path / "cache")
+    p = WanParams.model_validate(params(models22["a14b"], cache="first_block", cache_threshold=0.1))
+    with pytest.raises(BackendError, match="context-parallel"):
+        run_group(["cpu", "cpu"], ctx, p)
+
+
+@pytest.mark.slow
+def test_context_parallel_group_of_two_gloo_ranks_matches_one_process(models22, tmp_path):
+    """Ulysses degree 2 over two CPU processes (gloo), started like torchrun by the backend: the same
+    frames as one process, with the cache that is safe under context parallelism (taylorseer)."""
+    b = WanVideo()
+    b.setup("cpu")
+    # 32x32: 3 latent frames x 2 x 2 patches = 12 tokens, which the two ranks split evenly
+    p = params(models22["a14b"], steps=4, cache="taylorseer", cache_interval=2, cache_warmup=2, width=32, height=32)
+    single, r1, _ = run(b, tmp_path, "one", p)
+    out = tmp_path / "group"
+    out.mkdir()
+    ctx = TaskContext(task_id="v/video/group", params=p, inputs={}, out=out, project_dir=tmp_path,
+                      cache_dir=tmp_path / "cache", device="cpu", group=["cpu", "cpu"])
+    r2 = b.run(ctx, WanParams.model_validate(p))
+    check_chunk(out, r2, w=32, h=32)
+    assert r2["group"]["ulysses_degree"] == 2 and r2["block_passes"] == r1["block_passes"]
+    assert decode(out / "frames.mkv") == decode(single / "frames.mkv")
+
+
 # ---------------------------------------------------------------------------------------------- GPU
 def _cuda_device() -> str | None:
     import torch
@@ -293,3 +439,20 @@ def test_cuda(models, tmp_path, offload):
                     inputs={"prev": out}, device=device)  # fmt: skip
     check_chunk(o2, r2)
     assert r2["conditioned"] is True
+
+
+@pytest.mark.parametrize("option", [{"cache": "first_block", "cache_threshold": 0.5}, {"compile": "regional"},
+                                    {"precision": "fp8"}])
+def test_cuda_wan22_speed_options(models22, tmp_path, option):
+    device = _cuda_device()
+    if device is None:
+        pytest.skip("no CUDA GPU visible to torch")
+    b = WanVideo()
+    b.setup(device)
+    p = params(models22["a14b"], steps=4, **option)
+    out, r, _ = run(b, tmp_path, "g0", p, device=device)
+    again, r2, _ = run(b, tmp_path, "g1", p, device=device)
+    check_chunk(out, r)
+    assert r["warnings"] == [] and r["experts"] == 2
+    assert r["compiled"] is (option.get("compile") == "regional")
+    assert decode(out / "frames.mkv") == decode(again / "frames.mkv")
