@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .faults import StateFault
 
 MAX_LINE = 3500  # keep each record well inside one write
 
@@ -20,9 +23,12 @@ class Journal:
     def __init__(self, path: Path):
         self.path = path
         self._offset = 0
+        self.skipped = 0  # malformed records seen (not trusted, never a KeyError)
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise JournalFault(f"{self.path} is not a file; move it away (it is not vidc's journal) and build again")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(fd).st_size
@@ -48,31 +54,69 @@ class Journal:
             os.close(fd)
 
     def read_new(self) -> list[dict[str, Any]]:
-        """Records appended since the last call (whole lines only)."""
+        """Records appended since the last call (whole lines only); malformed ones are skipped
+        and counted in `self.skipped`."""
         if not self.path.exists():
             return []
+        if not self.path.is_file():
+            raise JournalFault(f"{self.path} is not a file; move it away (it is not vidc's journal) and build again")
         with open(self.path, "rb") as fh:
             fh.seek(self._offset)
             data = fh.read()
         end = data.rfind(b"\n") + 1
         self._offset += end
-        return _parse(data[:end])
+        out, bad = _parse(data[:end])
+        self.skipped += bad
+        return out
 
     def replay(self) -> list[dict[str, Any]]:
         self._offset = 0
+        self.skipped = 0
         return self.read_new()
 
 
-def _parse(data: bytes) -> list[dict[str, Any]]:
-    out = []
+class JournalFault(StateFault):
+    pass
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# Fields a record must have, with their types, for the executor to use it; anything else is skipped.
+_REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
+    "done": {"task": (str,), "fp": (str,), "object": (str,), "lane": (str,)},
+    "failed": {"task": (str,), "lane": (str,)},
+    "claimed": {"task": (str,), "lane": (str,)},
+    "stolen": {"task": (str,), "lane": (str,)},
+}
+
+
+def valid(rec: Any) -> bool:
+    """A record is used only if it has the fields its kind needs, of the right types."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("ev"), str):
+        return False
+    for key, types in _REQUIRED.get(rec["ev"], {}).items():
+        if not isinstance(rec.get(key), types):
+            return False
+    if rec["ev"] == "done" and not (_HEX64.match(rec["object"]) and rec["fp"]):
+        return False
+    if rec["ev"] == "failed" and not isinstance(rec.get("error", ""), str):
+        return False
+    return True
+
+
+def _parse(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    out, bad = [], 0
     for raw in data.splitlines():
+        if not raw.strip():
+            continue
         try:
             rec = json.loads(raw)
-        except ValueError:
-            continue  # a torn line
-        if isinstance(rec, dict) and "ev" in rec:
+        except (ValueError, RecursionError):
+            continue  # a torn line (power lost mid-write; open() closed it off): expected, not a warning
+        if valid(rec):
             out.append(rec)
-    return out
+        else:
+            bad += 1
+    return out, bad
 
 
 @dataclass
@@ -85,6 +129,6 @@ class Finished:
     def from_records(cls, records: list[dict[str, Any]]) -> "Finished":
         f = cls()
         for rec in records:
-            if rec["ev"] == "done":
+            if valid(rec) and rec["ev"] == "done":
                 f.objects[rec["fp"]] = rec["object"]
         return f
