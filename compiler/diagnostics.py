@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "E_UNDEFINED_VAR": "a template uses a variable that is not defined",
     "E_TEMPLATE": "a template does not parse or fails while rendering",
     "E_SANDBOX": "a template tried something the sandbox forbids",
+    "E_TEMPLATE_LIMIT": "a template passed a resource limit (output size, loop iterations and calls, values built)",
     "E_RESOLUTION": "video.resolution is not 480p, 720p or WxH in multiples of 16",
     "E_SET": "a --set override is not key=value",
     "E_IO": "the spec file itself cannot be read",
