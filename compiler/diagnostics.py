@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
     "W_SPARSE": "warning: the speech fills less than 60 % of the scene (the rest is music alone)",
     "E_MATRIX_FILE": "the matrix file is missing or malformed",
+    "W_MATRIX_LINES": "warning: a CSV row of the matrix spans several lines (a stray quote merges rows)",
     "E_PATH_ESCAPE": "a path is absolute or leaves the project folder",
     "E_FILE_NOT_FOUND": "a file the spec names does not exist",
     "E_DUPLICATE_NAME": "two videos of a matrix get the same name",
