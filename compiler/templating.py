@@ -30,7 +30,7 @@ _MARKERS = ("{{", "{%", "{#")
 # timed: the compiler reads no clock, and the same spec gives the same verdict on any machine.
 MAX_RESULT = 1_000_000  # characters a template may produce, and the size of any value it builds
 MAX_STEPS = 200_000  # loop iterations, calls and filter applications of one render
-MAX_WORK = 20_000_000  # characters (and list items) all operations of one render may build in total
+MAX_WORK = 10_000_000  # characters (and list items) all operations of one render may build in total
 MAX_LIPSUM = 100  # paragraphs of `lipsum(n)`
 _BIG_NUMBER = re.compile(r"\d{7,}")  # a width or precision of a million or more, in a format string
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # the repr of a function or object: differs per run
@@ -67,6 +67,9 @@ def _step(n: int = 1) -> None:
         raise TemplateLimit(f"more than {MAX_STEPS} loop iterations or calls")
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _size(v: Any, cap: int = MAX_RESULT) -> int:
     """How big a value is (characters of text, items of lists, nested), counted up to cap + 1."""
     total, stack = 0, [v]
@@ -75,12 +78,13 @@ def _size(v: Any, cap: int = MAX_RESULT) -> int:
         if isinstance(x, (str, bytes)):
             total += len(x)
         elif isinstance(x, (list, tuple)):
-            total += 1 + len(x) // 8  # the container itself; its items are counted one by one
-            stack.extend(x)
+            total += 1 + len(x)  # each item counts once; text and containers inside count again
+            nested = [i for i in x if type(i) not in _SCALARS]
+            if nested:
+                stack.extend(nested)
         elif isinstance(x, dict):
-            total += 1
-            stack.extend(x.keys())
-            stack.extend(x.values())
+            total += 1 + len(x)
+            stack.extend(i for i in (*x.keys(), *x.values()) if type(i) not in _SCALARS)
         else:
             total += 1
         if total > cap:
