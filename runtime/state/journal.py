@@ -81,12 +81,14 @@ class JournalFault(StateFault):
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Fields a record must have, with their types, for the executor to use it; anything else is skipped.
+_NUM = (int, float)
 _REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
-    "done": {"task": (str,), "fp": (str,), "object": (str,), "lane": (str,)},
-    "failed": {"task": (str,), "lane": (str,)},
-    "claimed": {"task": (str,), "lane": (str,)},
-    "stolen": {"task": (str,), "lane": (str,)},
+    "done": {"task": (str,), "fp": (str,), "object": (str,), "lane": (str,), "t": _NUM},
+    "failed": {"task": (str,), "lane": (str,), "t": _NUM},
+    "claimed": {"task": (str,), "lane": (str,), "t": _NUM},
+    "stolen": {"task": (str,), "lane": (str,), "t": _NUM},
 }
+_OPTIONAL: dict[str, tuple[type, ...]] = {"ms": _NUM, "est_ms": _NUM, "scale": _NUM, "error": (str,), "fp": (str,)}
 
 
 def valid(rec: Any) -> bool:
@@ -98,8 +100,9 @@ def valid(rec: Any) -> bool:
             return False
     if rec["ev"] == "done" and not (_HEX64.match(rec["object"]) and rec["fp"]):
         return False
-    if rec["ev"] == "failed" and not isinstance(rec.get("error", ""), str):
-        return False
+    for key, types in _OPTIONAL.items():
+        if key in rec and (not isinstance(rec[key], types) or isinstance(rec[key], bool)):
+            return False
     return True
 
 

@@ -71,14 +71,15 @@ def test_verify_refuses_names_that_are_not_digests(store: Store) -> None:
 
 def test_a_journal_record_without_its_fields_is_skipped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "journal.log"
-    good = {"ev": "done", "task": "v/voice", "fp": "f" * 64, "object": "a" * 64, "lane": "cpu-0"}
+    good = {"ev": "done", "task": "v/voice", "fp": "f" * 64, "object": "a" * 64, "lane": "cpu-0", "t": 1.5}
     lines = [json.dumps(good), json.dumps({"ev": "done"}), json.dumps({"ev": "done", "fp": 3, "object": "x"}),
-             "[1, 2]", json.dumps({"ev": 7}), "{torn", "[" * 100000, json.dumps({**good, "object": "../x"})]
+             "[1, 2]", json.dumps({"ev": 7}), "{torn", "[" * 100000, json.dumps({**good, "object": "../x"}), json.dumps({**good, "ms": "9"}),
+             json.dumps({k: v for k, v in good.items() if k != "t"})]
     path.write_text("\n".join(lines) + "\n")
     journal = Journal(path)
     records = journal.replay()
     assert records == [good]
-    assert journal.skipped == 5
+    assert journal.skipped == 7
     assert Finished.from_records(records + [{"ev": "done"}]).objects == {"f" * 64: "a" * 64}
 
 
