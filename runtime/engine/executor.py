@@ -26,6 +26,7 @@ from ..state.atomic import write_text
 from ..media.tools import die_with_parent
 from .dispatch import pick, planned_queues
 from ..state.journal import Finished, Journal
+from ..state.store import DIGEST
 from .events import Reporter
 from .publish import Publisher
 from .resolve import UnresolvedRef, make_resolver, task_descriptor
@@ -209,6 +210,8 @@ class Executor:
                 continue
             del self.running[lane]
             task = self.tasks[tid]
+            if rec["ev"] == "done" and not DIGEST.match(rec["object"]):
+                rec = {**rec, "ev": "failed", "error": f"the worker reported a malformed object name {rec['object']!r}"}
             if rec["ev"] == "done":
                 self.objects[tid] = rec["object"]
                 if self.costbook is not None:

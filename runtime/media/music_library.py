@@ -953,7 +953,10 @@ def ensure_track(track_id: str, cache_dir: str | os.PathLike[str]) -> Path:
 
 
 def _record(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
+    """Where the size and hash of a rendered track are kept (beside the music folder, not in it)."""
+    folder = path.parent.parent / "music.index"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / (path.name + ".sha256")
 
 
 def _cached_ok(path: Path) -> bool:

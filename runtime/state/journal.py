@@ -98,7 +98,7 @@ def valid(rec: Any) -> bool:
     for key, types in _REQUIRED.get(rec["ev"], {}).items():
         if not isinstance(rec.get(key), types):
             return False
-    if rec["ev"] == "done" and not (_HEX64.match(rec["object"]) and rec["fp"]):
+    if rec["ev"] == "done" and not (rec["object"] and rec["fp"]):
         return False
     for key, types in _OPTIONAL.items():
         if key in rec and (not isinstance(rec[key], types) or isinstance(rec[key], bool)):
@@ -132,6 +132,6 @@ class Finished:
     def from_records(cls, records: list[dict[str, Any]]) -> "Finished":
         f = cls()
         for rec in records:
-            if valid(rec) and rec["ev"] == "done":
+            if valid(rec) and rec["ev"] == "done" and _HEX64.match(rec["object"]):  # a digest, never a path
                 f.objects[rec["fp"]] = rec["object"]
         return f
