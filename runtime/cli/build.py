@@ -351,5 +351,5 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finis
     print(f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
           f"{len(outcome.ran)} ran and are kept (run again to resume)", file=sys.stderr)
     for tid, error in sorted(outcome.failed.items()):
-        print(f"  {tid}:\n    " + safe_text(error, multiline=True).replace("\n", "\n    "), file=sys.stderr)
+        print(f"  {tid}:\n    " + safe_text(error, multiline=True, limit=2000).replace("\n", "\n    "), file=sys.stderr)
     return 1

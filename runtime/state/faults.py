@@ -22,6 +22,8 @@ def describe_oserror(exc: OSError, where: Path | str | None = None) -> str:
         kind = "read-only" if exc.errno == errno.EROFS else "not writable"
         return (f"{folder} is {kind} ({os.strerror(exc.errno)}): make it writable "
                 f"(or build a copy of the project somewhere writable) and run the same command again")
+    if exc.errno == errno.ELOOP:
+        return f"{folder} is a symlink where vidc keeps a file: remove it and run the same command again"
     if exc.errno == errno.EISDIR:
         return f"{folder} is a folder where vidc keeps a file: move it away and run the same command again"
     if exc.errno == errno.ENOTDIR:

@@ -66,7 +66,9 @@ class WorkFolder:
 
     def check(self) -> None:
         """Every path vidc keeps is what it should be (a folder, or a file); else one clear line."""
-        for folder in (self.root, self.queues, self.tasks, self.cache, self.root / "store", self.root / "logs"):
+        store = self.root / "store"
+        for folder in (self.root, self.queues, self.tasks, self.cache, store, self.root / "logs", store / "objects",
+                       store / "index", self.cache / "music", self.cache / "music.index"):
             if folder.is_symlink() and folder != self.root or (folder.exists() and not folder.is_dir()):
                 raise StateFault(f"{folder} should be a folder vidc keeps; move it away and build again")
         for path in (self.journal, self.lock):
