@@ -20,8 +20,9 @@ from ..engine.executor import BuildFailed, Executor
 from ..state.lock import Busy, WorkLock
 from ..engine.events import Reporter
 from ..engine.publish import PublishError
+from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
-from ..host.sources import find_spec, is_inside
+from ..host.sources import SpecNotFound, find_spec, is_inside
 from ..state.faults import StateFault, describe_oserror
 from ..state.workfolder import WorkFolder
 from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
@@ -190,7 +191,8 @@ def run(args) -> int:
             reporter.message(f"vidc: error: {line}")
         return code
     except BaseException as exc:
-        code = 130 if isinstance(exc, KeyboardInterrupt) else 2 if isinstance(exc, SystemExit) and exc.code == 2 else 1
+        usage = isinstance(exc, (UsageError, SpecNotFound, HardwareError)) or isinstance(exc, SystemExit) and exc.code == 2
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 2 if usage else 1
         raise
     finally:
         if args.json and not finished:

@@ -128,3 +128,25 @@ def test_store_tmp_that_is_a_symlink_is_replaced_not_followed(tmp_path: Path) ->
     os.symlink(outside, store.tmp)
     store.clear_tmp()
     assert (outside / "precious").read_text() == "keep" and store.tmp.is_dir() and not store.tmp.is_symlink()
+
+
+def test_hub_lookups_are_content_addressed_and_verified(tmp_path: Path) -> None:
+    import hashlib
+
+    from vidc.runtime.media.hub_cache import cached_snapshot
+
+    root = tmp_path / "models--org--m"
+    data = b'{"_class_name": "WanPipeline"}'
+    blob = root / "blobs" / hashlib.sha256(data).hexdigest()
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(data)
+    snap = root / "snapshots" / "abc123"
+    snap.mkdir(parents=True)
+    os.symlink(os.path.relpath(blob, snap), snap / "model_index.json")
+    (root / "refs").mkdir()
+    (root / "refs" / "main").write_text("abc123")
+    assert cached_snapshot("org/m", "model_index.json", tmp_path) == snap
+    (root / "refs" / "main").write_text("../../../../etc")
+    assert cached_snapshot("org/m", "model_index.json", tmp_path) == snap  # the ref is a name, never a path
+    blob.write_bytes(data.replace(b"Wan", b"Bad"))
+    assert cached_snapshot("org/m", "model_index.json", tmp_path) is None
