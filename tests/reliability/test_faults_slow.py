@@ -72,21 +72,49 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a full or read-only d
                                                           "chmod does not stop root")
 
 
+def _start_and_wait_for_first_done(tiny: Path) -> subprocess.Popen:
+    """Start a build and return once it has finished its first task (the up-front checks passed)."""
+    proc = subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    journal = tiny / ".vidc" / "journal.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and '"ev": "done"' in journal.read_text(errors="replace"):
+            break
+        time.sleep(0.05)
+    return proc
+
+
+def _fill(folder: Path) -> None:
+    """Write zeros into folder until its file system is full."""
+    chunk = b"\0" * (1 << 20)
+    with open(folder / "fill", "wb") as fh:
+        try:
+            while True:
+                fh.write(chunk)
+                fh.flush()
+        except OSError:
+            pass
+
+
 @needs_root
-def test_a_full_work_folder_is_one_line_and_the_next_build_resumes(tiny: Path) -> None:
+def test_a_disk_that_fills_up_mid_build_is_one_line_and_the_next_build_resumes(tiny: Path) -> None:
     reference = (tiny / MP4).read_bytes()
     _fresh(tiny)
     work = tiny / ".vidc"
-    _root_mount(work, "size=600k")
+    _root_mount(work, "size=300m")  # room for the up-front check (256 MB free), then filled under the build
     try:
-        proc = vidc("build", str(tiny), "--json")
-        assert proc.returncode == 1, proc.stderr[-2000:]
-        assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-        assert "no space left" in proc.stderr
-        assert events(proc.stdout)[-1]["event"] == "build_finished"
-        subprocess.run(["mount", "-o", "remount,size=200m", str(work)], check=True)
-        proc = vidc("build", str(tiny), "--json")
-        assert proc.returncode == 0, proc.stderr[-2000:]
+        proc = _start_and_wait_for_first_done(tiny)
+        _fill(work)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 1, err[-2000:]
+        assert "Traceback" not in err and "Traceback" not in out
+        assert "no space left" in err.lower()
+        assert events(out)[-1]["event"] == "build_finished"
+        (work / "fill").unlink()
+        again = vidc("build", str(tiny), "--json")
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert events(again.stdout)[-1]["cached"] >= 1  # finished work was kept
         assert (tiny / MP4).read_bytes() == reference
     finally:
         _umount(work)
@@ -102,26 +130,28 @@ def test_a_read_only_work_folder_is_one_line(tiny: Path) -> None:
         proc = vidc("build", str(tiny), "--json")
         assert proc.returncode == 1
         lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and "read-only" in lines[0] and str(work) in lines[0], proc.stderr
+        assert len(lines) == 1 and "read-only" in lines[0].lower() and str(work) in lines[0], proc.stderr
         assert events(proc.stdout)[-1]["event"] == "build_finished"
     finally:
         _umount(work)
 
 
 @needs_root
-def test_a_read_only_output_folder_renders_everything_and_the_next_build_only_publishes(tiny: Path) -> None:
+def test_an_output_folder_that_turns_read_only_loses_nothing_and_the_next_build_only_publishes(tiny: Path) -> None:
     reference = (tiny / MP4).read_bytes()
     _fresh(tiny)
-    out = tiny / "build"
-    _root_mount(out, "size=10m")
+    out_dir = tiny / "build"
+    _root_mount(out_dir, "size=50m")
     try:
-        subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
-        proc = vidc("build", str(tiny), "--json")
-        assert proc.returncode == 1 and "Traceback" not in proc.stderr
-        fin = events(proc.stdout)[-1]
+        proc = _start_and_wait_for_first_done(tiny)
+        subprocess.run(["mount", "-o", "remount,ro", str(out_dir)], check=True)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 1 and "Traceback" not in err
+        fin = events(out)[-1]
         assert fin["event"] == "build_finished" and not fin["ok"] and fin["ran"] == 6 and fin["unpublished"]
+        assert "only publish" in err
     finally:
-        _umount(out)
+        _umount(out_dir)
     proc = vidc("build", str(tiny), "--json")
     assert proc.returncode == 0
     fin = events(proc.stdout)[-1]
