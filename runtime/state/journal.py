@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,28 +78,23 @@ class JournalFault(StateFault):
     pass
 
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Fields a record must have, with their types, for the executor to use it; anything else is skipped.
 _NUM = (int, float)
-_REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
-    "done": {"task": (str,), "fp": (str,), "object": (str,), "lane": (str,), "t": _NUM},
-    "failed": {"task": (str,), "lane": (str,), "t": _NUM},
-    "claimed": {"task": (str,), "lane": (str,), "t": _NUM},
-    "stolen": {"task": (str,), "lane": (str,), "t": _NUM},
-}
-_OPTIONAL: dict[str, tuple[type, ...]] = {"ms": _NUM, "est_ms": _NUM, "scale": _NUM, "error": (str,), "fp": (str,)}
+# What a record must hold for vidc to use it: a `done` names the fingerprint and the object; every
+# field a reader looks at, when present, has its type. Anything else is skipped and counted.
+_REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {"done": {"fp": (str,), "object": (str,)}}
+_TYPED: dict[str, tuple[type, ...]] = {"t": _NUM, "ms": _NUM, "est_ms": _NUM, "scale": _NUM, "error": (str,),
+                                       "fp": (str,), "task": (str,), "lane": (str,), "object": (str,)}
 
 
 def valid(rec: Any) -> bool:
-    """A record is used only if it has the fields its kind needs, of the right types."""
+    """A record is used only if it has the fields its kind needs, and every known field has its type."""
     if not isinstance(rec, dict) or not isinstance(rec.get("ev"), str):
         return False
     for key, types in _REQUIRED.get(rec["ev"], {}).items():
-        if not isinstance(rec.get(key), types):
+        if not isinstance(rec.get(key), types) or not rec[key]:
             return False
-    if rec["ev"] == "done" and not (rec["object"] and rec["fp"]):
-        return False
-    for key, types in _OPTIONAL.items():
+    for key, types in _TYPED.items():
         if key in rec and (not isinstance(rec[key], types) or isinstance(rec[key], bool)):
             return False
     return True
@@ -132,6 +126,6 @@ class Finished:
     def from_records(cls, records: list[dict[str, Any]]) -> "Finished":
         f = cls()
         for rec in records:
-            if valid(rec) and rec["ev"] == "done" and _HEX64.match(rec["object"]):  # a digest, never a path
+            if valid(rec) and rec["ev"] == "done":  # the store refuses an object name that is not a digest
                 f.objects[rec["fp"]] = rec["object"]
         return f

@@ -72,15 +72,19 @@ def test_verify_refuses_names_that_are_not_digests(store: Store) -> None:
 def test_a_journal_record_without_its_fields_is_skipped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "journal.log"
     good = {"ev": "done", "task": "v/voice", "fp": "f" * 64, "object": "a" * 64, "lane": "cpu-0", "t": 1.5}
+    traversal = {**good, "fp": "e" * 64, "object": "../x"}
     lines = [json.dumps(good), json.dumps({"ev": "done"}), json.dumps({"ev": "done", "fp": 3, "object": "x"}),
-             "[1, 2]", json.dumps({"ev": 7}), "{torn", "[" * 100000, json.dumps({**good, "object": "../x"}), json.dumps({**good, "ms": "9"}),
-             json.dumps({k: v for k, v in good.items() if k != "t"})]
+             "[1, 2]", json.dumps({"ev": 7}), "{torn", "[" * 100000, json.dumps(traversal),
+             json.dumps({**good, "ms": "9"}), json.dumps({**good, "t": None}), json.dumps({**good, "task": ["x"]})]
     path.write_text("\n".join(lines) + "\n")
     journal = Journal(path)
     records = journal.replay()
-    assert records == [good, {**good, "object": "../x"}]  # well formed; but not a digest, so never used:
-    assert journal.skipped == 6
-    assert Finished.from_records(records + [{"ev": "done"}]).objects == {"f" * 64: "a" * 64}
+    assert records == [good, traversal]
+    assert journal.skipped == 7
+    finished = Finished.from_records(records + [{"ev": "done"}])
+    assert finished.objects == {"f" * 64: "a" * 64, "e" * 64: "../x"}
+    store = Store(tmp_path / "store")
+    assert not store.verify("../x")  # an object name that is not a digest is never used as a path
 
 
 def test_a_journal_or_queue_that_is_a_folder_is_a_clear_fault(tmp_path: Path) -> None:
