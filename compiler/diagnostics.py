@@ -9,6 +9,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Literal, Sequence
 
+from .textsafe import MAX_LINE, safe_text
+
 # Stable codes. Tools and tests match on these, so never rename one; add new ones instead.
 CODES: dict[str, str] = {
     "E_SYNTAX": "the file is not valid YAML/JSON (or not UTF-8, or nested too deeply)",
@@ -27,6 +29,7 @@ CODES: dict[str, str] = {
     "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
     "W_SPARSE": "warning: the speech fills less than 60 % of the scene (the rest is music alone)",
     "E_MATRIX_FILE": "the matrix file is missing or malformed",
+    "W_MATRIX_LINES": "warning: a CSV row of the matrix spans several lines (a stray quote merges rows)",
     "E_PATH_ESCAPE": "a path is absolute or leaves the project folder",
     "E_FILE_NOT_FOUND": "a file the spec names does not exist",
     "E_DUPLICATE_NAME": "two videos of a matrix get the same name",
@@ -34,6 +37,7 @@ CODES: dict[str, str] = {
     "E_UNDEFINED_VAR": "a template uses a variable that is not defined",
     "E_TEMPLATE": "a template does not parse or fails while rendering",
     "E_SANDBOX": "a template tried something the sandbox forbids",
+    "E_TEMPLATE_LIMIT": "a template passed a resource limit (output size, loop iterations and calls, values built)",
     "E_RESOLUTION": "video.resolution is not 480p, 720p or WxH in multiples of 16",
     "E_SET": "a --set override is not key=value",
     "E_IO": "the spec file itself cannot be read",
@@ -73,17 +77,20 @@ class Diagnostic:
     length: int = 1  # caret width: the offending token's length when known
 
     def format(self) -> str:
-        out = [f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"]
+        # User text (messages quote it) is escaped and cut: a 5 MB line prints a window, not 10 MB.
+        message = safe_text(self.message, multiline=True, limit=MAX_LINE)
+        out = [f"{safe_text(self.file, limit=MAX_LINE)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {message}"]
         if self.source_line:
             width = max(5, len(str(self.line)))
             src, col = _window(self.source_line, self.col)
+            src = safe_text(src, multiline=True).replace("\n", " ")
             # Keep tabs in the caret prefix so the caret lines up in a terminal.
             pad = "".join("\t" if ch == "\t" else " " for ch in src[: col - 1])
             carets = "^" * max(1, min(self.length, max(1, len(src) - col + 1)))
             out.append(f"{self.line:>{width}} | {src}")
             out.append(f"{'':>{width}} | {pad}{carets}")
         if self.hint:
-            out.append(f"  hint: {self.hint}")
+            out.append(f"  hint: {safe_text(self.hint, multiline=True, limit=MAX_LINE)}")
         return "\n".join(out)
 
 

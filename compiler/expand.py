@@ -107,6 +107,12 @@ def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list
                     elif name in header[:i]:
                         diags.append(fsrc.diag(line, 1, "E_MATRIX_FILE", f"column `{name}` appears twice in the header"))
                 continue
+            if reader.line_num > line:  # one record over several lines: a quoted field holds line ends
+                diags.append(fsrc.diag(line, 1, "W_MATRIX_LINES",
+                                       f"lines {line}-{reader.line_num} of the CSV are read as one row "
+                                       f"(a quoted field runs over {reader.line_num - line} line end(s))",
+                                       "check for a stray `\"`; quote a field only to hold commas or quotes",
+                                       severity="warning"))
             if len(rec) != len(header):
                 diags.append(fsrc.diag(line, 1, "E_MATRIX_FILE",
                                        f"row has {len(rec)} fields but the header has {len(header)}",

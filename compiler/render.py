@@ -7,6 +7,7 @@ from vidc.schemas.plan import Plan
 
 from .canonical import canonical_json
 from .pricing import usd
+from .textsafe import safe_text
 
 
 def to_json(plan: Plan) -> str:
@@ -114,7 +115,8 @@ def to_text(plan: Plan) -> str:
         for argv in t.argv:
             out.append(f"  # {t.id}")
             out.append("  " + shlex.join(argv))
-    return "\n".join(out) + "\n"
+    # Voiceovers, CSV cells and prompts are untrusted: no ESC or BEL reaches a terminal.
+    return safe_text("\n".join(out), multiline=True) + "\n"
 
 
 def _cost_lines(v, tasks) -> list[str]:

@@ -12,47 +12,110 @@ import functools
 import operator
 import re
 import unicodedata
-from typing import Any, Callable, Mapping
+import contextvars
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
-from jinja2 import StrictUndefined
+import jinja2.runtime
+from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from .diagnostics import Diagnostic, suggest
 from .source import Path, SourceMap
 
 _MARKERS = ("{{", "{%", "{#")
-MAX_RESULT = 1_000_000  # characters a template may produce (`'x' * 10**9` is a spec bug, not a video)
+
+# Resource limits of one template render (README "Template limits"). They are counted, never
+# timed: the compiler reads no clock, and the same spec gives the same verdict on any machine.
+MAX_RESULT = 1_000_000  # characters a template may produce, and the size of any value it builds
+MAX_STEPS = 200_000  # loop iterations, calls and filter applications of one render
+MAX_WORK = 10_000_000  # characters (and list items) all operations of one render may build in total
+MAX_LIPSUM = 100  # paragraphs of `lipsum(n)`
+_BIG_NUMBER = re.compile(r"\d{7,}")  # a width or precision of a million or more, in a format string
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # the repr of a function or object: differs per run
 
 
-def slug(value: Any) -> str:
-    """'Café Crème 2!' -> 'cafe-creme-2': lowercase ASCII, runs of anything else become one '-'."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+class TemplateLimit(SecurityError):
+    """A template passed one of its resource limits: E_TEMPLATE_LIMIT."""
 
 
-class _Env(SandboxedEnvironment):
-    """The sandbox plus limits on `*` and `**`, which could otherwise hang or exhaust memory."""
+class _Budget:
+    __slots__ = ("steps", "work")
 
-    intercepted_binops = frozenset({"*", "**"})
+    def __init__(self) -> None:
+        self.steps = 0
+        self.work = 0
 
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        if op == "**":
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > 4096:
-                raise SecurityError("power result too large")
-            return operator.pow(left, right)
-        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
-            seq, n = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
-            if isinstance(n, int) and len(seq) * n > MAX_RESULT:
-                raise SecurityError("repetition result too large")
-        return operator.mul(left, right)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        # 'x'.ljust(10**9) and friends: no method call gets a count larger than a template may produce.
-        if any(isinstance(a, int) and abs(a) > MAX_RESULT for a in (*args, *kwargs.values())):
-            raise SecurityError("argument too large")
-        return super().call(__context, __obj, *args, **kwargs)
+_BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("vidc_template_budget")
+
+
+def _budget() -> _Budget:
+    try:
+        return _BUDGET.get()
+    except LookupError:  # a render outside render_string (tests): a budget of its own
+        b = _Budget()
+        _BUDGET.set(b)
+        return b
+
+
+def _step(n: int = 1) -> None:
+    b = _budget()
+    b.steps += n
+    if b.steps > MAX_STEPS:
+        raise TemplateLimit(f"more than {MAX_STEPS} loop iterations or calls")
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _size(v: Any, cap: int = MAX_RESULT) -> int:
+    """How big a value is (characters of text, items of lists, nested), counted up to cap + 1."""
+    total, stack = 0, [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (str, bytes)):
+            total += len(x)
+        elif isinstance(x, (list, tuple)):
+            total += 1 + len(x)  # each item counts once; text and containers inside count again
+            nested = [i for i in x if type(i) not in _SCALARS]
+            if nested:
+                stack.extend(nested)
+        elif isinstance(x, dict):
+            total += 1 + len(x)
+            stack.extend(i for i in (*x.keys(), *x.values()) if type(i) not in _SCALARS)
+        else:
+            total += 1
+        if total > cap:
+            return cap + 1
+    return total
+
+
+def _charge(v: Any, what: str) -> Any:
+    size = _size(v)
+    if size > MAX_RESULT:
+        raise TemplateLimit(f"{what} would be larger than {MAX_RESULT} characters")
+    b = _budget()
+    b.work += size
+    if b.work > MAX_WORK:
+        raise TemplateLimit(f"the template builds more than {MAX_WORK} characters in all")
+    return v
+
+
+def _check_format(fmt: Any) -> None:
+    if isinstance(fmt, str) and any(int(m) > MAX_RESULT for m in _BIG_NUMBER.findall(fmt)):
+        raise TemplateLimit(f"a format width or precision larger than {MAX_RESULT}")
+
+
+def _check_args(args: tuple, kwargs: dict, limit: int = MAX_RESULT) -> None:
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, bool):
+            continue
+        if isinstance(a, int) and abs(a) > limit:
+            raise TemplateLimit(f"a count of {a} (the limit is {limit})")
+        if isinstance(a, (tuple, list)) and len(a) <= 64:
+            _check_args(tuple(a), {}, limit)
 
 
 def _plain(v: Any) -> bool:
@@ -65,16 +128,179 @@ def _plain(v: Any) -> bool:
     return False
 
 
+def _printable(v: Any) -> bool:
+    """Text, numbers, and containers of them; a range prints the same on every machine."""
+    return _plain(v) or isinstance(v, (range, jinja2.Undefined))
+
+
+def _no_callables(v: Any) -> None:
+    if not _printable(v) and (callable(v) or not isinstance(v, (dict, list, tuple))):
+        # The repr of a function or object carries a memory address: the plan would differ per run.
+        raise SecurityError(f"cannot turn a {type(v).__name__} object into text, only text and numbers")
+
+
+def slug(value: Any) -> str:
+    """'Café Crème 2!' -> 'cafe-creme-2': lowercase ASCII, runs of anything else become one '-'."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+_LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore "
+          "et dolore magna aliqua.")
+
+
+def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+    """jinja2's lipsum, deterministic (no random generator) and bounded: n paragraphs of one
+    fixed sentence."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > MAX_LIPSUM:
+        raise TemplateLimit(f"lipsum({n!r}): at most {MAX_LIPSUM} paragraphs")
+    paras = [_LOREM] * n
+    return "\n".join(f"<p>{p}</p>" for p in paras) if html else "\n\n".join(paras)
+
+
+def _limited_range(*args: int) -> range:
+    _check_args(args, {}, MAX_RESULT)
+    return safe_range(*args)
+
+
+_STR_GROWERS = {"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "join", "replace"}
+
+
+def _wrap_filter(name: str, f: Callable) -> Callable:
+    @functools.wraps(f)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        _step()
+        _check_args(args, kwargs, MAX_RESULT)
+        if name == "format" and args:
+            _check_format(next((a for a in args if isinstance(a, str)), None))
+        if name in ("string", "pprint") and args:
+            _no_callables(next((a for a in args if not isinstance(a, jinja2.runtime.Context)
+                                and not isinstance(a, jinja2.nodes.EvalContext)), None))
+        if name == "indent" and args:
+            text = next((a for a in args if isinstance(a, str)), "")
+            width = kwargs.get("width", next((a for a in args[1:] if isinstance(a, int)), 4))
+            if isinstance(width, int) and (text.count("\n") + 1) * width + len(text) > MAX_RESULT:
+                raise TemplateLimit(f"indent would be larger than {MAX_RESULT} characters")
+            if isinstance(width, str) and (text.count("\n") + 1) * len(width) + len(text) > MAX_RESULT:
+                raise TemplateLimit(f"indent would be larger than {MAX_RESULT} characters")
+        out = f(*args, **kwargs)
+        if isinstance(out, (str, list, tuple, dict)):
+            _charge(out, f"the `{name}` filter")
+        return out
+
+    return limited
+
+
+def _count_iterations(iterable: Any) -> Iterator[Any]:
+    for item in iterable:
+        _step()
+        yield item
+
+
+class _Env(SandboxedEnvironment):
+    """The sandbox plus resource limits: every loop iteration, call and filter is counted, every
+    value built by `*`, `+`, `%`, `~`, a call or a filter is measured before it is kept, and the
+    output is cut at MAX_RESULT characters while it is produced."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%", "//", "/"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        # Loops iterate through a counter, and `a ~ b` through a measured join.
+        for node in tree.find_all(nodes.For):
+            node.iter = nodes.Call(nodes.EnvironmentAttribute("vidc_iter"), [node.iter], [], None, None,
+                                   lineno=node.lineno)
+        for node in list(tree.find_all(nodes.Concat)):
+            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(node.nodes), [], None, None,
+                              lineno=node.lineno)
+            node.nodes = [call]  # a Concat of one string: the join is already done, and measured
+        return tree
+
+    @staticmethod
+    def vidc_iter(iterable: Any) -> Iterator[Any]:
+        return _count_iterations(iterable)
+
+    @staticmethod
+    def vidc_concat(*parts: Any) -> str:
+        total = 0
+        texts = []
+        for p in parts:
+            _no_callables(p)
+            if _size(p) > MAX_RESULT:
+                raise TemplateLimit(f"`~` would build more than {MAX_RESULT} characters")
+            t = str(p)
+            total += len(t)
+            if total > MAX_RESULT:
+                raise TemplateLimit(f"`~` would build more than {MAX_RESULT} characters")
+            texts.append(t)
+        return _charge("".join(texts), "`~`")
+
+    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+        out, total = [], 0
+        for piece in parts:
+            total += len(piece)
+            if total > MAX_RESULT:
+                raise TemplateLimit(f"the template produces more than {MAX_RESULT} characters")
+            out.append(piece)
+        return "".join(out)
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        _step()
+        if op == "**":
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > 4096:
+                raise TemplateLimit("power result too large")
+            return operator.pow(left, right)
+        if op == "*" and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
+            seq, n = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(n, int) and n > 0 and _size(seq, MAX_RESULT) * n > MAX_RESULT:
+                raise TemplateLimit(f"repetition result larger than {MAX_RESULT}")
+        if op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            if _size(left) + _size(right) > MAX_RESULT:
+                raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
+        if op == "%" and isinstance(left, str):
+            _check_format(left)
+            _check_args((right,), {}, MAX_RESULT)
+            _no_callables(right) if not isinstance(right, (tuple, dict)) else [
+                _no_callables(x) for x in (right.values() if isinstance(right, dict) else right)]
+        out = self.binop_table[op](left, right)
+        if isinstance(out, (str, list, tuple)):
+            _charge(out, f"`{op}`")
+        return out
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        # 'x'.ljust(10**9) and friends: no call gets a count larger than a template may produce.
+        _step()
+        _check_args(args, kwargs, MAX_RESULT)
+        owner = getattr(__obj, "__self__", None)
+        if owner is None:  # jinja2 wraps str.format / format_map of a sandboxed string
+            owner = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in _STR_GROWERS:
+            _check_format(owner)
+            if __obj.__name__ == "expandtabs":
+                raise TemplateLimit("expandtabs is not allowed in templates")
+            for a in (*args, *kwargs.values()):
+                _no_callables(a) if __obj.__name__ in ("format", "format_map") else None
+        out = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(out, (str, list, tuple, dict)):
+            _charge(out, "a call")
+        return out
+
+
 def _finalize(v: Any) -> Any:
     # The repr of a function or object carries a memory address: printing one would make the
     # plan differ from run to run, so only plain data may be printed.
-    if not _plain(v) and not isinstance(v, jinja2.Undefined):  # Undefined raises when printed
+    if not _printable(v):  # Undefined raises when printed
         raise SecurityError(f"cannot print a {type(v).__name__} object, only text and numbers")
+    if isinstance(v, (list, tuple, dict)) and _size(v) > MAX_RESULT:
+        raise TemplateLimit(f"a value larger than {MAX_RESULT} characters")
     return v
 
 
 _ENV = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_finalize)
 _ENV.filters["slug"] = slug
+_ENV.filters = {name: _wrap_filter(name, f) for name, f in _ENV.filters.items()}
+_ENV.globals["lipsum"] = lipsum
+_ENV.globals["range"] = _limited_range
 
 
 @functools.lru_cache(maxsize=8192)
@@ -89,6 +315,9 @@ def is_template(s: str) -> bool:
     return any(m in s for m in _MARKERS)
 
 
+LIMIT_HINT = (f"a template may produce {MAX_RESULT} characters, run {MAX_STEPS} loop iterations or calls, "
+              f"and build {MAX_WORK} characters in all (README: Template limits)")
+
 _UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
 
 
@@ -100,8 +329,13 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
     if isinstance(tpl, TemplateSyntaxError):
         where = f" (template line {tpl.lineno})" if "\n" in source.strip("\n") and tpl.lineno else ""
         return None, ("E_TEMPLATE", f"template syntax error: {tpl.message}{where}", "")
+    token = _BUDGET.set(_Budget())
     try:
         out = tpl.render(**variables)
+    except TemplateLimit as e:
+        return None, ("E_TEMPLATE_LIMIT", f"template passed a resource limit: {e}", LIMIT_HINT)
+    except (MemoryError, OverflowError, RecursionError) as e:
+        return None, ("E_TEMPLATE_LIMIT", f"template passed a resource limit: {type(e).__name__}", LIMIT_HINT)
     except SecurityError as e:
         return None, ("E_SANDBOX", f"template blocked by the sandbox: {e}",
                       "templates may only use variables, filters and plain expressions")
@@ -122,8 +356,13 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
         return None, ("E_TEMPLATE", f"template failed: {e.message or type(e).__name__}", "")
     except Exception as e:  # e.g. {{ 1 / 0 }}: a user error in the template, never a traceback
         return None, ("E_TEMPLATE", f"template failed: {type(e).__name__}: {e}", "")
+    finally:
+        _BUDGET.reset(token)
     if len(out) > MAX_RESULT:
-        return None, ("E_SANDBOX", f"template output longer than {MAX_RESULT} characters", "")
+        return None, ("E_TEMPLATE_LIMIT", f"template output longer than {MAX_RESULT} characters", LIMIT_HINT)
+    if _ADDRESS.search(out):
+        return None, ("E_SANDBOX", "template printed the address of a Python object (it differs on every run)",
+                      "templates may only use variables, filters and plain expressions")
     return out, None
 
 

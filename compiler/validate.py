@@ -364,7 +364,7 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
                 diags.append(smap.at(base + ("voiceover_text",), "E_EMPTY_VOICEOVER", f"{label} has no voiceover text",
                                      "write what the voice says; a silent scene still needs narration in vidc v1"))
             elif dur is not None and dur > 0 and rate is not None:
-                fit = int(dur * rate / 60)
+                fit = int(min(dur, 1e9) * rate / 60)  # 1e308 s must not overflow
                 if said > fit:
                     diags.append(smap.at(base + ("voiceover_text",), "W_WORDS",
                                          f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "

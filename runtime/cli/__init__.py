@@ -13,7 +13,7 @@ from ..host.hardware import HardwareError
 from ..host.sources import SpecNotFound
 from .common import EnvironmentFault, UsageError
 
-COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say")
+COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say", "verify")
 
 
 class _Parser(argparse.ArgumentParser):

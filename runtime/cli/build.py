@@ -9,7 +9,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from vidc.compiler.render import to_json
+from vidc.compiler.textsafe import safe_text
 from vidc.schemas.plan import Plan
 
 from ..engine import budget
@@ -17,19 +20,36 @@ from ..engine.executor import BuildFailed, Executor
 from ..state.lock import Busy, WorkLock
 from ..engine.events import Reporter
 from ..engine.publish import PublishError
+from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
-from ..host.sources import find_spec
+from ..host.sources import SpecNotFound, find_spec, is_inside
+from ..state.faults import StateFault, describe_oserror
 from ..state.workfolder import WorkFolder
 from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
                      require_ray, show_diagnostics)
 
 
+class Refused(Exception):
+    """A saved plan or a project path vidc will not use: one line, exit 2."""
+
+
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
-    plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    """The saved plan and its spec. The spec is a relative path that must resolve (symlinks
+    followed) inside the folder it is found in, and be a regular file; otherwise it is refused
+    without being opened. A plan that does not parse is one line, exit 2."""
+    try:
+        plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError, OSError) as exc:
+        raise Refused(f"{path}: not a valid vidc plan ({_first_problem(exc)}); "
+                      f"make it again with `vidc plan SPEC -o {path.name}`") from None
+    rel = Path(plan.spec) if isinstance(plan.spec, str) and plan.spec else None
+    if rel is None or rel.is_absolute() or ".." in rel.parts:
+        raise Refused(f"{path}: the plan's spec {plan.spec!r} is not a path inside a project; refusing to read it "
+                      f"(make the plan again with `vidc plan`)")
     if project:
-        spec = Path(project) / plan.spec
-        if not spec.is_file():
-            raise UsageError(f"the plan was made from {plan.spec}, which is not in {project}")
+        spec = _confined(Path(project), plan.spec)
+        if spec is None:
+            raise UsageError(f"the plan was made from {plan.spec}, which is not a file in {project}")
         return plan, spec
     spec = find_project(plan, path)
     if spec is None:
@@ -38,14 +58,42 @@ def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
     return plan, spec
 
 
+def _confined(base: Path, rel: str) -> Path | None:
+    """base/rel if it resolves inside base and is a regular file (a FIFO is never opened)."""
+    try:
+        root = base.resolve()
+        spec = (root / rel).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not is_inside(spec, root) or not spec.is_file():
+        return None
+    return root / rel
+
+
+def _first_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        errs = exc.errors()
+        if errs:
+            e = errs[0]
+            where = ".".join(str(x) for x in e.get("loc", ())) or "plan"
+            more = f" and {len(errs) - 1} more" if len(errs) > 1 else ""
+            return f"{where}: {e.get('msg', 'invalid')}{more}"[:300]
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
 def find_project(plan: Plan, path: Path) -> Path | None:
     """The spec a saved plan was made from: beside the plan, in the current folder, or in a folder
-    just below either; the one whose content the plan recorded wins, else the first found."""
+    just below either; the one whose content the plan recorded wins, else the first found. A
+    candidate that resolves outside its folder (a symlink to /etc/passwd) is never read."""
     bases = list(dict.fromkeys([path.parent.resolve(), Path.cwd().resolve()]))
     found: list[Path] = []
     for base in bases:
-        found += [base / plan.spec] + sorted(d / plan.spec for d in _subfolders(base))
-    found = [p for p in found if p.is_file()]
+        for folder in [base] + sorted(_subfolders(base)):
+            spec = _confined(folder, plan.spec)
+            if spec is not None:
+                found.append(spec)
     want = plan.inputs.get(plan.spec)
     for spec in found:
         if want and hashlib.sha256(spec.read_bytes()).hexdigest() == want:
@@ -104,7 +152,7 @@ def _is_saved_plan(path: Path) -> bool:
         return False
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError, OSError):
         return False  # a JSON spec with a syntax error: the compiler reports it
     return isinstance(data, dict) and "vidc_plan" in data
 
@@ -128,6 +176,31 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Build; with --json the last line is always a `build_finished` event, whatever happened."""
+    reporter = Reporter("json" if args.json else "auto")
+    finished: list[bool] = []
+    code = 1
+    try:
+        code = _run(args, reporter, finished)
+        return code
+    except (Refused, StateFault, OSError) as exc:
+        line = describe_oserror(exc) if isinstance(exc, OSError) and not isinstance(exc, StateFault) else str(exc)
+        code = 2 if isinstance(exc, Refused) else 1
+        print(f"vidc: error: {safe_text(line)}", file=sys.stderr)
+        if args.json and not finished:
+            reporter.message(f"vidc: error: {line}")
+        return code
+    except BaseException as exc:
+        usage = isinstance(exc, (UsageError, SpecNotFound, HardwareError)) or isinstance(exc, SystemExit) and exc.code == 2
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 2 if usage else 1
+        raise
+    finally:
+        if args.json and not finished:
+            print(json.dumps({"event": "build_finished", "ok": False, "exit": code, "ran": 0, "cached": 0,
+                              "failed": {}, "skipped": [], "published": []}, ensure_ascii=False), flush=True)
+
+
+def _run(args, reporter: Reporter, finished: list[bool]) -> int:
     if args.ray_address and args.executor != "ray":
         raise UsageError("--ray-address goes with --executor ray")
     target = Path(args.spec)
@@ -142,7 +215,6 @@ def run(args) -> int:
             args.hardware = "ray:" + address
         hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set, args.preset), None
 
-    reporter = Reporter("json" if args.json else "auto")
     plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
     show_diagnostics(diags, spec)
     if plan is None:
@@ -179,7 +251,16 @@ def run(args) -> int:
               f"{', '.join(sorted(names))}", file=sys.stderr)
         return 2
     out_dirs = {v.name: (Path(args.out) if args.out else root / v.output) for v in plan.videos}
+    root = root.resolve()
+    if not args.out:  # the spec's `output:` (an --out DIR on the command line is the user's own choice)
+        for v in plan.videos:
+            if not is_inside(out_dirs[v.name].resolve(), root):
+                raise Refused(f"the output folder {out_dirs[v.name]} resolves to {out_dirs[v.name].resolve()}, outside "
+                              f"the project {root}; remove the symlink or pass --out DIR")
     work = WorkFolder(root / ".vidc")
+    if not is_inside(work.root.resolve(), root):
+        raise Refused(f"the work folder {work.root} resolves to {work.root.resolve()}, outside the project {root}; "
+                      f"remove the symlink (vidc never writes outside the project)")
     check_environment(work.root, list(out_dirs.values()))
     lock = WorkLock(work.lock)
     try:
@@ -211,7 +292,7 @@ def run(args) -> int:
     if spend is not None and spend.stopped:
         print(f"vidc: stopped at --max-cost {budget.usd(ceiling)}: measured spend {budget.usd(spend.spent)}; "
               f"{len(spend.stopped)} paid task(s) not dispatched ({', '.join(spend.stopped[:4])})", file=sys.stderr)
-    return _summary(outcome, plan, only, reporter, args.json)
+    return _summary(outcome, plan, only, reporter, args.json, finished)
 
 
 def _max_cost(args) -> int | None:
@@ -242,12 +323,20 @@ def _executor(args, plan, root, out_dirs, work, reporter, only, **extra) -> Exec
     return Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, **extra)
 
 
-def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> int:
+def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finished: list[bool]) -> int:
     videos = [v.name for v in plan.videos if only is None or v.name in only]
     if as_json:
-        print(json.dumps({"event": "build_finished", "ok": outcome.ok, "ran": len(outcome.ran),
-                          "cached": len(outcome.cached), "failed": outcome.failed, "skipped": sorted(outcome.skipped),
-                          "published": outcome.published}, ensure_ascii=False), flush=True)
+        finished.append(True)
+        print(json.dumps({"event": "build_finished", "ok": outcome.ok, "exit": 0 if outcome.ok else 1,
+                          "ran": len(outcome.ran), "cached": len(outcome.cached), "failed": outcome.failed,
+                          "skipped": sorted(outcome.skipped), "published": outcome.published,
+                          "unpublished": outcome.unpublished}, ensure_ascii=False), flush=True)
+    if outcome.unpublished:
+        for line in outcome.unpublished:
+            print(f"vidc: error: {safe_text(line)}", file=sys.stderr)
+        print(f"build rendered everything ({len(outcome.ran)} ran, {len(outcome.cached)} reused) but could not publish; "
+              f"run `vidc build` again once that is fixed: it will only publish", file=sys.stderr)
+        return 1
     if not outcome.ran and not outcome.failed and not outcome.skipped:
         if not as_json:
             what = "republished " + ", ".join(outcome.published) if outcome.published else "nothing to do"
@@ -264,5 +353,5 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool) -> in
     print(f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
           f"{len(outcome.ran)} ran and are kept (run again to resume)", file=sys.stderr)
     for tid, error in sorted(outcome.failed.items()):
-        print(f"  {tid}:\n    " + error.replace("\n", "\n    "), file=sys.stderr)
+        print(f"  {tid}:\n    " + safe_text(error, multiline=True, limit=2000).replace("\n", "\n    "), file=sys.stderr)
     return 1

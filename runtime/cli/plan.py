@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from vidc.compiler.render import to_dot, to_json, to_mermaid, to_text
+from vidc.compiler.textsafe import safe_text
 
 from ..state.atomic import write_text
 from .common import UsageError, add_spec_args, compile_args
@@ -56,8 +57,8 @@ def run(args) -> int:
     if args.output:
         write_text(Path(args.output), text)
         print(f"wrote {args.output} ({'simulation report' if args.simulate else fmt})", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    else:  # JSON escapes control characters itself; every other view is for a terminal
+        sys.stdout.write(text if fmt == "json" else safe_text(text, multiline=True))
     return 0
 
 

@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from typing import Any, TextIO
 
+from vidc.compiler.textsafe import MAX_LINE, safe_text
+
 STAGES = ("script", "voice", "video", "captions", "music", "mix", "export")
 
 
@@ -68,15 +70,15 @@ class Reporter:
         if self.mode == "json":
             print(json.dumps({"event": event, "t": elapsed, **fields}, ensure_ascii=False), file=self.stream, flush=True)
         elif self.mode == "plain":
-            line = _plain(event, fields)
+            line = _human(event, fields)
             if line:
                 print(f"[{elapsed:7.1f}s] {line}", file=self.stream, flush=True)
         elif self._live is not None:
             if event in ("task_failed", "published", "message"):
-                self._live.console.print(_plain(event, fields))
+                self._live.console.print(_human(event, fields), markup=False, highlight=False)
             self._live.update(self._render())
         else:
-            line = _plain(event, fields)
+            line = _human(event, fields)
             if line:
                 print(line, file=self.stream, flush=True)
 
@@ -94,9 +96,15 @@ class Reporter:
                 done = self.finished.get(stage, 0)
                 table.add_row(stage, ProgressBar(total=total, completed=done, width=30), f"{done}/{total}")
         for lane, what in self.lanes.items():
-            table.add_row(lane, what, "")
+            table.add_row(lane, safe_text(what, limit=80), "")
         table.add_row("elapsed", f"{time.monotonic() - self.t0:.1f}s", "")
         return table
+
+
+def _human(event: str, f: dict[str, Any]) -> str:
+    """A line for a person: text from specs and tools (a voiceover, an ffmpeg error) has its control
+    characters escaped and its long lines cut, so nothing rewrites the terminal."""
+    return safe_text(_plain(event, f), multiline=True, limit=MAX_LINE)
 
 
 def _plain(event: str, f: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from ..state.atomic import write_text
 from ..media.tools import die_with_parent
 from .dispatch import pick, planned_queues
 from ..state.journal import Finished, Journal
+from ..state.store import DIGEST
 from .events import Reporter
 from .publish import Publisher
 from .resolve import UnresolvedRef, make_resolver, task_descriptor
@@ -43,10 +44,11 @@ class Outcome:
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     published: list[str] = field(default_factory=list)
+    unpublished: list[str] = field(default_factory=list)  # why a rendered file could not be published
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.skipped
+        return not self.failed and not self.skipped and not self.unpublished
 
 
 class Executor:
@@ -68,19 +70,23 @@ class Executor:
 
     # ---------------------------------------------------------------------------------------
     def run(self) -> Outcome:
+        self.work.check()
         self.store.ensure()
         self.work.queues.mkdir(parents=True, exist_ok=True)
         self.work.tasks.mkdir(parents=True, exist_ok=True)
         self.work.cache.mkdir(parents=True, exist_ok=True)
         self.store.clear_tmp()  # leftovers of an interrupted build never carry a final name
+        self.work.sweep()
         self.journal.open()
         self._recover()
         publisher = Publisher(self.plan, self.tasks, self.out_dirs, self.store, self.reporter)
         publisher.costs = self.costbook
+        publisher.sweep()  # a build killed while publishing leaves .NAME.XXXX.part files: never kept
         pending = [t for t in self.tasks if t not in self.objects]
         self.outcome.cached = sorted(set(self.tasks) - set(pending))
         if not pending:
             self.outcome.published = publisher.publish_all(self.objects, self.result)
+            self.outcome.unpublished = publisher.errors
             return self.outcome
         self.journal.read_new()  # start reading after the replayed history
         stage_counts = Counter(self.tasks[t].stage for t in pending)
@@ -93,22 +99,51 @@ class Executor:
             self._stop_workers()
             self.reporter.stop()
         self.outcome.published += publisher.publish_all(self.objects, self.result)
+        self.outcome.unpublished = publisher.errors
         return self.outcome
 
     # -- recovery ----------------------------------------------------------------------------
     def _recover(self) -> None:
+        """Replay the journal (malformed records are skipped with a warning) and keep each finished
+        output only if its object re-hashes to its name. With --force nothing is reused, and a
+        damaged object is replaced when the fresh output is committed."""
+        records = self.journal.replay()
+        if self.journal.skipped:
+            self.reporter.message(f"warning: skipped {self.journal.skipped} malformed record(s) in {self.work.journal}; "
+                                  f"the tasks they name run again")
         if self.force:
             return
-        finished = Finished.from_records(self.journal.replay())
+        finished = Finished.from_records(records)
         verified: dict[str, bool] = {}
         for tid, task in self.tasks.items():
             digest = finished.objects.get(task.fingerprint)
             if digest is None:
                 continue
             if digest not in verified:
-                verified[digest] = self.store.verify(digest)
+                verified[digest] = self.store.verify(digest, full=True) and self._readable_result(digest)
             if verified[digest]:
                 self.objects[tid] = digest
+
+    def _readable_result(self, digest: str) -> bool:
+        try:
+            data = json.loads((self.store.object_dir(digest) / "result.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return False
+        return isinstance(data, dict)
+
+    def _inputs_intact(self, tid: str, planned: dict[str, list[str]]) -> bool:
+        """Check a task's inputs (sizes against the record made at commit; a full hash if they
+        differ) before it runs. A damaged input is re-rendered first: its task goes back to the
+        queue and this one waits for it."""
+        damaged = [dep for dep in sorted(set(self.tasks[tid].inputs.values()))
+                   if not self.store.verify(self.objects[dep], full=False) and not self.store.verify(self.objects[dep])]
+        for dep in damaged:
+            self.reporter.message(f"warning: the stored output of {dep} is damaged; rendering it again")
+            del self.objects[dep]
+            self._results.pop(dep, None)
+            for lane, tasks in planned_queues([dep], self.tasks, sorted(self.lanes)).items():
+                planned.setdefault(lane, [])[:0] = tasks
+        return not damaged
 
     def result(self, task_id: str) -> dict:
         if task_id not in self._results:
@@ -129,7 +164,7 @@ class Executor:
                 if choice is None:
                     continue
                 tid, victim = choice
-                if not self._group_free(tid):
+                if not self._group_free(tid) or not self._inputs_intact(tid, planned):
                     continue
                 planned[victim or lane_id].remove(tid)
                 if not self._dispatch(tid, lane_id, victim):
@@ -200,6 +235,8 @@ class Executor:
                 continue
             del self.running[lane]
             task = self.tasks[tid]
+            if rec["ev"] == "done" and not DIGEST.match(rec["object"]):
+                rec = {**rec, "ev": "failed", "error": f"the worker reported a malformed object name {rec['object']!r}"}
             for member in task.group[1:]:
                 self.running.pop(member, None)
             if rec["ev"] == "done":
@@ -209,7 +246,8 @@ class Executor:
                 if self.budget is not None:
                     self.budget.finished(task, rec, self.result(tid))
                 self.outcome.ran.append(tid)
-                self.reporter.task_done(tid, task.stage, lane, rec.get("ms", 0))
+                ms = rec.get("ms", 0)
+                self.reporter.task_done(tid, task.stage, lane, ms if isinstance(ms, (int, float)) else 0)
                 self.outcome.published += publisher.on_done(tid, self.objects, self.result)
             else:
                 if self.budget is not None:

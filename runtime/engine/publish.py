@@ -1,6 +1,12 @@
 """Publishing: copy finished finals (MP4, SRT, VTT) from the store to the output folder and write
-each video's manifest beside them, atomically. A failure here loses nothing: the store keeps every
-rendered file and the next build only publishes."""
+each video's manifest beside them, atomically. Publishing finishes or leaves nothing:
+
+- every copy is hashed before it takes its final name and must match the hash recorded when the
+  object was committed, so a damaged store object is never published;
+- `.NAME.XXXXXXXX.part` files a killed build left in the output folder are swept at the start;
+- a failure to write (a read-only output folder) does not stop the build: rendering goes on, the
+  journal keeps every rendered output, the build ends with exit 1 and the next one only publishes.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +17,12 @@ from vidc.compiler.refs import frames_for_ms
 from vidc.schemas import ids
 from vidc.schemas.plan import Plan, Task
 
-from ..state.atomic import copy_file, write_text
-from .events import Reporter
+import shutil
+
+from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
+from ..state.workfolder import sweep_parts
+from .events import Reporter
 
 
 class PublishError(Exception):
@@ -26,6 +35,17 @@ class Publisher:
         self.store, self.reporter = store, reporter
         self.videos = {v.name: v for v in plan.videos if any(t in tasks for t in v.tasks)}
         self.costs = None  # a budget.CostBook: when set, manifests carry estimated and measured costs
+        self.errors: list[str] = []  # one line per file that could not be published
+
+    def sweep(self) -> None:
+        """Remove the temporary files an interrupted publish of these videos left behind."""
+        names: dict[Path, set[str]] = {}
+        for name in self.videos:
+            finals = {f for tid in self.videos[name].tasks if tid in self.tasks for f in self.tasks[tid].final}
+            names.setdefault(self.out_dirs[name], set()).update(finals | {f"{name}.json"})
+        for folder, files in names.items():
+            for path in sweep_parts(folder, files):
+                self.reporter.message(f"removed {path}, left by an interrupted build")
 
     def on_done(self, tid: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
         written = self._finals(self.tasks[tid], objects)
@@ -47,32 +67,63 @@ class Publisher:
     def _finals(self, task: Task, objects: dict[str, str]) -> list[str]:
         written = []
         for name in task.final:
-            src = self.store.object_dir(objects[task.id]) / name
+            digest = objects[task.id]
+            src = self.store.object_dir(digest) / name
             dst = self.out_dirs[task.video] / name
-            if dst.exists() and dst.stat().st_size == src.stat().st_size and file_sha256(dst) == file_sha256(src):
-                continue
-            self._guard(lambda: copy_file(src, dst), dst)
-            written.append(str(dst))
-            self.reporter.published(str(dst))
+            want = self.store.file_hash(digest, name)
+            if want is None:  # no record (an old store): the object was verified in full on recovery
+                want = file_sha256(src)
+            try:
+                if dst.is_file() and not dst.is_symlink() and file_sha256(dst) == want:
+                    continue
+            except OSError:
+                pass
+            if self._guard(lambda: _copy_verified(src, dst, want), dst):
+                written.append(str(dst))
+                self.reporter.published(str(dst))
         return written
 
     def _manifest(self, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
         text = canonical_json(build_manifest(self.plan, video, objects, result, self.costs), indent=2)
         dst = self.out_dirs[video] / f"{video}.json"
-        if dst.exists() and dst.read_text(encoding="utf-8") == text:
+        try:
+            if dst.is_file() and not dst.is_symlink() and dst.read_text(encoding="utf-8") == text:
+                return []
+        except (OSError, UnicodeDecodeError):
+            pass
+        if not self._guard(lambda: write_text(dst, text), dst):
             return []
-        self._guard(lambda: write_text(dst, text), dst)
         self.reporter.published(str(dst))
         return [str(dst)]
 
-    def _guard(self, action: Callable[[], None], dst: Path) -> None:
+    def _guard(self, action: Callable[[], None], dst: Path) -> bool:
+        """Run one write; on failure record one line (the build goes on rendering) and say False."""
         try:
             action()
+            return True
+        except DamagedObject as exc:
+            line = str(exc)
         except OSError as exc:
-            raise PublishError(
-                f"cannot write {dst}: {exc.strerror or exc}. Every rendered file is safe in the work folder; "
-                f"make {dst.parent} writable (or pass --out DIR) and run `vidc build` again: it will only publish."
-            ) from exc
+            line = (f"cannot write {dst}: {exc.strerror or exc}. Every rendered file is safe in the work folder; "
+                    f"make {dst.parent} writable (or pass --out DIR) and run `vidc build` again: it will only publish.")
+        if line not in self.errors:
+            self.errors.append(line)
+            self.reporter.message(f"vidc: error: {line}")
+        return False
+
+
+class DamagedObject(Exception):
+    pass
+
+
+def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
+    """Copy src to dst atomically; the copy must hash to `sha256` before it takes its name."""
+    with atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)
+        if file_sha256(tmp) != sha256:
+            raise DamagedObject(
+                f"the stored copy of {dst.name} ({src.parent}) is damaged, so it was not published; "
+                f"run `vidc build` again: it renders it again (or `vidc verify --repair`)")
 
 
 def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict], costs=None) -> dict:

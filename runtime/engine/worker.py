@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..backends.base import BackendError, TaskContext
 from ..backends.registry import create
+from ..state.faults import describe_oserror
 from ..state.journal import Journal
 from ..state.queues import RELEASE, STOP, QueueReader
 from ..state.workfolder import WorkFolder
@@ -76,6 +77,14 @@ def _free_device_memory() -> None:
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except OSError as exc:  # the journal or the store cannot be written (a full disk): one line, no traceback
+        print(f"vidc worker: {describe_oserror(exc)}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _main(argv: list[str]) -> int:
     # SIGTERM (the coordinator died, or stopped us) ends the worker like Ctrl-C: its ffmpeg dies with it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
@@ -113,6 +122,10 @@ def main(argv: list[str]) -> int:
                 digest = store.commit(out)
             except BackendError as exc:
                 journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane, error=str(exc))
+                continue
+            except OSError as exc:  # a full disk, a read-only folder: one line naming the folder and the fix
+                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane,
+                               error=describe_oserror(exc, out))
                 continue
             except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
                 tb = traceback.format_exc(limit=8)

@@ -23,6 +23,8 @@ class HardwareError(Exception):
 
 def load_hardware(path: str | Path) -> Hardware:
     p = Path(path)
+    if p.exists() and not p.is_file():  # a FIFO or a device is never opened (it would hang or never end)
+        raise HardwareError(f"{p}: not a regular file")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

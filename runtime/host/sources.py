@@ -1,6 +1,8 @@
 """Bind the compiler's injected I/O to a project folder on disk (the compiler itself stays pure)."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from vidc.compiler.frontend import SourceFiles
@@ -22,33 +24,59 @@ def find_spec(target: str | Path) -> Path:
                 return path / name
         raise SpecNotFound(f"{path}: no project spec here (looked for {', '.join(SPEC_NAMES)}); try `vidc init {path}`")
     if not path.is_file():
+        if path.exists():
+            raise SpecNotFound(f"{path}: not a regular file (a FIFO or a device is never read)")
         raise SpecNotFound(f"{path}: no such file")
     return path
 
 
+def is_inside(path: Path, root: Path) -> bool:
+    """Is `path` root or below it? Both should be resolved (symlinks followed) by the caller."""
+    return path == root or root in path.parents
+
+
+class NotARegularFile(OSError):
+    """A FIFO, a device or a socket where a project file should be: never opened (a FIFO would hang)."""
+
+
+def regular_file(path: Path) -> Path:
+    """path if it is a regular file (after symlinks); refuses special files without opening them."""
+    st = os.stat(path)  # FileNotFoundError when missing
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a special file"
+        raise NotARegularFile(f"{path} is {kind}, not a regular file")
+    return path
+
+
 def project_sources(spec_path: Path) -> tuple[SourceFiles, Path]:
+    """The compiler's reader for one project: paths resolved (symlinks followed) and confined to
+    the project folder, special files (FIFOs, devices) refused without being opened."""
     root = spec_path.resolve().parent
 
     def inside(rel: str) -> Path:
         target = (root / rel).resolve()
-        if root != target and root not in target.parents:
+        if not is_inside(target, root):
             raise FileNotFoundError(rel)  # the compiler reports escapes itself; never read outside
         return target
 
     def read(rel: str) -> str:
-        return inside(rel).read_text(encoding="utf-8")
+        return regular_file(inside(rel)).read_text(encoding="utf-8")
 
     def exists(rel: str) -> bool:
         try:
-            return inside(rel).exists()
-        except FileNotFoundError:
+            target = inside(rel)
+            st = os.stat(target)
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
             return False
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)
 
     return SourceFiles(spec_name=spec_path.name, read=read, exists=exists), root
 
 
 def project_digest(root: Path):
-    def digest(rel: str) -> str:
+    def digest(rel: str) -> str:  # is_file() is False for a FIFO: never opened
         path = (root / rel).resolve()
         return file_sha256(path) if path.is_file() else "missing"
     return digest

@@ -2,7 +2,10 @@
 model backends (kokoro, wan) and `vidc doctor`."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import stat
 from pathlib import Path
 
 
@@ -22,8 +25,33 @@ def cached_snapshot(repo_id: str, marker: str, cache: Path | None = None) -> Pat
         return None
     ref = root / "refs" / "main"
     if ref.is_file():
-        cand = snaps / ref.read_text(encoding="utf-8").strip()
-        if (cand / marker).exists():
+        name = ref.read_text(encoding="utf-8", errors="replace").strip()
+        cand = snaps / name
+        if _COMMIT.match(name) and blob_ok(cand / marker):
             return cand
-    found = sorted((p for p in snaps.iterdir() if (p / marker).exists()), key=lambda p: p.stat().st_mtime)
+    found = sorted((p for p in snaps.iterdir() if blob_ok(p / marker)), key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
+
+
+_COMMIT = re.compile(r"^[0-9A-Za-z._-]{1,128}$")  # a commit hash or a revision name: never a path
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHECK_BYTES = 64 << 20  # blobs up to this size are re-hashed on every lookup; larger ones are size-checked
+
+
+def blob_ok(path: Path) -> bool:
+    """A hub file is usable: it resolves to a non-empty regular file, and a blob named by its sha256
+    (the hub's content address for LFS files) of up to 64 MB still hashes to its name."""
+    try:
+        real = path.resolve(strict=True)
+        st = real.stat()
+    except (OSError, RuntimeError):
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return False
+    if _SHA256.match(real.name) and st.st_size <= _CHECK_BYTES:
+        h = hashlib.sha256()
+        with open(real, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest() == real.name
+    return True

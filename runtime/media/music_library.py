@@ -24,6 +24,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..state.atomic import write_text
+from ..state.store import file_sha256
 from . import synth as S
 from .dsp import decimate_2x, resample_2x
 from .wav import write_wav
@@ -944,7 +946,25 @@ def ensure_track(track_id: str, cache_dir: str | os.PathLike[str]) -> Path:
     never sees a partial file."""
     path = track_path(track_id, cache_dir)
     with _ENSURE_LOCK:
-        if not path.is_file():
+        if not _cached_ok(path):  # missing, or damaged since it was rendered: render it again
             render_track(track_id, path)
+            write_text(_record(path), f"{path.stat().st_size} {file_sha256(path)}\n")
     return path
+
+
+def _record(path: Path) -> Path:
+    """Where the size and hash of a rendered track are kept (beside the music folder, not in it)."""
+    folder = path.parent.parent / "music.index"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / (path.name + ".sha256")
+
+
+def _cached_ok(path: Path) -> bool:
+    """The cached track is checked against the size and hash recorded when it was rendered."""
+    try:
+        size, digest = _record(path).read_text(encoding="utf-8").split()
+        return path.is_file() and not path.is_symlink() and path.stat().st_size == int(size) \
+            and file_sha256(path) == digest
+    except (OSError, ValueError):
+        return False
 

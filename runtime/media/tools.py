@@ -6,6 +6,7 @@ never signals a process it did not start."""
 from __future__ import annotations
 
 import ctypes
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,7 +55,29 @@ def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: byte
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
         raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
+    out = _expected_output(argv, cwd)
+    if out is not None and (not out.is_file() or out.stat().st_size == 0):
+        raise BackendError(f"{what} exited 0 but wrote nothing to {out.name}: the ffmpeg found on PATH "
+                           f"({shutil.which(argv[0]) or argv[0]}) is broken; reinstall it (`vidc doctor` checks it) "
+                           f"and run the build again")
     return proc
+
+
+def _expected_output(argv: list[str], cwd: Path | None) -> Path | None:
+    """The file an ffmpeg command line writes (its last argument), or None when it writes to a
+    pipe, to the null muxer or to a numbered sequence."""
+    if len(argv) < 2 or not Path(argv[0]).name.startswith("ffmpeg") or argv[-2:-1] == ["-f"]:
+        return None
+    if any(a == "null" and b == "-f" for b, a in zip(argv, argv[1:])):
+        return None
+    last = argv[-1]
+    if last.startswith("file:"):
+        last = last[5:]
+    if not last or last.startswith("-") or last.startswith("pipe:") or "%" in last or last == "/dev/null" \
+            or ":" in last.split("/")[0]:
+        return None
+    path = Path(last)
+    return path if path.is_absolute() or cwd is None else Path(cwd) / path
 
 
 def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .faults import StateFault
+
 MAX_LINE = 3500  # keep each record well inside one write
 
 
@@ -20,9 +22,12 @@ class Journal:
     def __init__(self, path: Path):
         self.path = path
         self._offset = 0
+        self.skipped = 0  # malformed records seen (not trusted, never a KeyError)
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise JournalFault(f"{self.path} is not a file; move it away (it is not vidc's journal) and build again")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(fd).st_size
@@ -48,31 +53,67 @@ class Journal:
             os.close(fd)
 
     def read_new(self) -> list[dict[str, Any]]:
-        """Records appended since the last call (whole lines only)."""
+        """Records appended since the last call (whole lines only); malformed ones are skipped
+        and counted in `self.skipped`."""
         if not self.path.exists():
             return []
+        if not self.path.is_file():
+            raise JournalFault(f"{self.path} is not a file; move it away (it is not vidc's journal) and build again")
         with open(self.path, "rb") as fh:
             fh.seek(self._offset)
             data = fh.read()
         end = data.rfind(b"\n") + 1
         self._offset += end
-        return _parse(data[:end])
+        out, bad = _parse(data[:end])
+        self.skipped += bad
+        return out
 
     def replay(self) -> list[dict[str, Any]]:
         self._offset = 0
+        self.skipped = 0
         return self.read_new()
 
 
-def _parse(data: bytes) -> list[dict[str, Any]]:
-    out = []
+class JournalFault(StateFault):
+    pass
+
+
+# Fields a record must have, with their types, for the executor to use it; anything else is skipped.
+_NUM = (int, float)
+# What a record must hold for vidc to use it: a `done` names the fingerprint and the object; every
+# field a reader looks at, when present, has its type. Anything else is skipped and counted.
+_REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {"done": {"fp": (str,), "object": (str,)}}
+_TYPED: dict[str, tuple[type, ...]] = {"t": _NUM, "ms": _NUM, "est_ms": _NUM, "scale": _NUM, "error": (str,),
+                                       "fp": (str,), "task": (str,), "lane": (str,), "object": (str,)}
+
+
+def valid(rec: Any) -> bool:
+    """A record is used only if it has the fields its kind needs, and every known field has its type."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("ev"), str):
+        return False
+    for key, types in _REQUIRED.get(rec["ev"], {}).items():
+        if not isinstance(rec.get(key), types) or not rec[key]:
+            return False
+    for key, types in _TYPED.items():
+        if key in rec and (not isinstance(rec[key], types) or isinstance(rec[key], bool)):
+            return False
+    return True
+
+
+def _parse(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    out, bad = [], 0
     for raw in data.splitlines():
+        if not raw.strip():
+            continue
         try:
             rec = json.loads(raw)
-        except ValueError:
-            continue  # a torn line
-        if isinstance(rec, dict) and "ev" in rec:
+        except (ValueError, RecursionError):
+            continue  # a torn line (power lost mid-write; open() closed it off): expected, not a warning
+        if valid(rec):
             out.append(rec)
-    return out
+        else:
+            bad += 1
+    return out, bad
 
 
 @dataclass
@@ -85,6 +126,6 @@ class Finished:
     def from_records(cls, records: list[dict[str, Any]]) -> "Finished":
         f = cls()
         for rec in records:
-            if rec["ev"] == "done":
+            if valid(rec) and rec["ev"] == "done":  # the store refuses an object name that is not a digest
                 f.objects[rec["fp"]] = rec["object"]
         return f

@@ -6,12 +6,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .faults import StateFault
+
 STOP = "STOP"
 RELEASE = "RELEASE"  # free the lane's loaded models: its device is about to join a context-parallel group
 
 
+class QueueFault(StateFault):
+    pass
+
+
+def _check(path: Path) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise QueueFault(f"the queue {path} is not a file; move it away and build again (queues are rebuilt)")
+
+
 def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
     line = f"{task_id}|{descriptor}|{output}\n".encode("utf-8")
+    _check(path)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)
@@ -21,6 +33,7 @@ def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
 
 
 def append_stop(path: Path, word: str = STOP) -> None:
+    _check(path)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, (word + "\n").encode())

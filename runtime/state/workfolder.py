@@ -1,10 +1,36 @@
 """Where a build keeps its state: the project's work folder (default `<project>/.vidc`)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .faults import StateFault
 from .store import Store
+
+
+def sweep_parts(folder: Path, names: set[str] | None = None) -> list[Path]:
+    """Remove the temporary `.NAME.XXXXXXXX.part` files an interrupted atomic write left in folder
+    (only those of `names`, when given). Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return removed
+    for path in entries:
+        m = _PART.match(path.name)
+        if not m or (names is not None and m.group(1) not in names):
+            continue
+        try:
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+_PART = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}\.part$")
 
 
 @dataclass(frozen=True)
@@ -37,3 +63,23 @@ class WorkFolder:
 
     def queue(self, lane: str) -> Path:
         return self.queues / f"{lane.replace(':', '_')}.queue"
+
+    def check(self) -> None:
+        """Every path vidc keeps is what it should be (a folder, or a file); else one clear line."""
+        store = self.root / "store"
+        for folder in (self.root, self.queues, self.tasks, self.cache, store, self.root / "logs", store / "objects",
+                       store / "index", self.cache / "music", self.cache / "music.index"):
+            if folder.is_symlink() and folder != self.root or (folder.exists() and not folder.is_dir()):
+                raise StateFault(f"{folder} should be a folder vidc keeps; move it away and build again")
+        for path in (self.journal, self.lock):
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                raise StateFault(f"{path} should be a file vidc keeps; move it away and build again")
+        if self.queues.is_dir():
+            for q in self.queues.iterdir():
+                if q.suffix == ".queue" and (q.is_symlink() or not q.is_file()):
+                    raise StateFault(f"the queue {q} is not a file; move it away and build again (queues are rebuilt)")
+
+    def sweep(self) -> None:
+        """Temporary files of an interrupted build (never a final name) are removed."""
+        for folder in (self.root, self.tasks, self.cache, self.root / "store" / "index"):
+            sweep_parts(folder)
