@@ -12,7 +12,8 @@ scenes (one still each), a Piper voice, a music bed and burned captions.
 The inputs (stills, music bed, narration text) are made once, before any timing, and are
 identical for all three. Piper is part of every timed pipeline. Each round runs the three one
 after the other; the ratios are formed within a round. The machine is shared: absolute seconds
-are noisy, the ratios within one round are what count.
+are noisy, the ratios within one round are what count. CPU seconds (this process and its waited-for
+children) are printed beside the wall times: they move much less with the machine's load.
 
 Needs the bench extra: .venv/bin/pip install -e '.[bench]'
 Run: .venv/bin/python bench/same_video.py [--rounds 3] [--only vidc,expert,moviepy]
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -222,6 +224,12 @@ def probe(mp4: Path) -> str:
     return " ".join(r.stdout.split())
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of every child it waited for (ffmpeg, vidc's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -232,6 +240,7 @@ def main() -> None:
     inputs = make_inputs(root)
     print(f"machine: {machine()}; load average at start {os.getloadavg()[0]:.1f} (shared machine: noisy)")
     times: dict[str, list[float]] = {w: [] for w in ways}
+    cpu: dict[str, list[float]] = {w: [] for w in ways}
     for r in range(1, args.rounds + 1):
         row = []
         for way in ways:
@@ -239,11 +248,12 @@ def main() -> None:
             if out.exists():
                 shutil.rmtree(out)
             out.mkdir(parents=True)
-            t0 = time.perf_counter()
+            c0, t0 = cpu_seconds(), time.perf_counter()
             mp4 = WAYS[way](inputs, out)
             secs = time.perf_counter() - t0
             times[way].append(secs)
-            row.append(f"{way} {secs:6.1f} s [{probe(mp4)}]")
+            cpu[way].append(cpu_seconds() - c0)
+            row.append(f"{way} {secs:6.1f} s wall {cpu[way][-1]:6.1f} s CPU [{probe(mp4)}]")
         ratios = ""
         if "vidc" in ways:
             for ref in ("expert", "moviepy"):
@@ -252,14 +262,17 @@ def main() -> None:
         print(f"round {r}: " + "   ".join(row) + ratios, flush=True)
     print()
     for way in ways:
-        ts = times[way]
-        print(f"{way:<8} median {statistics.median(ts):6.1f} s   range {min(ts):.1f}-{max(ts):.1f} s")
+        ts, cs = times[way], cpu[way]
+        print(f"{way:<8} wall median {statistics.median(ts):6.1f} s   range {min(ts):.1f}-{max(ts):.1f} s"
+              f"   CPU median {statistics.median(cs):6.1f} s")
     if "vidc" in ways:
         for ref, target in (("expert", "<= 1.2x (goal <= 1.0x)"), ("moviepy", "<= 0.12x")):
             if ref in ways:
                 rs = [v / e for v, e in zip(times["vidc"], times[ref])]
-                print(f"vidc/{ref:<8} median {statistics.median(rs):.2f}x   range {min(rs):.2f}-{max(rs):.2f}x"
-                      f"   per round {', '.join(f'{x:.2f}' for x in rs)}   target {target}")
+                cr = [v / e for v, e in zip(cpu["vidc"], cpu[ref])]
+                print(f"vidc/{ref:<8} wall median {statistics.median(rs):.2f}x   range {min(rs):.2f}-{max(rs):.2f}x"
+                      f"   per round {', '.join(f'{x:.2f}' for x in rs)}   target {target}"
+                      f"   (CPU time: median {statistics.median(cr):.2f}x)")
 
 
 if __name__ == "__main__":
