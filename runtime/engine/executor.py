@@ -3,8 +3,8 @@
 The coordinator (this process) owns scheduling: it appends a task to a lane's queue only when the
 task's inputs exist, by the rule of dispatch.py (CPU lanes: the longest remaining path first;
 device lanes: their planned order, stealing from the busiest lane). Workers journal what they
-claim, finish and fail; the coordinator reads the journal back. A rerun replays the journal, verifies finished outputs by hash and runs
-only what is missing.
+claim, finish and fail; the coordinator reads the journal back. A rerun replays the journal,
+verifies finished outputs by hash and runs only what is missing.
 """
 from __future__ import annotations
 
