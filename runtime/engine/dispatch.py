@@ -45,7 +45,8 @@ def pick(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], read
 def _pick_by_rank(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], ready: Callable[[str], bool],
                   hw: Hardware, steal: bool) -> tuple[str, str | None] | None:
     """CPU queues are kept in rank order (planned_queues): the head ready task of each queue is
-    that queue's best; the best of those wins, this lane's own on a tie."""
+    that queue's best; the best of those wins; on a tie this lane's own, then the busiest lane's
+    (the most planned work left), as the rule was before ranks."""
     best: tuple[tuple, str, str | None] | None = None
     for ln in sorted(planned):
         if (ln != lane.id and not steal) or not planned[ln] or tasks[planned[ln][0]].requires.kind != "cpu":
@@ -54,7 +55,8 @@ def _pick_by_rank(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Ta
             task = tasks[t]
             if not lane_can_run(task, lane, hw) or not ready(t):
                 continue
-            key = (-task.rank_ms, ln != lane.id, task.start_ms, t)
+            left = sum(tasks[q].est_ms for q in planned[ln]) if ln != lane.id else 0
+            key = (-task.rank_ms, ln != lane.id, -left, task.start_ms, t)
             if best is None or key < best[0]:
                 best = (key, t, None if ln == lane.id else ln)
             break
