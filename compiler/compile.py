@@ -135,8 +135,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
              inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
              requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid],
              work_ms=placed.work.get(tid, by_id[tid].est_ms), est_ms=placed.cost[tid],
-             start_ms=placed.start[tid], finish_ms=placed.finish[tid], final=by_id[tid].final,
-             group=placed.group.get(tid, []))
+             start_ms=placed.start[tid], finish_ms=placed.finish[tid], rank_ms=placed.rank[tid],
+             final=by_id[tid].final, group=placed.group.get(tid, []))
         for tid in order
     ]
     for vp in video_plans:

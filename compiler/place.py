@@ -1,7 +1,14 @@
 """Placement: lanes from a hardware profile, and an earliest-finish-time list scheduler (HEFT).
 
 Tasks are taken by upward rank (longest path to the end, averaged over the lanes able to run
-them). Each goes to the lane where it would finish first, counting a model load on a device lane
+them). Each task also gets a lane-aware rank (`remaining_rank`): the time from its start to the
+end in a schedule built backwards from the end on the same lanes. It is the upward rank where
+lanes are plentiful, and it is what the executor and the simulator dispatch by
+(runtime/engine/dispatch.py): a short chain (music, then the mix) that would otherwise wait
+behind a bag of scene encodes and run alone at the end ranks above them, so it starts as soon as
+the voices exist.
+
+Each task goes to the lane where it would finish first, counting a model load on a device lane
 that does not hold its model yet. `continuity: extend` chunks follow their previous chunk's lane.
 
 A wan chunk may instead take a context-parallel group of device lanes (video.parallel): with `auto`
@@ -48,6 +55,7 @@ class Placement:
     cpu_work_bound_ms: int
     group: dict[str, list[str]] = field(default_factory=dict)  # task -> lanes of its context-parallel group
     work: dict[str, int] = field(default_factory=dict)  # task -> work at speed 1.0 where a group changed it
+    rank: dict[str, int] = field(default_factory=dict)  # remaining_rank: ms from the task's start to the end
 
 
 def make_lanes(hw: Hardware) -> list[Lane]:
@@ -161,6 +169,7 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
                                 / max(1, hw.cpu_workers)),
         group=group, work=work,
+        rank=remaining_rank(order, avg, preds, succs, {t: drafts[t].requires["kind"] for t in order}, lanes),
     )
 
 
@@ -235,6 +244,31 @@ def _group_option(d: Draft, tid: str, candidates: list[Lane], able: list[Lane], 
     if best is None or (not forced and best[0] >= single_finish):
         return None
     return best[1], best[2], best[3], best[4]
+
+
+def remaining_rank(order: list[str], work: dict[str, float], preds: dict[str, list[str]],
+                   succs: dict[str, list[str]], kind: dict[str, str], lanes: list[Lane]) -> dict[str, int]:
+    """The longest remaining path, counting the lanes: list-schedule the graph backwards from the
+    end (the sink first) on a pool of lanes per kind, and give each task the time from its start
+    to the end of that backward schedule. Tasks are placed latest-first by their longest path from
+    the beginning (downward rank), so what cannot be done earlier fills the end, and work that
+    could run early (a short chain beside a bag of encodes) is pushed to the front.
+
+    With more lanes than parallel work this is exactly the upward rank."""
+    down: dict[str, float] = {}
+    for tid in order:
+        down[tid] = work[tid] + max((down[p] for p in preds[tid]), default=0.0)
+    pools = {k: [0.0] * max(1, sum(1 for ln in lanes if (ln.kind == "cpu") == (k == "cpu")))
+             for k in set(kind.values())}
+    position = {tid: n for n, tid in enumerate(order)}
+    end: dict[str, float] = {}  # backward time at which the task starts (its remaining path)
+    for tid in sorted(order, key=lambda t: (-down[t], -position[t])):
+        ready = max((end[s] for s in succs[tid]), default=0.0)
+        pool = pools[kind[tid]]
+        n = min(range(len(pool)), key=lambda i: (max(pool[i], ready), i))
+        end[tid] = max(pool[n], ready) + work[tid]
+        pool[n] = end[tid]
+    return {tid: round(end[tid]) for tid in order}
 
 
 def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[Lane], costs: CostModel) -> float:

@@ -52,6 +52,8 @@ class Task(_Frozen):
     est_ms: int = Field(0, description="Estimated ms on its lane, with a model load where the lane lacks the model")
     start_ms: int = 0
     finish_ms: int = 0
+    rank_ms: int = Field(0, description="Estimated ms from this task's start to the end of the plan, counting the lanes "
+                                        "(longest remaining path): free lanes take the highest first")
     final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")
     cost: Cost | None = Field(None, description="Estimated money, for a paid task only")
     group: list[str] = Field(default_factory=list, description="Lanes held together for one context-parallel chunk "

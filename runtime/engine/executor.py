@@ -1,10 +1,10 @@
 """The local executor: runs a plan's tasks on lane workers through file queues, resumably.
 
 The coordinator (this process) owns scheduling: it appends a task to a lane's queue only when the
-task's inputs exist, in the lane's planned order; a lane with nothing ready steals ready work it
-can run from the busiest lane. Workers journal what they claim, finish and fail; the coordinator
-reads the journal back. A rerun replays the journal, verifies finished outputs by hash and runs
-only what is missing.
+task's inputs exist, by the rule of dispatch.py (CPU lanes: the longest remaining path first;
+device lanes: their planned order, stealing from the busiest lane). Workers journal what they
+claim, finish and fail; the coordinator reads the journal back. A rerun replays the journal,
+verifies finished outputs by hash and runs only what is missing.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ class Executor:
         self.journal.read_new()  # start reading after the replayed history
         stage_counts = Counter(self.tasks[t].stage for t in pending)
         self.reporter.start(dict(stage_counts), len(self.outcome.cached), sorted(self.lanes))
-        planned = planned_queues(pending, self.tasks, sorted(self.lanes))
+        planned = planned_queues(pending, self.tasks, sorted(self.lanes), {k: ln.kind for k, ln in self.lanes.items()})
         try:
             self._prepare(planned)
             self._loop(planned, publisher)

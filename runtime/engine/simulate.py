@@ -1,5 +1,5 @@
 """A discrete-event simulator of the local executor: the same planned lane queues and the same
-dispatch rule (runtime/dispatch.py), with task times drawn around the plan's estimates. It answers
+dispatch rule (runtime/engine/dispatch.py), with task times drawn around the plan's estimates. It answers
 "how long will this take, and how busy is each lane" before any GPU time is spent."""
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def simulate(plan: Plan, *, jitter: float = 0.0, seed: int = 0, steal: bool = Tr
     costs = costs or CostModel()
     tasks = plan.task_map()
     lanes = {ln.id: ln for ln in plan.lanes}
-    planned = planned_queues(list(tasks), tasks, sorted(lanes))
+    planned = planned_queues(list(tasks), tasks, sorted(lanes), {k: ln.kind for k, ln in lanes.items()})
     done: set[str] = set()
     finish: dict[str, int] = {}
     holding: dict[str, str | None] = {ln: None for ln in lanes}
