@@ -82,7 +82,7 @@ class Voice(_Strict):
     @property
     def wpm(self) -> int:
         """The speaking rate the planner uses: the spec's, or the engine's measured default."""
-        return self.words_per_minute or ENGINE_WPM[self.engine]
+        return self.words_per_minute or ENGINE_WPM.get(self.engine, 150)  # a plug-in engine: the common rate
 
     normalise_text: bool = Field(True, description="Read numbers, currency, dates, units and acronyms as a person would (captions keep the written text)")
 

@@ -3,7 +3,6 @@ shared by the `wan` backend (one process) and the ranks of a context-parallel gr
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -143,7 +142,6 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
     generator = torch.Generator(device=gen_device).manual_seed(p.seed & 0xFFFF_FFFF_FFFF_FFFF)
 
     blocks = _count_block_calls(loaded)
-    t0 = time.perf_counter()
     try:
         with torch.no_grad():
             out = pipe(generator=generator, **kwargs)
@@ -154,7 +152,8 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
         ) from exc
     finally:
         computed = blocks.close()
-    seconds = time.perf_counter() - t0
+    # No wall time in the result (the journal has it): result.json is part of the object, whose hash
+    # must depend on the inputs alone so that equal chunks deduplicate and descriptors stay stable.
 
     frames = np.asarray(out.frames[0])
     if frames.ndim != 4 or frames.shape[-1] != 3:
@@ -162,7 +161,7 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
     if frames.dtype != np.uint8:
         frames = (np.clip(frames, 0.0, 1.0) * 255).round().astype(np.uint8)
     info = {
-        "dtype": _dtype_name(loaded.dtype), "seconds": round(seconds, 3), "mode": mode, "conditioned": conditioned,
+        "dtype": _dtype_name(loaded.dtype), "mode": mode, "conditioned": conditioned,
         "overlap_frames": 1 if conditioned and prev_image is not None else 0, "warnings": warnings,
         "experts": ref.experts, "cache": p.cache, "compiled": loaded.compiled, "precision": p.precision,
         # transformer passes whose last block ran: steps x guidance branches without a cache; fewer with one

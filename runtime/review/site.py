@@ -99,14 +99,25 @@ class Site:
             volume = float(mix.params.get("volume", 1.0)) if mix else 1.0
             duck_db = float(mix.params.get("duck_db", 0.0)) if mix else 0.0
             music = media.decode_mono(bed)[: total * media.ENVELOPE_RATE // 1000] * volume
-            spans = [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes]
+            mixed = self._mix_result(fps.get(f"{v.name}/mix", ""))
+            spans = ([(int(a), int(b)) for _, a, b in mixed["speech_spans_ms"]] if mixed.get("speech_spans_ms")
+                     else [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes])
             gain = 10 ** (-duck_db / 20)
-            for a, b in spans:  # the planned duck: the mix's sidechain compressor pulls the bed down this much
+            for a, b in spans:  # the mix's envelope holds the bed exactly duck_db down over these spans
                 music[a * media.ENVELOPE_RATE // 1000: b * media.ENVELOPE_RATE // 1000] *= gain
             waves["music"] = media.placed_envelope([(0, music)], total, BINS)
             waves["duck"] = {"db": duck_db, "spans": spans}
         out["waves"] = waves
         return out
+
+    def _mix_result(self, fingerprint: str) -> dict:
+        """The mix task's measurements (its speech spans), or {} before a build made it."""
+        obj = self.journal.objects.get(fingerprint)
+        path = self.work / "store" / "objects" / obj / "result.json" if obj else None
+        try:
+            return json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
+        except (OSError, ValueError):
+            return {}
 
     # -- pages ----------------------------------------------------------------------------------
     def build(self) -> Path:

@@ -47,9 +47,9 @@ def test_saved_plan_finds_its_project_from_elsewhere(project, tmp_path, capsys):
     assert main(["plan", str(project), "-o", str(tmp_path / "plan.json")]) == 0
     plan = Plan.model_validate_json((tmp_path / "plan.json").read_text())
     assert build_cmd.find_project(plan, tmp_path / "plan.json") == (project / "project.yaml").resolve()
-    os.chdir(project.parent.parent)
     elsewhere = tmp_path / "a" / "b"
     elsewhere.mkdir(parents=True)
+    os.chdir(tmp_path / "a")  # neither the plan's folder, the current folder nor one below them holds the spec
     (tmp_path / "plan.json").rename(elsewhere / "plan.json")
     with pytest.raises(build_cmd.UsageError, match="--project DIR"):
         build_cmd._load_saved_plan(elsewhere / "plan.json", None)

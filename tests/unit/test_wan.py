@@ -124,7 +124,7 @@ def test_two_chunks_euler_then_unipc_load_the_pipeline_once(backend, models, tmp
     assert backend.cache.loads == 1, "the pipeline must be loaded once per worker, not per task"
     assert any("loaded" in line for line in logs1) and not any("loaded" in line for line in logs2)
     assert r1["device"] == "cpu" and r1["dtype"] == "float32" and r1["mode"] == "t2v"
-    assert r1["seconds"] >= 0 and r1["conditioned"] is False and r1["warnings"] == []
+    assert "seconds" not in r1 and r1["conditioned"] is False and r1["warnings"] == []
     assert decode(out1 / "frames.mkv") != decode(out2 / "frames.mkv")
 
 
