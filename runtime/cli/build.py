@@ -124,8 +124,9 @@ def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".vidc-probe-"):
                 pass
         except OSError as exc:
-            raise EnvironmentFault(f"cannot write to {folder}: {exc.strerror or exc}; make it writable (or pass "
-                                   "--out DIR), then run `vidc build` again") from exc
+            fix = "make it writable" if folder == work_root else "make it writable or pass --out DIR"
+            raise EnvironmentFault(f"cannot write to {folder}: {exc.strerror or exc}; {fix}, then run `vidc build` "
+                                   "again") from exc
     free = shutil.disk_usage(work_root).free
     if free < MIN_FREE_BYTES:
         raise EnvironmentFault(f"{work_root} has {free // (1024 * 1024)} MB free; a build needs at least "
