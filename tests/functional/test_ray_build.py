@@ -22,29 +22,10 @@ pytest.importorskip("diffusers")
 
 MB = 2**20
 MP4 = "tiny-wan.mp4"
-SPEC = """vidc: 1
-name: tiny-wan
-script:
-  scene_seconds: [1, 6]
-  scenes:
-    - voiceover_text: "A cat dances."
-      visual_prompt: "a cat dance"
-      duration_seconds: 2
-    - voiceover_text: "The cat dances again."
-      visual_prompt: "a cat dance negative"
-      duration_seconds: 2
-video: {engine: wan, model: models/tiny-wan, resolution: 32x32, fps: 8, frames_per_chunk: 9, steps: 2,
-        sampler: euler, continuity: cut, seed: 3}
-music: {mood: [calm]}
-captions: {mode: both}
-export: {preset: draft}
-"""
-HARDWARE = """name: two-cpu-devices
-cpu_workers: 2
-devices:
-  - {id: "cpu:a", kind: cpu, name: first CPU device, speed: 1.0}
-  - {id: "cpu:b", kind: cpu, name: second CPU device, speed: 1.0}
-"""
+from .test_wan_build import HARDWARE, SPEC as WAN_SPEC  # noqa: E402 - after the importorskips
+
+# The wan build test's project, with its sampler and continuity fixed.
+SPEC = WAN_SPEC.replace("SAMPLER", "euler").replace("CONTINUITY", "cut")
 
 
 def make_project(tmp_path: Path) -> Path:
