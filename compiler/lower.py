@@ -195,7 +195,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         ))
     tasks.append(Draft(
         id=ids.export(v), video=v, stage="export", kind="export", backend="export",
-        params={"name": v, "preset": spec.export.preset, "scenes": n},
+        params={"name": v, "preset": spec.export.preset, "scenes": n, "fps": p["fps"]},
         inputs={ids.MIX: mix_id, **{ids.role(ids.SEGMENT, i): s for i, s in enumerate(segment_ids, 1)}},
         argv=[ffmpeg_args.export(p, v)], est_ms=costs.per_second("export_ms_per_s", total_s) + 400,
         final=[f"{v}.mp4"],

@@ -16,24 +16,46 @@ def concat_line(path: str) -> str:
     return "file '" + path.replace("'", "'\\''") + "'\n"
 
 
+def concat_listing(paths: list[str], frames: list[int], fps: int) -> str:
+    """The concat list with each segment's exact length: without it the demuxer takes a segment's
+    length from the MP4 header, in whole milliseconds, and every scene whose frame count is not a
+    multiple of 3 (at 30 fps) shifts the next scene by up to 0.7 ms: a broken constant frame rate.
+    The demuxer adds the lengths up in microseconds, so each is given as the difference of the
+    rounded running totals: the start of every segment is its exact frame time to within 0.5 us,
+    however many segments there are, which rounds to the exact tick of the stream's time base."""
+    out, total = [], 0
+    for path, n in zip(paths, frames):
+        start_us = (total * 1_000_000 * 2 + fps) // (2 * fps)
+        total += n
+        end_us = (total * 1_000_000 * 2 + fps) // (2 * fps)
+        out.append(concat_line(path) + f"duration {(end_us - start_us) // 1_000_000}.{(end_us - start_us) % 1_000_000:06d}\n")
+    return "".join(out)
+
+
 class ExportParams(BaseModel):
     model_config = ConfigDict(extra="allow")  # lowering may add keys; these are the ones checked
     name: str = Field(min_length=1)
     preset: str
     scenes: int = Field(ge=1)
+    fps: int = Field(ge=1)
 
 
 class Export(Backend):
     name = "export"
     stage = "export"
-    version = "1"
+    version = "2"
     Params = ExportParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.wav import measure_duration_ms
 
+        from vidc.runtime.media.wav import count_video_frames
+
         roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
-        listing = "".join(concat_line(str(ctx.inputs[r] / "segment.mp4")) for r in roles)
+        segments = [ctx.inputs[r] / "segment.mp4" for r in roles]
+        frames = [ctx.input_result(r).get("frames") or count_video_frames(seg)[0] for r, seg in zip(roles, segments)]
+        fps = int(ctx.params["fps"])
+        listing = concat_listing([str(s) for s in segments], frames, fps)
         (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
         for argv in ctx.argv:
             run_ffmpeg(argv, cwd=ctx.store_root, what="ffmpeg (export)")

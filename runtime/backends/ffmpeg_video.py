@@ -11,10 +11,10 @@ from .base import Backend, BackendError, NoParams, TaskContext, run_ffmpeg
 
 
 def _segment_result(ctx: TaskContext) -> dict[str, Any]:
-    from vidc.runtime.media.wav import measure_duration_ms
+    from vidc.runtime.media.wav import count_video_frames
 
-    seg = ctx.out / "segment.mp4"
-    return {"segment": "segment.mp4", "duration_ms": measure_duration_ms(seg, stream="video")}
+    frames, ms = count_video_frames(ctx.out / "segment.mp4")
+    return {"segment": "segment.mp4", "duration_ms": ms, "frames": frames}
 
 
 class _OneCommand(Backend):

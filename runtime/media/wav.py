@@ -25,6 +25,7 @@ __all__ = [
     "to_int16",
     "samples_to_ms",
     "measure_duration_ms",
+    "count_video_frames",
     "probe_media",
 ]
 
@@ -155,6 +156,17 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
     if proc.wait() != 0:
         raise ValueError(f"{path}: ffmpeg could not decode audio: {err.decode(errors='replace').strip()[-400:]}")
     return total // 2
+
+
+def count_video_frames(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """(frames, ms) of a file's first video stream: its packets counted (one per frame), the
+    length from the count and the stream's frame rate, ms rounded half up."""
+    frames, fr = _count_video_frames(Path(path))
+    num, _, den = fr.partition("/")
+    num_i, den_i = int(num or 0), int(den or 1)
+    if num_i <= 0 or den_i <= 0:
+        raise ValueError(f"{path}: unknown frame rate {fr!r}")
+    return frames, (2 * frames * den_i * 1000 + num_i) // (2 * num_i)
 
 
 def _count_video_frames(path: Path) -> tuple[int, str]:

@@ -1,0 +1,21 @@
+"""The 20-scene vertical example, built as a vertical draft and audited by
+scripts/audit_publishable.py, which reads only the finished files: no edit list, BT.709, constant
+frame rate with scenes of any length, each voice within a frame of its scene, captions and cards
+inside the safe area and out of the platform's UI zones, loudness on target."""
+import subprocess
+import sys
+
+import pytest
+
+from ..conftest import ROOT, copy_project
+from .conftest import build
+
+
+@pytest.mark.slow
+def test_twenty_vertical_scenes_pass_the_audit(tmp_path, vidc_session_cmd):
+    project = copy_project("aurora-shorts", tmp_path)
+    build(vidc_session_cmd, project, "--preset", "draft-vertical")
+    audit = subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_publishable.py"), str(project),
+                            "--preset", "draft-vertical"], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.count("ok  ") == 7, audit.stdout
