@@ -24,7 +24,8 @@ from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
 from .captions_check import check_captions
-from .lower import Draft, estimated_voice_ms, export_settings, lower_video, planned_scene_ms
+from .lower import (Draft, estimated_voice_ms, export_settings, is_silent, lower_video, planned_scene_ms,
+                    title_card_layout)
 from .place import eligible, make_lanes, schedule
 from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
@@ -58,6 +59,9 @@ class CompileOptions:
     # What a wan model can do, read from its folder's configs by the runtime (wan_pipeline.model_facts):
     # None for a hub id not cached here (the cost model's table decides), {"error": ...} for a bad folder.
     model_facts: Callable[[str], dict | None] | None = None
+    # An asset's pixel size (width, height), read by the runtime from the file's header (images; None
+    # when unknown, e.g. a clip): the compiler warns when fit `cover` would crop it hard.
+    asset_size: Callable[[str], tuple[int, int] | None] | None = None
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
@@ -96,6 +100,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
             continue
         video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon,
                                    wan)
+        diags += check_bookends(video, opts.fonts) + check_crops(video, scenes, opts.asset_size)
         backend_diags = _check_backends(video, video_drafts, catalog, opts.facts)
         if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
             backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]
@@ -209,6 +214,7 @@ def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | N
         return {}
     paths = {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
     paths |= {v.spec.music.track for v in videos if v.spec.music.track}
+    paths |= {e.asset for v in videos for e in (v.spec.intro, v.spec.outro) if e is not None and e.asset}
     paths |= {v.spec.export.watermark.file for v in videos if v.spec.export.watermark is not None}
     return {p: digest(p) for p in sorted(paths)}
 
@@ -284,7 +290,7 @@ def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]
     p = export_settings(spec)
     infos = []
     for i, s in enumerate(scenes or [], start=1):
-        words = len(s.voiceover_text.split())
+        words = len(s.voiceover_text.split())  # 0 for a silent scene
         infos.append(SceneInfo(index=i, text=s.voiceover_text, visual_prompt=s.visual_prompt,
                                duration_ms=planned_scene_ms(s, spec), words=words,
                                speakable=s.duration_seconds == "auto"
@@ -330,7 +336,7 @@ def _check_sparse(video: LoadedVideo, scenes: list[Scene] | None) -> list[Diagno
     """W_SPARSE: a scene whose speech (at the voice's measured rate) fills under 60 % of it."""
     spec, out = video.spec, []
     for i, scene in enumerate(scenes or []):
-        if scene.duration_seconds == "auto" or spec.script.scenes is None:
+        if scene.duration_seconds == "auto" or spec.script.scenes is None or is_silent(scene):
             continue
         speech_s = estimated_voice_ms(scene, spec) / 1000
         if speech_s < SPARSE * scene.duration_seconds:
@@ -342,4 +348,63 @@ def _check_sparse(video: LoadedVideo, scenes: list[Scene] | None) -> list[Diagno
                         f"{scene.duration_seconds:g} s: the rest is music alone",
                 hint="write more, shorten the scene, or use `duration_seconds: auto` (the measured speech plus "
                      "voice.pause_seconds)"))
+    return out
+
+
+def check_bookends(video: LoadedVideo, fonts: FontSource | None) -> list[Diagnostic]:
+    """E_TITLE_FIT: an intro/outro title card whose text does not fit the safe area even at the
+    smallest size (the layout would cut it)."""
+    spec, out = video.spec, []
+    p = export_settings(spec)
+    for end in ("intro", "outro"):
+        be = getattr(spec, end)
+        if be is None or be.title is None:
+            continue
+        card = title_card_layout(spec, end, p, fonts)
+        if card["truncated"]:
+            out.append(video.diagnostic(
+                (end, "title"), "E_TITLE_FIT",
+                f"the {end}'s title card does not fit the `{spec.export.preset}` frame's safe area "
+                f"({card['box_w']}x{card['box_h']} px of {p['width']}x{p['height']}) even at the smallest size",
+                "shorten the title or the subtitle (lines break at spaces)"))
+    return out
+
+
+CROP_LIMIT = 0.4  # fit `cover` losing more than this share of an asset's width or height is a warning
+
+
+def crop_loss(size: tuple[int, int], width: int, height: int) -> tuple[float, str]:
+    """The share of the asset fit `cover` cuts off, and along which side ("width" or "height")."""
+    w, h = size
+    scale = max(width / w, height / h)
+    lost_w, lost_h = 1 - width / (w * scale), 1 - height / (h * scale)
+    return (lost_w, "width") if lost_w >= lost_h else (lost_h, "height")
+
+
+def check_crops(video: LoadedVideo, scenes: list[Scene] | None,
+                asset_size: Callable[[str], tuple[int, int] | None] | None) -> list[Diagnostic]:
+    """W_CROP: fit `cover` cropping more than 40 % of an asset (a landscape picture in a vertical
+    frame). Sizes come from the runtime (image headers); an asset of unknown size is not judged."""
+    spec = video.spec
+    if asset_size is None or spec.video.fit != "cover":
+        return []
+    p = export_settings(spec)
+    items: list[tuple[tuple, str, str]] = []
+    if spec.video.engine == "assets":
+        items += [(("script", "scenes", i, "asset"), f"scene {i + 1}", s.asset)
+                  for i, s in enumerate(scenes or []) if s.asset]
+    items += [((end, "asset"), f"the {end}", getattr(spec, end).asset) for end in ("intro", "outro")
+              if getattr(spec, end) is not None and getattr(spec, end).asset]
+    out = []
+    for path, who, asset in items:
+        size = asset_size(asset)
+        if not size or min(size) <= 0:
+            continue
+        lost, side = crop_loss(size, p["width"], p["height"])
+        if lost > CROP_LIMIT:
+            out.append(video.diagnostic(
+                path, "W_CROP", f"{who}: `{asset}` ({size[0]}x{size[1]}) loses {round(100 * lost)} % of its {side} "
+                f"to fit `cover` in the {p['width']}x{p['height']} `{spec.export.preset}` frame",
+                "use `video: {fit: blur}` (whole, over a blurred copy) or `fit: contain`, or crop the asset to the "
+                "frame's shape", severity="warning"))
     return out

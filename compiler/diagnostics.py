@@ -23,9 +23,9 @@ CODES: dict[str, str] = {
     "E_RANGE": "a number outside its allowed range",
     "E_INVALID": "a rule across several keys is broken (e.g. both `scenes` and `brief`)",
     "E_VERSION": "the spec's `vidc` version is not one this compiler reads",
-    "E_SCENE_DURATION": "a scene's duration is outside script.scene_seconds",
+    "E_SCENE_DURATION": "a scene's duration is under 1 s or over script.scene_seconds' maximum",
     "E_SCENE_INDEX": "a scene's scene_index differs from its position",
-    "E_EMPTY_VOICEOVER": "a scene has no narration text",
+    "E_EMPTY_VOICEOVER": "a scene has no narration text and `duration_seconds: auto` (a silent scene needs a number of seconds)",
     "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
     "W_SPARSE": "warning: the speech fills less than 60 % of the scene (the rest is music alone)",
     "E_MATRIX_FILE": "the matrix file is missing or malformed",
@@ -58,6 +58,8 @@ CODES: dict[str, str] = {
     "E_MODEL": "video.model names a folder that is missing or holds no Wan pipeline vidc can run",
     "E_MODEL_CAPABILITY": "the model's pipeline class cannot do what the spec asks (an image-to-video model asked to start a scene)",
     "E_PARALLEL": "video.parallel names a group size the model's heads or the hardware profile cannot take",
+    "E_TITLE_FIT": "an intro or outro title card's text does not fit the preset's safe area even at the smallest size",
+    "W_CROP": "warning: fit `cover` crops more than 40 % of an asset's width or height in the preset's frame",
     "W_SPEED_OPTION": "warning: a speed option that changes nothing where the plan runs it",
 }
 

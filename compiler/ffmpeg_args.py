@@ -104,14 +104,17 @@ def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: boo
 
 def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bool,
            still_at: float | None = None, wm: dict[str, Any] | None = None, fit: str = "cover",
-           pad_colour: str = "black") -> list[str]:
-    """Your own image or clip (held on its last frame) in the frame. `cover`: cropped to fill it (a
+           pad_colour: str = "black", clip_mode: str = "hold") -> list[str]:
+    """Your own image or clip in the frame. A clip shorter than the scene holds its last frame
+    (`hold`), repeats (`loop`) or is slowed to fill it (`stretch`: its timestamps scaled by the
+    factor the backend measures, `@{self:stretch}`); always exactly `frames` frames at the preset's
+    constant rate. `cover`: cropped to fill it (a
     still pans slowly across); `contain`: whole, on `pad_colour`; `blur`: whole, on a blurred,
     darkened cover-cropped copy of itself (the usual way to put landscape footage in a vertical
     frame)."""
     w, h, fps = p["width"], p["height"], p["fps"]
     inp = (["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)] if still
-           else ["-i", refs.project(asset)])
+           else [*(["-stream_loop", "-1"] if clip_mode == "loop" else []), "-i", refs.project(asset)])
     if fit == "cover" and still:
         # Cover 8% larger than the frame, then crop a window that drifts across it. The still is
         # decoded and scaled once and the `loop` filter repeats the scaled picture (`-loop 1` on
@@ -136,9 +139,26 @@ def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bo
                   f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
                   f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
                   "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420"]
-    chain = [*([] if still else [f"fps={fps}"]), *placed, *([] if still else ["tpad=stop_mode=clone:stop=-1"]), "setsar=1"]
+    timing = [] if still else [*([f"setpts=(PTS-STARTPTS)*{refs.self_ref('stretch')}"] if clip_mode == "stretch" else []),
+                                f"fps={fps}"]
+    chain = [*timing, *placed, *([] if still else ["tpad=stop_mode=clone:stop=-1"]), "setsar=1"]
     return [*FFMPEG, *inp, *watermark_input(wm),
             *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [])]
+
+
+def title_card(p: dict[str, Any], card: dict[str, Any], background: str, colour: str, frames: str,
+               wm: dict[str, Any] | None = None) -> list[str]:
+    """An intro/outro title card: the background colour, each measured line (compiler.layout.
+    title_layout) drawn centred in the safe area from its own text file (no filtergraph escaping of
+    user text), BT.709, exactly `frames` frames."""
+    w, h, fps = p["width"], p["height"], p["fps"]
+    src = f"color=c={background}:s={w}x{h}:r={fps}"
+    draw = [f"drawtext=font=DejaVu Sans:expansion=none:fontcolor={colour}:textfile={refs.OUT}/line-{k + 1}.txt"
+            f":fontsize={line['size']}:x={card['left']}+({card['box_w']}-text_w)/2:y={line['y']}"
+            for k, line in enumerate(card["lines"])]
+    chain = [*to_bt709(), *draw, "setsar=1"]
+    return [*FFMPEG, "-f", "lavfi", "-i", src, *watermark_input(wm),
+            *_encode(p, chain, False, frames, None, wm=wm, tuning=x264_still_args())]
 
 
 def watermark_input(wm: dict[str, Any] | None) -> list[str]:
@@ -185,7 +205,9 @@ def segment_mp4() -> list[str]:
 
 
 def frames_s(frames: str, fps: int) -> str:
-    """Seconds of a frame-count reference, for expressions that need a duration."""
+    """Seconds of a frame-count reference (or of a literal frame count), for expressions that need a duration."""
+    if frames.isdigit():
+        return f"{int(frames) / fps:.6f}"
     return frames.replace("|frames:", "|seconds_at:")
 
 

@@ -116,3 +116,36 @@ def _block_h(b: Block, pitch: float, spacing: float) -> int:
     em = int(b.em_px)
     n = len(b.lines)
     return int(round(n * (pitch - spacing) * em + (n - 1) * round(spacing * em))) + n  # +1 px a line: rounding
+
+
+# --- intro/outro title cards -----------------------------------------------------------------------
+
+
+def title_layout(title: str, subtitle: str | None, width: int, height: int, safe: Safe,
+                 font: FontMetrics) -> dict[str, Any]:
+    """A title card: the title (large, shrunk and wrapped by measured width) and an optional subtitle
+    under it, each line centred in the safe area, the block centred vertically in it. `lines` are
+    (text, size px, y px) for one drawtext each; `truncated` when even the smallest size cut text."""
+    base = min(width, height)
+    box_w = width - safe.left - safe.right
+    box_h = height - safe.top - safe.bottom
+    spacing = 0.2
+    blocks = []
+    for text, share, big, small in ((title, 0.5, 0.10, 0.045), (subtitle, 0.25, 0.05, 0.028)):
+        if not text or not text.strip():
+            continue
+        pitch = font.glyph_height(text, 1.0) + spacing
+        b = fit_block(text, font, box_w * 0.98, share * box_h, big * base, small * base, pitch, spacing)
+        blocks.append((b, int(round(pitch * int(b.em_px)))))
+    gap = int(round(0.035 * base))
+    total = sum(len(b.lines) * step for b, step in blocks) + gap * (len(blocks) - 1)
+    y = safe.top + max(0, (box_h - total) // 2)
+    lines = []
+    for k, (b, step) in enumerate(blocks):
+        for line in b.lines:
+            lines.append({"text": line, "size": int(b.em_px), "y": y,
+                          "w": int(round(font.width(line, int(b.em_px))))})
+            y += step
+        y += gap
+    return {"lines": lines, "left": safe.left, "box_w": box_w, "top": safe.top, "box_h": box_h,
+            "truncated": any(b.truncated for b, _ in blocks)}

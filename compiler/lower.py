@@ -15,12 +15,13 @@ from vidc.schemas.spec import Scene, VideoSpec
 
 from . import ffmpeg_args, refs
 from .costs import CostModel, WanInfo, taylorseer_schedule
-from .layout import caption_box, caption_fit, caption_style, card_layout, safe_area
+from .layout import caption_box, caption_fit, caption_style, card_layout, safe_area, title_layout
 from .looks import animatic_look, drawable
 from .resources import presets
 from .textfit import FontMetrics, FontSource, approximate_metrics, fit_block
 from .speech import Spoken, normalise
 
+STILL_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
 
@@ -101,8 +102,20 @@ def min_scene_ms(scene: Scene) -> int:
     return 0 if scene.duration_seconds == "auto" else int(scene.duration_seconds * 1000)
 
 
+def is_silent(scene: Scene) -> bool:
+    """A scene without narration: music alone for its `duration_seconds` (validation requires a number)."""
+    return not scene.voiceover_text.strip()
+
+
+def bookend_frames(seconds: float, fps: int) -> int:
+    """Frames of an intro or outro: its seconds at the preset's rate, at least one."""
+    return max(1, int(round(seconds * fps)))
+
+
 def planned_scene_ms(scene: Scene, spec: VideoSpec) -> int:
     """The scene length the planner expects: the voice may stretch the scene, never shrink it."""
+    if is_silent(scene):
+        return min_scene_ms(scene)
     voice = estimated_voice_ms(scene, spec) + int(spec.voice.pause_seconds * 1000)
     return min(max(min_scene_ms(scene), voice), int(spec.script.scene_seconds[1] * 1000))
 
@@ -148,9 +161,11 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         voice_ids.append(voice_id)
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
-        tasks.append(_voice_task(spec, scene, i, voice_id, costs, catalog, lexicon))
+        silent = is_silent(scene)
+        tasks.append(_silence_task(spec, scene, i, voice_id) if silent
+                     else _voice_task(spec, scene, i, voice_id, costs, catalog, lexicon))
         video_inputs = {ids.VOICE: voice_id}
-        if captions_on:
+        if captions_on and not silent:  # a silent scene has no cues
             cue_id = ids.scene_captions(v, i)
             cue_ids.append(cue_id)
             tasks.append(Draft(
@@ -164,22 +179,31 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
             ))
             if burn:
                 video_inputs[ids.CAPTIONS] = cue_id
-        segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn, costs, tasks,
-                                        fonts, box if burn else None, wan))
+        burn_here = burn and not silent
+        segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn_here, costs,
+                                        tasks, fonts, box if burn_here else None, wan))
     if spec.thumbnail is not None:
         tasks.append(_thumbnail_task(spec, p, segment_ids, fonts, costs))
     music_id, mix_id = ids.music(v), ids.mix(v)
-    total_s = sum(planned_scene_ms(s, spec) for s in scenes) / 1000
+    ends = {end: _bookend_task(spec, end, p, costs, fonts) for end in ("intro", "outro")
+            if getattr(spec, end) is not None}
+    tasks += ends.values()
+    lead = bookend_frames(spec.intro.seconds, p["fps"]) if spec.intro is not None else 0
+    tail = bookend_frames(spec.outro.seconds, p["fps"]) if spec.outro is not None else 0
+    extra = {"extra_frames": lead + tail} if lead + tail else {}
+    total_s = sum(planned_scene_ms(s, spec) for s in scenes) / 1000 + (lead + tail) / p["fps"]
     tasks.append(Draft(
         id=music_id, video=v, stage="music", kind="music-select", backend="music-select",
         params={"library": spec.music.library, "mood": spec.music.mood, "bpm": spec.music.bpm,
                 "tail_seconds": list(spec.music.tail_seconds), "track": spec.music.track, "fps": p["fps"],
-                "min_video_ms": sum(min_scene_ms(s) for s in scenes)},
+                "min_video_ms": sum(min_scene_ms(s) for s in scenes) + (lead + tail) * 1000 // p["fps"], **extra},
         inputs={ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}, est_ms=costs.get("music_ms"),
         where={k: ("music", k) for k in ("library", "mood", "bpm", "tail_seconds", "track")}
         | {"": ("music",), "min_video_ms": ("script", "scenes")},
     ))
     m = _mix_params(spec, p)
+    if lead + tail:  # the intro and outro are silent frames of the timeline, the music plays under them
+        m |= {"lead_frames": lead, "tail_frames": tail}
     tasks.append(Draft(
         id=mix_id, video=v, stage="mix", kind="mix", backend="mix", params=m,
         inputs={ids.MUSIC: music_id, **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
@@ -188,7 +212,8 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     if captions_on:
         tasks.append(Draft(
             id=ids.captions(v), video=v, stage="captions", kind="captions-merge", backend="captions",
-            params={"name": v, "fps": p["fps"], "merge": True, "words_files": True},
+            params={"name": v, "fps": p["fps"], "merge": True, "words_files": True,
+                    **({"offset_frames": lead} if lead else {})},
             inputs={**{ids.role(ids.CUES, i): c for i, c in enumerate(cue_ids, 1)},
                     **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
             est_ms=costs.get("captions_ms"), final=[f"{v}.srt", f"{v}.vtt", f"{v}.words.json", f"{v}.words.vtt"],
@@ -196,7 +221,9 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     tasks.append(Draft(
         id=ids.export(v), video=v, stage="export", kind="export", backend="export",
         params={"name": v, "preset": spec.export.preset, "scenes": n, "fps": p["fps"]},
-        inputs={ids.MIX: mix_id, **{ids.role(ids.SEGMENT, i): s for i, s in enumerate(segment_ids, 1)}},
+        inputs={ids.MIX: mix_id, **{ids.role(ids.SEGMENT, i): s for i, s in enumerate(segment_ids, 1)},
+                **({ids.role(ids.SEGMENT, 0): ends["intro"].id} if "intro" in ends else {}),  # joined in index order
+                **({ids.role(ids.SEGMENT, n + 1): ends["outro"].id} if "outro" in ends else {})},
         argv=[ffmpeg_args.export(p, v)], est_ms=costs.per_second("export_ms_per_s", total_s) + 400,
         final=[f"{v}.mp4"],
     ))
@@ -255,16 +282,81 @@ def _thumbnail_task(spec: VideoSpec, p: dict[str, Any], segment_ids: list[str], 
     )
 
 
+_SCENE_KEYS_WHEN_SET = ("clip_mode",)  # keys added after v1's first plans: dumped only when given
+
+
+def scene_dump(scene: Scene) -> dict[str, Any]:
+    out = scene.model_dump(mode="json")
+    for key in _SCENE_KEYS_WHEN_SET:
+        if out.get(key) is None:
+            out.pop(key, None)
+    return out
+
+
+def _silence_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str) -> Draft:
+    """A silent scene's voice: no engine call, a result with the scene's length like any voice's."""
+    return Draft(id=voice_id, video=spec.name, stage="voice", kind="voice", backend="silence",
+                 params={"scene": i, "scene_ms": min_scene_ms(scene)},
+                 where={"scene_ms": ("script", "scenes", i - 1, "duration_seconds"), "": ("script", "scenes", i - 1)},
+                 est_ms=50)
+
+
+def light_colour(colour: str) -> bool:
+    """Is a background light enough that its text should be black? #RRGGBB by luma, names by a list."""
+    if colour.startswith("#") and len(colour) == 7:
+        r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b > 150
+    return colour in ("white", "ivory", "snow", "beige", "linen", "wheat", "yellow", "lightyellow", "cyan",
+                      "lightcyan", "pink", "lightpink", "silver", "lightgray", "lightgrey", "gainsboro", "khaki",
+                      "lavender", "mintcream", "honeydew", "azure", "aliceblue", "ghostwhite", "seashell",
+                      "oldlace", "cornsilk", "lemonchiffon", "whitesmoke", "floralwhite", "lime", "aqua")
+
+
+def title_card_layout(spec: VideoSpec, end: str, p: dict[str, Any], fonts: FontSource | None) -> dict[str, Any]:
+    be = getattr(spec, end)
+    w, h = p["width"], p["height"]
+    return title_layout(drawable(be.title or ""), drawable(be.subtitle) if be.subtitle else None, w, h,
+                        safe_area(spec.export.preset, w, h), card_font(fonts))
+
+
+def _bookend_task(spec: VideoSpec, end: str, p: dict[str, Any], costs: CostModel, fonts: FontSource | None) -> Draft:
+    """The intro or outro segment: a fixed number of frames (no voice decides its length), showing
+    an asset (fit like the scenes' assets) or a measured title card."""
+    be = getattr(spec, end)
+    v, tid = spec.name, (ids.intro(spec.name) if end == "intro" else ids.outro(spec.name))
+    n = bookend_frames(be.seconds, p["fps"])
+    wm = watermark(spec, p)
+    est = costs.encode_ms(n / p["fps"], p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
+    common = {"role": end, "frames": n}
+    if be.asset is not None:
+        still = be.asset.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
+        params = {"asset": be.asset, "still": still, **common,
+                  **({} if still else {"clip_mode": spec.video.clip_mode, "scene_s": f"{n / p['fps']:.6f}"})}
+        return Draft(id=tid, video=v, stage="video", kind="assets", backend="assets", params=params,
+                     where={"asset": (end, "asset"), "": (end,)},
+                     argv=[ffmpeg_args.assets(p, be.asset, still, str(n), False, None, wm, spec.video.fit,
+                                              spec.video.pad.replace("#", "0x"), spec.video.clip_mode)],
+                     est_ms=est)
+    card = title_card_layout(spec, end, p, fonts)
+    bg = be.background.replace("#", "0x")
+    colour = "black" if light_colour(be.background) else "white"
+    return Draft(id=tid, video=v, stage="video", kind="title-card", backend="title-card",
+                 params={"lines": [ln["text"] for ln in card["lines"]], "background": be.background,
+                         "colour": colour, "font_sha256": card_font(fonts).sha256, **common},
+                 where={"lines": (end, "title"), "": (end,)},
+                 argv=[ffmpeg_args.title_card(p, card, bg, colour, str(n), wm)], est_ms=est)
+
+
 def _script_task(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel) -> Draft:
     s = spec.script
     if s.brief is None:
-        params: dict[str, Any] = {"scenes": [sc.model_dump(mode="json") for sc in scenes or []]}
+        params: dict[str, Any] = {"scenes": [scene_dump(sc) for sc in scenes or []]}
         return Draft(id=ids.script(spec.name), video=spec.name, stage="script", kind="script",
                      backend="inline-script", params=params, est_ms=costs.get("script_inline_ms"))
     assert s.llm is not None
     params = {"brief": s.brief, "scene_count": s.scene_count, "provider": s.llm.provider, "model": s.llm.model,
               "locked": scenes is not None,
-              "scenes": [sc.model_dump(mode="json") for sc in scenes] if scenes is not None else None}
+              "scenes": [scene_dump(sc) for sc in scenes] if scenes is not None else None}
     return Draft(id=ids.script(spec.name), video=spec.name, stage="script", kind="script", backend="llm-script",
                  params=params, est_ms=costs.get("script_inline_ms" if scenes is not None else "script_llm_ms"))
 
@@ -325,12 +417,15 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
         return ids.clip(v, i)
     if engine == "assets":
         asset = scene.asset or ""
-        still = asset.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
+        still = asset.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
+        mode = scene.clip_mode or spec.video.clip_mode
+        # a clip's mode enters the params only when it is not today's `hold` (older plans keep their fingerprints)
+        timing = {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}
         tasks.append(Draft(
             id=ids.clip(v, i), video=v, stage="video", kind="assets", backend="assets",
-            params={"asset": asset, "still": still}, inputs=dict(inputs),
+            params={"asset": asset, "still": still, **timing}, inputs=dict(inputs),
             argv=[ffmpeg_args.assets(p, asset, still, frames, burn, _still_at(spec), wm, spec.video.fit,
-                                     spec.video.pad.replace("#", "0x"))], est_ms=encode_ms,
+                                     spec.video.pad.replace("#", "0x"), mode)], est_ms=encode_ms,
         ))
         return ids.clip(v, i)
     return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan)

@@ -23,6 +23,8 @@ from .speech import spoken_text
 
 Exists = Callable[[str], bool]
 
+MIN_SCENE_S = 1.0  # the shortest scene a spec may ask for by number (script.scene_seconds guides LLM scripts)
+
 _RANGE_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of", "finite_number"}
 _PHRASES = {
     "float_parsing": "expected a number", "float_type": "expected a number",
@@ -352,18 +354,26 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
                                      f"scene_index {num(n)} given to the scene at position {i + 1}",
                                      "scene_index is implied by order; remove it or number the scenes 1, 2, 3, ..."))
         dur = _number(scene.get("duration_seconds"))
-        if dur is not None and dur > 0 and rng is not None and not (rng[0] <= dur <= rng[1]):
+        if dur is not None and dur > 0 and dur < MIN_SCENE_S:
             diags.append(smap.at(base + ("duration_seconds",), "E_SCENE_DURATION",
-                                 f"{label} lasts {num(dur)} s; scenes last {num(rng[0])}-{num(rng[1])} s",
+                                 f"{label} lasts {num(dur)} s; a scene lasts at least {num(MIN_SCENE_S)} s",
+                                 f"make it {num(MIN_SCENE_S)} s or longer, or merge it into a neighbouring scene"))
+        elif dur is not None and dur > 0 and rng is not None and dur > rng[1]:
+            diags.append(smap.at(base + ("duration_seconds",), "E_SCENE_DURATION",
+                                 f"{label} lasts {num(dur)} s; scenes last at most {num(rng[1])} s "
+                                 f"(script.scene_seconds)",
                                  "change duration_seconds, split the scene, or widen script.scene_seconds"))
-        text = scene.get("voiceover_text")
+        text = scene.get("voiceover_text", "")
         if isinstance(text, str):
             words = len(text.split())
             said = len(spoken_text(text).split()) if words and "{" not in text else words
-            if not words:
-                diags.append(smap.at(base + ("voiceover_text",), "E_EMPTY_VOICEOVER", f"{label} has no voiceover text",
-                                     "write what the voice says; a silent scene still needs narration in vidc v1"))
-            elif dur is not None and dur > 0 and rate is not None:
+            if not words and scene.get("duration_seconds") == "auto":
+                at = base + ("voiceover_text",) if "voiceover_text" in scene else base + ("duration_seconds",)
+                diags.append(smap.at(at, "E_EMPTY_VOICEOVER",
+                                     f"{label} has no voiceover text and `duration_seconds: auto`, which measures "
+                                     "the speech", "a silent scene needs a number of seconds, e.g. "
+                                     "`duration_seconds: 3`; or write what the voice says"))
+            elif words and dur is not None and dur > 0 and rate is not None:
                 fit = int(min(dur, 1e9) * rate / 60)  # 1e308 s must not overflow
                 if said > fit:
                     diags.append(smap.at(base + ("voiceover_text",), "W_WORDS",
@@ -398,6 +408,8 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
                              "this vidc reads `vidc: 1`"))
     _check_scenes(tree, spec_dir, smap, exists, diags)
     _check_path(tree, ("music", "track"), spec_dir, smap, "music track", diags, exists)
+    for end in ("intro", "outro"):
+        _check_path(tree, (end, "asset"), spec_dir, smap, f"{end} asset", diags, exists)
     if _get(tree, "music", "library") != "builtin":
         _check_path(tree, ("music", "library"), spec_dir, smap, "music library", diags)
     _check_path(tree, ("output",), spec_dir, smap, "output folder", diags)

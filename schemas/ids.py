@@ -39,6 +39,16 @@ def clip(video: str, scene: int) -> str:
     return f"{video}/video/scene-{_nn(scene)}"
 
 
+def intro(video: str) -> str:
+    """The intro's segment (an asset or a title card), joined before scene 1 as segment-00."""
+    return f"{video}/video/intro"
+
+
+def outro(video: str) -> str:
+    """The outro's segment, joined after the last scene (segment-N+1)."""
+    return f"{video}/video/outro"
+
+
 def chunk(video: str, scene: int, k: int) -> str:
     return f"{video}/video/scene-{_nn(scene)}/chunk-{_nn(k)}"
 

@@ -33,11 +33,15 @@ class _Strict(BaseModel):
 
 class Scene(_Strict):
     scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
-    voiceover_text: str = Field(description="What the voice says in this scene")
+    voiceover_text: str = Field("", description="What the voice says in this scene; empty or absent: a silent scene "
+                                                "(music alone), which needs a number of `duration_seconds`")
     visual_prompt: str = Field("", description="What the picture shows (a prompt for wan, a note in the animatic)")
     duration_seconds: Annotated[float, Field(gt=0)] | Literal["auto"] = Field(
-        description="Planned scene length (the voice may extend it), or auto: the measured speech plus voice.pause_seconds")
+        description="Planned scene length (the voice may extend it): any number from 1 s up to script.scene_seconds' "
+                    "maximum, or auto: the measured speech plus voice.pause_seconds")
     asset: str | None = Field(None, description="Image or clip for the assets engine, relative to the spec")
+    clip_mode: Literal["hold", "loop", "stretch"] | None = Field(
+        None, description="This scene's clip when shorter than the scene (default: video.clip_mode)")
 
 
 class LLM(_Strict):
@@ -53,7 +57,9 @@ class Script(_Strict):
     brief: str | None = None
     scene_count: int | None = Field(None, ge=1, le=60)
     llm: LLM | None = None
-    scene_seconds: tuple[float, float] = Field((8.0, 12.0), description="Allowed scene length [min, max]")
+    scene_seconds: tuple[float, float] = Field((8.0, 12.0), description="Scene length [min, max]: the range an LLM "
+                                               "writes scenes in; max bounds every scene (a hand-written duration may be "
+                                               "as short as 1 s)")
     lock_file: str | None = Field(None, description="Where the generated script is locked; default NAME.script.json beside the spec")
 
     @model_validator(mode="after")
@@ -103,6 +109,8 @@ class Video(_Strict):
     continuity: Literal["cut", "extend"] = "cut"
     fit: Literal["cover", "contain", "blur"] = Field("cover", description="assets: cover (crop to fill), contain (pad with `pad`), blur (pad with a blurred copy)")
     pad: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$", description="Pad colour of assets with fit: contain (a name or #RRGGBB)")
+    clip_mode: Literal["hold", "loop", "stretch"] = Field(
+        "hold", description="assets: a clip shorter than its scene holds its last frame, loops, or is slowed to fill it")
     cfg_2: float | None = Field(None, ge=0, le=30, description="Guidance of the low-noise expert (Wan2.2 A14B); default: cfg")
     boundary_ratio: float | None = Field(None, gt=0, lt=1, description="Wan2.2 A14B: the share of the noise schedule "
                                                                      "the high-noise expert runs; default: the model's")
@@ -164,6 +172,23 @@ class Thumbnail(_Strict):
     title: str | None = Field(None, description="Text set large on the thumbnail (templated like the scenes)")
 
 
+class Bookend(_Strict):
+    """An intro or outro: a silent segment (the music plays under it) showing an asset or a title card."""
+
+    asset: str | None = Field(None, description="An image or clip, relative to the spec (fit like scene assets)")
+    title: str | None = Field(None, description="A title card's text (templated like the scenes)")
+    subtitle: str | None = Field(None, description="A smaller line under the title")
+    seconds: float = Field(3.0, gt=0, le=30, description="How long it lasts")
+    background: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$",
+                            description="A title card's background colour (a name or #RRGGBB)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Bookend":
+        if (self.asset is None) == (self.title is None):
+            raise ValueError("give either `asset` (an image or clip) or `title` (a title card)")
+        return self
+
+
 class MatrixFile(_Strict):
     file: str
 
@@ -183,6 +208,8 @@ class Project(_Strict):
     captions: Captions = Field(default_factory=Captions)
     export: Export = Field(default_factory=Export)
     thumbnail: Thumbnail | None = Field(None, description="Write NAME.thumbnail.jpg at the platform's thumbnail size")
+    intro: Bookend | None = Field(None, description="A silent segment before scene 1: an asset or a title card")
+    outro: Bookend | None = Field(None, description="A silent segment after the last scene: an asset or a title card")
 
 
 class VideoSpec(Project):

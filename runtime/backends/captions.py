@@ -40,6 +40,7 @@ class CaptionParams(BaseModel):
     max_lines: int | None = Field(None, ge=1, le=4)
     words: bool | None = None
     words_files: bool = False
+    offset_frames: int = Field(0, ge=0, description="merge: frames before scene 1 (the intro)")
 
 
 class Captions(Backend):
@@ -85,13 +86,15 @@ class Captions(Backend):
 
         p = ctx.params
         fps = int(p["fps"])
-        scenes = ids.numbered(ctx.inputs, ids.CUES)
+        cue_roles = dict(ids.numbered(ctx.inputs, ids.CUES))  # a silent scene has none
         cues: list[Cue] = []
-        frames = 0
-        for i, role in scenes:
-            scene_cues = [Cue.from_dict(d) for d in json.loads((ctx.inputs[role] / "cues.json").read_text("utf-8"))]
-            cues += shift(scene_cues, frames * 1000 // fps)
-            frames += frames_for_ms(ctx.input_result(ids.role(ids.VOICE, i))["scene_ms"], fps)
+        frames = int(p.get("offset_frames") or 0)  # the intro
+        for i, voice in ids.numbered(ctx.inputs, ids.VOICE):
+            if i in cue_roles:
+                scene_cues = [Cue.from_dict(d) for d in
+                              json.loads((ctx.inputs[cue_roles[i]] / "cues.json").read_text("utf-8"))]
+                cues += shift(scene_cues, frames * 1000 // fps)
+            frames += frames_for_ms(ctx.input_result(voice)["scene_ms"], fps)
         (ctx.out / f"{p['name']}.srt").write_text(to_srt(cues), encoding="utf-8")
         (ctx.out / f"{p['name']}.vtt").write_text(to_vtt(cues), encoding="utf-8")
         if p.get("words_files"):

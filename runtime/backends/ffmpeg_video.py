@@ -2,7 +2,7 @@
 your own assets, and the assembly of generated chunks into a scene segment."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,10 +42,29 @@ class Animatic(_OneCommand):
         (ctx.out / "label.txt").write_text(ctx.params["label"], encoding="utf-8")
 
 
+class TitleParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    lines: list[str] = Field(min_length=1, description="The measured lines, one drawtext each")
+    frames: int = Field(ge=1)
+
+
+class TitleCard(_OneCommand):
+    """An intro or outro title card (measured text centred in the safe area)."""
+
+    name = "title-card"
+    version = "1"
+    Params = TitleParams
+
+    def prepare(self, ctx: TaskContext) -> None:
+        for k, line in enumerate(ctx.params["lines"], 1):
+            (ctx.out / f"line-{k}.txt").write_text(line, encoding="utf-8")
+
+
 class AssetParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     asset: str = Field(min_length=1, description="The scene's image or clip, relative to the project")
     still: bool
+    clip_mode: Literal["hold", "loop", "stretch"] = "hold"
 
 
 class Assets(_OneCommand):
@@ -66,6 +85,26 @@ class Assets(_OneCommand):
         if not any(s.get("codec_type") == "video" and s.get("width") for s in streams):
             raise BackendError(f"asset {ctx.params['asset']} is not an image or a video ffmpeg can decode; "
                                "replace the file or fix the scene's `asset:`")
+        self.values: dict[str, str] = {}
+        if ctx.params.get("clip_mode") == "stretch":  # slow the clip to fill the scene (never speed it up)
+            from vidc.runtime.media.wav import measure_duration_ms
+
+            clip_s = measure_duration_ms(path, stream="video") / 1000
+            scene_s = float(ctx.params["scene_s"])
+            if clip_s <= 0:
+                raise BackendError(f"asset {ctx.params['asset']} has no measurable length to stretch")
+            self.values["stretch"] = f"{max(1.0, scene_s / clip_s):.6f}"
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        from vidc.compiler.refs import fill_self
+
+        self.prepare(ctx)
+        for argv in ctx.argv:
+            run_ffmpeg(fill_self(argv, self.values), cwd=ctx.store_root, what="ffmpeg (assets)")
+        result = _segment_result(ctx)
+        if "stretch" in self.values:
+            result["stretch"] = float(self.values["stretch"])
+        return result
 
 
 class Assemble(_OneCommand):

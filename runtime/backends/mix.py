@@ -36,6 +36,12 @@ class MixParams(BaseModel):
     true_peak: float = Field(ge=-9, le=0)
 
 
+def sc_samples(ctx: TaskContext, role: str) -> int:
+    """Samples of a voice (None in older results: assume some)."""
+    n = ctx.input_result(role).get("samples")
+    return 1 if n is None else int(n)
+
+
 class Mix(Backend):
     name = "mix"
     stage = "mix"
@@ -50,17 +56,22 @@ class Mix(Backend):
         p = ctx.params
         fps = int(p["fps"])
         voices = [r for _, r in ids.numbered(ctx.inputs, ids.VOICE)]
-        starts, frames, scenes = [], 0, []
+        lead, tail = int(p.get("lead_frames") or 0), int(p.get("tail_frames") or 0)  # the intro and outro
+        starts, frames, scenes = [], lead, []
         for role in voices:
             res = ctx.input_result(role)
             start = frames_to_samples(frames, fps, RATE)
             starts.append(start)
             frames += frames_for_ms(res["scene_ms"], fps)
             scenes.append((start, res.get("samples") or 0, res.get("words") or []))
+        frames += tail
         total = frames_to_samples(frames, fps, RATE)
         timeline = np.zeros(total)
         clips = []
         for role, start, (_, _, words) in zip(voices, starts, scenes):
+            if not sc_samples(ctx, role):  # a silent scene: nothing to place
+                clips.append(0)
+                continue
             data, rate = read_wav(ctx.inputs[role] / "voice.wav")
             if rate != RATE:
                 raise BackendError(f"{role}: voice at {rate} Hz, expected {RATE} Hz")

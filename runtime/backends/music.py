@@ -30,6 +30,7 @@ class MusicParams(BaseModel):
     fps: int = Field(ge=1)
     min_video_ms: int = Field(0, ge=0, description="The video's length as planned before the voice (the least it lasts)")
     track_sha256: str | None = Field(None, description="The fixed track's content hash (the compiler attaches it)")
+    extra_frames: int = Field(0, ge=0, description="Frames of the intro and outro, which the music plays under")
 
 
 def _to_pcm(src: str, dst: str) -> list[str]:
@@ -75,6 +76,7 @@ class MusicSelect(Backend):
         p = ctx.params
         fps = int(p["fps"])
         frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE))
+        frames += int(p.get("extra_frames") or 0)
         video_s = frames / fps
         out = ctx.out / "music.wav"
         need = video_s + float(p["tail_seconds"][0])

@@ -17,7 +17,7 @@ from ..backends.wan_models import wan_model_facts
 from ..backends.registry import CatalogError, catalog
 from ..host.hardware import detect, load_hardware
 from ..media.fonts import font_source
-from ..host.sources import find_spec, project_digest, project_sources
+from ..host.sources import find_spec, project_asset_size, project_digest, project_sources
 from ..state.calibration import load_calibration
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -86,7 +86,7 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
         raise EnvironmentFault(str(exc)) from exc
     options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
                              catalog=cat, facts=gather_facts(root, cat), fonts=font_source,
-                             model_facts=wan_model_facts(root))
+                             model_facts=wan_model_facts(root), asset_size=project_asset_size(root))
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 

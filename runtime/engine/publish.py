@@ -129,7 +129,20 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
 def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict], costs=None) -> dict:
     vp = next(v for v in plan.videos if v.name == video)
     tasks = {t.id: t for t in plan.tasks if t.video == video}
-    scenes, start_frames = [], 0
+    scenes, start_frames, ends = [], 0, {}
+
+    def bookend(end: str, tid: str) -> None:
+        nonlocal start_frames
+        if tid not in tasks:
+            return
+        t = tasks[tid]
+        frames = int(t.params["frames"])
+        ends[end] = {"kind": "asset" if t.backend == "assets" else "title", "frames": frames,
+                     "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
+                     **({"asset": t.params["asset"]} if t.backend == "assets" else {"title": t.params["lines"]})}
+        start_frames += frames
+
+    bookend("intro", ids.intro(video))
     for info in vp.scenes:
         voice = result(ids.voice(video, info.index))
         frames = frames_for_ms(voice["scene_ms"], vp.fps)
@@ -137,8 +150,10 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
             "index": info.index, "voiceover_text": info.text, "visual_prompt": info.visual_prompt,
             "planned_ms": info.duration_ms, "voice_ms": voice["duration_ms"], "frames": frames,
             "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
+            **({"silent": True} if voice.get("silent") else {}),
         })
         start_frames += frames
+    bookend("outro", ids.outro(video))
     backends: dict[str, dict] = {}
     for t in tasks.values():
         entry = backends.setdefault(t.backend, {"version": t.backend_version, "stage": t.stage})
@@ -152,7 +167,7 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     manifest = {
         "vidc_manifest": 1, "name": video, "preset": vp.preset, "width": vp.width, "height": vp.height, "fps": vp.fps,
         "duration_ms": start_frames * 1000 // vp.fps, "frames": start_frames, "files": files,
-        "video_sha256": export.get("sha256"), "scenes": scenes, "music": result(ids.music(video)),
+        "video_sha256": export.get("sha256"), "scenes": scenes, **ends, "music": result(ids.music(video)),
         "audio": {k: v for k, v in result(ids.mix(video)).items() if k != "engine"},
         "backends": dict(sorted(backends.items())),
         "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},

@@ -80,3 +80,25 @@ def project_digest(root: Path):
         path = (root / rel).resolve()
         return file_sha256(path) if path.is_file() else "missing"
     return digest
+
+
+IMAGE_SIZES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def project_asset_size(root: Path):
+    """(width, height) of an image asset of the project, from its header (Pillow reads no pixels), for
+    the compiler's crop warning; None for clips (not probed at plan time), missing or unreadable files."""
+    def size(rel: str) -> tuple[int, int] | None:
+        if not rel.lower().endswith(IMAGE_SIZES):
+            return None
+        path = (root / rel).resolve()
+        if not is_inside(path, root.resolve()) or not path.is_file():
+            return None
+        try:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                return int(im.size[0]), int(im.size[1])
+        except Exception:  # not an image Pillow reads: the build says so, the plan only skips the warning
+            return None
+    return size
