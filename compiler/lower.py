@@ -167,7 +167,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         video_inputs = {ids.VOICE: voice_id}
         if captions_on and not silent:  # a silent scene has no cues
             cue_id = ids.scene_captions(v, i)
-            cue_ids.append(cue_id)
+            cue_ids.append((i, cue_id))  # numbered by scene: a silent scene has none
             tasks.append(Draft(
                 id=cue_id, video=v, stage="captions", kind="scene-captions", backend="captions",
                 params={"text": scene.voiceover_text, "max_chars_per_line": spec.captions.max_chars_per_line,
@@ -214,7 +214,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
             id=ids.captions(v), video=v, stage="captions", kind="captions-merge", backend="captions",
             params={"name": v, "fps": p["fps"], "merge": True, "words_files": True,
                     **({"offset_frames": lead} if lead else {})},
-            inputs={**{ids.role(ids.CUES, i): c for i, c in enumerate(cue_ids, 1)},
+            inputs={**{ids.role(ids.CUES, i): c for i, c in cue_ids},
                     **{ids.role(ids.VOICE, i): vid for i, vid in enumerate(voice_ids, 1)}},
             est_ms=costs.get("captions_ms"), final=[f"{v}.srt", f"{v}.vtt", f"{v}.words.json", f"{v}.words.vtt"],
         ))

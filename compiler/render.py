@@ -57,6 +57,13 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
     return rows
 
 
+def _bookend_line(t, fps: int) -> str:
+    """`  intro   3.0s  title card "Northwind"` (or the asset it shows)."""
+    what = (f"asset {t.params['asset']}" if t.backend == "assets"
+            else "title card \"" + _excerpt(" ".join(t.params["lines"]), 56) + "\"")
+    return f"  {t.params['role']:<5} {secs(int(t.params['frames']) * 1000 // fps):>5}  {what}"
+
+
 def to_text(plan: Plan) -> str:
     hw = plan.hardware
     hw_line = f"{hw.cpu_workers} CPU workers, " + (
@@ -69,18 +76,25 @@ def to_text(plan: Plan) -> str:
         if t.stage == "voice" and isinstance(t.params.get("spoken"), str):
             spoken[t.id] = t.params["spoken"]
     for v in plan.videos:
-        total = sum(s.duration_ms for s in v.scenes)
+        ends = {t.params.get("role"): t for t in by_video.get(v.name, [])
+                if t.id in (f"{v.name}/video/intro", f"{v.name}/video/outro")}
+        total = sum(s.duration_ms for s in v.scenes) + sum(int(t.params["frames"]) * 1000 // v.fps for t in ends.values())
         out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
                    f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
                    f"   cost ~{usd(v.cost_micro_usd)}")
         if not v.script_known:
             out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
+        if "intro" in ends:
+            out.append(_bookend_line(ends["intro"], v.fps))
         for s in v.scenes:
             flag = "" if s.speakable else "  ! too many words for the duration"
-            out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  \"{_excerpt(s.text, 64)}\"{flag}")
+            said = f"\"{_excerpt(s.text, 64)}\"" if s.words else "(silent: music alone)"
+            out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
             voice = spoken.get(f"{v.name}/voice/scene-{s.index:02d}")
             if voice and " ".join(voice.split()) != " ".join(s.text.split()):
                 out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
+        if "outro" in ends:
+            out.append(_bookend_line(ends["outro"], v.fps))
         out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
         out.append("")
         out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")

@@ -119,7 +119,7 @@ CASES.update({
     "output-dotdot": (vo("hi", "output: ../..\n"), "E_PATH_ESCAPE", {}),
     "name-traversal": (vo("hi").replace("name: hostile", "name: ../../etc"), "E_NAME", {}),
     "name-control": (vo("hi").replace("name: hostile", 'name: "a\\e[2Jb"'), "E_NAME", {}),
-    "empty-voiceover": (vo(""), "E_EMPTY_VOICEOVER", {}),
+    "empty-voiceover": (vo("").replace("duration_seconds: 9", "duration_seconds: auto"), "E_EMPTY_VOICEOVER", {}),
     "duration-huge": (vo("hi").replace("duration_seconds: 9", "duration_seconds: 1e308"), "E_NUMBER", {}),
     "duration-negative": (vo("hi").replace("duration_seconds: 9", "duration_seconds: -1"), "E_RANGE", {}),
     "version": (vo("hi").replace("vidc: 1", "vidc: 999"), "E_VERSION", {}),

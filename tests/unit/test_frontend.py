@@ -211,7 +211,7 @@ def test_matrix_error_names_only_the_rows_it_concerns() -> None:
     videos, diags = load(text)
     assert videos == []
     assert [(d.code, d.message) for d in diags] == [
-        ("E_SCENE_DURATION", "scene 1 lasts 30 s; scenes last 8-12 s (in matrix row 3)"),
+        ("E_SCENE_DURATION", "scene 1 lasts 30 s; scenes last at most 12 s (script.scene_seconds) (in matrix row 3)"),
         ("E_UNDEFINED_VAR", "undefined variable `seconds` (in matrix row 2)"),
     ]
 
