@@ -135,6 +135,22 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
                                  "video_sha256": m.get("video_sha256"), "width": m.get("width"), "height": m.get("height"),
                                  "fps": fps, "preset": m.get("preset")}
     scenes_track = otio.schema.Track(name="Scenes", kind=otio.schema.TrackKind.Video)
+
+    def bookend(end: str) -> None:
+        """The intro/outro segment (silent; the music plays under it), where the manifest has one."""
+        b = m.get(end)
+        if not b:
+            return
+        task = f"{name}/video/{end}"
+        seg = _task_file(fingerprints, objects, work, task, "segment.mp4")
+        ref = otio.schema.ExternalReference(target_url=place(seg, f"{end}.mp4"),
+                                            available_range=otio.opentime.TimeRange(frames(0), frames(b["frames"])))
+        clip = otio.schema.Clip(name=end, media_reference=ref,
+                                source_range=otio.opentime.TimeRange(frames(0), frames(b["frames"])))
+        clip.metadata["vidc"] = {"task": task, **b}
+        scenes_track.append(clip)
+
+    bookend("intro")
     for s in m["scenes"]:
         i = s["index"]
         seg_task = f"{name}/assemble/scene-{i:02d}" if f"{name}/assemble/scene-{i:02d}" in fingerprints else f"{name}/video/scene-{i:02d}"
@@ -146,6 +162,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
         clip.metadata["vidc"] = {"scene": i, "task": seg_task, "voiceover_text": s["voiceover_text"],
                                  "visual_prompt": s["visual_prompt"], "start_ms": s["start_ms"], "duration_ms": s["duration_ms"]}
         scenes_track.append(clip)
+    bookend("outro")
 
     captions_track = otio.schema.Track(name="Captions", kind=otio.schema.TrackKind.Video)
     srt = (m.get("files") or {}).get("srt")
@@ -175,6 +192,8 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
         wav = _task_file(fingerprints, objects, work, ids.voice(name, i), "voice.wav")
         info = wav_info(wav)
         rate = info.sample_rate
+        if not info.samples:  # a silent scene says nothing
+            continue
         start = starts[k] * rate // 44100 if k < len(starts) else s["start_ms"] * rate // 1000
         if start > at:
             voice_track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
