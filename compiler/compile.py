@@ -94,13 +94,17 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
             continue
         lexicon, lex_diags = _lexicon_file(video, recording)
         diags += lex_diags
+        bookend_diags = check_bookends(video, opts.fonts)
+        diags += bookend_diags
+        if has_errors(bookend_diags):
+            continue
         wan, wan_diags = wan_model_info(video, scenes, costs, hardware, opts.model_facts, facts_seen)
         diags += wan_diags
         if has_errors(wan_diags):
             continue
         video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon,
                                    wan)
-        diags += check_bookends(video, opts.fonts) + check_crops(video, scenes, opts.asset_size)
+        diags += check_crops(video, scenes, opts.asset_size)
         backend_diags = _check_backends(video, video_drafts, catalog, opts.facts)
         if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
             backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]
@@ -359,6 +363,10 @@ def check_bookends(video: LoadedVideo, fonts: FontSource | None) -> list[Diagnos
     for end in ("intro", "outro"):
         be = getattr(spec, end)
         if be is None or be.title is None:
+            continue
+        if not be.title.strip():
+            out.append(video.diagnostic((end, "title"), "E_INVALID", f"the {end}'s title is empty",
+                                        "write the title card's text, or show an image or clip with `asset:`"))
             continue
         card = title_card_layout(spec, end, p, fonts)
         if card["truncated"]:

@@ -181,3 +181,19 @@ export: {preset: shorts}
     assert not [d for d in diags if d.code == "W_CROP"]
     _, diags = compile_text(text, asset_size=lambda a: (1080, 4000) if a == "end.png" else None)
     assert [d.message.split(":")[0] for d in diags if d.code == "W_CROP"] == ["the outro"]
+
+
+def test_an_empty_title_is_one_diagnostic_at_its_line():
+    plan, diags = compile_text(KIT.replace('title: "{{ product }}"', 'title: "  "'))
+    assert plan is None
+    assert [(d.code, d.line, d.message) for d in diags if d.severity == "error"] == [
+        ("E_INVALID", 4, "the intro's title is empty")]
+
+
+def test_an_intro_clip_is_stretched_to_its_seconds():
+    plan, _ = plan_of(KIT.replace("intro: {title", "intro: {asset: clip.mp4, ti").replace(
+        'ti: "{{ product }}", subtitle: "Light that follows the sun", ', "").replace(
+        "export: {preset: draft-vertical}", "export: {preset: draft-vertical}\nvideo: {clip_mode: stretch}"))
+    intro = plan.task_map()["kit/video/intro"]
+    assert intro.params["clip_mode"] == "stretch" and intro.params["scene_s"] == "2.000000"
+    assert intro.argv[0][intro.argv[0].index("-frames:v") + 1] == "60"
