@@ -19,6 +19,7 @@ from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.diagnostics import CODES, format_all
 from vidc.compiler.frontend import SourceFiles, parse_set
 from vidc.runtime.backends.registry import catalog
+from vidc.runtime.host.sources import project_asset_size
 from vidc.schemas.catalog import Facts, ModelFacts, MusicLibraryFacts, TrackFacts
 from vidc.schemas.hardware import Device, Hardware
 
@@ -63,7 +64,8 @@ def run(spec: Path):
     bad = {d.line for d in diags}
     overrides = dict(item.partition("=")[::2] for i, item in enumerate(items, 1) if i not in bad)
     plan, more = compile_project(_source(spec.name), HARDWARE,
-                                 CompileOptions(overrides=overrides, catalog=catalog(), facts=FACTS))
+                                 CompileOptions(overrides=overrides, catalog=catalog(), facts=FACTS,
+                                                asset_size=project_asset_size(HERE)))
     return ([] if plan is None else plan.videos), diags + more
 
 
@@ -88,7 +90,7 @@ def test_corpus_covers_every_code() -> None:
     # caption layout, E_IO when the spec itself cannot be read, E_LEXICON when compiling reads
     # voice.lexicon_file, the wan model checks from the compiler with the model's facts (all unit-tested).
     later = {"E_NO_DEVICE", "E_IO", "W_CONTINUITY", "E_CAPTION_FIT", "E_LEXICON", "E_MODEL", "E_MODEL_CAPABILITY",
-             "E_PARALLEL", "W_SPEED_OPTION", "W_CROP"}  # W_CROP: an image's size, from the runtime (unit-tested)
+             "E_PARALLEL", "W_SPEED_OPTION"}
     assert set(CODES) - later <= seen, sorted(set(CODES) - seen)
 
 
