@@ -132,6 +132,7 @@ def main() -> int:
                                           "packet=pts", "-of", "csv=p=0", str(out)], text=True).stdout.split())
         step = den // (num * fps)
         frames = sum(s["frames"] for s in manifest["scenes"])
+        frames += sum(manifest[end]["frames"] for end in ("intro", "outro") if end in manifest)  # silent segments
         cfr = pts[0] == 0 and all(b - a == step for a, b in zip(pts, pts[1:]))
         check(cfr and len(pts) == frames, f"CFR {fps} fps from 0, {len(pts)} frames (manifest: {frames})")
         sound = decode_mono(out)

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from vidc.compiler.layout import safe_area
+
 from .conftest import build, journal
 from .media_checks import decode_audio, parse_srt, voice_offset_samples
 
@@ -81,6 +83,13 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path, vidc_session_
     assert manifest["outro"] == {"kind": "asset", "asset": "wide.png", "frames": 45, "start_ms": 10000,
                                  "duration_ms": 1500}
     assert manifest["frames"] == 60 + 240 + 45 == _frames(mp4)
+
+    # the intro's title card: its text (white on #102040) drawn inside the preset's safe area
+    safe = safe_area("draft-vertical", 360, 640)
+    ys, xs = np.nonzero(_gray(mp4, 1.0) > 128)
+    assert len(xs) > 200  # there is text
+    assert safe.left <= xs.min() and xs.max() < 360 - safe.right and safe.top <= ys.min() and ys.max() < 640 - safe.bottom
+    assert abs((xs.min() + xs.max()) / 2 - (safe.left + 360 - safe.right) / 2) < 6  # centred in the safe area
 
     # a short clip's mode: loop repeats the 1 s clip (scene 1), stretch slows it to 2 s (scene 2)
     s1 = 2.0
