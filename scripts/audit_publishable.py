@@ -98,8 +98,10 @@ def main() -> int:
     vidc = str(Path(sys.executable).parent / "vidc")
     plan = json.loads(run([vidc, "plan", str(spec), "--format", "json", *(["--preset", args.preset] if args.preset else [])],
                           text=True).stdout)
-    done = {r["task"]: r["object"] for r in map(json.loads, (root / ".vidc" / "journal.log").read_text().splitlines())
-            if r.get("ev") == "done"}
+    # the plan's own tasks' outputs, by fingerprint: another preset's build of the same task ids is not this one
+    by_fp = {r["fp"]: r["object"] for r in map(json.loads, (root / ".vidc" / "journal.log").read_text().splitlines())
+             if r.get("ev") == "done" and "fp" in r}
+    done = {t["id"]: by_fp[t["fingerprint"]] for t in plan["tasks"] if t["fingerprint"] in by_fp}
     store = root / ".vidc" / "store" / "objects"
     tasks = {t["id"]: t for t in plan["tasks"]}
     failed = 0
