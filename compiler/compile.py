@@ -24,6 +24,7 @@ from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
 from .captions_check import check_captions
+from .transitions import check_transitions
 from .lower import (Draft, estimated_voice_ms, export_settings, is_silent, lower_video, planned_scene_ms,
                     title_card_layout)
 from .place import eligible, make_lanes, schedule
@@ -88,7 +89,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     facts_seen: dict[str, dict] = {}
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
-        caption_diags = check_captions(video, scenes, opts.fonts)
+        caption_diags = check_captions(video, scenes, opts.fonts) + check_transitions(
+            video, scenes, export_settings(video.spec)["fps"], lambda s, spec=video.spec: planned_scene_ms(s, spec))
         diags += lock_diags + caption_diags
         if has_errors(caption_diags):
             continue

@@ -61,6 +61,8 @@ CODES: dict[str, str] = {
     "E_TITLE_FIT": "an intro or outro title card's text does not fit the preset's safe area even at the smallest size",
     "W_CROP": "warning: fit `cover` crops more than 40 % of an asset's width or height in the preset's frame",
     "W_SPEED_OPTION": "warning: a speed option that changes nothing where the plan runs it",
+    "E_TRANSITION_LENGTH": "a transition is longer than the scenes on either side of it allow",
+    "W_TRANSITION_FIRST": "warning: scene 1 has a transition, but no scene comes before it",
 }
 
 Severity = Literal["error", "warning"]

@@ -10,6 +10,7 @@ from typing import Any
 from vidc.schemas import ids
 
 from . import refs
+from .transitions import Edges
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
 BITEXACT = ["-fflags", "+bitexact", "-map_metadata", "-1"]
@@ -65,8 +66,29 @@ def _burn(captions: bool) -> list[str]:
     return ["ass=" + refs.inp(ids.CAPTIONS) + "/captions.ass"] if captions else []
 
 
+def edge_filters(frames: str, edge: Edges | None) -> list[str]:
+    """Fades through black at the scene's ends, last of all (captions and logo fade too)."""
+    out = []
+    if edge is not None and edge.fade_in:
+        out.append(f"fade=t=in:s=0:n={edge.fade_in}")
+    if edge is not None and edge.fade_out:
+        out.append(f"fade=t=out:s={refs.shifted(frames, -edge.fade_out)}:n={edge.fade_out}")
+    return out
+
+
+def edge_keys(frames: str, edge: Edges | None) -> list[str]:
+    """IDR frames where a crossfade cuts the segment (at h, and at N-h), so the export can cut it
+    there by stream copy (the GOPs are closed: nothing refers across them)."""
+    at = []
+    if edge is not None and edge.key_in:
+        at.append(f"eq(n,{edge.key_in})")
+    if edge is not None and edge.key_out:
+        at.append(f"eq(n,{refs.shifted(frames, -edge.key_out)})")
+    return ["-force_key_frames", "expr:" + "+".join(at), "-forced-idr", "1"] if at else []
+
+
 def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: bool, card: dict[str, Any],
-             still_at: float | None = None, wm: dict[str, Any] | None = None) -> list[str]:
+             still_at: float | None = None, wm: dict[str, Any] | None = None, edge: Edges | None = None) -> list[str]:
     """A storyboard clip: a slowly turning gradient drawn small and scaled up, a card with the
     visual prompt and the scene number (laid out by compiler.layout.card_layout: measured, inside
     the safe area), captions burned on top."""
@@ -99,12 +121,14 @@ def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: boo
     ]
     card_at = next(i for i, f in enumerate(chain) if f.startswith("drawbox"))  # the still has no card
     return [*FFMPEG, "-f", "lavfi", "-i", src, *watermark_input(wm),
-            *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args())]
+            *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args(),
+                     edge=edge)]
 
 
 def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bool,
            still_at: float | None = None, wm: dict[str, Any] | None = None, fit: str = "cover",
-           pad_colour: str = "black", clip_mode: str = "hold") -> list[str]:
+           pad_colour: str = "black", clip_mode: str = "hold",
+           edge: Edges | None = None) -> list[str]:
     """Your own image or clip in the frame. A clip shorter than the scene holds its last frame
     (`hold`), repeats (`loop`) or is slowed to fill it (`stretch`: its timestamps scaled by the
     factor the backend measures, `@{self:stretch}`); always exactly `frames` frames at the preset's
@@ -143,7 +167,7 @@ def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bo
                                 f"fps={fps}"]
     chain = [*timing, *placed, *([] if still else ["tpad=stop_mode=clone:stop=-1"]), "setsar=1"]
     return [*FFMPEG, *inp, *watermark_input(wm),
-            *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [])]
+            *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [], edge=edge)]
 
 
 def title_card(p: dict[str, Any], card: dict[str, Any], background: str, colour: str, frames: str,
@@ -175,13 +199,14 @@ def watermark_overlay(wm: dict[str, Any], index: int, src: str, dst: str) -> str
 
 
 def _encode(p: dict[str, Any], chain: list[str], captions: bool, frames: str, still_at: float | None,
-            still_after: int | None = None, wm: dict[str, Any] | None = None, tuning: list[str] = ()) -> list[str]:
+            still_after: int | None = None, wm: dict[str, Any] | None = None, tuning: list[str] = (),
+            edge: Edges | None = None) -> list[str]:
     """The filter chain, the watermark, captions burned last, encoded to the segment. With `still_at`
     (a fraction of the scene) the picture after chain[:still_after] (the whole chain by default;
     never the watermark or the captions) is also kept as still.png at that point, for the thumbnail."""
     if still_at is None and wm is None:
-        return ["-vf", ",".join([*chain, *_burn(captions)]), "-frames:v", frames, *x264_args(p), *tuning, "-an",
-                *segment_mp4()]
+        return ["-vf", ",".join([*chain, *_burn(captions), *edge_filters(frames, edge)]), "-frames:v", frames,
+                *x264_args(p), *edge_keys(frames, edge), *tuning, "-an", *segment_mp4()]
     cut = len(chain) if still_after is None or still_at is None else still_after
     graph = f"[0:v]{','.join(chain[:cut])}"
     if still_at is not None:
@@ -193,8 +218,9 @@ def _encode(p: dict[str, Any], chain: list[str], captions: bool, frames: str, st
     graph += ",".join(chain[cut:]) or "null"
     if wm is not None:
         graph += "[base];" + watermark_overlay(wm, 1, "base", "marked") + ";[marked]null"
-    graph += "".join("," + f for f in _burn(captions)) + "[v]"
-    out = ["-filter_complex", graph, "-map", "[v]", "-frames:v", frames, *x264_args(p), *tuning, "-an", *segment_mp4()]
+    graph += "".join("," + f for f in [*_burn(captions), *edge_filters(frames, edge)]) + "[v]"
+    out = ["-filter_complex", graph, "-map", "[v]", "-frames:v", frames, *x264_args(p), *edge_keys(frames, edge), *tuning,
+           "-an", *segment_mp4()]
     if still_at is not None:
         out += ["-map", "[s]", "-frames:v", "1", "-update", "1", refs.OUT + "/still.png"]
     return out
@@ -212,7 +238,7 @@ def frames_s(frames: str, fps: int) -> str:
 
 
 def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: bool,
-             wm: dict[str, Any] | None = None) -> list[str]:
+             wm: dict[str, Any] | None = None, edge: Edges | None = None) -> list[str]:
     """Join a scene's generated chunks, bring them to the export size and rate, hold the last
     frame if the voice runs longer, burn captions, encode the segment. A chunk conditioned on the
     previous chunk's last frame repeats it first: its `overlap_frames` are trimmed off."""
@@ -230,9 +256,23 @@ def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: boo
     ]
     if wm is not None:
         chain[-1] += "[base];" + watermark_overlay(wm, len(chunk_ids), "base", "marked") + ";[marked]null"
-    chain += _burn(captions)
+    chain += [*_burn(captions), *edge_filters(frames, edge)]
     return [*FFMPEG, *inputs, *watermark_input(wm), "-filter_complex", ",".join(chain), "-frames:v", frames,
-            *x264_args(p), "-an", *segment_mp4()]
+            *x264_args(p), *edge_keys(frames, edge), "-an", *segment_mp4()]
+
+
+def crossfade(p: dict[str, Any], h: int, before_frames: str) -> list[str]:
+    """The 2h frames centred on a boundary: the scene before's last h frames (then its last frame
+    held) blended into the next scene's first h frames (its first frame held before them), linearly,
+    in the segments' own BT.709 Y'CbCr. The scene before is entered at its keyframe N-h (a seek half
+    a frame earlier, so that rounding never drops that frame); `before_frames` is its N."""
+    fps = p["fps"]
+    seek = refs.shifted(before_frames.replace("|frames:", "|seconds_at:"), -h - 0.5)
+    graph = (f"[0:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=stop_mode=clone:stop={h}[a];"
+             f"[1:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=start_mode=clone:start={h}[b];"
+             f"[a][b]xfade=transition=fade:duration={2 * h / fps:.6f}:offset=0,setsar=1[v]")
+    return [*FFMPEG, "-ss", seek, "-i", refs.inp(ids.FROM) + "/segment.mp4", "-i", refs.inp(ids.TO) + "/segment.mp4",
+            "-filter_complex", graph, "-map", "[v]", "-frames:v", str(2 * h), *x264_args(p), "-an", *segment_mp4()]
 
 
 def mix(m: dict[str, Any]) -> list[list[str]]:

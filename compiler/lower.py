@@ -13,7 +13,7 @@ from vidc.schemas import ids
 from vidc.schemas.catalog import Catalog
 from vidc.schemas.spec import Scene, VideoSpec
 
-from . import ffmpeg_args, refs
+from . import ffmpeg_args, refs, transitions
 from .costs import CostModel, WanInfo, taylorseer_schedule
 from .layout import caption_box, caption_fit, caption_style, card_layout, safe_area, title_layout
 from .looks import animatic_look, drawable
@@ -156,6 +156,7 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     font = caption_font(spec, fonts)
     box = caption_layout(spec, p, fonts)
     style = caption_style(spec.captions.style)
+    js = transitions.joins(spec, scenes, p["fps"])
     for i, scene in enumerate(scenes, start=1):
         voice_id = ids.voice(v, i)
         voice_ids.append(voice_id)
@@ -181,7 +182,8 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
                 video_inputs[ids.CAPTIONS] = cue_id
         burn_here = burn and not silent
         segment_ids.append(_video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn_here, costs,
-                                        tasks, fonts, box if burn_here else None, wan))
+                                        tasks, fonts, box if burn_here else None, wan, transitions.edges(js, i)))
+    crossfades = _crossfade_tasks(spec, p, js, voice_ids, segment_ids, costs, tasks)
     if spec.thumbnail is not None:
         tasks.append(_thumbnail_task(spec, p, segment_ids, fonts, costs))
     music_id, mix_id = ids.music(v), ids.mix(v)
@@ -220,14 +222,40 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         ))
     tasks.append(Draft(
         id=ids.export(v), video=v, stage="export", kind="export", backend="export",
-        params={"name": v, "preset": spec.export.preset, "scenes": n, "fps": p["fps"]},
+        params={"name": v, "preset": spec.export.preset, "scenes": n, "fps": p["fps"],
+                **({"transitions": [[j.after, j.type, j.frames] for j in js if j.frames]} if any(j.frames for j in js)
+                   else {})},
         inputs={ids.MIX: mix_id, **{ids.role(ids.SEGMENT, i): s for i, s in enumerate(segment_ids, 1)},
                 **({ids.role(ids.SEGMENT, 0): ends["intro"].id} if "intro" in ends else {}),  # joined in index order
-                **({ids.role(ids.SEGMENT, n + 1): ends["outro"].id} if "outro" in ends else {})},
+                **({ids.role(ids.SEGMENT, n + 1): ends["outro"].id} if "outro" in ends else {}),
+                **{ids.role(ids.TRANSITION, after): t for after, t in crossfades.items()}},
         argv=[ffmpeg_args.export(p, v)], est_ms=costs.per_second("export_ms_per_s", total_s) + 400,
         final=[f"{v}.mp4"],
     ))
     return tasks
+
+
+def _crossfade_tasks(spec: VideoSpec, p: dict[str, Any], js: list[transitions.Join], voice_ids: list[str],
+                     segment_ids: list[str], costs: CostModel, tasks: list[Draft]) -> dict[int, str]:
+    """One `transition` task per crossfaded boundary: the 2h frames around it, from the two scenes'
+    encoded segments (see compiler/transitions.py). Returns {scene before: task id}."""
+    out = {}
+    for j in js:
+        if j.type != "crossfade":
+            continue
+        tid = ids.transition(spec.name, j.after)
+        before = refs.measured(voice_ids[j.after - 1], "scene_ms", f"frames:{p['fps']}")
+        seconds = 2 * j.frames / p["fps"]
+        tasks.append(Draft(
+            id=tid, video=spec.name, stage="video", kind="crossfade", backend="transition",
+            params={"type": "crossfade", "frames": j.frames, "fps": p["fps"], "after": j.after},
+            inputs={ids.FROM: segment_ids[j.after - 1], ids.TO: segment_ids[j.after], ids.VOICE: voice_ids[j.after - 1]},
+            argv=[ffmpeg_args.crossfade(p, j.frames, before)],
+            est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
+            where={"": j.path, "frames": j.path},
+        ))
+        out[j.after] = tid
+    return out
 
 
 def _caption_params(scene: Scene, box: dict[str, Any], font: FontMetrics, style: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +310,7 @@ def _thumbnail_task(spec: VideoSpec, p: dict[str, Any], segment_ids: list[str], 
     )
 
 
-_SCENE_KEYS_WHEN_SET = ("clip_mode",)  # keys added after v1's first plans: dumped only when given
+_SCENE_KEYS_WHEN_SET = ("clip_mode", "transition")  # keys added after v1's first plans: dumped only when given
 
 
 def scene_dump(scene: Scene) -> dict[str, Any]:
@@ -390,8 +418,9 @@ def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: Cos
 def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[str, Any], inputs: dict[str, str],
                  frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft],
                  fonts: FontSource | None = None, box: dict[str, Any] | None = None,
-                 wan: WanInfo | None = None) -> str:
-    """Append the scene's video tasks; return the id of the task that makes its encoded segment."""
+                 wan: WanInfo | None = None, edge: transitions.Edges | None = None) -> str:
+    """Append the scene's video tasks; return the id of the task that makes its encoded segment.
+    `edge`: its fades and the keyframes its crossfades need (none: today's argv, byte for byte)."""
     (i, n), v, engine = pos, spec.name, spec.video.engine
     wm = watermark(spec, p)
     encode_ms = costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
@@ -411,7 +440,7 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
             id=ids.clip(v, i), video=v, stage="video", kind="animatic", backend="animatic",
             params={"note": card["note"], "label": card["label"], "look": look, "font_sha256": font.sha256,
                     "card": {k: val for k, val in card.items() if k not in ("note", "label")}},
-            inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn, card, _still_at(spec), wm)],
+            inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn, card, _still_at(spec), wm, edge)],
             est_ms=encode_ms,
         ))
         return ids.clip(v, i)
@@ -425,10 +454,10 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
             id=ids.clip(v, i), video=v, stage="video", kind="assets", backend="assets",
             params={"asset": asset, "still": still, **timing}, inputs=dict(inputs),
             argv=[ffmpeg_args.assets(p, asset, still, frames, burn, _still_at(spec), wm, spec.video.fit,
-                                     spec.video.pad.replace("#", "0x"), mode)], est_ms=encode_ms,
+                                     spec.video.pad.replace("#", "0x"), mode, edge)], est_ms=encode_ms,
         ))
         return ids.clip(v, i)
-    return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan)
+    return _wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
 
 
 def wan_tokens(width: int, height: int, frames: int, wan: WanInfo | None) -> int:
@@ -487,7 +516,8 @@ def _still_at(spec: VideoSpec) -> float | None:
 
 
 def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
-               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft], wan: WanInfo | None = None) -> str:
+               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft], wan: WanInfo | None = None,
+               edge: transitions.Edges | None = None) -> str:
     v, wv = spec.name, spec.video
     width, height = wan_size(spec, p["height"] > p["width"], wan)
     fps, n_frames = wan_settings(spec, wan)
@@ -527,7 +557,7 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     tasks.append(Draft(
         id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
         inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
-        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p))],
+        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p), edge)],
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))
     return aid

@@ -5,6 +5,7 @@
   @{project:PATH}            a file of the project folder (an asset, a music track)
   @{TASK-ID:FIELD}           a measurement another task reported (result.json), e.g. scene_ms
   @{TASK-ID:FIELD|frames:30} ... converted: frames at 30 fps (rounded up), or |seconds
+  @{TASK-ID:FIELD|frames:30:-7}  ... frames at 30 fps less 7 (|seconds_at:30:-7.5: their time, in seconds)
   @{self:FIELD}              a value the task measures itself between its own commands
 """
 from __future__ import annotations
@@ -26,6 +27,12 @@ def project(path: str) -> str:
 
 def measured(task_id: str, field: str, conv: str | None = None) -> str:
     return "@{" + task_id + ":" + field + ("|" + conv if conv else "") + "}"
+
+
+def shifted(frames: str, k: float) -> str:
+    """A `|frames:FPS` or `|seconds_at:FPS` reference moved by k frames (negative: earlier)."""
+    assert frames.endswith("}") and ("|frames:" in frames or "|seconds_at:" in frames)
+    return f"{frames[:-1]}:{k:g}}}"
 
 
 def self_ref(field: str) -> str:

@@ -187,6 +187,8 @@ def _one(err: dict, path: Path, smap: SourceMap) -> Diagnostic:
             shown = f'the text "{value}"' if isinstance(value, str) else describe(value)
             return smap.at(path, "E_VERSION", f"unsupported spec version {shown}", "this vidc reads `vidc: 1`")
         t = annotation_at(path)
+        if get_origin(t) is not Literal and err["loc"] and isinstance(err["loc"][-1], str):
+            t = annotation_at(path + (err["loc"][-1],))  # a shorthand for a mapping (`transition: fade`)
         allowed = [str(a) for a in get_args(t)] if get_origin(t) is Literal else []
         return smap.at(path, "E_ENUM", f"{describe(value)} is not a valid {where}",
                        suggest(str(value), allowed, "expected one of"))

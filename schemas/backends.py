@@ -17,6 +17,7 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "assets": ("video", "1"),
     "wan": ("video", "1"),
     "assemble": ("video", "1"),
+    "transition": ("video", "1"),
     "captions": ("captions", "2"),
     "music-select": ("music", "1"),
     "mix": ("mix", "1"),

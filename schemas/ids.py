@@ -15,6 +15,8 @@ T = TypeVar("T")
 # Roles.
 VOICE, CUES, SEGMENT, CHUNK = "voice", "cues", "segment", "chunk"  # numbered per scene (chunk: per chunk)
 MUSIC, MIX, CAPTIONS, PREV = "music", "mix", "captions", "prev"  # plain
+TRANSITION = "transition"  # numbered by the segment before it (the export's crossfades)
+FROM, TO = "from", "to"  # plain: a crossfade's two segments
 
 
 def _nn(i: int) -> str:
@@ -55,6 +57,11 @@ def chunk(video: str, scene: int, k: int) -> str:
 
 def assemble(video: str, scene: int) -> str:
     return f"{video}/assemble/scene-{_nn(scene)}"
+
+
+def transition(video: str, after: int) -> str:
+    """The crossfade between scene `after` and the next."""
+    return f"{video}/transition/scene-{_nn(after)}-{_nn(after + 1)}"
 
 
 def music(video: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
@@ -16,6 +16,7 @@ OFFLOAD_MODES = ("none", "model", "sequential")
 CONTINUITY = ("cut", "extend")
 STEP_CACHES = ("none", "first_block", "taylorseer", "magcache")
 CAPTION_MODES = ("burn", "sidecar", "both", "off")
+TRANSITIONS = ("cut", "crossfade", "fade")
 PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft", "draft-vertical")
 
 Scalar = Union[str, int, float, bool, None]
@@ -31,6 +32,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
+class Transition(_Strict):
+    """How one scene gives way to the next, centred on their boundary (half before, half after).
+    `video.transition: crossfade` is short for `{type: crossfade}`."""
+
+    type: Literal["cut", "crossfade", "fade"] = Field(
+        "cut", description="cut (a join by stream copy), crossfade (a blend of the two scenes), fade (through black)")
+    seconds: float = Field(0.5, gt=0, le=5, description="Length, centred on the boundary: half in each scene")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"type": value} if isinstance(value, str) else value
+
+
+# The shorthand string is part of the contract: editors should accept `transition: crossfade`.
+_TRANSITION_JSON = {"anyOf": [
+    {"type": "string", "enum": list(TRANSITIONS)},
+    {"type": "object", "additionalProperties": False, "properties": {
+        "type": {"type": "string", "enum": list(TRANSITIONS), "default": "cut"},
+        "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 5, "default": 0.5}}},
+]}
+TransitionField = Annotated[Transition, WithJsonSchema(_TRANSITION_JSON)]
+
+
 class Scene(_Strict):
     scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
     voiceover_text: str = Field("", description="What the voice says in this scene; empty or absent: a silent scene "
@@ -42,6 +67,8 @@ class Scene(_Strict):
     asset: str | None = Field(None, description="Image or clip for the assets engine, relative to the spec")
     clip_mode: Literal["hold", "loop", "stretch"] | None = Field(
         None, description="This scene's clip when shorter than the scene (default: video.clip_mode)")
+    transition: TransitionField | None = Field(
+        None, description="The transition into this scene from the one before (default: video.transition)")
 
 
 class LLM(_Strict):
@@ -125,6 +152,9 @@ class Video(_Strict):
     parallel: Literal["auto", "off"] | int = Field(
         "auto", description="auto: the planner may split one chunk over a context-parallel group of GPUs when GPUs "
                             "would idle; off: one chunk per GPU; N: groups of N (divides the model's heads)")
+    transition: TransitionField = Field(
+        default_factory=Transition, description="Between consecutive scenes: cut | crossfade | fade, or "
+                                                "{type, seconds}; a scene's own `transition` overrides it")
 
 
 class Music(_Strict):

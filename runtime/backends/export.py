@@ -1,6 +1,8 @@
 """Export: join the scene segments and the mixed AAC by stream copy into the final MP4."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +34,55 @@ def concat_listing(paths: list[str], frames: list[int], fps: int) -> str:
     return "".join(out)
 
 
+def joined_pieces(ctx: TaskContext, work: Path) -> list[tuple[Path, int]]:
+    """The files the export joins, in order, with their frame counts: each segment, and after it
+    the crossfade into the next one where the plan has one (params `transitions`: [[segment number,
+    type, h], ...]; a crossfade's task is bound to role transition-NN; fades are in the segments
+    already). A segment next to a crossfade loses the h frames the crossfade holds: it is cut at its
+    keyframes (forced at h and N-h) by stream copy."""
+    from vidc.runtime.media.wav import count_video_frames
+
+    def frames(role: str, path: Path) -> int:
+        return int(ctx.input_result(role).get("frames") or count_video_frames(path)[0])
+
+    cross = {int(after): int(h) for after, kind, h in ctx.params.get("transitions") or [] if kind == "crossfade"}
+    pieces: list[tuple[Path, int]] = []
+    for i, role in ids.numbered(ctx.inputs, ids.SEGMENT):
+        seg = ctx.inputs[role] / "segment.mp4"
+        n, head, tail = frames(role, seg), cross.get(i - 1, 0), cross.get(i, 0)
+        pieces.append((cut_segment(seg, n, head, tail, work / role), n - head - tail) if head or tail else (seg, n))
+        if i in cross:
+            x = ids.role(ids.TRANSITION, i)
+            pieces.append((ctx.inputs[x] / "segment.mp4", frames(x, ctx.inputs[x] / "segment.mp4")))
+    return pieces
+
+
+def cut_segment(seg: Path, n: int, head: int, tail: int, work: Path) -> Path:
+    """Frames [head, n - tail) of a segment of n frames, by stream copy: the segment muxer splits at
+    the first keyframe at or after each frame number, and the scene's encode forced keyframes exactly
+    there (closed GOPs, so the piece decodes on its own). Checked by counting the piece's frames."""
+    from vidc.runtime.media.wav import count_video_frames
+
+    want = n - head - tail
+    if want < 1:
+        raise BackendError(f"{seg.parent.name}: {n} frames cannot give {head} + {tail} to its transitions "
+                           "(shorten `transition.seconds`)")
+    work.mkdir(parents=True, exist_ok=True)
+    splits = [str(f) for f in (head, n - tail) if 0 < f < n]
+    run_ffmpeg(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(seg), "-map", "0:v:0",
+                "-c", "copy", "-f", "segment", "-segment_frames", ",".join(splits), "-reset_timestamps", "1",
+                "-segment_format", "mp4", "-segment_format_options",
+                "use_editlist=0:movflags=+negative_cts_offsets:fflags=+bitexact",
+                "-fflags", "+bitexact", "-map_metadata", "-1", str(work / "piece-%d.mp4")],
+               cwd=work, what="ffmpeg (cut a segment for a crossfade)")
+    piece = work / f"piece-{1 if head else 0}.mp4"
+    got = count_video_frames(piece)[0] if piece.is_file() else 0
+    if got != want:
+        raise BackendError(f"{seg.parent.name}: cutting frames [{head}, {n - tail}) by stream copy gave {got} frames, "
+                           f"not {want}: the segment has no keyframe there")
+    return piece
+
+
 class ExportParams(BaseModel):
     model_config = ConfigDict(extra="allow")  # lowering may add keys; these are the ones checked
     name: str = Field(min_length=1)
@@ -49,17 +100,16 @@ class Export(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.wav import measure_duration_ms
 
-        from vidc.runtime.media.wav import count_video_frames
-
         roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
-        segments = [ctx.inputs[r] / "segment.mp4" for r in roles]
-        frames = [ctx.input_result(r).get("frames") or count_video_frames(seg)[0] for r, seg in zip(roles, segments)]
-        fps = int(ctx.params["fps"])
-        listing = concat_listing([str(s) for s in segments], frames, fps)
+        work = ctx.out / "pieces"  # segments cut for crossfades: scratch, removed below
+        pieces = joined_pieces(ctx, work)
+        listing = concat_listing([str(p) for p, _ in pieces], [n for _, n in pieces], int(ctx.params["fps"]))
         (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
         for argv in ctx.argv:
             run_ffmpeg(argv, cwd=ctx.store_root, what="ffmpeg (export)")
         (ctx.out / "segments.txt").unlink()  # absolute store paths: not part of the output
+        if work.exists():
+            shutil.rmtree(work)
         mp4 = ctx.out / f"{ctx.params['name']}.mp4"
         video_ms = measure_duration_ms(mp4, stream="video")
         expected = sum(ctx.input_result(r)["duration_ms"] for r in roles)

@@ -110,3 +110,27 @@ class Assets(_OneCommand):
 class Assemble(_OneCommand):
     name = "assemble"
     version = "1"
+
+
+class CrossfadeParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str = "crossfade"
+    frames: int = Field(ge=1, description="h: frames on each side of the boundary")
+    fps: int = Field(ge=1)
+
+
+class Crossfade(_OneCommand):
+    """The 2h frames centred on a crossfaded boundary, blended from the two scenes' segments (the
+    export cuts those segments at their keyframes h and N-h and puts this between them)."""
+
+    name = "transition"
+    version = "1"
+    Params = CrossfadeParams
+
+    def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
+        out = super().run(ctx, params)
+        want, got = 2 * int(ctx.params["frames"]), out["frames"]
+        if got != want:
+            raise BackendError(f"the crossfade has {got} frames, not {want}: a scene next to it is shorter than "
+                               "the transition (shorten `transition.seconds`)")
+        return out

@@ -25,6 +25,7 @@ BUILTIN: dict[str, str] = {
     "assets": "vidc.runtime.backends.ffmpeg_video:Assets",
     "assemble": "vidc.runtime.backends.ffmpeg_video:Assemble",
     "title-card": "vidc.runtime.backends.ffmpeg_video:TitleCard",
+    "transition": "vidc.runtime.backends.ffmpeg_video:Crossfade",
     "wan": "vidc.runtime.backends.wan_video:WanVideo",
     "captions": "vidc.runtime.backends.captions:Captions",
     "music-select": "vidc.runtime.backends.music:MusicSelect",

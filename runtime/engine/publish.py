@@ -143,6 +143,9 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         start_frames += frames
 
     bookend("intro", ids.intro(video))
+    export_task = tasks.get(ids.export(video))
+    joins = {int(after) + 1: {"type": kind, "frames_each_side": int(h)}  # the transition into that scene
+             for after, kind, h in (export_task.params.get("transitions") if export_task else None) or []}
     for info in vp.scenes:
         voice = result(ids.voice(video, info.index))
         frames = frames_for_ms(voice["scene_ms"], vp.fps)
@@ -151,6 +154,7 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
             "planned_ms": info.duration_ms, "voice_ms": voice["duration_ms"], "frames": frames,
             "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
             **({"silent": True} if voice.get("silent") else {}),
+            **({"transition_in": joins[info.index]} if info.index in joins else {}),
         })
         start_frames += frames
     bookend("outro", ids.outro(video))

@@ -20,11 +20,12 @@ def convert(value: Any, conv: str | None) -> str:
     if conv is None:
         return str(value)
     name, _, arg = conv.partition(":")
+    arg, _, shift = arg.partition(":")  # frames:FPS:K and seconds_at:FPS:K add K frames (K < 0: fewer)
     if name == "frames":
-        return str(frames_for_ms(int(value), int(arg)))
+        return str(frames_for_ms(int(value), int(arg)) + (int(shift) if shift else 0))
     if name == "seconds_at":
         fps = int(arg)
-        return f"{frames_for_ms(int(value), fps) / fps:.6f}"
+        return f"{(frames_for_ms(int(value), fps) + (float(shift) if shift else 0)) / fps:.6f}"
     if name == "seconds":
         return f"{int(value) / 1000:.3f}"
     raise UnresolvedRef(f"unknown conversion `{conv}`")

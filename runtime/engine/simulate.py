@@ -12,7 +12,7 @@ from vidc.schemas.plan import Plan
 
 from .dispatch import pick, planned_queues
 
-ENCODE_BACKENDS = ("animatic", "assets", "assemble", "export")
+ENCODE_BACKENDS = ("animatic", "assets", "assemble", "transition", "export")
 
 
 @dataclass
