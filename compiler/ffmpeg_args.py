@@ -280,7 +280,8 @@ def mix(m: dict[str, Any]) -> list[list[str]]:
     measured with BS.1770, one linear gain, a true-peak limiter) and piped to this, the one AAC
     encode, here rather than in the export so that it runs while the scenes are still encoded."""
     # The fast AAC coder: at these bitrates indistinguishable from twoloop, at a third of the time.
-    return [[*FFMPEG, "-f", "s16le", "-ar", "48000", "-ac", "2", "-i", "pipe:0",
+    # The PCM comes at the voices' rate (44.1 kHz); ffmpeg resamples it to AAC's 48 kHz here, once.
+    return [[*FFMPEG, "-f", "s16le", "-ar", str(m["sample_rate"]), "-ac", "2", "-i", "pipe:0",
              "-c:a", "aac", "-aac_coder", "fast", "-profile:a", "aac_low", "-b:a", m["audio_bitrate"],
              "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT, refs.OUT + "/mix.m4a"]]
 

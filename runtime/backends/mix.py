@@ -45,7 +45,7 @@ def sc_samples(ctx: TaskContext, role: str) -> int:
 class Mix(Backend):
     name = "mix"
     stage = "mix"
-    version = "2"
+    version = "3"  # 3: measured and limited at 44.1 kHz; the AAC encode resamples to 48 kHz
     Params = MixParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
@@ -55,6 +55,8 @@ class Mix(Backend):
 
         p = ctx.params
         fps = int(p["fps"])
+        if int(p.get("sample_rate", RATE)) != RATE:  # the encode's input rate (the plan's argv) must match
+            raise BackendError(f"the mix runs at {RATE} Hz, the plan says {p['sample_rate']} Hz")
         voices = [r for _, r in ids.numbered(ctx.inputs, ids.VOICE)]
         lead, tail = int(p.get("lead_frames") or 0), int(p.get("tail_frames") or 0)  # the intro and outro
         starts, frames, scenes = [], lead, []

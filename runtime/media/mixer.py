@@ -14,12 +14,16 @@ Numbers you can state:
 - Fades: the music fades in over min(1.5 s, 10 % of the video) and out over
   min(fade_out_seconds, 25 % of the video), the fade ending at gain 0 (silence), on the last beat
   at or before the end of the video when the track's BPM is known (silence after it).
-- Loudness: integrated loudness is measured (BS.1770-4, pyloudnorm) at 48 kHz, one linear gain is
-  applied, and a look-ahead limiter on the 4x-oversampled peaks holds the true peak at the ceiling
+- Loudness: integrated loudness is measured (BS.1770-4: pyloudnorm's K-weighting filters, computed
+  here without scipy) at the voices' 44.1 kHz, one linear gain is applied, and a look-ahead limiter on the 4x-oversampled peaks holds the true peak at the ceiling
   minus `tp_margin_db` (AAC encoding adds a few tenths of a dB of overshoot). Offline, the
   look-ahead needs no delay line, so there is no latency to compensate; the limiter lowers the
   loudness a little, so the gain is re-measured and corrected (at most a few rounds) until the
   result is within 0.05 LU of the target.
+- Rate: everything runs at the input rate (44.1 kHz); the one AAC encode resamples to 48 kHz
+  (ffmpeg's resampler, band-limited: a true peak is a property of the band-limited signal, so the
+  limiter's 4x-oversampled reading at 44.1 kHz holds at 48 kHz too; tests/unit/test_media_mix.py
+  and bench/mix_audio.py check it with ffmpeg's ebur128 and pyloudnorm at 48 kHz).
 """
 from __future__ import annotations
 
@@ -33,7 +37,6 @@ from . import dsp
 
 __all__ = ["DuckSettings", "speech_spans", "duck_curve_db", "fade_curve", "mix_audio", "normalise", "MixResult"]
 
-OUT_RATE = 48000
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def beat_end(total: int, rate: int, bpm: float | None) -> int:
 
 @dataclass
 class MixResult:
-    audio: np.ndarray  # float (n, 2) at OUT_RATE, normalised
+    audio: np.ndarray  # float (n, 2) at the input rate, normalised
     lufs_before: float
     lufs: float
     true_peak_db: float
@@ -184,7 +187,8 @@ def mix_audio(voice: np.ndarray, music: np.ndarray | None, rate: int, *, spans: 
               volume: float, duck: DuckSettings, fade_out_seconds: float, bpm: float | None,
               target_lufs: float, true_peak_db: float, tp_margin_db: float = 0.5) -> MixResult:
     """voice: (n,) or (n, 2) float timeline at `rate`; music: (m, 2) float, at least n long (the
-    music task loops it to cover the video), or None. Returns the normalised 48 kHz stereo mix."""
+    music task loops it to cover the video), or None. Returns the normalised stereo mix at `rate`
+    (the AAC encode resamples it to 48 kHz)."""
     n = voice.shape[0]
     v = voice[:, None] * np.ones((1, 2)) if voice.ndim == 1 else voice
     bed = np.zeros((n, 2))
@@ -197,7 +201,6 @@ def mix_audio(voice: np.ndarray, music: np.ndarray | None, rate: int, *, spans: 
         end = beat_end(n, rate, bpm)
         gain = volume * 10 ** (duck_curve_db(n, spans, duck, rate) / 20) * fade_curve(n, rate, fi, fo, end)
         bed = m * gain[:, None]
-    premix = dsp.resample(v + bed, rate, OUT_RATE) if rate != OUT_RATE else v + bed
-    y, st = normalise(premix, OUT_RATE, target_lufs, true_peak_db - tp_margin_db)
+    y, st = normalise(v + bed, rate, target_lufs, true_peak_db - tp_margin_db)
     return MixResult(audio=y, lufs_before=st["lufs_before"], lufs=st["lufs"], true_peak_db=st["true_peak_db"],
                      gain_db=st["gain_db"], limited_db=st["limited_db"], rounds=st["rounds"], music_end_sample=end)

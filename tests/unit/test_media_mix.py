@@ -3,6 +3,8 @@ linear loudness normalisation with a true-peak limiter, seamless music loops. Ch
 that are not the mixer's own (pyloudnorm directly, scipy's 16x oversampling for true peak)."""
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pyloudnorm
 import pytest
@@ -68,8 +70,8 @@ def test_loudness_is_linear_to_target_and_true_peak_is_held():
     for target, ceiling in ((-14.0, -1.0), (-23.0, -2.0), (-16.0, -1.0)):
         res = mixer.mix_audio(voice, music, R, spans=spans, volume=0.35, duck=mixer.DuckSettings(),
                               fade_out_seconds=6, bpm=None, target_lufs=target, true_peak_db=ceiling)
-        y = res.audio
-        assert y.shape == (int(round(len(voice) * 48000 / R)), 2)
+        assert res.audio.shape == (len(voice), 2)  # at the voices' rate: the AAC encode resamples it
+        y = _as_encoded(res.audio)  # 16-bit PCM resampled to 48 kHz by ffmpeg, as the mix's encode does
         lufs = pyloudnorm.Meter(48000).integrated_loudness(y)
         tp = 20 * np.log10(np.abs(resample_poly(y, 16, 1, axis=0)).max())
         assert abs(lufs - target) <= 0.1, (target, lufs)
@@ -77,6 +79,31 @@ def test_loudness_is_linear_to_target_and_true_peak_is_held():
         # the worst case of a 4x true-peak estimate, and a 16x meter still finds them under the ceiling
         assert tp <= ceiling - 0.1, (ceiling, tp)
     assert res.limited_db < 0  # the clicks needed the limiter
+
+
+def _as_encoded(x: np.ndarray) -> np.ndarray:
+    """The mix's PCM as its AAC encode sees it: 16-bit, resampled 44.1 -> 48 kHz by ffmpeg."""
+    pcm = np.clip(np.rint(x * 32767.0), -32768, 32767).astype("<i2").tobytes()
+    out = subprocess.run(["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(R), "-ac", "2", "-i", "pipe:0",
+                          "-ar", "48000", "-f", "f64le", "pipe:1"], input=pcm, capture_output=True, check=True).stdout
+    return np.frombuffer(out, "<f8").reshape(-1, 2)
+
+
+def test_k_weighting_matches_pyloudnorm_and_lfilter():
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(5)
+    for rate in (44100, 48000):
+        x = 0.3 * rng.standard_normal((3 * rate, 2))
+        x[: rate // 2] = 0.0
+        x[rate] = 1.0  # an impulse: the filters' whole response
+        ref = x
+        for b, a in ((f.b, f.a) for f in pyloudnorm.Meter(rate)._filters.values()):
+            ref = lfilter(b, a, ref, axis=0)
+        assert np.abs(dsp.k_weighted(x, rate) - ref).max() < 1e-9
+        assert dsp.gated_lufs(dsp.k_weighted(x, rate), rate) == pytest.approx(
+            pyloudnorm.Meter(rate).integrated_loudness(x), abs=1e-6)
+    assert [dsp.fft_size(n) for n in (1, 5, 7, 100, 1000, 44100)] == [1, 6, 8, 108, 1024, 46656]
 
 
 def test_limiter_gain_never_lets_a_peak_through():
