@@ -32,6 +32,20 @@ def test_two_syntheses_are_byte_identical(two_runs):
     assert r1 == r2
 
 
+def test_idle_session_threads_sleep_and_the_audio_is_the_same_as_spinning(synth, two_runs, tmp_path, monkeypatch):
+    import onnxruntime as ort
+
+    opts = synth._voice().session.get_session_options()
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    d, r1, _ = two_runs
+    monkeypatch.setattr(ort.SessionOptions, "add_session_config_entry", lambda self, k, v: None)  # onnxruntime's default
+    spinning = PiperSynth()
+    with pytest.raises(RuntimeError):  # no such entry: onnxruntime's default, spinning
+        spinning._voice().session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+    assert spinning.synthesize(TEXT, 1.0, tmp_path / "c.wav") == r1
+    assert (tmp_path / "c.wav").read_bytes() == (d / "a.wav").read_bytes()
+
+
 def test_format_and_duration(two_runs):
     d, r1, _ = two_runs
     data, rate = read_wav(d / "a.wav")
