@@ -52,10 +52,13 @@ def main() -> None:
     build = timed([VIDC, "build", str(project), "--json"])
     warm_project = project
     per_stage: dict[str, float] = defaultdict(float)
+    per_backend: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # measured, planned (ms)
     for rec in journal(project):
         if rec["ev"] == "done":
             stage = rec["task"].split("/")[1]
             per_stage[stage] += rec["ms"] / 1000
+            per_backend[rec["backend"]][0] += rec["ms"]
+            per_backend[rec["backend"]][1] += rec.get("est_ms", 0)
     print(f"machine: {machine()}")
     print(f"bare x264 encode of the demo's background, 60 s 1080p30, youtube-1080p settings: {bare:6.1f} s")
     print(f"bare x264 encode of testsrc2 (reference), same settings:                       {testsrc:6.1f} s")
@@ -64,6 +67,10 @@ def main() -> None:
     print("task time per stage (summed over both CPU lanes, so it exceeds wall time):")
     for stage, secs in sorted(per_stage.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:<10} {secs:6.1f} s")
+    print("the plan's estimates (templates/cost_model.yaml) against this build's task times, per backend:")
+    for backend, (ms, est) in sorted(per_backend.items(), key=lambda kv: -kv[1][0]):
+        print(f"  {backend:<14} measured {ms / 1000:6.1f} s   planned {est / 1000:6.1f} s   "
+              f"({est / ms - 1:+.0%})" if ms else f"  {backend:<14} planned {est / 1000:6.1f} s")
     again = timed([VIDC, "build", str(warm_project)])
     print(f"second build (nothing to do): {again:.2f} s")
 
