@@ -90,7 +90,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         caption_diags = check_captions(video, scenes, opts.fonts) + check_transitions(
-            video, scenes, export_settings(video.spec)["fps"], lambda s, spec=video.spec: planned_scene_ms(s, spec))
+            video, scenes, export_settings(video.spec)["fps"])
         diags += lock_diags + caption_diags
         if has_errors(caption_diags):
             continue

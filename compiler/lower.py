@@ -164,7 +164,8 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
         seconds = planned_scene_ms(scene, spec) / 1000
         silent = is_silent(scene)
         tasks.append(_silence_task(spec, scene, i, voice_id) if silent
-                     else _voice_task(spec, scene, i, voice_id, costs, catalog, lexicon))
+                     else _voice_task(spec, scene, i, voice_id, costs, catalog, lexicon,
+                                      transitions.floor_ms(js, i, p["fps"]) if scene.duration_seconds == "auto" else 0))
         video_inputs = {ids.VOICE: voice_id}
         if captions_on and not silent:  # a silent scene has no cues
             cue_id = ids.scene_captions(v, i)
@@ -398,7 +399,8 @@ def spoken(spec: VideoSpec, text: str, lexicon: dict[str, str] | None = None) ->
 
 
 def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: CostModel,
-                catalog: Catalog | None, lexicon: dict[str, str] | None = None) -> Draft:
+                catalog: Catalog | None, lexicon: dict[str, str] | None = None, floor_ms: int = 0) -> Draft:
+    """`floor_ms`: the least an `auto` scene may last (what its transitions need)."""
     vo = spec.voice
     entry = catalog.backends.get(vo.engine) if catalog is not None else None
     said = spoken(spec, scene.voiceover_text, lexicon)
@@ -409,7 +411,7 @@ def _voice_task(spec: VideoSpec, scene: Scene, i: int, voice_id: str, costs: Cos
                **{k: ("voice", k) for k in ("voice", "speed", "language", "model")}, "": ("voice",)},
         params={"text": scene.voiceover_text, "voice": vo.voice or (entry.default_voice if entry else None), "speed": vo.speed,
                 "language": vo.language, "model": vo.model, "scene": i,
-                "min_scene_ms": min_scene_ms(scene), "pause_ms": int(vo.pause_seconds * 1000),
+                "min_scene_ms": max(min_scene_ms(scene), floor_ms), "pause_ms": int(vo.pause_seconds * 1000),
                 "max_scene_ms": int(spec.script.scene_seconds[1] * 1000), **extra},
         est_ms=costs.voice_ms(vo.engine, len(scene.voiceover_text.split())),
     )

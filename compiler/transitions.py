@@ -14,7 +14,7 @@ transition of T seconds lies centred on the boundary, h = round(T * fps / 2) fra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from vidc.schemas.spec import Scene, Transition, VideoSpec
 
@@ -84,18 +84,25 @@ def edges(js: list[Join], scene: int) -> Edges:
     )
 
 
+def floor_ms(js: list[Join], scene: int, fps: int) -> int:
+    """The shortest an `auto` scene may come out so that its transitions keep one frame of its own
+    (0 without transitions): its voice task pads the scene to this, so a voice that measures shorter
+    than planned never fails the crossfade or the export mid-build."""
+    e = edges(js, scene)
+    used = e.fade_in + e.key_in + e.fade_out + e.key_out
+    return used * 1000 // fps + 1 if used else 0
+
+
 def min_frames(scene: Scene, fps: int, auto_ms: int) -> int:
     """Frames the scene has at least: its duration (the voice may only lengthen it); for `auto`,
     `auto_ms`, the planner's estimate of its speech plus the pause (measured only at run time)."""
     return frames_for_ms(auto_ms if scene.duration_seconds == "auto" else int(scene.duration_seconds * 1000), fps)
 
 
-def check_transitions(video: "LoadedVideo", scenes: list[Scene] | None, fps: int,
-                      planned_ms: Callable[[Scene], int]) -> list["Diagnostic"]:
+def check_transitions(video: "LoadedVideo", scenes: list[Scene] | None, fps: int) -> list["Diagnostic"]:
     """W_TRANSITION_FIRST: scene 1's transition (nothing comes before it). E_TRANSITION_LENGTH: a
     scene too short for the transitions at its two ends (they would overlap or leave it no frame).
-    An `auto` scene is judged by its planned length (`planned_ms`); should its measured speech come
-    out much shorter, the crossfade or the export stops with the same advice."""
+    An `auto` scene is never judged: its voice pads it to what its transitions need (floor_ms)."""
     spec, out = video.spec, []
     if not scenes:
         return out
@@ -109,7 +116,9 @@ def check_transitions(video: "LoadedVideo", scenes: list[Scene] | None, fps: int
         e = edges(js, i)
         used = e.fade_in + e.key_in + e.fade_out + e.key_out
         auto = scene.duration_seconds == "auto"
-        have = min_frames(scene, fps, planned_ms(scene) if auto else 0)
+        if auto:
+            continue
+        have = min_frames(scene, fps, 0)
         if used == 0 or used < have:
             continue
         # blame the longer of the two transitions touching this scene (the later one on a tie)
@@ -124,7 +133,7 @@ def check_transitions(video: "LoadedVideo", scenes: list[Scene] | None, fps: int
         out.append(video.diagnostic(
             j.path, "E_TRANSITION_LENGTH",
             f"the {j.type} into scene {j.into} takes {j.frames} frames ({j.seconds:g} s centred on the boundary) from "
-            f"scene {i}, the scene {side} it, which has {'about' if auto else 'at least'} {have} frames at {fps} fps "
+            f"scene {i}, the scene {side} it, which has at least {have} frames at {fps} fps "
             f"and gives {used} to its transitions",
             fix))
     return out

@@ -123,6 +123,22 @@ def test_scene_one_transition_and_too_long_ones_are_diagnosed():
     assert plan is None and codes.count("W_TRANSITION_FIRST") == 1 and "E_TRANSITION_LENGTH" in codes
 
 
+def test_an_auto_scene_is_padded_to_what_its_transitions_need():
+    """An `auto` scene's length is measured at run time: instead of a plan-time guess that a build
+    could contradict, its voice pads the scene to one frame more than its two transitions take."""
+    auto = DEMO.replace("scenes:\n", "scene_seconds: [1, 12]\n  scenes:\n", 1).replace(
+        "duration_seconds: 10", "duration_seconds: auto")
+    plan = plan_of(_with(auto, "{type: crossfade, seconds: 1.6}", {3: "{type: fade, seconds: 0.5}"}))
+    tasks = plan.task_map()
+    # scene 2: crossfade in (24 frames) and fade out (8): at least 33 frames at 30 fps
+    assert tasks[f"{V}/voice/scene-02"].params["min_scene_ms"] == 32 * 1000 // 30 + 1
+    assert -(-tasks[f"{V}/voice/scene-02"].params["min_scene_ms"] * 30 // 1000) == 33
+    # scene 1: only the crossfade out of it (24 frames); the last scene: only the crossfade into it
+    assert tasks[f"{V}/voice/scene-01"].params["min_scene_ms"] == 24 * 1000 // 30 + 1
+    cut = plan_of(auto)
+    assert cut.task_map()[f"{V}/voice/scene-02"].params["min_scene_ms"] == 0
+
+
 
 def test_every_video_engine_gets_the_fades_and_keyframes():
     """The join is generic over segments: assets clips and wan's assembled segments fade and force
