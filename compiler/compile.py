@@ -60,9 +60,10 @@ class CompileOptions:
     # What a wan model can do, read from its folder's configs by the runtime (wan_pipeline.model_facts):
     # None for a hub id not cached here (the cost model's table decides), {"error": ...} for a bad folder.
     model_facts: Callable[[str], dict | None] | None = None
-    # An asset's pixel size (width, height), read by the runtime from the file's header (images; None
-    # when unknown, e.g. a clip): the compiler warns when fit `cover` would crop it hard.
-    asset_size: Callable[[str], tuple[int, int] | None] | None = None
+    # An asset's pixel size (width, height), read by the runtime from the file (an image's header, a
+    # clip's stream), or why it cannot be read (a sentence), or None when unknown: the compiler
+    # refuses an unreadable asset and warns when fit `cover` would crop one hard.
+    asset_size: Callable[[str], tuple[int, int] | str | None] | None = None
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
@@ -106,7 +107,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
             continue
         video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon,
                                    wan)
-        diags += check_crops(video, scenes, opts.asset_size)
+        diags += check_assets(video, scenes, opts.asset_size)
         backend_diags = _check_backends(video, video_drafts, catalog, opts.facts)
         if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
             backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]
@@ -391,27 +392,33 @@ def crop_loss(size: tuple[int, int], width: int, height: int) -> tuple[float, st
     return (lost_w, "width") if lost_w >= lost_h else (lost_h, "height")
 
 
-def check_crops(video: LoadedVideo, scenes: list[Scene] | None,
-                asset_size: Callable[[str], tuple[int, int] | None] | None) -> list[Diagnostic]:
-    """W_CROP: fit `cover` cropping more than 40 % of an asset (a landscape picture in a vertical
-    frame). Sizes come from the runtime (image headers); an asset of unknown size is not judged."""
+def check_assets(video: LoadedVideo, scenes: list[Scene] | None,
+                 asset_size: Callable[[str], tuple[int, int] | str | None] | None) -> list[Diagnostic]:
+    """E_ASSET_UNREADABLE: an asset the runtime could not read (a corrupt image, a file that is no
+    video), found now instead of by a failed encode. W_CROP: fit `cover` cropping more than 40 % of
+    an asset (a landscape picture in a vertical frame). An asset of unknown size is not judged."""
     spec = video.spec
-    if asset_size is None or spec.video.fit != "cover":
+    if asset_size is None:
         return []
     p = export_settings(spec)
     items: list[tuple[tuple, str, str]] = []
-    if spec.video.engine == "assets":
+    if spec.video.engine in ("assets", "wan"):  # wan: a scene's image starts its first chunk
         items += [(("script", "scenes", i, "asset"), f"scene {i + 1}", s.asset)
                   for i, s in enumerate(scenes or []) if s.asset]
     items += [((end, "asset"), f"the {end}", getattr(spec, end).asset) for end in ("intro", "outro")
               if getattr(spec, end) is not None and getattr(spec, end).asset]
+    cover = (spec.video.fit == "cover")
     out = []
     for path, who, asset in items:
         size = asset_size(asset)
+        if isinstance(size, str):
+            out.append(video.diagnostic(path, "E_ASSET_UNREADABLE", f"{who}: `{asset}` is {size}",
+                                        "replace the file, or point `asset:` at an image or a clip"))
+            continue
         if not size or min(size) <= 0:
             continue
         lost, side = crop_loss(size, p["width"], p["height"])
-        if lost > CROP_LIMIT:
+        if cover and lost > CROP_LIMIT and (spec.video.engine == "assets" or path[0] in ("intro", "outro")):
             out.append(video.diagnostic(
                 path, "W_CROP", f"{who}: `{asset}` ({size[0]}x{size[1]}) loses {round(100 * lost)} % of its {side} "
                 f"to fit `cover` in the {p['width']}x{p['height']} `{spec.export.preset}` frame",

@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "W_MATRIX_LINES": "warning: a CSV row of the matrix spans several lines (a stray quote merges rows)",
     "E_PATH_ESCAPE": "a path is absolute or leaves the project folder",
     "E_FILE_NOT_FOUND": "a file the spec names does not exist",
+    "E_ASSET_UNREADABLE": "an asset the spec names is no image or video that can be read",
     "E_DUPLICATE_NAME": "two videos of a matrix get the same name",
     "E_NAME": "a video name is not a safe file name",
     "E_UNDEFINED_VAR": "a template uses a variable that is not defined",

@@ -86,19 +86,46 @@ IMAGE_SIZES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"
 
 
 def project_asset_size(root: Path):
-    """(width, height) of an image asset of the project, from its header (Pillow reads no pixels), for
-    the compiler's crop warning; None for clips (not probed at plan time), missing or unreadable files."""
-    def size(rel: str) -> tuple[int, int] | None:
-        if not rel.lower().endswith(IMAGE_SIZES):
-            return None
-        path = (root / rel).resolve()
-        if not is_inside(path, root.resolve()) or not path.is_file():
-            return None
+    """An asset of the project as the compiler needs it before rendering: its (width, height) for the
+    crop warning, read from an image's header (Pillow reads no pixels) or a clip's first video stream
+    (one ffprobe per file, remembered); a sentence saying why it cannot be read when Pillow or
+    ffprobe cannot read it, so a corrupt file is a plan diagnostic and not a failed build; None
+    when it is missing (the spec checks say so), outside the project, or ffprobe is not installed."""
+    seen: dict[str, tuple[int, int] | str | None] = {}
+
+    def size(rel: str) -> tuple[int, int] | str | None:
+        if rel not in seen:
+            seen[rel] = _probe(root, rel)
+        return seen[rel]
+    return size
+
+
+def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
+    import json
+    import shutil
+    import subprocess
+
+    path = (root / rel).resolve()
+    if not is_inside(path, root.resolve()) or not path.is_file():
+        return None
+    if rel.lower().endswith(IMAGE_SIZES):
         try:
             from PIL import Image
 
             with Image.open(path) as im:
                 return int(im.size[0]), int(im.size[1])
-        except Exception:  # not an image Pillow reads: the build says so, the plan only skips the warning
-            return None
-    return size
+        except Exception as e:  # noqa: BLE001 - any reason Pillow gives is the reason to report
+            return f"not an image that can be read ({str(e).replace(str(path), rel)[:160]})"
+    probe = shutil.which("ffprobe")
+    if probe is None:
+        return None
+    try:
+        proc = subprocess.run([probe, "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                               "-of", "json", str(path)], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    streams = json.loads(proc.stdout or b"{}").get("streams") or [] if proc.returncode == 0 else []
+    if not streams or not streams[0].get("width"):
+        why = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["it has no video stream"]
+        return f"not a video ffmpeg can decode ({why[0].replace(str(path), rel)[:160]})"
+    return int(streams[0]["width"]), int(streams[0]["height"])

@@ -77,3 +77,24 @@ def test_blur_pads_with_a_blurred_copy(wide):
     top = f[:200]  # above the picture: neither black nor the pad colour, the picture's colours blurred
     assert top.mean() > 60 and top[:, :, 0].mean() > top[:, :, 2].mean()
     assert np.abs(f[320, 40] - [200, 30, 30]).max() <= 12  # the picture itself, whole
+
+
+def test_plan_time_asset_probe_reads_images_and_clips_and_names_broken_files(tmp_path):
+    """The runtime's probe behind W_CROP and E_ASSET_UNREADABLE: an image's header, a clip's video
+    stream (ffprobe), a sentence for a file neither can read, None for a missing file."""
+    import subprocess
+
+    from PIL import Image
+
+    from vidc.runtime.host.sources import project_asset_size
+
+    Image.new("RGB", (48, 20)).save(tmp_path / "wide.png")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=red:s=64x112:r=10:d=0.2", "-pix_fmt",
+                    "yuv420p", str(tmp_path / "tall.mp4")], check=True)
+    (tmp_path / "fake.mp4").write_text("not a clip")
+    (tmp_path / "fake.jpg").write_text("not a picture")
+    size = project_asset_size(tmp_path)
+    assert size("wide.png") == (48, 20) and size("tall.mp4") == (64, 112)
+    assert "ffmpeg can decode" in size("fake.mp4") and "fake.mp4" in size("fake.mp4")
+    assert str(tmp_path) not in size("fake.jpg") and "image" in size("fake.jpg")
+    assert size("missing.png") is None and size("../outside.png") is None
