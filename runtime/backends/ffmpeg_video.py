@@ -99,8 +99,9 @@ class Assets(_OneCommand):
         from vidc.compiler.refs import fill_self
 
         self.prepare(ctx)
-        for argv in ctx.argv:
-            run_ffmpeg(fill_self(argv, self.values), cwd=ctx.store_root, what="ffmpeg (assets)")
+        for argv in ctx.argv:  # a failure names the file: its header read well, its pictures did not
+            run_ffmpeg(fill_self(argv, self.values), cwd=ctx.store_root,
+                       what=f"ffmpeg (assets: decoding {ctx.params['asset']})")
         result = _segment_result(ctx)
         if "stretch" in self.values:
             result["stretch"] = float(self.values["stretch"])

@@ -26,13 +26,26 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
 
 
+def _damaged_png(path):
+    """A PNG whose header is sound (the plan reads its size and accepts it) and whose pixel data is
+    not (the encode fails): damage only decoding finds, the case a build must survive."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 640, 480, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"garbage!" * 8) + chunk(b"IEND", b""))
+
+
 def test_assets_and_a_failing_scene(tmp_path, vidc_session_cmd):
     project = tmp_path / "assets"
     (project / "media").mkdir(parents=True)
     (project / "project.yaml").write_text(ASSETS)
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x800", "-frames:v", "1", str(project / "media" / "still.png"))
     ffmpeg("-f", "lavfi", "-i", "testsrc=s=320x240:r=25", "-t", "2", "-pix_fmt", "yuv420p", str(project / "media" / "clip.mp4"))
-    (project / "media" / "third.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
+    _damaged_png(project / "media" / "third.png")
 
     failed = build(vidc_session_cmd, project, check=False)
     assert failed.returncode == 1
