@@ -113,9 +113,12 @@ def main() -> int:
 
     for export in (t for t in plan["tasks"] if t["backend"] == "export"):
         name = export["params"]["name"]
-        out = next(p for p in (root / plan.get("output", "build")).rglob(f"{name}.mp4")) \
-            if not (root / "build" / (args.preset or "") / f"{name}.mp4").exists() \
-            else root / "build" / (args.preset or "") / f"{name}.mp4"
+        out = root / "build" / (args.preset or "") / f"{name}.mp4"
+        if not out.exists():
+            out = next((p for p in root.rglob(f"{name}.mp4") if ".vidc" not in p.parts), out)
+        if not out.exists() or not out.with_suffix(".json").exists():
+            check(False, f"{name}: no finished MP4 and manifest (was the build finished?)")
+            continue
         manifest = json.loads(out.with_suffix(".json").read_text())
         print(f"== {name}: {out}")
         found: list[str] = []

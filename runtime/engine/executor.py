@@ -8,6 +8,7 @@ verifies finished outputs by hash and runs only what is missing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -201,7 +202,11 @@ class Executor:
             self.outcome.skipped[tid] = self.budget.reason(task)
             self.reporter.task_skipped(tid, task.stage, self.outcome.skipped[tid])
             return False
-        out_name = f"{task.fingerprint[:16]}-{os.getpid()}"
+        # Two videos of a matrix can hold tasks with one fingerprint (the same outro card, say), and
+        # both may run at once: each run gets its own scratch folder and descriptor, named by its
+        # task id too, and both commit the same object.
+        run_name = f"{task.fingerprint[:16]}-{hashlib.sha256(tid.encode()).hexdigest()[:8]}"
+        out_name = f"{run_name}-{os.getpid()}"
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
             resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
@@ -211,7 +216,7 @@ class Executor:
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
-        desc_rel = f"tasks/{task.fingerprint}.json"
+        desc_rel = f"tasks/{run_name}.json"
         write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
         if victim:
             self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)

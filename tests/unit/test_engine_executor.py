@@ -93,3 +93,15 @@ def test_a_dead_worker_fails_its_task_with_its_log(tmp_path):
     ex._check_workers()
     assert ex.running == {}
     assert ex.outcome.failed["v/a"].startswith("the cpu-0 worker died (exit -9)") and "Killed" in ex.outcome.failed["v/a"]
+
+
+def test_two_tasks_with_one_fingerprint_run_at_once_without_colliding(tmp_path):
+    """Two videos of a matrix can share a task's fingerprint (the same outro card): run on two lanes
+    at the same moment, each has its own scratch folder and descriptor, and both commit one object."""
+    a = task("v/intro", "cpu-0", 0, scenes=[{"voiceover_text": "same"}])
+    b = task("v/outro", "cpu-1", 0, scenes=[{"voiceover_text": "same"}])
+    b = b.model_copy(update={"fingerprint": a.fingerprint})
+    out, ex, work = _run(tmp_path, plan([a, b]))
+    assert out.ok and sorted(out.ran) == ["v/intro", "v/outro"], out
+    assert ex.objects["v/intro"] == ex.objects["v/outro"]
+    assert len(list(work.tasks.iterdir())) == 2
