@@ -77,7 +77,7 @@ def descriptors(project: Path) -> dict[str, dict]:
     """The task descriptors a build wrote, with its own output folder name (fingerprint-pid) normalised."""
     out = {}
     for path in (project / ".vidc" / "tasks").glob("*.json"):
-        text = re.sub(r"tmp/([0-9a-f]{16})-\d+", r"tmp/\1-PID", path.read_text())
+        text = re.sub(r"tmp/([0-9a-f]{16}-[0-9a-f]{8})-\d+", r"tmp/\1-PID", path.read_text())
         # Input objects by name only: a Wan chunk's result.json records its wall time, so its object hash
         # differs between any two runs (two local runs too); the files themselves are compared below.
         out[path.name] = json.loads(re.sub(r"objects/[0-9a-f]{64}", "objects/H", text))
