@@ -22,6 +22,11 @@ from .textfit import FontMetrics, FontSource, approximate_metrics, fit_block
 from .speech import Spoken, normalise
 
 STILL_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
+
+
+def is_still(path: str) -> bool:
+    """An asset shown as a still picture (by its extension); anything else is a clip."""
+    return path.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
 
@@ -358,7 +363,7 @@ def _bookend_task(spec: VideoSpec, end: str, p: dict[str, Any], costs: CostModel
     est = costs.encode_ms(n / p["fps"], p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
     common = {"role": end, "frames": n}
     if be.asset is not None:
-        still = be.asset.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
+        still = is_still(be.asset)
         params = {"asset": be.asset, "still": still, **common,
                   **({} if still else {"clip_mode": spec.video.clip_mode, "scene_s": f"{n / p['fps']:.6f}"})}
         return Draft(id=tid, video=v, stage="video", kind="assets", backend="assets", params=params,
@@ -448,7 +453,7 @@ def _video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[st
         return ids.clip(v, i)
     if engine == "assets":
         asset = scene.asset or ""
-        still = asset.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
+        still = is_still(asset)
         mode = scene.clip_mode or spec.video.clip_mode
         # a clip's mode enters the params only when it is not today's `hold` (older plans keep their fingerprints)
         timing = {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}

@@ -25,6 +25,7 @@ import json
 import re
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ def main() -> int:
         check(tags == ("bt709", "bt709", "bt709", "tv"), f"BT.709, TV range: {tags}")
         w, h = int(v["width"]), int(v["height"])
         num, den = (int(x) for x in v["time_base"].split("/"))
-        fps = int(manifest.get("fps") or round(eval(v["r_frame_rate"])))
+        fps = int(manifest.get("fps") or round(Fraction(v["r_frame_rate"])))
         pts = sorted(int(x) for x in run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
                                           "packet=pts", "-of", "csv=p=0", str(out)], text=True).stdout.split())
         step = den // (num * fps)

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 from vidc.compiler.frontend import SourceFiles
+from vidc.compiler.lower import is_still
 
 from ..state.store import file_sha256
 
@@ -82,7 +83,6 @@ def project_digest(root: Path):
     return digest
 
 
-IMAGE_SIZES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
 
 def project_asset_size(root: Path):
@@ -108,7 +108,7 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
     path = (root / rel).resolve()
     if not is_inside(path, root.resolve()) or not path.is_file():
         return None
-    if rel.lower().endswith(IMAGE_SIZES):
+    if is_still(rel):  # the compiler shows these as stills: Pillow reads their header
         try:
             from PIL import Image
 
@@ -124,7 +124,7 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
                                "-of", "json", str(path)], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    streams = json.loads(proc.stdout or b"{}").get("streams") or [] if proc.returncode == 0 else []
+    streams = (json.loads(proc.stdout or b"{}").get("streams") or []) if proc.returncode == 0 else []
     if not streams or not streams[0].get("width"):
         why = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["it has no video stream"]
         return f"not a video ffmpeg can decode ({why[0].replace(str(path), rel)[:160]})"
