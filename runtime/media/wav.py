@@ -218,10 +218,4 @@ def measure_duration_ms(path: str | os.PathLike[str], *, stream: str = "auto") -
         return samples_to_ms(_decode_audio_samples(path, rate), rate)
     if not video:
         raise ValueError(f"{path}: no audio or video stream")
-    frames, fr = _count_video_frames(path)
-    num, _, den = fr.partition("/")
-    num_i, den_i = int(num or 0), int(den or 1)
-    if num_i <= 0 or den_i <= 0:
-        raise ValueError(f"{path}: unknown frame rate {fr!r}")
-    # frames * den / num seconds, in ms rounded half up
-    return (2 * frames * den_i * 1000 + num_i) // (2 * num_i)
+    return count_video_frames(path)[1]
