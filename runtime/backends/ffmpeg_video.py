@@ -87,9 +87,9 @@ class Assets(_OneCommand):
                                "replace the file or fix the scene's `asset:`")
         self.values: dict[str, str] = {}
         if ctx.params.get("clip_mode") == "stretch":  # slow the clip to fill the scene (never speed it up)
-            from vidc.runtime.media.wav import measure_duration_ms
+            from vidc.runtime.media.wav import count_video_frames
 
-            clip_s = measure_duration_ms(path, stream="video") / 1000
+            clip_s = count_video_frames(path)[1] / 1000  # its video stream was found just above
             scene_s = float(ctx.params["scene_s"])
             if clip_s <= 0:
                 raise BackendError(f"asset {ctx.params['asset']} has no measurable length to stretch")
