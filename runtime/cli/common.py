@@ -32,7 +32,7 @@ class EnvironmentFault(Exception):
 
 
 def add_spec_args(p: argparse.ArgumentParser, *, hardware: bool = True) -> None:
-    p.add_argument("spec", help="project spec file, or a folder holding project.yaml")
+    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
     if hardware:
         p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine); "
                        "ray:auto or ray:ADDRESS reads it from a Ray cluster")

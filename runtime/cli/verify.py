@@ -18,7 +18,7 @@ from .common import EnvironmentFault
 
 def register(sub) -> None:
     p = sub.add_parser("verify", help="re-hash the work folder's store; report or repair damaged objects")
-    p.add_argument("spec", help="project spec file, or a folder holding project.yaml")
+    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
     p.add_argument("--repair", action="store_true", help="remove damaged objects (the next build renders them again)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=run)
