@@ -1,7 +1,7 @@
 """FFmpeg command lines as argv lists (never a shell string), with `@{...}` run-time references.
 
 Every per-scene segment is encoded once, at the export preset, captions burned in, so the
-segments join by stream copy and the whole video is encoded exactly once (DESIGN rule 9).
+segments join by stream copy and the whole video is encoded exactly once (house rule 9 in docs/architecture.md).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ AAC_PRIMING = ["-ignore_editlist", "1", "-ss", f"{(1024 + 32) / 48000:.6f}"]
 
 
 def x264_args(p: dict[str, Any]) -> list[str]:
-    gop = str(max(1, p["fps"] // 2))  # closed GOP of half the frame rate (FACTS §5)
+    gop = str(max(1, p["fps"] // 2))  # closed GOP of half the frame rate (the platforms' upload guides)
     return [
         "-c:v", "libx264", "-preset", p["x264_preset"], "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-crf", str(p["crf"]), "-maxrate", p["maxrate"], "-bufsize", p["bufsize"],

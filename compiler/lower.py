@@ -530,7 +530,7 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     fps, n_frames = wan_settings(spec, wan)
     chunk_s = n_frames / fps
     chunks = max(1, -(-int(seconds * 1000) // int(chunk_s * 1000)))
-    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # FACTS §1: 3.0 @480P, 5.0 @720P
+    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # Wan2.1's scheduler: 3.0 at 480P, 5.0 at 720P
     est, load, need, _ = wan_estimate(spec, costs, wan, width, height, n_frames)
     speed = wan_speed_params(spec, costs)
     two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}

@@ -1,6 +1,6 @@
 """Task ids and input roles: made by the compiler, read by the runtime, defined once here.
 
-A task id reads like `video-name/voice/scene-03` (DESIGN.md rule 3). An input role names what an
+A task id reads like `video-name/voice/scene-03` (house rule 3 in docs/architecture.md). An input role names what an
 input is to the task that takes it: a plain role (`voice`, `music`, `mix`, `captions`, `prev`) or
 a numbered one (`voice-03`, `cues-03`, `segment-03`, `chunk-02`), numbered from 1. Nothing else
 builds or parses these strings: the compiler calls the makers, backends call `numbered()`.

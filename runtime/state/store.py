@@ -2,7 +2,7 @@
 
 Each finished task's output folder is named by the hash of its contents (sorted relative paths
 and file hashes), so identical outputs are stored once. Content addressing is checked, not
-assumed (DESIGN rule 6):
+assumed (house rule 6 in docs/architecture.md):
 
 - a task writes into store/tmp/<name>/ and commits with one rename into store/objects/<hash>/;
   if a folder of that name already exists it is kept only if it still hashes to its name, else

@@ -1,4 +1,4 @@
-"""The house's shape: DESIGN.md's import directions (import-linter contracts in pyproject.toml),
+"""The house's shape: the import directions of docs/architecture.md (import-linter contracts in pyproject.toml),
 no import cycle anywhere in vidc, and a wheel that carries every module (packages are found, not
 listed)."""
 from __future__ import annotations
