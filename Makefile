@@ -5,11 +5,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check
-# Test extras: the real vendor SDKs (against local fake servers), the tiny-model backends, and Ray
-# (the Ray executor runs on a cluster simulated on this machine).
-TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio,ray
+# Test extras: the real vendor SDKs (against local fake servers), the tiny-model backends, Ray
+# (the Ray executor runs on a cluster simulated on this machine), and MkDocs (the suite builds the
+# documentation site with --strict: tests/unit/test_docs.py).
+TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio,ray,docs
 
-.PHONY: setup setup-test system system-test demo test test-slow bench schema clean
+.PHONY: setup setup-test system system-test demo test test-slow bench schema docs clean
 
 system:
 	@bash scripts/install-system.sh
@@ -50,5 +51,10 @@ bench: setup-test
 schema: setup
 	$(BIN)/vidc schema --write
 
+# Regenerate the reference pages (spec, CLI, diagnostic codes), then build the site into site/.
+docs: setup-test
+	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) projects/*/.vidc projects/*/build
+	rm -rf $(VENV) projects/*/.vidc projects/*/build site

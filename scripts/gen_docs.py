@@ -201,6 +201,10 @@ def stale() -> list[Path]:
     return [p for p, text in pages().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a page is out of date")
@@ -208,14 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         old = stale()
         for p in old:
-            print(f"{p.relative_to(ROOT)} is out of date: run `python scripts/gen_docs.py`", file=sys.stderr)
+            print(f"{shown(p)} is out of date: run `python scripts/gen_docs.py`", file=sys.stderr)
         return 1 if old else 0
     for path, text in pages().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".md.part")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {shown(path)}")
     return 0
 
 
