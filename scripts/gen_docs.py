@@ -156,10 +156,20 @@ def command_section(name: str, summary: str, parser: argparse.ArgumentParser, le
 
 
 def cli_page() -> str:
-    os.environ["COLUMNS"] = WIDTH
     from vidc.runtime.cli import build_parser
 
-    parser = build_parser()
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = WIDTH  # read by argparse when it formats a usage line
+    try:
+        return _cli_page(build_parser())
+    finally:
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
+
+
+def _cli_page(parser: argparse.ArgumentParser) -> str:
     out = [BANNER.format(source="the argument parser (runtime/cli)"), "# Command-line reference", "",
            "Exit status: 0 ok, 1 a failed build or a fault of the machine (one line naming it), "
            "2 a bad spec or a bad command line. Every command that takes a spec takes a spec file or "
