@@ -26,7 +26,7 @@ from .source import Path, SourceMap
 
 _MARKERS = ("{{", "{%", "{#")
 
-# Resource limits of one template render (README "Template limits"). They are counted, never
+# Resource limits of one template render (docs/guide/spec.md, "Template limits"). They are counted, never
 # timed: the compiler reads no clock, and the same spec gives the same verdict on any machine.
 MAX_RESULT = 1_000_000  # characters a template may produce, and the size of any value it builds
 MAX_STEPS = 200_000  # loop iterations, calls and filter applications of one render
