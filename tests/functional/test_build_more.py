@@ -130,5 +130,6 @@ def test_init_writes_a_valid_starter_project(tmp_path, vidc_session_cmd):
     assert made.returncode == 0
     ok = subprocess.run([*vidc_session_cmd, "validate", str(tmp_path)], capture_output=True, text=True)
     assert ok.returncode == 0 and "ok (1 video, 2 scenes" in ok.stdout
+    assert "warning" not in ok.stdout + ok.stderr  # the starter project shows best practice
     again = subprocess.run([*vidc_session_cmd, "init", str(tmp_path)], capture_output=True, text=True)
     assert again.returncode == 2 and "already exists" in again.stderr
