@@ -4,6 +4,7 @@ clone, build folder or CI artifact would (a symlinked `.vidc`, a symlinked store
 manifest); the decoy must be untouched and the command must say why in one line."""
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -156,3 +157,136 @@ def test_calibrate_never_writes_through_a_symlinked_work_folder(project: Path, d
     assert main(["calibrate", str(project)]) == 1
     assert not (decoy / "calibration.json").exists()
     assert intact(decoy)
+
+
+# -- export-timeline: a crafted build folder -----------------------------------------------------------
+
+def _wav(path: Path, samples: int = 4410) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"\x01\x00" * samples)
+
+
+def _object(project: Path, files: dict[str, bytes | None]) -> str:
+    """A store object holding `files` (None: a short WAV), committed as a build would."""
+    from vidc.runtime.state.store import Store
+
+    store = Store(project / ".vidc" / "store")
+    store.ensure()
+    tmp = store.new_tmp("t")
+    for name, data in files.items():
+        if data is None:
+            _wav(tmp / name)
+        else:
+            (tmp / name).write_bytes(data)
+    return store.commit(tmp)
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    """A small build as `vidc build` leaves it: a journal, the store, build/v.json and v.mp4 (no media
+    is decoded by export-timeline except the voice WAV's header)."""
+    from vidc.runtime.state.journal import Journal
+
+    seg = _object(project, {"segment.mp4": b"\x00" * 2048})
+    voice = _object(project, {"voice.wav": None})
+    journal = Journal(project / ".vidc" / "journal.log")
+    journal.append("done", fp="fp-seg", object=seg, task="v/video/scene-01", lane="cpu-0")
+    journal.append("done", fp="fp-voice", object=voice, task="v/voice/scene-01", lane="cpu-0")
+    build = project / "build"
+    build.mkdir()
+    (build / "v.mp4").write_bytes(b"mp4")
+    (build / "v.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nHello there.\n")
+    manifest = {"name": "v", "fps": 30, "duration_ms": 1000, "frames": 30,
+                "fingerprints": {"v/video/scene-01": "fp-seg", "v/voice/scene-01": "fp-voice"},
+                "files": {"mp4": "v.mp4", "srt": "v.srt"}, "audio": {},
+                "scenes": [{"index": 1, "frames": 30, "start_ms": 0, "duration_ms": 1000, "voice_ms": 100,
+                            "voiceover_text": "Hello there.", "visual_prompt": "a red square"}]}
+    (build / "v.json").write_text(json.dumps(manifest))
+    return project
+
+
+def _manifest(project: Path, **change) -> None:
+    path = project / "build" / "v.json"
+    m = json.loads(path.read_text())
+    m.update(change)
+    path.write_text(json.dumps(m))
+
+
+def test_export_timeline_writes_from_a_sound_build(built: Path, tmp_path: Path) -> None:
+    pytest.importorskip("opentimelineio")
+    out = tmp_path / "cut" / "v.otio"
+    out.parent.mkdir()
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 0
+    assert (out.with_suffix(".media") / "scene-01.mp4").read_bytes() == b"\x00" * 2048
+    assert (out.with_suffix(".media") / "v.srt").is_file()
+
+
+def test_export_timeline_never_writes_where_the_manifest_points(built: Path, decoy: Path, tmp_path: Path,
+                                                                 capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    out = tmp_path / "cut" / "v.otio"
+    out.parent.mkdir()
+    target = str(decoy / ".bashrc").lstrip("/")
+    for srt in ("x/" + "../" * 60 + target, str(decoy / ".bashrc"), "../../home/.bashrc"):
+        (built / "build" / "x").mkdir(exist_ok=True)
+        (built / "build" / "x" / target.split("/")[-1]).write_text("planted\n")
+        _manifest(built, files={"srt": srt})
+        assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) != 0
+        err = capsys.readouterr().err.strip()
+        assert "files.srt" in err and len(err.splitlines()) == 1
+    os.symlink(decoy / ".bashrc", built / "build" / "link.srt")  # a symlink in build/ pointing out
+    _manifest(built, files={"srt": "link.srt"})
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) != 0
+    assert intact(decoy)
+
+
+def test_export_timeline_refuses_store_paths_from_a_crafted_journal(built: Path, decoy: Path, tmp_path: Path) -> None:
+    pytest.importorskip("opentimelineio")
+    from vidc.runtime.state.journal import Journal
+
+    (decoy / "docs" / "segment.mp4").write_bytes(b"outside")  # what a crafted object name would reach
+    Journal(built / ".vidc" / "journal.log").append("done", fp="fp-seg", object="../" * 8 + str(decoy / "docs").lstrip("/"),
+                                                    task="v/video/scene-01", lane="cpu-0")
+    out = tmp_path / "v.otio"
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 2
+    assert not out.exists() and intact(decoy)
+
+
+def test_export_timeline_media_folder_symlinked_out_is_refused_before_copying(built: Path, decoy: Path,
+                                                                              tmp_path: Path) -> None:
+    pytest.importorskip("opentimelineio")
+    os.symlink(decoy, built / "build" / "v.media")
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(built / "build" / "v.otio")]) == 1
+    assert not (built / "build" / "v.otio").exists() and intact(decoy)
+
+
+def test_a_refused_output_copies_nothing(built: Path, tmp_path: Path) -> None:
+    pytest.importorskip("opentimelineio")
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(tmp_path / "cut.txt")]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]  # no cut.media
+
+
+def test_a_reexport_replaces_stale_media_of_the_same_size(built: Path, tmp_path: Path) -> None:
+    pytest.importorskip("opentimelineio")
+    out = tmp_path / "v.otio"
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 0
+    copied = out.with_suffix(".media") / "scene-01.mp4"
+    copied.write_bytes(b"\x07" * 2048)  # stale: same size, other content
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 0
+    assert copied.read_bytes() == b"\x00" * 2048
+
+
+def test_a_truncated_manifest_is_one_line(built: Path, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    path = built / "build" / "v.json"
+    path.write_text(path.read_text()[:60])
+    assert main(["export-timeline", str(path), "-o", str(tmp_path / "v.otio")]) == 2
+    path.write_text(json.dumps({"name": "v", "scenes": [{}]}))
+    assert main(["export-timeline", str(path), "-o", str(tmp_path / "v.otio")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("manifest" in line for line in err)
