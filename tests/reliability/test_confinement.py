@@ -290,3 +290,93 @@ def test_a_truncated_manifest_is_one_line(built: Path, tmp_path: Path, capsys) -
     assert main(["export-timeline", str(path), "-o", str(tmp_path / "v.otio")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all("manifest" in line for line in err)
+
+
+# -- plan time: spec-given files through the runtime's reader --------------------------------------
+
+def _compile(project: Path):
+    from vidc.runtime.cli.common import compile_spec
+    from vidc.schemas.hardware import Hardware
+
+    plan, diags, _ = compile_spec(project / "project.yaml", Hardware(name="t", cpu_workers=2), {})
+    return plan, [d.format() for d in diags if d.severity == "error"]
+
+
+def _spec(project: Path, extra: str) -> None:
+    (project / "project.yaml").write_text(TINY.replace("export: {preset: draft}\n", extra))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link-out"])
+def test_a_special_watermark_is_a_plan_error_without_hanging(project: Path, decoy: Path, kind: str) -> None:
+    logo = project / "logo.png"
+    if kind == "fifo":
+        os.mkfifo(logo)
+    elif kind == "folder":
+        logo.mkdir()
+    else:
+        os.symlink(decoy / ".bashrc", logo)
+    _spec(project, "export: {preset: draft, watermark: {file: logo.png}}\n")
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(_compile(project)), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "planning hung on the watermark"
+    plan, errors = result[0]
+    assert plan is None and len(errors) == 1 and "logo.png" in errors[0]
+    assert ("E_ASSET_UNREADABLE" if kind == "folder" else "E_FILE_NOT_FOUND") in errors[0]
+
+
+def test_a_changed_watermark_changes_the_video_fingerprints(project: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGBA", (40, 20), (255, 0, 0, 255)).save(project / "logo.png")
+    _spec(project, "export: {preset: draft, watermark: {file: logo.png}}\n")
+    before, errors = _compile(project)
+    assert before is not None, errors
+    Image.new("RGBA", (40, 20), (0, 0, 255, 255)).save(project / "logo.png")
+    after, _ = _compile(project)
+    changed = {t.id for t in before.tasks} - {t.id for t in after.tasks} | {
+        a.id for a, b in zip(before.tasks, after.tasks) if a.fingerprint != b.fingerprint}
+    assert "tiny/video/scene-01" in changed
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero-link", "too-big"])
+def test_a_special_lexicon_file_is_one_diagnostic(project: Path, kind: str) -> None:
+    words = project / "words.yaml"
+    if kind == "fifo":
+        os.mkfifo(words)
+    elif kind == "folder":
+        words.mkdir()
+    elif kind == "dev-zero-link":
+        os.symlink("/dev/zero", words)
+    else:
+        words.write_text("a: b\n" * (4 * 1024 * 1024))
+    _spec(project, "export: {preset: draft}\n")
+    (project / "project.yaml").write_text((project / "project.yaml").read_text().replace(
+        "speed: 1.0}", "speed: 1.0, lexicon_file: words.yaml}"))
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(_compile(project)), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "planning hung on the lexicon file"
+    plan, errors = result[0]
+    assert plan is None and len(errors) == 1 and "E_LEXICON" in errors[0] and "words.yaml" in errors[0]
+
+
+def test_a_changed_track_of_a_music_library_rebuilds_the_music(project: Path) -> None:
+    lib = project / "lib"
+    lib.mkdir()
+    _wav(lib / "bed.wav", 44100)
+    (lib / "vidc-music.json").write_text(json.dumps({"vidc_music": 1, "tracks": [
+        {"id": "bed", "title": "bed", "moods": ["uplifting"], "bpm": 100.0, "duration_s": 600.0, "path": "bed.wav",
+         "licence": "CC0-1.0", "source": "test"}]}))
+    _spec(project, "export: {preset: draft}\n")
+    (project / "project.yaml").write_text((project / "project.yaml").read_text().replace(
+        "music: {mood:", "music: {library: lib, mood:"))
+    before, errors = _compile(project)
+    assert before is not None, errors
+    _wav(lib / "bed.wav", 44100 * 2)
+    after, _ = _compile(project)
+    music = [(a.fingerprint, b.fingerprint) for a, b in zip(before.tasks, after.tasks) if a.id == "tiny/music"]
+    assert music and music[0][0] != music[0][1]
+    assert before.inputs["lib"] != after.inputs["lib"]  # a saved plan names the library as changed
