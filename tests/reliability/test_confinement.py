@@ -380,3 +380,42 @@ def test_a_changed_track_of_a_music_library_rebuilds_the_music(project: Path) ->
     music = [(a.fingerprint, b.fingerprint) for a, b in zip(before.tasks, after.tasks) if a.id == "tiny/music"]
     assert music and music[0][0] != music[0][1]
     assert before.inputs["lib"] != after.inputs["lib"]  # a saved plan names the library as changed
+
+
+# -- vidc say ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero", "passwd", "ok"])
+def test_say_reads_the_lexicon_file_as_the_compiler_does(project: Path, kind: str, capsys) -> None:
+    words = "words.yaml"
+    if kind == "fifo":
+        os.mkfifo(project / words)
+    elif kind == "folder":
+        (project / words).mkdir()
+    elif kind == "dev-zero":
+        os.symlink("/dev/zero", project / words)
+    elif kind == "passwd":
+        words = "../" * 12 + "etc/passwd"
+    else:
+        (project / words).write_text("beat: bee tee\n")
+    (project / "project.yaml").write_text(TINY.replace("speed: 1.0}", f"speed: 1.0, lexicon_file: '{words}'}}"))
+    result: list = []
+    t = threading.Thread(target=lambda: result.append(main(["say", "beat", "--spec", str(project), "-o", "-"])),
+                         daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "vidc say hung on the lexicon file"
+    out, err = capsys.readouterr()
+    if kind == "ok":
+        assert result == [0] and out.strip() == "bee tee"
+    else:
+        assert result == [2] and len(err.strip().splitlines()) == 1 and "lexicon file" in err and out == ""
+
+
+def test_say_limits_its_input_and_the_lexicon_output(tmp_path: Path, capsys) -> None:
+    assert main(["say", "a" * 126_000, "-o", "-"]) == 2
+    lex = tmp_path / "lex.yaml"
+    lex.write_text("la: " + "la " * 300 + "\n")
+    assert main(["say", "la " * 1000, "--lexicon", str(lex), "-o", "-"]) == 2
+    assert main(["say", "la", "--lexicon", "/dev/zero", "-o", "-"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "at most 5000" in err[0] and "spoken text" in err[1] and "device" in err[2]
