@@ -419,3 +419,18 @@ def test_say_limits_its_input_and_the_lexicon_output(tmp_path: Path, capsys) -> 
     assert main(["say", "la", "--lexicon", "/dev/zero", "-o", "-"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "at most 5000" in err[0] and "spoken text" in err[1] and "device" in err[2]
+
+
+def test_music_index_reads_only_the_library_own_files(tmp_path: Path, decoy: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    _wav(lib / "bed.wav", 44100 * 2)
+    _wav(decoy / "docs" / "secret.wav", 44100 * 2)
+    os.symlink(decoy / "docs" / "secret.wav", lib / "linked.wav")
+    (decoy / "docs" / "secret.moods.txt").write_text("stolen\n")
+    os.symlink(decoy / "docs" / "secret.moods.txt", lib / "bed.moods.txt")
+    (lib / "moods.yaml").write_text("bed.wav: {bpm: 100}\nlinked.wav: {bpm: 100}\n")
+    assert main(["music", "index", str(lib)]) == 0
+    catalog = json.loads((lib / "vidc-music.json").read_text())
+    assert [t["path"] for t in catalog["tracks"]] == ["bed.wav"]
+    assert catalog["tracks"][0]["moods"] == []  # the linked sidecar outside was not read
