@@ -434,3 +434,134 @@ def test_music_index_reads_only_the_library_own_files(tmp_path: Path, decoy: Pat
     catalog = json.loads((lib / "vidc-music.json").read_text())
     assert [t["path"] for t in catalog["tracks"]] == ["bed.wav"]
     assert catalog["tracks"][0]["moods"] == []  # the linked sidecar outside was not read
+
+
+# -- vidc review ---------------------------------------------------------------------------------------
+
+def test_review_never_writes_through_links_in_its_folders(project: Path, decoy: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    os.symlink(decoy, site / "assets")
+    assert main(["review", str(project), "-o", str(site)]) == 1
+    os.unlink(site / "assets")
+    os.symlink(decoy, site / "media")
+    (project / "build").mkdir()
+    (project / "build" / "tiny.mp4").write_bytes(b"not really")
+    (project / "build" / "tiny.json").write_text(json.dumps({"name": "tiny", "scenes": []}))
+    assert main(["review", str(project), "-o", str(site)]) == 1
+    os.symlink(decoy, project / "build" / "review")  # the default site folder, planted in the build folder
+    assert main(["review", str(project)]) == 1
+    assert intact(decoy)
+
+
+def test_review_refuses_a_work_folder_symlinked_out(project: Path, decoy: Path, tmp_path: Path) -> None:
+    os.symlink(decoy, project / ".vidc")
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 1
+    assert intact(decoy)
+
+
+def test_review_of_damaged_files_is_no_traceback(project: Path, tmp_path: Path) -> None:
+    build = project / "build"
+    build.mkdir()
+    (build / "tiny.mp4").write_bytes(b"not an mp4")
+    scenes = [{"index": 1, "start_ms": 0, "duration_ms": 8000, "frames": 240}]
+    (build / "tiny.json").write_text(json.dumps({"name": "tiny", "scenes": scenes, "duration_ms": 8000}))
+    stamp = tmp_path / "site" / "media" / "tiny" / "stamp.json"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text('{"version": 1, "sha2')  # damaged
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+    stamp.write_text("[1, 2]")
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+    (build / "tiny.json").write_text('{"name": "tiny", "scenes": [{"index": 1, "sta')  # truncated
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+    (build / "tiny.json").write_text(json.dumps({"name": "tiny", "scenes": [{"index": "x"}], "files": [1]}))
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+    assert 'data-status="pending"' in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_a_failed_video_page_shows_no_absolute_path(project: Path, tmp_path: Path) -> None:
+    from vidc.runtime.state.journal import Journal
+
+    plan, errors = _compile(project)
+    assert plan is not None, errors
+    voice = next(t for t in plan.tasks if t.id == "tiny/voice/scene-01")
+    (project / ".vidc").mkdir()
+    where = project.resolve() / ".vidc" / "store" / "tmp" / "x" / "voice.wav"
+    Journal(project / ".vidc" / "journal.log").append(
+        "failed", fp=voice.fingerprint, task=voice.id, lane="cpu-0",
+        error=f"piper failed writing {where}: disk error; see /opt/secret/place/log.txt")
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+    page = (tmp_path / "site" / "video-tiny.html").read_text()
+    assert "disk error" in page and ".vidc/store/tmp/x/voice.wav" in page and "…/log.txt" in page
+    assert str(project.resolve()) not in page and "/opt/secret" not in page and str(tmp_path) not in page
+
+
+def test_review_takes_the_preset_of_a_draft_build(project: Path) -> None:
+    assert main(["review", str(project), "--preset", "draft-vertical"]) == 0
+    assert (project / "build" / "draft-vertical" / "review" / "index.html").is_file()
+
+
+def _get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host or f"127.0.0.1:{port}")
+    conn.endheaders()
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body
+
+
+def test_the_review_server_serves_the_site_own_files_only(tmp_path: Path, decoy: Path) -> None:
+    from vidc.runtime.review.serve import make_server, routes
+
+    build = tmp_path / "build"
+    (build / "review" / "assets").mkdir(parents=True)
+    (build / "review" / "index.html").write_text("<h1>review</h1>")
+    (build / "review" / "assets" / "review.css").write_text("body{}")
+    (build / "v.mp4").write_bytes(b"mp4")
+    (build / "other.txt").write_text("not linked")
+    os.symlink(decoy / ".bashrc", build / "linked.mp4")
+    files, base = routes([(build / "review", build / "review" / "index.html"),
+                          (build / "review", build / "review" / "assets" / "review.css"),
+                          (build, build / "v.mp4"), (build, build / "linked.mp4"), (build, build / "missing.mp4")])
+    assert base == build.resolve() and sorted(files) == ["/review/assets/review.css", "/review/index.html", "/v.mp4"]
+    server = make_server(files, "/review/index.html", 0)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert _get(port, "/review/index.html") == (200, b"<h1>review</h1>")
+        assert _get(port, "/review/index.html", host=f"localhost:{port}")[0] == 200
+        assert _get(port, "/v.mp4")[1] == b"mp4"
+        assert _get(port, "/")[0] == 302
+        for path in ("/other.txt", "/review/", "/review/assets", "/linked.mp4", "/../home/.bashrc", "/review/../other.txt",
+                     "/%2e%2e/home/.bashrc"):
+            assert _get(port, path)[0] == 404, path
+        assert _get(port, "/review/index.html", host="evil.example:80")[0] == 421  # DNS rebinding
+        assert _get(port, "/review/index.html", host=f"evil.example:{port}")[0] == 421
+        (build / "v.mp4").unlink()
+        os.symlink(decoy / ".bashrc", build / "v.mp4")  # swapped for a link after the site was made
+        assert _get(port, "/v.mp4")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert intact(decoy)
+
+
+def test_a_busy_or_impossible_port_is_one_line(project: Path, tmp_path: Path, capsys) -> None:
+    import socket
+
+    from vidc.runtime.review.serve import ServeError, make_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        with pytest.raises(ServeError, match=f"port {busy} on 127.0.0.1 is in use"):
+            make_server({}, "/", busy)
+        assert main(["review", str(project), "-o", str(tmp_path / "s"), "--serve", "--port", str(busy)]) == 1
+    assert main(["review", str(project), "-o", str(tmp_path / "s"), "--serve", "--port", "70000"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if "warning[" not in line and line.startswith(("vidc", "Trace"))]
+    assert len(err) == 2 and "in use" in err[0] and "70000" in err[1]
