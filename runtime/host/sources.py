@@ -9,6 +9,7 @@ from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.lower import is_still
 
 from ..state import confine
+from ..state.confine import is_inside  # noqa: F401 - one rule; callers import it from here too
 from ..state.store import file_sha256
 
 MUSIC_CATALOG = "vidc-music.json"  # what `vidc music index` writes in a library folder
@@ -31,11 +32,6 @@ def find_spec(target: str | Path) -> Path:
             raise SpecNotFound(f"{path}: not a regular file (a FIFO or a device is never read)")
         raise SpecNotFound(f"{path}: no such file")
     return path
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """Is `path` root or below it? Both should be resolved (symlinks followed) by the caller."""
-    return path == root or root in path.parents
 
 
 class Unreadable(OSError, ValueError):
