@@ -196,7 +196,7 @@ def checks(view: VideoView, measured: dict[str, float | None]) -> list[dict[str,
     out.append({"name": "voice fits", "ok": not over, "detail": "every voice fits its scene" if not over else
                 f"scene(s) {', '.join(map(str, over))}: the voice is longer than the scene"})
     files = m.get("files") or {}
-    missing = [f for f in files.values() if not (view.out_dir / f).is_file()]
+    missing = [f for f in files.values() if not _beside(view.out_dir, f)]
     out.append({"name": "files", "ok": not missing, "detail": "all published files present" if not missing else
                 "missing: " + ", ".join(missing)})
     return out
@@ -229,3 +229,14 @@ def measured_runs(view: VideoView, plan: Plan, journal: JournalView) -> tuple[li
     keep = max(windows, key=lambda w: max(r.end for r in w))
     kept = {r.task for r in keep}
     return keep, sorted(t for t in latest if t not in kept)
+
+
+def _beside(out_dir: Path, name: str) -> bool:
+    """A published file of the manifest: a regular file inside the build folder (never one outside)."""
+    from ..state.confine import Refused, confined_file
+
+    try:
+        confined_file(out_dir, name, "published file")
+    except Refused:
+        return False
+    return True

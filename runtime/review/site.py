@@ -22,7 +22,7 @@ from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from ..state.atomic import write_text
-from ..state.confine import Refused, confined, read_text, real_folder
+from ..state.confine import Refused, confined, confined_file, read_text, real_folder
 from ..state.store import DIGEST, file_sha256
 from . import media
 from .data import JournalView, VideoView, checks, matrix_columns, measured_runs, parse_srt, video_views
@@ -87,9 +87,9 @@ class Site:
             files.append((self.out, folder / "thumb.jpg"))
             files += [(self.out, folder / f"scene-{s['index']:02d}.jpg") for s in (v.manifest or {}).get("scenes") or []]
             files.append((v.out_dir, v.mp4))
-            vtt = ((v.manifest or {}).get("files") or {}).get("vtt")
-            if isinstance(vtt, str) and vtt:
-                files.append((v.out_dir, v.out_dir / vtt))
+            vtt = _published(v.out_dir, ((v.manifest or {}).get("files") or {}).get("vtt"))
+            if vtt is not None:
+                files.append((v.out_dir, vtt))
         return files
 
     # -- media ----------------------------------------------------------------------------------
@@ -214,8 +214,11 @@ class Site:
             scenes.append({**s, "frame": _url(img, self.out) if img.is_file() else None,
                            "left": 100 * s["start_ms"] / total, "width": 100 * s["duration_ms"] / total})
         files = m.get("files") or {}
-        srt = v.out_dir / files["srt"] if files.get("srt") else None
-        cues = parse_srt(srt.read_text(encoding="utf-8")) if srt is not None and srt.is_file() else []
+        srt, vtt = _published(v.out_dir, files.get("srt")), _published(v.out_dir, files.get("vtt"))
+        try:
+            cues = parse_srt(read_text(srt, what="captions file")) if srt is not None else []
+        except Refused:
+            cues = []
         waves = v.media.get("waves") or {}
         lanes = [(label, key) for label, key in (("voice", "voice"), ("music (ducked)", "music"), ("final mix", "mix"))
                  if waves.get(key)]
@@ -223,7 +226,7 @@ class Site:
         return {
             "name": v.name, "status": v.status, "manifest": m, "checks": v.checks, "errors": v.errors,
             "player": _url(v.mp4, self.out) if v.mp4.is_file() else None,
-            "vtt": _url(v.out_dir / files["vtt"], self.out) if files.get("vtt") and (v.out_dir / files["vtt"]).is_file() else None,
+            "vtt": _url(vtt, self.out) if vtt is not None else None,
             "scenes": scenes, "planned_scenes": v.plan.scenes, "total_ms": total,
             "cues": [{"start": c.start_ms, "end": c.end_ms, "text": c.text, "left": 100 * c.start_ms / total,
                       "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total)} for c in cues],
@@ -285,3 +288,13 @@ def project_relative(text: str, root: Path) -> str:
     for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
         text = text.replace(prefix + "/", "").replace(prefix, ".")
     return re.sub(r"(?<![\w.:/])/(?:[^\s/'\"]+/)+([^\s/'\"]*)", lambda m: "…/" + m.group(1), text)
+
+
+def _published(out_dir: Path, name: Any) -> Path | None:
+    """A file the manifest names beside the video: inside the build folder and a regular file, or None."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return confined_file(out_dir, name, "published file")
+    except Refused:
+        return None

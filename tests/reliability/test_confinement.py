@@ -565,3 +565,18 @@ def test_a_busy_or_impossible_port_is_one_line(project: Path, tmp_path: Path, ca
     assert main(["review", str(project), "-o", str(tmp_path / "s"), "--serve", "--port", "70000"]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if "warning[" not in line and line.startswith(("vidc", "Trace"))]
     assert len(err) == 2 and "in use" in err[0] and "70000" in err[1]
+
+
+def test_review_shows_no_file_a_crafted_manifest_points_outside(project: Path, decoy: Path, tmp_path: Path) -> None:
+    build = project / "build"
+    build.mkdir()
+    (build / "tiny.mp4").write_bytes(b"not an mp4")
+    (decoy / "docs" / "secret.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nTOP SECRET\n")
+    os.symlink(decoy / "docs" / "secret.srt", build / "linked.srt")
+    scenes = [{"index": 1, "start_ms": 0, "duration_ms": 8000, "frames": 240}]
+    for srt in ("../" * 12 + str(decoy / "docs" / "secret.srt").lstrip("/"), "linked.srt"):
+        (build / "tiny.json").write_text(json.dumps({"name": "tiny", "scenes": scenes, "duration_ms": 8000,
+                                                     "files": {"srt": srt, "vtt": srt}}))
+        assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+        page = (tmp_path / "site" / "video-tiny.html").read_text()
+        assert "TOP SECRET" not in page and "secret.srt" not in page
