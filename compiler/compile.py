@@ -23,7 +23,7 @@ from .canonical import fingerprint
 from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
-from .lexicon import check_lexicon, read_lexicon_file
+from .lexicon import read_lexicon
 from .watermark_check import check_watermark
 from .captions_check import check_captions
 from .transitions import check_transitions
@@ -97,10 +97,9 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         diags += lock_diags + caption_diags
         if has_errors(caption_diags):
             continue
-        lexicon, lex_diags = read_lexicon_file(video, recording)
-        limit_diags = check_lexicon(video, [s.voiceover_text for s in scenes or []], lexicon)
-        diags += lex_diags + limit_diags
-        if has_errors(limit_diags):  # the spoken text is never built past its limit
+        lexicon, lex_diags, too_long = read_lexicon(video, recording, scenes)
+        diags += lex_diags
+        if too_long:  # the spoken text is never built past its limit
             continue
         bookend_diags = check_bookends(video, opts.fonts)
         diags += bookend_diags

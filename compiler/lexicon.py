@@ -8,6 +8,8 @@ import posixpath
 import re
 from typing import Any, Iterable
 
+from vidc.schemas.spec import Scene
+
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo, SourceFiles
 from .speech import DEFAULT_LEXICON
@@ -86,3 +88,12 @@ def check_lexicon(video: LoadedVideo, texts: list[str], from_file: dict[str, str
                                  f"with the lexicon the spoken text of `{video.spec.name}` would be {n} characters; at most "
                                  f"{MAX_SPOKEN} are allowed", "shorten the respellings or the voiceover text")]
     return []
+
+
+def read_lexicon(video: LoadedVideo, src: SourceFiles, scenes: list[Scene] | None
+                 ) -> tuple[dict[str, str], list[Diagnostic], bool]:
+    """The lexicon file's words, every lexicon diagnostic, and whether a limit was passed (then the
+    video's spoken text must not be built)."""
+    lexicon, diags = read_lexicon_file(video, src)
+    limits = check_lexicon(video, [s.voiceover_text for s in scenes or []], lexicon)
+    return lexicon, diags + limits, any(d.severity == "error" for d in limits)

@@ -166,7 +166,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     from ..media.wav import wav_info
     from ..review.data import parse_srt
     from ..state.atomic import copy_file
-    from ..state.confine import Refused, confined_file, read_text
+    from ..state.confine import read_text
     from ..state.store import file_sha256
 
     name, fps = m["name"], int(m["fps"])
@@ -180,11 +180,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
             copy_file(src, dst)  # atomic: replaces a stale file (or a link) by name, never writes through it
         return dst.resolve().as_uri()
 
-    srt = (m.get("files") or {}).get("srt")
-    try:  # the manifest names the captions: confined to the build folder, a regular file
-        srt_path = confined_file(out_dir, srt, "captions file") if isinstance(srt, str) and srt else None
-    except Refused as exc:
-        raise ExportError(f"the manifest's files.srt: {exc}") from None
+    srt_path = _captions_file(m, out_dir)
 
     def frames(n: int) -> Any:
         return otio.opentime.RationalTime(n, fps)
@@ -286,6 +282,17 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     if media_dir is not None and srt_path is not None:
         place(srt_path, srt_path.name)
     return timeline
+
+
+def _captions_file(m: dict[str, Any], out_dir: Path) -> Path | None:
+    """The manifest's captions (files.srt): confined to the build folder and a regular file."""
+    from ..state.confine import Refused, confined_file
+
+    srt = (m.get("files") or {}).get("srt")
+    try:
+        return confined_file(out_dir, srt, "captions file") if isinstance(srt, str) and srt else None
+    except Refused as exc:
+        raise ExportError(f"the manifest's files.srt: {exc}") from None
 
 
 def _ms_frames(ms: int, fps: int) -> int:
