@@ -148,10 +148,11 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
 
     try:
         path = confine.confined(root, rel)
-        confine.regular(path)
-    except confine.Refused as exc:
-        gone = "does not exist" in str(exc) or "outside" in str(exc)
-        return None if gone else str(exc).split(" is ", 1)[-1].replace(", not a regular file", ", not a file")
+        mode = os.stat(path).st_mode
+    except (confine.Refused, OSError):
+        return None  # outside the project or missing: the spec checks say so
+    if not stat.S_ISREG(mode):
+        return f"{confine.kind_of(mode)}, not a file"  # a folder, FIFO or device is never opened
     if is_still(rel):  # the compiler shows these as stills: Pillow reads their header
         try:
             import warnings

@@ -32,7 +32,8 @@ def is_inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file of this st_mode is, in words ("a folder", "a FIFO", "a device" ...)."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -62,7 +63,7 @@ def regular(path: Path, what: str = "file") -> Path:
     except FileNotFoundError:
         raise Refused(f"the {what} {path} does not exist") from None
     if not stat.S_ISREG(st.st_mode):
-        raise Refused(f"the {what} {path} is {_kind(st.st_mode)}, not a regular file")
+        raise Refused(f"the {what} {path} is {kind_of(st.st_mode)}, not a regular file")
     return path
 
 
@@ -83,7 +84,7 @@ def read_bytes(path: Path, limit: int = READ_LIMIT, what: str = "file") -> bytes
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise Refused(f"the {what} {path} is {_kind(st.st_mode)}, not a regular file")
+            raise Refused(f"the {what} {path} is {kind_of(st.st_mode)}, not a regular file")
         if st.st_size > limit:
             raise Refused(f"the {what} {path} is {st.st_size} bytes; at most {limit} are read")
         chunks, total = [], 0
@@ -120,7 +121,7 @@ def real_folder(root: Path, folder: Path, what: str = "folder") -> Path:
         raise Refused(f"the {what} {folder} is a symlink (to {os.readlink(folder)}); vidc never follows a link "
                       f"out of {base}: remove the link")
     if not stat.S_ISDIR(st.st_mode):
-        raise Refused(f"the {what} {folder} is {_kind(st.st_mode)}, not a folder: move it away")
+        raise Refused(f"the {what} {folder} is {kind_of(st.st_mode)}, not a folder: move it away")
     return folder
 
 
