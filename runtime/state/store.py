@@ -131,12 +131,20 @@ class Store:
         """Move a damaged object out of the way (a rename: atomic), then delete it; never through a
         link out of the store (a symlinked objects/ or tmp/ is refused, nothing moved)."""
         aside = self.tmp / f"damaged-{target.name[:16]}-{os.getpid()}"
-        remove(self.root, aside)
-        self.tmp.mkdir(parents=True, exist_ok=True)
         confined(self.root, target.parent, "store folder")
         confined(self.root, aside.parent, "store folder")
+        self._forget(aside)
+        self.tmp.mkdir(parents=True, exist_ok=True)
         os.rename(target, aside)
-        remove(self.root, aside)
+        self._forget(aside)
+
+    def _forget(self, path: Path) -> None:
+        """Remove scratch of the store's own (never through a link out of it); what cannot be removed
+        now stays in store/tmp, which the next build clears."""
+        try:
+            remove(self.root, path)
+        except OSError:
+            pass
 
     def _write_index(self, digest: str, files: dict[str, list]) -> None:
         self.index.mkdir(parents=True, exist_ok=True)
