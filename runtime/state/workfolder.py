@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .confine import confined, remove
+from .confine import Refused, confined, remove
 from .faults import StateFault
 from .store import Store
 
@@ -92,6 +92,9 @@ def project_work_folder(project: Path) -> WorkFolder:
     StateFault (one line, exit 1) otherwise; nothing is touched."""
     root = Path(project).resolve()
     work = WorkFolder(root / ".vidc")
-    confined(root, work.root, "work folder")
+    try:
+        confined(root, work.root, "work folder")
+    except Refused as exc:
+        raise Refused(f"{exc}; remove the link (vidc keeps its work folder inside the project)") from None
     work.check()
     return work
