@@ -582,3 +582,15 @@ def test_review_shows_no_file_a_crafted_manifest_points_outside(project: Path, d
         page = (tmp_path / "site" / "video-tiny.html").read_text()
         assert "TOP SECRET" not in page and not re.search(r'(src|href)="[^"]*secret', page)
         assert "missing: " in page  # named as missing from the build folder, not read from outside it
+
+
+def test_a_calibration_behind_a_linked_work_folder_is_not_read(project: Path, decoy: Path) -> None:
+    from vidc.runtime.state.calibration import load_calibration
+
+    (decoy / "calibration.json").write_text('{"scale": {"piper": 3.0}}')
+    os.symlink(decoy, project / ".vidc")
+    assert load_calibration(project) == {}
+    os.unlink(project / ".vidc")
+    (project / ".vidc").mkdir()
+    (project / ".vidc" / "calibration.json").write_text('{"scale": {"piper": 3.0}}')
+    assert load_calibration(project) == {"piper": 3.0}
