@@ -23,6 +23,8 @@ from .canonical import fingerprint
 from .costs import CostModel
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
+from .lexicon import read_lexicon
+from .watermark_check import check_watermark
 from .captions_check import check_captions
 from .transitions import check_transitions
 from .lower import (Draft, estimated_voice_ms, export_settings, is_silent, lower_video, planned_scene_ms,
@@ -95,8 +97,10 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         diags += lock_diags + caption_diags
         if has_errors(caption_diags):
             continue
-        lexicon, lex_diags = _lexicon_file(video, recording)
+        lexicon, lex_diags, too_long = read_lexicon(video, recording, scenes)
         diags += lex_diags
+        if too_long:  # the spoken text is never built past its limit
+            continue
         bookend_diags = check_bookends(video, opts.fonts)
         diags += bookend_diags
         if has_errors(bookend_diags):
@@ -107,7 +111,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
             continue
         video_drafts = lower_video(video.spec, scenes, costs, hardware.encoder_threads(), catalog, opts.fonts, lexicon,
                                    wan)
-        diags += check_assets(video, scenes, opts.asset_size)
+        diags += check_assets(video, scenes, opts.asset_size) + check_watermark(video, opts.asset_size)
         backend_diags = _check_backends(video, video_drafts, catalog, opts.facts)
         if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
             backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]
@@ -212,6 +216,8 @@ def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str]
             d.params["start_image_sha256"] = digest(d.params["start_image"])
         elif d.backend == "music-select" and d.params.get("track"):
             d.params["track_sha256"] = digest(d.params["track"])
+        elif d.backend == "music-select" and d.params.get("library", "builtin") != "builtin":
+            d.params["library_sha256"] = digest(d.params["library"])  # its catalog and every track it names
         if d.stage == "video" and d.kind != "chunk" and spec.export.watermark is not None:
             d.params["watermark_sha256"] = digest(spec.export.watermark.file)
 
@@ -221,6 +227,7 @@ def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | N
         return {}
     paths = {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
     paths |= {v.spec.music.track for v in videos if v.spec.music.track}
+    paths |= {v.spec.music.library for v in videos if not v.spec.music.track and v.spec.music.library != "builtin"}
     paths |= {e.asset for v in videos for e in (v.spec.intro, v.spec.outro) if e is not None and e.asset}
     paths |= {v.spec.export.watermark.file for v in videos if v.spec.export.watermark is not None}
     return {p: digest(p) for p in sorted(paths)}
@@ -305,35 +312,6 @@ def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]
     return VideoPlan(name=spec.name, output=spec.output, preset=spec.export.preset, width=p["width"],
                      height=p["height"], fps=p["fps"], scenes=infos, script_known=scenes is not None,
                      tasks=sorted(d.id for d in drafts), estimates=notes)
-
-
-def _lexicon_file(video: LoadedVideo, src: SourceFiles) -> tuple[dict[str, str], list[Diagnostic]]:
-    """`voice.lexicon_file`: a YAML (or JSON) mapping word -> respelling, relative to the spec."""
-    import posixpath
-
-    import yaml
-
-    name = video.spec.voice.lexicon_file
-    if not name:
-        return {}, []
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(src.spec_name), name))
-    line, col = video.locate(("voice", "lexicon_file"))
-
-    def bad(msg: str) -> tuple[dict[str, str], list[Diagnostic]]:
-        return {}, [Diagnostic(file=video.file, line=line, col=col, code="E_LEXICON", message=msg,
-                               hint="a lexicon file is a mapping of word: respelling, e.g. `vidc: vid see`")]
-
-    try:
-        data = yaml.safe_load(src.read(path))
-    except FileNotFoundError:
-        return bad(f"lexicon file `{name}` not found")
-    except yaml.YAMLError as exc:
-        return bad(f"lexicon file `{name}` is not valid YAML: {str(exc).splitlines()[0]}")
-    if data is None:
-        return {}, []
-    if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):
-        return bad(f"lexicon file `{name}` is not a mapping of word -> respelling")
-    return {str(k): str(v) for k, v in data.items()}, []
 
 
 SPARSE = 0.6  # speech filling less of a scene than this is a warning

@@ -416,6 +416,8 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
         _check_path(tree, ("music", "library"), spec_dir, smap, "music library", diags)
     _check_path(tree, ("output",), spec_dir, smap, "output folder", diags)
     _check_path(tree, ("script", "lock_file"), spec_dir, smap, "lock file", diags)
+    _check_path(tree, ("export", "watermark", "file"), spec_dir, smap, "watermark", diags, exists)
+    _check_path(tree, ("voice", "lexicon_file"), spec_dir, smap, "lexicon file", diags)
     for section in ("video", "voice"):
         model = _get(tree, section, "model")
         if isinstance(model, str) and _is_absolute(model):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidc.schemas.catalog import Facts, Needs, Problem
 
 from ..media.tools import FFMPEG_TIMEOUT_S, BackendError, run_ffmpeg, run_tool  # noqa: F401 - the backends' toolkit
+from ..state.confine import remove as remove_inside  # noqa: F401 - deleting scratch never follows a link
 
 
 class NoParams(BaseModel):

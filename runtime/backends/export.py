@@ -1,7 +1,6 @@
 """Export: join the scene segments and the mixed AAC by stream copy into the final MP4."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidc.schemas import ids
 
 from ..state.store import file_sha256
-from .base import Backend, BackendError, TaskContext, run_ffmpeg
+from .base import Backend, BackendError, TaskContext, remove_inside, run_ffmpeg
 
 
 def concat_line(path: str) -> str:
@@ -107,9 +106,8 @@ class Export(Backend):
         (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
         for argv in ctx.argv:
             run_ffmpeg(argv, cwd=ctx.store_root, what="ffmpeg (export)")
-        (ctx.out / "segments.txt").unlink()  # absolute store paths: not part of the output
-        if work.exists():
-            shutil.rmtree(work)
+        remove_inside(ctx.out, ctx.out / "segments.txt")  # absolute store paths: not part of the output
+        remove_inside(ctx.out, work)
         mp4 = ctx.out / f"{ctx.params['name']}.mp4"
         video_ms = measure_duration_ms(mp4, stream="video")
         expected = sum(ctx.input_result(r)["duration_ms"] for r in roles)

@@ -17,6 +17,7 @@ from vidc.compiler.refs import frames_for_ms
 from vidc.schemas import ids
 from vidc.schemas.catalog import Facts, Problem
 
+from ..state import confine
 from .base import Backend, BackendError, TaskContext, run_ffmpeg
 
 
@@ -30,6 +31,7 @@ class MusicParams(BaseModel):
     fps: int = Field(ge=1)
     min_video_ms: int = Field(0, ge=0, description="The video's length as planned before the voice (the least it lasts)")
     track_sha256: str | None = Field(None, description="The fixed track's content hash (the compiler attaches it)")
+    library_sha256: str | None = Field(None, description="A library folder's digest: its catalog and tracks (the compiler attaches it)")
     extra_frames: int = Field(0, ge=0, description="Frames of the intro and outro, which the music plays under")
 
 
@@ -102,7 +104,11 @@ class MusicSelect(Backend):
             except (OSError, ValueError) as exc:
                 raise BackendError(f"music library {p['library']}: {exc} (build its catalog with "
                                    f"`vidc music index {p['library']}`)") from exc
-            run_ffmpeg(_to_pcm("file:" + str(folder / info.path), str(out)), what="ffmpeg (music track)")
+            try:  # a catalog's track path stays inside the library folder and names a regular file
+                track = confine.confined_file(folder, info.path or "", "music track")
+            except confine.Refused as exc:
+                raise BackendError(f"music library {p['library']}: {exc}") from None
+            run_ffmpeg(_to_pcm("file:" + str(track), str(out)), what="ffmpeg (music track)")
             chosen = dataclasses.asdict(info) if dataclasses.is_dataclass(info) else dict(info)
         looped = _cover(out, need, chosen.get("bpm"), loop)
         return {**chosen, "video_s": round(video_s, 3), "needed_s": round(need, 3), **looped}

@@ -11,6 +11,7 @@ from vidc.compiler import __version__
 
 from ..host.hardware import HardwareError
 from ..host.sources import SpecNotFound
+from ..state.faults import StateFault
 from .common import EnvironmentFault, UsageError
 
 COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say", "verify")
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, SpecNotFound, HardwareError) as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
         return 2
-    except EnvironmentFault as exc:
+    except (EnvironmentFault, StateFault) as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ from ..engine.publish import PublishError
 from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
+from ..state import confine
 from ..state.faults import StateFault, describe_oserror
 from ..state.workfolder import WorkFolder
 from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
@@ -33,13 +34,16 @@ class Refused(Exception):
     """A saved plan or a project path vidc will not use: one line, exit 2."""
 
 
+PLAN_LIMIT = 1 << 30  # bytes: a saved plan is read whole (a 2,000-video matrix is tens of MB)
+
+
 def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
     """The saved plan and its spec. The spec is a relative path that must resolve (symlinks
     followed) inside the folder it is found in, and be a regular file; otherwise it is refused
     without being opened. A plan that does not parse is one line, exit 2."""
     try:
-        plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, ValueError, OSError) as exc:
+        plan = Plan.model_validate_json(confine.read_text(path, PLAN_LIMIT, "plan"))
+    except (ValidationError, ValueError, OSError, confine.Refused) as exc:
         raise Refused(f"{path}: not a valid vidc plan ({_first_problem(exc)}); "
                       f"make it again with `vidc plan SPEC -o {path.name}`") from None
     rel = Path(plan.spec) if isinstance(plan.spec, str) and plan.spec else None
@@ -152,8 +156,8 @@ def _is_saved_plan(path: Path) -> bool:
     if not (path.is_file() and path.suffix == ".json"):
         return False
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError, OSError):
+        data = json.loads(confine.read_text(path, PLAN_LIMIT, "plan"))
+    except (ValueError, RecursionError, OSError, confine.Refused):
         return False  # a JSON spec with a syntax error: the compiler reports it
     return isinstance(data, dict) and "vidc_plan" in data
 

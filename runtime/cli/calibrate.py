@@ -9,7 +9,7 @@ from ..host.sources import find_spec
 from ..state.atomic import write_text
 from ..state.calibration import calibration_path, measure
 from ..state.journal import Journal
-from ..state.workfolder import WorkFolder
+from ..state.workfolder import project_work_folder
 from .common import add_spec_args
 
 
@@ -22,7 +22,7 @@ def register(sub) -> None:
 def run(args) -> int:
     spec = find_spec(args.spec)
     root = spec.resolve().parent
-    work = WorkFolder(root / ".vidc")
+    work = project_work_folder(root)  # never writes through a .vidc symlinked out of the project
     if not work.journal.exists():
         print(f"vidc: error: {root} has no build journal yet: run `vidc build {args.spec}` first")
         return 2

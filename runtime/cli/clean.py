@@ -5,13 +5,13 @@ folder) are never touched. `--dry-run` lists what would go and how much space it
 progress holds the work folder's lock: clean refuses rather than pull files from under it."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from ..host.sources import find_spec
 from ..state.calibration import FILE as CALIBRATION
+from ..state.confine import remove
 from ..state.lock import Busy, WorkLock
-from ..state.workfolder import WorkFolder
+from ..state.workfolder import project_work_folder
 from .common import EXIT_FAILED, EXIT_OK
 
 
@@ -39,7 +39,7 @@ def _human(n: int) -> str:
 
 def run(args) -> int:
     root = find_spec(args.spec).resolve().parent
-    work = WorkFolder(root / ".vidc")
+    work = project_work_folder(root)  # a .vidc that is a symlink out of the project: refused, nothing read
     if not work.root.is_dir():
         print(f"nothing to clean: {work.root} does not exist")
         return EXIT_OK
@@ -60,10 +60,7 @@ def run(args) -> int:
         return EXIT_FAILED
     try:
         for p in doomed:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
+            remove(work.root, p)
     finally:
         lock.release()
     print(f"freed {_human(total)}" + ("" if args.all else f" (kept {CALIBRATION})" if (work.root / CALIBRATION).exists() else ""))

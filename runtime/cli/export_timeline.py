@@ -42,18 +42,60 @@ def run(args) -> int:
     except ImportError:
         print("vidc: error: export-timeline needs OpenTimelineIO: pip install 'vidc[otio]'", file=sys.stderr)
         return 2
+    from ..state.faults import StateFault
+
     try:
+        out = Path(args.output)
+        check_output(out, copy=not args.no_copy)  # a refused -o fails before any media is copied
         manifest_path = _manifest_path(args.video, args.spec)
         work = _work_folder(manifest_path, args.project)
-        out = Path(args.output)
-        timeline = build_timeline(json.loads(manifest_path.read_text(encoding="utf-8")), manifest_path.parent, work,
-                                  None if args.no_copy else out.with_suffix(".media"))
+        try:
+            timeline = build_timeline(_read_manifest(manifest_path), manifest_path.parent, work,
+                                      None if args.no_copy else out.with_suffix(".media"))
+        except (KeyError, TypeError, AttributeError) as exc:  # a manifest missing a field: one line
+            raise ExportError(f"{manifest_path}: not a complete vidc manifest (missing or wrong {exc}); "
+                              "build the video again") from None
         timeline = write_timeline(timeline, out)
     except ExportError as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
         return 2
+    except StateFault as exc:  # a path the build folder or work folder names that leaves its root
+        print(f"vidc: error: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {out}: {clip_counts(timeline)}")
     return 0
+
+
+def check_output(out: Path, copy: bool = True) -> None:
+    """What -o names is writable as asked: a known suffix whose adapter is installed, not a folder or
+    a special file, and its media folder (when copying) a real folder, not a link elsewhere."""
+    import opentimelineio as otio
+
+    from ..state.confine import real_folder
+
+    adapter = SUFFIX_ADAPTERS.get(out.suffix.lower())
+    if adapter is None:
+        raise ExportError(f"{out}: write .otio, .fcpxml or .edl")
+    if adapter not in otio.adapters.available_adapter_names():
+        package = {"fcpx_xml": "otio-fcpx-xml-adapter", "cmx_3600": "otio-cmx3600-adapter"}[adapter]
+        raise ExportError(f"{out.suffix} needs OpenTimelineIO's {adapter} adapter: pip install {package} "
+                          "(or write .otio, which every OpenTimelineIO tool reads)")
+    if out.exists() and not out.is_symlink() and not out.is_file():
+        raise ExportError(f"{out} exists and is not a regular file; name a timeline file")
+    if copy:
+        real_folder(out.parent, out.with_suffix(".media"), "media folder")
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    from ..state.confine import read_text
+
+    try:
+        data = json.loads(read_text(path, what="manifest"))
+    except ValueError as exc:
+        raise ExportError(f"{path}: not a vidc manifest (damaged or truncated JSON: {exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("scenes"), list):
+        raise ExportError(f"{path}: not a vidc manifest (no name or scenes); build the video again")
+    return data
 
 
 def _manifest_path(video: str, spec: str) -> Path:
@@ -73,9 +115,11 @@ def _manifest_path(video: str, spec: str) -> Path:
     except SpecNotFound as exc:
         raise ExportError(f"{video}: not a file, and {exc}") from None
     videos, _ = load_project(src, parse_set([])[0])
+    from ..state.confine import confined
+
     for v in videos:
         if v.spec.name == video:
-            candidate = root / v.spec.output / f"{video}.json"
+            candidate = confined(root, Path(v.spec.output) / f"{video}.json", "manifest")
             if candidate.is_file():
                 return candidate
             raise ExportError(f"{video} is not built yet ({candidate} is missing): run `vidc build` first")
@@ -83,14 +127,17 @@ def _manifest_path(video: str, spec: str) -> Path:
 
 
 def _work_folder(manifest: Path, project: str | None) -> Path:
+    """The work folder, checked as a build checks it (no .vidc or store symlinked out)."""
+    from ..state.workfolder import project_work_folder
+
     if project:
-        work = Path(project) / ".vidc"
-        if not (work / "journal.log").is_file():
+        work = project_work_folder(Path(project))
+        if not work.journal.is_file():
             raise ExportError(f"{project} has no build state (.vidc/journal.log)")
-        return work
+        return work.root
     for folder in [manifest.parent.resolve(), *manifest.parent.resolve().parents]:
         if (folder / ".vidc" / "journal.log").is_file():
-            return folder / ".vidc"
+            return project_work_folder(folder).root
     raise ExportError(f"cannot find the build's work folder (.vidc/) above {manifest.parent}; pass --project DIR")
 
 
@@ -101,9 +148,13 @@ def _objects(work: Path) -> dict[str, str]:
 
 
 def _task_file(fps: dict[str, str], objects: dict[str, str], work: Path, task_id: str, name: str) -> Path:
-    fp = fps.get(task_id)
+    """A task's output in the store: an object named by a digest, a regular file inside it."""
+    from ..state.confine import confined
+    from ..state.store import DIGEST
+
+    fp = fps.get(task_id) if isinstance(fps, dict) else None
     obj = objects.get(fp or "")
-    path = work / "store" / "objects" / obj / name if obj else None
+    path = confined(work / "store" / "objects", f"{obj}/{name}", "store file") if obj and DIGEST.match(obj) else None
     if path is None or not path.is_file():
         raise ExportError(f"the output of {task_id} ({name}) is not in the work folder's store: run `vidc build` again")
     return path
@@ -115,6 +166,8 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     from ..media.wav import wav_info
     from ..review.data import parse_srt
     from ..state.atomic import copy_file
+    from ..state.confine import read_text
+    from ..state.store import file_sha256
 
     name, fps = m["name"], int(m["fps"])
     fingerprints, objects = m.get("fingerprints") or {}, _objects(work)
@@ -122,10 +175,12 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     def place(src: Path, as_name: str) -> str:
         if media_dir is None:
             return src.resolve().as_uri()
-        dst = media_dir / as_name
-        if not (dst.is_file() and dst.stat().st_size == src.stat().st_size):
-            copy_file(src, dst)
+        dst = media_dir / Path(as_name).name  # a plain name inside the media folder, never a path
+        if dst.is_symlink() or not dst.is_file() or file_sha256(dst) != file_sha256(src):
+            copy_file(src, dst)  # atomic: replaces a stale file (or a link) by name, never writes through it
         return dst.resolve().as_uri()
+
+    srt_path = _captions_file(m, out_dir)
 
     def frames(n: int) -> Any:
         return otio.opentime.RationalTime(n, fps)
@@ -165,10 +220,9 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     bookend("outro")
 
     captions_track = otio.schema.Track(name="Captions", kind=otio.schema.TrackKind.Video)
-    srt = (m.get("files") or {}).get("srt")
-    if srt and (out_dir / srt).is_file():
+    if srt_path is not None:
         at = 0
-        for n, cue in enumerate(parse_srt((out_dir / srt).read_text(encoding="utf-8")), start=1):
+        for n, cue in enumerate(parse_srt(read_text(srt_path, what="captions file")), start=1):
             start, end = _ms_frames(cue.start_ms, fps), _ms_frames(cue.end_ms, fps)
             start = max(start, at)
             if end <= start:
@@ -225,9 +279,20 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
 
     for track in (scenes_track, captions_track, voice_track, music_track):
         timeline.tracks.append(track)
-    if media_dir is not None and srt and (out_dir / srt).is_file():
-        copy_file(out_dir / srt, media_dir / srt)
+    if media_dir is not None and srt_path is not None:
+        place(srt_path, srt_path.name)
     return timeline
+
+
+def _captions_file(m: dict[str, Any], out_dir: Path) -> Path | None:
+    """The manifest's captions (files.srt): confined to the build folder and a regular file."""
+    from ..state.confine import Refused, confined_file
+
+    srt = (m.get("files") or {}).get("srt")
+    try:
+        return confined_file(out_dir, srt, "captions file") if isinstance(srt, str) and srt else None
+    except Refused as exc:
+        raise ExportError(f"the manifest's files.srt: {exc}") from None
 
 
 def _ms_frames(ms: int, fps: int) -> int:
@@ -240,13 +305,8 @@ def write_timeline(timeline, out: Path):
 
     from ..state.atomic import write_text
 
-    adapter = SUFFIX_ADAPTERS.get(out.suffix.lower())
-    if adapter is None:
-        raise ExportError(f"{out}: write .otio, .fcpxml or .edl")
-    if adapter not in otio.adapters.available_adapter_names():
-        package = {"fcpx_xml": "otio-fcpx-xml-adapter", "cmx_3600": "otio-cmx3600-adapter"}[adapter]
-        raise ExportError(f"{out.suffix} needs OpenTimelineIO's {adapter} adapter: pip install {package} "
-                          "(or write .otio, which every OpenTimelineIO tool reads)")
+    check_output(out, copy=False)
+    adapter = SUFFIX_ADAPTERS[out.suffix.lower()]
     if adapter == "cmx_3600":  # one video track: the scenes
         timeline = _only(timeline, ("Scenes",))
     elif adapter == "fcpx_xml":  # its writer takes media files only (captions travel as the SRT beside),

@@ -26,6 +26,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..media import music_library, music_select
+    from ..state.faults import StateFault
 
     try:
         if args.music_command == "list":
@@ -40,6 +41,6 @@ def run(args) -> int:
         print(f"wrote {path}: {len(catalog['tracks'])} tracks")
         print(_table(music_select.load_catalog(args.folder)))
         return 0
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, StateFault) as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
         return 1 if Path(args.folder or ".").is_dir() else 2

@@ -22,37 +22,68 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+MAX_TEXT = 5_000  # characters `vidc say` reads (about four minutes of speech)
+MAX_SPOKEN = 20_000  # characters of spoken text after the lexicon
+
+
 def _read_lexicon(path: Path) -> dict[str, str]:
+    """A lexicon named on the command line: a regular file (never a FIFO or device), size-capped,
+    within the compiler's lexicon limits."""
     import yaml
 
+    from vidc.compiler.lexicon import lexicon_problem
+
+    from ..state.confine import Refused, read_text
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read the lexicon {path}: {exc}") from exc
+        data = yaml.safe_load(read_text(path, what="lexicon")) or {}
+    except (Refused, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read the lexicon {path}: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a lexicon is a mapping of word: respelling")
+    problem = lexicon_problem(data)
+    if problem is not None:
+        raise UsageError(f"the lexicon {path} {problem[0]}")
     return {str(k): str(v) for k, v in data.items()}
 
 
+def _spec_voice(spec: str) -> tuple[dict[str, str], str | None]:
+    """The project's lexicon (file, then the spec's own) and language, read as the compiler reads
+    them: the spec loaded and checked, lexicon_file confined to the project and a regular file."""
+    from vidc.compiler.frontend import load_project
+    from vidc.compiler.lexicon import read_lexicon_file
+
+    from ..host.sources import find_spec, project_sources
+
+    src, _ = project_sources(find_spec(spec))
+    videos, diags = load_project(src, {})
+    if videos:
+        lexicon, more = read_lexicon_file(videos[0], src)
+        diags = diags + more
+    errors = [d for d in diags if d.severity == "error"]
+    if errors or not videos:
+        first = errors[0].format().splitlines()[0] if errors else f"{spec}: no video"
+        raise UsageError(f"{first} (fix the spec, or leave out --spec)")
+    voice = videos[0].spec.voice
+    return {**lexicon, **voice.lexicon}, voice.language
+
+
 def run(args) -> int:
+    from vidc.compiler.lexicon import spoken_length
     from vidc.compiler.speech import normalise
 
+    if len(args.text) > MAX_TEXT:
+        raise UsageError(f"the text is {len(args.text)} characters; `vidc say` reads at most {MAX_TEXT} "
+                         "(say a scene at a time)")
     lexicon: dict[str, str] = {}
     language = args.language
     if args.spec:
-        import yaml
-
-        spec_path = Path(args.spec)
-        try:
-            voice = (yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}).get("voice") or {}
-        except (OSError, yaml.YAMLError, AttributeError) as exc:
-            raise UsageError(f"cannot read {spec_path}: {exc}") from exc
-        if voice.get("lexicon_file"):
-            lexicon.update(_read_lexicon(spec_path.parent / voice["lexicon_file"]))
-        lexicon.update({str(k): str(v) for k, v in (voice.get("lexicon") or {}).items()})
-        language = language or voice.get("language")
+        lexicon, spec_language = _spec_voice(args.spec)
+        language = language or spec_language
     if args.lexicon:
         lexicon.update(_read_lexicon(Path(args.lexicon)))
+    if not args.raw and (n := spoken_length([args.text], lexicon)) > MAX_SPOKEN:
+        raise UsageError(f"with the lexicon the spoken text would be {n} characters; `vidc say` says at most {MAX_SPOKEN}")
     spoken = args.text if args.raw else normalise(args.text, language or "en-us", lexicon).text
     print(spoken)
     if not args.phonemes and args.output == "-":

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import sys
 
-from ..host.sources import find_spec, is_inside
+from ..host.sources import find_spec
 from ..state.journal import Journal
 from ..state.lock import Busy, WorkLock
 from ..state.store import DIGEST
-from ..state.workfolder import WorkFolder
+from ..state.workfolder import project_work_folder
 from .common import EnvironmentFault
 
 
@@ -26,9 +26,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     root = find_spec(args.spec).resolve().parent
-    work = WorkFolder(root / ".vidc")
-    if not is_inside(work.root.resolve(), root):
-        raise EnvironmentFault(f"the work folder {work.root} leaves the project {root}; remove the symlink")
+    work = project_work_folder(root)  # the checks a build runs: no .vidc or store/objects symlinked out
     store = work.store
     if not store.objects.is_dir():
         report = {"objects": 0, "ok": 0, "damaged": [], "repaired": [], "journal_skipped": 0}

@@ -8,8 +8,11 @@ from pathlib import Path
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.lower import is_still
 
+from ..state import confine
+from ..state.confine import is_inside  # noqa: F401 - one rule; callers import it from here too
 from ..state.store import file_sha256
 
+MUSIC_CATALOG = "vidc-music.json"  # what `vidc music index` writes in a library folder
 SPEC_NAMES = ("project.yaml", "project.yml", "project.json", "vidc.yaml", "vidc.yml", "vidc.json")
 
 
@@ -31,9 +34,10 @@ def find_spec(target: str | Path) -> Path:
     return path
 
 
-def is_inside(path: Path, root: Path) -> bool:
-    """Is `path` root or below it? Both should be resolved (symlinks followed) by the caller."""
-    return path == root or root in path.parents
+class Unreadable(OSError, ValueError):
+    """A project file that exists but is not read: a folder, FIFO or device, over the size limit, or
+    not UTF-8. An OSError and a ValueError, so every reader of project files reports it as a bad
+    file (a diagnostic), never a traceback."""
 
 
 class NotARegularFile(OSError):
@@ -61,7 +65,13 @@ def project_sources(spec_path: Path) -> tuple[SourceFiles, Path]:
         return target
 
     def read(rel: str) -> str:
-        return regular_file(inside(rel)).read_text(encoding="utf-8")
+        path = inside(rel)
+        try:
+            return confine.read_text(path, what="file")
+        except confine.Refused as exc:
+            if not os.path.lexists(path):
+                raise FileNotFoundError(rel) from None
+            raise Unreadable(str(exc).replace(str(path), rel).replace("the file ", "", 1)) from None
 
     def exists(rel: str) -> bool:
         try:
@@ -77,10 +87,41 @@ def project_sources(spec_path: Path) -> tuple[SourceFiles, Path]:
 
 
 def project_digest(root: Path):
-    def digest(rel: str) -> str:  # is_file() is False for a FIFO: never opened
-        path = (root / rel).resolve()
-        return file_sha256(path) if path.is_file() else "missing"
+    """The content digest of a project file (confined to the project, a regular file; else
+    "missing"), or of a music library folder (its catalog and every track it names)."""
+    def digest(rel: str) -> str:
+        try:
+            path = confine.confined(root, rel)
+            if path.is_dir():
+                return library_digest(root, rel)
+            return file_sha256(confine.regular(path))
+        except (confine.Refused, OSError):
+            return "missing"
     return digest
+
+
+def library_digest(root: Path, rel: str) -> str:
+    """One digest of a music library folder as a build uses it: its catalog (vidc-music.json) and
+    the content of every track the catalog names, so a changed track invalidates the music task.
+    A track path leaving the folder, or a track that is not a regular file, digests as missing."""
+    import hashlib
+    import json
+
+    folder = confine.confined(root, rel, "music library")
+    h = hashlib.sha256(b"vidc-music-library\0")
+    try:
+        text = confine.read_text(confine.confined_file(folder, MUSIC_CATALOG, "music catalog"), what="music catalog")
+        h.update(text.encode("utf-8"))
+        tracks = sorted({t["path"] for t in json.loads(text)["tracks"] if isinstance(t.get("path"), str)})
+    except (confine.Refused, OSError, ValueError, TypeError, AttributeError, KeyError):
+        return h.hexdigest() + "-no-catalog"
+    for track in tracks:
+        try:
+            sha = file_sha256(confine.confined_file(folder, track, "music track"))
+        except (confine.Refused, OSError):
+            sha = "missing"
+        h.update(f"{track}\0{sha}\n".encode())
+    return h.hexdigest()
 
 
 
@@ -105,14 +146,21 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
     import shutil
     import subprocess
 
-    path = (root / rel).resolve()
-    if not is_inside(path, root.resolve()) or not path.is_file():
-        return None
+    try:
+        path = confine.confined(root, rel)
+        mode = os.stat(path).st_mode
+    except (confine.Refused, OSError):
+        return None  # outside the project or missing: the spec checks say so
+    if not stat.S_ISREG(mode):
+        return f"{confine.kind_of(mode)}, not a file"  # a folder, FIFO or device is never opened
     if is_still(rel):  # the compiler shows these as stills: Pillow reads their header
         try:
+            import warnings
+
             from PIL import Image
 
-            with Image.open(path) as im:
+            with warnings.catch_warnings(), Image.open(path) as im:  # a header only: a huge image is not decoded
+                warnings.simplefilter("ignore")
                 return int(im.size[0]), int(im.size[1])
         except Exception as e:  # noqa: BLE001 - any reason Pillow gives is the reason to report
             return f"not an image that can be read ({str(e).replace(str(path), rel)[:160]})"

@@ -35,6 +35,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ..state.confine import is_inside
 from .music_library import TrackInfo
 
 from .tools import BackendError as _BaseError  # backends pass selection errors through unchanged
@@ -227,7 +228,7 @@ def _estimate_bpm(y: np.ndarray, sr: int, name: str) -> float:
 def _load_folder_sidecar(folder: Path) -> dict[str, Any]:
     for name in ("moods.yaml", "moods.yml", "moods.json"):
         p = folder / name
-        if p.is_file():
+        if p.is_file() and is_inside(p.resolve(), folder.resolve()):
             text = p.read_text(encoding="utf-8")
             try:
                 if name.endswith(".json"):
@@ -266,6 +267,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _own(root: Path, path: Path) -> bool:
+    """A file of the library itself: it resolves inside the folder (a link out of it is skipped)."""
+    return is_inside(path.resolve(), root.resolve())
+
+
 def index_folder(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """Measure every audio file under `folder`: {"vidc_music": 1, "tracks": [track dicts sorted by path]}."""
     root = Path(folder)
@@ -273,7 +279,7 @@ def index_folder(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise MusicSelectionError(f"{root}: not a folder")
     files = sorted(
         (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-         and not any(part.startswith(".") for part in p.relative_to(root).parts)),
+         and not any(part.startswith(".") for part in p.relative_to(root).parts) and _own(root, p)),
         key=lambda p: p.relative_to(root).as_posix(),
     )
     sidecars: dict[Path, dict[str, Any]] = {}
@@ -293,11 +299,11 @@ def index_folder(folder: str | os.PathLike[str]) -> dict[str, Any]:
             entry = dict(meta)
         moods = list(_norm_moods(entry.get("moods") or entry.get("tags") or ()))
         for side in (path.with_name(path.stem + ".moods.txt"), path.with_name(path.stem + ".tags")):
-            if side.is_file():
+            if side.is_file() and _own(root, side):
                 moods = list(_norm_moods(side.read_text(encoding="utf-8")))
         licence = entry.get("licence") or entry.get("license") or "unknown"
         for side in (path.with_name(path.stem + ".licence.txt"), path.with_name(path.stem + ".license.txt")):
-            if side.is_file():
+            if side.is_file() and _own(root, side):
                 licence = _read_first_line(side) or licence
         rate = _audio_rate(path)
         y = _decode_mono(path, rate)

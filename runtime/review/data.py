@@ -114,13 +114,7 @@ def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]]
     views = []
     for vp in plan.videos:
         out_dir = published if published is not None else root / vp.output
-        mpath = out_dir / f"{vp.name}.json"
-        manifest = None
-        if mpath.is_file():
-            try:
-                manifest = json.loads(mpath.read_text(encoding="utf-8"))
-            except ValueError:
-                manifest = None
+        manifest = read_manifest(out_dir / f"{vp.name}.json")
         current = {tid: tasks[tid].fingerprint for tid in vp.tasks}
         errors = {tid: journal.failures[fp] for tid, fp in current.items() if fp in journal.failures}
         built = manifest is not None and (out_dir / f"{vp.name}.mp4").is_file()
@@ -134,6 +128,30 @@ def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]]
             status = "pending"
         views.append(VideoView(vp, status, out_dir, manifest, vars_by_video.get(vp.name, {}), errors))
     return views
+
+
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """A video's manifest if it is one (a regular file, whole JSON, its scenes with their times);
+    a missing, truncated or damaged one is None: the video shows as not built, never a traceback."""
+    from ..state.confine import Refused, read_text
+
+    try:
+        m = json.loads(read_text(path, what="manifest"))
+    except (Refused, ValueError):
+        return None
+    if not isinstance(m, dict) or not isinstance(m.get("scenes"), list):
+        return None
+    timed = ("index", "start_ms", "duration_ms")
+    if not all(isinstance(s, dict) and all(isinstance(s.get(k), int) for k in timed) for s in m["scenes"]):
+        return None
+    for key in ("files", "fingerprints", "audio", "music", "backends"):
+        if key in m and not isinstance(m[key], dict):
+            return None
+    if not all(isinstance(f, str) for f in (m.get("files") or {}).values()):
+        return None
+    if not isinstance(m.get("duration_ms", 0), int) or not isinstance(m.get("fps", 1), int):
+        return None
+    return m
 
 
 def matrix_columns(views: list[VideoView]) -> dict[str, list[str]]:
@@ -178,7 +196,7 @@ def checks(view: VideoView, measured: dict[str, float | None]) -> list[dict[str,
     out.append({"name": "voice fits", "ok": not over, "detail": "every voice fits its scene" if not over else
                 f"scene(s) {', '.join(map(str, over))}: the voice is longer than the scene"})
     files = m.get("files") or {}
-    missing = [f for f in files.values() if not (view.out_dir / f).is_file()]
+    missing = [f for f in files.values() if not _beside(view.out_dir, f)]
     out.append({"name": "files", "ok": not missing, "detail": "all published files present" if not missing else
                 "missing: " + ", ".join(missing)})
     return out
@@ -211,3 +229,14 @@ def measured_runs(view: VideoView, plan: Plan, journal: JournalView) -> tuple[li
     keep = max(windows, key=lambda w: max(r.end for r in w))
     kept = {r.task for r in keep}
     return keep, sorted(t for t in latest if t not in kept)
+
+
+def _beside(out_dir: Path, name: str) -> bool:
+    """A published file of the manifest: a regular file inside the build folder (never one outside)."""
+    from ..state.confine import Refused, confined_file
+
+    try:
+        confined_file(out_dir, name, "published file")
+    except Refused:
+        return False
+    return True

@@ -22,7 +22,8 @@ from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from ..state.atomic import write_text
-from ..state.store import file_sha256
+from ..state.confine import Refused, confined, confined_file, read_text, real_folder
+from ..state.store import DIGEST, file_sha256
 from . import media
 from .data import JournalView, VideoView, checks, matrix_columns, measured_runs, parse_srt, video_views
 
@@ -55,18 +56,53 @@ class Site:
         self.work = root / ".vidc"
         self.journal = JournalView.read(self.work / "journal.log")
         self.views = video_views(plan, root, vars_by_video, self.journal, published)
+        for v in self.views:  # a failed task's message names files by their place in the project, never absolutely
+            v.errors = {t: project_relative(e, root) for t, e in v.errors.items()}
+
+    def _stored(self, fingerprint: str, name: str) -> Path | None:
+        """A task's output file in the store: an object named by a digest, the file inside it."""
+        obj = self.journal.objects.get(fingerprint)
+        if not obj or not DIGEST.match(obj):
+            return None
+        try:
+            path = confined(self.work / "store" / "objects", f"{obj}/{name}", "store file")
+        except Refused:
+            return None
+        return path if path.is_file() else None
+
+    def _folder(self, folder: Path) -> Path:
+        """A folder of the site: a real folder inside it (never a link planted elsewhere), made if missing."""
+        real_folder(self.out, folder, "review folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def served(self) -> list[tuple[Path, Path]]:
+        """What `--serve` may serve, as (root, file): the pages and assets the site wrote, the pictures it
+        rendered, and the MP4s and caption tracks its pages link; nothing else."""
+        site = [self.out / "index.html", self.out / "assets" / "review.css", self.out / "assets" / "review.js"]
+        files = [(self.out, f) for f in site]
+        for v in self.views:
+            folder = self.out / "media" / v.name
+            files.append((self.out, self.out / _page_name(v.name)))
+            files.append((self.out, folder / "thumb.jpg"))
+            files += [(self.out, folder / f"scene-{s['index']:02d}.jpg") for s in (v.manifest or {}).get("scenes") or []]
+            files.append((v.out_dir, v.mp4))
+            vtt = _published(v.out_dir, ((v.manifest or {}).get("files") or {}).get("vtt"))
+            if vtt is not None:
+                files.append((v.out_dir, vtt))
+        return files
 
     # -- media ----------------------------------------------------------------------------------
     def _media(self, v: VideoView) -> None:
-        folder = self.out / "media" / v.name
         m = v.manifest
         if m is None or not v.mp4.is_file():
             v.checks = checks(v, {})
             return
-        folder.mkdir(parents=True, exist_ok=True)
+        self._folder(self.out / "media")
+        folder = self._folder(self.out / "media" / v.name)
         digest = file_sha256(v.mp4)
+        stamp = _read_stamp(folder / "stamp.json")
         stamp_path = folder / "stamp.json"
-        stamp = json.loads(stamp_path.read_text()) if stamp_path.is_file() else {}
         if stamp.get("sha256") != digest or stamp.get("version") != 1:
             stamp = {"version": 1, "sha256": digest, **self._render_media(v, folder)}
             write_text(stamp_path, json.dumps(stamp, sort_keys=True))
@@ -86,15 +122,13 @@ class Site:
         fps = m.get("fingerprints") or {}
         clips = []
         for s in scenes:
-            obj = self.journal.objects.get(fps.get(ids.voice(v.name, s["index"]), ""))
-            wav = self.work / "store" / "objects" / obj / "voice.wav" if obj else None
-            if wav is not None and wav.is_file():
+            wav = self._stored(fps.get(ids.voice(v.name, s["index"]), ""), "voice.wav")
+            if wav is not None:
                 clips.append((s["start_ms"], media.decode_mono(wav)))
         if clips:
             waves["voice"] = media.placed_envelope(clips, total, BINS)
-        obj = self.journal.objects.get(fps.get(f"{v.name}/music", ""))
-        bed = self.work / "store" / "objects" / obj / "music.wav" if obj else None
-        if bed is not None and bed.is_file():
+        bed = self._stored(fps.get(f"{v.name}/music", ""), "music.wav")
+        if bed is not None:
             mix = next((t for t in self.plan.tasks if t.id == f"{v.name}/mix"), None)
             volume = float(mix.params.get("volume", 1.0)) if mix else 1.0
             duck_db = float(mix.params.get("duck_db", 0.0)) if mix else 0.0
@@ -112,12 +146,12 @@ class Site:
 
     def _mix_result(self, fingerprint: str) -> dict:
         """The mix task's measurements (its speech spans), or {} before a build made it."""
-        obj = self.journal.objects.get(fingerprint)
-        path = self.work / "store" / "objects" / obj / "result.json" if obj else None
+        path = self._stored(fingerprint, "result.json")
         try:
-            return json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
-        except (OSError, ValueError):
+            data = json.loads(read_text(path, what="task result")) if path is not None else {}
+        except (Refused, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     # -- pages ----------------------------------------------------------------------------------
     def build(self) -> Path:
@@ -127,14 +161,14 @@ class Site:
             try:
                 self._media(v)
             except media.MediaError as exc:
-                v.checks = checks(v, {}) + [{"name": "media", "ok": False, "detail": str(exc)}]
+                v.checks = checks(v, {}) + [{"name": "media", "ok": False,
+                                             "detail": project_relative(str(exc), self.root)}]
 
         # ffmpeg does the work: one thread per core keeps them all busy on a batch of fifty.
         with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
             list(pool.map(one, self.views))
         env = _env()
-        assets = self.out / "assets"
-        assets.mkdir(exist_ok=True)
+        assets = self._folder(self.out / "assets")
         for name in ("review.css", "review.js"):
             write_text(assets / name, template_text(f"review/{name}"))
         columns = matrix_columns(self.views)
@@ -180,8 +214,11 @@ class Site:
             scenes.append({**s, "frame": _url(img, self.out) if img.is_file() else None,
                            "left": 100 * s["start_ms"] / total, "width": 100 * s["duration_ms"] / total})
         files = m.get("files") or {}
-        srt = v.out_dir / files["srt"] if files.get("srt") else None
-        cues = parse_srt(srt.read_text(encoding="utf-8")) if srt is not None and srt.is_file() else []
+        srt, vtt = _published(v.out_dir, files.get("srt")), _published(v.out_dir, files.get("vtt"))
+        try:
+            cues = parse_srt(read_text(srt, what="captions file")) if srt is not None else []
+        except Refused:
+            cues = []
         waves = v.media.get("waves") or {}
         lanes = [(label, key) for label, key in (("voice", "voice"), ("music (ducked)", "music"), ("final mix", "mix"))
                  if waves.get(key)]
@@ -189,7 +226,7 @@ class Site:
         return {
             "name": v.name, "status": v.status, "manifest": m, "checks": v.checks, "errors": v.errors,
             "player": _url(v.mp4, self.out) if v.mp4.is_file() else None,
-            "vtt": _url(v.out_dir / files["vtt"], self.out) if files.get("vtt") and (v.out_dir / files["vtt"]).is_file() else None,
+            "vtt": _url(vtt, self.out) if vtt is not None else None,
             "scenes": scenes, "planned_scenes": v.plan.scenes, "total_ms": total,
             "cues": [{"start": c.start_ms, "end": c.end_ms, "text": c.text, "left": 100 * c.start_ms / total,
                       "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total)} for c in cues],
@@ -233,20 +270,31 @@ class Site:
                 "est_ms": max([b["end"] for b in est] + [0]), "meas_ms": max([b["end"] for b in meas] + [0])}
 
 
-def serve(folder: Path, start_page: str, port: int, open_browser: bool) -> None:
-    """Serve `folder` on 127.0.0.1 until Ctrl-C (for the caption tracks, which browsers do not load
-    from file:// pages)."""
-    import functools
-    import http.server
-    import webbrowser
+def _read_stamp(path: Path) -> dict[str, Any]:
+    """The stamp of the pictures rendered for a video; a missing, damaged or foreign one is no stamp
+    (the pictures are rendered again), never an error."""
+    try:
+        data = json.loads(read_text(path, limit=1 << 20, what="review stamp"))
+    except (Refused, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/{start_page}"
-        print(f"serving the review at {url} (Ctrl-C to stop)", flush=True)
-        if open_browser:
-            webbrowser.open(url)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+
+def project_relative(text: str, root: Path) -> str:
+    """`text` with the project's absolute path taken out (shown relative to the project), and any
+    other absolute path cut to its last part: a review page never shows where files sit."""
+    import re
+
+    for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
+        text = text.replace(prefix + "/", "").replace(prefix, ".")
+    return re.sub(r"(?<![\w.:/])/(?:[^\s/'\"]+/)+([^\s/'\"]*)", lambda m: "…/" + m.group(1), text)
+
+
+def _published(out_dir: Path, name: Any) -> Path | None:
+    """A file the manifest names beside the video: inside the build folder and a regular file, or None."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return confined_file(out_dir, name, "published file")
+    except Refused:
+        return None

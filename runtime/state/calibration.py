@@ -7,6 +7,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from .confine import Refused, confined_file, read_text
+
 FILE = "calibration.json"
 
 
@@ -15,11 +17,11 @@ def calibration_path(project_dir: Path) -> Path:
 
 
 def load_calibration(project_dir: Path) -> dict[str, float]:
-    path = calibration_path(project_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    try:  # read only inside the project (a .vidc linked elsewhere is not read), a regular file, capped
+        path = confined_file(project_dir, calibration_path(project_dir).relative_to(project_dir), "calibration")
+        data = json.loads(read_text(path, 1 << 20, "calibration"))
         return {str(k): float(v) for k, v in data.get("scale", {}).items() if 0 < float(v) < 1e6}
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (OSError, ValueError, AttributeError, TypeError, Refused):
         return {}  # no calibration (or a damaged one): the plan says its estimates are uncalibrated
 
 

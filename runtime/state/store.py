@@ -17,10 +17,10 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 from .atomic import fsync_dir, write_text
+from .confine import confined, remove
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -80,8 +80,7 @@ class Store:
 
     def new_tmp(self, name: str) -> Path:
         path = self.tmp / name
-        if path.exists():
-            shutil.rmtree(path)
+        remove(self.root, path)
         path.mkdir(parents=True)
         return path
 
@@ -104,7 +103,7 @@ class Store:
         for _ in range(3):
             if target.exists() or target.is_symlink():
                 if self._matches(target, files):
-                    shutil.rmtree(tmp_dir)
+                    remove(self.root, tmp_dir)
                     break
                 self._discard(target)
             try:
@@ -129,15 +128,23 @@ class Store:
             return False
 
     def _discard(self, target: Path) -> None:
-        """Move a damaged object out of the way (a rename: atomic), then delete it."""
+        """Move a damaged object out of the way (a rename: atomic), then delete it; never through a
+        link out of the store (a symlinked objects/ or tmp/ is refused, nothing moved)."""
         aside = self.tmp / f"damaged-{target.name[:16]}-{os.getpid()}"
-        if aside.exists():
-            shutil.rmtree(aside, ignore_errors=True)
+        confined(self.root, target.parent, "store folder")
+        confined(self.root, aside.parent, "store folder")
+        self._forget(aside)
+        self.tmp.mkdir(parents=True, exist_ok=True)
         os.rename(target, aside)
-        if aside.is_dir() and not aside.is_symlink():
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            aside.unlink(missing_ok=True)
+        self._forget(aside)
+
+    def _forget(self, path: Path) -> None:
+        """Remove scratch of the store's own (never through a link out of it); what cannot be removed
+        now stays in store/tmp, which the next build clears."""
+        try:
+            remove(self.root, path)
+        except OSError:
+            pass
 
     def _write_index(self, digest: str, files: dict[str, list]) -> None:
         self.index.mkdir(parents=True, exist_ok=True)
@@ -205,11 +212,8 @@ class Store:
         target = self.objects / name
         if target.exists() or target.is_symlink():
             self._discard(target)
-        (self.index / f"{name}.json").unlink(missing_ok=True)
+        remove(self.root, self.index / f"{name}.json")
 
     def clear_tmp(self) -> None:
-        if self.tmp.is_symlink() or (self.tmp.exists() and not self.tmp.is_dir()):
-            self.tmp.unlink()
-        elif self.tmp.exists():
-            shutil.rmtree(self.tmp)
+        remove(self.root, self.tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .confine import Refused, confined, remove
 from .faults import StateFault
 from .store import Store
 
@@ -22,10 +23,9 @@ def sweep_parts(folder: Path, names: set[str] | None = None) -> list[Path]:
         if not m or (names is not None and m.group(1) not in names):
             continue
         try:
-            if path.is_file() or path.is_symlink():
-                path.unlink()
+            if (path.is_file() or path.is_symlink()) and remove(folder, path):
                 removed.append(path)
-        except OSError:
+        except (OSError, StateFault):
             pass
     return removed
 
@@ -68,10 +68,10 @@ class WorkFolder:
         """Every path vidc keeps is what it should be (a folder, or a file); else one clear line."""
         store = self.root / "store"
         for folder in (self.root, self.queues, self.tasks, self.cache, store, self.root / "logs", store / "objects",
-                       store / "index", self.cache / "music", self.cache / "music.index"):
+                       store / "index", store / "tmp", self.cache / "music", self.cache / "music.index"):
             if folder.is_symlink() and folder != self.root or (folder.exists() and not folder.is_dir()):
                 raise StateFault(f"{folder} should be a folder vidc keeps; move it away and build again")
-        for path in (self.journal, self.lock):
+        for path in (self.journal, self.lock, self.root / "calibration.json"):
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 raise StateFault(f"{path} should be a file vidc keeps; move it away and build again")
         if self.queues.is_dir():
@@ -83,3 +83,18 @@ class WorkFolder:
         """Temporary files of an interrupted build (never a final name) are removed."""
         for folder in (self.root, self.tasks, self.cache, self.root / "store" / "index"):
             sweep_parts(folder)
+
+
+def project_work_folder(project: Path) -> WorkFolder:
+    """The project's work folder, checked as every command that reads, writes or deletes in it must:
+    it resolves inside the project (a `.vidc` symlink out of it is refused, whatever it points at)
+    and every folder and file vidc keeps there is what it should be (no symlinks, no FIFOs).
+    StateFault (one line, exit 1) otherwise; nothing is touched."""
+    root = Path(project).resolve()
+    work = WorkFolder(root / ".vidc")
+    try:
+        confined(root, work.root, "work folder")
+    except Refused as exc:
+        raise Refused(f"{exc}; remove the link (vidc keeps its work folder inside the project)") from None
+    work.check()
+    return work
