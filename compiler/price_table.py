@@ -69,7 +69,8 @@ class _Check:
         elif not math.isfinite(value):
             self.error(node, f"the price {where} is {value}, not a finite number", "write a number, like 0.40")
         elif value < 0 or (value == 0 and key in POSITIVE):
-            self.error(node, f"the price {where} is {value}: it must be {'more than 0' if key in POSITIVE else 'at least 0'}",
+            least = "more than 0" if key in POSITIVE else "at least 0"
+            self.error(node, f"the price {where} is {value}: it must be {least}",
                        "a negative price would let a build spend past --max-cost")
 
     def walk(self, node: yaml.Node, levels: int, keys: tuple[str, ...] | None, where: str, last: str) -> None:

@@ -1,0 +1,193 @@
+"""Paid requests, journaled before they leave: the work folder's `spend.log`.
+
+Every request that may be billed (an LLM script request, each of its repair rounds and retries; an
+ElevenLabs request, each retry and an unreadable 200 included) is appended here, fsynced, before it
+is sent, with what it may cost. A request that then reports what it used (an LLM's usage fields) gets
+a `billed` record; one that reports nothing (an error, a timeout, a kill) stays at what was
+committed. So a resumed build counts what a killed run sent, and the manifest can list every request.
+
+    {"ev": "build", "build": B, "max_micro_usd": 1000000} a build starts (its --max-cost, or null)
+    {"ev": "price", "build": B, "task": T, "provider": P, "item": M,  what one unit of a task's requests costs
+     "per": {"characters": 3.0}}                          (written by the build before dispatching T)
+    {"ev": "sent", "id": R, "build": B, "task": T, "provider": P, "item": M,
+     "units": {...}, "micro_usd": N, "what": "..."}
+    {"ev": "billed", "id": R, "units": {...}, "micro_usd": N, "basis": "..."}
+    {"ev": "closed"}                                      a build finished: what came before is settled
+
+Spent is the sum over the requests since the last `closed` (a build that failed or was killed is not
+closed, so the next build counts what it sent). Before a request is recorded, spent plus its cost is
+compared with the ceiling of the build that sends it: over it, SpendLimit and nothing is sent. Workers
+of one build append at once: every read-check-append holds an exclusive lock on the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .base import BackendError
+
+LEDGER_NAME = "spend.log"
+
+
+class SpendLimit(BackendError):
+    """A request not sent: it would take the spend past --max-cost (never transient)."""
+
+
+def usd(micro: int | float) -> str:
+    dollars = micro / 1e6
+    return "$0.00" if micro == 0 else f"${dollars:.4f}" if dollars < 1 else f"${dollars:,.2f}"
+
+
+def ledger_beside_store(store_root: Path | None) -> "Ledger | None":
+    """The build's ledger, seen from a worker (the work folder holds the store and the ledger); None
+    where there is none (a machine of a Ray cluster, a backend run on its own)."""
+    if store_root is None:
+        return None
+    path = Path(store_root).parent / LEDGER_NAME
+    return Ledger(path) if path.is_file() and not path.is_symlink() else None
+
+
+class Ledger:
+    def __init__(self, path: Path, build: str | None = None):
+        self.path = Path(path)
+        self.build = build  # this build's id (from `start`): its requests are checked against its ceiling
+
+    # -- the file -----------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[int]:
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(self.path, flags, 0o644)
+        try:
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except ImportError:  # no flock (Windows): one build's lanes still append whole lines
+                pass
+            yield fd
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    @staticmethod
+    def _read(fd: int) -> list[dict[str, Any]]:
+        chunks, offset = [], 0
+        while True:
+            chunk = os.pread(fd, 1 << 20, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        out = []
+        for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a torn last line of a killed build
+            if isinstance(rec, dict) and isinstance(rec.get("ev"), str):
+                out.append(rec)
+        return out
+
+    @staticmethod
+    def _append(fd: int, rec: dict[str, Any]) -> None:
+        size = os.fstat(fd).st_size
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a killed build's half line stays apart
+        line = ("\n" if torn else "") + json.dumps(rec, sort_keys=True, ensure_ascii=False) + "\n"
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        with self._locked() as fd:
+            self._append(fd, rec)
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        with self._locked() as fd:
+            return self._read(fd)
+
+    # -- what was spent -------------------------------------------------------------------------
+    @staticmethod
+    def open_part(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        last = max((i for i, r in enumerate(records) if r["ev"] == "closed"), default=-1)
+        return records[last + 1:]
+
+    @staticmethod
+    def requests_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The `sent` records, each with what it was billed when that is known (`micro_usd` then is
+        the billed amount and `committed` what was reserved before sending)."""
+        billed = {r.get("id"): r for r in records if r["ev"] == "billed"}
+        out = []
+        for r in records:
+            if r["ev"] != "sent":
+                continue
+            row = {k: r[k] for k in ("id", "task", "provider", "item", "units", "micro_usd", "what") if k in r}
+            row["committed"] = int(r.get("micro_usd", 0))
+            b = billed.get(r.get("id"))
+            if b is not None:
+                row.update(micro_usd=int(b.get("micro_usd", 0)), units=b.get("units", row.get("units")),
+                           basis=b.get("basis", ""))
+            else:
+                row["basis"] = "committed before sending (no usage came back)"
+            out.append(row)
+        return out
+
+    @classmethod
+    def _spent(cls, records: list[dict[str, Any]]) -> int:
+        return sum(max(0, int(r.get("micro_usd", 0))) for r in cls.requests_of(cls.open_part(records)))
+
+    def spent(self) -> int:
+        return self._spent(self.records())
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The requests since the last finished build."""
+        return self.requests_of(self.open_part(self.records()))
+
+    # -- a build ------------------------------------------------------------------------------
+    def start(self, ceiling: int | None) -> None:
+        """A build begins (under its --max-cost, or None): requests it sends are checked against it."""
+        self.build = uuid.uuid4().hex
+        self._write({"ev": "build", "build": self.build, "max_micro_usd": ceiling})
+
+    def close(self) -> None:
+        self._write({"ev": "closed"})
+
+    def price(self, task: str, provider: str, item: str, per: dict[str, float]) -> None:
+        self._write({"ev": "price", "build": self.build, "task": task, "provider": provider, "item": item,
+                     "per": per})
+
+    # -- a request ----------------------------------------------------------------------------
+    def send(self, *, task: str, provider: str, item: str, units: dict[str, int], micro_usd: int, what: str,
+             build: str | None = None) -> str:
+        """Record a request before it leaves, or raise SpendLimit when it would pass the ceiling of the
+        build that sends it."""
+        build = build or self.build
+        with self._locked() as fd:
+            records = self._read(fd)
+            ceiling = next((r.get("max_micro_usd") for r in reversed(records)
+                            if r["ev"] == "build" and r.get("build") == build), None)
+            spent = self._spent(records)
+            if isinstance(ceiling, int) and spent + micro_usd > ceiling:
+                raise SpendLimit(f"not sent: {what} may cost {usd(micro_usd)}, and requests that reached paid APIs "
+                                 f"since the last finished build cost {usd(spent)}: together more than --max-cost "
+                                 f"{usd(ceiling)}")
+            rid = uuid.uuid4().hex
+            self._append(fd, {"ev": "sent", "id": rid, "build": build, "task": task, "provider": provider,
+                              "item": item, "units": dict(units), "micro_usd": int(micro_usd), "what": what})
+            return rid
+
+    def send_priced(self, task: str, units: dict[str, int], what: str) -> str | None:
+        """`send`, priced by the task's `price` record; None when the build left no price for it."""
+        price = next((r for r in reversed(self.records()) if r["ev"] == "price" and r.get("task") == task), None)
+        if price is None:
+            return None
+        per = price.get("per") or {}
+        micro = round(sum(float(per.get(k, 0.0)) * n for k, n in units.items()))
+        return self.send(task=task, provider=str(price.get("provider")), item=str(price.get("item")), units=units,
+                         micro_usd=micro, what=what, build=price.get("build"))
+
+    def bill(self, rid: str, micro_usd: int, units: dict[str, int], basis: str) -> None:
+        self._write({"ev": "billed", "id": rid, "micro_usd": int(micro_usd), "units": dict(units), "basis": basis})
