@@ -246,8 +246,10 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
         tasks.append(row)
     out = {"currency": "USD", "estimated_micro_usd": est_total, "measured_micro_usd": meas_total,
            "estimated_usd": round(est_total / 1e6, 6), "measured_usd": round(meas_total / 1e6, 6), "tasks": tasks}
-    if book.ledger is not None:
-        out.update(_requests_section(book.ledger, video))
+    if book.ledger is not None:  # a free video's manifest stays as it was
+        spent = _requests_section(book.ledger, video)
+        if tasks or spent["requests"]:
+            out.update(spent)
     return out
 
 
