@@ -276,7 +276,7 @@ def refusal(max_micro: int, plan: Plan, work_journal: Path, only: set[str] | Non
     """A clear error when what is left to pay (plus what was already paid) passes the ceiling."""
     done = set() if force else finished_fingerprints(work_journal)
     est = remaining_estimate(plan, done, only)
-    if spent_micro + est.micro_usd <= max_micro:
+    if spent_micro + est.micro_usd <= max_micro or est.micro_usd == 0:  # nothing more to pay: nothing to refuse
         return None
     paid = f"{spent_what} cost {usd(spent_micro)} (measured) and the rest is" if spent_micro else "this build is"
     nothing = "nothing more was spent" if spent_micro else "nothing was spent"

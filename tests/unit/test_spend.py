@@ -206,3 +206,24 @@ def test_unreadable_200s_are_each_counted_and_the_ceiling_stops_the_retries(tmp_
     rows = ledger.requests()
     assert len(rows) == 2 and all(r["units"] == {"characters": len(text)} and r["micro_usd"] == 3 * len(text)
                                   for r in rows)
+
+
+def test_refusal_counts_earlier_spend_but_never_refuses_a_build_with_nothing_left_to_pay(tmp_path):
+    from vidc.compiler.compile import CompileOptions, compile_project
+    from vidc.compiler.frontend import SourceFiles
+    from vidc.runtime.backends.registry import catalog
+    from vidc.runtime.engine.budget import refusal
+    from vidc.schemas.hardware import Hardware
+
+    spec = ("vidc: 1\nname: v\nscript:\n  scenes:\n    - {voiceover_text: \"Meet the kite.\", duration_seconds: 3}\n"
+            "voice: {engine: elevenlabs, model: eleven_turbo_v2_5}\nexport: {preset: draft}\n")
+    src = SourceFiles(spec_name="project.yaml", read=lambda p: spec, exists=lambda p: p == "project.yaml")
+    plan, diags = compile_project(src, Hardware(cpu_workers=1), CompileOptions(catalog=catalog()))
+    assert plan is not None, diags
+    est = sum(t.cost.micro_usd for t in plan.tasks if t.cost)
+    journal = tmp_path / "journal.log"
+    assert refusal(est, plan, journal, None, False) is None
+    said = refusal(est, plan, journal, None, False, 1, "requests since the last finished build")
+    assert "requests since the last finished build cost $0.0000" in said and "more than --max-cost" in said
+    free = plan.model_copy(update={"tasks": [t.model_copy(update={"cost": None}) for t in plan.tasks]})
+    assert refusal(est, free, journal, None, False, 10 * est, "requests") is None
