@@ -113,3 +113,53 @@ def test_the_manifest_lists_every_request_and_a_finished_build_settles_them(tmp_
     assert all(r["units"] == {"characters": len(text)} and r["micro_usd"] == 3 * len(text) for r in rows)
     assert cost["spent_micro_usd"] == 2 * 3 * len(text) > cost["measured_micro_usd"] == 3 * len(text)
     assert _ledger(tmp_path)[-1] == {"ev": "closed"}  # the next build starts at $0
+
+
+VOICES = """vidc: 1
+name: spend
+script:
+  scenes:
+    - {voiceover_text: "First scene, same length.", duration_seconds: 8}
+    - {voiceover_text: "Other scene, same length.", duration_seconds: 8}
+    - {voiceover_text: "Third scene, same length.", duration_seconds: 8}
+voice: {engine: elevenlabs, model: eleven_turbo_v2_5}
+captions: {mode: off}
+export: {preset: draft}
+"""
+
+
+def test_the_executor_counts_retries_of_its_workers(tmp_path, monkeypatch):
+    """A worker's retry is spent too: with room for two requests, the first voice's unreadable 200
+    and its retry use it up, and no other voice is dispatched (the dispatch check reads the ledger)."""
+    pytest.importorskip("elevenlabs")
+    import io
+
+    from vidc.runtime.cli.common import compile_spec
+    from vidc.runtime.engine.budget import Budget, CostBook, ledger_of, project_prices
+    from vidc.runtime.engine.events import Reporter
+    from vidc.runtime.engine.executor import Executor
+    from vidc.runtime.state.workfolder import WorkFolder
+    from vidc.schemas.hardware import Hardware
+
+    (tmp_path / "project.yaml").write_text(VOICES)
+    plan, diags, root = compile_spec(tmp_path / "project.yaml", Hardware(cpu_workers=1), {})
+    assert plan is not None, diags
+    voices = [t for t in plan.tasks if t.stage == "voice"]
+    one = voices[0].cost.micro_usd
+    prices = project_prices(tmp_path / "project.yaml")
+    work = WorkFolder(root / ".vidc")
+    work.root.mkdir()
+    ledger = ledger_of(work.root)
+    ledger.start(2 * one)
+    budget = Budget(2 * one, prices, plan, ledger=ledger)
+    with FakeElevenLabs(api_key="el-test") as eleven:
+        eleven.push({"bad_json": True})
+        monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
+        outcome = Executor(plan, root, {"spend": root / "build"}, work, Reporter("plain", io.StringIO()),
+                           budget=budget, costbook=CostBook(prices, ledger=ledger)).run()
+        assert len(eleven.requests) == 2
+    assert not outcome.ok and budget.spent == ledger.spent() == 2 * one
+    assert [r["task"] for r in ledger.requests()] == [voices[0].id, voices[0].id]  # the request and its retry
+    assert voices[0].id in outcome.ran and budget.stopped == [voices[1].id]
+    assert all(t.id in outcome.skipped for t in voices[1:])
