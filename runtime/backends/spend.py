@@ -55,6 +55,9 @@ class Ledger:
     def __init__(self, path: Path, build: str | None = None):
         self.path = Path(path)
         self.build = build  # this build's id (from `start`): its requests are checked against its ceiling
+        self._seen: list[dict[str, Any]] = []  # records read so far, and the offset after the last whole line
+        self._offset = 0
+        self._inode: tuple[int, int] | None = None
 
     # -- the file -----------------------------------------------------------------------------
     @contextmanager
@@ -72,24 +75,30 @@ class Ledger:
         finally:
             os.close(fd)  # closing releases the lock
 
-    @staticmethod
-    def _read(fd: int) -> list[dict[str, Any]]:
-        chunks, offset = [], 0
+    def _read(self, fd: int) -> list[dict[str, Any]]:
+        """Every record, reading only what was appended since the last call (a long matrix build reads
+        its ledger before every request)."""
+        st = os.fstat(fd)
+        if self._inode != (st.st_dev, st.st_ino) or st.st_size < self._offset:  # a new or replaced file
+            self._seen, self._offset, self._inode = [], 0, (st.st_dev, st.st_ino)
+        chunks, offset = [], self._offset
         while True:
             chunk = os.pread(fd, 1 << 20, offset)
             if not chunk:
                 break
             chunks.append(chunk)
             offset += len(chunk)
-        out = []
-        for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+        data = b"".join(chunks)
+        whole = data.rfind(b"\n") + 1  # a half line (a writer killed mid-line) waits for its end
+        for line in data[:whole].decode("utf-8", "replace").splitlines():
             try:
                 rec = json.loads(line)
             except ValueError:
-                continue  # a torn last line of a killed build
+                continue  # a torn line of a killed build
             if isinstance(rec, dict) and isinstance(rec.get("ev"), str):
-                out.append(rec)
-        return out
+                self._seen.append(rec)
+        self._offset += whole
+        return list(self._seen)
 
     @staticmethod
     def _append(fd: int, rec: dict[str, Any]) -> None:
