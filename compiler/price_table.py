@@ -28,6 +28,7 @@ SHAPE: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "llm_estimate": (0, ("chars_per_token", "tokens_per_word", "tokens_per_scene_extra", "schema_tokens")),
     "chars_per_word": (0, None),
 }
+MAX_PRICE = 1_000_000  # dollars per unit: more is a typo, and would make integers of hundreds of digits
 POSITIVE = frozenset({"chars_per_token", "chars_per_word"})  # divisors and multipliers that may not be 0
 
 
@@ -68,6 +69,8 @@ class _Check:
             self.error(node, f"the price {where} is `{shown}`, not a number", "write a number of US dollars, like 0.40")
         elif not math.isfinite(value):
             self.error(node, f"the price {where} is {value}, not a finite number", "write a number, like 0.40")
+        elif value > MAX_PRICE:
+            self.error(node, f"the price {where} is {value:g}, more than {MAX_PRICE:,}", "write a number, like 0.40")
         elif value < 0 or (value == 0 and key in POSITIVE):
             least = "more than 0" if key in POSITIVE else "at least 0"
             self.error(node, f"the price {where} is {value}: it must be {least}",

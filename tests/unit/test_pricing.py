@@ -128,13 +128,15 @@ def test_negative_nan_inf_and_text_prices_are_diagnostics_at_their_line():
 
 def test_a_price_table_of_the_wrong_shape_is_a_diagnostic_not_a_traceback():
     errors = _price_errors("llm:\n  anthropic:\n    claude-sonnet-4-5: 3\ngpu: 5\ntts: {elevenlabs: {x: [1]}}\n"
-                           "chars_per_word: 0\nllm_estimat: {}\nllm_estimate: {chars_per_tokn: 4}\n")
+                           "chars_per_word: 0\nllm_estimat: {}\nllm_estimate: {chars_per_tokn: 4}\n"
+                           "gpu: {H100: {usd_per_hour: 1.0e+300}}\n")
     got = sorted((d.line, d.message) for d in errors)
     assert got == [(3, "llm.anthropic.claude-sonnet-4-5 must be a mapping"), (4, "gpu must be a mapping"),
                    (5, "the price tts.elevenlabs.x is `a sequence`, not a number"),
                    (6, "the price chars_per_word is 0: it must be more than 0"),
                    (7, "unknown price section `llm_estimat`"),
-                   (8, "unknown key `chars_per_tokn` in llm_estimate")], got
+                   (8, "unknown key `chars_per_tokn` in llm_estimate"),
+                   (9, "the price gpu.H100.usd_per_hour is 1e+300, more than 1,000,000")], got
     assert any("did you mean `llm_estimate`?" in d.hint for d in errors)
 
 
