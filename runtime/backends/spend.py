@@ -42,13 +42,51 @@ def usd(micro: int | float) -> str:
     return "$0.00" if micro == 0 else f"${dollars:.4f}" if dollars < 1 else f"${dollars:,.2f}"
 
 
-def ledger_beside_store(store_root: Path | None) -> "Ledger | None":
-    """The build's ledger, seen from a worker (the work folder holds the store and the ledger); None
-    where there is none (a machine of a Ray cluster, a backend run on its own)."""
-    if store_root is None:
-        return None
-    path = Path(store_root).parent / LEDGER_NAME
-    return Ledger(path) if path.is_file() and not path.is_symlink() else None
+_REMOTE: "RemoteLedger | None" = None  # a Ray lane's way to the driver's ledger (set by the lane)
+
+
+def use_remote(ledger: "RemoteLedger | None") -> None:
+    global _REMOTE
+    _REMOTE = ledger
+
+
+def ledger_beside_store(store_root: Path | None) -> "Ledger | RemoteLedger | None":
+    """The build's ledger, seen from a worker: the work folder holds the store and the ledger; on a
+    Ray lane, the driver's ledger through its gate; None for a backend run on its own."""
+    if store_root is not None:
+        path = Path(store_root).parent / LEDGER_NAME
+        if path.is_file() and not path.is_symlink():
+            return Ledger(path)
+    return _REMOTE
+
+
+class LedgerGate:
+    """The ledger for the lanes of a Ray cluster: an actor on the driver's machine, where the work
+    folder is (wrapped with `ray.remote` by the executor, so this module imports no Ray)."""
+
+    def __init__(self, path: str):
+        self.ledger = Ledger(Path(path))
+
+    def send_priced(self, task: str, units: dict[str, int], what: str) -> dict[str, Any]:
+        try:
+            return {"id": self.ledger.send_priced(task, units, what)}
+        except SpendLimit as exc:
+            return {"refused": str(exc)}
+
+
+class RemoteLedger:
+    """A LedgerGate as a worker sees it: `send_priced` waits for the driver's ledger to record it."""
+
+    def __init__(self, handle: Any):
+        self.handle = handle
+
+    def send_priced(self, task: str, units: dict[str, int], what: str) -> str | None:
+        import ray
+
+        answer = ray.get(self.handle.send_priced.remote(task, units, what))
+        if "refused" in answer:
+            raise SpendLimit(answer["refused"])
+        return answer["id"]
 
 
 class Ledger:

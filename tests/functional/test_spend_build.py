@@ -163,3 +163,31 @@ def test_the_executor_counts_retries_of_its_workers(tmp_path, monkeypatch):
     assert [r["task"] for r in ledger.requests()] == [voices[0].id, voices[0].id]  # the request and its retry
     assert voices[0].id in outcome.ran and budget.stopped == [voices[1].id]
     assert all(t.id in outcome.skipped for t in voices[1:])
+
+
+def test_ray_lanes_journal_their_requests_in_the_drivers_ledger(tmp_path, vidc_session_cmd, monkeypatch):
+    """On a Ray cluster the lanes reach the driver's ledger through an actor on the driver's machine:
+    every request, unreadable 200s included, is counted there, and the ceiling stops the next one."""
+    pytest.importorskip("ray")
+    pytest.importorskip("elevenlabs")
+    from ray.cluster_utils import Cluster
+
+    one = 3 * len("First scene, same length.")
+    (tmp_path / "project.yaml").write_text(VOICES)
+    with FakeElevenLabs(api_key="el-test") as eleven:
+        eleven.push(*[{"bad_json": True}] * 6)
+        monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")  # the cluster's workers inherit it
+        monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * 2**20,
+                                                                "include_dashboard": False})
+        try:
+            proc = subprocess.run([*vidc_session_cmd, "build", str(tmp_path), "--executor", "ray", "--ray-address",
+                                   cluster.address, "--max-cost", f"{(3 * one + 1) / 1e6:.6f}"],
+                                  capture_output=True, text=True, timeout=600)
+        finally:
+            cluster.shutdown()
+        reached = len(eleven.requests)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    sent = _sent(tmp_path)
+    assert reached == len(sent) == 3 and sum(r["micro_usd"] for r in sent) == 3 * one  # never past the ceiling
+    assert "not sent:" in proc.stdout + proc.stderr and "stopped at --max-cost" in proc.stderr
