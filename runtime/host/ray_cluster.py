@@ -173,8 +173,9 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         kwargs.update(include_dashboard=False, resources=local_resources(hardware) if hardware else None)
         if hardware is not None:
             kwargs["num_gpus"] = len(hardware.gpus())
-    if address not in ("local", "auto"):
-        probe(address, connect_deadline_s())
+    target = _auto_address() if address == "auto" else None if address == "local" else address
+    if target is not None:
+        probe(target, connect_deadline_s(), address if address == target else f"{target} (what `auto` found)")
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -182,6 +183,17 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         raise ClusterError(f"cannot connect to the Ray cluster at {address}: {first.rstrip('.')}. Start one with "
                            f"`ray start --head` (see README: Running on a Ray cluster)") from exc
     return True
+
+
+def _auto_address() -> str | None:
+    """The address `auto` stands for (the cluster this machine last started, which may be gone), or
+    None when Ray finds none (then ray.init says so at once)."""
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+
+        return canonicalize_bootstrap_address("auto")
+    except Exception:  # noqa: BLE001 - no cluster recorded, or Ray's private API moved
+        return None
 
 
 def connect_deadline_s() -> float:
@@ -211,7 +223,7 @@ def split_address(address: str) -> tuple[str, int] | None:
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + an empty SETTINGS frame
 
 
-def probe(address: str, deadline_s: float) -> None:
+def probe(address: str, deadline_s: float, shown: str | None = None) -> None:
     """Within the deadline, open a TCP connection to the cluster's port and check that a gRPC server
     (Ray's GCS, or its client server for ray://) answers there: it opens HTTP/2 with a SETTINGS frame.
     Nothing listening, no answer, or something else listening is one clear error instead of Ray's
@@ -224,7 +236,7 @@ def probe(address: str, deadline_s: float) -> None:
         return
     host, port = target
     if not 0 < port < 65536:
-        raise ClusterError(f"cannot connect to the Ray cluster at {address}: port {port} is out of range")
+        raise ClusterError(f"cannot connect to the Ray cluster at {shown or address}: port {port} is out of range")
     end = time.monotonic() + deadline_s
     try:
         with socket.create_connection((host, port), timeout=deadline_s) as sock:
@@ -238,8 +250,8 @@ def probe(address: str, deadline_s: float) -> None:
         why = f"no answer within {deadline_s:g} s"
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-    raise ClusterError(f"cannot connect to the Ray cluster at {address}: {why}. Is `ray start --head` running "
-                       f"there? (the deadline is {DEADLINE_ENV}, {deadline_s:g} s)")
+    raise ClusterError(f"cannot connect to the Ray cluster at {shown or address}: {why}. Is `ray start --head` "
+                       f"running there? (the deadline is {DEADLINE_ENV}, {deadline_s:g} s)")
 
 
 def _read(sock, n: int, end: float) -> bytes:

@@ -159,3 +159,18 @@ def test_the_deadline_setting_is_checked(monkeypatch):
     assert split_address("ray://head:10001") == ("head", 10001)
     assert split_address("[::1]:6379") == ("::1", 6379)
     assert split_address("auto") is None
+
+
+def test_auto_is_probed_at_the_address_it_stands_for(monkeypatch):
+    """`auto` finds the cluster this machine last started; when that one is gone, the probe says so
+    instead of Ray retrying for minutes."""
+    ray = pytest.importorskip("ray")
+    import ray._private.services as services
+
+    from vidc.runtime.host.ray_cluster import connect
+
+    port = _free_port()
+    monkeypatch.setattr(services, "canonicalize_bootstrap_address", lambda addr, temp_dir=None: f"127.0.0.1:{port}")
+    assert not ray.is_initialized()
+    with pytest.raises(ClusterError, match=rf"at 127.0.0.1:{port} \(what `auto` found\): Connection refused"):
+        connect("auto")
