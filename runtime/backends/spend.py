@@ -33,6 +33,19 @@ from .base import BackendError
 LEDGER_NAME = "spend.log"
 
 
+def _micro(value: Any) -> int:
+    """Micro-dollars from a ledger field: a whole number >= 0, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 15 else 0
+
+
+def _units(value: Any) -> dict[str, int]:
+    return {str(k): _micro(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value[:500] if isinstance(value, str) else ""
+
+
 class SpendLimit(BackendError):
     """A request not sent: it would take the spend past --max-cost (never transient)."""
 
@@ -165,26 +178,26 @@ class Ledger:
     @staticmethod
     def requests_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The `sent` records, each with what it was billed when that is known (`micro_usd` then is
-        the billed amount and `committed` what was reserved before sending)."""
-        billed = {r.get("id"): r for r in records if r["ev"] == "billed"}
+        the billed amount and `committed` what was reserved before sending). Fields are checked, not
+        trusted: a damaged or planted line counts what it can, never raises."""
+        billed = {r.get("id"): r for r in records if r["ev"] == "billed" and isinstance(r.get("id"), str)}
         out = []
         for r in records:
             if r["ev"] != "sent":
                 continue
-            row = {k: r[k] for k in ("id", "task", "provider", "item", "units", "micro_usd", "what") if k in r}
-            row["committed"] = int(r.get("micro_usd", 0))
+            row: dict[str, Any] = {k: _text(r.get(k)) for k in ("id", "task", "provider", "item", "what")}
+            row.update(units=_units(r.get("units")), micro_usd=_micro(r.get("micro_usd")),
+                       committed=_micro(r.get("micro_usd")), basis="committed before sending (no usage came back)")
             b = billed.get(r.get("id"))
             if b is not None:
-                row.update(micro_usd=int(b.get("micro_usd", 0)), units=b.get("units", row.get("units")),
-                           basis=b.get("basis", ""))
-            else:
-                row["basis"] = "committed before sending (no usage came back)"
+                row.update(micro_usd=_micro(b.get("micro_usd")), units=_units(b.get("units")) or row["units"],
+                           basis=_text(b.get("basis")))
             out.append(row)
         return out
 
     @classmethod
     def _spent(cls, records: list[dict[str, Any]]) -> int:
-        return sum(max(0, int(r.get("micro_usd", 0))) for r in cls.requests_of(cls.open_part(records)))
+        return sum(r["micro_usd"] for r in cls.requests_of(cls.open_part(records)))
 
     def spent(self) -> int:
         return self._spent(self.records())
@@ -231,8 +244,11 @@ class Ledger:
         price = next((r for r in reversed(self.records()) if r["ev"] == "price" and r.get("task") == task), None)
         if price is None:
             return None
-        per = price.get("per") or {}
-        micro = round(sum(float(per.get(k, 0.0)) * n for k, n in units.items()))
+        per = price.get("per")
+        rates = [per.get(k) for k in units] if isinstance(per, dict) else [None]
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1e9 for x in rates):
+            raise SpendLimit(f"not sent: {what}: the ledger's price for {task} is damaged ({per!r:.100})")
+        micro = round(sum(float(per[k]) * n for k, n in units.items()))
         return self.send(task=task, provider=str(price.get("provider")), item=str(price.get("item")), units=units,
                          micro_usd=micro, what=what, build=price.get("build"))
 

@@ -132,7 +132,7 @@ class Budget:
     def _by_task(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.ledger.requests() if self.ledger is not None else []:
-            out[r.get("task", "")] = out.get(r.get("task", ""), 0) + max(0, int(r.get("micro_usd", 0)))
+            out[r["task"]] = out.get(r["task"], 0) + r["micro_usd"]
         return out
 
     def _outstanding(self, by_task: dict[str, int]) -> int:
@@ -256,11 +256,10 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
 def _requests_section(ledger: Ledger, video: str) -> dict[str, Any]:
     """Every request of this video that reached a paid API since the last finished build, failed
     attempts and repair rounds included, and their sum."""
-    rows = [{"task": r.get("task", ""), "provider": r.get("provider", ""), "item": r.get("item", ""),
-             "what": r.get("what", ""), "units": dict(sorted((r.get("units") or {}).items())),
-             "micro_usd": int(r.get("micro_usd", 0)), "committed_micro_usd": int(r.get("committed", 0)),
-             "basis": r.get("basis", "")}
-            for r in ledger.requests() if str(r.get("task", "")).startswith(video + "/")]
+    rows = [{"task": r["task"], "provider": r["provider"], "item": r["item"], "what": r["what"],
+             "units": dict(sorted(r["units"].items())), "micro_usd": r["micro_usd"],
+             "committed_micro_usd": r["committed"], "basis": r["basis"]}
+            for r in ledger.requests() if r["task"].startswith(video + "/")]
     spent = sum(r["micro_usd"] for r in rows)
     return {"spent_micro_usd": spent, "spent_usd": round(spent / 1e6, 6), "requests": rows}
 

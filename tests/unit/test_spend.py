@@ -227,3 +227,20 @@ def test_refusal_counts_earlier_spend_but_never_refuses_a_build_with_nothing_lef
     assert "requests since the last finished build cost $0.0000" in said and "more than --max-cost" in said
     free = plan.model_copy(update={"tasks": [t.model_copy(update={"cost": None}) for t in plan.tasks]})
     assert refusal(est, free, journal, None, False, 10 * est, "requests") is None
+
+
+def test_a_damaged_or_planted_ledger_never_raises_and_never_lowers_the_spend(tmp_path):
+    path = tmp_path / LEDGER_NAME
+    ledger = Ledger(path)
+    ledger.start(1000)
+    _send(ledger, 300)
+    junk = [b"\x00\xff garbage\n", b'["a list"]\n', b'{"ev": 5}\n',
+            b'{"ev": "sent", "id": "x", "task": ["t"], "units": [1], "micro_usd": "lots"}\n',
+            b'{"ev": "sent", "id": "y", "task": "v/x", "units": {"c": "1"}, "micro_usd": -500}\n',
+            b'{"ev": "billed", "id": 7, "micro_usd": -300}\n',
+            b'{"ev": "price", "task": "v/voice/scene-01", "per": {"characters": -1.0}}\n']
+    with open(path, "ab") as fh:
+        fh.write(b"".join(junk))
+    assert ledger.spent() == 300 and len(ledger.requests()) == 3
+    with pytest.raises(SpendLimit, match="damaged"):
+        ledger.send_priced("v/voice/scene-01", {"characters": 10}, "x")
