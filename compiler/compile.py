@@ -30,6 +30,7 @@ from .transitions import check_transitions
 from .lower import (Draft, estimated_voice_ms, export_settings, is_silent, lower_video, planned_scene_ms,
                     title_card_layout)
 from .place import eligible, make_lanes, schedule
+from .colours import check_looks
 from .pricing import load_prices, price_plan
 from .script_lock import locked_scenes
 from .source import dotted
@@ -101,7 +102,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         diags += lex_diags
         if too_long:  # the spoken text is never built past its limit
             continue
-        bookend_diags = check_bookends(video, opts.fonts)
+        bookend_diags = check_bookends(video, opts.fonts) + check_looks(
+            video, len(scenes) if scenes is not None else video.spec.script.scene_count)
         diags += bookend_diags
         if has_errors(bookend_diags):
             continue

@@ -59,6 +59,8 @@ CODES: dict[str, str] = {
     "E_MODEL": "video.model names a folder that is missing or holds no Wan pipeline vidc can run",
     "E_MODEL_CAPABILITY": "the model's pipeline class cannot do what the spec asks (an image-to-video model asked to start a scene)",
     "E_PARALLEL": "video.parallel names a group size the model's heads or the hardware profile cannot take",
+    "E_COLOUR": "a colour that ffmpeg cannot read, or `random` (a different video from the same plan)",
+    "E_PRICES": "a price table (prices.yaml) that cannot be read, or a price that is not a finite number >= 0",
     "E_TITLE_FIT": "an intro or outro title card's text does not fit the preset's safe area even at the smallest size",
     "W_CROP": "warning: fit `cover` crops more than 40 % of an asset's width or height in the preset's frame",
     "W_SPEED_OPTION": "warning: a speed option that changes nothing where the plan runs it",

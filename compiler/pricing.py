@@ -28,6 +28,7 @@ from vidc.schemas.spec import Scene
 from .costs import CostModel
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo, SourceFiles
+from .price_table import check_price_table
 from .resources import template_yaml
 from .script_prompt import SCRIPT_JSON_SCHEMA, TARGET_FILL, words_per_second
 
@@ -58,10 +59,12 @@ def load_prices(src: SourceFiles) -> tuple["Prices", list[Diagnostic]]:
     if not src.exists(name):
         return Prices(table), []
     try:
-        extra = yaml.safe_load(src.read(name)) or {}
+        text = src.read(name)
+        extra = yaml.safe_load(text) or {}
         if not isinstance(extra, dict):
             raise ValueError("expected a mapping like templates/prices.yaml")
-        return Prices(_merge(table, extra)), []
+        problems = check_price_table(name, text)
+        return Prices(table if problems else _merge(table, extra)), problems
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         return Prices(table), [Diagnostic(file=name, line=(mark.line + 1) if mark else 1, col=(mark.column + 1) if mark else 1,

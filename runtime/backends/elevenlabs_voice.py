@@ -17,7 +17,9 @@
   them (429, 408, 409, 5xx, timeouts, connection errors, an unreadable 2xx body) with exponential
   backoff that honours Retry-After, logs each retry through ctx.log, waits at most `max_wait_s` at a
   time, and after `max_attempts` raises BackendError(transient=True, retry_after=...) so the executor
-  can reschedule. A 401 fails at once and names ELEVENLABS_API_KEY. The key never appears in a
+  can reschedule. A 401 fails at once and names ELEVENLABS_API_KEY. Every request (each retry, an
+  unreadable 200 included: it was billed) is journaled in the build's spend.log before it leaves,
+  and refused there when it would pass --max-cost. The key never appears in a
   message or a log line (every message is scrubbed, and the SDK's errors are never printed whole).
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pydantic import BaseModel, Field
 from vidc.schemas.catalog import Needs
 
 from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
+from .spend import ledger_beside_store
 
 SAMPLE_RATE = 44100
 KEY_ENV = "ELEVENLABS_API_KEY"
@@ -154,7 +157,10 @@ class ElevenLabsVoice(Backend):
         if "_v2_5" in model and p.language:
             kwargs["language_code"] = p.language.split("-")[0].split("_")[0].lower()
         last: _Transient | None = None
+        ledger = ledger_beside_store(ctx.store_root)
         for attempt in range(1, self.max_attempts + 1):
+            if ledger is not None:  # journaled (and checked against --max-cost) before it leaves
+                ledger.send_priced(ctx.task_id, {"characters": len(p.say)}, f"{ctx.task_id} request {attempt}")
             try:
                 return self._call_once(client, kwargs, p)
             except _Transient as t:

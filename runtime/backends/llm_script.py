@@ -385,9 +385,14 @@ def generate_script(
     timeout: float = 600.0,
     max_attempts: int = MAX_ATTEMPTS,
     repair_rounds: int = REPAIR_ROUNDS,
+    meter: Any = None,
 ) -> LockedScript:
     """Ask `llm` (a schemas.spec.LLM) for `scene_count` scenes and return the validated, lockable
-    script. Raises BackendError (never an SDK exception) with a message fit for a person."""
+    script. Raises BackendError (never an SDK exception) with a message fit for a person.
+
+    `meter` (money): `meter.sending(chars, label) -> id` is called before every request leaves (each
+    retry and repair round) and may raise BackendError to stop before it is sent; `meter.answered(id,
+    input_tokens, output_tokens)` after an answer that reports its usage."""
     provider: str = llm.provider
     say = log or (lambda _m: None)
     if provider not in KEY_VARS:
@@ -420,11 +425,16 @@ def generate_script(
     ask = _ask_anthropic if provider == "anthropic" else _ask_openai
     rng = random.Random(f"{prompt.fingerprint}:{provider}:{llm.model}")
 
-    def request(messages: list[dict[str, str]]) -> _Answer:
+    def request(messages: list[dict[str, str]], label: str) -> _Answer:
         last: _Failure | None = None
+        chars = len(prompt.system) + sum(len(m["content"]) for m in messages)
         for attempt in range(1, max_attempts + 1):
+            rid = meter.sending(chars, f"{label}, attempt {attempt}") if meter is not None else None
             try:
-                return ask(client, llm, prompt.system, messages)
+                answer = ask(client, llm, prompt.system, messages)
+                if meter is not None:
+                    meter.answered(rid, answer.input_tokens, answer.output_tokens)
+                return answer
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as BackendError
                 failure = _classify(exc)
             failure.message = _scrub(failure.message, secrets)
@@ -455,7 +465,7 @@ def generate_script(
     tokens_in = tokens_out = 0
     try:
         for round_no in range(repair_rounds + 1):
-            answer = request(messages)
+            answer = request(messages, "answer" if round_no == 0 else f"repair round {round_no}")
             tokens_in += answer.input_tokens
             tokens_out += answer.output_tokens
             errors = answer.problems or validate_script(answer.parsed, scene_count, scene_seconds, wpm, speed)  # type: ignore[arg-type]

@@ -230,10 +230,14 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         return 2
     ceiling = _max_cost(args)
     journal_path = root / ".vidc" / "journal.log"
-    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None, args.force)):
+    ledger = _ledger(root)  # every paid request, journaled before it leaves (failed ones too)
+    earlier = ledger.spent()  # requests of builds that did not finish (killed, failed) count
+    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None, args.force,
+                                                          earlier, SPENT_WHAT)):
         print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
         return 2
-    guard = budget.ScriptGuard(ceiling, budget.project_prices(spec)) if ceiling is not None else None
+    ledger.start(ceiling)
+    guard = budget.ScriptGuard(ceiling, budget.project_prices(spec), ledger)
     if any(not v.script_known for v in plan.videos):
         from .script import generate_missing
 
@@ -244,8 +248,8 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         if plan is None:
             show_diagnostics(diags, spec)
             return 2
-        if guard is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
-                                                             args.force, guard.spent, "the scripts")):
+        if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
+                                                              args.force, guard.spent, SPENT_WHAT)):
             print(refused, file=sys.stderr)
             return 2
 
@@ -276,8 +280,8 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         return 1
     try:
         prices = budget.project_prices(spec)
-        costbook = budget.CostBook.from_journal(prices, work.journal, budget.script_spend(spec, overrides, only))
-        spend = budget.Budget(ceiling, prices, plan, guard.spent) if guard is not None else None
+        costbook = budget.CostBook.from_journal(prices, work.journal, budget.script_spend(spec, overrides, only), ledger)
+        spend = budget.Budget(ceiling, prices, plan, ledger=ledger)
         executor = _executor(args, plan, root, out_dirs, work, reporter, only, budget=spend, costbook=costbook)
         try:
             outcome = executor.run()
@@ -292,12 +296,30 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
             reporter.message(f"vidc: error: {exc}")
             print(f"vidc: error: {exc}", file=sys.stderr)
             return 1
+        if outcome.ok:  # what this and earlier unfinished builds sent is settled: the next build starts at $0
+            ledger.close()
     finally:
         lock.release()
-    if spend is not None and spend.stopped:
-        print(f"vidc: stopped at --max-cost {budget.usd(ceiling)}: measured spend {budget.usd(spend.spent)}; "
-              f"{len(spend.stopped)} paid task(s) not dispatched ({', '.join(spend.stopped[:4])})", file=sys.stderr)
+    not_sent = [tid for tid, error in outcome.failed.items() if error.startswith("not sent:")]
+    if ceiling is not None and (spend.stopped or not_sent):
+        print(f"vidc: error: stopped at --max-cost {budget.usd(ceiling)}: spent {budget.usd(spend.spent)} "
+              f"({SPENT_WHAT}); {len(spend.stopped) + len(not_sent)} paid task(s) stopped "
+              f"({', '.join((spend.stopped + not_sent)[:4])})", file=sys.stderr)
     return _summary(outcome, plan, only, reporter, args.json, finished)
+
+
+SPENT_WHAT = "requests that reached paid APIs since the last finished build"
+
+
+def _ledger(root: Path):
+    """The work folder's spend ledger; the work folder must stay inside the project (it is written
+    before the build's own checks, when scripts are generated)."""
+    work_root = root / ".vidc"
+    if not is_inside(work_root.resolve(), root.resolve()):
+        raise Refused(f"the work folder {work_root} resolves to {work_root.resolve()}, outside the project "
+                      f"{root.resolve()}; remove the symlink (vidc never writes outside the project)")
+    work_root.mkdir(exist_ok=True)
+    return budget.ledger_of(work_root)
 
 
 def _max_cost(args) -> int | None:

@@ -12,6 +12,7 @@ from vidc.compiler.script_lock import lock_path, prompt_for
 from vidc.compiler.script_prompt import lock_is_current, read_lock
 
 from ..backends.base import BackendError
+from ..backends.spend import SpendLimit
 from ..host.sources import find_spec, project_sources
 from .common import add_spec_args, parse_overrides, show_diagnostics
 
@@ -23,12 +24,12 @@ def _videos(spec: Path, overrides: dict[str, str]):
     return src, root, videos, diags + more
 
 
-def _generate(video, target: Path, log) -> str:
+def _generate(video, target: Path, log, meter=None) -> str:
     from ..backends.llm_script import generate_script, write_lock
 
     s, vo = video.spec.script, video.spec.voice
     locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.wpm, vo.speed,
-                             s.llm, env=os.environ, log=log)
+                             s.llm, env=os.environ, log=log, meter=meter)
     write_lock(target, locked)
     words = sum(len(sc.voiceover_text.split()) for sc in locked.scenes)
     return (f"locked {target}: {len(locked.scenes)} scenes, {words} words, {locked.usage.input_tokens}+"
@@ -61,9 +62,13 @@ def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: 
             failed += 1
             continue
         try:
-            say(_generate(video, target, lambda msg: say(f"  {msg}")))
+            meter = guard.meter(video) if guard is not None else None  # budget.ScriptMeter: each request journaled
+            say(_generate(video, target, lambda msg: say(f"  {msg}"), meter))
             if guard is not None:
                 guard.after(video, target)
+        except SpendLimit as exc:  # no request more: the other scripts would pass the ceiling too
+            print(f"vidc: error: {video.spec.name}: {exc}", file=sys.stderr)
+            return 1
         except BackendError as exc:
             print(f"vidc: error: {video.spec.name}: {exc}", file=sys.stderr)
             failed += 1

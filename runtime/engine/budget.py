@@ -19,6 +19,7 @@ from typing import Any, Callable
 from vidc.compiler.pricing import Prices, gpu_cost, llm_cost, load_prices, tts_cost, usd
 from vidc.schemas.plan import Cost, Plan, Task
 
+from ..backends.spend import LEDGER_NAME, Ledger
 from ..state.journal import Journal
 
 
@@ -111,36 +112,88 @@ def script_spend(spec: Path, overrides: dict[str, str], videos: set[str] | None 
 
 
 class Budget:
-    """The ceiling while the executor runs; `spent` starts at what was paid before (scripts)."""
+    """The ceiling while the executor runs. With a ledger (a build's spend.log), spent is what the
+    requests recorded there cost (scripts and earlier unfinished builds included) plus the measured
+    GPU time of this run; without one, the measured cost of the tasks that finished. A ceiling of
+    None checks nothing but still prices the requests (the manifest lists them)."""
 
-    def __init__(self, max_micro: int, prices: Prices, plan: Plan, spent_micro: int = 0):
-        self.max, self.prices, self.plan = max_micro, prices, plan
-        self.spent = spent_micro
+    def __init__(self, max_micro: int | None, prices: Prices, plan: Plan, spent_micro: int = 0,
+                 ledger: Ledger | None = None):
+        self.max, self.prices, self.plan, self.ledger = max_micro, prices, plan, ledger
+        self.measured = spent_micro  # without a ledger: everything; with one: GPU time only
         self.reserved: dict[str, int] = {}
+        self.base: dict[str, int] = {}  # task -> what its requests had cost when it was dispatched
         self.stopped: list[str] = []
+
+    @property
+    def spent(self) -> int:
+        return self.measured + (self.ledger.spent() if self.ledger is not None else 0)
+
+    def _by_task(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.ledger.requests() if self.ledger is not None else []:
+            out[r["task"]] = out.get(r["task"], 0) + r["micro_usd"]
+        return out
+
+    def _outstanding(self, by_task: dict[str, int]) -> int:
+        """What the tasks in flight may still send: their estimate less what they already recorded."""
+        return sum(max(0, est - (by_task.get(tid, 0) - self.base.get(tid, 0))) for tid, est in self.reserved.items())
 
     def allows(self, task: Task) -> bool:
         if task.cost is None:
             return True
-        if self.spent + sum(self.reserved.values()) + task.cost.micro_usd > self.max:
-            self.stopped.append(task.id)
-            return False
+        by_task = self._by_task()
+        if self.max is not None:
+            spent = self.measured + sum(by_task.values())
+            if spent + self._outstanding(by_task) + task.cost.micro_usd > self.max:
+                self.stopped.append(task.id)
+                return False
         self.reserved[task.id] = task.cost.micro_usd
+        self.base[task.id] = by_task.get(task.id, 0)
+        if self.ledger is not None and task.backend == "elevenlabs":  # what the worker's requests cost
+            rate = self.prices.tts_per_1k("elevenlabs", task.cost.item) * 1000  # micro-dollars per character
+            self.ledger.price(task.id, task.cost.provider, task.cost.item, {"characters": rate})
         return True
 
     def reason(self, task: Task) -> str:
-        assert task.cost is not None
-        return (f"not dispatched: measured spend {usd(self.spent)} + in flight {usd(sum(self.reserved.values()))} "
+        assert task.cost is not None and self.max is not None
+        return (f"not dispatched: spent {usd(self.spent)} + in flight {usd(self._outstanding(self._by_task()))} "
                 f"+ this task's estimate {usd(task.cost.micro_usd)} would pass --max-cost {usd(self.max)}")
 
     def finished(self, task: Task, record: dict | None, result: dict | None) -> None:
         self.reserved.pop(task.id, None)
         measured = measured_task_cost(self.prices, self.plan, task, record, result)
-        if measured is not None:
-            self.spent += measured.micro_usd
+        if measured is not None and (self.ledger is None or measured.provider == "gpu"):
+            self.measured += measured.micro_usd
 
     def failed(self, task: Task) -> None:
         self.reserved.pop(task.id, None)
+
+
+def ledger_of(work_root: Path) -> Ledger:
+    return Ledger(work_root / LEDGER_NAME)
+
+
+class ScriptMeter:
+    """Each request of one video's LLM script, journaled before it leaves: committed at the prompt's
+    estimated input tokens and the whole `max_tokens` of output (the most it can bill), then billed
+    at the usage the provider reports."""
+
+    def __init__(self, ledger: Ledger, prices: Prices, video_name: str, llm: Any):
+        self.ledger, self.prices, self.task, self.llm = ledger, prices, f"{video_name}/script", llm
+
+    def sending(self, chars: int, label: str) -> str:
+        import math
+
+        tokens_in = math.ceil(chars / self.prices.est("chars_per_token")) + int(self.prices.est("schema_tokens"))
+        cost = llm_cost(self.prices, self.llm.provider, self.llm.model, tokens_in, int(self.llm.max_tokens), "")
+        return self.ledger.send(task=self.task, provider=self.llm.provider, item=self.llm.model, units=cost.units,
+                                micro_usd=cost.micro_usd, what=f"{self.task} {label}")
+
+    def answered(self, rid: str, tokens_in: int, tokens_out: int) -> None:
+        if tokens_in or tokens_out:
+            cost = llm_cost(self.prices, self.llm.provider, self.llm.model, tokens_in, tokens_out, "")
+            self.ledger.bill(rid, cost.micro_usd, cost.units, "usage reported by the provider")
 
 
 # -- the manifest's cost section --------------------------------------------------------------------
@@ -152,14 +205,16 @@ class CostBook:
     prices: Prices
     records: dict[tuple[str, str], dict] = field(default_factory=dict)  # (fingerprint, object) -> done record
     scripts: dict[str, Cost] = field(default_factory=dict)
+    ledger: Ledger | None = None  # every request that reached a paid API, failed ones included
 
     def add(self, record: dict) -> None:
         if record.get("ev") == "done" and "fp" in record and "object" in record:
             self.records.setdefault((record["fp"], record["object"]), record)
 
     @classmethod
-    def from_journal(cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None) -> "CostBook":
-        book = cls(prices, scripts=dict(scripts or {}))
+    def from_journal(cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None,
+                     ledger: Ledger | None = None) -> "CostBook":
+        book = cls(prices, scripts=dict(scripts or {}), ledger=ledger)
         if journal_path.exists():
             for rec in Journal(journal_path).replay():
                 book.add(rec)
@@ -189,8 +244,24 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
             row["measured"] = _cost_json(measured)
             meas_total += measured.micro_usd
         tasks.append(row)
-    return {"currency": "USD", "estimated_micro_usd": est_total, "measured_micro_usd": meas_total,
-            "estimated_usd": round(est_total / 1e6, 6), "measured_usd": round(meas_total / 1e6, 6), "tasks": tasks}
+    out = {"currency": "USD", "estimated_micro_usd": est_total, "measured_micro_usd": meas_total,
+           "estimated_usd": round(est_total / 1e6, 6), "measured_usd": round(meas_total / 1e6, 6), "tasks": tasks}
+    if book.ledger is not None:  # a free video's manifest stays as it was
+        spent = _requests_section(book.ledger, video)
+        if tasks or spent["requests"]:
+            out.update(spent)
+    return out
+
+
+def _requests_section(ledger: Ledger, video: str) -> dict[str, Any]:
+    """Every request of this video that reached a paid API since the last finished build, failed
+    attempts and repair rounds included, and their sum."""
+    rows = [{"task": r["task"], "provider": r["provider"], "item": r["item"], "what": r["what"],
+             "units": dict(sorted(r["units"].items())), "micro_usd": r["micro_usd"],
+             "committed_micro_usd": r["committed"], "basis": r["basis"]}
+            for r in ledger.requests() if r["task"].startswith(video + "/")]
+    spent = sum(r["micro_usd"] for r in rows)
+    return {"spent_micro_usd": spent, "spent_usd": round(spent / 1e6, 6), "requests": rows}
 
 
 def _cost_json(c: Cost) -> dict[str, Any]:
@@ -204,7 +275,7 @@ def refusal(max_micro: int, plan: Plan, work_journal: Path, only: set[str] | Non
     """A clear error when what is left to pay (plus what was already paid) passes the ceiling."""
     done = set() if force else finished_fingerprints(work_journal)
     est = remaining_estimate(plan, done, only)
-    if spent_micro + est.micro_usd <= max_micro:
+    if spent_micro + est.micro_usd <= max_micro or est.micro_usd == 0:  # nothing more to pay: nothing to refuse
         return None
     paid = f"{spent_what} cost {usd(spent_micro)} (measured) and the rest is" if spent_micro else "this build is"
     nothing = "nothing more was spent" if spent_micro else "nothing was spent"
@@ -214,26 +285,40 @@ def refusal(max_micro: int, plan: Plan, work_journal: Path, only: set[str] | Non
 
 
 class ScriptGuard:
-    """Before each LLM script of `vidc build`: would its estimate pass the ceiling? After: its usage."""
+    """Before each LLM script of `vidc build`: would its estimate pass the ceiling? While it runs: each
+    request and repair round is journaled in the ledger and checked there (ScriptMeter)."""
 
-    def __init__(self, max_micro: int, prices: Prices):
-        self.max, self.prices, self.spent = max_micro, prices, 0
+    def __init__(self, max_micro: int | None, prices: Prices, ledger: Ledger | None = None):
+        self.max, self.prices, self.ledger = max_micro, prices, ledger
+        self.measured = 0  # without a ledger: the locks' usage
         self.generated: list[str] = []
+
+    @property
+    def spent(self) -> int:
+        return self.ledger.spent() if self.ledger is not None else self.measured
 
     def before(self, video) -> str | None:
         from vidc.compiler.pricing import script_estimate
 
+        if self.max is None:
+            return None
         est = script_estimate(self.prices, video).micro_usd
         if self.spent + est > self.max:
-            return (f"not generated: scripts so far cost {usd(self.spent)} and this one is estimated at {usd(est)}, "
+            return (f"not generated: spent {usd(self.spent)} so far and this script is estimated at {usd(est)}, "
                     f"which would pass --max-cost {usd(self.max)}")
         return None
+
+    def meter(self, video) -> ScriptMeter | None:
+        if self.ledger is None:
+            return None
+        return ScriptMeter(self.ledger, self.prices, video.spec.name, video.spec.script.llm)
 
     def after(self, video, lock_file: Path) -> None:
         from vidc.compiler.script_prompt import read_lock
 
         lock = read_lock(lock_file.read_text(encoding="utf-8"))
         if not isinstance(lock, str):
-            self.spent += llm_cost(self.prices, lock.provider, lock.model, lock.usage.input_tokens,
-                                   lock.usage.output_tokens, "").micro_usd
+            if self.ledger is None:
+                self.measured += llm_cost(self.prices, lock.provider, lock.model, lock.usage.input_tokens,
+                                          lock.usage.output_tokens, "").micro_usd
             self.generated.append(video.spec.name)

@@ -26,6 +26,7 @@ from pathlib import Path
 import ray
 from ray.exceptions import RayError, RayTaskError
 
+from ..backends.spend import LedgerGate
 from ..host.ray_cluster import ClusterError, connect, lane_request, node_fits, request_totals
 from ..state.store import file_sha256
 from .dispatch import lane_can_run
@@ -71,6 +72,7 @@ class RayExecutor(Executor):
         self._planned: dict[str, list[str]] = {}
         self._connected = False
         self._project_ref = None
+        self._gate = None  # the spend ledger's actor (backends.spend.LedgerGate)
         spec = self.project_dir / plan_spec(self.plan)
         self._spec_sha = file_sha256(spec) if spec.is_file() else ""
 
@@ -79,6 +81,7 @@ class RayExecutor(Executor):
         self._planned = planned
         self._connected = connect(self.address, self.plan.hardware)
         self._remote = ray.remote(LaneWorker)
+        self._gate = self._ledger_gate()
         self._check_cluster(planned)
         for lane_id in sorted(self.lanes):
             if planned.get(lane_id):
@@ -111,10 +114,25 @@ class RayExecutor(Executor):
                     records.append(rec)
         return records
 
+    def _ledger_gate(self):
+        """The build's spend ledger for the lanes: an actor pinned to this machine (a Ray client, with
+        ray://, has no node here: its lanes' requests are checked at dispatch only)."""
+        ledger = getattr(self.budget, "ledger", None)
+        if ledger is None or ray.util.client.ray.is_connected():
+            return None
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        return ray.remote(LedgerGate).options(num_cpus=0, max_restarts=0, scheduling_strategy=here).remote(
+            str(ledger.path))
+
     def _stop_workers(self) -> None:
         for actor in self.actors.values():
             _kill(actor.handle)
         self.actors.clear()
+        if self._gate is not None:
+            _kill(self._gate)
+            self._gate = None
         if self._connected:
             ray.shutdown()
             self._connected = False
@@ -188,7 +206,8 @@ class RayExecutor(Executor):
         handle = self._remote.options(**lane_request(lane, self.plan.hardware), max_restarts=0,
                                       name=None).remote(
             lane_id, device, os.environ.get("OMP_NUM_THREADS"), shared, str(self.project_dir),
-            plan_spec(self.plan), self._spec_sha, scratch_key(self.work.root), self.ship_project == "always")
+            plan_spec(self.plan), self._spec_sha, scratch_key(self.work.root), self.ship_project == "always",
+            self._gate)
         actor = LaneActor(handle=handle, hello=handle.hello.remote(), created=time.monotonic())
         self.actors[lane_id] = actor
         return actor

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 from ..backends.base import BackendError
+from ..backends.spend import RemoteLedger, use_remote
 from ..state.store import Store, file_sha256, tree_hash
 from .worker import Roots, run_task
 
@@ -57,7 +58,7 @@ class LaneWorker:
     """Wrapped with `ray.remote(...)` by the driver (so this module imports no Ray)."""
 
     def __init__(self, lane: str, device: str, omp: str | None, shared: int, project: str, spec_rel: str,
-                 spec_sha: str, key: str, ship: bool = False):
+                 spec_sha: str, key: str, ship: bool = False, gate=None):
         # The thread count the local executor's worker would have (a different one can change the low
         # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
         # this node's cores. Set before any backend imports torch.
@@ -79,6 +80,7 @@ class LaneWorker:
         sees = not ship and spec.is_file() and file_sha256(spec) == spec_sha
         self.project = Path(project) if sees else None
         self.project_key = spec_sha
+        self.gate = gate  # the driver's spend ledger (backends.spend.LedgerGate), when it has one
 
     def hello(self) -> dict:
         import ray
@@ -119,6 +121,7 @@ class LaneWorker:
         out = self.store.new_tmp(out_name)
         roots = Roots(store=self.store.root, cache=self.cache, project=self.project)
         started = time.monotonic()
+        use_remote(RemoteLedger(self.gate) if self.gate is not None else None)  # paid requests journaled there
         try:
             result = run_task(self.backends, desc, out, self.device, lambda msg: None, roots=roots)
             (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")

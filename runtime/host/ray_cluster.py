@@ -32,6 +32,8 @@ VENDOR_WORDS = ("nvidia", "geforce", "tesla", "quadro")
 # VRAM in GB of GPUs named without an `_<N>gb` suffix (the common memory size of that model).
 GPU_VRAM = {"5090": 32, "4090": 24, "4080": 16, "3090": 24, "a100": 80, "h100": 80, "h200": 141, "l40s": 48,
             "l4": 24, "a10": 24, "t4": 16, "b200": 180, "a6000": 48, "6000_ada": 48}
+DEADLINE_ENV = "VIDC_RAY_CONNECT_TIMEOUT_S"
+DEFAULT_DEADLINE_S = 20.0
 _VRAM_SUFFIX = re.compile(r"_(\d+(?:\.\d+)?)gb(?:_|$)")
 
 
@@ -171,6 +173,9 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         kwargs.update(include_dashboard=False, resources=local_resources(hardware) if hardware else None)
         if hardware is not None:
             kwargs["num_gpus"] = len(hardware.gpus())
+    target = _auto_address() if address == "auto" else None if address == "local" else address
+    if target is not None:
+        probe(target, connect_deadline_s(), address if address == target else f"{target} (what `auto` found)")
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -178,6 +183,88 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         raise ClusterError(f"cannot connect to the Ray cluster at {address}: {first.rstrip('.')}. Start one with "
                            f"`ray start --head` (see README: Running on a Ray cluster)") from exc
     return True
+
+
+def _auto_address() -> str | None:
+    """The address `auto` stands for (the cluster this machine last started, which may be gone), or
+    None when Ray finds none (then ray.init says so at once)."""
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+
+        return canonicalize_bootstrap_address("auto")
+    except Exception:  # noqa: BLE001 - no cluster recorded, or Ray's private API moved
+        return None
+
+
+def connect_deadline_s() -> float:
+    """How long connecting may take: VIDC_RAY_CONNECT_TIMEOUT_S (seconds, default 20)."""
+    import math
+    import os
+
+    text = os.environ.get(DEADLINE_ENV, "").strip()
+    try:
+        value = float(text) if text else DEFAULT_DEADLINE_S
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and 0 < value <= 3600):
+        raise ClusterError(f"{DEADLINE_ENV}={text!r}: expected a number of seconds between 0 and 3600, like 20")
+    return value
+
+
+def split_address(address: str) -> tuple[str, int] | None:
+    """HOST:PORT (or ray://HOST:PORT, [v6]:PORT) -> (host, port); None when it has no port to probe."""
+    rest = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = rest.rstrip("/").rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + an empty SETTINGS frame
+
+
+def probe(address: str, deadline_s: float, shown: str | None = None) -> None:
+    """Within the deadline, open a TCP connection to the cluster's port and check that a gRPC server
+    (Ray's GCS, or its client server for ray://) answers there: it opens HTTP/2 with a SETTINGS frame.
+    Nothing listening, no answer, or something else listening is one clear error instead of Ray's
+    retries, which go on for many minutes."""
+    import socket
+    import time
+
+    target = split_address(address)
+    if target is None:
+        return
+    host, port = target
+    if not 0 < port < 65536:
+        raise ClusterError(f"cannot connect to the Ray cluster at {shown or address}: port {port} is out of range")
+    end = time.monotonic() + deadline_s
+    try:
+        with socket.create_connection((host, port), timeout=deadline_s) as sock:
+            sock.settimeout(max(0.1, end - time.monotonic()))
+            sock.sendall(H2_PREFACE)
+            head = _read(sock, 9, end)
+        if len(head) == 9 and head[3] == 4:  # a SETTINGS frame: a gRPC server
+            return
+        why = "what listens there is not a Ray head node (no gRPC answer)"
+    except TimeoutError:
+        why = f"no answer within {deadline_s:g} s"
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+    raise ClusterError(f"cannot connect to the Ray cluster at {shown or address}: {why}. Is `ray start --head` "
+                       f"running there? (the deadline is {DEADLINE_ENV}, {deadline_s:g} s)")
+
+
+def _read(sock, n: int, end: float) -> bytes:
+    import time
+
+    data = b""
+    while len(data) < n:
+        sock.settimeout(max(0.05, end - time.monotonic()))
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def cluster_hardware(address: str | None) -> Hardware:

@@ -102,3 +102,47 @@ def test_money_parsing_and_display():
             continue
         raise AssertionError(bad)
     assert usd(0) == "$0.00" and usd(3100) == "$0.0031" and usd(1_250_000) == "$1.25"
+
+
+def _price_errors(table: str):
+    src = {"project.yaml": SPEC, "prices.yaml": table}
+    s = SourceFiles(spec_name="project.yaml", read=lambda p: src[p], exists=lambda p: p in src)
+    plan, diags = compile_project(s, GPU, CompileOptions(catalog=catalog()))
+    errors = [d for d in diags if d.severity == "error"]
+    assert plan is None and errors and all(d.code == "E_PRICES" and d.file == "prices.yaml" for d in errors)
+    return errors
+
+
+def test_negative_nan_inf_and_text_prices_are_diagnostics_at_their_line():
+    table = ("tts:\n  elevenlabs:\n    eleven_turbo_v2_5: -0.003\n"
+             "gpu:\n  RTX 4090: {usd_per_hour: .nan}\n  H100: {usd_per_hour: .inf}\n"
+             "llm:\n  anthropic:\n    claude-sonnet-4-5: {input_per_mtok: three, output_per_mtok: 15}\n")
+    errors = _price_errors(table)
+    where = {(d.line, d.col): d.message for d in errors}
+    assert set(where) == {(3, 24), (5, 28), (6, 24), (9, 41)}, where
+    assert "-0.003" in where[(3, 24)] and "at least 0" in where[(3, 24)]
+    assert "not a finite number" in where[(5, 28)] and "not a finite number" in where[(6, 24)]
+    assert "`three`, not a number" in where[(9, 41)]
+    assert all(d.format().count("^") >= 1 for d in errors)
+
+
+def test_a_price_table_of_the_wrong_shape_is_a_diagnostic_not_a_traceback():
+    errors = _price_errors("llm:\n  anthropic:\n    claude-sonnet-4-5: 3\ngpu: 5\ntts: {elevenlabs: {x: [1]}}\n"
+                           "chars_per_word: 0\nllm_estimat: {}\nllm_estimate: {chars_per_tokn: 4}\n"
+                           "gpu: {H100: {usd_per_hour: 1.0e+300}}\n")
+    got = sorted((d.line, d.message) for d in errors)
+    assert got == [(3, "llm.anthropic.claude-sonnet-4-5 must be a mapping"), (4, "gpu must be a mapping"),
+                   (5, "the price tts.elevenlabs.x is `a sequence`, not a number"),
+                   (6, "the price chars_per_word is 0: it must be more than 0"),
+                   (7, "unknown price section `llm_estimat`"),
+                   (8, "unknown key `chars_per_tokn` in llm_estimate"),
+                   (9, "the price gpu.H100.usd_per_hour is 1e+300, more than 1,000,000")], got
+    assert any("did you mean `llm_estimate`?" in d.hint for d in errors)
+
+
+def test_the_shipped_price_table_is_valid_and_good_prices_pass():
+    from vidc.compiler.price_table import check_price_table
+    from vidc.compiler.resources import template_text
+
+    assert check_price_table("prices.yaml", template_text("prices.yaml")) == []
+    assert check_price_table("prices.yaml", "gpu: {RTX 4090: {usd_per_hour: 0}}\ntts: {elevenlabs: {default: 1}}\n") == []

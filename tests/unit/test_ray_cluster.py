@@ -77,3 +77,100 @@ def test_the_local_executor_never_imports_ray():
             "print('ray' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# -- the connection deadline ------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nothing_listening_fails_at_once_with_one_line(monkeypatch):
+    import time
+
+    from vidc.runtime.host.ray_cluster import connect
+
+    pytest.importorskip("ray")
+    port = _free_port()
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as err:
+        connect(f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 5
+    assert f"cannot connect to the Ray cluster at 127.0.0.1:{port}: Connection refused" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_port_that_never_answers_fails_within_the_deadline(monkeypatch):
+    """Something accepts the connection but never speaks gRPC: the probe gives up at the deadline."""
+    import socket
+    import time
+
+    from vidc.runtime.host.ray_cluster import DEADLINE_ENV, connect
+
+    pytest.importorskip("ray")
+    monkeypatch.setenv(DEADLINE_ENV, "1.5")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        address = f"ray://127.0.0.1:{server.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ClusterError, match=r"no answer within 1.5 s"):
+            connect(address)
+        assert 1.0 < time.monotonic() - started < 6
+
+
+def test_a_port_that_answers_something_else_is_no_ray_head():
+    import socket
+    import threading
+
+    from vidc.runtime.host.ray_cluster import probe
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+
+        def answer():
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(64)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+        t = threading.Thread(target=answer, daemon=True)
+        t.start()
+        with pytest.raises(ClusterError, match="not a Ray head node"):
+            probe(f"127.0.0.1:{server.getsockname()[1]}", 5.0)
+        t.join(5)
+
+
+def test_the_deadline_setting_is_checked(monkeypatch):
+    from vidc.runtime.host.ray_cluster import DEADLINE_ENV, connect_deadline_s, split_address
+
+    monkeypatch.setenv(DEADLINE_ENV, "7")
+    assert connect_deadline_s() == 7.0
+    for bad in ("nan", "-1", "0", "soon", "1e9"):
+        monkeypatch.setenv(DEADLINE_ENV, bad)
+        with pytest.raises(ClusterError, match=DEADLINE_ENV):
+            connect_deadline_s()
+    monkeypatch.delenv(DEADLINE_ENV)
+    assert connect_deadline_s() == 20.0
+    assert split_address("ray://head:10001") == ("head", 10001)
+    assert split_address("[::1]:6379") == ("::1", 6379)
+    assert split_address("auto") is None
+
+
+def test_auto_is_probed_at_the_address_it_stands_for(monkeypatch):
+    """`auto` finds the cluster this machine last started; when that one is gone, the probe says so
+    instead of Ray retrying for minutes."""
+    ray = pytest.importorskip("ray")
+    import ray._private.services as services
+
+    from vidc.runtime.host.ray_cluster import connect
+
+    port = _free_port()
+    monkeypatch.setattr(services, "canonicalize_bootstrap_address", lambda addr, temp_dir=None: f"127.0.0.1:{port}")
+    assert not ray.is_initialized()
+    with pytest.raises(ClusterError, match=rf"at 127.0.0.1:{port} \(what `auto` found\): Connection refused"):
+        connect("auto")
