@@ -102,6 +102,12 @@ class BackendEntry:
     check: Check | None = None
     default_voice: str | None = None
     description: str = ""
+    # Params that name a project file (relative to the spec's folder): the compiler digests each one
+    # set into the task's params as `<param>_sha256`, so a changed file changes the fingerprint.
+    file_params: tuple[str, ...] = ()
+    words_per_minute: int | None = None  # a voice's measured speaking rate, for planning scene lengths
+    encodes: bool = False  # its task is an ffmpeg video encode (the simulator's "encodes at once" counter)
+    price_keys: tuple[str, ...] = ()  # the price table's sections its tasks are priced from ("tts.elevenlabs")
 
 
 @dataclass(frozen=True)

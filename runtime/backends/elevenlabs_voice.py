@@ -63,6 +63,8 @@ class ElevenLabsVoice(Backend):
     needs: ClassVar[Needs] = Needs(api_key_env=KEY_ENV)
 
     default_voice: ClassVar[str | None] = "JBFqnCBsd6RMkjVDRZzb"
+    words_per_minute: ClassVar[int | None] = 150
+    price_keys: ClassVar[tuple[str, ...]] = ("tts.elevenlabs",)  # per 1,000 characters
     default_model = "eleven_turbo_v2_5"
     output_format = "mp3_44100_128"
     speed_range = (0.7, 1.2)

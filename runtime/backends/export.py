@@ -93,6 +93,7 @@ class ExportParams(BaseModel):
 
 class Export(Backend):
     name = "export"
+    encodes = True
     stage = "export"
     version = "2"
     Params = ExportParams

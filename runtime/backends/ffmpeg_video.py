@@ -33,6 +33,7 @@ class _OneCommand(Backend):
 
 class Animatic(_OneCommand):
     name = "animatic"
+    encodes = True
     version = "1"
     selectable = True
 
@@ -69,6 +70,8 @@ class AssetParams(BaseModel):
 
 class Assets(_OneCommand):
     name = "assets"
+    encodes = True
+    file_params = ("asset",)
     version = "1"
     selectable = True
     Params = AssetParams
@@ -110,6 +113,7 @@ class Assets(_OneCommand):
 
 class Assemble(_OneCommand):
     name = "assemble"
+    encodes = True
     version = "1"
 
 
@@ -125,6 +129,7 @@ class Crossfade(_OneCommand):
     export cuts those segments at their keyframes h and N-h and puts this between them)."""
 
     name = "transition"
+    encodes = True
     version = "1"
     Params = CrossfadeParams
 

@@ -74,6 +74,7 @@ class KokoroVoice(Backend):
     Params: ClassVar[type[BaseModel]] = KokoroParams
     selectable: ClassVar[bool] = True
     default_voice: ClassVar[str | None] = "af_heart"
+    words_per_minute: ClassVar[int | None] = 150
     needs: ClassVar[Needs] = Needs(model=True)
 
     def __init__(self) -> None:

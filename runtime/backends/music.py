@@ -40,6 +40,7 @@ def _to_pcm(src: str, dst: str) -> list[str]:
 
 class MusicSelect(Backend):
     name = "music-select"
+    file_params = ("track",)  # `music.track`: the project's own track
     stage = "music"
     version = "2"
     Params = MusicParams

@@ -30,4 +30,5 @@ class InlineScript(Backend):
 
 class LockedLLMScript(InlineScript):
     name = "llm-script"
+    price_keys = ("llm",)  # tokens in and out, before the script is locked
     version = "1"

@@ -90,3 +90,48 @@ def test_a_check_that_raises_is_a_diagnostic_not_a_traceback():
         **{**cat.entry("piper").__dict__, "check": broken})})
     plan, diags = compile_project(src, Hardware(), CompileOptions(catalog=bad, facts=Facts()))
     assert plan is None and any("plug-in bug" in d.message and d.code == "E_INVALID" for d in diags)
+
+
+def _with_plugin_voice(file_params: tuple[str, ...]):
+    """The catalog plus a plug-in voice engine `beep` whose `model` param names a project file."""
+    from vidc.runtime.backends.base import VoiceParams
+    from vidc.schemas.catalog import BackendEntry
+
+    cat = catalog()
+    beep = BackendEntry(name="beep", stage="voice", version="1", selectable=True, params=VoiceParams,
+                        default_voice="sine", file_params=file_params)
+    return type(cat)(backends={**cat.backends, "beep": beep})
+
+
+def test_a_plugins_file_param_enters_its_fingerprint():
+    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+            "      duration_seconds: 9\nvoice: {engine: beep, model: voices/beep.bin}\n")
+    files = {"voices/beep.bin": "first"}
+    src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: rel in files)
+
+    def voice_task(cat):
+        opts = CompileOptions(catalog=cat, facts=Facts(), digest=lambda rel: "sha-of-" + files.get(rel, "missing"))
+        plan, diags = compile_project(src, Hardware(), opts)
+        assert plan is not None, [d.format() for d in diags]
+        return next(t for t in plan.tasks if t.id == "demo/voice/scene-01"), plan
+
+    declared = _with_plugin_voice(("model",))
+    before, plan = voice_task(declared)
+    assert before.params["model_sha256"] == "sha-of-first" and plan.inputs["voices/beep.bin"] == "sha-of-first"
+    files["voices/beep.bin"] = "second"  # the plug-in's file changes: its task (and only what follows) is rebuilt
+    after, _ = voice_task(declared)
+    assert after.fingerprint != before.fingerprint and after.params["model_sha256"] == "sha-of-second"
+    # Undeclared, the file is a plain string to the compiler: the fingerprint cannot see it change.
+    undeclared, _ = voice_task(_with_plugin_voice(()))
+    files["voices/beep.bin"] = "first"
+    assert "model_sha256" not in undeclared.params and voice_task(_with_plugin_voice(()))[0].fingerprint == undeclared.fingerprint
+
+
+def test_the_catalog_declares_what_the_core_needs_to_know():
+    cat = catalog()
+    assert {n: e.file_params for n, e in cat.backends.items() if e.file_params} == {
+        "assets": ("asset",), "wan": ("start_image",), "music-select": ("track",)}
+    assert {n for n, e in cat.backends.items() if e.encodes} == {"animatic", "assets", "assemble", "transition", "export"}
+    assert {n: e.words_per_minute for n in cat.engines("voice") for e in [cat.entry(n)]} == {
+        "piper": 190, "kokoro": 150, "elevenlabs": 150}
+    assert cat.entry("elevenlabs").price_keys == ("tts.elevenlabs",) and cat.entry("llm-script").price_keys == ("llm",)
