@@ -47,7 +47,7 @@ class VoiceParams(BaseModel):
 @dataclass
 class TaskContext:
     task_id: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # the params as the plan wrote them (references resolved); a backend reads the validated model run() gets
     inputs: dict[str, Path]  # role -> folder holding that input task's outputs (and result.json)
     out: Path  # empty folder for this task's outputs
     project_dir: Path  # the spec's folder: read-only source of assets, music folders, model folders

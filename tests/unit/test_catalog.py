@@ -23,11 +23,20 @@ def test_catalog_has_every_builtin_with_its_declared_version_and_params():
     assert cat.engines("video") == ["animatic", "assets", "wan"]
     assert cat.entry("elevenlabs").needs.api_key_env == "ELEVENLABS_API_KEY"
     assert cat.entry("piper").default_voice == "en_US-joe-medium"
-    # Where a user can set something, a backend validates it: NoParams is left only where nothing is user-set.
+    # Every built-in validates its params with a model of its own: none takes the catch-all NoParams.
     from vidc.runtime.backends.base import NoParams
 
-    assert {n for n in BUILTIN if cat.entry(n).params is NoParams} == {"inline-script", "llm-script", "animatic",
-                                                                       "assemble"}
+    assert {n for n in BUILTIN if cat.entry(n).params is NoParams} == set()
+
+
+def test_backends_read_only_their_validated_params():
+    """A backend gets its params as its validated model (run's `params`), never the raw dict."""
+    from pathlib import Path
+
+    import vidc.runtime.backends as pkg
+
+    readers = [f.name for f in sorted(Path(pkg.__file__).parent.glob("*.py")) if "ctx.params" in f.read_text("utf-8")]
+    assert readers == []
 
 
 def test_facts_name_keys_but_never_hold_their_values(tmp_path, monkeypatch):
