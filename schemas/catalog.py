@@ -13,9 +13,6 @@ from typing import Any, Callable, Literal, Mapping, Optional
 
 from pydantic import BaseModel
 
-STAGES = ("script", "voice", "video", "music", "captions", "mix", "export")
-
-
 @dataclass(frozen=True)
 class Needs:
     """What a backend needs from a machine."""
