@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+from .tools import run_captured
 
 __all__ = [
     "WavInfo",
@@ -122,7 +123,7 @@ def samples_to_ms(samples: int, rate: int) -> int:
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(argv, capture_output=True, check=False)
+        return run_captured(argv, what=argv[0])
     except FileNotFoundError as exc:  # pragma: no cover - depends on the machine
         raise RuntimeError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 

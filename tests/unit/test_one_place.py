@@ -30,3 +30,21 @@ def test_the_stages_are_one_tuple_in_pipeline_order():
     copies = [name for name, text in _sources().items()
               if re.search(r'\(\s*"script",\s*"voice",\s*"video"', text)]
     assert copies == []
+
+
+def test_tools_run_through_the_runner_with_its_timeout(tmp_path):
+    import pytest
+
+    from vidc.runtime.media.tools import BackendError, run_captured
+
+    assert run_captured(["sh", "-c", "echo oops >&2; exit 3"], what="sh").returncode == 3  # the caller reads it
+    with pytest.raises(BackendError, match="sleepy did not finish in 0 s"):
+        run_captured(["sleep", "5"], what="sleepy", timeout=0.2)
+    with pytest.raises(FileNotFoundError):
+        run_captured([str(tmp_path / "no-such-tool")], what="x")
+    # The media helpers that probe and decode with ffmpeg/ffprobe go through it: a subprocess.run
+    # elsewhere in media/ carries its own timeout (fc-match's).
+    calls = [(name, call) for name, text in _sources().items() if name.startswith("runtime/media/")
+             and name != "runtime/media/tools.py" for call in re.findall(r"subprocess\.run\((.*?)\)\n", text, re.S)]
+    assert [name for name, call in calls if "timeout=" not in call] == []
+    assert [name for name, _ in calls] == ["runtime/media/fonts.py"]
