@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vidc.compiler.textfit import break_cost as _word_break_cost
+from vidc.compiler.textsafe import without_controls
 
 __all__ = [
     "Cue", "split_cues", "to_srt", "to_vtt", "to_ass", "shift", "ass_escape", "ffmpeg_filter_path",
@@ -70,17 +71,7 @@ class _Tok:
     word: int  # index of the source word
 
 
-def _clean(text: str) -> str:
-    out = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if ch in "\r\n\t\f\v" or cat in ("Zl", "Zp"):
-            out.append(" ")
-        elif cat == "Cc":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+_clean = without_controls
 
 
 def _unbreakable_before(ch: str) -> bool:

@@ -48,3 +48,40 @@ def test_tools_run_through_the_runner_with_its_timeout(tmp_path):
              and name != "runtime/media/tools.py" for call in re.findall(r"subprocess\.run\((.*?)\)\n", text, re.S)]
     assert [name for name, call in calls if "timeout=" not in call] == []
     assert [name for name, _ in calls] == ["runtime/media/fonts.py"]
+
+
+def _old_caption_clean(text: str) -> str:  # media/captions.py's copy, before it was shared
+    import unicodedata
+
+    out = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if ch in "\r\n\t\f\v" or cat in ("Zl", "Zp"):
+            out.append(" ")
+        elif cat != "Cc":
+            out.append(ch)
+    return "".join(out)
+
+
+def _old_piper_clean(text: str) -> str:  # media/piper_voice.py's copy, before it was shared
+    return "".join(" " if ch in "\r\n\t\f\v" else ch for ch in str(text) if not (ord(ch) < 32 or ord(ch) == 127)
+                   or ch in "\r\n\t\f\v")
+
+
+def test_control_characters_are_cleaned_by_one_module_as_before():
+    from hypothesis import given, settings, strategies as st
+
+    from vidc.compiler.textsafe import without_c0_controls, without_controls
+    from vidc.runtime.media import captions, piper_voice
+
+    assert captions._clean is without_controls and piper_voice._strip_controls is without_c0_controls
+    assert without_controls("a\x1b[31mb\u2028c\x85d\te") == "a[31mb cd e"  # NEL is a C1 control: dropped
+    assert without_c0_controls("a\x1b[31mb\u2028c\x85d\te") == "a[31mb\u2028c\x85d e"
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=0x2100) | st.sampled_from("\u2028\u2029\x85\x9f\x7f")))
+    def same(text):
+        assert without_controls(text) == _old_caption_clean(text)
+        assert without_c0_controls(text) == _old_piper_clean(text)
+
+    same()
