@@ -10,11 +10,15 @@ import json
 import os
 import subprocess
 import wave
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from vidc.compiler.units import frames_to_ms, samples_to_ms
+
 from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+
 from .tools import run_captured
 
 __all__ = [
@@ -116,11 +120,6 @@ def wav_info(path: str | os.PathLike[str]) -> WavInfo:
     return WavInfo(rate, ch, total // (ch * width))
 
 
-def samples_to_ms(samples: int, rate: int) -> int:
-    """Exact integer milliseconds, rounding half up."""
-    return (2 * samples * 1000 + rate) // (2 * rate)
-
-
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
         return run_captured(argv, what=argv[0])
@@ -167,7 +166,7 @@ def count_video_frames(path: str | os.PathLike[str]) -> tuple[int, int]:
     num_i, den_i = int(num or 0), int(den or 1)
     if num_i <= 0 or den_i <= 0:
         raise ValueError(f"{path}: unknown frame rate {fr!r}")
-    return frames, (2 * frames * den_i * 1000 + num_i) // (2 * num_i)
+    return frames, frames_to_ms(frames, Fraction(num_i, den_i))
 
 
 def _count_video_frames(path: Path) -> tuple[int, str]:
