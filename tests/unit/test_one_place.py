@@ -85,3 +85,12 @@ def test_control_characters_are_cleaned_by_one_module_as_before():
         assert without_c0_controls(text) == _old_piper_clean(text)
 
     same()
+
+
+def test_caption_styles_are_read_only_through_the_compilers_layout():
+    from vidc.compiler.layout import caption_style, caption_styles
+    from vidc.runtime.media.captions import get_style, load_styles
+
+    assert load_styles() == caption_styles() and get_style("bold") == caption_style("bold")
+    readers = [name for name, text in _sources().items() if re.search(r'\w\(\s*"caption_styles\.yaml"', text)]
+    assert readers == ["compiler/layout.py"]
