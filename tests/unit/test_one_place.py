@@ -94,3 +94,23 @@ def test_caption_styles_are_read_only_through_the_compilers_layout():
     assert load_styles() == caption_styles() and get_style("bold") == caption_style("bold")
     readers = [name for name, text in _sources().items() if re.search(r'\w\(\s*"caption_styles\.yaml"', text)]
     assert readers == ["compiler/layout.py"]
+
+
+def test_one_model_finder_for_folders_and_cached_hub_ids(tmp_path, monkeypatch):
+    from vidc.runtime.media.hub_cache import find_model, is_hub_id
+
+    project = tmp_path / "project"
+    (project / "models" / "mine").mkdir(parents=True)
+    snap = tmp_path / "hub" / "models--Org--Model" / "snapshots" / "abc"
+    snap.mkdir(parents=True)
+    (snap / "model_index.json").write_text("{}")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    assert find_model("models/mine", project, "model_index.json").folder == project / "models" / "mine"
+    assert find_model(str(project / "models" / "mine"), tmp_path, "x").folder == project / "models" / "mine"
+    hub = find_model("Org/Model", project, "model_index.json")
+    assert (hub.folder, hub.hub_id, hub.named) == (snap, "Org/Model", project / "Org" / "Model")
+    assert find_model("Org/Model", project, "config.json").folder is None  # its snapshot lacks the marker
+    assert find_model("./Org/Model", project, "model_index.json") == find_model("./Org/Model", project, "x")
+    assert find_model("./Org/Model", project, "x").hub_id is None and not is_hub_id("./Org/Model")
+    copies = [name for name, text in _sources().items() if "A-Za-z0-9_.-]*/[A-Za-z0-9]" in text]
+    assert copies == ["runtime/media/hub_cache.py"]
