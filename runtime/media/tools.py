@@ -10,7 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Callable
 
 PR_SET_PDEATHSIG = 1
 
@@ -51,6 +53,33 @@ def run_captured(argv: list[str], *, what: str, cwd: Path | None = None, stdin: 
                               preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired as exc:
         raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
+
+
+def stream_tool(argv: list[str], on_block: Callable[[bytes], None], *, what: str,
+                timeout: float = FFMPEG_TIMEOUT_S, block: int = 1 << 20) -> tuple[int, bytes]:
+    """Run a tool whose stdout is too large to hold (decoded audio), handing it to `on_block` a block
+    at a time; return (exit status, stderr). The tool dies with its worker and is stopped after
+    `timeout` (a BackendError); a tool that is not installed raises FileNotFoundError."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent())
+    overran: list[bool] = []
+
+    def stop() -> None:  # our own child, stopped only when it overruns
+        overran.append(True)
+        proc.kill()
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        while data := proc.stdout.read(block):
+            on_block(data)
+        err = proc.stderr.read()
+        code = proc.wait()
+    finally:
+        timer.cancel()
+    if overran:
+        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped")
+    return code, err
 
 
 def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,

@@ -19,7 +19,7 @@ from vidc.compiler.units import frames_to_ms, samples_to_ms
 
 from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
 
-from .tools import run_captured
+from .tools import run_captured, stream_tool
 
 __all__ = [
     "WavInfo",
@@ -141,19 +141,13 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
     """Decode the first audio stream to mono s16le at its own rate and count the samples."""
     argv = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
             "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"]
+    counted: list[int] = []
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        code, err = stream_tool(argv, lambda block: counted.append(len(block)), what="ffmpeg (decode audio)")
     except FileNotFoundError as exc:  # pragma: no cover
         raise RuntimeError("ffmpeg is not installed: `apt-get install ffmpeg`") from exc
-    total = 0
-    assert proc.stdout is not None
-    while True:
-        block = proc.stdout.read(1 << 20)
-        if not block:
-            break
-        total += len(block)
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
+    total = sum(counted)
+    if code != 0:
         raise ValueError(f"{path}: ffmpeg could not decode audio: {err.decode(errors='replace').strip()[-400:]}")
     return total // 2
 

@@ -42,6 +42,15 @@ def test_tools_run_through_the_runner_with_its_timeout(tmp_path):
         run_captured(["sleep", "5"], what="sleepy", timeout=0.2)
     with pytest.raises(FileNotFoundError):
         run_captured([str(tmp_path / "no-such-tool")], what="x")
+    # A tool whose output is streamed (decoded audio) runs under the same limit.
+    from vidc.runtime.media.tools import stream_tool
+
+    sizes: list[int] = []
+    assert stream_tool(["head", "-c", "3000000", "/dev/zero"], lambda b: sizes.append(len(b)), what="head") == (0, b"")
+    assert sum(sizes) == 3000000 and max(sizes) <= 1 << 20
+    assert stream_tool(["sh", "-c", "echo bad >&2; exit 2"], sizes.append, what="sh") == (2, b"bad\n")
+    with pytest.raises(BackendError, match="slow did not finish"):
+        stream_tool(["sleep", "5"], sizes.append, what="slow", timeout=0.2)
     # The media helpers that probe and decode with ffmpeg/ffprobe go through it: a subprocess.run
     # elsewhere in media/ carries its own timeout (fc-match's).
     calls = [(name, call) for name, text in _sources().items() if name.startswith("runtime/media/")
