@@ -76,7 +76,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     reads: dict[str, str] = {}
     recording = SourceFiles(spec_name=src.spec_name, read=_recorder(src.read, reads), exists=src.exists)
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items()) if k != PRESET_KEY])
-    more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")})
+    more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")},
+                                     catalog.voice_rates())
     videos, diags = more_videos, diags + more
     diags += _override_preset(videos, opts.overrides.get(PRESET_KEY))
     if has_errors(diags):

@@ -117,6 +117,11 @@ class Catalog:
     def version(self, name: str) -> str:
         return self.backends[name].version
 
+    def voice_rates(self) -> dict[str, int]:
+        """Words per minute of each voice engine that declares them (planning scene lengths)."""
+        return {n: e.words_per_minute for n, e in sorted(self.backends.items())
+                if e.stage == "voice" and e.words_per_minute}
+
     def engines(self, stage: str) -> list[str]:
         """The engine names a spec may choose for a stage (voice, video), sorted."""
         return sorted(n for n, e in self.backends.items() if e.stage == stage and e.selectable)

@@ -144,3 +144,26 @@ def test_the_catalog_declares_what_the_core_needs_to_know():
     assert {n: e.words_per_minute for n in cat.engines("voice") for e in [cat.entry(n)]} == {
         "piper": 190, "kokoro": 150, "elevenlabs": 150}
     assert cat.entry("elevenlabs").price_keys == ("tts.elevenlabs",) and cat.entry("llm-script").price_keys == ("llm",)
+
+
+def test_a_voice_engines_declared_rate_paces_its_scenes():
+    """Words per minute come from the engine's catalog entry (a plug-in's too), not from a table of names."""
+    from vidc.runtime.backends.base import VoiceParams
+    from vidc.schemas.catalog import BackendEntry
+
+    spec = ("vidc: 1\nname: demo\nscript:\n  scene_seconds: [1, 12]\n  scenes:\n"
+            "    - voiceover_text: One two three four five six.\n      duration_seconds: auto\nvoice: {engine: beep}\n")
+    src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
+    cat = catalog()
+
+    def scene_ms(wpm):
+        beep = BackendEntry(name="beep", stage="voice", version="1", selectable=True, params=VoiceParams,
+                            words_per_minute=wpm)
+        plan, diags = compile_project(src, Hardware(), CompileOptions(
+            catalog=type(cat)(backends={**cat.backends, "beep": beep}), facts=Facts()))
+        assert plan is not None, [d.format() for d in diags]
+        return plan.videos[0].scenes[0].duration_ms
+
+    assert scene_ms(60) == 6 * 1000 + 500  # six words at one a second, then the pause
+    assert scene_ms(120) == 3 * 1000 + 500
+    assert scene_ms(None) == 6 * 60000 // 150 + 500  # declared nowhere: the common rate
