@@ -123,3 +123,11 @@ def test_one_model_finder_for_folders_and_cached_hub_ids(tmp_path, monkeypatch):
     assert find_model("./Org/Model", project, "x").hub_id is None and not is_hub_id("./Org/Model")
     copies = [name for name, text in _sources().items() if "A-Za-z0-9_.-]*/[A-Za-z0-9]" in text]
     assert copies == ["runtime/media/hub_cache.py"]
+
+
+def test_which_assets_are_stills_and_start_images_is_said_once():
+    from vidc.compiler.lower import is_start_image, is_still
+
+    assert is_still("a.GIF") and not is_start_image("a.gif") and is_start_image("a.Png") and not is_still("a.mp4")
+    tuples = [name for name, text in _sources().items() if re.search(r'\(\s*"png",\s*"jpg"', text)]
+    assert tuples == ["compiler/lower.py"]
