@@ -15,7 +15,7 @@ from .textfit import FontSource
 
 def check_captions(video: LoadedVideo, scenes: list[Scene] | None, fonts: FontSource | None) -> list[Diagnostic]:
     spec = video.spec
-    if spec.captions.style not in caption_styles():  # reported by validation (E_CAPTION_STYLE)
+    if spec.captions.style not in caption_styles():  # reported by validation (E_ENUM)
         return []
     if spec.captions.mode not in ("burn", "both") or not scenes:
         return []

@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import networkx as nx
 
 from pydantic import ValidationError
 
-from vidc.schemas.catalog import Catalog, Facts
+from vidc.schemas.catalog import BackendEntry, Catalog, Facts
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.plan import Plan, Requirement, Schedule, SceneInfo, Task, VideoPlan
 from vidc.schemas.spec import PRESETS, Scene, VideoSpec
@@ -79,7 +79,8 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     reads: dict[str, str] = {}
     recording = SourceFiles(spec_name=src.spec_name, read=_recorder(src.read, reads), exists=src.exists)
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(opts.overrides.items()) if k != PRESET_KEY])
-    more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")})
+    more_videos, more = load_project(recording, values, {s: catalog.engines(s) for s in ("voice", "video")},
+                                     catalog.voice_rates())
     videos, diags = more_videos, diags + more
     diags += _override_preset(videos, opts.overrides.get(PRESET_KEY))
     if has_errors(diags):
@@ -91,6 +92,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
     drafts: list[Draft] = []
     video_plans: list[VideoPlan] = []
     facts_seen: dict[str, dict] = {}
+    file_paths: set[str] = set()  # project files named by tasks' file params
     for video in videos:
         scenes, lock_diags = locked_scenes(video, recording)
         caption_diags = check_captions(video, scenes, opts.fonts) + check_transitions(
@@ -120,7 +122,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         diags += backend_diags
         for d in video_drafts:
             d.est_ms = max(1, round(d.est_ms * costs.scale(d.backend)))
-        _attach_digests(video.spec, video_drafts, opts.digest)
+        file_paths |= _attach_digests(video.spec, video_drafts, opts.digest, catalog)
         diags += _check_devices(video, video_drafts, lanes, hardware)
         if not has_errors(diags):  # a pacing hint is worth reading once the spec is otherwise sound
             diags += _check_sparse(video, scenes)
@@ -164,7 +166,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         project=video_plans[0].name if len(videos) == 1 else _project_name(videos),
         spec=src.spec_name,
         spec_fingerprint=fingerprint({"files": reads, "overrides": opts.overrides,
-                                      "digests": _project_digests(videos, opts.digest),
+                                      "digests": _project_digests(videos, opts.digest, file_paths),
                                       **({"models": facts_seen} if facts_seen else {})}),
         compiler_version=COMPILER_VERSION, hardware=hardware, lanes=placed.lanes, videos=video_plans, tasks=tasks,
         schedule=Schedule(makespan_ms=placed.makespan_ms, sequential_ms=placed.sequential_ms,
@@ -175,7 +177,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
         refs=REFS_DOC, warnings=warnings, overrides=dict(sorted(opts.overrides.items())),
         calibration=dict(sorted(costs.scales.items())), cost_micro_usd=total_cost,
         inputs=dict(sorted({**{p: hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for p, t in reads.items()},
-                            **_project_digests(videos, opts.digest)}.items())),
+                            **_project_digests(videos, opts.digest, file_paths)}.items())),
     )
     return plan, diags
 
@@ -207,27 +209,38 @@ def _project_name(videos: list[LoadedVideo]) -> str:
     return f"{first}+{len(videos) - 1}"
 
 
-def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None) -> None:
-    """Files the tasks read from the project folder enter their fingerprints by content."""
+def _attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None,
+                    catalog: Catalog) -> set[str]:
+    """Files the tasks read from the project folder enter their fingerprints by content: each param
+    the backend's catalog entry names in `file_params` (built-ins and plug-ins alike) gets a
+    `<param>_sha256` beside it. Returns the project paths so digested."""
     if digest is None:
-        return
+        return set()
+    paths: set[str] = set()
     for d in drafts:
-        if d.backend == "assets":
-            d.params["asset_sha256"] = digest(d.params["asset"])
-        elif d.backend == "wan" and d.params.get("start_image"):
-            d.params["start_image_sha256"] = digest(d.params["start_image"])
-        elif d.backend == "music-select" and d.params.get("track"):
-            d.params["track_sha256"] = digest(d.params["track"])
-        elif d.backend == "music-select" and d.params.get("library", "builtin") != "builtin":
-            d.params["library_sha256"] = digest(d.params["library"])  # its catalog and every track it names
+        entry = catalog.backends.get(d.backend)
+        for param in entry.file_params if entry is not None else ():
+            value = d.params.get(param)
+            if isinstance(value, str) and value and value != _default(entry, param):
+                d.params[f"{param}_sha256"] = digest(value)
+                paths.add(value)
         if d.stage == "video" and d.kind != "chunk" and spec.export.watermark is not None:
             d.params["watermark_sha256"] = digest(spec.export.watermark.file)
+    return paths
 
 
-def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | None) -> dict[str, str]:
+def _default(entry: BackendEntry, param: str) -> Any:
+    """A file param left at its model's default (music's `library: builtin`) names no project file."""
+    field = entry.params.model_fields.get(param) if entry.params is not None else None
+    return field.default if field is not None else None
+
+
+def _project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | None,
+                     file_paths: set[str]) -> dict[str, str]:
     if digest is None:
         return {}
-    paths = {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
+    paths = set(file_paths)
+    paths |= {s.asset for v in videos for s in (v.spec.script.scenes or []) if s.asset}
     paths |= {v.spec.music.track for v in videos if v.spec.music.track}
     paths |= {v.spec.music.library for v in videos if not v.spec.music.track and v.spec.music.library != "builtin"}
     paths |= {e.asset for v in videos for e in (v.spec.intro, v.spec.outro) if e is not None and e.asset}

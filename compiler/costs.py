@@ -218,8 +218,10 @@ class CostModel:
 
     # -- cpu -------------------------------------------------------------------------------
     def voice_ms(self, engine: str, words: int) -> int:
+        """The cost table's rows for this engine (`<engine>_ms_per_word`, `<engine>_fixed_ms`), by its
+        name as data: an engine without rows is costed per word like piper, plus 300 ms."""
         per_word = self.cpu.get(f"{engine}_ms_per_word", self.cpu["piper_ms_per_word"])
-        fixed = self.cpu["piper_fixed_ms"] if engine == "piper" else 300
+        fixed = self.cpu.get(f"{engine}_fixed_ms", 300)
         return int(fixed + per_word * words)
 
     def encode_ms(self, seconds: float, width: int, height: int, x264_preset: str, fixed_key: str) -> int:

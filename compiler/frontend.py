@@ -182,12 +182,13 @@ def _at_set(diags: list[Diagnostic], overrides: Mapping[str, Any], smap: SourceM
     return out
 
 
-def load_project(src: SourceFiles, overrides: Mapping[str, Any],
-                 engines: dict[str, list[str]] | None = None) -> tuple[list[LoadedVideo], list[Diagnostic]]:
+def load_project(src: SourceFiles, overrides: Mapping[str, Any], engines: dict[str, list[str]] | None = None,
+                 rates: Mapping[str, int] | None = None) -> tuple[list[LoadedVideo], list[Diagnostic]]:
     """Load, expand and validate a project spec. Videos are returned only when there is no error
     (warnings may accompany them); the diagnostics are sorted. Never raises on bad input.
 
-    `engines`: stage -> engine names of the backend catalog (voice.engine, video.engine are checked)."""
+    `engines`: stage -> engine names of the backend catalog (voice.engine, video.engine are checked);
+    `rates`: voice engine -> words per minute from the catalog (without them: the common rate)."""
     name = src.spec_name
     try:
         text = src.read(name)
@@ -222,7 +223,7 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any],
     per_row: list[tuple[str, list[Diagnostic]]] = []
     specs: list[VideoSpec | None] = []
     for e in expanded:
-        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists, engines)
+        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists, engines, rates)
         # A string whose template failed still holds its source text: problems validation finds
         # with that text are consequences, not news.
         failed = {(d.line, d.col) for d in e.diags if d.code in _TEMPLATE_CODES}

@@ -22,11 +22,19 @@ from .textfit import FontMetrics, FontSource, approximate_metrics, fit_block
 from .speech import Spoken, normalise
 
 STILL_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
+START_IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp")  # what a wan chunk may start from
 
 
 def is_still(path: str) -> bool:
     """An asset shown as a still picture (by its extension); anything else is a clip."""
     return path.lower().rsplit(".", 1)[-1] in STILL_EXTENSIONS
+
+
+def is_start_image(path: str) -> bool:
+    """A scene asset a generated scene starts its first chunk from (by its extension)."""
+    return path.lower().rsplit(".", 1)[-1] in START_IMAGE_EXTENSIONS
+
+
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
 
@@ -534,7 +542,7 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
     est, load, need, _ = wan_estimate(spec, costs, wan, width, height, n_frames)
     speed = wan_speed_params(spec, costs)
     two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
-    start = scene.asset if scene.asset and _is_image(scene.asset) else None
+    start = scene.asset if scene.asset and is_start_image(scene.asset) else None
     chunk_ids = []
     for k in range(1, chunks + 1):
         cid = ids.chunk(v, i, k)
@@ -568,10 +576,6 @@ def _wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs:
         est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
     ))
     return aid
-
-
-def _is_image(path: str) -> bool:
-    return path.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "webp", "bmp")
 
 
 def _chunk_seed(seed: int, task_id: str) -> int:

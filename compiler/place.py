@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vidc.schemas.hardware import Hardware
+from vidc.schemas.lanes import lane_fits
 from vidc.schemas.plan import Lane
 
 from .costs import CostModel
@@ -65,15 +66,8 @@ def make_lanes(hw: Hardware) -> list[Lane]:
     return lanes
 
 
-def device_fits(lane: Lane, hw: Hardware, need_gb: float) -> bool:
-    dev = next(d for d in hw.devices if d.id == lane.device)
-    return dev.kind == "cpu" or dev.vram_gb >= need_gb
-
-
 def eligible(task: Draft, lanes: list[Lane], hw: Hardware) -> list[Lane]:
-    if task.requires["kind"] == "cpu":
-        return [ln for ln in lanes if ln.kind == "cpu"]
-    return [ln for ln in lanes if ln.kind == "device" and device_fits(ln, hw, task.requires.get("vram_gb", 0.0))]
+    return [ln for ln in lanes if lane_fits(ln, hw, task.requires["kind"], task.requires.get("vram_gb", 0.0))]
 
 
 def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[str]], succs: dict[str, list[str]],

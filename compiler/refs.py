@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .units import frames_for_ms  # noqa: F401 - the scene-length rounding, where references are filled
+
 REF = re.compile(r"@\{([^{}]+)\}")
 
 OUT = "@{out}"
@@ -49,6 +51,3 @@ def fill_self(argv: list[str], values: dict[str, str]) -> list[str]:
     return [REF.sub(one, arg) for arg in argv]
 
 
-def frames_for_ms(ms: int, fps: int) -> int:
-    """Frames covering `ms` at `fps`, rounded up: a scene never ends before its voice."""
-    return -(-ms * fps // 1000)

@@ -59,7 +59,7 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
 
 def _bookend_line(t, fps: int) -> str:
     """`  intro   3.0s  title card "Northwind"` (or the asset it shows)."""
-    what = (f"asset {t.params['asset']}" if t.backend == "assets"
+    what = (f"asset {t.params['asset']}" if "asset" in t.params  # an image or clip; else a title card
             else "title card \"" + _excerpt(" ".join(t.params["lines"]), 56) + "\"")
     return f"  {t.params['role']:<5} {secs(int(t.params['frames']) * 1000 // fps):>5}  {what}"
 

@@ -15,6 +15,24 @@ _CTRL_MULTI = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e
 
 MAX_LINE = 400  # characters of one line of user text in a diagnostic or a progress line
 
+# Cleaning text for a renderer (not for a terminal): the line breaks and tabs become spaces, other
+# control characters are dropped. Two scopes, kept apart because outputs depend on them:
+_BREAKS = "\r\n\t\f\v\u2028\u2029"
+_CONTROLS_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: Unicode's category Cc
+_CONTROLS_C0 = re.compile(r"[\x00-\x1f\x7f]")  # C0 and DEL only
+
+
+def without_controls(text: str) -> str:
+    """Caption text: line breaks, tabs and the Unicode line/paragraph separators become spaces;
+    every other control character (C0, DEL and C1) is dropped."""
+    return _CONTROLS_ALL.sub("", "".join(" " if ch in _BREAKS else ch for ch in str(text)))
+
+
+def without_c0_controls(text: str) -> str:
+    """Speech text (Piper's input): \\r \\n \\t \\f \\v become spaces; other C0 controls and DEL are
+    dropped; C1 characters and the Unicode separators pass (the speaker splits words on them)."""
+    return _CONTROLS_C0.sub("", "".join(" " if ch in "\r\n\t\f\v" else ch for ch in str(text)))
+
 
 def _escape(m: re.Match) -> str:
     ch = m.group(0)

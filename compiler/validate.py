@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import types
 import typing
-from typing import Any, Callable, Literal, Union, get_args, get_origin
+from typing import Any, Callable, Literal, Mapping, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from vidc.schemas.spec import ENGINE_WPM, VideoSpec
+from vidc.schemas.spec import COMMON_WPM, VideoSpec, Voice
 
 from .diagnostics import Diagnostic, did_you_mean, suggest
 from .expand import ESCAPE_HINT, resolve_path
@@ -327,21 +327,23 @@ def _range(tree: dict) -> tuple[float, float] | None:
     return None  # malformed: pydantic reports it, and scene lengths cannot be judged
 
 
-def _speech_rate(tree: dict) -> float | None:
+def _speech_rate(tree: dict, rates: Mapping[str, int]) -> float | None:
     wpm, speed = _get(tree, "voice", "words_per_minute"), _get(tree, "voice", "speed")
     engine = _get(tree, "voice", "engine")
-    w = float(ENGINE_WPM.get(engine if isinstance(engine, str) else "piper", 150)) if wpm is None else _number(wpm)
+    engine = engine if isinstance(engine, str) else Voice.model_fields["engine"].default  # the spec's default
+    w = float(rates.get(engine) or COMMON_WPM) if wpm is None else _number(wpm)
     s = 1.0 if speed is None else _number(speed)
     if w is None or s is None or not (60 <= w <= 400) or not (0.25 < s <= 4):
         return None
     return w * s
 
 
-def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic]) -> None:
+def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic],
+                  rates: Mapping[str, int]) -> None:
     scenes = _get(tree, "script", "scenes")
     if not isinstance(scenes, list):
         return
-    rng, rate = _range(tree), _speech_rate(tree)
+    rng, rate = _range(tree), _speech_rate(tree, rates)
     assets_engine = _get(tree, "video", "engine") == "assets"
     for i, scene in enumerate(scenes):
         if not isinstance(scene, dict):
@@ -400,7 +402,8 @@ def _check_engines(tree: dict, engines: dict[str, list[str]], smap: SourceMap, d
 
 
 def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
-                engines: dict[str, list[str]] | None = None) -> list[Diagnostic]:
+                engines: dict[str, list[str]] | None = None, rates: Mapping[str, int] | None = None
+                ) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     if engines is not None:
         _check_engines(tree, engines, smap, diags)
@@ -408,7 +411,7 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
     if isinstance(version, (bool, float)):  # Literal[1] lets True and 1.0 through (they equal 1)
         diags.append(smap.at(("vidc",), "E_VERSION", f"unsupported spec version `{str(version).lower()}`",
                              "this vidc reads `vidc: 1`"))
-    _check_scenes(tree, spec_dir, smap, exists, diags)
+    _check_scenes(tree, spec_dir, smap, exists, diags, rates or {})
     _check_path(tree, ("music", "track"), spec_dir, smap, "music track", diags, exists)
     for end in ("intro", "outro"):
         _check_path(tree, (end, "asset"), spec_dir, smap, f"{end} asset", diags, exists)
@@ -431,12 +434,16 @@ def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
 
 
 def validate_video(tree: dict, smap: SourceMap, spec_dir: str, exists: Exists,
-                   engines: dict[str, list[str]] | None = None) -> tuple[VideoSpec | None, list[Diagnostic]]:
-    """A VideoSpec (None if pydantic rejects the tree) and every diagnostic found. Never raises."""
-    diags = check_rules(tree, spec_dir, smap, exists, engines)
+                   engines: dict[str, list[str]] | None = None, rates: Mapping[str, int] | None = None
+                   ) -> tuple[VideoSpec | None, list[Diagnostic]]:
+    """A VideoSpec (None if pydantic rejects the tree) and every diagnostic found. Never raises.
+    `rates`: the voice engines' words per minute, from the backend catalog."""
+    diags = check_rules(tree, spec_dir, smap, exists, engines, rates)
     try:
         spec: VideoSpec | None = VideoSpec.model_validate(tree)
     except ValidationError as e:
         diags.extend(pydantic_diagnostics(e, tree, smap))
         spec = None
+    if spec is not None:
+        spec.voice.use_engine_rate((rates or {}).get(spec.voice.engine))
     return spec, diags

@@ -15,7 +15,7 @@ from vidc.schemas.spec import Scene, VideoSpec
 from .costs import CostModel, WanInfo
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo
-from .lower import WAN_SIZES, wan_estimate, wan_settings, wan_size
+from .lower import WAN_SIZES, is_start_image, wan_estimate, wan_settings, wan_size
 
 KIND_WORDS = {"t2v": "text-to-video", "i2v": "image-to-video", "vace": "VACE", "ti2v": "text-and-image-to-video"}
 ABSOLUTE = re.compile(r"^(/|~|[A-Za-z]:[\\/])")
@@ -49,7 +49,7 @@ def _check_options(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo
     what = f"`{name}` ({KIND_WORDS[kind]}, {info.experts} expert{'s' if info.experts > 1 else ''})"
     # -- what the pipeline can do with the scenes -------------------------------------------------
     if kind == "i2v":
-        starts = [i for i, s in enumerate(scenes or [], 1) if not (s.asset and _image(s.asset))]
+        starts = [i for i, s in enumerate(scenes or [], 1) if not (s.asset and is_start_image(s.asset))]
         if v.continuity == "cut" and _chunks_per_scene(spec, info) > 1:
             out.append(video.diagnostic(
                 ("video", "continuity"), "E_MODEL_CAPABILITY",
@@ -141,10 +141,6 @@ def _tokens(spec: VideoSpec, info: WanInfo) -> int:
     p = export_settings(spec)
     width, height = wan_size(spec, p["height"] > p["width"], info)
     return wan_tokens(width, height, wan_settings(spec, info)[1], info)
-
-
-def _image(path: str) -> bool:
-    return path.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "webp", "bmp")
 
 
 def _chunks_per_scene(spec: VideoSpec, info: WanInfo) -> int:

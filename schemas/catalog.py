@@ -13,9 +13,6 @@ from typing import Any, Callable, Literal, Mapping, Optional
 
 from pydantic import BaseModel
 
-STAGES = ("script", "voice", "video", "music", "captions", "mix", "export")
-
-
 @dataclass(frozen=True)
 class Needs:
     """What a backend needs from a machine."""
@@ -102,6 +99,12 @@ class BackendEntry:
     check: Check | None = None
     default_voice: str | None = None
     description: str = ""
+    # Params that name a project file (relative to the spec's folder): the compiler digests each one
+    # set into the task's params as `<param>_sha256`, so a changed file changes the fingerprint.
+    file_params: tuple[str, ...] = ()
+    words_per_minute: int | None = None  # a voice's measured speaking rate, for planning scene lengths
+    encodes: bool = False  # its task is an ffmpeg video encode (the simulator's "encodes at once" counter)
+    price_keys: tuple[str, ...] = ()  # the price table's sections its tasks are priced from ("tts.elevenlabs")
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ class Catalog:
 
     def version(self, name: str) -> str:
         return self.backends[name].version
+
+    def voice_rates(self) -> dict[str, int]:
+        """Words per minute of each voice engine that declares them (planning scene lengths)."""
+        return {n: e.words_per_minute for n, e in sorted(self.backends.items())
+                if e.stage == "voice" and e.words_per_minute}
 
     def engines(self, stage: str) -> list[str]:
         """The engine names a spec may choose for a stage (voice, video), sorted."""

@@ -29,3 +29,10 @@ class Hardware(BaseModel):
 
     def gpus(self) -> list[Device]:
         return [d for d in self.devices if d.kind == "cuda"]
+
+    def device(self, device_id: str) -> Device:
+        """The device of this id (a lane's `device`); KeyError when the profile has none."""
+        for d in self.devices:
+            if d.id == device_id:
+                return d
+        raise KeyError(f"the hardware profile `{self.name}` has no device `{device_id}`")

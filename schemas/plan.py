@@ -5,13 +5,18 @@ params (like Terraform's "known after apply"); the runtime resolves them from me
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .hardware import Hardware
 
 PLAN_VERSION = 1
+
+
+# The stages of a video, in pipeline order: the one list (the plan's task stages, progress displays).
+Stage = Literal["script", "voice", "video", "music", "captions", "mix", "export"]
+STAGES: tuple[str, ...] = get_args(Stage)
 
 
 class _Frozen(BaseModel):
@@ -38,7 +43,7 @@ class Cost(_Frozen):
 class Task(_Frozen):
     id: str = Field(description="Stable id, e.g. demo/voice/scene-03")
     video: str
-    stage: Literal["script", "voice", "video", "music", "captions", "mix", "export"]
+    stage: Stage
     kind: str = Field(description="What the task does: voice, animatic, chunk, assemble, mix, export ...")
     backend: str
     backend_version: str

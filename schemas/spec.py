@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
@@ -21,11 +21,10 @@ PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square
 
 Scalar = Union[str, int, float, bool, None]
 
-# Words per minute each engine speaks at speed 1.0, full clips with their sentence pauses.
-# piper: 188 written (191 spoken) words per minute measured over the example projects' 17 narration texts
-# (en_US-joe-medium, vidc's normaliser); kokoro and elevenlabs: not measured here, the earlier
-# planning default. `voice.words_per_minute` overrides; `vidc calibrate` measures a machine's voice.
-ENGINE_WPM = {"piper": 190, "kokoro": 150, "elevenlabs": 150}
+# Words per minute a voice speaks at speed 1.0 when neither the spec (`voice.words_per_minute`) nor
+# its engine's catalog entry (a backend's `words_per_minute`, set on the spec by the compiler's
+# loader) says: the common planning rate. `vidc calibrate` measures a machine's voice.
+COMMON_WPM = 150
 
 
 class _Strict(BaseModel):
@@ -112,10 +111,17 @@ class Voice(_Strict):
     pause_seconds: float = Field(0.5, ge=0, le=5, description="Silence kept after the voice when it sets the scene length")
     lexicon: dict[str, str] = Field(default_factory=dict, description="Word -> how to say it (a respelling), e.g. vidc: vid see")
     lexicon_file: str | None = Field(None, description="A YAML/JSON file of word -> respelling, relative to the spec; the spec's lexicon wins")
+    _engine_wpm: int | None = PrivateAttr(None)  # the engine's rate, from the backend catalog
+
     @property
     def wpm(self) -> int:
-        """The speaking rate the planner uses: the spec's, or the engine's measured default."""
-        return self.words_per_minute or ENGINE_WPM.get(self.engine, 150)  # a plug-in engine: the common rate
+        """The speaking rate the planner uses: the spec's, else the engine's (from the backend
+        catalog), else the common rate."""
+        return self.words_per_minute or self._engine_wpm or COMMON_WPM
+
+    def use_engine_rate(self, wpm: int | None) -> None:
+        """The engine's words per minute, as its catalog entry declares them (None: not declared)."""
+        self._engine_wpm = wpm
 
     normalise_text: bool = Field(True, description="Read numbers, currency, dates, units and acronyms as a person would (captions keep the written text)")
 

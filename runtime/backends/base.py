@@ -48,7 +48,7 @@ class VoiceParams(BaseModel):
 @dataclass
 class TaskContext:
     task_id: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # the params as the plan wrote them (references resolved); a backend reads the validated model run() gets
     inputs: dict[str, Path]  # role -> folder holding that input task's outputs (and result.json)
     out: Path  # empty folder for this task's outputs
     project_dir: Path  # the spec's folder: read-only source of assets, music folders, model folders
@@ -69,7 +69,10 @@ class Backend(ABC):
     """A backend declares its catalog entry as class attributes: `name`, `stage`, `version` (bump it
     when its output for the same params changes: every task that used it is rebuilt), `Params` (the
     task params it accepts, validated at plan time and again by the worker), `needs`, `selectable`
-    (users pick it as voice.engine / video.engine), `default_voice`, and a pure `check()`."""
+    (users pick it as voice.engine / video.engine), `default_voice`, `file_params` (params that name
+    a project file: the compiler digests them into the fingerprint), `words_per_minute` (a voice's
+    speaking rate), `encodes` (an ffmpeg video encode), `price_keys` (the price table's sections
+    its tasks are priced from), and a pure `check()`."""
 
     name: ClassVar[str]
     stage: ClassVar[str]
@@ -78,6 +81,10 @@ class Backend(ABC):
     needs: ClassVar[Needs] = Needs()
     selectable: ClassVar[bool] = False
     default_voice: ClassVar[str | None] = None
+    file_params: ClassVar[tuple[str, ...]] = ()
+    words_per_minute: ClassVar[int | None] = None
+    encodes: ClassVar[bool] = False
+    price_keys: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def check(cls, params: dict[str, Any], facts: Facts) -> list[Problem]:

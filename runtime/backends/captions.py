@@ -58,48 +58,47 @@ class Captions(Backend):
                         choices=facts.caption_styles)]
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
-        return self._merge(ctx) if ctx.params.get("merge") else self._scene(ctx)
+        p = CaptionParams.model_validate(params)
+        return self._merge(ctx, p) if p.merge else self._scene(ctx, p)
 
-    def _scene(self, ctx: TaskContext) -> dict[str, Any]:
+    def _scene(self, ctx: TaskContext, p: CaptionParams) -> dict[str, Any]:
         from vidc.runtime.media.captions import split_cues, to_ass
 
-        p = ctx.params
         voice = ctx.input_result("voice")
         measured: dict[str, Any] = {}
         layout = None
-        if "size" in p:  # a plan with a measured layout (older plans: characters per line)
-            font = _font(p["font"], bool(p["bold"]))
-            em = font.em_for_ass(float(p["size"]))
-            measured = {"width": lambda text: font.width(text, em), "max_width": float(p["max_width"]) * 0.97}
-            layout = {k: p[k] for k in ("size", "margin_l", "margin_r", "margin_v")}
-        cues = split_cues(p["text"], voice["duration_ms"], words=voice.get("words") or None,
-                          max_chars=int(p["max_chars_per_line"]), end_ms=voice["scene_ms"],
-                          max_lines=int(p.get("max_lines", 2)), **measured)
-        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p["width"]), int(p["height"]), p["style"], layout),
+        if p.size is not None:  # a plan with a measured layout (older plans: characters per line)
+            font = _font(str(p.font), bool(p.bold))
+            em = font.em_for_ass(float(p.size))
+            measured = {"width": lambda text: font.width(text, em), "max_width": float(p.max_width or 0) * 0.97}
+            layout = {"size": p.size, "margin_l": p.margin_l, "margin_r": p.margin_r, "margin_v": p.margin_v}
+        cues = split_cues(str(p.text), voice["duration_ms"], words=voice.get("words") or None,
+                          max_chars=int(p.max_chars_per_line or 0), end_ms=voice["scene_ms"],
+                          max_lines=p.max_lines or 2, **measured)
+        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p.width or 0), int(p.height or 0), p.style, layout),
                                               encoding="utf-8")
         (ctx.out / "cues.json").write_text(json.dumps([c.to_dict() for c in cues], ensure_ascii=False),
                                            encoding="utf-8")
         return {"cues": len(cues), "timed_from": "words" if voice.get("words") else "characters"}
 
-    def _merge(self, ctx: TaskContext) -> dict[str, Any]:
+    def _merge(self, ctx: TaskContext, p: CaptionParams) -> dict[str, Any]:
         from vidc.runtime.media.captions import Cue, shift, to_srt, to_vtt, to_word_vtt, words_json
 
-        p = ctx.params
-        fps = int(p["fps"])
+        fps = int(p.fps or 0)
         cue_roles = dict(ids.numbered(ctx.inputs, ids.CUES))  # a silent scene has none
         cues: list[Cue] = []
-        frames = int(p.get("offset_frames") or 0)  # the intro
+        frames = p.offset_frames  # the intro
         for i, voice in ids.numbered(ctx.inputs, ids.VOICE):
             if i in cue_roles:
                 scene_cues = [Cue.from_dict(d) for d in
                               json.loads((ctx.inputs[cue_roles[i]] / "cues.json").read_text("utf-8"))]
                 cues += shift(scene_cues, frames * 1000 // fps)
             frames += frames_for_ms(ctx.input_result(voice)["scene_ms"], fps)
-        (ctx.out / f"{p['name']}.srt").write_text(to_srt(cues), encoding="utf-8")
-        (ctx.out / f"{p['name']}.vtt").write_text(to_vtt(cues), encoding="utf-8")
-        if p.get("words_files"):
-            (ctx.out / f"{p['name']}.words.json").write_text(words_json(cues), encoding="utf-8")
-            (ctx.out / f"{p['name']}.words.vtt").write_text(to_word_vtt(cues), encoding="utf-8")
+        (ctx.out / f"{p.name}.srt").write_text(to_srt(cues), encoding="utf-8")
+        (ctx.out / f"{p.name}.vtt").write_text(to_vtt(cues), encoding="utf-8")
+        if p.words_files:
+            (ctx.out / f"{p.name}.words.json").write_text(words_json(cues), encoding="utf-8")
+            (ctx.out / f"{p.name}.words.vtt").write_text(to_word_vtt(cues), encoding="utf-8")
         return {"cues": len(cues)}
 
 

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 
 from vidc.schemas.catalog import Needs
 
+from ..media.http_retry import retry_after_s
 from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool
 from .spend import ledger_beside_store
 
@@ -66,6 +67,8 @@ class ElevenLabsVoice(Backend):
     needs: ClassVar[Needs] = Needs(api_key_env=KEY_ENV)
 
     default_voice: ClassVar[str | None] = "JBFqnCBsd6RMkjVDRZzb"
+    words_per_minute: ClassVar[int | None] = 150
+    price_keys: ClassVar[tuple[str, ...]] = ("tts.elevenlabs",)  # per 1,000 characters
     default_model = "eleven_turbo_v2_5"
     output_format = "mp3_44100_128"
     speed_range = (0.7, 1.2)
@@ -209,7 +212,7 @@ class ElevenLabsVoice(Backend):
             if 200 <= status < 300:
                 raise _Transient(f"unreadable response (HTTP {status}, not JSON)") from None
             if status == 429 or status in (408, 409) or status >= 500:
-                raise _Transient(f"HTTP {status} {detail}".strip(), _retry_after(exc.headers)) from None
+                raise _Transient(f"HTTP {status} {detail}".strip(), retry_after_s(exc.headers)) from None
             if status == 401:
                 raise BackendError(
                     f"ElevenLabs rejected the request with 401 ({detail or 'unauthorized'}): check the key in "
@@ -252,24 +255,6 @@ def _detail(body: Any) -> str:
         text = str(body or "")
     text = " ".join(text.split())
     return text[:300]
-
-
-def _retry_after(headers: Any) -> float | None:
-    headers = {str(k).lower(): v for k, v in (headers or {}).items()}
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) * scale)
-        except ValueError:
-            from email.utils import parsedate_to_datetime
-
-            try:
-                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 def _words(alignment: Any) -> list[list[Any]]:

@@ -33,7 +33,7 @@ def concat_listing(paths: list[str], frames: list[int], fps: int) -> str:
     return "".join(out)
 
 
-def joined_pieces(ctx: TaskContext, work: Path) -> list[tuple[Path, int]]:
+def joined_pieces(ctx: TaskContext, work: Path, transitions: list[tuple[int, str, int]]) -> list[tuple[Path, int]]:
     """The files the export joins, in order, with their frame counts: each segment, and after it
     the crossfade into the next one where the plan has one (params `transitions`: [[segment number,
     type, h], ...]; a crossfade's task is bound to role transition-NN; fades are in the segments
@@ -44,7 +44,7 @@ def joined_pieces(ctx: TaskContext, work: Path) -> list[tuple[Path, int]]:
     def frames(role: str, path: Path) -> int:
         return int(ctx.input_result(role).get("frames") or count_video_frames(path)[0])
 
-    cross = {int(after): int(h) for after, kind, h in ctx.params.get("transitions") or [] if kind == "crossfade"}
+    cross = {int(after): int(h) for after, kind, h in transitions if kind == "crossfade"}
     pieces: list[tuple[Path, int]] = []
     for i, role in ids.numbered(ctx.inputs, ids.SEGMENT):
         seg = ctx.inputs[role] / "segment.mp4"
@@ -88,10 +88,12 @@ class ExportParams(BaseModel):
     preset: str
     scenes: int = Field(ge=1)
     fps: int = Field(ge=1)
+    transitions: list[tuple[int, str, int]] = Field(default_factory=list, description="[segment, type, h] per transition")
 
 
 class Export(Backend):
     name = "export"
+    encodes = True
     stage = "export"
     version = "2"
     Params = ExportParams
@@ -99,16 +101,17 @@ class Export(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media.wav import measure_duration_ms
 
+        p = ExportParams.model_validate(params)
         roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
         work = ctx.out / "pieces"  # segments cut for crossfades: scratch, removed below
-        pieces = joined_pieces(ctx, work)
-        listing = concat_listing([str(p) for p, _ in pieces], [n for _, n in pieces], int(ctx.params["fps"]))
+        pieces = joined_pieces(ctx, work, p.transitions)
+        listing = concat_listing([str(path) for path, _ in pieces], [n for _, n in pieces], p.fps)
         (ctx.out / "segments.txt").write_text(listing, encoding="utf-8")
         for argv in ctx.argv:
             run_ffmpeg(argv, cwd=ctx.store_root, what="ffmpeg (export)")
         remove_inside(ctx.out, ctx.out / "segments.txt")  # absolute store paths: not part of the output
         remove_inside(ctx.out, work)
-        mp4 = ctx.out / f"{ctx.params['name']}.mp4"
+        mp4 = ctx.out / f"{p.name}.mp4"
         video_ms = measure_duration_ms(mp4, stream="video")
         expected = sum(ctx.input_result(r)["duration_ms"] for r in roles)
         if abs(video_ms - expected) > 40:
@@ -122,6 +125,10 @@ class ThumbnailParams(BaseModel):
     width: int = Field(ge=16)
     height: int = Field(ge=16)
     at: float = Field(ge=0, le=1)
+    title_lines: list[str] = Field(default_factory=list)
+    title: dict[str, int] = Field(default_factory=dict, description="The title block's measured place (empty: none)")
+    font: str
+    bold: bool = True
 
 
 class Thumbnail(Backend):
@@ -137,7 +144,7 @@ class Thumbnail(Backend):
         from vidc.runtime.media.fonts import font_file
         from vidc.runtime.media.thumbnail import compose, frame_at, score
 
-        p = ctx.params
+        p = ThumbnailParams.model_validate(params)
         best: tuple[float, str, bytes] | None = None
         roles = [r for _, r in ids.numbered(ctx.inputs, ids.SEGMENT)]
         for role in roles:
@@ -145,14 +152,14 @@ class Thumbnail(Backend):
             if still.is_file():
                 png = still.read_bytes()
             else:  # a generated clip (assemble) keeps no still: its segment's frame, captions and all
-                png = frame_at(ctx.inputs[role] / "segment.mp4", ctx.input_result(role)["duration_ms"] * p["at"] / 1000)
+                png = frame_at(ctx.inputs[role] / "segment.mp4", ctx.input_result(role)["duration_ms"] * p.at / 1000)
             value = score(png) if len(roles) > 1 else 0.0
             if best is None or value > best[0] + 1e-9:
                 best = (value, role, png)
         if best is None:
             raise BackendError("no scene to make a thumbnail from")
-        font = font_file(p["font"], bool(p["bold"]))
-        out = ctx.out / f"{p['name']}.thumbnail.jpg"
-        compose(best[2], (int(p["width"]), int(p["height"])), p["title_lines"], p["title"],
+        font = font_file(p.font, p.bold)
+        out = ctx.out / f"{p.name}.thumbnail.jpg"
+        compose(best[2], (p.width, p.height), p.title_lines, p.title,
                 str(font) if font else None, out)
         return {"scene": int(best[1].split("-")[1]), "score": round(best[0], 3), "sha256": file_sha256(out)}

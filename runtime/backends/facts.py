@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from vidc.schemas.catalog import Catalog, Facts, ModelFacts, MusicLibraryFacts, TrackFacts
 
-from ..media.hub_cache import cached_snapshot
+from ..media.hub_cache import find_model
 from .registry import load_class
 
 V = TypeVar("V")
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class Lazy(Mapping[str, V]):
@@ -47,10 +45,7 @@ def model_facts(ref: str, project: Path) -> ModelFacts:
     cached hub id) and the pipeline class its model_index.json names."""
     if not ref.strip():
         return ModelFacts(found=False)
-    given = Path(ref).expanduser()
-    folder: Path | None = given if given.is_absolute() else project / given
-    if not folder.is_dir():
-        folder = cached_snapshot(ref, "model_index.json") if _HUB_ID.match(ref) and not ref.startswith(".") else None
+    folder = find_model(ref, project, "model_index.json").folder
     if folder is None or not (folder / "model_index.json").is_file():
         return ModelFacts(found=False)
     try:

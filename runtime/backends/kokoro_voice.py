@@ -20,7 +20,6 @@ speed on the same device give the same samples.
 from __future__ import annotations
 
 import os
-import re
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +27,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 
-from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
+from vidc.runtime.media.hub_cache import cached_snapshot, find_model, hf_hub_cache
 
 from vidc.schemas.catalog import Needs
 
@@ -59,7 +58,6 @@ DEFAULT_VOICES = {
     "a": "af_heart", "b": "bf_emma", "e": "ef_dora", "f": "ff_siwis", "h": "hf_alpha", "i": "if_sara",
     "p": "pf_dora", "j": "jf_alpha", "z": "zf_xiaobei",
 }  # fmt: skip
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class KokoroParams(VoiceParams):
@@ -74,6 +72,7 @@ class KokoroVoice(Backend):
     Params: ClassVar[type[BaseModel]] = KokoroParams
     selectable: ClassVar[bool] = True
     default_voice: ClassVar[str | None] = "af_heart"
+    words_per_minute: ClassVar[int | None] = 150
     needs: ClassVar[Needs] = Needs(model=True)
 
     def __init__(self) -> None:
@@ -187,19 +186,15 @@ def _where_to_put(repo_id: str = REPO_ID) -> str:
 def find_weights(model: str | None, project_dir: Path) -> tuple[Path, Path]:
     """(folder, weights file) for `model` (folder or cached hub id) or the cached hexgrad/Kokoro-82M."""
     if model:
-        given = Path(model).expanduser()
-        folder = given if given.is_absolute() else Path(project_dir) / given
-        if not folder.is_dir():
-            if _HUB_ID.match(model) and not model.startswith("."):
-                snap = cached_snapshot(model, "config.json")
-                if snap is None:
-                    raise BackendError(
-                        f"Kokoro weights not found: no folder {folder} and no `{model}` in the Hugging Face cache "
-                        f"{hf_hub_cache()}. Fix: " + _where_to_put(model)
-                    )
-                folder = snap
-            else:
-                raise BackendError(f"Kokoro model folder {folder} does not exist. Fix: " + _where_to_put())
+        found = find_model(model, project_dir, "config.json")
+        if found.folder is None:
+            if found.hub_id is not None:
+                raise BackendError(
+                    f"Kokoro weights not found: no folder {found.named} and no `{model}` in the Hugging Face cache "
+                    f"{hf_hub_cache()}. Fix: " + _where_to_put(model)
+                )
+            raise BackendError(f"Kokoro model folder {found.named} does not exist. Fix: " + _where_to_put())
+        folder = found.folder
     else:
         snap = cached_snapshot(REPO_ID, "config.json")
         if snap is None:

@@ -13,7 +13,7 @@
   its previous answer and the exact errors. Still wrong -> BackendError with the errors and the answer.
 - Our own retry loop (the SDKs' is switched off with max_retries=0): timeouts, connection errors,
   408/409/429/5xx up to 4 attempts, exponential backoff with deterministic jitter, honouring
-  `retry-after-ms` / `Retry-After` (seconds). 401/403 fail at once naming the variable to set.
+  `retry-after-ms` / `Retry-After` (seconds or an HTTP-date). 401/403 fail at once naming the variable to set.
 - Keys come from the `env` mapping only and never appear in a message, an exception (SDK exceptions
   are not chained: they hold the request and its headers), a log line or the lock file.
 """
@@ -43,6 +43,7 @@ from vidc.compiler.script_prompt import (
     validate_script,
 )
 from vidc.runtime.backends.base import BackendError
+from vidc.runtime.media.http_retry import retry_after_s
 
 KEY_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY"}
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
@@ -298,21 +299,6 @@ class _Failure:
     retry_after: float | None = None
 
 
-def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    try:
-        ms = headers.get("retry-after-ms")
-        if ms is not None:
-            return max(0.0, float(ms) / 1000.0)
-        s = headers.get("retry-after")
-        if s is not None:
-            return max(0.0, float(s))
-    except (TypeError, ValueError):  # an HTTP date: fall back to our backoff
-        return None
-    return None
-
-
 def _server_message(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
@@ -336,7 +322,7 @@ def _classify(exc: BaseException) -> _Failure:
         if status in (401, 403):
             return _Failure("auth", msg, status)
         if status in TRANSIENT_STATUS or status >= 500:
-            return _Failure("transient", msg, status, _retry_after(getattr(response, "headers", None)))
+            return _Failure("transient", msg, status, retry_after_s(getattr(response, "headers", None)))
         return _Failure("fatal", msg, status)
     name = type(exc).__name__
     if name in ("APITimeoutError", "APIConnectionError", "TimeoutException", "ConnectError") or isinstance(

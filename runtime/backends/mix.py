@@ -34,6 +34,10 @@ class MixParams(BaseModel):
     fade_out_seconds: float = Field(ge=0, le=30)
     lufs: float = Field(ge=-40, le=-5)
     true_peak: float = Field(ge=-9, le=0)
+    tp_margin_db: float = Field(ge=0, description="Headroom kept under the true-peak ceiling")
+    sample_rate: int = Field(RATE, description="The encode's input rate (the plan's argv)")
+    lead_frames: int = Field(0, ge=0, description="Frames of the intro before scene 1")
+    tail_frames: int = Field(0, ge=0, description="Frames of the outro after the last scene")
 
 
 def sc_samples(ctx: TaskContext, role: str) -> int:
@@ -53,12 +57,12 @@ class Mix(Backend):
         from vidc.runtime.media.timeline import frames_to_samples
         from vidc.runtime.media.wav import read_wav
 
-        p = ctx.params
-        fps = int(p["fps"])
-        if int(p.get("sample_rate", RATE)) != RATE:  # the encode's input rate (the plan's argv) must match
-            raise BackendError(f"the mix runs at {RATE} Hz, the plan says {p['sample_rate']} Hz")
+        p = MixParams.model_validate(params)
+        fps = p.fps
+        if p.sample_rate != RATE:  # the encode's input rate (the plan's argv) must match
+            raise BackendError(f"the mix runs at {RATE} Hz, the plan says {p.sample_rate} Hz")
         voices = [r for _, r in ids.numbered(ctx.inputs, ids.VOICE)]
-        lead, tail = int(p.get("lead_frames") or 0), int(p.get("tail_frames") or 0)  # the intro and outro
+        lead, tail = p.lead_frames, p.tail_frames  # the intro and outro
         starts, frames, scenes = [], lead, []
         for role in voices:
             res = ctx.input_result(role)
@@ -93,19 +97,17 @@ class Mix(Backend):
             music = (mdata[:total] if mdata.ndim == 2 else mdata[:total, None].repeat(2, axis=1))[:, :2] * (1 / 32768.0)
             if len(music) < total:  # the music task covers the video; never a silent end by accident
                 raise BackendError(f"the music covers {len(music) / RATE:.2f} s of a {total / RATE:.2f} s video")
-        duck = mixer.DuckSettings(duck_db=float(p["duck_db"]), attack_ms=int(p["duck_attack_ms"]),
-                                  hold_ms=int(p["duck_hold_ms"]), release_ms=int(p["duck_release_ms"]),
-                                  gap_ms=int(p["duck_gap_ms"]))
-        res = mixer.mix_audio(timeline, music, RATE, spans=spans, volume=float(p["volume"]), duck=duck,
-                              fade_out_seconds=float(p["fade_out_seconds"]), bpm=music_res.get("bpm"),
-                              target_lufs=float(p["lufs"]), true_peak_db=float(p["true_peak"]),
-                              tp_margin_db=float(p["tp_margin_db"]))
+        duck = mixer.DuckSettings(duck_db=p.duck_db, attack_ms=p.duck_attack_ms, hold_ms=p.duck_hold_ms,
+                                  release_ms=p.duck_release_ms, gap_ms=p.duck_gap_ms)
+        res = mixer.mix_audio(timeline, music, RATE, spans=spans, volume=p.volume, duck=duck,
+                              fade_out_seconds=p.fade_out_seconds, bpm=music_res.get("bpm"),
+                              target_lufs=p.lufs, true_peak_db=p.true_peak, tp_margin_db=p.tp_margin_db)
         pcm = np.clip(np.rint(res.audio * 32767.0), -32768, 32767).astype("<i2").tobytes()
         (encode,) = ctx.argv
         run_tool(encode, cwd=ctx.store_root, stdin=pcm, what="ffmpeg (AAC encode)")
         return {
             "frames": frames, "duration_ms": frames * 1000 // fps, "voice_starts_samples_44100": starts,
-            "loudness_target_lufs": p["lufs"], "true_peak_ceiling_db": p["true_peak"],
+            "loudness_target_lufs": p.lufs, "true_peak_ceiling_db": p.true_peak,
             "measured_before": {"i": round(res.lufs_before, 2)},
             "measured_pcm": {"i": round(res.lufs, 2), "tp": round(res.true_peak_db, 2),
                              "gain_db": round(res.gain_db, 2), "limiter_max_db": round(res.limited_db, 2),

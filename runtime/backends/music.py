@@ -42,6 +42,7 @@ def _to_pcm(src: str, dst: str) -> list[str]:
 
 class MusicSelect(Backend):
     name = "music-select"
+    file_params = ("track", "library")  # `music.track`, or a `music.library` folder (not `builtin`)
     stage = "music"
     version = "2"
     Params = MusicParams
@@ -75,39 +76,39 @@ class MusicSelect(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media import music_library, music_select
 
-        p = ctx.params
-        fps = int(p["fps"])
+        p = MusicParams.model_validate(params)
+        fps = p.fps
         frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE))
-        frames += int(p.get("extra_frames") or 0)
+        frames += p.extra_frames
         video_s = frames / fps
         out = ctx.out / "music.wav"
-        need = video_s + float(p["tail_seconds"][0])
+        need = video_s + p.tail_seconds[0]
         loop: tuple[int, int, int] | None = None
-        if p.get("track"):
-            src = ctx.project_dir / p["track"]
+        if p.track:
+            src = ctx.project_dir / p.track
             run_ffmpeg(_to_pcm("file:" + str(src), str(out)), what="ffmpeg (music track)")
-            chosen: dict[str, Any] = {"id": p["track"], "title": src.stem, "licence": "supplied by the project",
-                                      "source": p["track"], "bpm": None}
-        elif p["library"] == "builtin":
+            chosen: dict[str, Any] = {"id": p.track, "title": src.stem, "licence": "supplied by the project",
+                                      "source": p.track, "bpm": None}
+        elif p.library == "builtin":
             try:
-                info = music_select.select_track(music_library.CATALOG, p["mood"], p["bpm"], need)
+                info = music_select.select_track(music_library.CATALOG, p.mood, p.bpm, need)
             except ValueError as exc:
                 raise BackendError(str(exc)) from exc
             shutil.copyfile(music_library.ensure_track(info.id, ctx.cache_dir), out)
             chosen = dataclasses.asdict(info)
             loop = music_library.loop_region(info.id)
         else:
-            folder = ctx.project_dir / p["library"]
+            folder = ctx.project_dir / p.library
             try:
                 catalog = music_select.load_catalog(folder)
-                info = music_select.select_track(catalog, p["mood"], p["bpm"], need)
+                info = music_select.select_track(catalog, p.mood, p.bpm, need)
             except (OSError, ValueError) as exc:
-                raise BackendError(f"music library {p['library']}: {exc} (build its catalog with "
-                                   f"`vidc music index {p['library']}`)") from exc
+                raise BackendError(f"music library {p.library}: {exc} (build its catalog with "
+                                   f"`vidc music index {p.library}`)") from exc
             try:  # a catalog's track path stays inside the library folder and names a regular file
                 track = confine.confined_file(folder, info.path or "", "music track")
             except confine.Refused as exc:
-                raise BackendError(f"music library {p['library']}: {exc}") from None
+                raise BackendError(f"music library {p.library}: {exc}") from None
             run_ffmpeg(_to_pcm("file:" + str(track), str(out)), what="ffmpeg (music track)")
             chosen = dataclasses.asdict(info) if dataclasses.is_dataclass(info) else dict(info)
         looped = _cover(out, need, chosen.get("bpm"), loop)

@@ -65,7 +65,11 @@ def entry_of(cls: type[Backend]) -> BackendEntry:
             raise CatalogError(f"backend class {cls.__module__}.{cls.__qualname__} declares no `{attr}`")
     return BackendEntry(name=cls.name, stage=cls.stage, version=cls.version, selectable=cls.selectable,
                         params=cls.Params, needs=cls.needs, check=cls.check, default_voice=cls.default_voice,
-                        description=(cls.__doc__ or "").strip().split("\n")[0])
+                        description=(cls.__doc__ or "").strip().split("\n")[0],
+                        file_params=tuple(getattr(cls, "file_params", ())),
+                        words_per_minute=getattr(cls, "words_per_minute", None),
+                        encodes=bool(getattr(cls, "encodes", False)),
+                        price_keys=tuple(getattr(cls, "price_keys", ())))
 
 
 @lru_cache(maxsize=1)

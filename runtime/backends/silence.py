@@ -30,5 +30,5 @@ class Silence(Backend):
         from vidc.runtime.media.wav import write_wav
 
         write_wav(ctx.out / "voice.wav", np.zeros(0), 44100)
-        return {"duration_ms": 0, "samples": 0, "sample_rate": 44100, "scene_ms": int(ctx.params["scene_ms"]),
+        return {"duration_ms": 0, "samples": 0, "sample_rate": 44100, "scene_ms": SilenceParams.model_validate(params).scene_ms,
                 "words": [], "silent": True}

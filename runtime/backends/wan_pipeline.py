@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidc.runtime.media.hub_cache import cached_snapshot, hf_hub_cache
+from vidc.runtime.media.hub_cache import find_model, hf_hub_cache, is_hub_id
 
 from .base import BackendError
 
 KINDS = {"WanPipeline": "t2v", "WanImageToVideoPipeline": "i2v", "WanVACEPipeline": "vace"}
 VRAM_NOTE = "set video.offload to model (or sequential), precision fp8, or lower the resolution or frames_per_chunk"
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -61,26 +60,21 @@ def resolve_model(model: str, project_dir: Path) -> ModelRef:
     """A model folder (relative to the project) or a cached hub id -> ModelRef; never downloads."""
     if not model or not model.strip():
         raise BackendError("video.model is empty: name a Wan -Diffusers hub id or a local model folder")
-    given = Path(model).expanduser()
-    folder = given if given.is_absolute() else Path(project_dir) / given
-    hub_id = None
-    if not folder.is_dir():
-        if _HUB_ID.match(model) and not model.startswith("."):
-            hub_id = model
-            snap = cached_snapshot(model, "model_index.json")
-            if snap is None:
-                raise BackendError(
-                    f"Wan weights for `{model}` are not on this machine: there is no folder {folder} and no "
-                    f"Hugging Face cache entry in {hf_hub_cache()} (vidc never downloads models). Fix: "
-                    + _download_hint(model)
-                )
-            folder = snap
-        else:
+    found = find_model(model, project_dir, "model_index.json")
+    hub_id = found.hub_id
+    if found.folder is None:
+        if hub_id is not None:
             raise BackendError(
-                f"Wan model folder {folder} does not exist: point video.model at a folder holding a diffusers "
-                f"Wan2.1 model (model_index.json, transformer/, vae/, text_encoder/, tokenizer/, scheduler/), "
-                f"e.g. one made by `huggingface-cli download Wan-AI/Wan2.1-T2V-1.3B-Diffusers --local-dir DIR`"
+                f"Wan weights for `{model}` are not on this machine: there is no folder {found.named} and no "
+                f"Hugging Face cache entry in {hf_hub_cache()} (vidc never downloads models). Fix: "
+                + _download_hint(model)
             )
+        raise BackendError(
+            f"Wan model folder {found.named} does not exist: point video.model at a folder holding a diffusers "
+            f"Wan2.1 model (model_index.json, transformer/, vae/, text_encoder/, tokenizer/, scheduler/), "
+            f"e.g. one made by `huggingface-cli download Wan-AI/Wan2.1-T2V-1.3B-Diffusers --local-dir DIR`"
+        )
+    folder = found.folder
     index = folder / "model_index.json"
     if not index.is_file():
         raise BackendError(
@@ -134,8 +128,7 @@ def model_facts(model: str, project_dir: Path) -> dict[str, Any] | None:
     try:
         ref = resolve_model(model, project_dir)
     except BackendError as exc:
-        given = Path(model).expanduser()
-        if _HUB_ID.match(model) and not model.startswith(".") and not (Path(project_dir) / given).exists():
+        if is_hub_id(model) and not (Path(project_dir) / Path(model).expanduser()).exists():
             return None  # a hub id that is not cached here: plan from the table (built elsewhere, perhaps)
         return {"error": str(exc)}
     tcfg = _read_json(ref.path / "transformer" / "config.json")

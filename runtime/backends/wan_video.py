@@ -49,6 +49,8 @@ class WanVideo(Backend):
     version: ClassVar[str] = "2"  # 2: Wan2.2, speed options, start images, groups
     Params: ClassVar[type[BaseModel]] = WanParams
     selectable: ClassVar[bool] = True
+    file_params: ClassVar[tuple[str, ...]] = ("start_image",)  # the image a first chunk starts from
+    price_keys: ClassVar[tuple[str, ...]] = ("gpu",)  # rented by the device-second
     needs: ClassVar[Needs] = Needs(device="device", model=True)
     # Pipelines that need a frame to start from: they cannot make a scene's first chunk.
     FRAME_ONLY: ClassVar[tuple[str, ...]] = ("WanImageToVideoPipeline",)

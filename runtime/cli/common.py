@@ -75,15 +75,20 @@ def parse_overrides(items: list[str] | None, preset: str | None = None) -> dict[
     return out
 
 
+def backend_catalog():
+    """The backend catalog; a plug-in that cannot be loaded is an environment fault (one line, exit 1)."""
+    try:
+        return catalog()
+    except CatalogError as exc:
+        raise EnvironmentFault(str(exc)) from exc
+
+
 def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
     """Compile with the project's calibration (from `vidc calibrate`) unless one is given.
     Returns (plan | None, diagnostics, project folder)."""
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
-    try:
-        cat = catalog()
-    except CatalogError as exc:
-        raise EnvironmentFault(str(exc)) from exc
+    cat = backend_catalog()
     options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
                              catalog=cat, facts=gather_facts(root, cat), fonts=font_source,
                              model_facts=wan_model_facts(root), asset_size=project_asset_size(root))

@@ -14,13 +14,13 @@ from vidc.compiler.script_prompt import lock_is_current, read_lock
 from ..backends.base import BackendError
 from ..backends.spend import SpendLimit
 from ..host.sources import find_spec, project_sources
-from .common import add_spec_args, parse_overrides, show_diagnostics
+from .common import add_spec_args, backend_catalog, parse_overrides, show_diagnostics
 
 
 def _videos(spec: Path, overrides: dict[str, str]):
     src, root = project_sources(spec)
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
-    videos, more = load_project(src, values)
+    videos, more = load_project(src, values, rates=backend_catalog().voice_rates())  # the compiler's rates
     return src, root, videos, diags + more
 
 

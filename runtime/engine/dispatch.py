@@ -14,18 +14,14 @@ from __future__ import annotations
 from typing import Callable
 
 from vidc.schemas.hardware import Hardware
+from vidc.schemas.lanes import lane_fits
 from vidc.schemas.plan import Lane, Task
 
 
 def lane_can_run(task: Task, lane: Lane, hw: Hardware) -> bool:
     if task.group:  # a context-parallel chunk runs on its planned group, led by its planned lane
         return lane.id == task.group[0]
-    if task.requires.kind == "cpu":
-        return lane.kind == "cpu"
-    if lane.kind != "device":
-        return False
-    dev = next(d for d in hw.devices if d.id == lane.device)
-    return dev.kind == "cpu" or dev.vram_gb >= task.requires.vram_gb
+    return lane_fits(lane, hw, task.requires.kind, task.requires.vram_gb)
 
 
 def pick(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], ready: Callable[[str], bool],

@@ -9,8 +9,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from vidc.compiler.textsafe import MAX_LINE, safe_text
-
-STAGES = ("script", "voice", "video", "captions", "music", "mix", "export")
+from vidc.schemas.plan import STAGES
 
 
 class Reporter:

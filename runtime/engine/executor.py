@@ -192,7 +192,7 @@ class Executor:
     def _group_devices(self, tid: str) -> list[str]:
         out = []
         for lane_id in self.tasks[tid].group:
-            dev = next(d for d in self.plan.hardware.devices if d.id == self.lanes[lane_id].device)
+            dev = self.plan.hardware.device(self.lanes[lane_id].device)
             out.append(f"cuda:{dev.id.split(':')[-1] if ':' in dev.id else '0'}" if dev.kind == "cuda" else "cpu")
         return out
 
@@ -309,7 +309,7 @@ class Executor:
         env = dict(os.environ)
         device = "cpu"
         if lane.kind == "device":
-            dev = next(d for d in self.plan.hardware.devices if d.id == lane.device)
+            dev = self.plan.hardware.device(lane.device)
             if dev.kind == "cuda":
                 index = dev.id.split(":")[-1] if ":" in dev.id else "0"
                 env["CUDA_VISIBLE_DEVICES"] = index  # pinned: the worker sees its GPU as cuda:0

@@ -137,9 +137,10 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
             return
         t = tasks[tid]
         frames = int(t.params["frames"])
-        ends[end] = {"kind": "asset" if t.backend == "assets" else "title", "frames": frames,
+        shows_asset = "asset" in t.params  # an image or clip; else a title card (its measured lines)
+        ends[end] = {"kind": "asset" if shows_asset else "title", "frames": frames,
                      "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
-                     **({"asset": t.params["asset"]} if t.backend == "assets" else {"title": t.params["lines"]})}
+                     **({"asset": t.params["asset"]} if shows_asset else {"title": t.params["lines"]})}
         start_frames += frames
 
     bookend("intro", ids.intro(video))

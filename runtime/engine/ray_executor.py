@@ -148,7 +148,7 @@ class RayExecutor(Executor):
         lane = self.lanes.get(lane_id)
         if lane is None or lane.kind != "device":
             return f"lane {lane_id}"
-        dev = next(d for d in self.plan.hardware.devices if d.id == lane.device)
+        dev = self.plan.hardware.device(lane.device)
         vram = f", {dev.vram_gb:g} GB" if dev.vram_gb else ""
         return f"lane {lane_id} ({dev.name or dev.kind}{vram})"
 
@@ -198,7 +198,7 @@ class RayExecutor(Executor):
         lane = self.lanes[lane_id]
         device, shared = "cpu", 0
         if lane.kind == "device":
-            dev = next(d for d in self.plan.hardware.devices if d.id == lane.device)
+            dev = self.plan.hardware.device(lane.device)
             if dev.kind == "cuda":
                 device = "cuda:0"  # Ray sets CUDA_VISIBLE_DEVICES to the GPU it gave the actor
             else:
@@ -405,7 +405,7 @@ def plan_spec(plan) -> str:
 def actor_device(ex: RayExecutor, lane_id: str) -> str:
     lane = ex.plan.lanes and next((ln for ln in ex.plan.lanes if ln.id == lane_id), None)
     if lane is not None and lane.kind == "device":
-        dev = next(d for d in ex.plan.hardware.devices if d.id == lane.device)
+        dev = ex.plan.hardware.device(lane.device)
         return "cuda:0" if dev.kind == "cuda" else "cpu"
     return "cpu"
 

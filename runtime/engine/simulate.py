@@ -10,9 +10,8 @@ from vidc.compiler.costs import CostModel
 from vidc.compiler.render import secs
 from vidc.schemas.plan import Plan
 
+from ..backends.registry import catalog
 from .dispatch import pick, planned_queues
-
-ENCODE_BACKENDS = ("animatic", "assets", "assemble", "transition", "export")
 
 
 @dataclass
@@ -85,8 +84,9 @@ def simulate(plan: Plan, *, jitter: float = 0.0, seed: int = 0, steal: bool = Tr
 
 
 def _encoder_stats(plan: Plan, runs, makespan: int) -> tuple[int, int]:
-    tasks = plan.task_map()
-    enc = sorted((s, e) for tid, _, s, e in runs if tasks[tid].backend in ENCODE_BACKENDS)
+    tasks, entries = plan.task_map(), catalog().backends
+    encodes = {name for name, entry in entries.items() if entry.encodes}  # the catalog says which tasks encode
+    enc = sorted((s, e) for tid, _, s, e in runs if tasks[tid].backend in encodes)
     gen_end = max((e for tid, _, s, e in runs if tasks[tid].requires.kind == "device"), default=0)
     if not enc:
         return 0, 0

@@ -61,7 +61,7 @@ def lane_request(lane, hw: Hardware) -> dict:
     """Ray actor options for one plan lane: the resources that place it."""
     if lane.kind != "device":
         return {"num_cpus": 1}
-    dev = next(d for d in hw.devices if d.id == lane.device)
+    dev = hw.device(lane.device)
     if dev.kind == "cuda":
         # No CPU: long-lived CPU-lane actors can never starve a device lane of its node's CPUs.
         return {"num_cpus": 0, "num_gpus": 1, "resources": {device_resource(dev): 1}}

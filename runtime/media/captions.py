@@ -24,10 +24,11 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from vidc.compiler.layout import caption_styles
 from vidc.compiler.textfit import break_cost as _word_break_cost
+from vidc.compiler.textsafe import without_controls
 
 __all__ = [
     "Cue", "split_cues", "to_srt", "to_vtt", "to_ass", "shift", "ass_escape", "ffmpeg_filter_path",
@@ -70,17 +71,7 @@ class _Tok:
     word: int  # index of the source word
 
 
-def _clean(text: str) -> str:
-    out = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if ch in "\r\n\t\f\v" or cat in ("Zl", "Zp"):
-            out.append(" ")
-        elif cat == "Cc":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+_clean = without_controls
 
 
 def _unbreakable_before(ch: str) -> bool:
@@ -417,26 +408,9 @@ def ass_escape(line: str, *, drop_emoji: bool = True) -> str:
     return s
 
 
-def _styles_file() -> Path:
-    try:
-        from importlib.resources import files
-
-        p = Path(str(files("vidc.templates").joinpath("caption_styles.yaml")))
-        if p.is_file():
-            return p
-    except Exception:  # noqa: BLE001 - fall back to the source tree
-        pass
-    return Path(__file__).resolve().parents[2] / "templates" / "caption_styles.yaml"
-
-
-def load_styles(path: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
-    import yaml
-
-    p = Path(path) if path else _styles_file()
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{p}: expected a mapping of style name -> settings")
-    return {str(k): dict(v or {}) for k, v in data.items()}
+def load_styles() -> dict[str, dict[str, Any]]:
+    """The caption styles (templates/caption_styles.yaml), read the one way the compiler's layout reads them."""
+    return caption_styles()
 
 
 def get_style(style: str | dict[str, Any] | None = "default") -> dict[str, Any]:

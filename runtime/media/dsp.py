@@ -68,23 +68,6 @@ def decimate_2x(x: np.ndarray, *, fast: bool = False) -> np.ndarray:
 OVERSAMPLE = 4  # BS.1770-4 Annex 2: true peak measured 4x oversampled (at 48 kHz)
 
 
-def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Band-limited polyphase resampling along axis 0 (e.g. 44,100 -> 48,000 Hz), linear phase with
-    its delay compensated, so a sample placed at time t stays at time t."""
-    from fractions import Fraction
-
-    from scipy.signal import resample_poly
-
-    x = np.asarray(x, dtype=np.float64)
-    if rate_in == rate_out:
-        return x
-    f = Fraction(int(rate_out), int(rate_in))
-    if x.ndim == 1:
-        return resample_poly(x, f.numerator, f.denominator)
-    # channels as contiguous rows: several times faster than filtering a strided axis 0
-    return np.ascontiguousarray(resample_poly(np.ascontiguousarray(x.T), f.numerator, f.denominator, axis=-1).T)
-
-
 def _oversample_taps(factor: int = OVERSAMPLE, taps_per_phase: int = 48, beta: float = 10.0) -> list[np.ndarray]:
     """Polyphase branches (fractional delays k/factor, k = 1..factor-1) of a Kaiser-windowed sinc
     interpolator. BS.1770-4 Annex 2 uses 12 taps per phase, which under-reads peaks of content
@@ -245,24 +228,3 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, rate: int, *, attack_db_per_
     bwd = (np.maximum.accumulate((need - att * idx)[::-1]) + att * idx[::-1])[::-1]  # start before the peak
     gr = np.maximum(fwd, bwd)  # continuous, piecewise linear in dB: no steps, no clicks
     return np.minimum(np.exp(gr * (-np.log(10.0) / 20.0)), 1.0)
-
-
-def compressor_gain(x: np.ndarray, rate: int, threshold_db: float, ratio: float, *, attack_ms: float = 8.0,
-                    release_ms: float = 120.0, window_ms: float = 10.0) -> np.ndarray:
-    """Gain curve (<= 1) of a look-ahead RMS compressor: the level over `window_ms` above
-    `threshold_db` (dBFS RMS) is reduced by (1 - 1/ratio); the reduction is smoothed like the
-    limiter's (running minimum, then attack and release means), so it starts before a loud
-    syllable instead of after it. Offline, the look-ahead costs no delay."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
-    mono = x if x.ndim == 1 else x.mean(axis=1)
-    w = max(1, int(rate * window_ms / 1000))
-    level = 10 * np.log10(np.maximum(uniform_filter1d(mono * mono, size=w, mode="nearest"), 1e-12))
-    over = np.maximum(level - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
-    need = 10 ** (-over / 20)
-    a = max(1, int(rate * attack_ms / 1000)) | 1
-    r = max(1, int(rate * release_ms / 1000)) | 1
-    g = minimum_filter1d(need, size=a, mode="nearest")
-    g = uniform_filter1d(g, size=a, mode="nearest")
-    g = uniform_filter1d(g, size=r, mode="nearest")
-    return np.minimum(g, 1.0)

@@ -1,12 +1,40 @@
-"""Where Hugging Face keeps downloaded models, read without downloading anything. Shared by the
-model backends (kokoro, wan) and `vidc doctor`."""
+"""Where a model is on this machine: a folder the spec names, or Hugging Face's download cache,
+read without downloading anything. The one model finder of the model backends (kokoro, wan), the
+plan-time facts and `vidc doctor`."""
 from __future__ import annotations
 
 import hashlib
 import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def is_hub_id(ref: str) -> bool:
+    """`owner/name` as the hub spells repository ids (never a relative path such as ./x/y)."""
+    return bool(_HUB_ID.match(ref)) and not ref.startswith(".")
+
+
+@dataclass(frozen=True)
+class FoundModel:
+    folder: Path | None  # where the model is; None when it is not on this machine
+    named: Path  # the folder the reference names: absolute, or relative to the project
+    hub_id: str | None = None  # the reference, read as a hub id (no folder of that name exists)
+
+
+def find_model(ref: str, project_dir: Path, marker: str) -> FoundModel:
+    """A model reference as a spec writes it: a folder (absolute, or relative to the project), else
+    a hub id whose cached snapshot holds `marker` (model_index.json, config.json)."""
+    given = Path(ref).expanduser()
+    named = given if given.is_absolute() else Path(project_dir) / given
+    if named.is_dir():
+        return FoundModel(named, named)
+    if is_hub_id(ref):
+        return FoundModel(cached_snapshot(ref, marker), named, ref)
+    return FoundModel(None, named)
 
 
 def hf_hub_cache() -> Path:

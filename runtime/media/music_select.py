@@ -39,6 +39,7 @@ from ..state.confine import is_inside
 from .music_library import TrackInfo
 
 from .tools import BackendError as _BaseError  # backends pass selection errors through unchanged
+from .tools import run_captured
 
 __all__ = [
     "MusicSelectionError", "select_track", "mood_score", "bpm_distance", "index_folder", "load_catalog",
@@ -168,7 +169,7 @@ def extend_track(x: np.ndarray, need: int, start: int, end: int, xfade: int) -> 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(argv, capture_output=True, check=False)
+        return run_captured(argv, what=argv[0])
     except FileNotFoundError as exc:  # pragma: no cover
         raise MusicSelectionError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 

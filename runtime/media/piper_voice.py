@@ -27,6 +27,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from vidc.compiler.textsafe import without_c0_controls
+
 from .dsp import resample_2x
 from .wav import measure_duration_ms, samples_to_ms, write_wav
 
@@ -360,16 +362,7 @@ class PiperSynth:
         return {"duration_ms": duration, "samples": samples, "sample_rate": OUTPUT_RATE, "words": words}
 
 
-def _strip_controls(text: str) -> str:
-    out = []
-    for ch in str(text):
-        if ch in "\r\n\t\f\v":
-            out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+_strip_controls = without_c0_controls
 
 
 def _clean_text(text: str) -> str:

@@ -7,62 +7,18 @@ and thousands of scenes never drift.
 from __future__ import annotations
 
 import os
-from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from vidc.compiler.units import (frames_to_samples, ms_to_frames, ms_to_samples, parse_fps, samples_to_frames,
+                                 samples_to_ms)
+
 from .wav import read_wav, write_wav
 
 __all__ = ["frames_to_samples", "samples_to_frames", "ms_to_samples", "samples_to_ms", "ms_to_frames",
            "place_voices", "parse_fps"]
-
-
-def parse_fps(fps: int | float | str | Fraction) -> Fraction:
-    """24, 29.97, "30000/1001", Fraction(30000, 1001) -> an exact Fraction (29.97 -> 30000/1001)."""
-    if isinstance(fps, Fraction):
-        f = fps
-    elif isinstance(fps, int):
-        f = Fraction(fps)
-    elif isinstance(fps, str):
-        f = Fraction(fps.strip())
-    else:
-        f = Fraction(str(fps))
-        ntsc = Fraction(round(float(fps) * 1001 / 1000) * 1000, 1001)
-        if abs(float(ntsc) - float(fps)) < 1e-3 and f.denominator != 1:
-            f = ntsc  # 23.976, 29.97, 59.94 mean the NTSC rates
-    if f <= 0:
-        raise ValueError(f"frame rate must be positive, got {fps!r}")
-    return f
-
-
-def _round_half_up(x: Fraction) -> int:
-    return int((x * 2 + 1) // 2)
-
-
-def frames_to_samples(frames: int, fps: int | float | str | Fraction, rate: int = 44100) -> int:
-    """Audio sample index of video frame `frames`: round_half_up(frames * rate / fps), exactly."""
-    return _round_half_up(Fraction(int(frames)) * int(rate) / parse_fps(fps))
-
-
-def samples_to_frames(samples: int, fps: int | float | str | Fraction, rate: int = 44100) -> int:
-    """The video frame a sample falls in (floor)."""
-    return int(Fraction(int(samples)) * parse_fps(fps) / int(rate) // 1)
-
-
-def ms_to_samples(ms: int, rate: int = 44100) -> int:
-    return _round_half_up(Fraction(int(ms) * int(rate), 1000))
-
-
-def samples_to_ms(samples: int, rate: int = 44100) -> int:
-    return _round_half_up(Fraction(int(samples) * 1000, int(rate)))
-
-
-def ms_to_frames(ms: int, fps: int | float | str | Fraction, *, ceil: bool = True) -> int:
-    """Frames needed to cover `ms` milliseconds (ceil by default: a scene never cuts speech short)."""
-    x = Fraction(int(ms)) * parse_fps(fps) / 1000
-    return int(-((-x) // 1)) if ceil else _round_half_up(x)
 
 
 def place_voices(voice_wavs: Sequence[str | os.PathLike[str]], starts_in_samples: Sequence[int], total_samples: int,

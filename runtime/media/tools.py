@@ -10,7 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Callable
 
 PR_SET_PDEATHSIG = 1
 
@@ -41,17 +43,53 @@ class BackendError(Exception):
 FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
 
 
+def run_captured(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
+                 timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+    """Run a tool (argv list, never a shell) and return its result whatever its exit status: for
+    callers that read a failed probe's stderr themselves. The tool dies with its worker and is
+    stopped after `timeout` (a BackendError); a tool that is not installed raises FileNotFoundError."""
+    try:
+        return subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
+                              preexec_fn=die_with_parent())
+    except subprocess.TimeoutExpired as exc:
+        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
+
+
+def stream_tool(argv: list[str], on_block: Callable[[bytes], None], *, what: str,
+                timeout: float = FFMPEG_TIMEOUT_S, block: int = 1 << 20) -> tuple[int, bytes]:
+    """Run a tool whose stdout is too large to hold (decoded audio), handing it to `on_block` a block
+    at a time; return (exit status, stderr). The tool dies with its worker and is stopped after
+    `timeout` (a BackendError); a tool that is not installed raises FileNotFoundError."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent())
+    overran: list[bool] = []
+
+    def stop() -> None:  # our own child, stopped only when it overruns
+        overran.append(True)
+        proc.kill()
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        while data := proc.stdout.read(block):
+            on_block(data)
+        err = proc.stderr.read()
+        code = proc.wait()
+    finally:
+        timer.cancel()
+    if overran:
+        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped")
+    return code, err
+
+
 def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
              timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg/ffprobe (argv list, never a shell, optional bytes on stdin); raise a BackendError
     with the tail of its stderr when it fails. The tool dies with its worker."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
-                              preexec_fn=die_with_parent())
+        proc = run_captured(argv, what=what, cwd=cwd, stdin=stdin, timeout=timeout)
     except FileNotFoundError as exc:
         raise BackendError(f"{argv[0]} is not installed: run `make setup` or `apt-get install ffmpeg`") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.decode(errors="replace").strip().splitlines()[-12:])
         raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")

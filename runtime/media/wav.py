@@ -10,11 +10,16 @@ import json
 import os
 import subprocess
 import wave
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from vidc.compiler.units import frames_to_ms, samples_to_ms
+
 from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+
+from .tools import run_captured, stream_tool
 
 __all__ = [
     "WavInfo",
@@ -115,14 +120,9 @@ def wav_info(path: str | os.PathLike[str]) -> WavInfo:
     return WavInfo(rate, ch, total // (ch * width))
 
 
-def samples_to_ms(samples: int, rate: int) -> int:
-    """Exact integer milliseconds, rounding half up."""
-    return (2 * samples * 1000 + rate) // (2 * rate)
-
-
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(argv, capture_output=True, check=False)
+        return run_captured(argv, what=argv[0])
     except FileNotFoundError as exc:  # pragma: no cover - depends on the machine
         raise RuntimeError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 
@@ -141,19 +141,13 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
     """Decode the first audio stream to mono s16le at its own rate and count the samples."""
     argv = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
             "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"]
+    counted: list[int] = []
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        code, err = stream_tool(argv, lambda block: counted.append(len(block)), what="ffmpeg (decode audio)")
     except FileNotFoundError as exc:  # pragma: no cover
         raise RuntimeError("ffmpeg is not installed: `apt-get install ffmpeg`") from exc
-    total = 0
-    assert proc.stdout is not None
-    while True:
-        block = proc.stdout.read(1 << 20)
-        if not block:
-            break
-        total += len(block)
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
+    total = sum(counted)
+    if code != 0:
         raise ValueError(f"{path}: ffmpeg could not decode audio: {err.decode(errors='replace').strip()[-400:]}")
     return total // 2
 
@@ -166,7 +160,7 @@ def count_video_frames(path: str | os.PathLike[str]) -> tuple[int, int]:
     num_i, den_i = int(num or 0), int(den or 1)
     if num_i <= 0 or den_i <= 0:
         raise ValueError(f"{path}: unknown frame rate {fr!r}")
-    return frames, (2 * frames * den_i * 1000 + num_i) // (2 * num_i)
+    return frames, frames_to_ms(frames, Fraction(num_i, den_i))
 
 
 def _count_video_frames(path: Path) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..state.atomic import write_text
+from ..state.atomic import atomic_path
 from ..media.tools import die_with_parent
 
 ENVELOPE_RATE = 8000  # decoded sample rate for waveforms: enough for an envelope
@@ -33,12 +33,11 @@ def _run(argv: list[str], *, binary: bool = False, timeout: float = 300) -> subp
 
 def frame(video: Path, at_ms: int, dest: Path, width: int) -> None:
     """One frame at `at_ms`, scaled to `width`, as JPEG, written atomically."""
-    tmp = dest.with_name(dest.stem + ".tmp" + dest.suffix)
-    _run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-ss", f"{max(0, at_ms) / 1000:.3f}",
-          "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "4", str(tmp)])
-    if not tmp.is_file() or tmp.stat().st_size == 0:
-        raise MediaError(f"no frame at {at_ms} ms in {video.name}")
-    tmp.replace(dest)
+    with atomic_path(dest) as tmp:  # `-f image2`: the temporary name has no .jpg to tell ffmpeg
+        _run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-ss", f"{max(0, at_ms) / 1000:.3f}",
+              "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "4", "-f", "image2", str(tmp)])
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise MediaError(f"no frame at {at_ms} ms in {video.name}")
 
 
 def decode_mono(path: Path, rate: int = ENVELOPE_RATE) -> np.ndarray:
@@ -97,7 +96,3 @@ def svg_wave(values: list[float], width: int, height: int) -> str:
     top = [f"{i * step:.1f},{mid - v * mid:.1f}" for i, v in enumerate(values)]
     bottom = [f"{i * step:.1f},{mid + v * mid:.1f}" for i, v in reversed(list(enumerate(values)))]
     return "M" + " L".join(top + bottom) + " Z"
-
-
-def write_json_atomic(path: Path, text: str) -> None:
-    write_text(path, text)

@@ -29,7 +29,6 @@ from .data import JournalView, VideoView, checks, matrix_columns, measured_runs,
 
 BINS = 600
 THUMB_W, FRAME_W = 480, 320
-STAGES = ("script", "voice", "video", "music", "captions", "mix", "export")
 
 
 def _env() -> Environment:

@@ -88,10 +88,10 @@ def test_corpus_covers_every_code() -> None:
         seen |= set(re.findall(r"(?:error|warning)\[([A-Z_]+)\]", expected.read_text(encoding="utf-8")))
     # E_NO_DEVICE and W_CONTINUITY come from placement and lowering, E_CAPTION_FIT from the measured
     # caption layout, E_IO when the spec itself cannot be read, E_LEXICON when compiling reads
-    # voice.lexicon_file, the wan model checks from the compiler with the model's facts, E_PRICES from a
-    # prices.yaml beside the spec (all unit-tested).
-    later = {"E_NO_DEVICE", "E_IO", "W_CONTINUITY", "E_CAPTION_FIT", "E_LEXICON", "E_MODEL", "E_MODEL_CAPABILITY", "E_PRICES",
-             "E_PARALLEL", "W_SPEED_OPTION"}
+    # voice.lexicon_file, the wan model checks from the compiler with the model's facts, the price table and
+    # the script lock from files beside the spec (all unit-tested).
+    later = {"E_NO_DEVICE", "E_IO", "W_CONTINUITY", "E_CAPTION_FIT", "E_LEXICON", "E_MODEL", "E_MODEL_CAPABILITY",
+             "E_PARALLEL", "W_SPEED_OPTION", "E_PRICES", "E_SCRIPT_LOCK", "W_SCRIPT_STALE"}
     assert set(CODES) - later <= seen, sorted(set(CODES) - seen)
 
 

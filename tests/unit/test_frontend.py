@@ -34,11 +34,12 @@ def project(files: dict[str, str], spec: str = "project.yaml") -> SourceFiles:
 
 
 ENGINES = {"voice": ["elevenlabs", "kokoro", "piper"], "video": ["animatic", "assets", "wan"]}
+RATES = {"piper": 190, "kokoro": 150, "elevenlabs": 150}  # words per minute, as the catalog declares them
 
 
 def load(text: str, extra: dict[str, str] | None = None, overrides: dict | None = None,
          spec: str = "project.yaml") -> tuple[list[LoadedVideo], list[Diagnostic]]:
-    return load_project(project({spec: text, **(extra or {})}, spec), overrides or {}, ENGINES)
+    return load_project(project({spec: text, **(extra or {})}, spec), overrides or {}, ENGINES, RATES)
 
 
 def codes(diags: list[Diagnostic]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from vidc.runtime.cli import main
-from vidc.schemas.spec import ENGINE_WPM, Voice
+from vidc.schemas.spec import COMMON_WPM, Voice
 
 SPEC = """vidc: 1
 name: pace
@@ -20,8 +20,17 @@ script:
 
 
 def test_engine_rates_and_override():
-    assert Voice().wpm == ENGINE_WPM["piper"] == 190
-    assert Voice(engine="kokoro").wpm == 150 and Voice(words_per_minute=120).wpm == 120
+    from vidc.runtime.backends.registry import catalog
+
+    rates = catalog().voice_rates()  # each voice backend declares its rate
+    assert rates["piper"] == 190 and rates["kokoro"] == rates["elevenlabs"] == 150
+    piper = Voice()
+    assert piper.wpm == COMMON_WPM == 150  # a rate nobody declared: the common one
+    piper.use_engine_rate(rates["piper"])
+    assert piper.wpm == 190 and Voice(words_per_minute=120).wpm == 120
+    fast = Voice(words_per_minute=120)
+    fast.use_engine_rate(190)
+    assert fast.wpm == 120  # the spec's own rate wins
 
 
 def test_auto_scene_and_sparse_warning(tmp_path, capsys):
