@@ -139,7 +139,7 @@ def test_a_plugins_file_param_enters_its_fingerprint():
 def test_the_catalog_declares_what_the_core_needs_to_know():
     cat = catalog()
     assert {n: e.file_params for n, e in cat.backends.items() if e.file_params} == {
-        "assets": ("asset",), "wan": ("start_image",), "music-select": ("track",)}
+        "assets": ("asset",), "wan": ("start_image",), "music-select": ("track", "library")}
     assert {n for n, e in cat.backends.items() if e.encodes} == {"animatic", "assets", "assemble", "transition", "export"}
     assert {n: e.words_per_minute for n in cat.engines("voice") for e in [cat.entry(n)]} == {
         "piper": 190, "kokoro": 150, "elevenlabs": 150}
