@@ -2,7 +2,7 @@
 (E_PATH_ESCAPE, checked with the spec's other paths), the file is an image the runtime can read
 (E_ASSET_UNREADABLE: a folder, a FIFO, a corrupt file), and it is no larger than a logo needs, so a
 20000x20000 picture is refused from its header before anything decodes it. Its content digest is in
-the video tasks' fingerprints (compile._attach_digests), so a changed logo renders again."""
+the video tasks' fingerprints (digests.attach_digests), so a changed logo renders again."""
 from __future__ import annotations
 
 from typing import Callable

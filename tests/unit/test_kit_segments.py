@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vidc.compiler.compile import CompileOptions, compile_project, crop_loss
+from vidc.compiler.compile import CompileOptions, compile_project
+from vidc.compiler.video_checks import crop_loss
 from vidc.compiler.layout import safe_area, title_layout
 from vidc.compiler.lower import export_settings
 from vidc.compiler.textfit import approximate_metrics
