@@ -9,7 +9,7 @@ from vidc.schemas.catalog import Catalog, Facts
 
 from .diagnostics import Diagnostic, suggest
 from .frontend import LoadedVideo
-from .lower import Draft
+from .drafts import Draft
 from .source import dotted
 from .validate import describe
 

@@ -27,7 +27,10 @@ from .lexicon import read_lexicon
 from .watermark_check import check_watermark
 from .captions_check import check_captions
 from .transitions import check_transitions
-from .lower import Draft, estimated_voice_ms, export_settings, lower_video, planned_scene_ms
+from .drafts import Draft
+from .frame import export_settings
+from .lower import lower_video
+from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
 from .colours import check_looks
 from .pricing import load_prices, price_plan

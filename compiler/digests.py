@@ -9,7 +9,7 @@ from vidc.schemas.catalog import BackendEntry, Catalog
 from vidc.schemas.spec import VideoSpec
 
 from .frontend import LoadedVideo
-from .lower import Draft
+from .drafts import Draft
 
 
 def attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None,

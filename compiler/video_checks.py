@@ -10,7 +10,10 @@ from vidc.schemas.spec import Scene
 
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo
-from .lower import Draft, estimated_voice_ms, export_settings, is_silent, title_card_layout
+from .bookends import title_card_layout
+from .drafts import Draft
+from .frame import export_settings
+from .pacing import estimated_voice_ms, is_silent
 from .place import eligible
 from .textfit import FontSource
 

@@ -130,4 +130,4 @@ def test_which_assets_are_stills_and_start_images_is_said_once():
 
     assert is_still("a.GIF") and not is_start_image("a.gif") and is_start_image("a.Png") and not is_still("a.mp4")
     tuples = [name for name, text in _sources().items() if re.search(r'\(\s*"png",\s*"jpg"', text)]
-    assert tuples == ["compiler/lower.py"]
+    assert tuples == ["compiler/drafts.py"]

@@ -1,0 +1,122 @@
+"""Lowering a generated (wan) scene: its chunks of frames at the model's size and rate, with their
+seeds, speed options and estimates, and the task that assembles them into the scene's segment."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from vidc.schemas import ids
+from vidc.schemas.spec import Scene, VideoSpec
+
+from . import ffmpeg_args, transitions
+from .costs import CostModel, WanInfo, taylorseer_schedule
+from .drafts import Draft, is_start_image
+from .frame import watermark
+
+
+WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
+
+
+def wan_size(spec: VideoSpec, portrait: bool, wan: WanInfo | None = None) -> tuple[int, int]:
+    res = spec.video.resolution or (wan.native["resolution"] if wan else "480p")
+    if res in WAN_SIZES:  # named sizes round down to the model's multiple (TI2V-5B: 720p is 1280x704)
+        m = wan.size_multiple if wan else 16
+        w, h = (side // m * m for side in WAN_SIZES[res])
+    else:
+        w, h = (int(x) for x in res.lower().split("x"))
+    return (min(w, h), max(w, h)) if portrait else (w, h)
+
+
+def wan_settings(spec: VideoSpec, wan: WanInfo | None) -> tuple[int, int]:
+    """(fps, frames per chunk): the spec's, else the model's own (TI2V-5B: 24 fps, 121 frames)."""
+    native = wan.native if wan else {"fps": 16, "frames": 81}
+    return spec.video.fps or int(native["fps"]), spec.video.frames_per_chunk or int(native["frames"])
+
+
+def wan_tokens(width: int, height: int, frames: int, wan: WanInfo | None) -> int:
+    """Tokens a chunk's transformer attends over: latent frames x latent patches (VAE 4x in time)."""
+    m = wan.size_multiple if wan else 16
+    return ((frames - 1) // 4 + 1) * (height // m) * (width // m)
+
+
+def wan_speed_params(spec: VideoSpec, costs: CostModel) -> dict[str, Any]:
+    """The speed options as the backend takes them, defaults filled in (they enter the fingerprint)."""
+    wv, c = spec.video, costs.wan["cache"]
+    out: dict[str, Any] = {"cache": wv.cache, "compile": wv.compile, "precision": wv.precision}
+    if wv.cache in ("first_block", "magcache"):
+        out["cache_threshold"] = wv.cache_threshold or float(c[wv.cache]["default_threshold"])
+    if wv.cache == "taylorseer":
+        interval, warmup = taylorseer_schedule(wv.steps, wv.cache_interval or int(c["taylorseer"]["default_interval"]),
+                                               float(c["taylorseer"]["warmup_fraction"]))
+        out["cache_interval"], out["cache_warmup"] = interval, warmup
+    return out
+
+
+def wan_estimate(spec: VideoSpec, costs: CostModel, wan: WanInfo | None, width: int, height: int,
+                 frames: int) -> tuple[int, int, float, list[str]]:
+    """(chunk ms at speed 1.0, load ms per lane, VRAM GB, what each option changes, in words)."""
+    wv = spec.video
+    base = costs.wan_chunk_ms(wv.model, width, height, frames, wv.steps, wv.offload)
+    factor, notes = costs.wan_speed(wv.steps, wv.cache, wv.cache_threshold, wv.cache_interval, wv.compile,
+                                    wv.precision)
+    load = costs.wan_load_ms(wv.model)
+    if wv.compile == "regional":
+        load += int(costs.wan["compile"]["regional"]["compile_ms"])
+    if wv.cache == "magcache":
+        load += round(base * float(costs.wan["cache"]["magcache"]["calibration_chunks"]))
+    need = costs.wan_vram_gb(wv.model, wv.offload, wv.precision)
+    return max(1, round(base * factor)), load, need, [f"chunk {base / 1000:.1f}s before options", *notes]
+
+
+def wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
+               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft], wan: WanInfo | None = None,
+               edge: transitions.Edges | None = None) -> str:
+    v, wv = spec.name, spec.video
+    width, height = wan_size(spec, p["height"] > p["width"], wan)
+    fps, n_frames = wan_settings(spec, wan)
+    chunk_s = n_frames / fps
+    chunks = max(1, -(-int(seconds * 1000) // int(chunk_s * 1000)))
+    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # Wan2.1's scheduler: 3.0 at 480P, 5.0 at 720P
+    est, load, need, _ = wan_estimate(spec, costs, wan, width, height, n_frames)
+    speed = wan_speed_params(spec, costs)
+    two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
+    start = scene.asset if scene.asset and is_start_image(scene.asset) else None
+    chunk_ids = []
+    for k in range(1, chunks + 1):
+        cid = ids.chunk(v, i, k)
+        chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
+        extra = {"start_image": start} if start and k == 1 else {}
+        tasks.append(Draft(
+            id=cid, video=v, stage="video", kind="chunk", backend=wv.engine,  # wan, or a plug-in with its contract
+            where={**{k: ("video", k) for k in ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity",
+                                                "fps", "negative_prompt")},
+                   "num_frames": ("video", "frames_per_chunk"), "width": ("video", "resolution"),
+                   "height": ("video", "resolution"), "prompt": ("script", "scenes", i - 1, "visual_prompt"),
+                   **{k: ("video", k) for k in ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile",
+                                                "precision")},
+                   "cache_interval": ("video", "cache_interval"), "cache_warmup": ("video", "cache"),
+                   "start_image": ("script", "scenes", i - 1, "asset"), "": ("video",)},
+            params={"model": wv.model, "prompt": scene.visual_prompt, "negative_prompt": wv.negative_prompt,
+                    "width": width, "height": height, "num_frames": n_frames, "fps": fps,
+                    "steps": wv.steps, "sampler": wv.sampler, "cfg": wv.cfg, "flow_shift": flow_shift,
+                    "seed": _chunk_seed(wv.seed, cid), "offload": wv.offload, "continuity": wv.continuity,
+                    "chunk": k, "scene": i, **two, **speed, **extra},
+            inputs=chunk_inputs, requires={"kind": "device", "vram_gb": need, "model": wv.model},
+            est_ms=est, load_ms=load, cp_heads=wan.heads if wan else 0, cp_degree=wv.parallel,
+            cp_tokens=wan_tokens(width, height, n_frames, wan),
+        ))
+        chunk_ids.append(cid)
+    aid = ids.assemble(v, i)
+    tasks.append(Draft(
+        id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
+        inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
+        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p), edge)],
+        est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
+    ))
+    return aid
+
+
+def _chunk_seed(seed: int, task_id: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(f"{seed}|{task_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
