@@ -11,7 +11,7 @@ from .diagnostics import Diagnostic, suggest
 from .frontend import LoadedVideo
 from .drafts import Draft
 from .source import dotted
-from .validate import describe
+from .pydantic_errors import describe
 
 _RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
 
