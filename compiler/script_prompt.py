@@ -1,7 +1,7 @@
 """The LLM script stage, pure half: prompts, the output schema, validation and the lock format.
 
 A spec may give `script: {brief, scene_count, llm, scene_seconds}` instead of scenes. The runtime
-(`vidc.runtime.backends.llm_script`) asks the LLM; everything it needs that does not touch the
+(`vidc.runtime.llm`) asks the LLM; everything it needs that does not touch the
 world lives here, so that the compiler can read and check a lock file without importing the
 runtime:
 

@@ -25,7 +25,7 @@ def _videos(spec: Path, overrides: dict[str, str]):
 
 
 def _generate(video, target: Path, log, meter=None) -> str:
-    from ..backends.llm_script import generate_script, write_lock
+    from ..llm import generate_script, write_lock
 
     s, vo = video.spec.script, video.spec.voice
     locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.wpm, vo.speed,

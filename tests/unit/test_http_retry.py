@@ -35,9 +35,9 @@ def test_the_sdks_header_objects_are_read_too():
 def test_both_vendor_clients_use_it():
     from pathlib import Path
 
-    import vidc.runtime.backends as pkg
+    import vidc.runtime.backends as backends
+    import vidc.runtime.llm as llm
 
-    folder = Path(pkg.__file__).parent
-    for name in ("elevenlabs_voice.py", "llm_script.py"):
+    for folder, name in ((Path(backends.__file__).parent, "elevenlabs_voice.py"), (Path(llm.__file__).parent, "retries.py")):
         text = (folder / name).read_text("utf-8")
         assert "retry_after_s(" in text and "def _retry_after" not in text and "parsedate" not in text

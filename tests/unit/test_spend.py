@@ -121,7 +121,7 @@ def _meter(folder: Path, ceiling: int, llm: LLM) -> tuple[Ledger, ScriptMeter]:
 
 
 def _generate(srv, llm, meter):
-    from vidc.runtime.backends.llm_script import generate_script
+    from vidc.runtime.llm import generate_script
 
     return generate_script("A launch video", {}, 2, (8, 12), 150, 1.0, llm, env={"OPENAI_API_KEY": KEY},
                            sleep=lambda _s: None, meter=meter)
