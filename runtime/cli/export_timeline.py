@@ -163,64 +163,88 @@ def _task_file(fps: dict[str, str], objects: dict[str, str], work: Path, task_id
 def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path | None):
     import opentimelineio as otio
 
-    from ..media.wav import wav_info
-    from ..review.data import parse_srt
-    from ..state.atomic import copy_file
-    from ..state.confine import read_text
-    from ..state.store import file_sha256
+    t = _Tracks(m, work, media_dir)
+    srt_path = _captions_file(m, out_dir)
+    timeline = otio.schema.Timeline(name=t.name, global_start_time=t.frames(0))
+    timeline.metadata["vidc"] = {"manifest": m.get("vidc_manifest"), "spec_fingerprint": m.get("spec_fingerprint"),
+                                 "video_sha256": m.get("video_sha256"), "width": m.get("width"), "height": m.get("height"),
+                                 "fps": t.fps, "preset": m.get("preset")}
+    for track in (t.scenes(), t.captions(srt_path), t.voice(), t.music()):
+        timeline.tracks.append(track)
+    if media_dir is not None and srt_path is not None:
+        t.place(srt_path, srt_path.name)
+    return timeline
 
-    name, fps = m["name"], int(m["fps"])
-    fingerprints, objects = m.get("fingerprints") or {}, _objects(work)
 
-    def place(src: Path, as_name: str) -> str:
-        if media_dir is None:
+class _Tracks:
+    """The timeline's four tracks, from the manifest `m` and the work folder's store; each file a
+    track names is placed in `media_dir` (copied), or referenced in the store when it is None."""
+
+    def __init__(self, m: dict[str, Any], work: Path, media_dir: Path | None) -> None:
+        import opentimelineio as otio
+
+        self.otio, self.m, self.work, self.media_dir = otio, m, work, media_dir
+        self.name, self.fps = m["name"], int(m["fps"])
+        self.fingerprints, self.objects = m.get("fingerprints") or {}, _objects(work)
+
+    def file(self, task: str, name: str) -> Path:
+        return _task_file(self.fingerprints, self.objects, self.work, task, name)
+
+    def place(self, src: Path, as_name: str) -> str:
+        from ..state.atomic import copy_file
+        from ..state.store import file_sha256
+
+        if self.media_dir is None:
             return src.resolve().as_uri()
-        dst = media_dir / Path(as_name).name  # a plain name inside the media folder, never a path
+        dst = self.media_dir / Path(as_name).name  # a plain name inside the media folder, never a path
         if dst.is_symlink() or not dst.is_file() or file_sha256(dst) != file_sha256(src):
             copy_file(src, dst)  # atomic: replaces a stale file (or a link) by name, never writes through it
         return dst.resolve().as_uri()
 
-    srt_path = _captions_file(m, out_dir)
+    def frames(self, n: int) -> Any:
+        return self.otio.opentime.RationalTime(n, self.fps)
 
-    def frames(n: int) -> Any:
-        return otio.opentime.RationalTime(n, fps)
+    def _segment(self, task: str, as_name: str, n_frames: int, clip_name: str, meta: dict[str, Any]) -> Any:
+        otio, frames = self.otio, self.frames
+        seg = self.file(task, "segment.mp4")
+        ref = otio.schema.ExternalReference(target_url=self.place(seg, as_name),
+                                            available_range=otio.opentime.TimeRange(frames(0), frames(n_frames)))
+        clip = otio.schema.Clip(name=clip_name, media_reference=ref,
+                                source_range=otio.opentime.TimeRange(frames(0), frames(n_frames)))
+        clip.metadata["vidc"] = meta
+        return clip
 
-    timeline = otio.schema.Timeline(name=name, global_start_time=frames(0))
-    timeline.metadata["vidc"] = {"manifest": m.get("vidc_manifest"), "spec_fingerprint": m.get("spec_fingerprint"),
-                                 "video_sha256": m.get("video_sha256"), "width": m.get("width"), "height": m.get("height"),
-                                 "fps": fps, "preset": m.get("preset")}
-    scenes_track = otio.schema.Track(name="Scenes", kind=otio.schema.TrackKind.Video)
+    def scenes(self) -> Any:
+        """V1: the intro, each scene's encoded segment, the outro (where the manifest has them)."""
+        m, name = self.m, self.name
+        track = self.otio.schema.Track(name="Scenes", kind=self.otio.schema.TrackKind.Video)
+        self._bookend(track, "intro")
+        for s in m["scenes"]:
+            i = s["index"]
+            seg_task = f"{name}/assemble/scene-{i:02d}" if f"{name}/assemble/scene-{i:02d}" in self.fingerprints else f"{name}/video/scene-{i:02d}"
+            track.append(self._segment(seg_task, f"scene-{i:02d}.mp4", s["frames"], f"scene-{i:02d}", {
+                "scene": i, "task": seg_task, "voiceover_text": s["voiceover_text"],
+                "visual_prompt": s["visual_prompt"], "start_ms": s["start_ms"], "duration_ms": s["duration_ms"]}))
+        self._bookend(track, "outro")
+        return track
 
-    def bookend(end: str) -> None:
+    def _bookend(self, track: Any, end: str) -> None:
         """The intro/outro segment (silent; the music plays under it), where the manifest has one."""
-        b = m.get(end)
+        b = self.m.get(end)
         if not b:
             return
-        task = f"{name}/video/{end}"
-        seg = _task_file(fingerprints, objects, work, task, "segment.mp4")
-        ref = otio.schema.ExternalReference(target_url=place(seg, f"{end}.mp4"),
-                                            available_range=otio.opentime.TimeRange(frames(0), frames(b["frames"])))
-        clip = otio.schema.Clip(name=end, media_reference=ref,
-                                source_range=otio.opentime.TimeRange(frames(0), frames(b["frames"])))
-        clip.metadata["vidc"] = {"task": task, **b}
-        scenes_track.append(clip)
+        task = f"{self.name}/video/{end}"
+        track.append(self._segment(task, f"{end}.mp4", b["frames"], end, {"task": task, **b}))
 
-    bookend("intro")
-    for s in m["scenes"]:
-        i = s["index"]
-        seg_task = f"{name}/assemble/scene-{i:02d}" if f"{name}/assemble/scene-{i:02d}" in fingerprints else f"{name}/video/scene-{i:02d}"
-        seg = _task_file(fingerprints, objects, work, seg_task, "segment.mp4")
-        ref = otio.schema.ExternalReference(target_url=place(seg, f"scene-{i:02d}.mp4"),
-                                            available_range=otio.opentime.TimeRange(frames(0), frames(s["frames"])))
-        clip = otio.schema.Clip(name=f"scene-{i:02d}", media_reference=ref,
-                                source_range=otio.opentime.TimeRange(frames(0), frames(s["frames"])))
-        clip.metadata["vidc"] = {"scene": i, "task": seg_task, "voiceover_text": s["voiceover_text"],
-                                 "visual_prompt": s["visual_prompt"], "start_ms": s["start_ms"], "duration_ms": s["duration_ms"]}
-        scenes_track.append(clip)
-    bookend("outro")
+    def captions(self, srt_path: Path | None) -> Any:
+        """V2: one generator clip per caption cue, gaps between them."""
+        from ..review.data import parse_srt
+        from ..state.confine import read_text
 
-    captions_track = otio.schema.Track(name="Captions", kind=otio.schema.TrackKind.Video)
-    if srt_path is not None:
+        otio, frames, fps = self.otio, self.frames, self.fps
+        track = otio.schema.Track(name="Captions", kind=otio.schema.TrackKind.Video)
+        if srt_path is None:
+            return track
         at = 0
         for n, cue in enumerate(parse_srt(read_text(srt_path, what="captions file")), start=1):
             start, end = _ms_frames(cue.start_ms, fps), _ms_frames(cue.end_ms, fps)
@@ -228,60 +252,67 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
             if end <= start:
                 continue
             if start > at:
-                captions_track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(frames(0), frames(start - at))))
+                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(frames(0), frames(start - at))))
             ref = otio.schema.GeneratorReference(name="caption", generator_kind="vidc.caption",
                                                  parameters={"text": cue.text})
             clip = otio.schema.Clip(name=cue.text.replace("\n", " "), media_reference=ref,
                                     source_range=otio.opentime.TimeRange(frames(0), frames(end - start)))
             clip.metadata["vidc"] = {"cue": n, "text": cue.text, "start_ms": cue.start_ms, "end_ms": cue.end_ms}
-            captions_track.append(clip)
+            track.append(clip)
             at = end
+        return track
 
-    audio = m.get("audio") or {}
-    voice_track = otio.schema.Track(name="Voice", kind=otio.schema.TrackKind.Audio)
-    starts = audio.get("voice_starts_samples_44100") or []
-    at = 0
-    for k, s in enumerate(m["scenes"]):
-        i = s["index"]
-        wav = _task_file(fingerprints, objects, work, ids.voice(name, i), "voice.wav")
-        info = wav_info(wav)
-        rate = info.sample_rate
-        if not info.samples:  # a silent scene says nothing
-            continue
-        start = starts[k] * rate // 44100 if k < len(starts) else s["start_ms"] * rate // 1000
-        if start > at:
-            voice_track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-                otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(start - at, rate))))
-        length = otio.opentime.RationalTime(info.samples, rate)
-        ref = otio.schema.ExternalReference(target_url=place(wav, f"voice-{i:02d}.wav"),
-                                            available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
-        clip = otio.schema.Clip(name=f"voice-{i:02d}", media_reference=ref,
-                                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
-        clip.metadata["vidc"] = {"scene": i, "text": s["voiceover_text"], "voice_ms": s.get("voice_ms")}
-        voice_track.append(clip)
-        at = start + info.samples
+    def voice(self) -> Any:
+        """A1: each scene's voice WAV at the mix's sample-exact start (a silent scene has none)."""
+        from ..media.wav import wav_info
 
-    music_track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
-    music = m.get("music") or {}
-    if f"{name}/music" in fingerprints:
-        bed = _task_file(fingerprints, objects, work, f"{name}/music", "music.wav")
+        otio, m = self.otio, self.m
+        track = otio.schema.Track(name="Voice", kind=otio.schema.TrackKind.Audio)
+        starts = (m.get("audio") or {}).get("voice_starts_samples_44100") or []
+        at = 0
+        for k, s in enumerate(m["scenes"]):
+            i = s["index"]
+            wav = self.file(ids.voice(self.name, i), "voice.wav")
+            info = wav_info(wav)
+            rate = info.sample_rate
+            if not info.samples:  # a silent scene says nothing
+                continue
+            start = starts[k] * rate // 44100 if k < len(starts) else s["start_ms"] * rate // 1000
+            if start > at:
+                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(start - at, rate))))
+            length = otio.opentime.RationalTime(info.samples, rate)
+            ref = otio.schema.ExternalReference(target_url=self.place(wav, f"voice-{i:02d}.wav"),
+                                                available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
+            clip = otio.schema.Clip(name=f"voice-{i:02d}", media_reference=ref,
+                                    source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
+            clip.metadata["vidc"] = {"scene": i, "text": s["voiceover_text"], "voice_ms": s.get("voice_ms")}
+            track.append(clip)
+            at = start + info.samples
+        return track
+
+    def music(self) -> Any:
+        """A2: the music bed, trimmed to the video."""
+        from ..media.wav import wav_info
+
+        otio, m, name = self.otio, self.m, self.name
+        track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
+        music = m.get("music") or {}
+        if f"{name}/music" not in self.fingerprints:
+            return track
+        bed = self.file(f"{name}/music", "music.wav")
         info = wav_info(bed)
         rate = info.sample_rate
         total = min(info.samples, int(m["duration_ms"]) * rate // 1000)
-        ref = otio.schema.ExternalReference(target_url=place(bed, "music.wav"), available_range=otio.opentime.TimeRange(
+        ref = otio.schema.ExternalReference(target_url=self.place(bed, "music.wav"), available_range=otio.opentime.TimeRange(
             otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(info.samples, rate)))
         clip = otio.schema.Clip(name=str(music.get("title") or music.get("id") or "music"), media_reference=ref,
                                 source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
                                                                      otio.opentime.RationalTime(total, rate)))
         clip.metadata["vidc"] = {"licence": music.get("licence"), "id": music.get("id"), "source": music.get("source"),
                                  "note": "the published mix ducks this bed under the voice and fades it out"}
-        music_track.append(clip)
-
-    for track in (scenes_track, captions_track, voice_track, music_track):
-        timeline.tracks.append(track)
-    if media_dir is not None and srt_path is not None:
-        place(srt_path, srt_path.name)
-    return timeline
+        track.append(clip)
+        return track
 
 
 def _captions_file(m: dict[str, Any], out_dir: Path) -> Path | None:
