@@ -55,48 +55,18 @@ class Mix(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         from vidc.runtime.media import mixer
         from vidc.runtime.media.timeline import frames_to_samples
-        from vidc.runtime.media.wav import read_wav
 
         p = MixParams.model_validate(params)
         fps = p.fps
         if p.sample_rate != RATE:  # the encode's input rate (the plan's argv) must match
             raise BackendError(f"the mix runs at {RATE} Hz, the plan says {p.sample_rate} Hz")
         voices = [r for _, r in ids.numbered(ctx.inputs, ids.VOICE)]
-        lead, tail = p.lead_frames, p.tail_frames  # the intro and outro
-        starts, frames, scenes = [], lead, []
-        for role in voices:
-            res = ctx.input_result(role)
-            start = frames_to_samples(frames, fps, RATE)
-            starts.append(start)
-            frames += frames_for_ms(res["scene_ms"], fps)
-            scenes.append((start, res.get("samples") or 0, res.get("words") or []))
-        frames += tail
+        starts, frames, scenes = _scene_starts(ctx, voices, p)
         total = frames_to_samples(frames, fps, RATE)
-        timeline = np.zeros(total)
-        clips = []
-        for role, start, (_, _, words) in zip(voices, starts, scenes):
-            if not sc_samples(ctx, role):  # a silent scene: nothing to place
-                clips.append(0)
-                continue
-            data, rate = read_wav(ctx.inputs[role] / "voice.wav")
-            if rate != RATE:
-                raise BackendError(f"{role}: voice at {rate} Hz, expected {RATE} Hz")
-            clip = (data if data.ndim == 1 else data.mean(axis=1)).astype(np.float64) / 32768.0
-            n = min(len(clip), total - start)
-            if len(clip) - n > RATE // 100:  # more than 10 ms past the timeline: a sizing bug, never cut speech
-                raise BackendError(f"{role}: the voice runs {len(clip) - n} samples past the end of the video")
-            timeline[start:start + n] += clip[:n]
-            clips.append(n)
+        timeline, clips = _place_voices(ctx, voices, starts, total)
         spans = mixer.speech_spans([(s, n, sc[2]) for s, n, sc in zip(starts, clips, scenes)], RATE)
         music_res = ctx.input_result(ids.MUSIC)
-        music = None
-        if total:
-            mdata, mrate = read_wav(ctx.inputs[ids.MUSIC] / "music.wav")
-            if mrate != RATE:
-                raise BackendError(f"music at {mrate} Hz, expected {RATE} Hz")
-            music = (mdata[:total] if mdata.ndim == 2 else mdata[:total, None].repeat(2, axis=1))[:, :2] * (1 / 32768.0)
-            if len(music) < total:  # the music task covers the video; never a silent end by accident
-                raise BackendError(f"the music covers {len(music) / RATE:.2f} s of a {total / RATE:.2f} s video")
+        music = _music_bed(ctx, total)
         duck = mixer.DuckSettings(duck_db=p.duck_db, attack_ms=p.duck_attack_ms, hold_ms=p.duck_hold_ms,
                                   release_ms=p.duck_release_ms, gap_ms=p.duck_gap_ms)
         res = mixer.mix_audio(timeline, music, RATE, spans=spans, volume=p.volume, duck=duck,
@@ -115,3 +85,58 @@ class Mix(Backend):
             "speech_spans_ms": [[k, a * 1000 // RATE, b * 1000 // RATE] for k, a, b in spans],
             "music_end_ms": res.music_end_sample * 1000 // RATE,
         }
+
+
+def _scene_starts(ctx: TaskContext, voices: list[str], p: MixParams) -> tuple[list[int], int, list[tuple]]:
+    """Each scene's first sample (at its frame boundary, after the intro), the timeline's frames
+    (with the outro), and each scene's (start, samples, words)."""
+    from vidc.runtime.media.timeline import frames_to_samples
+
+    fps = p.fps
+    lead, tail = p.lead_frames, p.tail_frames  # the intro and outro
+    starts, frames, scenes = [], lead, []
+    for role in voices:
+        res = ctx.input_result(role)
+        start = frames_to_samples(frames, fps, RATE)
+        starts.append(start)
+        frames += frames_for_ms(res["scene_ms"], fps)
+        scenes.append((start, res.get("samples") or 0, res.get("words") or []))
+    frames += tail
+    return starts, frames, scenes
+
+
+def _place_voices(ctx: TaskContext, voices: list[str], starts: list[int], total: int) -> tuple[Any, list[int]]:
+    """The voice timeline (float PCM, `total` samples) and the samples placed per scene."""
+    from vidc.runtime.media.wav import read_wav
+
+    timeline = np.zeros(total)
+    clips = []
+    for role, start in zip(voices, starts):
+        if not sc_samples(ctx, role):  # a silent scene: nothing to place
+            clips.append(0)
+            continue
+        data, rate = read_wav(ctx.inputs[role] / "voice.wav")
+        if rate != RATE:
+            raise BackendError(f"{role}: voice at {rate} Hz, expected {RATE} Hz")
+        clip = (data if data.ndim == 1 else data.mean(axis=1)).astype(np.float64) / 32768.0
+        n = min(len(clip), total - start)
+        if len(clip) - n > RATE // 100:  # more than 10 ms past the timeline: a sizing bug, never cut speech
+            raise BackendError(f"{role}: the voice runs {len(clip) - n} samples past the end of the video")
+        timeline[start:start + n] += clip[:n]
+        clips.append(n)
+    return timeline, clips
+
+
+def _music_bed(ctx: TaskContext, total: int) -> Any:
+    """The music's first `total` samples, stereo float (None for an empty timeline)."""
+    from vidc.runtime.media.wav import read_wav
+
+    if not total:
+        return None
+    mdata, mrate = read_wav(ctx.inputs[ids.MUSIC] / "music.wav")
+    if mrate != RATE:
+        raise BackendError(f"music at {mrate} Hz, expected {RATE} Hz")
+    music = (mdata[:total] if mdata.ndim == 2 else mdata[:total, None].repeat(2, axis=1))[:, :2] * (1 / 32768.0)
+    if len(music) < total:  # the music task covers the video; never a silent end by accident
+        raise BackendError(f"the music covers {len(music) / RATE:.2f} s of a {total / RATE:.2f} s video")
+    return music
