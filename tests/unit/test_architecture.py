@@ -71,3 +71,12 @@ def test_wheel_carries_every_module(tmp_path: Path) -> None:
     assert "vidc/templates/presets.yaml" in names
     meta = next(n for n in names if n.endswith("METADATA"))
     assert "GPL-3.0-or-later" in zipfile.ZipFile(wheel).read(meta).decode()
+
+
+def test_the_llm_vendor_clients_live_in_their_own_room() -> None:
+    import re
+
+    users = sorted(p.relative_to(REPO).as_posix() for root in ("compiler", "runtime", "schemas")
+                   for p in (REPO / root).rglob("*.py")
+                   if re.search(r"^\s*(import|from) (anthropic|openai)\b", p.read_text("utf-8"), re.M))
+    assert users == ["runtime/llm/providers.py"]
