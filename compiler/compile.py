@@ -19,7 +19,7 @@ from vidc.schemas.spec import PRESETS, Scene, VideoSpec
 from . import __version__ as COMPILER_VERSION
 from .backend_checks import check_backends
 from .canonical import fingerprint
-from .costs import CostModel
+from .costs import CostModel, WanInfo
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .digests import attach_digests, project_digests
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
@@ -33,7 +33,7 @@ from .lower import lower_video
 from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
 from .colours import check_looks
-from .pricing import load_prices, price_plan
+from .pricing import Prices, load_prices, price_plan
 from .script_lock import locked_scenes
 from .textfit import FontSource
 from .video_checks import check_assets, check_bookends, check_devices, check_sparse
@@ -82,18 +82,17 @@ class _Compilation:
     diags: list[Diagnostic] = field(default_factory=list)
     videos: list[LoadedVideo] = field(default_factory=list)
     costs: CostModel | None = None
-    prices: dict = field(default_factory=dict)
+    prices: Prices | None = None
     lanes: list[Lane] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
     video_plans: list[VideoPlan] = field(default_factory=list)
     facts_seen: dict[str, dict] = field(default_factory=dict)
     file_paths: set[str] = field(default_factory=set)  # project files named by tasks' file params
+    recording: SourceFiles = field(init=False)  # the sources, every read recorded in `reads`
 
-    @property
-    def recording(self) -> SourceFiles:
-        """The sources, every read recorded for the spec's fingerprint."""
-        return SourceFiles(spec_name=self.src.spec_name, read=_recorder(self.src.read, self.reads),
-                           exists=self.src.exists)
+    def __post_init__(self) -> None:
+        self.recording = SourceFiles(spec_name=self.src.spec_name, read=_recorder(self.src.read, self.reads),
+                                     exists=self.src.exists)
 
 
 def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
@@ -116,8 +115,7 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
 def _load(c: _Compilation) -> None:
     """Parse the `--set` overrides, load and expand the spec into validated videos, apply `--preset`."""
     values, c.diags = parse_set([f"{k}={v}" for k, v in sorted(c.opts.overrides.items()) if k != PRESET_KEY])
-    recording = c.recording
-    c.videos, more = load_project(recording, values, {s: c.catalog.engines(s) for s in ("voice", "video")},
+    c.videos, more = load_project(c.recording, values, {s: c.catalog.engines(s) for s in ("voice", "video")},
                                   c.catalog.voice_rates())
     c.diags = c.diags + more
     c.diags += _override_preset(c.videos, c.opts.overrides.get(PRESET_KEY))
@@ -126,19 +124,19 @@ def _load(c: _Compilation) -> None:
 def _lower_videos(c: _Compilation) -> None:
     """The cost model, prices and lanes, then each video lowered to draft tasks and checked."""
     c.costs = CostModel(c.opts.cost_overrides, c.hardware)
-    recording = c.recording
-    c.prices, price_diags = load_prices(recording)
+    c.prices, price_diags = load_prices(c.recording)
     c.diags += price_diags
     c.lanes = make_lanes(c.hardware)
     for video in c.videos:
-        _lower_video(c, video, recording)
+        _lower_video(c, video)
 
 
-def _video_inputs(c: _Compilation, video: LoadedVideo, recording: SourceFiles):
+def _video_inputs(c: _Compilation, video: LoadedVideo
+                  ) -> tuple[list[Scene] | None, dict[str, str], WanInfo | None, list[Diagnostic]] | None:
     """The checks a video must pass before it is lowered; returns (scenes, lexicon, wan model info,
     wan diagnostics), or None when one of them failed (its diagnostics are in c.diags)."""
     assert c.costs is not None
-    opts = c.opts
+    opts, recording = c.opts, c.recording
     scenes, lock_diags = locked_scenes(video, recording)
     caption_diags = check_captions(video, scenes, opts.fonts) + check_transitions(
         video, scenes, export_settings(video.spec)["fps"])
@@ -161,10 +159,10 @@ def _video_inputs(c: _Compilation, video: LoadedVideo, recording: SourceFiles):
     return scenes, lexicon, wan, wan_diags
 
 
-def _lower_video(c: _Compilation, video: LoadedVideo, recording: SourceFiles) -> None:
+def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
     """One video: its checks, its draft tasks (estimates scaled by calibration, project files
     digested), the checks of those tasks, and its VideoPlan."""
-    checked = _video_inputs(c, video, recording)
+    checked = _video_inputs(c, video)
     if checked is None:
         return
     scenes, lexicon, wan, wan_diags = checked
@@ -233,6 +231,7 @@ def _emit(c: _Compilation) -> Plan:
     tasks, placed = _tasks(c)
     for vp in video_plans:
         vp.makespan_ms = max(placed.finish[t] for t in vp.tasks)
+    assert c.prices is not None
     total_cost = price_plan(c.prices, tasks, video_plans, videos, placed.lanes, hardware, c.costs,
                             hardware.encoder_threads())
     digests = project_digests(videos, opts.digest, c.file_paths)
