@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidc.compiler.canonical import canonical_json
+from vidc.schemas.descriptor import TaskDescriptor
+from vidc.schemas.journal import Done, Failed, Record, Stolen
 from vidc.schemas.plan import Plan
 
 from ..state import queues
@@ -210,16 +212,15 @@ class Executor:
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
             resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
-            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0))
-            if len(task.group) > 1:
-                desc["group"] = self._group_devices(tid)
+            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0),
+                                   group=self._group_devices(tid) if len(task.group) > 1 else None)
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
         desc_rel = f"tasks/{run_name}.json"
-        write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
+        write_text(self.work.root / desc_rel, canonical_json(desc.to_json_dict(), indent=1))
         if victim:
-            self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)
+            self.journal.append(Stolen(task=tid, lane=lane_id, planned=victim))
         for member in task.group[1:]:  # the group's other lanes: held for it, their workers free their models
             self.reserved.pop(member, None)
             self.running[member] = (tid, None)
@@ -232,32 +233,32 @@ class Executor:
 
     def _collect(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         for rec in self._poll():
-            lane = rec.get("lane")
-            if rec["ev"] not in ("done", "failed") or lane not in self.running:
+            lane = rec.lane
+            if not isinstance(rec, (Done, Failed)) or lane not in self.running:
                 continue
             tid, _ = self.running[lane]
-            if rec.get("task") != tid:
+            if rec.task != tid:
                 continue
             del self.running[lane]
             task = self.tasks[tid]
-            if rec["ev"] == "done" and not DIGEST.match(rec["object"]):
-                rec = {**rec, "ev": "failed", "error": f"the worker reported a malformed object name {rec['object']!r}"}
+            if isinstance(rec, Done) and not DIGEST.match(rec.object):
+                rec = Failed(task=rec.task, fp=rec.fp, lane=lane,
+                             error=f"the worker reported a malformed object name {rec.object!r}")
             for member in task.group[1:]:
                 self.running.pop(member, None)
-            if rec["ev"] == "done":
-                self.objects[tid] = rec["object"]
+            if isinstance(rec, Done):
+                self.objects[tid] = rec.object
                 if self.costbook is not None:
                     self.costbook.add(rec)
                 if self.budget is not None:
                     self.budget.finished(task, rec, self.result(tid))
                 self.outcome.ran.append(tid)
-                ms = rec.get("ms", 0)
-                self.reporter.task_done(tid, task.stage, lane, ms if isinstance(ms, (int, float)) else 0)
+                self.reporter.task_done(tid, task.stage, lane, rec.ms)
                 self.outcome.published += publisher.on_done(tid, self.objects, self.result)
             else:
                 if self.budget is not None:
                     self.budget.failed(task)
-                self._fail(tid, lane, rec.get("error", "unknown error"))
+                self._fail(tid, lane, rec.error or "unknown error")
                 self._skip_dependents(tid, planned)
 
     def _fail(self, tid: str, lane: str, error: str) -> None:
@@ -282,7 +283,7 @@ class Executor:
     def _prepare(self, planned: dict[str, list[str]]) -> None:
         """Called once before the first dispatch, with the planned queues the loop works on."""
 
-    def _launch(self, tid: str, lane_id: str, desc: dict, desc_rel: str, out_name: str) -> None:
+    def _launch(self, tid: str, lane_id: str, desc: TaskDescriptor, desc_rel: str, out_name: str) -> None:
         """Hand one task descriptor to a lane: here, a line in its queue file read by its worker process."""
         self._ensure_worker(lane_id)
         queues.append(self.work.queue(lane_id), tid, desc_rel, f"store/tmp/{out_name}")
@@ -292,7 +293,7 @@ class Executor:
         if lane_id in self.workers and self.workers[lane_id].poll() is None:
             queues.append_stop(self.work.queue(lane_id), queues.RELEASE)
 
-    def _poll(self) -> list[dict]:
+    def _poll(self) -> list[Record]:
         """The journal records (done, failed) that arrived since the last call; waits briefly if none."""
         records = self.journal.read_new()
         if not records:

@@ -26,6 +26,9 @@ from pathlib import Path
 import ray
 from ray.exceptions import RayError, RayTaskError
 
+from vidc.schemas.descriptor import TaskDescriptor
+from vidc.schemas.journal import Claimed, Done, Failed, Lost, Record
+
 from ..host.ray_cluster import ClusterError, connect, lane_request, node_fits, request_totals
 from ..state.store import file_sha256
 from .dispatch import lane_can_run
@@ -54,7 +57,7 @@ class LaneActor:
 class Flight:
     tid: str
     lane: str
-    desc: dict
+    desc: TaskDescriptor
     out_name: str
 
 
@@ -84,13 +87,13 @@ class RayExecutor(Executor):
             if planned.get(lane_id):
                 self._actor(lane_id)  # start every busy lane now, in parallel
 
-    def _launch(self, tid: str, lane_id: str, desc: dict, desc_rel: str, out_name: str) -> None:
+    def _launch(self, tid: str, lane_id: str, desc: TaskDescriptor, desc_rel: str, out_name: str) -> None:
         # Exactly the descriptor a local worker reads: the file just written (canonical, keys sorted).
-        desc = json.loads((self.work.root / desc_rel).read_text(encoding="utf-8"))
-        self.journal.append("claimed", task=tid, fp=desc["fingerprint"], lane=lane_id, pid=os.getpid())
+        desc = TaskDescriptor.model_validate_json((self.work.root / desc_rel).read_text(encoding="utf-8"))
+        self.journal.append(Claimed(task=tid, fp=desc.fingerprint, lane=lane_id, pid=os.getpid()))
         self._submit(Flight(tid, lane_id, desc, out_name))
 
-    def _poll(self) -> list[dict]:
+    def _poll(self) -> list[Record]:
         self._check_actors()
         if not any(self._planned.values()):  # nothing left for lanes that wait for room: stop waiting for them
             for lane_id in [ln for ln, (tid, _) in self.running.items() if tid == WAITING]:
@@ -266,7 +269,7 @@ class RayExecutor(Executor):
             self.unsent[flight.lane] = flight
             return
         has = self.node_has.get(actor.node, set()) if actor.node and not resend else set()
-        needed = sorted({Path(rel).name for rel in flight.desc["inputs"].values()})
+        needed = sorted({Path(rel).name for rel in flight.desc.inputs.values()})
         objects = [ray.put({"digest": d, "files": pack(self.store.object_dir(d))}) for d in needed if d not in has]
         if actor.node:
             self.node_has.setdefault(actor.node, set()).update(needed)
@@ -274,7 +277,7 @@ class RayExecutor(Executor):
         self.flights[ref] = flight
 
     # -- results -------------------------------------------------------------------------------
-    def _settle_flight(self, flight: Flight, ref) -> dict | None:
+    def _settle_flight(self, flight: Flight, ref) -> Record | None:
         actor = self.actors.get(flight.lane)
         where = f"{flight.lane} on node {_node_name(actor)}"
         try:
@@ -306,16 +309,13 @@ class RayExecutor(Executor):
         if actor and actor.node:
             self.node_has.setdefault(actor.node, set()).add(digest)
         desc = flight.desc
-        fields = dict(task=flight.tid, fp=desc["fingerprint"], lane=flight.lane, device=actor_device(self, flight.lane),
-                      object=digest, ms=out["ms"], backend=desc["backend"], est_ms=desc.get("est_ms", 0),
-                      scale=desc.get("scale", 1.0), node=_node_name(actor))
-        self.journal.append("done", **fields)
-        return {"ev": "done", **fields}
+        return self.journal.append(Done(task=flight.tid, fp=desc.fingerprint, lane=flight.lane,
+                                        device=actor_device(self, flight.lane), object=digest, ms=out["ms"],
+                                        backend=desc.backend, est_ms=desc.est_ms, scale=desc.scale,
+                                        node=_node_name(actor)))
 
-    def _record_failed(self, flight: Flight, error: str) -> dict:
-        fields = dict(task=flight.tid, fp=flight.desc["fingerprint"], lane=flight.lane, error=error)
-        self.journal.append("failed", **fields)
-        return {"ev": "failed", **fields}
+    def _record_failed(self, flight: Flight, error: str) -> Record:
+        return self.journal.append(Failed(task=flight.tid, fp=flight.desc.fingerprint, lane=flight.lane, error=error))
 
     def _lost(self, flight: Flight, where: str, reason: str) -> None:
         """The lane's worker died under this task: retry it (bounded), on this lane if a node can still
@@ -333,7 +333,7 @@ class RayExecutor(Executor):
         self.unsent.pop(lane_id, None)
         tries = self.attempts.setdefault(tid, [])
         tries.append(f"{where}: {reason}")
-        self.journal.append("lost", task=tid, fp=flight.desc["fingerprint"], lane=lane_id, error=reason)
+        self.journal.append(Lost(task=tid, fp=flight.desc.fingerprint, lane=lane_id, error=reason))
         _, victim = self.running.pop(lane_id, (tid, None))
         if len(tries) >= MAX_ATTEMPTS:
             self._fail(tid, lane_id, f"its worker died {len(tries)} times:\n" + "\n".join(tries))

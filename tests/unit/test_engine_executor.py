@@ -7,7 +7,9 @@ import json
 
 from vidc.runtime.engine.events import Reporter
 from vidc.runtime.engine.executor import Executor
+from vidc.runtime.state.journal import Journal
 from vidc.runtime.state.workfolder import WorkFolder
+from vidc.schemas.journal import Done, Stolen
 
 from .engine_plans import plan, task
 
@@ -69,10 +71,10 @@ def test_idle_lane_steals_ready_work(tmp_path):
     # Everything planned on cpu-0: cpu-1 has nothing of its own and takes ready tasks from it.
     p = plan([task(f"v/t{i}", "cpu-0", i * 10) for i in range(6)])
     out, _, work = _run(tmp_path, p)
-    recs = [json.loads(x) for x in work.journal.read_text().splitlines()]
-    stolen = [r for r in recs if r["ev"] == "stolen"]
-    assert out.ok and stolen and all(r["lane"] == "cpu-1" and r["planned"] == "cpu-0" for r in stolen)
-    assert {r["lane"] for r in recs if r["ev"] == "done"} == {"cpu-0", "cpu-1"}
+    recs = Journal(work.journal).replay()
+    stolen = [r for r in recs if isinstance(r, Stolen)]
+    assert out.ok and stolen and all(r.lane == "cpu-1" and r.planned == "cpu-0" for r in stolen)
+    assert {r.lane for r in recs if isinstance(r, Done)} == {"cpu-0", "cpu-1"}
 
 
 class _DeadProc:
