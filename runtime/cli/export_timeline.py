@@ -141,7 +141,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
         b = m.get(end)
         if not b:
             return
-        task = f"{name}/video/{end}"
+        task = ids.intro(name) if end == "intro" else ids.outro(name)
         seg = _task_file(fingerprints, objects, work, task, "segment.mp4")
         ref = otio.schema.ExternalReference(target_url=place(seg, f"{end}.mp4"),
                                             available_range=otio.opentime.TimeRange(frames(0), frames(b["frames"])))
@@ -153,7 +153,7 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     bookend("intro")
     for s in m["scenes"]:
         i = s["index"]
-        seg_task = f"{name}/assemble/scene-{i:02d}" if f"{name}/assemble/scene-{i:02d}" in fingerprints else f"{name}/video/scene-{i:02d}"
+        seg_task = ids.assemble(name, i) if ids.assemble(name, i) in fingerprints else ids.clip(name, i)
         seg = _task_file(fingerprints, objects, work, seg_task, "segment.mp4")
         ref = otio.schema.ExternalReference(target_url=place(seg, f"scene-{i:02d}.mp4"),
                                             available_range=otio.opentime.TimeRange(frames(0), frames(s["frames"])))
@@ -209,8 +209,8 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
 
     music_track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
     music = m.get("music") or {}
-    if f"{name}/music" in fingerprints:
-        bed = _task_file(fingerprints, objects, work, f"{name}/music", "music.wav")
+    if ids.music(name) in fingerprints:
+        bed = _task_file(fingerprints, objects, work, ids.music(name), "music.wav")
         info = wav_info(bed)
         rate = info.sample_rate
         total = min(info.samples, int(m["duration_ms"]) * rate // 1000)
