@@ -238,7 +238,8 @@ class Executor:
         for member in task.group[1:]:  # the group's other lanes: held for it, their workers free their models
             self.reserved.pop(member, None)
             self.running[member] = (tid, None)
-            self.impls[member].release()
+            if member in self.impls:
+                self.impls[member].release()
         self.reserved.pop(lane_id, None)
         self.impls[lane_id].submit(Run(tid, desc, desc_rel, out_name))
         self.running[lane_id] = (tid, victim)

@@ -15,7 +15,7 @@ from vidc.runtime.state.workfolder import WorkFolder
 from vidc.schemas.journal import Done, Stolen
 from vidc.schemas.plan import Lane
 
-from .engine_plans import HW, plan, task
+from .engine_plans import GPU_HW, HW, plan, task
 
 
 def _run(tmp_path, p, **kw):
@@ -184,3 +184,53 @@ def test_two_tasks_with_one_fingerprint_run_at_once_without_colliding(tmp_path):
     assert out.ok and sorted(out.ran) == ["v/intro", "v/outro"], out
     assert ex.objects["v/intro"] == ex.objects["v/outro"]
     assert len(list(work.tasks.iterdir())) == 2
+
+
+class _RecordingLane:
+    """A lane that finishes each task at once (a well-formed object name) and records what it was asked."""
+
+    def __init__(self, lane_id: str, calls: list):
+        self.id, self.calls = lane_id, calls
+        self.reports = []
+
+    def start(self):
+        self.calls.append(("start", self.id))
+
+    def submit(self, run):
+        self.calls.append(("submit", self.id, run.task, run.desc.group))
+        self.reports.append(Ended(Done(task=run.task, fp=run.desc.fingerprint, lane=self.id, object="0" * 64)))
+
+    def poll(self):
+        out, self.reports = self.reports, []
+        return out
+
+    def release(self):
+        self.calls.append(("release", self.id))
+
+    def stop(self):
+        self.calls.append(("stop", self.id))
+
+
+class _RecordingPool:
+    def __init__(self):
+        self.calls = []
+
+    def open(self, lanes, planned):
+        return {ln: _RecordingLane(ln, self.calls) for ln in lanes}
+
+    def close(self):
+        self.calls.append(("close",))
+
+
+def test_a_context_parallel_task_holds_its_group_and_its_other_lanes_free_their_models(tmp_path):
+    lanes = [Lane(id="cuda:0", kind="device", device="cuda:0", speed=1.0),
+             Lane(id="cuda:1", kind="device", device="cuda:1", speed=1.0)]
+    grouped = task("v/a", "cuda:0", 0, kind="device", vram=4).model_copy(update={"group": ["cuda:0", "cuda:1"]})
+    p = plan([grouped], hw=GPU_HW, lanes=lanes)
+    pool = _RecordingPool()
+    ex = Executor(p, tmp_path, {"v": tmp_path / "build"}, WorkFolder(tmp_path / ".vidc"),
+                  Reporter("json", io.StringIO()), pool=pool)
+    out = ex.run()
+    assert out.ran == ["v/a"] and not ex.running
+    assert pool.calls == [("start", "cuda:0"), ("release", "cuda:1"), ("submit", "cuda:0", "v/a", ["cuda:0", "cuda:1"]),
+                          ("close",)]
