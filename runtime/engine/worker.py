@@ -122,23 +122,24 @@ def run_one(work: WorkFolder, journal: Journal, backends: dict, desc: TaskDescri
             device: str, roots: Roots) -> Done | Failed:
     """Claim one task in the journal, run it and commit its output to the store; the record of how it ended."""
     out = work.store.new_tmp(out_name)
-    ids = dict(task=desc.id, fp=desc.fingerprint, lane=lane)
-    journal.append(Claimed(**ids, pid=os.getpid()))
+    about = dict(task=desc.id, fp=desc.fingerprint, lane=lane)
+    journal.append(Claimed(**about, pid=os.getpid()))
     started = time.monotonic()
     try:
         result = run_task(backends, desc, out, device, lambda msg: None, roots=roots)
         (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
         digest = work.store.commit(out)
     except BackendError as exc:
-        return Failed(**ids, error=str(exc))
+        return Failed(**about, error=str(exc))
     except OSError as exc:  # a full disk, a read-only folder: one line naming the folder and the fix
-        return Failed(**ids, error=describe_oserror(exc, out))
+        return Failed(**about, error=describe_oserror(exc, out))
     except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
         tb = traceback.format_exc(limit=8)
-        return Failed(**ids, error=f"internal error in backend {desc.backend}: {exc!r}\n{tb}")
+        return Failed(**about, error=f"internal error in backend {desc.backend}: {exc!r}\n{tb}")
     ms = int((time.monotonic() - started) * 1000)
-    return Done(**ids, device=device, object=digest, ms=ms, backend=desc.backend, est_ms=desc.est_ms,
+    return Done(**about, device=device, object=digest, ms=ms, backend=desc.backend, est_ms=desc.est_ms,
                 scale=desc.scale)
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
