@@ -1,7 +1,6 @@
 """Shared helpers for the benchmarks: a private copy of an example project, timed commands."""
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -9,6 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from vidc.runtime.state.journal import Journal
+from vidc.schemas.journal import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
@@ -39,5 +41,5 @@ def timed(argv: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def journal(project: Path) -> list[dict]:
-    return [json.loads(x) for x in (project / ".vidc" / "journal.log").read_text().splitlines() if x.strip()]
+def journal(project: Path) -> list[Record]:
+    return Journal(project / ".vidc" / "journal.log").replay()

@@ -25,6 +25,7 @@ from _common import ROOT, VIDC, WORK, fresh_project, journal, machine, timed
 
 from vidc.compiler.ffmpeg_args import x264_args
 from vidc.compiler.resources import presets
+from vidc.schemas import ids
 
 
 def children_cpu() -> float:
@@ -69,11 +70,11 @@ def main() -> None:
     per_stage: dict[str, float] = defaultdict(float)
     per_backend: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # measured, planned (ms)
     for rec in journal(project):
-        if rec["ev"] == "done":
-            stage = rec["task"].split("/")[1]
-            per_stage[stage] += rec["ms"] / 1000
-            per_backend[rec["backend"]][0] += rec["ms"]
-            per_backend[rec["backend"]][1] += rec.get("est_ms", 0)
+        if rec.ev == "done":
+            stage = ids.step_of(rec.task)
+            per_stage[stage] += rec.ms / 1000
+            per_backend[rec.backend][0] += rec.ms
+            per_backend[rec.backend][1] += rec.est_ms
     print(f"machine: {machine()}")
     print(f"bare x264 encode of the demo's background, 60 s 1080p30, youtube-1080p settings: {bare:6.1f} s  "
           f"({c1 - c0:.1f} s CPU)")

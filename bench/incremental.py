@@ -28,7 +28,7 @@ def main() -> None:
     spec.write_text(spec.read_text().replace("nothing is lost", "nothing at all is lost"))
     edit = timed([VIDC, "build", str(project), "--json"])
     c2 = children_cpu()
-    ran = sorted(r["task"] for r in journal(project)[before:] if r["ev"] == "done")
+    ran = sorted(r.task for r in journal(project)[before:] if r.ev == "done")
     print(f"machine: {machine()}")
     print(f"full build: {full:6.1f} s  ({c1 - c0:.1f} s CPU)")
     print(f"one scene edited, rebuild: {edit:6.1f} s  ({c2 - c1:.1f} s CPU; {len(ran)} tasks: "

@@ -26,12 +26,12 @@ def main() -> None:
         c0 = children_cpu()
         wall = timed([VIDC, "build", str(project), "--json", "--set", f"video.transition={kind}"])
         cpu = children_cpu() - c0
-        done = [r for r in journal(project) if r["ev"] == "done"]
+        done = [r for r in journal(project) if r.ev == "done"]
         by = {"animatic": 0, "transition": 0, "export": 0}
         for r in done:
-            if r["backend"] in by:
-                by[r["backend"]] += r["ms"]
-        mixes |= {r["object"] for r in done if r["task"].endswith("/mix")}
+            if r.backend in by:
+                by[r.backend] += r.ms
+        mixes |= {r.object for r in done if r.task.endswith("/mix")}
         frames = json.loads((project / "build" / "vidc-demo.json").read_text())["frames"]
         rows.append((kind, wall, cpu, by, frames))
     base = rows[0]

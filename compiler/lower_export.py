@@ -50,7 +50,7 @@ def thumbnail_task(spec: VideoSpec, p: dict[str, Any], segment_ids: list[str], f
     else:
         chosen = [segment_ids[min(max(int(th.scene), 1), len(segment_ids)) - 1]]
     return Draft(
-        id=f"{spec.name}/thumbnail", video=spec.name, stage="export", kind="thumbnail", backend="thumbnail",
+        id=ids.thumbnail(spec.name), video=spec.name, stage="export", kind="thumbnail", backend="thumbnail",
         params={"name": spec.name, "width": w, "height": h, "title_lines": list(lines), "title": title,
                 "font": font.family, "bold": True, "font_sha256": font.sha256, "at": th.at},
         inputs={ids.role(ids.SEGMENT, segment_ids.index(s) + 1): s for s in chosen},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shlex
 
+from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from .canonical import canonical_json
@@ -77,7 +78,7 @@ def to_text(plan: Plan) -> str:
             spoken[t.id] = t.params["spoken"]
     for v in plan.videos:
         ends = {t.params.get("role"): t for t in by_video.get(v.name, [])
-                if t.id in (f"{v.name}/video/intro", f"{v.name}/video/outro")}
+                if t.id in (ids.intro(v.name), ids.outro(v.name))}
         total = sum(s.duration_ms for s in v.scenes) + sum(int(t.params["frames"]) * 1000 // v.fps for t in ends.values())
         out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
                    f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
@@ -90,7 +91,7 @@ def to_text(plan: Plan) -> str:
             flag = "" if s.speakable else "  ! too many words for the duration"
             said = f"\"{_excerpt(s.text, 64)}\"" if s.words else "(silent: music alone)"
             out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
-            voice = spoken.get(f"{v.name}/voice/scene-{s.index:02d}")
+            voice = spoken.get(ids.voice(v.name, s.index))
             if voice and " ".join(voice.split()) != " ".join(s.text.split()):
                 out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
         if "outro" in ends:

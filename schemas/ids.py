@@ -7,6 +7,7 @@ builds or parses these strings: the compiler calls the makers, backends call `nu
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, TypeVar
 
@@ -78,6 +79,68 @@ def captions(video: str) -> str:
 
 def export(video: str) -> str:
     return f"{video}/export"
+
+
+def thumbnail(video: str) -> str:
+    return f"{video}/thumbnail"
+
+
+# Parsing.
+PLAIN = ("script", "music", "mix", "captions", "export", "thumbnail")  # {video}/{step}
+PER_SCENE = ("voice", "captions", "video", "assemble")  # {video}/{step}/scene-NN
+BOOKENDS = ("intro", "outro")  # {video}/video/{end}
+_SCENE = re.compile(r"^(?P<video>.+)/(?P<step>voice|captions|video|assemble)/scene-(?P<scene>\d{2,})"
+                    r"(?:/chunk-(?P<chunk>\d{2,}))?$")
+_TRANSITION = re.compile(r"^(?P<video>.+)/transition/scene-(?P<scene>\d{2,})-(?P<next>\d{2,})$")
+_BOOKEND = re.compile(r"^(?P<video>.+)/video/(?P<end>intro|outro)$")
+_PLAIN = re.compile(r"^(?P<video>.+)/(?P<step>script|music|mix|captions|export|thumbnail)$")
+
+
+@dataclass(frozen=True)
+class TaskId:
+    """What a task id names. `step` is the id's second part (script, voice, captions, video, assemble,
+    transition, music, mix, export, thumbnail); `scene` the scene it belongs to (for a transition: the
+    scene before it); `chunk` a video chunk's number; `end` "intro" or "outro" for a bookend segment."""
+
+    video: str
+    step: str
+    scene: int | None = None
+    chunk: int | None = None
+    end: str | None = None
+
+    def __str__(self) -> str:
+        if self.end is not None:
+            return intro(self.video) if self.end == "intro" else outro(self.video)
+        if self.step == "transition" and self.scene is not None:
+            return transition(self.video, self.scene)
+        if self.chunk is not None and self.scene is not None:
+            return chunk(self.video, self.scene, self.chunk)
+        if self.scene is not None:
+            return f"{self.video}/{self.step}/scene-{_nn(self.scene)}"
+        return f"{self.video}/{self.step}"
+
+
+def parse(task_id: str) -> TaskId | None:
+    """The parts of a task id the makers above build; None for any other text."""
+    if m := _SCENE.match(task_id):
+        k = m.group("chunk")
+        if k is not None and m.group("step") != "video":
+            return None
+        return TaskId(m.group("video"), m.group("step"), int(m.group("scene")), int(k) if k is not None else None)
+    if m := _TRANSITION.match(task_id):
+        after = int(m.group("scene"))
+        return TaskId(m.group("video"), "transition", after) if int(m.group("next")) == after + 1 else None
+    if m := _BOOKEND.match(task_id):
+        return TaskId(m.group("video"), "video", end=m.group("end"))
+    if m := _PLAIN.match(task_id):
+        return TaskId(m.group("video"), m.group("step"))
+    return None
+
+
+def step_of(task_id: str) -> str:
+    """The id's step (voice, video, ...), or "" when it is no task id."""
+    parsed = parse(task_id)
+    return parsed.step if parsed is not None else ""
 
 
 @dataclass(frozen=True, order=True)

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from vidc.compiler.layout import safe_area
+from vidc.runtime.state.journal import Journal
+from vidc.schemas.journal import Done
 
 
 def run(argv: list[str], **kw) -> subprocess.CompletedProcess:
@@ -100,8 +102,7 @@ def main() -> int:
     plan = json.loads(run([vidc, "plan", str(spec), "--format", "json", *(["--preset", args.preset] if args.preset else [])],
                           text=True).stdout)
     # the plan's own tasks' outputs, by fingerprint: another preset's build of the same task ids is not this one
-    by_fp = {r["fp"]: r["object"] for r in map(json.loads, (root / ".vidc" / "journal.log").read_text().splitlines())
-             if r.get("ev") == "done" and "fp" in r}
+    by_fp = {r.fp: r.object for r in Journal(root / ".vidc" / "journal.log").replay() if isinstance(r, Done)}
     done = {t["id"]: by_fp[t["fingerprint"]] for t in plan["tasks"] if t["fingerprint"] in by_fp}
     store = root / ".vidc" / "store" / "objects"
     tasks = {t["id"]: t for t in plan["tasks"]}

@@ -201,8 +201,7 @@ def run(args) -> int:
         raise
     finally:
         if args.json and not finished:
-            print(json.dumps({"event": "build_finished", "ok": False, "exit": code, "ran": 0, "cached": 0,
-                              "failed": {}, "skipped": [], "published": []}, ensure_ascii=False), flush=True)
+            reporter.build_finished(ok=False, exit=code)
 
 
 def _run(args, reporter: Reporter, finished: list[bool]) -> int:
@@ -354,10 +353,9 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finis
     videos = [v.name for v in plan.videos if only is None or v.name in only]
     if as_json:
         finished.append(True)
-        print(json.dumps({"event": "build_finished", "ok": outcome.ok, "exit": 0 if outcome.ok else 1,
-                          "ran": len(outcome.ran), "cached": len(outcome.cached), "failed": outcome.failed,
-                          "skipped": sorted(outcome.skipped), "published": outcome.published,
-                          "unpublished": outcome.unpublished}, ensure_ascii=False), flush=True)
+        reporter.build_finished(ok=outcome.ok, exit=0 if outcome.ok else 1, ran=len(outcome.ran),
+                                cached=len(outcome.cached), failed=outcome.failed, skipped=sorted(outcome.skipped),
+                                published=outcome.published, unpublished=outcome.unpublished)
     if outcome.unpublished:
         for line in outcome.unpublished:
             print(f"vidc: error: {safe_text(line)}", file=sys.stderr)

@@ -221,7 +221,7 @@ class _Tracks:
         self._bookend(track, "intro")
         for s in m["scenes"]:
             i = s["index"]
-            seg_task = f"{name}/assemble/scene-{i:02d}" if f"{name}/assemble/scene-{i:02d}" in self.fingerprints else f"{name}/video/scene-{i:02d}"
+            seg_task = ids.assemble(name, i) if ids.assemble(name, i) in self.fingerprints else ids.clip(name, i)
             track.append(self._segment(seg_task, f"scene-{i:02d}.mp4", s["frames"], f"scene-{i:02d}", {
                 "scene": i, "task": seg_task, "voiceover_text": s["voiceover_text"],
                 "visual_prompt": s["visual_prompt"], "start_ms": s["start_ms"], "duration_ms": s["duration_ms"]}))
@@ -233,7 +233,7 @@ class _Tracks:
         b = self.m.get(end)
         if not b:
             return
-        task = f"{self.name}/video/{end}"
+        task = ids.intro(self.name) if end == "intro" else ids.outro(self.name)
         track.append(self._segment(task, f"{end}.mp4", b["frames"], end, {"task": task, **b}))
 
     def captions(self, srt_path: Path | None) -> Any:
@@ -298,9 +298,9 @@ class _Tracks:
         otio, m, name = self.otio, self.m, self.name
         track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
         music = m.get("music") or {}
-        if f"{name}/music" not in self.fingerprints:
+        if ids.music(name) not in self.fingerprints:
             return track
-        bed = self.file(f"{name}/music", "music.wav")
+        bed = self.file(ids.music(name), "music.wav")
         info = wav_info(bed)
         rate = info.sample_rate
         total = min(info.samples, int(m["duration_ms"]) * rate // 1000)

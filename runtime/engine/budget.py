@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vidc.compiler.pricing import Prices, gpu_cost, llm_cost, load_prices, tts_cost, usd
+from vidc.schemas.journal import Done, Record
 from vidc.schemas.plan import Cost, Plan, Task
 
 from ..backends.spend import LEDGER_NAME, Ledger
@@ -69,20 +70,20 @@ def finished_fingerprints(journal_path: Path) -> set[str]:
     """Fingerprints with a `done` record (not verified: good enough to estimate what is left)."""
     if not journal_path.exists():
         return set()
-    return {r["fp"] for r in Journal(journal_path).replay() if r["ev"] == "done" and "fp" in r}
+    return {r.fp for r in Journal(journal_path).replay() if isinstance(r, Done)}
 
 
 # -- measured spend ---------------------------------------------------------------------------------
-def measured_task_cost(prices: Prices, plan: Plan, task: Task, record: dict | None, result: dict | None) -> Cost | None:
+def measured_task_cost(prices: Prices, plan: Plan, task: Task, record: Done | None, result: dict | None) -> Cost | None:
     """What a finished paid task cost, from what the provider bills by."""
     if task.backend == "elevenlabs":
         model = ((result or {}).get("engine") or {}).get("model") or task.params.get("model") or "eleven_turbo_v2_5"
         return tts_cost(prices, model, len(task.params.get("text", "")), "characters sent")
     if task.cost is not None and task.cost.provider == "gpu" and record is not None:
-        lane = next((ln for ln in plan.lanes if ln.id == record.get("lane")), None)
+        lane = next((ln for ln in plan.lanes if ln.id == record.lane), None)
         dev = next((d for d in plan.hardware.devices if lane is not None and d.id == lane.device), None)
         if dev is not None and dev.kind != "cpu":
-            return gpu_cost(prices, dev.name or dev.id, int(record.get("ms", 0)), f"measured on {dev.id}")
+            return gpu_cost(prices, dev.name or dev.id, int(record.ms), f"measured on {dev.id}")
     return None
 
 
@@ -160,7 +161,7 @@ class Budget:
         return (f"not dispatched: spent {usd(self.spent)} + in flight {usd(self._outstanding(self._by_task()))} "
                 f"+ this task's estimate {usd(task.cost.micro_usd)} would pass --max-cost {usd(self.max)}")
 
-    def finished(self, task: Task, record: dict | None, result: dict | None) -> None:
+    def finished(self, task: Task, record: Done | None, result: dict | None) -> None:
         self.reserved.pop(task.id, None)
         measured = measured_task_cost(self.prices, self.plan, task, record, result)
         if measured is not None and (self.ledger is None or measured.provider == "gpu"):
@@ -203,13 +204,13 @@ class CostBook:
     measured cost of each video's LLM script."""
 
     prices: Prices
-    records: dict[tuple[str, str], dict] = field(default_factory=dict)  # (fingerprint, object) -> done record
+    records: dict[tuple[str, str], Done] = field(default_factory=dict)  # (fingerprint, object) -> done record
     scripts: dict[str, Cost] = field(default_factory=dict)
     ledger: Ledger | None = None  # every request that reached a paid API, failed ones included
 
-    def add(self, record: dict) -> None:
-        if record.get("ev") == "done" and "fp" in record and "object" in record:
-            self.records.setdefault((record["fp"], record["object"]), record)
+    def add(self, record: Record) -> None:
+        if isinstance(record, Done):
+            self.records.setdefault((record.fp, record.object), record)
 
     @classmethod
     def from_journal(cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None,

@@ -1,14 +1,16 @@
 """Build progress for people and machines: a live rich display per stage and lane on a terminal,
-plain lines otherwise, or one JSON event per line with --json."""
+plain lines otherwise, or one JSON event per line with --json (the models of vidc.schemas.events)."""
 from __future__ import annotations
 
 import json
 import sys
 import time
 from collections import Counter
-from typing import Any, TextIO
+from typing import TextIO
 
 from vidc.compiler.textsafe import MAX_LINE, safe_text
+from vidc.schemas.events import (BuildFinished, BuildStarted, Event, Message, Published, TaskDone, TaskFailed,
+                                 TaskSkipped, TaskStarted)
 from vidc.schemas.plan import STAGES
 
 
@@ -28,7 +30,7 @@ class Reporter:
     def start(self, tasks_by_stage: dict[str, int], cached: int, lanes: list[str]) -> None:
         self.totals.update(tasks_by_stage)
         self.lanes = {ln: "idle" for ln in lanes}
-        self.emit("build_started", tasks=sum(tasks_by_stage.values()), cached=cached, lanes=lanes)
+        self.emit(BuildStarted(tasks=sum(tasks_by_stage.values()), cached=cached, lanes=list(lanes)))
         if self.mode == "rich":
             from rich.live import Live
 
@@ -44,42 +46,52 @@ class Reporter:
     # -- events ------------------------------------------------------------------------------
     def task_started(self, task: str, stage: str, lane: str, stolen_from: str | None) -> None:
         self.lanes[lane] = task
-        self.emit("task_started", task=task, stage=stage, lane=lane, stolen_from=stolen_from)
+        self.emit(TaskStarted(task=task, stage=stage, lane=lane, stolen_from=stolen_from))
 
-    def task_done(self, task: str, stage: str, lane: str, ms: int) -> None:
+    def task_done(self, task: str, stage: str, lane: str, ms: int | float) -> None:
         self.lanes[lane] = "idle"
         self.finished[stage] += 1
-        self.emit("task_done", task=task, stage=stage, lane=lane, ms=ms)
+        self.emit(TaskDone(task=task, stage=stage, lane=lane, ms=ms))
 
     def task_failed(self, task: str, stage: str, lane: str, error: str) -> None:
         self.lanes[lane] = "idle"
-        self.emit("task_failed", task=task, stage=stage, lane=lane, error=error)
+        self.emit(TaskFailed(task=task, stage=stage, lane=lane, error=error))
 
     def task_skipped(self, task: str, stage: str, because: str) -> None:
-        self.emit("task_skipped", task=task, stage=stage, because=because)
+        self.emit(TaskSkipped(task=task, stage=stage, because=because))
 
     def published(self, path: str) -> None:
-        self.emit("published", path=path)
+        self.emit(Published(path=path))
 
     def message(self, text: str) -> None:
-        self.emit("message", text=text)
+        self.emit(Message(text=text))
 
-    def emit(self, event: str, **fields: Any) -> None:
+    def build_finished(self, *, ok: bool, exit: int, ran: int = 0, cached: int = 0, failed: dict[str, str] | None = None,
+                       skipped: list[str] | None = None, published: list[str] | None = None,
+                       unpublished: list[str] | None = None) -> None:
+        """The last event of every build (for machines: people read the summary `vidc build` prints)."""
+        self.emit(BuildFinished(ok=ok, exit=exit, ran=ran, cached=cached, failed=dict(failed or {}),
+                                skipped=list(skipped or []), published=list(published or []),
+                                unpublished=list(unpublished or [])))
+
+    def emit(self, event: Event) -> None:
         elapsed = round(time.monotonic() - self.t0, 3)
+        event = event.model_copy(update={"t": elapsed})
         if self.mode == "json":
-            print(json.dumps({"event": event, "t": elapsed, **fields}, ensure_ascii=False), file=self.stream, flush=True)
+            line = {"event": event.event, **event.model_dump(mode="json")}
+            print(json.dumps(line, ensure_ascii=False), file=self.stream, flush=True)
         elif self.mode == "plain":
-            line = _human(event, fields)
-            if line:
-                print(f"[{elapsed:7.1f}s] {line}", file=self.stream, flush=True)
+            text = _human(event)
+            if text:
+                print(f"[{elapsed:7.1f}s] {text}", file=self.stream, flush=True)
         elif self._live is not None:
-            if event in ("task_failed", "published", "message"):
-                self._live.console.print(_human(event, fields), markup=False, highlight=False)
+            if isinstance(event, (TaskFailed, Published, Message)):
+                self._live.console.print(_human(event), markup=False, highlight=False)
             self._live.update(self._render())
         else:
-            line = _human(event, fields)
-            if line:
-                print(line, file=self.stream, flush=True)
+            text = _human(event)
+            if text:
+                print(text, file=self.stream, flush=True)
 
     def _render(self):
         from rich.progress_bar import ProgressBar
@@ -100,26 +112,26 @@ class Reporter:
         return table
 
 
-def _human(event: str, f: dict[str, Any]) -> str:
+def _human(event: Event) -> str:
     """A line for a person: text from specs and tools (a voiceover, an ffmpeg error) has its control
     characters escaped and its long lines cut, so nothing rewrites the terminal."""
-    return safe_text(_plain(event, f), multiline=True, limit=MAX_LINE)
+    return safe_text(_plain(event), multiline=True, limit=MAX_LINE)
 
 
-def _plain(event: str, f: dict[str, Any]) -> str:
-    if event == "build_started":
-        return f"build: {f['tasks']} tasks to run ({f['cached']} already done) on lanes {', '.join(f['lanes'])}"
-    if event == "task_started":
-        stolen = f" (taken from {f['stolen_from']})" if f.get("stolen_from") else ""
-        return f"start  {f['task']} on {f['lane']}{stolen}"
-    if event == "task_done":
-        return f"done   {f['task']} in {f['ms'] / 1000:.2f}s"
-    if event == "task_failed":
-        return f"FAILED {f['task']}: {f['error']}"
-    if event == "task_skipped":
-        return f"skip   {f['task']} (needs {f['because']}, which failed)"
-    if event == "published":
-        return f"wrote  {f['path']}"
-    if event == "message":
-        return f["text"]
-    return ""
+def _plain(e: Event) -> str:
+    if isinstance(e, BuildStarted):
+        return f"build: {e.tasks} tasks to run ({e.cached} already done) on lanes {', '.join(e.lanes)}"
+    if isinstance(e, TaskStarted):
+        stolen = f" (taken from {e.stolen_from})" if e.stolen_from else ""
+        return f"start  {e.task} on {e.lane}{stolen}"
+    if isinstance(e, TaskDone):
+        return f"done   {e.task} in {e.ms / 1000:.2f}s"
+    if isinstance(e, TaskFailed):
+        return f"FAILED {e.task}: {e.error}"
+    if isinstance(e, TaskSkipped):
+        return f"skip   {e.task} (needs {e.because}, which failed)"
+    if isinstance(e, Published):
+        return f"wrote  {e.path}"
+    if isinstance(e, Message):
+        return e.text
+    return ""  # build_finished: people read the summary `vidc build` prints

@@ -1,37 +1,40 @@
-"""The local executor: runs a plan's tasks on lane workers through file queues, resumably.
+"""The executor: runs a plan's tasks on its lanes, resumably. It is the scheduler: it alone owns the
+running tasks, the planned queues and skipping; the lanes only run what they are given, through one
+interface (lanes.py) with two implementations: worker processes fed by queue files (local_lanes.py,
+the default) and Ray actors on a cluster (ray_executor.py).
 
-The coordinator (this process) owns scheduling: it appends a task to a lane's queue only when the
-task's inputs exist, by the rule of dispatch.py (CPU lanes: the longest remaining path first;
-device lanes: their planned order, stealing from the busiest lane). Workers journal what they
-claim, finish and fail; the coordinator reads the journal back. A rerun replays the journal,
-verifies finished outputs by hash and runs only what is missing.
+A task is handed to a lane only when its inputs exist, by the rule of dispatch.py (CPU lanes: the
+longest remaining path first; device lanes: their planned order, stealing from the busiest lane).
+Lanes journal what they claim, finish and fail. A rerun replays the journal, verifies finished
+outputs by hash and runs only what is missing. A task that fails, or whose worker dies, takes the
+tasks that need it with it: they are skipped, naming it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidc.compiler.canonical import canonical_json
+from vidc.schemas.journal import Done, Failed, Stolen
 from vidc.schemas.plan import Plan
 
-from ..state import queues
 from ..state.atomic import write_text
-from ..media.tools import die_with_parent
-from .dispatch import pick, planned_queues
 from ..state.journal import Finished, Journal
 from ..state.store import DIGEST
+from ..state.workfolder import WorkFolder
+from .dispatch import lane_can_run, pick, planned_queues
 from .events import Reporter
+from .lanes import Ended, Gone, Lane, LanePool, Lost, Note, Ready, Report, Returned, Run
+from .local_lanes import LocalPool
 from .publish import Publisher
 from .resolve import UnresolvedRef, make_resolver, task_descriptor
-from ..state.workfolder import WorkFolder
+
+MAX_ATTEMPTS = 3  # runs of one task whose worker died (on a lane that retries) before we give up on it
 
 
 class BuildFailed(Exception):
@@ -54,7 +57,8 @@ class Outcome:
 
 class Executor:
     def __init__(self, plan: Plan, project_dir: Path, out_dirs: dict[str, Path], work: WorkFolder, reporter: Reporter,
-                 *, only: set[str] | None = None, force: bool = False, budget=None, costbook=None):
+                 *, only: set[str] | None = None, force: bool = False, budget=None, costbook=None,
+                 pool: LanePool | None = None):
         self.plan, self.project_dir, self.out_dirs, self.work = plan, project_dir, out_dirs, work
         self.reporter, self.force = reporter, force
         self.tasks = {t.id: t for t in plan.tasks if only is None or t.video in only}
@@ -63,9 +67,12 @@ class Executor:
         self.journal = Journal(work.journal)
         self.objects: dict[str, str] = {}  # task id -> object hash (finished)
         self._results: dict[str, dict] = {}
-        self.workers: dict[str, subprocess.Popen] = {}
+        self.pool: LanePool = pool if pool is not None else LocalPool(work, project_dir, plan.hardware, self.journal)
+        self.impls: dict[str, Lane] = {}  # lane id -> the lane that runs its tasks
         self.running: dict[str, tuple[str, str | None]] = {}  # lane -> (task id, stolen from)
         self.reserved: dict[str, str] = {}  # lane -> context-parallel task waiting for it (lane takes nothing else)
+        self.blocked: set[str] = set()  # lanes waiting (for room on a cluster): they take no task
+        self.attempts: dict[str, list[str]] = {}  # task id -> where and why its worker died
         self.outcome = Outcome()
         self.budget, self.costbook = budget, costbook  # budget.Budget (--max-cost), budget.CostBook (manifest costs)
 
@@ -94,10 +101,10 @@ class Executor:
         self.reporter.start(dict(stage_counts), len(self.outcome.cached), sorted(self.lanes))
         planned = planned_queues(pending, self.tasks, sorted(self.lanes), {k: ln.kind for k, ln in self.lanes.items()})
         try:
-            self._prepare(planned)
+            self._open(planned)
             self._loop(planned, publisher)
         finally:
-            self._stop_workers()
+            self.pool.close()
             self.reporter.stop()
         self.outcome.published += publisher.publish_all(self.objects, self.result)
         self.outcome.unpublished = publisher.errors
@@ -156,10 +163,19 @@ class Executor:
     def _ready(self, tid: str) -> bool:
         return all(dep in self.objects for dep in self.tasks[tid].inputs.values())
 
+    def _open(self, planned: dict[str, list[str]]) -> None:
+        """Make the lanes; a lane the pool cannot run is dropped; every lane with planned work starts now."""
+        self.impls = self.pool.open(dict(self.lanes), planned)
+        for lane_id in [ln for ln in self.lanes if ln not in self.impls]:
+            del self.lanes[lane_id]
+        for lane_id in sorted(self.impls):
+            if planned.get(lane_id):
+                self.impls[lane_id].start()
+
     def _loop(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         while any(planned.values()) or self.running:
             for lane_id in sorted(self.lanes):
-                if lane_id in self.running or self.reserved.get(lane_id, lane_id) != lane_id:
+                if lane_id in self.running or lane_id in self.blocked or self.reserved.get(lane_id, lane_id) != lane_id:
                     continue
                 choice = pick(self.lanes[lane_id], planned, self.tasks, self._ready, self.plan.hardware)
                 if choice is None:
@@ -170,7 +186,7 @@ class Executor:
                 planned[victim or lane_id].remove(tid)
                 if not self._dispatch(tid, lane_id, victim):
                     self._skip_dependents(tid, planned)
-            if not self.running:
+            if not self.running and not self.blocked:
                 if any(planned.values()):  # nothing runnable: inputs failed
                     for q in planned.values():
                         for t in list(q):
@@ -210,59 +226,127 @@ class Executor:
         input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
         try:
             resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
-            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0))
-            if len(task.group) > 1:
-                desc["group"] = self._group_devices(tid)
+            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0),
+                                   group=self._group_devices(tid) if len(task.group) > 1 else None)
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
         desc_rel = f"tasks/{run_name}.json"
-        write_text(self.work.root / desc_rel, canonical_json(desc, indent=1))
+        write_text(self.work.root / desc_rel, canonical_json(desc.to_json_dict(), indent=1))
         if victim:
-            self.journal.append("stolen", task=tid, lane=lane_id, planned=victim)
+            self.journal.append(Stolen(task=tid, lane=lane_id, planned=victim))
         for member in task.group[1:]:  # the group's other lanes: held for it, their workers free their models
             self.reserved.pop(member, None)
             self.running[member] = (tid, None)
-            self._release(member)
+            if member in self.impls:
+                self.impls[member].release()
         self.reserved.pop(lane_id, None)
-        self._launch(tid, lane_id, desc, desc_rel, out_name)
+        self.impls[lane_id].submit(Run(tid, desc, desc_rel, out_name))
         self.running[lane_id] = (tid, victim)
         self.reporter.task_started(tid, task.stage, lane_id, victim)
         return True
 
+    # -- what the lanes report ---------------------------------------------------------------
     def _collect(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
-        for rec in self._poll():
-            lane = rec.get("lane")
-            if rec["ev"] not in ("done", "failed") or lane not in self.running:
-                continue
-            tid, _ = self.running[lane]
-            if rec.get("task") != tid:
-                continue
-            del self.running[lane]
-            task = self.tasks[tid]
-            if rec["ev"] == "done" and not DIGEST.match(rec["object"]):
-                rec = {**rec, "ev": "failed", "error": f"the worker reported a malformed object name {rec['object']!r}"}
-            for member in task.group[1:]:
-                self.running.pop(member, None)
-            if rec["ev"] == "done":
-                self.objects[tid] = rec["object"]
-                if self.costbook is not None:
-                    self.costbook.add(rec)
-                if self.budget is not None:
-                    self.budget.finished(task, rec, self.result(tid))
-                self.outcome.ran.append(tid)
-                ms = rec.get("ms", 0)
-                self.reporter.task_done(tid, task.stage, lane, ms if isinstance(ms, (int, float)) else 0)
-                self.outcome.published += publisher.on_done(tid, self.objects, self.result)
-            else:
-                if self.budget is not None:
-                    self.budget.failed(task)
-                self._fail(tid, lane, rec.get("error", "unknown error"))
-                self._skip_dependents(tid, planned)
+        """Poll every lane once; wait briefly when none has news."""
+        reports: list[tuple[str, Report]] = []
+        for lane_id in sorted(self.impls):
+            reports += [(lane_id, r) for r in self.impls[lane_id].poll()]
+        if not reports:
+            time.sleep(0.01)
+        for lane_id, report in reports:
+            if isinstance(report, Ended):
+                self._ended(lane_id, report.record, planned, publisher)
+            elif isinstance(report, Lost):
+                self._lost(lane_id, report, planned)
+            elif isinstance(report, Returned):
+                self._give_back(lane_id, report.task, planned)
+                if report.wait:
+                    self.blocked.add(lane_id)
+            elif isinstance(report, Ready):
+                self.blocked.discard(lane_id)
+            elif isinstance(report, Gone):
+                self._drop_lane(lane_id, report, planned)
+            elif isinstance(report, Note):
+                self.reporter.message(report.text)
 
-    def _fail(self, tid: str, lane: str, error: str) -> None:
+    def _free(self, lane: str, tid: str) -> str | None:
+        """The lane (and its context-parallel group) no longer runs tid; the lane it was stolen from."""
+        _, victim = self.running.pop(lane, (tid, None))
+        for member in self.tasks[tid].group[1:]:
+            self.running.pop(member, None)
+        return victim
+
+    def _ended(self, lane: str, rec: Done | Failed, planned: dict[str, list[str]], publisher: Publisher) -> None:
+        if lane not in self.running or rec.task != self.running[lane][0]:
+            return
+        tid = rec.task
+        task = self.tasks[tid]
+        self._free(lane, tid)
+        if isinstance(rec, Done) and not DIGEST.match(rec.object):
+            rec = Failed(task=rec.task, fp=rec.fp, lane=lane,
+                         error=f"the worker reported a malformed object name {rec.object!r}")
+        if isinstance(rec, Done):
+            self.objects[tid] = rec.object
+            if self.costbook is not None:
+                self.costbook.add(rec)
+            if self.budget is not None:
+                self.budget.finished(task, rec, self.result(tid))
+            self.outcome.ran.append(tid)
+            self.reporter.task_done(tid, task.stage, lane, rec.ms)
+            self.outcome.published += publisher.on_done(tid, self.objects, self.result)
+        else:
+            self._fail(tid, lane, rec.error or "unknown error", planned)
+
+    def _lost(self, lane: str, report: Lost, planned: dict[str, list[str]]) -> None:
+        """The lane's worker died under a task: it fails (and what needs it is skipped), or, on a lane
+        that retries, it runs again on a lane that can run it, at most MAX_ATTEMPTS times."""
+        tid = report.task
+        if self.running.get(lane, (None,))[0] != tid:
+            return
+        victim = self._free(lane, tid)
+        if not report.retry:
+            self._fail(tid, lane, report.why, planned)
+            return
+        tries = self.attempts.setdefault(tid, [])
+        tries.append(report.why)
+        if len(tries) >= MAX_ATTEMPTS:
+            self._fail(tid, lane, f"its worker died {len(tries)} times:\n" + "\n".join(tries), planned)
+        else:
+            self.reporter.message(f"lost {tid} ({report.why}); it runs again")
+            planned[victim or lane].insert(0, tid)
+
+    def _give_back(self, lane: str, tid: str, planned: dict[str, list[str]]) -> None:
+        """A task that never started goes back to the front of its queue."""
+        victim = self._free(lane, tid)
+        planned[victim or lane].insert(0, tid)
+
+    def _drop_lane(self, lane_id: str, gone: Gone, planned: dict[str, list[str]]) -> None:
+        """A lane that can run nothing any more: its planned work goes to the lanes that can run it;
+        what no lane can run fails, saying so."""
+        self.blocked.discard(lane_id)
+        self.lanes.pop(lane_id, None)
+        self.impls.pop(lane_id, None)
+        self.reporter.message(f"{gone.what} is gone: {gone.why}; its work moves to the lanes that can run it")
+        live = list(self.lanes.values())
+        for queue in planned.values():
+            for tid in list(queue):
+                if tid in queue and not any(lane_can_run(self.tasks[tid], ln, self.plan.hardware) for ln in live):
+                    queue.remove(tid)
+                    req = self.tasks[tid].requires
+                    needs = f"a device with {req.vram_gb:g} GB" if req.kind != "cpu" else "a CPU lane"
+                    self._fail(tid, lane_id, f"no lane left can run it (it needs {needs}): {gone.what} is gone: "
+                                             f"{gone.why}; lanes left: {', '.join(sorted(self.lanes)) or 'none'}",
+                               planned)
+
+    def _fail(self, tid: str, lane: str, error: str, planned: dict[str, list[str]] | None = None) -> None:
+        """A task failed: say so, and skip what needs it (when it ran: its budget reservation ends)."""
         self.outcome.failed[tid] = error
         self.reporter.task_failed(tid, self.tasks[tid].stage, lane, error)
+        if planned is not None:
+            if self.budget is not None:
+                self.budget.failed(self.tasks[tid])
+            self._skip_dependents(tid, planned)
 
     def _skip_dependents(self, failed: str, planned: dict[str, list[str]]) -> None:
         doomed = {failed}
@@ -277,80 +361,3 @@ class Executor:
                         self.outcome.skipped[t] = failed
                         self.reporter.task_skipped(t, self.tasks[t].stage, failed)
                         changed = True
-
-    # -- how lanes run tasks: hooks (the Ray executor, ray_executor.py, overrides these) ---------
-    def _prepare(self, planned: dict[str, list[str]]) -> None:
-        """Called once before the first dispatch, with the planned queues the loop works on."""
-
-    def _launch(self, tid: str, lane_id: str, desc: dict, desc_rel: str, out_name: str) -> None:
-        """Hand one task descriptor to a lane: here, a line in its queue file read by its worker process."""
-        self._ensure_worker(lane_id)
-        queues.append(self.work.queue(lane_id), tid, desc_rel, f"store/tmp/{out_name}")
-
-    def _release(self, lane_id: str) -> None:
-        """A lane joins another lane's context-parallel group: its worker (if any) frees its models."""
-        if lane_id in self.workers and self.workers[lane_id].poll() is None:
-            queues.append_stop(self.work.queue(lane_id), queues.RELEASE)
-
-    def _poll(self) -> list[dict]:
-        """The journal records (done, failed) that arrived since the last call; waits briefly if none."""
-        records = self.journal.read_new()
-        if not records:
-            self._check_workers()
-            time.sleep(0.01)
-        return records
-
-    # -- workers -----------------------------------------------------------------------------
-    def _ensure_worker(self, lane_id: str) -> None:
-        proc = self.workers.get(lane_id)
-        if proc is not None and proc.poll() is None:
-            return
-        lane = self.lanes[lane_id]
-        env = dict(os.environ)
-        device = "cpu"
-        if lane.kind == "device":
-            dev = self.plan.hardware.device(lane.device)
-            if dev.kind == "cuda":
-                index = dev.id.split(":")[-1] if ":" in dev.id else "0"
-                env["CUDA_VISIBLE_DEVICES"] = index  # pinned: the worker sees its GPU as cuda:0
-                device = "cuda:0"
-            else:  # CPU devices share the cores: one thread pool each, not one per core each
-                shared = sum(1 for d in self.plan.hardware.devices if d.kind == "cpu")
-                env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // shared)))
-        qpath = self.work.queue(lane_id)
-        offset = qpath.stat().st_size if qpath.exists() else 0
-        logs = self.work.root / "logs"
-        logs.mkdir(exist_ok=True)
-        with open(logs / f"{lane_id.replace(':', '_')}.log", "ab") as log:
-            self.workers[lane_id] = subprocess.Popen(
-                [sys.executable, "-m", "vidc.runtime.engine.worker", str(self.work.root), lane_id, device, str(offset),
-                 str(self.project_dir)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                preexec_fn=die_with_parent(signal.SIGTERM),
-            )
-
-    def _check_workers(self) -> None:
-        for lane_id, (tid, _) in list(self.running.items()):
-            if self.tasks[tid].group and lane_id != self.tasks[tid].group[0]:
-                continue  # a lane held for another lane's context-parallel group runs nothing itself
-            proc = self.workers.get(lane_id)
-            if proc is not None and proc.poll() is not None:
-                # Read the journal once more: the worker may have finished just before it died.
-                del self.running[lane_id]
-                for member in self.tasks[tid].group[1:]:
-                    self.running.pop(member, None)
-                log = self.work.root / "logs" / f"{lane_id.replace(':', '_')}.log"
-                tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.exists() else []
-                self._fail(tid, lane_id, f"the {lane_id} worker died (exit {proc.returncode})\n" + "\n".join(tail))
-
-    def _stop_workers(self) -> None:
-        for lane_id, proc in self.workers.items():
-            if proc.poll() is None:
-                queues.append_stop(self.work.queue(lane_id))
-        deadline = time.monotonic() + 5
-        for proc in self.workers.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGTERM)  # our own child, never another process
-                proc.wait()

@@ -19,6 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
+from vidc.schemas.descriptor import TaskDescriptor
+
 from ..backends.base import BackendError
 from ..backends.spend import RemoteLedger, use_remote
 from ..state.store import Store, file_sha256, tree_hash
@@ -102,7 +104,7 @@ class LaneWorker:
                 shutil.rmtree(tmp, ignore_errors=True)
         self.project = folder
 
-    def run(self, desc: dict, out_name: str, *objects: dict) -> dict:
+    def run(self, desc: TaskDescriptor, out_name: str, *objects: dict) -> dict:
         """Run one portable descriptor. `objects` are the inputs this node lacks:
         {"digest": ..., "files": {rel: bytes}}."""
         for obj in objects:
@@ -112,7 +114,7 @@ class LaneWorker:
                 got = commit(self.store, tmp)
                 if got != obj["digest"]:
                     return {"status": "failed", "error": f"input object {obj['digest']} arrived damaged (hash {got})"}
-        needed = sorted({Path(rel).name for rel in desc["inputs"].values()})
+        needed = sorted({Path(rel).name for rel in desc.inputs.values()})
         missing = [d for d in needed if not self.store.object_dir(d).is_dir()]
         if missing:
             return {"status": "missing", "missing": missing}
@@ -132,7 +134,7 @@ class LaneWorker:
         except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
             shutil.rmtree(out, ignore_errors=True)
             tb = traceback.format_exc(limit=8)
-            return {"status": "failed", "error": f"internal error in backend {desc['backend']}: {exc!r}\n{tb}"}
+            return {"status": "failed", "error": f"internal error in backend {desc.backend}: {exc!r}\n{tb}"}
         ms = int((time.monotonic() - started) * 1000)
         return {"status": "done", "digest": digest, "files": pack(self.store.object_dir(digest)), "ms": ms}
 

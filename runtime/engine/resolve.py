@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vidc.compiler.refs import REF, frames_for_ms
+from vidc.schemas.descriptor import TaskDescriptor
 
 
 class UnresolvedRef(Exception):
@@ -63,14 +64,15 @@ def project_resolver(project_dir: Path) -> Callable[[str], str]:
     return lambda text: REF.sub(one, text)
 
 
-def task_descriptor(task, resolve: Callable[[str], str], input_rel: dict[str, str], *, scale: float = 1.0) -> dict:
+def task_descriptor(task, resolve: Callable[[str], str], input_rel: dict[str, str], *, scale: float = 1.0,
+                    group: list[str] | None = None) -> TaskDescriptor:
     """What a worker needs to run one task, anywhere: backend, resolved params and ffmpeg argv, input
     objects by store-relative path, the estimate (and the calibration inside it) for `vidc calibrate`."""
-    return {
-        "id": task.id, "fingerprint": task.fingerprint, "backend": task.backend, "est_ms": task.est_ms,
-        "scale": scale, "params": resolve_value(task.params, resolve), "argv": resolve_value(task.argv, resolve),
-        "inputs": dict(sorted(input_rel.items())),
-    }
+    return TaskDescriptor(
+        id=task.id, fingerprint=task.fingerprint, backend=task.backend, est_ms=task.est_ms, scale=scale,
+        params=resolve_value(task.params, resolve), argv=resolve_value(task.argv, resolve),
+        inputs=dict(sorted(input_rel.items())), group=group,
+    )
 
 
 def resolve_value(value: Any, resolve: Callable[[str], str]) -> Any:

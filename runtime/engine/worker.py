@@ -15,6 +15,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from vidc.schemas.descriptor import TaskDescriptor
+from vidc.schemas.journal import Claimed, Done, Failed
+
 from ..backends.base import BackendError, TaskContext
 from ..backends.registry import create
 from ..state.faults import describe_oserror
@@ -36,22 +39,22 @@ class Roots:
 MAX_ATTEMPTS = 2  # network backends retry with backoff themselves; this is one more try on top
 
 
-def run_task(backends: dict, desc: dict, out: Path, device: str, log, *, roots: Roots) -> dict:
+def run_task(backends: dict, desc: TaskDescriptor, out: Path, device: str, log, *, roots: Roots) -> dict:
     """Run one portable descriptor: store-relative inputs and `@{project:...}` paths are resolved
     against this worker's own roots."""
-    name = desc["backend"]
+    name = desc.backend
     if name not in backends:
         backend = create(name)
         backend.setup(device)
         backends[name] = backend
     backend = backends[name]
     local = project_resolver(roots.project)
-    raw_params = resolve_value(desc["params"], local)
+    raw_params = resolve_value(desc.params, local)
     params = backend.Params.model_validate(raw_params)
     ctx = TaskContext(
-        task_id=desc["id"], params=raw_params, inputs={k: roots.store / v for k, v in desc["inputs"].items()},
-        out=out, project_dir=roots.project, cache_dir=roots.cache, argv=resolve_value(desc["argv"], local),
-        device=device, log=log, store_root=roots.store, group=list(desc.get("group", [])),
+        task_id=desc.id, params=raw_params, inputs={k: roots.store / v for k, v in desc.inputs.items()},
+        out=out, project_dir=roots.project, cache_dir=roots.cache, argv=resolve_value(desc.argv, local),
+        device=device, log=log, store_root=roots.store, group=list(desc.group or []),
     )
     attempt = 0
     while True:
@@ -92,7 +95,6 @@ def _main(argv: list[str]) -> int:
     parent = os.getppid()
     journal = Journal(work.journal)
     reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
-    store = work.store
     backends: dict = {}
     idle = 0.002
     while True:
@@ -112,30 +114,31 @@ def _main(argv: list[str]) -> int:
                 _free_device_memory()
                 continue
             task_id, desc_path, out_rel = line.split("|")
-            desc = json.loads((work.root / desc_path).read_text(encoding="utf-8"))
-            out = store.new_tmp(Path(out_rel).name)
-            journal.append("claimed", task=task_id, fp=desc["fingerprint"], lane=lane, pid=os.getpid())
-            started = time.monotonic()
-            try:
-                result = run_task(backends, desc, out, device, lambda msg: None, roots=roots)
-                (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-                digest = store.commit(out)
-            except BackendError as exc:
-                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane, error=str(exc))
-                continue
-            except OSError as exc:  # a full disk, a read-only folder: one line naming the folder and the fix
-                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane,
-                               error=describe_oserror(exc, out))
-                continue
-            except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
-                tb = traceback.format_exc(limit=8)
-                journal.append("failed", task=task_id, fp=desc["fingerprint"], lane=lane,
-                               error=f"internal error in backend {desc['backend']}: {exc!r}\n{tb}")
-                continue
-            ms = int((time.monotonic() - started) * 1000)
-            journal.append("done", task=task_id, fp=desc["fingerprint"], lane=lane, device=device,
-                           object=digest, ms=ms, backend=desc["backend"], est_ms=desc.get("est_ms", 0),
-                           scale=desc.get("scale", 1.0))
+            desc = TaskDescriptor.model_validate_json((work.root / desc_path).read_text(encoding="utf-8"))
+            journal.append(run_one(work, journal, backends, desc, Path(out_rel).name, lane, device, roots))
+
+
+def run_one(work: WorkFolder, journal: Journal, backends: dict, desc: TaskDescriptor, out_name: str, lane: str,
+            device: str, roots: Roots) -> Done | Failed:
+    """Claim one task in the journal, run it and commit its output to the store; the record of how it ended."""
+    out = work.store.new_tmp(out_name)
+    about = dict(task=desc.id, fp=desc.fingerprint, lane=lane)
+    journal.append(Claimed(**about, pid=os.getpid()))
+    started = time.monotonic()
+    try:
+        result = run_task(backends, desc, out, device, lambda msg: None, roots=roots)
+        (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        digest = work.store.commit(out)
+    except BackendError as exc:
+        return Failed(**about, error=str(exc))
+    except OSError as exc:  # a full disk, a read-only folder: one line naming the folder and the fix
+        return Failed(**about, error=describe_oserror(exc, out))
+    except Exception as exc:  # a bug in a backend: report it with its traceback, keep the lane alive
+        tb = traceback.format_exc(limit=8)
+        return Failed(**about, error=f"internal error in backend {desc.backend}: {exc!r}\n{tb}")
+    ms = int((time.monotonic() - started) * 1000)
+    return Done(**about, device=device, object=digest, ms=ms, backend=desc.backend, est_ms=desc.est_ms,
+                scale=desc.scale)
 
 
 if __name__ == "__main__":

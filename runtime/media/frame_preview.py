@@ -12,6 +12,7 @@ from typing import Any
 
 from vidc.compiler.layout import safe_area
 from vidc.compiler.textfit import approximate_metrics
+from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from .fonts import font_file, metrics
@@ -44,9 +45,8 @@ def render_frame(plan: Plan, scene: int, out: Path, video: str | None = None) ->
     if not 1 <= scene <= len(vp.scenes):
         raise PreviewError(f"--frame {scene}: the video `{vp.name}` has scenes 1..{len(vp.scenes)}")
     tasks = plan.task_map()
-    sid = f"scene-{scene:02d}"
     w, h = vp.width, vp.height
-    video_task = tasks.get(f"{vp.name}/video/{sid}")
+    video_task = tasks.get(ids.clip(vp.name, scene))
     look = video_task.params.get("look") if video_task is not None else None
     img = Image.new("RGB", (w, h), _rgb(look["c1"]) if look else (60, 60, 60))
     if look:  # a plain vertical gradient standing in for the animatic's moving one
@@ -60,9 +60,10 @@ def render_frame(plan: Plan, scene: int, out: Path, video: str | None = None) ->
     draw = ImageDraw.Draw(img, "RGBA")
     if video_task is not None and "card" in video_task.params:
         _card(draw, video_task.params)
-    cap = tasks.get(f"{vp.name}/captions/{sid}")
+    cap_id = ids.scene_captions(vp.name, scene)
+    cap = tasks.get(cap_id)
     if cap is not None and "size" in cap.params and any(
-            c.startswith(f"{vp.name}/captions/{sid}") for t in tasks.values() for c in t.inputs.values()):
+            c == cap_id for t in tasks.values() for c in t.inputs.values()):
         _caption(draw, cap.params, vp.scenes[scene - 1].duration_ms, w, h)
     safe = safe_area(vp.preset, w, h)
     line = max(2, w // 400)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidc.schemas.journal import Claimed, Done, Failed
 from vidc.schemas.plan import Plan, VideoPlan
 
 from ..state.journal import Journal
@@ -57,7 +58,7 @@ class Run:
 @dataclass
 class JournalView:
     objects: dict[str, str] = field(default_factory=dict)  # fingerprint -> object (latest done)
-    done: dict[tuple[str, str], dict] = field(default_factory=dict)  # (fp, object) -> first done record
+    done: dict[tuple[str, str], Done] = field(default_factory=dict)  # (fp, object) -> first done record
     runs: dict[str, list[Run]] = field(default_factory=dict)  # fingerprint -> runs, in order
     failures: dict[str, str] = field(default_factory=dict)  # fingerprint -> last error (if no later done)
 
@@ -66,24 +67,25 @@ class JournalView:
         view = cls()
         if not path.exists():
             return view
-        claims: dict[tuple[str, str], dict] = {}
+        claims: dict[tuple[str, str], Claimed] = {}
         for rec in Journal(path).replay():
-            fp, ev = rec.get("fp"), rec["ev"]
-            if fp is None:
+            fp = rec.fp
+            if not fp:
                 continue
-            if ev == "claimed":
-                claims[(fp, rec.get("lane", ""))] = rec
-            elif ev in ("done", "failed"):
-                claim = claims.pop((fp, rec.get("lane", "")), None)
-                start = claim["t"] if claim else rec["t"] - rec.get("ms", 0) / 1000
-                view.runs.setdefault(fp, []).append(Run(rec.get("task", ""), rec.get("lane", ""), start, rec["t"],
-                                                        ev == "done", rec.get("error", "")))
-                if ev == "done":
-                    view.objects[fp] = rec["object"]
-                    view.done.setdefault((fp, rec["object"]), rec)
+            if isinstance(rec, Claimed):
+                claims[(fp, rec.lane)] = rec
+            elif isinstance(rec, (Done, Failed)):
+                claim = claims.pop((fp, rec.lane), None)
+                done = isinstance(rec, Done)
+                start = claim.t if claim else rec.t - (rec.ms / 1000 if done else 0)
+                view.runs.setdefault(fp, []).append(Run(rec.task, rec.lane, start, rec.t, done,
+                                                        "" if done else rec.error))
+                if isinstance(rec, Done):
+                    view.objects[fp] = rec.object
+                    view.done.setdefault((fp, rec.object), rec)
                     view.failures.pop(fp, None)
                 else:
-                    view.failures[fp] = rec.get("error", "failed")
+                    view.failures[fp] = rec.error or "failed"
         return view
 
 

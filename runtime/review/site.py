@@ -126,13 +126,13 @@ class Site:
                 clips.append((s["start_ms"], media.decode_mono(wav)))
         if clips:
             waves["voice"] = media.placed_envelope(clips, total, BINS)
-        bed = self._stored(fps.get(f"{v.name}/music", ""), "music.wav")
+        bed = self._stored(fps.get(ids.music(v.name), ""), "music.wav")
         if bed is not None:
-            mix = next((t for t in self.plan.tasks if t.id == f"{v.name}/mix"), None)
+            mix = next((t for t in self.plan.tasks if t.id == ids.mix(v.name)), None)
             volume = float(mix.params.get("volume", 1.0)) if mix else 1.0
             duck_db = float(mix.params.get("duck_db", 0.0)) if mix else 0.0
             music = media.decode_mono(bed)[: total * media.ENVELOPE_RATE // 1000] * volume
-            mixed = self._mix_result(fps.get(f"{v.name}/mix", ""))
+            mixed = self._mix_result(fps.get(ids.mix(v.name), ""))
             spans = ([(int(a), int(b)) for _, a, b in mixed["speech_spans_ms"]] if mixed.get("speech_spans_ms")
                      else [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes])
             gain = 10 ** (-duck_db / 20)
@@ -251,7 +251,7 @@ class Site:
         if runs:
             r0 = min(r.start for r in runs)
             stage = {t.id: t.stage for t in tasks}
-            meas = [{"task": r.task, "lane": r.lane, "stage": stage.get(r.task, r.task.split("/")[1] if "/" in r.task else ""),
+            meas = [{"task": r.task, "lane": r.lane, "stage": stage.get(r.task, ids.step_of(r.task)),
                      "start": round((r.start - r0) * 1000), "end": round((r.end - r0) * 1000), "ok": r.ok}
                     for r in runs]
         span = max([b["end"] for b in est + meas] + [1])

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .confine import Refused, confined_file, read_text
+from vidc.schemas.journal import Done, Record
 
 FILE = "calibration.json"
 
@@ -25,21 +26,18 @@ def load_calibration(project_dir: Path) -> dict[str, float]:
         return {}  # no calibration (or a damaged one): the plan says its estimates are uncalibrated
 
 
-def measure(records: list[dict]) -> dict[str, dict]:
+def measure(records: list[Record]) -> dict[str, dict]:
     """Per backend: how many runs, and the median of measured / uncalibrated estimate. Each done
     record carries the estimate it ran with and the calibration factor inside it (`scale`), so the
     factor is always against the cost model itself: running calibrate twice gives the same answer."""
     ratios: dict[str, list[float]] = defaultdict(list)
     devices: dict[str, set[str]] = defaultdict(set)
     for rec in records:
-        est, ms, backend = rec.get("est_ms"), rec.get("ms"), rec.get("backend")
-        if rec.get("ev") != "done" or not isinstance(est, (int, float)) or est <= 0 or not isinstance(ms, (int, float)) \
-                or not isinstance(backend, str):
+        if not isinstance(rec, Done) or rec.est_ms <= 0 or not rec.backend:
             continue
-        scale = rec.get("scale", 1.0)
-        scale = float(scale) if isinstance(scale, (int, float)) and scale > 0 else 1.0
-        ratios[backend].append(ms / (est / scale))
-        devices[backend].add(f"{rec.get('lane')}:{rec.get('device')}")
+        scale = float(rec.scale) if rec.scale > 0 else 1.0
+        ratios[rec.backend].append(rec.ms / (rec.est_ms / scale))
+        devices[rec.backend].add(f"{rec.lane}:{rec.device}")
     out = {}
     for backend, values in sorted(ratios.items()):
         out[backend] = {"runs": len(values), "factor": round(statistics.median(values), 3), "lanes": sorted(devices[backend])}

@@ -1,5 +1,7 @@
 """The append-only journal: what was claimed, finished (with the output's hash) and failed.
 
+Its records are the models of vidc.schemas.journal; this module writes and reads them.
+
 One JSON object per line, written with a single O_APPEND write and fsynced, so lines from several
 worker processes never interleave and a committed line survives power loss. A torn last line
 (power lost mid-write) is ignored on replay.
@@ -11,7 +13,8 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from vidc.schemas.journal import Done, Failed, Lost, Record, parse_record, record_json
 
 from .faults import StateFault
 
@@ -40,19 +43,21 @@ class Journal:
         finally:
             os.close(fd)
 
-    def append(self, event: str, **fields: Any) -> None:
-        record = {"ev": event, "t": round(time.time(), 3), **fields}
-        if "error" in record and len(record["error"]) > MAX_LINE:
-            record["error"] = "…" + record["error"][-MAX_LINE:]
-        line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    def append(self, record: Record) -> Record:
+        """Write one record, stamped with the time; returns the record as written."""
+        record = record.model_copy(update={"t": round(time.time(), 3)})
+        if isinstance(record, (Failed, Lost)) and len(record.error) > MAX_LINE:
+            record = record.model_copy(update={"error": "…" + record.error[-MAX_LINE:]})
+        line = (json.dumps(record_json(record), sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)
             os.fsync(fd)
         finally:
             os.close(fd)
+        return record
 
-    def read_new(self) -> list[dict[str, Any]]:
+    def read_new(self) -> list[Record]:
         """Records appended since the last call (whole lines only); malformed ones are skipped
         and counted in `self.skipped`."""
         if not self.path.exists():
@@ -68,7 +73,7 @@ class Journal:
         self.skipped += bad
         return out
 
-    def replay(self) -> list[dict[str, Any]]:
+    def replay(self) -> list[Record]:
         self._offset = 0
         self.skipped = 0
         return self.read_new()
@@ -78,30 +83,9 @@ class JournalFault(StateFault):
     pass
 
 
-# Fields a record must have, with their types, for the executor to use it; anything else is skipped.
-_NUM = (int, float)
-# What a record must hold for vidc to use it: a `done` names the fingerprint and the object; every
-# field a reader looks at, when present, has its type. Anything else is skipped and counted.
-_REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {"done": {"fp": (str,), "object": (str,)}}
-_TYPED: dict[str, tuple[type, ...]] = {"t": _NUM, "ms": _NUM, "est_ms": _NUM, "scale": _NUM, "error": (str,),
-                                       "fp": (str,), "task": (str,), "lane": (str,), "object": (str,)}
-
-
-def valid(rec: Any) -> bool:
-    """A record is used only if it has the fields its kind needs, and every known field has its type."""
-    if not isinstance(rec, dict) or not isinstance(rec.get("ev"), str):
-        return False
-    for key, types in _REQUIRED.get(rec["ev"], {}).items():
-        if not isinstance(rec.get(key), types) or not rec[key]:
-            return False
-    for key, types in _TYPED.items():
-        if key in rec and (not isinstance(rec[key], types) or isinstance(rec[key], bool)):
-            return False
-    return True
-
-
-def _parse(data: bytes) -> tuple[list[dict[str, Any]], int]:
-    out, bad = [], 0
+def _parse(data: bytes) -> tuple[list[Record], int]:
+    out: list[Record] = []
+    bad = 0
     for raw in data.splitlines():
         if not raw.strip():
             continue
@@ -109,8 +93,9 @@ def _parse(data: bytes) -> tuple[list[dict[str, Any]], int]:
             rec = json.loads(raw)
         except (ValueError, RecursionError):
             continue  # a torn line (power lost mid-write; open() closed it off): expected, not a warning
-        if valid(rec):
-            out.append(rec)
+        record = parse_record(rec)
+        if record is not None:
+            out.append(record)
         else:
             bad += 1
     return out, bad
@@ -123,9 +108,9 @@ class Finished:
     objects: dict[str, str] = field(default_factory=dict)  # fingerprint -> object hash
 
     @classmethod
-    def from_records(cls, records: list[dict[str, Any]]) -> "Finished":
+    def from_records(cls, records: list[Record]) -> "Finished":
         f = cls()
         for rec in records:
-            if valid(rec) and rec["ev"] == "done":  # the store refuses an object name that is not a digest
-                f.objects[rec["fp"]] = rec["object"]
+            if isinstance(rec, Done):  # the store refuses an object name that is not a digest
+                f.objects[rec.fp] = rec.object
         return f

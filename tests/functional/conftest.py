@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from vidc.runtime.state.journal import Journal
+from vidc.schemas.journal import Record
+
 from ..conftest import copy_project
 
 
@@ -18,9 +21,8 @@ def events(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def journal(project: Path) -> list[dict]:
-    path = project / ".vidc" / "journal.log"
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+def journal(project: Path) -> list[Record]:
+    return Journal(project / ".vidc" / "journal.log").replay()
 
 
 def draft_demo(tmp: Path) -> Path:

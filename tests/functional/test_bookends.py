@@ -13,6 +13,7 @@ import numpy as np
 from scipy import signal
 
 from vidc.compiler.layout import safe_area
+from vidc.schemas.journal import Done
 
 from .conftest import build, journal
 from .media_checks import decode_audio, parse_srt, voice_offset_samples
@@ -96,7 +97,7 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path, vidc_session_
     assert np.abs(_gray(mp4, s1 + 0.2) - _gray(mp4, s1 + 1.2)).mean() < 3  # one clip length later: the same
     assert np.abs(_gray(mp4, s1 + 0.2) - _gray(mp4, s1 + 0.7)).mean() > 3  # half a clip later: it moves
     objs = project / ".vidc" / "store" / "objects"
-    done = {j["task"]: j["object"] for j in journal(project) if j.get("ev") == "done"}
+    done = {j.task: j.object for j in journal(project) if isinstance(j, Done)}
     stretched = json.loads((objs / done["kit/video/scene-02"] / "result.json").read_text())
     assert abs(stretched["stretch"] - 2.0) < 0.05
     assert np.abs(_gray(mp4, 5.1) - _gray(mp4, 6.8)).mean() > 3  # still moving near its end: not held

@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pyloudnorm
 
-from .conftest import build, events
+from .conftest import build, events, journal
 from .media_checks import atom_order, decode_audio, parse_srt, probe, true_peak_db, voice_offset_samples
 
 NAME = "vidc-demo"
@@ -40,8 +40,7 @@ def test_each_voice_starts_at_its_scene_start(built_demo):
     manifest = json.loads((project / "build" / f"{NAME}.json").read_text())
     mix = decode_audio(project / "build" / f"{NAME}.mp4", channels=1)[:, 0]
     store = project / ".vidc" / "store" / "objects"
-    done = {r["task"]: r["object"] for r in map(json.loads, (project / ".vidc" / "journal.log").read_text().splitlines())
-            if r["ev"] == "done"}
+    done = {r.task: r.object for r in journal(project) if r.ev == "done"}
     for scene in manifest["scenes"]:
         wav = store / done[f"{NAME}/voice/scene-{scene['index']:02d}"] / "voice.wav"
         voice = decode_audio(wav, channels=1)[:, 0]

@@ -53,13 +53,13 @@ def test_assets_and_a_failing_scene(tmp_path, vidc_session_cmd):
     assert "Traceback" not in failed.stderr
     finished = events(failed.stdout)[-1]
     assert not finished["ok"] and "my-assets/export" in finished["skipped"]
-    done = {r["task"] for r in journal(project) if r["ev"] == "done"}
+    done = {r.task for r in journal(project) if r.ev == "done"}
     assert {"my-assets/video/scene-01", "my-assets/video/scene-02", "my-assets/mix"} <= done  # independent work finished
 
     ffmpeg("-f", "lavfi", "-i", "color=c=teal:s=640x480", "-frames:v", "1", str(project / "media" / "third.png"))
     before = len(journal(project))
     fixed = build(vidc_session_cmd, project)
-    ran = {r["task"] for r in journal(project)[before:] if r["ev"] == "done"}
+    ran = {r.task for r in journal(project)[before:] if r.ev == "done"}
     assert "my-assets/video/scene-01" not in ran and "my-assets/video/scene-03" in ran
     video = next(s for s in probe(project / "build" / "my-assets.mp4")["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (640, 360)

@@ -11,6 +11,8 @@ import numpy as np
 import pyloudnorm
 from scipy import signal
 
+from vidc.schemas.journal import Done
+
 from .conftest import build, journal
 from .media_checks import decode_audio, true_peak_db
 
@@ -49,7 +51,7 @@ def test_ducking_loudness_and_silent_end(vidc_cmd, tmp_path: Path):
     level = 20 * np.log10(np.sqrt((band[: n * win].reshape(n, win) ** 2).mean(axis=1)) + 1e-12)
     t = (np.arange(n) + 0.5) / 50
     objs = project / ".vidc" / "store" / "objects"
-    done = {j["task"]: j["object"] for j in journal(project) if j.get("ev") == "done"}
+    done = {j.task: j.object for j in journal(project) if isinstance(j, Done)}
     mix = json.loads((objs / done["duck/mix"] / "result.json").read_text())
     speech, pause = np.zeros(n, bool), np.zeros(n, bool)
     for k, task in enumerate(["duck/voice/scene-01", "duck/voice/scene-02"]):

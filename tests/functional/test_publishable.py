@@ -4,6 +4,7 @@ caption files beside the line-level SRT/VTT."""
 import json
 import subprocess
 
+from .conftest import journal
 from .media_checks import decode_audio, probe, voice_offset_samples
 
 NAME = "vidc-demo"
@@ -69,8 +70,7 @@ def test_sound_and_picture_agree_at_every_scene(built_demo):
     manifest = json.loads((project / "build" / f"{NAME}.json").read_text())
     sound = decode_audio(project / "build" / f"{NAME}.mp4", channels=1)[:, 0]
     store = project / ".vidc" / "store" / "objects"
-    done = {r["task"]: r["object"] for r in map(json.loads, (project / ".vidc" / "journal.log").read_text().splitlines())
-            if r["ev"] == "done"}
+    done = {r.task: r.object for r in journal(project) if r.ev == "done"}
     for scene in manifest["scenes"]:
         voice = decode_audio(store / done[f"{NAME}/voice/scene-{scene['index']:02d}"] / "voice.wav", channels=1)[:, 0]
         expected = scene["start_ms"] * 48

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from vidc.runtime.state.journal import Journal
+
 from .conftest import build, events, journal
 
 pytest.importorskip("ray")
@@ -89,8 +91,8 @@ def outputs(project: Path) -> dict[str, dict[str, str]]:
     from vidc.runtime.state.store import file_sha256
 
     objects = project / ".vidc" / "store" / "objects"
-    return {r["task"]: {p.name: file_sha256(p) for p in (objects / r["object"]).iterdir() if p.name != "result.json"}
-            for r in journal(project) if r["ev"] == "done"}
+    return {r.task: {p.name: file_sha256(p) for p in (objects / r.object).iterdir() if p.name != "result.json"}
+            for r in journal(project) if r.ev == "done"}
 
 
 def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
@@ -102,27 +104,27 @@ def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_sessio
     assert (project / "build" / "tiny-wan.srt").read_bytes() == (local_reference / "build" / "tiny-wan.srt").read_bytes()
     # The same plan ran: the same descriptors and fingerprints, and outputs with the same hashes.
     assert descriptors(project) == descriptors(local_reference)
-    local_done = {r["task"]: r["fp"] for r in journal(local_reference) if r["ev"] == "done"}
+    local_done = {r.task: r.fp for r in journal(local_reference) if r.ev == "done"}
     records = journal(project)
-    done = [r for r in records if r["ev"] == "done"]
-    assert {r["task"]: r["fp"] for r in done} == local_done
+    done = [r for r in records if r.ev == "done"]
+    assert {r.task: r.fp for r in done} == local_done
     assert outputs(project) == outputs(local_reference)
     # The driver wrote the journal; each device lane ran on the node holding its device resource.
-    assert len({r["pid"] for r in records if r["ev"] == "claimed"}) == 1  # one writer: the driver
-    chunk_nodes = {r["lane"]: set() for r in done if "/chunk-" in r["task"]}
+    assert len({r.pid for r in records if r.ev == "claimed"}) == 1  # one writer: the driver
+    chunk_nodes = {r.lane: set() for r in done if "/chunk-" in r.task}
     for r in done:
-        if "/chunk-" in r["task"]:
-            chunk_nodes[r["lane"]].add(r["node"])
+        if "/chunk-" in r.task:
+            chunk_nodes[r.lane].add(r.node)
     assert set(chunk_nodes) <= {"cpu:a", "cpu:b"} and chunk_nodes
     assert all(len(nodes) == 1 for nodes in chunk_nodes.values())
     if len(chunk_nodes) == 2:
         assert chunk_nodes["cpu:a"] != chunk_nodes["cpu:b"]
-    assert {r["lane"] for r in done if "/chunk-" not in r["task"]} <= {"cpu-0", "cpu-1"}
+    assert {r.lane for r in done if "/chunk-" not in r.task} <= {"cpu-0", "cpu-1"}
     # Every object the driver committed hashes to its name.
     from vidc.runtime.state.store import Store
 
     store = Store(project / ".vidc" / "store")
-    assert all(store.verify(r["object"]) for r in done)
+    assert all(store.verify(r.object) for r in done)
     # Rerun: nothing to do, and Ray is not even contacted.
     again = ray_build(vidc_session_cmd, project, ray_cluster)
     assert events(again.stdout)[-1]["ran"] == 0
@@ -160,7 +162,7 @@ def _wait_for(project: Path, pred, proc, timeout: float = 240) -> bool:
     while time.monotonic() < deadline and proc.poll() is None:
         path = project / ".vidc" / "journal.log"
         if path.exists():
-            recs = [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
+            recs = Journal(path).replay()
             if pred(recs):
                 return True
         time.sleep(0.05)
@@ -176,7 +178,7 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
            "--ray-address", ray_cluster.address]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        on_a = _wait_for(project, lambda recs: any(r["ev"] == "claimed" and r["lane"] == "cpu:a" for r in recs), proc)
+        on_a = _wait_for(project, lambda recs: any(r.ev == "claimed" and r.lane == "cpu:a" for r in recs), proc)
         assert on_a, "no task was started on lane cpu:a"
         time.sleep(1.0)  # let it get going
         ray_cluster.remove_node(ray_cluster.devices.pop("a"))
@@ -189,12 +191,12 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
     assert proc.returncode == 0, err[-3000:]
     assert events(out)[-1]["ok"]
     records = journal(project)
-    lost = [r for r in records if r["ev"] == "lost"]
-    assert lost and all(r["lane"] == "cpu:a" for r in lost)
-    done = {r["task"]: r for r in records if r["ev"] == "done"}
+    lost = [r for r in records if r.ev == "lost"]
+    assert lost and all(r.lane == "cpu:a" for r in lost)
+    done = {r.task: r for r in records if r.ev == "done"}
     for r in lost:
-        assert done[r["task"]]["lane"] != "cpu:a"  # it ran again elsewhere
-    runs = [r["task"] for r in records if r["ev"] == "done"]
+        assert done[r.task].lane != "cpu:a"  # it ran again elsewhere
+    runs = [r.task for r in records if r.ev == "done"]
     assert len(runs) == len(set(runs)) == 15
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
     assert "lane cpu:a" in out and "is gone" in out
@@ -207,15 +209,15 @@ def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_refere
            "--ray-address", ray_cluster.address]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        assert _wait_for(project, lambda recs: sum(r["ev"] == "done" for r in recs) >= 5, proc)
+        assert _wait_for(project, lambda recs: sum(r.ev == "done" for r in recs) >= 5, proc)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the driver and anything it started; the cluster lives on
         proc.wait()
-    before = [r["task"] for r in journal(project) if r["ev"] == "done"]
+    before = [r.task for r in journal(project) if r.ev == "done"]
     assert 5 <= len(before) < 15
     final = events(ray_build(vidc_session_cmd, project, ray_cluster).stdout)[-1]
     assert final["ok"] and final["cached"] >= len(before) and final["ran"] == 15 - final["cached"]
-    runs = [r["task"] for r in journal(project) if r["ev"] == "done"]
+    runs = [r.task for r in journal(project) if r.ev == "done"]
     assert len(runs) == len(set(runs)) == 15, "a finished task ran twice"
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
 
@@ -244,6 +246,6 @@ def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(tmp_
     evs = events(proc.stdout)
     assert evs[-1]["ok"]
     assert any(e["event"] == "message" and "waits for room" in e["text"] for e in evs)
-    done = [r for r in journal(project) if r["ev"] == "done"]
-    assert {r["lane"] for r in done if "/chunk-" in r["task"]} == {"cpu:b"}
+    done = [r for r in journal(project) if r.ev == "done"]
+    assert {r.lane for r in done if "/chunk-" in r.task} == {"cpu:b"}
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()

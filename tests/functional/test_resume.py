@@ -42,7 +42,7 @@ def test_sigkill_at_several_points_then_resume_is_byte_identical(built_demo, tmp
     final = events(proc.stdout)[-1]
     assert final["ok"] and final["cached"] > 0  # finished work was not redone
     assert (project / "build" / f"{NAME}.mp4").read_bytes() == reference
-    runs = [r["task"] for r in journal(project) if r["ev"] == "done"]
+    runs = [r.task for r in journal(project) if r.ev == "done"]
     assert len(runs) == len(set(runs)), "a finished task ran twice"
 
 
@@ -53,7 +53,7 @@ def test_editing_one_scene_rebuilds_only_that_scene_and_the_finals(built_demo, t
     spec.write_text(spec.read_text().replace("nothing is lost", "nothing at all is lost"))
     before = len(journal(project))
     build(vidc_session_cmd, project)
-    ran = {r["task"] for r in journal(project)[before:] if r["ev"] == "done"}
+    ran = {r.task for r in journal(project)[before:] if r.ev == "done"}
     v = NAME
     assert ran == {f"{v}/script", f"{v}/voice/scene-05", f"{v}/captions/scene-05", f"{v}/video/scene-05",
                    f"{v}/music", f"{v}/mix", f"{v}/captions", f"{v}/export"}

@@ -79,7 +79,7 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     # the very same sound, every voice where its scene starts
     sound = decode_audio(mp4, channels=1)[:, 0]
     assert np.array_equal(sound, decode_audio(ref, channels=1)[:, 0])
-    done = {r["task"]: r["object"] for r in journal(faded) if r["ev"] == "done"}
+    done = {r.task: r.object for r in journal(faded) if r.ev == "done"}
     for s in scenes:
         voice = decode_audio(faded / ".vidc" / "store" / "objects" / done[f"tr/voice/scene-{s['index']:02d}"] / "voice.wav",
                              channels=1)[:, 0]
@@ -108,4 +108,4 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     assert not any("/transition/" in t for t in tasks)
     argv = tasks["tr/export"]["argv"][0]
     assert argv[argv.index("-c") + 1] == "copy" and "transitions" not in tasks["tr/export"]["params"]
-    assert any(r["task"] == "tr/transition/scene-01-02" for r in journal(faded) if r["ev"] == "done")
+    assert any(r.task == "tr/transition/scene-01-02" for r in journal(faded) if r.ev == "done")

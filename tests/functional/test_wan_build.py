@@ -69,13 +69,13 @@ def test_wan_project_builds_on_cpu_device_lanes(tmp_path, vidc_session_cmd, samp
     manifest = json.loads((project / "build" / "tiny-wan.json").read_text())
     assert (video["width"], video["height"]) == (640, 360)
     assert int(video["nb_read_frames"]) == manifest["frames"]
-    done = [r for r in journal(project) if r["ev"] == "done"]
-    chunk_lanes = {r["lane"] for r in done if "/chunk-" in r["task"]}
+    done = [r for r in journal(project) if r.ev == "done"]
+    chunk_lanes = {r.lane for r in done if "/chunk-" in r.task}
     assert chunk_lanes <= {"cpu:a", "cpu:b"} and chunk_lanes
-    assert {r["lane"] for r in done if "/chunk-" not in r["task"]} <= {"cpu-0", "cpu-1"}
+    assert {r.lane for r in done if "/chunk-" not in r.task} <= {"cpu-0", "cpu-1"}
     if continuity == "extend":  # each chunk after the first starts from the previous chunk's last frame
         for scene in ("scene-01", "scene-02"):
-            assert len({r["lane"] for r in done if f"{scene}/chunk-" in r["task"]}) >= 1
+            assert len({r.lane for r in done if f"{scene}/chunk-" in r.task}) >= 1
 
 
 def test_simulator_agrees_with_the_executor(tmp_path, vidc_session_cmd):
@@ -85,7 +85,7 @@ def test_simulator_agrees_with_the_executor(tmp_path, vidc_session_cmd):
     hw_path = project / "hardware.yaml"
     build(vidc_session_cmd, project, "--hardware", str(hw_path))
     records = journal(project)
-    measured = {r["task"]: r["ms"] for r in records if r["ev"] == "done"}
+    measured = {r.task: r.ms for r in records if r.ev == "done"}
     src, _ = project_sources(project / "project.yaml")
     plan, _ = compile_project(src, load_hardware(hw_path), CompileOptions(catalog=catalog()))
     lanes = {ln.id: ln for ln in plan.lanes}
@@ -96,10 +96,10 @@ def test_simulator_agrees_with_the_executor(tmp_path, vidc_session_cmd):
     busy = sum(sim.busy_ms.values())
     assert busy == pytest.approx(real_ms, rel=0.01)  # every task ran once, nothing invented
     # The real run adds dispatch latency and process start-up; the model must stay close.
-    claimed = {r["task"] for r in records if r["ev"] == "claimed"}
+    claimed = {r.task for r in records if r.ev == "claimed"}
     assert claimed == set(measured)
-    wall_ms = 1000 * (max(r["t"] for r in records if r["ev"] == "done") -
-                      min(r["t"] for r in records if r["ev"] == "claimed"))
+    wall_ms = 1000 * (max(r.t for r in records if r.ev == "done") -
+                      min(r.t for r in records if r.ev == "claimed"))
     print(f"real makespan {wall_ms:.0f} ms, simulated {sim.makespan_ms} ms, task time {real_ms} ms")
     assert sim.makespan_ms == pytest.approx(wall_ms, rel=0.15)
     assert sim.makespan_ms < real_ms  # the lanes ran in parallel
@@ -129,8 +129,8 @@ def chunk_results(project: Path) -> dict[str, dict]:
     from vidc.runtime.state.workfolder import WorkFolder
 
     store = WorkFolder(project / ".vidc").store
-    return {r["task"]: json.loads((store.object_dir(r["object"]) / "result.json").read_text())
-            for r in journal(project) if r["ev"] == "done" and "/chunk-" in r["task"]}
+    return {r.task: json.loads((store.object_dir(r.object) / "result.json").read_text())
+            for r in journal(project) if r.ev == "done" and "/chunk-" in r.task}
 
 
 def make22(tmp_path: Path, builder: str, extra: str, cont: str = "extend") -> tuple[Path, Path]:
@@ -190,5 +190,5 @@ def test_wan22_a14b_chunks_on_a_context_parallel_group_of_two(tmp_path, vidc_ses
     assert events(proc.stdout)[-1]["ok"]
     results = chunk_results(project)
     assert results and all(r["group"]["ulysses_degree"] == 2 and r["cache"] == "taylorseer" for r in results.values())
-    chunk_lanes = {r["lane"] for r in journal(project) if r["ev"] == "done" and "/chunk-" in r["task"]}
+    chunk_lanes = {r.lane for r in journal(project) if r.ev == "done" and "/chunk-" in r.task}
     assert chunk_lanes == {"cpu:a"}  # the group's lead; cpu:b was held for it

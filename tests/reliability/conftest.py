@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from vidc.runtime.state.journal import Journal
+from vidc.schemas.journal import Done
+
 from ..conftest import VENV_BIN
 
 TINY = """vidc: 1
@@ -36,20 +39,12 @@ def events(stdout: str) -> list[dict]:
     return [json.loads(x) for x in stdout.splitlines() if x.startswith("{")]
 
 
-def done_records(project: Path) -> list[dict]:
-    out = []
-    for line in (project / ".vidc" / "journal.log").read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and rec.get("ev") == "done" and "task" in rec:
-            out.append(rec)
-    return out
+def done_records(project: Path) -> list[Done]:
+    return [r for r in Journal(project / ".vidc" / "journal.log").replay() if isinstance(r, Done) and r.task]
 
 
 def object_of(project: Path, task: str) -> Path:
-    digest = [r["object"] for r in done_records(project) if r["task"] == task][-1]
+    digest = [r.object for r in done_records(project) if r.task == task][-1]
     return project / ".vidc" / "store" / "objects" / digest
 
 

@@ -53,7 +53,7 @@ def test_a_damaged_voice_and_an_edited_result_are_never_reused(tiny: Path) -> No
     assert check.returncode == 1 and len(json.loads(check.stdout)["damaged"]) == 2
     proc = vidc("build", str(tiny), "--json")
     assert proc.returncode == 0, proc.stderr
-    ran = {r["task"] for r in done_records(tiny)[-2:]}
+    ran = {r.task for r in done_records(tiny)[-2:]}
     assert ran == {"tiny/voice/scene-01", "tiny/music"}
     assert (tiny / MP4).read_bytes() == reference
 

@@ -37,7 +37,7 @@ def test_random_sigkills_then_resume_is_byte_identical_and_nothing_is_redone(tin
     proc = vidc("build", str(tiny), "--json")
     assert proc.returncode == 0, proc.stderr
     assert (tiny / MP4).read_bytes() == reference
-    fps = [r["fp"] for r in done_records(tiny)]
+    fps = [r.fp for r in done_records(tiny)]
     assert len(fps) == len(set(fps)), "a finished task ran twice"
     assert not [p for p in (tiny / "build").iterdir() if p.name.endswith(".part")]
     assert vidc("verify", str(tiny)).returncode == 0

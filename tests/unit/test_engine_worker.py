@@ -10,21 +10,23 @@ from vidc.runtime.engine.worker import Roots, run_task
 from vidc.runtime.state import queues
 from vidc.runtime.state.journal import Journal
 from vidc.runtime.state.workfolder import WorkFolder
+from vidc.schemas.descriptor import TaskDescriptor
+from vidc.schemas.journal import Done
 
 
-def _desc(tid: str, params: dict) -> dict:
-    return {"id": tid, "fingerprint": "fp-" + tid.replace("/", "_"), "backend": "inline-script", "est_ms": 5,
-            "scale": 1.0, "params": params, "argv": [], "inputs": {}}
+def _desc(tid: str, params: dict) -> TaskDescriptor:
+    return TaskDescriptor(id=tid, fingerprint="fp-" + tid.replace("/", "_"), backend="inline-script", est_ms=5,
+                          scale=1.0, params=params, argv=[], inputs={})
 
 
-def _queue(work: WorkFolder, lane: str, descs: list[dict]) -> None:
+def _queue(work: WorkFolder, lane: str, descs: list[TaskDescriptor]) -> None:
     work.store.ensure()
     work.tasks.mkdir(parents=True, exist_ok=True)
     work.queues.mkdir(parents=True, exist_ok=True)
     for d in descs:
-        rel = f"tasks/{d['fingerprint']}.json"
-        (work.root / rel).write_text(json.dumps(d))
-        queues.append(work.queue(lane), d["id"], rel, f"store/tmp/{d['fingerprint']}")
+        rel = f"tasks/{d.fingerprint}.json"
+        (work.root / rel).write_text(json.dumps(d.to_json_dict()))
+        queues.append(work.queue(lane), d.id, rel, f"store/tmp/{d.fingerprint}")
 
 
 def test_run_task_resolves_project_paths_on_its_own_machine(tmp_path):
@@ -45,12 +47,11 @@ def test_worker_runs_its_queue_journals_and_commits(tmp_path):
                            str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     recs = Journal(work.journal).replay()
-    assert [(r["ev"], r["task"]) for r in recs] == [("claimed", "v/a"), ("done", "v/a"), ("claimed", "v/b"),
-                                                    ("failed", "v/b")]
-    assert "not generated yet" in recs[3]["error"]  # a BackendError: the lane lives on to the next task
-    assert work.store.verify(recs[1]["object"])
-    assert (work.store.object_dir(recs[1]["object"]) / "result.json").read_text() == '{"scenes": 1}'
-    assert recs[1]["lane"] == "cpu-0" and recs[1]["backend"] == "inline-script"
+    assert [(r.ev, r.task) for r in recs] == [("claimed", "v/a"), ("done", "v/a"), ("claimed", "v/b"), ("failed", "v/b")]
+    assert "not generated yet" in recs[3].error  # a BackendError: the lane lives on to the next task
+    assert work.store.verify(recs[1].object)
+    assert (work.store.object_dir(recs[1].object) / "result.json").read_text() == '{"scenes": 1}'
+    assert recs[1].lane == "cpu-0" and recs[1].backend == "inline-script" and recs[1].est_ms == 5
 
 
 def test_worker_resumes_after_its_offset(tmp_path):
@@ -61,7 +62,7 @@ def test_worker_resumes_after_its_offset(tmp_path):
     queues.append_stop(work.queue("cpu-0"))
     subprocess.run([sys.executable, "-m", "vidc.runtime.engine.worker", str(work.root), "cpu-0", "cpu", str(offset),
                     str(tmp_path)], check=True, capture_output=True, timeout=120)
-    assert [r["task"] for r in Journal(work.journal).replay() if r["ev"] == "done"] == ["v/b"]
+    assert [r.task for r in Journal(work.journal).replay() if isinstance(r, Done)] == ["v/b"]
 
 
 def test_worker_exits_when_its_coordinator_dies(tmp_path):

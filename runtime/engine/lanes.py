@@ -1,0 +1,102 @@
+"""The lane interface both executors use, and what a lane reports back.
+
+The scheduler (executor.py) owns the running tasks, the planned queues and skipping; a lane only runs
+what it is given. The local lanes are worker processes fed through queue files (local_lanes.py); the
+Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through five calls:
+
+- `start()`: get ready before the first task (a Ray actor starts now; a local worker with its first task);
+- `submit(run)`: run one task descriptor (one at a time per lane);
+- `poll()`: what happened since the last call, as reports (never blocks for long);
+- `release()`: the lane's device joins another lane's context-parallel group: free its loaded models;
+- `stop()`: no more tasks (a pool's `close()` then waits for its lanes and frees what they share).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Union
+
+from vidc.schemas.descriptor import TaskDescriptor
+from vidc.schemas.journal import Done, Failed
+from vidc.schemas.plan import Lane as PlanLane
+
+
+@dataclass(frozen=True)
+class Run:
+    """One task handed to a lane: its descriptor (also written to `desc_rel` in the work folder) and
+    the name of its scratch output folder."""
+
+    task: str
+    desc: TaskDescriptor
+    desc_rel: str
+    out_name: str
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The task ran to an end: its journal record (already written)."""
+
+    record: Done | Failed
+
+
+@dataclass(frozen=True)
+class Lost:
+    """The lane's worker died under the task. `retry`: it may run again (the scheduler bounds how often)."""
+
+    task: str
+    why: str
+    retry: bool
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A task that never started goes back to its queue; `wait`: the lane takes nothing until Ready."""
+
+    task: str
+    wait: bool = False
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A lane that waited (for room on a cluster) takes tasks again."""
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The lane can run nothing any more (no node can hold it): `what` names it, `why` says why."""
+
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line for the person watching the build."""
+
+    text: str
+
+
+Report = Union[Ended, Lost, Returned, Ready, Gone, Note]
+
+
+class Lane(Protocol):
+    id: str
+
+    def start(self) -> None: ...
+
+    def submit(self, run: Run) -> None: ...
+
+    def poll(self) -> list[Report]: ...
+
+    def release(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class LanePool(Protocol):
+    """Makes an executor's lanes and frees what they share."""
+
+    def open(self, lanes: dict[str, PlanLane], planned: dict[str, list[str]]) -> dict[str, Lane]:
+        """The lanes that can run (a lane left out is dropped before anything runs)."""
+        ...
+
+    def close(self) -> None: ...
