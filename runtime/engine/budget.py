@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vidc.compiler.pricing import Prices, gpu_cost, llm_cost, load_prices, tts_cost, usd
+from vidc.schemas import ids
 from vidc.schemas.journal import Done, Record
 from vidc.schemas.plan import Cost, Plan, Task
 
@@ -181,7 +182,7 @@ class ScriptMeter:
     at the usage the provider reports."""
 
     def __init__(self, ledger: Ledger, prices: Prices, video_name: str, llm: Any):
-        self.ledger, self.prices, self.task, self.llm = ledger, prices, f"{video_name}/script", llm
+        self.ledger, self.prices, self.task, self.llm = ledger, prices, ids.script(video_name), llm
 
     def sending(self, chars: int, label: str) -> str:
         import math
