@@ -108,7 +108,7 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         candidates = able[tid]
         if "prev" in d.inputs:  # extend chains stay on one lane: the next chunk starts from the last frame
             candidates = [states[lane_of[d.inputs["prev"]]].lane]
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, int, str, int] | None = None
         for ln in candidates:
             st = states[ln.id]
             run = round(d.est_ms / ln.speed)
@@ -278,7 +278,7 @@ def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[
     if not gpu_tasks:
         return 0.0
     work = sum(drafts[t].est_ms for t in gpu_tasks)
-    models = {drafts[t].requires.get("model") for t in gpu_tasks} - {None}
+    models = {m for t in gpu_tasks if (m := drafts[t].requires.get("model")) is not None}
     load = sum(costs.wan_load_ms(m) for m in models)
     speeds = sorted((ln.speed for ln in lanes if ln.kind == "device"), reverse=True)
     return min((work + k * load) / sum(speeds[:k]) for k in range(1, len(speeds) + 1))

@@ -246,9 +246,7 @@ def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None
             trail = tok[len(tok.lower().rstrip(",;:")):]
         elif low in lex:
             said = lex[low]
-        elif _EMAIL.match(core):
-            said = _url(core, lex)
-        elif _URL.match(core) and not _NUMBER.match(core):
+        elif _EMAIL.match(core) or _URL.match(core) and not _NUMBER.match(core):
             said = _url(core, lex)
         elif _PHONE.match(core):
             said = _digits(core, lang)
@@ -268,13 +266,13 @@ def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None
             said = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang)
         elif (m := _US_DATE.match(core)):
             said = _date(int(m.group(3)), int(m.group(1)), int(m.group(2)), lang)
-        elif (m := _YEAR.match(core)) and not n_core.lower() in UNITS and _YEAR.match(core):
+        elif (m := _YEAR.match(core)) and n_core.lower() not in UNITS and _YEAR.match(core):
             y = int(m.group(1))
             said = _n2w(y, lang, "year")
             if core.endswith("s"):  # the 1990s
                 said = re.sub(r"y$", "ies", said) if said.endswith("y") else said + "s"
-        elif _NUMBER.match(core):
-            said = _number(core, lang)
+        elif (number := _number(core, lang)) is not None:
+            said = number
             if n_core in UNITS and n_core not in ("in", "m", "s", "h", "g", "x", "B", "V", "W", "K", "k", "M"):
                 one, many = UNITS[n_core]
                 said += " " + (one if core in ("1", "1.0") else many)

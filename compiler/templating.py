@@ -8,12 +8,13 @@ returned untouched, so a 1000-row matrix costs little more than one video.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import operator
 import re
 import unicodedata
-import contextvars
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import jinja2
 import jinja2.runtime
@@ -149,7 +150,7 @@ _LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusm
           "et dolore magna aliqua.")
 
 
-def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
     """jinja2's lipsum, deterministic (no random generator) and bounded: n paragraphs of one
     fixed sentence."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > MAX_LIPSUM:
@@ -210,10 +211,10 @@ class _Env(SandboxedEnvironment):
         for node in tree.find_all(nodes.For):
             node.iter = nodes.Call(nodes.EnvironmentAttribute("vidc_iter"), [node.iter], [], None, None,
                                    lineno=node.lineno)
-        for node in list(tree.find_all(nodes.Concat)):
-            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(node.nodes), [], None, None,
-                              lineno=node.lineno)
-            node.nodes = [call]  # a Concat of one string: the join is already done, and measured
+        for cat in list(tree.find_all(nodes.Concat)):
+            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(cat.nodes), [], None, None,
+                              lineno=cat.lineno)
+            cat.nodes = [call]  # a Concat of one string: the join is already done, and measured
         return tree
 
     @staticmethod
@@ -235,7 +236,7 @@ class _Env(SandboxedEnvironment):
             texts.append(t)
         return _charge("".join(texts), "`~`")
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         out, total = [], 0
         for piece in parts:
             total += len(piece)
@@ -254,20 +255,20 @@ class _Env(SandboxedEnvironment):
             seq, n = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
             if isinstance(n, int) and n > 0 and _size(seq, MAX_RESULT) * n > MAX_RESULT:
                 raise TemplateLimit(f"repetition result larger than {MAX_RESULT}")
-        if op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-            if _size(left) + _size(right) > MAX_RESULT:
-                raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
+        if (op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+                and _size(left) + _size(right) > MAX_RESULT):
+            raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
         if op == "%" and isinstance(left, str):
             _check_format(left)
             _check_args((right,), {}, MAX_RESULT)
-            _no_callables(right) if not isinstance(right, (tuple, dict)) else [
-                _no_callables(x) for x in (right.values() if isinstance(right, dict) else right)]
+            for x in (right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)):
+                _no_callables(x)
         out = self.binop_table[op](left, right)
         if isinstance(out, (str, list, tuple)):
             _charge(out, f"`{op}`")
         return out
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # 'x'.ljust(10**9) and friends: no call gets a count larger than a template may produce.
         _step()
         _check_args(args, kwargs, MAX_RESULT)

@@ -7,7 +7,7 @@ this machine. Pure: no file is read here.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import Scene, VideoSpec

@@ -9,8 +9,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import BackendError, TaskContext
-from .wan_pipeline import (VRAM_NOTE, LoadedPipeline, apply_step_cache, cache_config, captured_magcache_ratios,
-                           make_scheduler, pipeline_for)
+from .wan_pipeline import (
+    VRAM_NOTE,
+    LoadedPipeline,
+    apply_step_cache,
+    cache_config,
+    captured_magcache_ratios,
+    make_scheduler,
+    pipeline_for,
+)
 
 
 class WanParams(BaseModel):

@@ -112,8 +112,8 @@ def _rank_main(job_path: str, device: str) -> int:
     import torch
     import torch.distributed as dist
 
-    from .wan_pipeline import load_pipeline, resolve_model
     from .wan_chunk import WanParams, _input_images, generate
+    from .wan_pipeline import load_pipeline, resolve_model
 
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     rank = int(os.environ["RANK"])

@@ -250,7 +250,7 @@ def load_pipeline(ref: ModelRef, device: str, offload: str, precision: str = "bf
         pipe = cls.from_pretrained(ref.path, vae=vae, local_files_only=True, **_dtype_kw("diffusers", dtype), **extra)
     except BackendError:
         raise
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         hint = _download_hint(ref.hub_id) if ref.hub_id else "download the complete model folder again"
         raise BackendError(f"cannot load the Wan model from {ref.path}: {exc}. Fix: {hint}") from exc
     loaded = LoadedPipeline(ref=ref, pipe=pipe, device=device, dtype=dtype, offload=offload,
@@ -429,5 +429,5 @@ class PipelineCache:
 
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-        except Exception:  # noqa: BLE001 - freeing memory is best effort
+        except Exception:  # freeing memory is best effort
             pass

@@ -114,7 +114,7 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
 
             with Image.open(path) as im:
                 return int(im.size[0]), int(im.size[1])
-        except Exception as e:  # noqa: BLE001 - any reason Pillow gives is the reason to report
+        except Exception as e:  # any reason Pillow gives is the reason to report
             return f"not an image that can be read ({str(e).replace(str(path), rel)[:160]})"
     probe = shutil.which("ffprobe")
     if probe is None:

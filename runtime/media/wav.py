@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+from ..state.atomic import atomic_path  # re-exported: media writers use it
 
 __all__ = [
     "WavInfo",
@@ -123,7 +123,7 @@ def samples_to_ms(samples: int, rate: int) -> int:
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(argv, capture_output=True, check=False)
-    except FileNotFoundError as exc:  # pragma: no cover - depends on the machine
+    except FileNotFoundError as exc:  # depends on the machine
         raise RuntimeError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 
 
@@ -143,7 +143,7 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
             "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"]
     try:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError as exc:  # pragma: no cover
+    except FileNotFoundError as exc:
         raise RuntimeError("ffmpeg is not installed: `apt-get install ffmpeg`") from exc
     total = 0
     assert proc.stdout is not None

@@ -3,7 +3,6 @@ a matrix project, a saved plan (and a stale one), calibration, the music and doc
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 from ..conftest import copy_project
 from .conftest import build, events, journal

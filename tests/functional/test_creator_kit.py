@@ -6,7 +6,6 @@ import json
 import subprocess
 
 import numpy as np
-
 from PIL import Image
 
 from vidc.compiler.layout import safe_area

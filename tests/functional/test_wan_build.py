@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from vidc.runtime.host.hardware import load_hardware
-from vidc.runtime.engine.simulate import simulate
-from vidc.runtime.host.sources import project_sources
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.runtime.backends.registry import catalog
+from vidc.runtime.engine.simulate import simulate
+from vidc.runtime.host.hardware import load_hardware
+from vidc.runtime.host.sources import project_sources
 
 from .conftest import build, events, journal
 from .media_checks import probe

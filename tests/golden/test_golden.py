@@ -7,8 +7,8 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
 from vidc.compiler.render import to_json, to_text
+from vidc.runtime.backends.registry import catalog
 from vidc.runtime.host.hardware import load_hardware
 from vidc.runtime.host.sources import find_spec, project_sources
 

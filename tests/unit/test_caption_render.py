@@ -117,7 +117,7 @@ def test_word_by_word_style_highlights_each_spoken_word_in_place():
     ass = to_ass(cues, 1080, 1920, "karaoke")
     events = [line for line in ass.splitlines() if line.startswith("Dialogue:")]
     assert len(events) == sum(len(c.words) for c in cues) == 8
-    for k, e in enumerate(events):
+    for e in events:
         text = e.split(",,", 1)[1].split(",", 4)[-1]
         assert text.count("{\\1c&H3FD2FF&}") == 1  # one word highlighted (#FFD23F as BGR)
         assert text.replace("{\\1c&H3FD2FF&}", "").replace("{\\r}", "") == "\\N".join(cues[0].lines)

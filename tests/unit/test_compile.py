@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import to_json
+from vidc.runtime.backends.registry import catalog
 from vidc.schemas.generate import FILES, HERE as SCHEMAS, schema_texts
 from vidc.schemas.hardware import Device, Hardware
 

@@ -3,8 +3,7 @@ plan-time caption checks (E_CAPTION_FIT, sizes from the frame)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.frontend import SourceFiles
