@@ -26,11 +26,6 @@ ALLOWED = {
     "runtime/cli/export_timeline.py:build_timeline",
     "runtime/engine/ray_executor.py",
     # being split on this branch
-    "compiler/templating.py",
-    "compiler/wan_checks.py:_check_options",
-    "runtime/backends/wan_chunk.py:generate",
-    "runtime/backends/wan_group.py:run_group",
-    "runtime/backends/wan_pipeline.py",
     "runtime/media/captions.py",
     "runtime/media/music_library.py",
     "runtime/media/music_library.py:_events",
