@@ -30,7 +30,6 @@ ALLOWED = {
     "runtime/media/music_library.py",
     "runtime/media/music_library.py:_events",
     "runtime/media/music_library.py:render_audio",
-    "runtime/media/piper_voice.py",
 }
 
 
