@@ -26,7 +26,6 @@ ALLOWED = {
     "runtime/cli/export_timeline.py:build_timeline",
     "runtime/engine/ray_executor.py",
     # being split on this branch
-    "runtime/media/captions.py",
     "runtime/media/music_library.py",
     "runtime/media/music_library.py:_events",
     "runtime/media/music_library.py:render_audio",
