@@ -25,10 +25,6 @@ ALLOWED = {
     "runtime/cli/build.py:_run",
     "runtime/cli/export_timeline.py:build_timeline",
     "runtime/engine/ray_executor.py",
-    # being split on this branch
-    "runtime/media/music_library.py",
-    "runtime/media/music_library.py:_events",
-    "runtime/media/music_library.py:render_audio",
 }
 
 
