@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_models import TINY_WAN_SPEC as WAN_SPEC, TWO_CPU_DEVICES as HARDWARE
+
 from .conftest import build, events, journal
 
 pytest.importorskip("ray")
@@ -22,7 +24,6 @@ pytest.importorskip("diffusers")
 
 MB = 2**20
 MP4 = "tiny-wan.mp4"
-from .test_wan_build import HARDWARE, SPEC as WAN_SPEC  # noqa: E402 - after the importorskips
 
 # The wan build test's project, with its sampler and continuity fixed.
 SPEC = WAN_SPEC.replace("SAMPLER", "euler").replace("CONTINUITY", "cut")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_models import TINY_WAN_SPEC as SPEC, TWO_CPU_DEVICES as HARDWARE
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.runtime.backends.registry import catalog
 from vidc.runtime.engine.simulate import simulate
@@ -16,31 +17,6 @@ from .conftest import build, events, journal
 from .media_checks import probe
 
 pytest.importorskip("diffusers")
-
-SPEC = """vidc: 1
-name: tiny-wan
-script:
-  scene_seconds: [1, 6]
-  scenes:
-    - voiceover_text: "A cat dances."
-      visual_prompt: "a cat dance"
-      duration_seconds: 2
-    - voiceover_text: "The cat dances again."
-      visual_prompt: "a cat dance negative"
-      duration_seconds: 2
-video: {engine: wan, model: models/tiny-wan, resolution: 32x32, fps: 8, frames_per_chunk: 9, steps: 2,
-        sampler: SAMPLER, continuity: CONTINUITY, seed: 3}
-music: {mood: [calm]}
-captions: {mode: both}
-export: {preset: draft}
-"""
-HARDWARE = """name: two-cpu-devices
-cpu_workers: 2
-devices:
-  - {id: "cpu:a", kind: cpu, name: first CPU device, speed: 1.0}
-  - {id: "cpu:b", kind: cpu, name: second CPU device, speed: 1.0}
-"""
-
 
 def make_project(tmp_path: Path, sampler: str, continuity: str) -> Path:
     from tests.fixtures_models import build_tiny_wan

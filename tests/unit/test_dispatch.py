@@ -1,12 +1,11 @@
 """The dispatch rule shared by the executor and the simulator: CPU lanes take the ready task with
 the longest remaining path (the plan's lane-aware rank); device lanes keep their planned order."""
+from tests.factories import DEMO, plan_of
 from vidc.compiler.place import remaining_rank
 from vidc.runtime.engine.dispatch import pick, planned_queues
 from vidc.runtime.engine.simulate import simulate
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.plan import Lane
-
-from .test_compile import DEMO, plan_of
 
 CPU_LANES = [Lane(id=f"cpu-{i}", kind="cpu", device="cpu", speed=1.0) for i in range(2)]
 
