@@ -50,7 +50,7 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".
 _BPM_HOP = 128
 
 
-class MusicSelectionError(_BaseError, ValueError):  # type: ignore[misc,valid-type]
+class MusicSelectionError(_BaseError, ValueError):
     """No track fits, or a music folder cannot be indexed/read."""
 
 
@@ -105,8 +105,8 @@ def select_track(catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[
     if not tracks:
         raise MusicSelectionError("the music library is empty: add tracks or use `music: {library: builtin}`")
     if bpm is not None and not isinstance(bpm, (int, float)):
-        bpm = tuple(float(v) for v in bpm)  # type: ignore[assignment]
-        if len(bpm) != 2:  # type: ignore[arg-type]
+        bpm = tuple(float(v) for v in bpm)
+        if len(bpm) != 2:
             raise ValueError("bpm is a number or a [lo, hi] range")
     usable = [t for t in tracks if t.duration_s + 1e-9 >= min_duration_s or t.duration_s >= MIN_LOOP_S]
     if not usable:

@@ -76,7 +76,7 @@ def map_words(text_words: Sequence[str], spans: Sequence[tuple[float, float]],
     if n == 0:
         return []
     if one_to_one and len(spans) == n:
-        out = [[w, int(round(s)), int(round(e))] for w, (s, e) in zip(text_words, spans)]
+        out: list[list[Any]] = [[w, int(round(s)), int(round(e))] for w, (s, e) in zip(text_words, spans)]
     else:
         segs = [(s, e) for s, e in spans if e > s] or [fallback_span]
         lengths = np.array([e - s for s, e in segs], dtype=np.float64)

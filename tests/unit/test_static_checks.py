@@ -1,5 +1,5 @@
 """The static checks configured in pyproject.toml pass: ruff's linter over the whole tree, and mypy over the
-packages it names (vidc.compiler and vidc.schemas)."""
+packages it names (vidc.compiler, vidc.schemas and vidc.runtime.media)."""
 from __future__ import annotations
 
 import subprocess
