@@ -225,7 +225,10 @@ def fit_block(text: str, font: FontMetrics, box_w: float, box_h: float, em_px: f
     em = float(int(em_px))
     min_em_px = float(int(min_em_px))
     while True:
-        measure = lambda s, e=em: font.width(s, e)  # noqa: E731
+
+        def measure(s: str, e: float = em) -> float:
+            return font.width(s, e)
+
         max_lines = max(1, int((box_h + spacing * em) // (line_factor * em + 1)))
         fitted = balanced_lines(words, measure, box_w, max_lines)
         if fitted is not None:

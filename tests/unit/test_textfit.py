@@ -47,7 +47,9 @@ def test_abbreviations_are_not_sentence_ends():
 @given(st.lists(st.sampled_from("the Aurora lamp 7 a.m. 12 kg Dr. Ruiz northwindstudios sunrise U.S. a".split()),
                 min_size=1, max_size=40), st.integers(200, 900))
 def test_balanced_lines_fit_and_keep_every_word(words, max_width):
-    width = lambda s: FONT.width(s, 40)  # noqa: E731
+    def width(s):
+        return FONT.width(s, 40)
+
     lines = balanced_lines(words, width, max_width)
     if lines is None:
         assert any(width(g) > max_width for g in groups(words))
@@ -59,7 +61,9 @@ def test_balanced_lines_fit_and_keep_every_word(words, max_width):
 
 
 def test_balanced_lines_are_balanced():
-    width = lambda s: FONT.width(s, 40)  # noqa: E731
+    def width(s):
+        return FONT.width(s, 40)
+
     text = "A sleep researcher in a white coat reviewing charts on a tablet in a softly lit laboratory"
     lines = balanced_lines(text.split(), width, 1600)
     assert len(lines) == 2 and abs(width(lines[0]) - width(lines[1])) < 0.25 * 1600
