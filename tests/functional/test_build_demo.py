@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pyloudnorm
 
-from .conftest import build, events
+from .conftest import build
 from .media_checks import atom_order, decode_audio, parse_srt, probe, true_peak_db, voice_offset_samples
 
 NAME = "vidc-demo"
@@ -79,5 +79,5 @@ def test_rebuild_does_nothing_and_says_so(built_demo, vidc_session_cmd):
     proc = subprocess.run([*vidc_session_cmd, "build", str(project)], capture_output=True, text=True, check=True)
     assert "up to date" in proc.stdout and "nothing to do" in proc.stdout
     assert mp4.read_bytes() == before
-    finished = events(build(vidc_session_cmd, project).stdout)[-1]
+    finished = build(project).events[-1]
     assert finished["ran"] == 0 and finished["ok"]

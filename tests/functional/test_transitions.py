@@ -52,8 +52,8 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     faded = _project(tmp_path / "faded", SPEC)
     cut = _project(tmp_path / "cut", SPEC.replace("      transition: {type: crossfade, seconds: 0.5}\n", "")
                    .replace("      transition: fade\n", ""))
-    build(vidc_session_cmd, faded)
-    build(vidc_session_cmd, cut)
+    build(faded)
+    build(cut)
     mp4, ref = faded / "build" / "tr.mp4", cut / "build" / "tr.mp4"
     scenes = json.loads((faded / "build" / "tr.json").read_text())["scenes"]
     assert [s["frames"] for s in scenes] == [90, 92, 90]  # 3.05 s: 91.5 frames, rounded up
