@@ -20,8 +20,8 @@ VIDC = str(Path(sys.executable).parent / "vidc")
 def machine() -> str:
     cpu = ""
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
+        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                   if ln.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return f"{platform.machine()} {cpu} ({os.cpu_count()} cores), python {platform.python_version()}"

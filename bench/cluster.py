@@ -101,12 +101,12 @@ def main() -> None:
     finally:
         cluster.shutdown()
     print()
-    print(summary("ray / local wall time - 1", [100 * (r["wall"] / l["wall"] - 1) for l, r in rows], " %"))
-    print(summary("ray / local first start -> last done - 1", [100 * (r["span"] / l["span"] - 1) for l, r in rows],
+    print(summary("ray / local wall time - 1", [100 * (r["wall"] / lo["wall"] - 1) for lo, r in rows], " %"))
+    print(summary("ray / local first start -> last done - 1", [100 * (r["span"] / lo["span"] - 1) for lo, r in rows],
                   " %"))
-    print(summary("overhead per task, local", [l["per_task_ms"] for l, _ in rows], " ms"))
+    print(summary("overhead per task, local", [lo["per_task_ms"] for lo, _ in rows], " ms"))
     print(summary("overhead per task, ray  ", [r["per_task_ms"] for _, r in rows], " ms"))
-    extra = statistics.median(r["per_task_ms"] - l["per_task_ms"] for l, r in rows)
+    extra = statistics.median(r["per_task_ms"] - lo["per_task_ms"] for lo, r in rows)
     base, slower = reference_makespans(max(0.0, extra))
     print("target: Ray adds < 5 %")
     print()

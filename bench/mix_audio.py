@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm
 import yaml
-
 from _common import machine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,9 @@ import platform
 import time
 
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import to_json
+from vidc.runtime.backends.registry import catalog
 from vidc.schemas.hardware import Hardware
 
 SPEC = """\

@@ -163,8 +163,15 @@ def expert(inputs: Path, out: Path) -> Path:
 # ------------------------------------------------------------------------------ MoviePy
 def moviepy(inputs: Path, out: Path) -> Path:
     os.environ.setdefault("FFMPEG_BINARY", shutil.which("ffmpeg") or "ffmpeg")  # the same x264 as the others
-    from moviepy import AudioFileClip, CompositeAudioClip, CompositeVideoClip, ImageClip, TextClip, concatenate_videoclips
-    from moviepy import afx
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        ImageClip,
+        TextClip,
+        afx,
+        concatenate_videoclips,
+    )
 
     voices = piper_scenes(out)
     lengths = scene_lengths(voices)

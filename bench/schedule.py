@@ -15,9 +15,9 @@ from __future__ import annotations
 import statistics
 
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import secs
+from vidc.runtime.backends.registry import catalog
 from vidc.runtime.engine.simulate import simulate
 from vidc.schemas.hardware import Device, Hardware
 

@@ -95,7 +95,7 @@ def one_chunk(pipe, w: int, h: int, frames: int, text_dim: int, device: str, dty
 
 
 def set_cache(pipe, cache: str, mag_ratios=None):
-    from vidc.runtime.backends.wan_pipeline import cache_config
+    from vidc.runtime.backends.wan_sampling import cache_config
 
     tr = pipe.transformer
     if getattr(tr, "is_cache_enabled", False):
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             ratios = None
             if cache == "magcache":  # calibrate (untimed), then run with the ratios
-                from vidc.runtime.backends.wan_pipeline import captured_magcache_ratios
+                from vidc.runtime.backends.wan_sampling import captured_magcache_ratios
 
                 set_cache(pipe, "magcache")
                 with captured_magcache_ratios() as found:

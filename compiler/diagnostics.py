@@ -6,8 +6,9 @@ like a compiler error (`file:line:col: error[CODE]: message`, the source line, a
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 from .textsafe import MAX_LINE, safe_text
 

@@ -13,8 +13,9 @@ import io
 import json
 import posixpath
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .diagnostics import Diagnostic, suggest
 from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
@@ -85,7 +86,8 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
 
 
 def _kind(v: Any) -> str:
-    return {dict: "mapping", list: "list"}.get(type(v), type(v).__name__)
+    names: dict[type, str] = {dict: "mapping", list: "list"}
+    return names.get(type(v), type(v).__name__)
 
 
 def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:

@@ -5,6 +5,7 @@ segments join by stream copy and the whole video is encoded exactly once (house 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vidc.schemas import ids
@@ -199,7 +200,7 @@ def watermark_overlay(wm: dict[str, Any], index: int, src: str, dst: str) -> str
 
 
 def _encode(p: dict[str, Any], chain: list[str], captions: bool, frames: str, still_at: float | None,
-            still_after: int | None = None, wm: dict[str, Any] | None = None, tuning: list[str] = (),
+            still_after: int | None = None, wm: dict[str, Any] | None = None, tuning: Sequence[str] = (),
             edge: Edges | None = None) -> list[str]:
     """The filter chain, the watermark, captions burned last, encoded to the segment. With `still_at`
     (a fraction of the scene) the picture after chain[:still_after] (the whole chain by default;

@@ -9,14 +9,16 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from vidc.schemas.spec import VideoSpec
 
 from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics, suggest
 from .expand import expand
-from .source import SourceMap, has_lone_surrogate, load_source, load_tree, number_problem, short
+from .scalars import has_lone_surrogate, number_problem, short
+from .source import SourceMap, load_source, load_tree
 from .templating import referenced_names
 from .validate import validate_video
 
@@ -222,22 +224,22 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any], engines: dict[s
     diags.extend(project_diags)
     per_row: list[tuple[str, list[Diagnostic]]] = []
     specs: list[VideoSpec | None] = []
-    for e in expanded:
-        spec, vdiags = validate_video(e.tree, smap, spec_dir, exists, engines, rates)
+    for row in expanded:
+        spec, vdiags = validate_video(row.tree, smap, spec_dir, exists, engines, rates)
         # A string whose template failed still holds its source text: problems validation finds
         # with that text are consequences, not news.
-        failed = {(d.line, d.col) for d in e.diags if d.code in _TEMPLATE_CODES}
+        failed = {(d.line, d.col) for d in row.diags if d.code in _TEMPLATE_CODES}
         vdiags = [d for d in vdiags if (d.line, d.col) not in failed | dropped]
         specs.append(spec)
-        per_row.append((e.label, e.diags + vdiags))
+        per_row.append((row.label, row.diags + vdiags))
     diags.extend(_at_set(_merge_rows(per_row), overrides, smap))
     diags = sort_diagnostics(diags)
     if has_errors(diags):
         return [], diags
     videos = []
-    for e, spec in zip(expanded, specs):
+    for row, spec in zip(expanded, specs):
         assert spec is not None  # no errors means every row validated
         for i, scene in enumerate(spec.script.scenes or []):
             scene.scene_index = i + 1
-        videos.append(LoadedVideo(spec=spec, row=e.row, vars=e.vars, locate=smap.locate, file=name, smap=smap))
+        videos.append(LoadedVideo(spec=spec, row=row.row, vars=row.vars, locate=smap.locate, file=name, smap=smap))
     return videos, diags

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .resources import template_yaml
-from .textfit import FontMetrics, Block, fit_block, groups
+from .textfit import Block, FontMetrics, fit_block, groups
 
 
 def caption_styles() -> dict[str, dict[str, Any]]:
@@ -141,7 +141,7 @@ def title_layout(title: str, subtitle: str | None, width: int, height: int, safe
     total = sum(len(b.lines) * step for b, step in blocks) + gap * (len(blocks) - 1)
     y = safe.top + max(0, (box_h - total) // 2)
     lines = []
-    for k, (b, step) in enumerate(blocks):
+    for b, step in blocks:
         for line in b.lines:
             lines.append({"text": line, "size": int(b.em_px), "y": y,
                           "w": int(round(font.width(line, int(b.em_px))))})

@@ -86,63 +86,102 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
     for tid in reversed(order):
         nxt = [s for s in succs[tid] if drafts[s].inputs.get("prev") == tid]
         chain_rest[tid] = sum(drafts[s].est_ms + chain_rest[s] for s in nxt)
-    states = {ln.id: LaneState(ln) for ln in lanes}
-    lane_of: dict[str, str] = {}
-    start: dict[str, int] = {}
-    finish: dict[str, int] = {}
-    cost: dict[str, int] = {}
-    unplaced_chunks = dict.fromkeys(t for t in queue if drafts[t].cp_heads)
-    group: dict[str, list[str]] = {}
-    work: dict[str, int] = {}
-    chain_next = {drafts[s].inputs["prev"]: s for s in order if "prev" in drafts[s].inputs}
-    bound: dict[str, str] = {}  # lane -> placed chunk whose chain continues on it (not free for a group)
+    p = _Progress(states={ln.id: LaneState(ln) for ln in lanes},
+                  unplaced_chunks=dict.fromkeys(t for t in queue if drafts[t].cp_heads),
+                  chain_next={drafts[s].inputs["prev"]: s for s in order if "prev" in drafts[s].inputs})
     for tid in queue:
-        d = drafts[tid]
-        ready = max((finish[p] for p in preds[tid]), default=0)
-        candidates = able[tid]
-        if "prev" in d.inputs:  # extend chains stay on one lane: the next chunk starts from the last frame
-            candidates = [states[lane_of[d.inputs["prev"]]].lane]
-        best: tuple[int, int, str] | None = None
-        for ln in candidates:
-            st = states[ln.id]
-            run = round(d.est_ms / ln.speed)
-            model = d.requires.get("model")
-            if model and st.model != model:
-                run += round((d.load_ms or costs.wan_load_ms(model)) / ln.speed)
-            begin = _earliest_start(st, ready, run)
-            option = (begin + run + round(chain_rest[tid] / ln.speed), begin, ln.id, begin + run)
-            if best is None or option[:1] < best[:1]:
-                best = option
-        assert best is not None
-        if d.cp_heads:
-            del unplaced_chunks[tid]
-            if "prev" in d.inputs:
-                bound.pop(lane_of[d.inputs["prev"]], None)
-            free = [ln for ln in able[tid] if ln.id not in bound]
-            grouped = _group_option(d, tid, candidates, free, states, ready, chain_rest[tid], costs, best[0],
-                                    lambda limit: _ready_chunks(unplaced_chunks, preds, finish, limit),
-                                    _chain_len(tid, chain_next))
-            if grouped is not None:
-                members, begin, end, degree = grouped
-                for m in members:
-                    _occupy(states[m], begin, end)
-                    states[m].model = None
-                group[tid] = members
-                work[tid] = max(1, round(d.est_ms / costs.cp_speedup(degree)))
-                lane_of[tid], start[tid], finish[tid], cost[tid] = members[0], begin, end, end - begin
-                if tid in chain_next:
-                    bound[members[0]] = tid
-                continue
-            if tid in chain_next:
-                bound[best[2]] = tid
-        _, begin, lane_id, end = best
-        st = states[lane_id]
-        _occupy(st, begin, end)
-        if d.requires.get("model"):
-            st.model = d.requires["model"]
-        lane_of[tid], start[tid], finish[tid], cost[tid] = lane_id, begin, end, end - begin
+        _place(tid, drafts[tid], able[tid], preds, chain_rest[tid], costs, p)
 
-    makespan = max(finish.values(), default=0)
+    critical_path, gpu_bound = _bounds(order, drafts, preds, succs, able, lanes, costs)
+    out_lanes = [ln.model_copy(update={"busy_ms": p.states[ln.id].busy_ms}) for ln in lanes]
+    return Placement(
+        lane=p.lane_of, start=p.start, finish=p.finish, cost=p.cost, lanes=out_lanes,
+        makespan_ms=max(p.finish.values(), default=0),
+        sequential_ms=sum(p.cost.values()), critical_path_ms=round(critical_path),
+        gpu_work_bound_ms=round(gpu_bound),
+        cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
+                                / max(1, hw.cpu_workers)),
+        group=p.group, work=p.work,
+        rank=remaining_rank(order, avg, preds, succs, {t: drafts[t].requires["kind"] for t in order}, lanes),
+    )
+
+
+@dataclass
+class _Progress:
+    """The schedule as far as it is placed: the lanes' states and each placed task's lane and times."""
+
+    states: dict[str, LaneState]
+    unplaced_chunks: dict[str, None]  # context-parallel-capable chunks not placed yet, in rank order
+    chain_next: dict[str, str]  # chunk -> the chunk that extends it
+    lane_of: dict[str, str] = field(default_factory=dict)
+    start: dict[str, int] = field(default_factory=dict)
+    finish: dict[str, int] = field(default_factory=dict)
+    cost: dict[str, int] = field(default_factory=dict)
+    group: dict[str, list[str]] = field(default_factory=dict)
+    work: dict[str, int] = field(default_factory=dict)
+    bound: dict[str, str] = field(default_factory=dict)  # lane -> placed chunk whose chain continues on it
+
+
+def _place(tid: str, d: Draft, able: list[Lane], preds: dict[str, list[str]], chain_rest: int, costs: CostModel,
+           p: _Progress) -> None:
+    """Place one task on the lane that finishes it (and what its chain still has to do) first, or on a
+    context-parallel group of lanes where that finishes it sooner."""
+    ready = max((p.finish[q] for q in preds[tid]), default=0)
+    candidates = able
+    if "prev" in d.inputs:  # extend chains stay on one lane: the next chunk starts from the last frame
+        candidates = [p.states[p.lane_of[d.inputs["prev"]]].lane]
+    best: tuple[int, int, str, int] | None = None
+    for ln in candidates:
+        st = p.states[ln.id]
+        run = round(d.est_ms / ln.speed)
+        model = d.requires.get("model")
+        if model and st.model != model:
+            run += round((d.load_ms or costs.wan_load_ms(model)) / ln.speed)
+        begin = _earliest_start(st, ready, run)
+        option = (begin + run + round(chain_rest / ln.speed), begin, ln.id, begin + run)
+        if best is None or option[:1] < best[:1]:
+            best = option
+    assert best is not None
+    if d.cp_heads and _place_group(tid, d, able, candidates, ready, chain_rest, best[0], preds, costs, p):
+        return
+    if d.cp_heads and tid in p.chain_next:
+        p.bound[best[2]] = tid
+    _, begin, lane_id, end = best
+    st = p.states[lane_id]
+    _occupy(st, begin, end)
+    if d.requires.get("model"):
+        st.model = d.requires["model"]
+    p.lane_of[tid], p.start[tid], p.finish[tid], p.cost[tid] = lane_id, begin, end, end - begin
+
+
+def _place_group(tid: str, d: Draft, able: list[Lane], candidates: list[Lane], ready: int, chain_rest: int,
+                 single_end: int, preds: dict[str, list[str]], costs: CostModel, p: _Progress) -> bool:
+    """Place a chunk on a context-parallel group when one beats `single_end`; False leaves it to one lane."""
+    del p.unplaced_chunks[tid]
+    if "prev" in d.inputs:
+        p.bound.pop(p.lane_of[d.inputs["prev"]], None)
+    free = [ln for ln in able if ln.id not in p.bound]
+    grouped = _group_option(d, tid, candidates, free, p.states, ready, chain_rest, costs, single_end,
+                            lambda limit: _ready_chunks(p.unplaced_chunks, preds, p.finish, limit),
+                            _chain_len(tid, p.chain_next))
+    if grouped is None:
+        return False
+    members, begin, end, degree = grouped
+    for m in members:
+        _occupy(p.states[m], begin, end)
+        p.states[m].model = None
+    p.group[tid] = members
+    p.work[tid] = max(1, round(d.est_ms / costs.cp_speedup(degree)))
+    p.lane_of[tid], p.start[tid], p.finish[tid], p.cost[tid] = members[0], begin, end, end - begin
+    if tid in p.chain_next:
+        p.bound[members[0]] = tid
+    return True
+
+
+def _bounds(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[str]], succs: dict[str, list[str]],
+            able: dict[str, list[Lane]], lanes: list[Lane], costs: CostModel) -> tuple[float, float]:
+    """Two lower bounds of any schedule: the critical path at the fastest speeds, and the GPU work spread over
+    the GPUs followed by the shortest tail after a generation."""
     fastest = {tid: min(drafts[tid].est_ms / ln.speed for ln in able[tid]) / _best_speedup(drafts[tid], able[tid], costs)
                for tid in order}
     longest: dict[str, float] = {}
@@ -155,16 +194,7 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
         for tid in reversed(order):
             after[tid] = max((fastest[s] + after[s] for s in succs[tid]), default=0.0)
         gpu_bound += min(after[t] for t in gpu_tasks)
-    out_lanes = [ln.model_copy(update={"busy_ms": states[ln.id].busy_ms}) for ln in lanes]
-    return Placement(
-        lane=lane_of, start=start, finish=finish, cost=cost, lanes=out_lanes, makespan_ms=makespan,
-        sequential_ms=sum(cost.values()), critical_path_ms=round(max(longest.values(), default=0.0)),
-        gpu_work_bound_ms=round(gpu_bound),
-        cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
-                                / max(1, hw.cpu_workers)),
-        group=group, work=work,
-        rank=remaining_rank(order, avg, preds, succs, {t: drafts[t].requires["kind"] for t in order}, lanes),
-    )
+    return max(longest.values(), default=0.0), gpu_bound
 
 
 def _degrees(d: Draft, lanes: int, costs: CostModel) -> list[int]:
@@ -272,7 +302,7 @@ def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[
     if not gpu_tasks:
         return 0.0
     work = sum(drafts[t].est_ms for t in gpu_tasks)
-    models = {drafts[t].requires.get("model") for t in gpu_tasks} - {None}
+    models = {m for t in gpu_tasks if (m := drafts[t].requires.get("model")) is not None}
     load = sum(costs.wan_load_ms(m) for m in models)
     speeds = sorted((ln.speed for ln in lanes if ln.kind == "device"), reverse=True)
     return min((work + k * load) / sum(speeds[:k]) for k in range(1, len(speeds) + 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shlex
 
 from vidc.schemas import ids
-from vidc.schemas.plan import Plan
+from vidc.schemas.plan import Plan, Task, VideoPlan
 
 from .canonical import canonical_json
 from .pricing import usd
@@ -70,44 +70,64 @@ def to_text(plan: Plan) -> str:
     hw_line = f"{hw.cpu_workers} CPU workers, " + (
         ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU")
     out = [f"plan for {plan.spec}   hardware: {hw.name} ({hw_line})", ""]
-    by_video: dict[str, list] = {}
+    by_video: dict[str, list[Task]] = {}
     spoken: dict[str, str] = {}  # what each voice says, where the normaliser changed the text
     for t in plan.tasks:
         by_video.setdefault(t.video, []).append(t)
         if t.stage == "voice" and isinstance(t.params.get("spoken"), str):
             spoken[t.id] = t.params["spoken"]
     for v in plan.videos:
-        ends = {t.params.get("role"): t for t in by_video.get(v.name, [])
-                if t.id in (ids.intro(v.name), ids.outro(v.name))}
-        total = sum(s.duration_ms for s in v.scenes) + sum(int(t.params["frames"]) * 1000 // v.fps for t in ends.values())
-        out.append(f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
-                   f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
-                   f"   cost ~{usd(v.cost_micro_usd)}")
-        if not v.script_known:
-            out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
-        if "intro" in ends:
-            out.append(_bookend_line(ends["intro"], v.fps))
-        for s in v.scenes:
-            flag = "" if s.speakable else "  ! too many words for the duration"
-            said = f"\"{_excerpt(s.text, 64)}\"" if s.words else "(silent: music alone)"
-            out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
-            voice = spoken.get(ids.voice(v.name, s.index))
-            if voice and " ".join(voice.split()) != " ".join(s.text.split()):
-                out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
-        if "outro" in ends:
-            out.append(_bookend_line(ends["outro"], v.fps))
-        out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
-        out.append("")
-        out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
-        for t in sorted(by_video[v.name], key=lambda t: (t.lane, t.start_ms, t.id)):
-            group = f"   context-parallel group {'+'.join(t.group)}" if t.group else ""
-            out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}{group}")
-        out.append("")
-        out += _cost_lines(v, by_video[v.name])
+        out += _video_lines(v, by_video.get(v.name, []), spoken)
+    out += _schedule_lines(plan)
+    out += gantt(plan)
+    if plan.warnings:
+        out += ["", "warnings:"] + ["  " + w.replace("\n", "\n  ") for w in plan.warnings]
+    out += ["", "ffmpeg commands (@{...} is known after the task it names has run):"]
+    for t in plan.tasks:
+        for argv in t.argv:
+            out.append(f"  # {t.id}")
+            out.append("  " + shlex.join(argv))
+    # Voiceovers, CSV cells and prompts are untrusted: no ESC or BEL reaches a terminal.
+    return safe_text("\n".join(out), multiline=True) + "\n"
+
+
+def _video_lines(v: VideoPlan, tasks: list[Task], spoken: dict[str, str]) -> list[str]:
+    """One video's block: its header, bookends, scenes (and what their voices say), tasks and costs."""
+    ends = {t.params.get("role"): t for t in tasks if t.id in (ids.intro(v.name), ids.outro(v.name))}
+    total = sum(s.duration_ms for s in v.scenes) + sum(int(t.params["frames"]) * 1000 // v.fps for t in ends.values())
+    out = [f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
+           f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
+           f"   cost ~{usd(v.cost_micro_usd)}"]
+    if not v.script_known:
+        out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
+    if "intro" in ends:
+        out.append(_bookend_line(ends["intro"], v.fps))
+    for s in v.scenes:
+        flag = "" if s.speakable else "  ! too many words for the duration"
+        said = f"\"{_excerpt(s.text, 64)}\"" if s.words else "(silent: music alone)"
+        out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
+        voice = spoken.get(ids.voice(v.name, s.index))
+        if voice and " ".join(voice.split()) != " ".join(s.text.split()):
+            out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
+    if "outro" in ends:
+        out.append(_bookend_line(ends["outro"], v.fps))
+    out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
+    out.append("")
+    out.append(f"  {'lane':<8} {'task':<44} {'backend':<14} {'start':>8} {'length':>8}")
+    for t in sorted(tasks, key=lambda t: (t.lane, t.start_ms, t.id)):
+        group = f"   context-parallel group {'+'.join(t.group)}" if t.group else ""
+        out.append(f"  {t.lane:<8} {t.id:<44} {t.backend:<14} {secs(t.start_ms):>8} {secs(t.est_ms):>8}{group}")
+    out.append("")
+    out += _cost_lines(v, tasks)
+    return out
+
+
+def _schedule_lines(plan: Plan) -> list[str]:
+    """The schedule's figures, the cost, whether estimates are calibrated, and how busy each lane is."""
     s = plan.schedule
-    out.append(f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
-               f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
-               f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})")
+    out = [f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
+           f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
+           f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})"]
     out.append(f"cost: ~{usd(plan.cost_micro_usd)} estimated beside ~{secs(s.makespan_ms)} of build time"
                " (prices: templates/prices.yaml, or prices.yaml beside the spec)")
     used = sorted({t.backend for t in plan.tasks})
@@ -122,16 +142,7 @@ def to_text(plan: Plan) -> str:
         out.append("estimates: calibrated on this project's builds (`vidc calibrate`)")
     util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
     out.append(f"lanes: {util}")
-    out += gantt(plan)
-    if plan.warnings:
-        out += ["", "warnings:"] + ["  " + w.replace("\n", "\n  ") for w in plan.warnings]
-    out += ["", "ffmpeg commands (@{...} is known after the task it names has run):"]
-    for t in plan.tasks:
-        for argv in t.argv:
-            out.append(f"  # {t.id}")
-            out.append("  " + shlex.join(argv))
-    # Voiceovers, CSV cells and prompts are untrusted: no ESC or BEL reaches a terminal.
-    return safe_text("\n".join(out), multiline=True) + "\n"
+    return out
 
 
 def _cost_lines(v, tasks) -> list[str]:

@@ -2,7 +2,7 @@
 part of the compiler's input, like the spec: it does not touch the world."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -13,7 +13,7 @@ def template_text(name: str) -> str:
     return resources.files("vidc.templates").joinpath(name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_yaml(name: str) -> Any:
     return yaml.safe_load(template_text(name))
 
@@ -26,7 +26,7 @@ def cost_model() -> dict[str, Any]:
     return template_yaml("cost_model.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def cost_profiles() -> tuple[dict[str, Any], ...]:
     """Measured GPU cost profiles shipped in templates/cost_profiles/ (bench/wan_gpu.py writes them)."""
     folder = resources.files("vidc.templates").joinpath("cost_profiles")

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -31,7 +32,7 @@ from vidc.compiler.resources import template_text
 # of every prompt fingerprint, so a bump makes every lock file stale. Deliberately NOT derived from
 # pydantic's generated JSON Schema, which changes wording between pydantic releases.
 SCRIPT_SCHEMA_VERSION = 1
-LOCK_VERSION = 1
+LOCK_VERSION: Literal[1] = 1
 
 SYSTEM_TEMPLATE = "prompts/script_system.j2"
 USER_TEMPLATE = "prompts/script_user.j2"

@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, Severity
+from .scalars import has_lone_surrogate, join_surrogates, scrub_surrogates, short
 
 
 class _Key(enum.Enum):
@@ -53,56 +54,6 @@ for _tag, _rx, _first in [
     ("merge", r"^(?:<<)$", "<"),
 ]:
     _Loader.add_implicit_resolver(_T + _tag, re.compile(_rx), list(_first))
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _join_surrogates(s: str) -> str:
-    """Join UTF-16 surrogate pairs written as two \\u escapes into one character, as json.loads does."""
-    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
-
-
-def has_lone_surrogate(s: str) -> bool:
-    return bool(_SURROGATE.search(s))
-
-
-def scrub_surrogates(tree: Any) -> Any:
-    """The tree with every lone surrogate (not a character; unencodable as UTF-8) replaced by U+FFFD."""
-    if isinstance(tree, str):
-        return _SURROGATE.sub("\ufffd", tree) if _SURROGATE.search(tree) else tree
-    if isinstance(tree, list):
-        return [scrub_surrogates(v) for v in tree]
-    if isinstance(tree, dict):
-        return {scrub_surrogates(k): scrub_surrogates(v) for k, v in tree.items()}
-    return tree
-
-
-_EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$")
-MAX_INT = 2 ** 63  # larger integers are not numbers any setting can use (and may not fit a seed)
-MAX_FLOAT = 1e15
-
-
-def number_problem(v: Any) -> str | None:
-    """Why a number of a spec cannot be used (not finite, or huge), or None. `1e999` is text to
-    YAML 1.1 and a number to JSON: a text that reads as such a number is refused too."""
-    if isinstance(v, str):
-        if not _EXP_FLOAT.match(v):
-            return None
-        v = float(v)
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-        return "is not a finite number"
-    if isinstance(v, float) and abs(v) >= MAX_FLOAT:
-        return "is too large"
-    if isinstance(v, int) and abs(v) >= MAX_INT:
-        return "is too large"
-    return None
-
-
-def short(text: str, n: int = 24) -> str:
-    return text if len(text) <= n else f"{text[:n - 3]}... ({len(text)} characters)"
 
 
 def dotted(path: Path) -> str:
@@ -252,10 +203,10 @@ class _Builder:
         tag, v = node.tag, node.value
         try:
             if tag == _T + "str":
-                if not _SURROGATE.search(v):
+                if not has_lone_surrogate(v):
                     return v
-                joined = _join_surrogates(v)
-                if _SURROGATE.search(joined):
+                joined = join_surrogates(v)
+                if has_lone_surrogate(joined):
                     self._diag(node, "E_TEXT", "the text holds a lone surrogate (e.g. `\\ud800`), which is not a character",
                                "remove it, or write the whole character (a surrogate pair or the character itself)")
                     return scrub_surrogates(joined)
@@ -344,13 +295,10 @@ def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[
     """
     smap = SourceMap(filename, [])
     if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as e:
-            prefix = text[: e.start].decode("utf-8", "replace")
-            line, col = _offset_to_linecol(prefix, len(prefix))
-            smap.lines = split_lines(text.decode("utf-8", "replace"))
-            return None, smap, [smap.diag(line, col, "E_SYNTAX", "the file is not valid UTF-8", "save it as UTF-8")]
+        decoded = _decode(text, smap)
+        if isinstance(decoded, Diagnostic):
+            return None, smap, [decoded]
+        text = decoded
     smap.lines = split_lines(text.removeprefix("\ufeff"))  # PyYAML does not count a BOM as a column
     is_json = filename.lower().endswith(".json")
     json_tree: Any = None
@@ -365,8 +313,30 @@ def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[
             return None, smap, [smap.diag(1, 1, "E_SYNTAX", "nesting is too deep")]
         # Valid JSON has tabs only between tokens, where a space means the same; YAML rejects them.
         text = text.replace("\t", " ")
+    node = _compose(text, smap)
+    if isinstance(node, Diagnostic):
+        # json.loads accepted it; PyYAML's YAML 1.1 did not: keep the data, lose positions
+        return (json_tree, smap, []) if is_json else (None, smap, [node])
+    if node is None:
+        return json_tree, smap, []
+    return _build(node, smap, is_json, json_tree)
+
+
+def _decode(data: bytes, smap: SourceMap) -> str | Diagnostic:
+    """The file's text, or where it stops being UTF-8 (smap then holds its lines as far as they read)."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        prefix = data[: e.start].decode("utf-8", "replace")
+        line, col = _offset_to_linecol(prefix, len(prefix))
+        smap.lines = split_lines(data.decode("utf-8", "replace"))
+        return smap.diag(line, col, "E_SYNTAX", "the file is not valid UTF-8", "save it as UTF-8")
+
+
+def _compose(text: str, smap: SourceMap) -> Node | None | Diagnostic:
+    """PyYAML's node graph of the text (None for an empty file), or why it cannot be read."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -374,21 +344,17 @@ def load_source(text: str | bytes, filename: str) -> tuple[Any, SourceMap, list[
         hint = ""
         if e.context and e.problem and e.context_mark is not None:
             hint = f"{e.context} (line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
-        if is_json:  # json.loads accepted it; PyYAML's YAML 1.1 did not: keep the data, lose positions
-            return json_tree, smap, []
-        return None, smap, [smap.diag(line, col, "E_SYNTAX", problem, hint)]
+        return smap.diag(line, col, "E_SYNTAX", problem, hint)
     except yaml.reader.ReaderError as e:
         line, col = _offset_to_linecol(text, e.position)
-        if is_json:
-            return json_tree, smap, []
-        return None, smap, [smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
-                                      "remove control characters from the file")]
+        return smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
+                         "remove control characters from the file")
     except (yaml.YAMLError, RecursionError):
-        if is_json:
-            return json_tree, smap, []
-        return None, smap, [smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")]
-    if node is None:
-        return json_tree, smap, []
+        return smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")
+
+
+def _build(node: Node, smap: SourceMap, is_json: bool, json_tree: Any) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """The plain tree of a composed document, after the alias checks (a JSON file keeps json.loads' tree)."""
     try:
         culprit_size, distinct, culprit, cyc = _expanded_size(node)
     except RecursionError:

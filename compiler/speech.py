@@ -223,83 +223,116 @@ def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None
     i = 0
     while i < len(written):
         tok = written[i]
-        lead, core, trail = _split_punct(tok)
         nxt = written[i + 1] if i + 1 < len(written) else ""
-        n_lead, n_core, n_trail = _split_punct(nxt)
-        used = 1
-        said: str | None = None
-        low = core.lower()
-        # an abbreviation keeps its full stop in `core`: "Dr." -> lead "", core "Dr", trail "."
-        abbr = (low + ".") if trail.startswith(".") else None
-        if re.fullmatch(r"\(\d{3}\)", tok) and re.fullmatch(r"\d{3}[-.]\d{4}", n_core):  # (555) 123-4567
-            lead, said, trail, used = "", _digits(tok + " " + n_core, lang), n_trail, 2
-        elif abbr and (abbr in ABBREVIATIONS or (low + trail[:4].lower()) in ABBREVIATIONS):
-            key = abbr if abbr in ABBREVIATIONS else low + trail[:4].lower()
-            said = ABBREVIATIONS[key]
-            rest = trail[len(key) - len(low):]
-            # the full stop belongs to the abbreviation; keep it only as a sentence end (last word,
-            # or "etc." before a capitalised word)
-            ends = not nxt or (key == "etc." and n_core[:1].isupper())
-            trail = ("." if ends and not rest else "") + rest
-        elif re.fullmatch(r"[a-z]\.(?:[a-z]\.)+", tok.lower().rstrip(",;:")) and tok.lower().rstrip(",;:") in ABBREVIATIONS:
-            said = ABBREVIATIONS[tok.lower().rstrip(",;:")]
-            trail = tok[len(tok.lower().rstrip(",;:")):]
-        elif low in lex:
-            said = lex[low]
-        elif _EMAIL.match(core):
-            said = _url(core, lex)
-        elif _URL.match(core) and not _NUMBER.match(core):
-            said = _url(core, lex)
-        elif _PHONE.match(core):
-            said = _digits(core, lang)
-        elif (m := _MONEY.match(core)):
-            scale = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion"}.get((m.group(3) or "").lower())
-            if not scale and n_core.lower() in SCALES:
-                scale, trail, used = n_core.lower(), n_trail, 2
-            said = _money(m.group(1), m.group(2), scale, lang)
-        elif (m := _ORDINAL.match(core)):
-            said = _n2w(int(m.group(1).replace(",", "")), lang, "ordinal")
-        elif (m := _TIME.match(core)):
-            suffix = m.group(3)
-            if not suffix and n_core.lower().replace(".", "") in ("am", "pm"):
-                suffix, trail, used = n_core, n_trail, 2
-            said = _time(int(m.group(1)), int(m.group(2)), suffix.replace(".", "") if suffix else None, lang)
-        elif (m := _ISO_DATE.match(core)):
-            said = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang)
-        elif (m := _US_DATE.match(core)):
-            said = _date(int(m.group(3)), int(m.group(1)), int(m.group(2)), lang)
-        elif (m := _YEAR.match(core)) and not n_core.lower() in UNITS and _YEAR.match(core):
-            y = int(m.group(1))
-            said = _n2w(y, lang, "year")
-            if core.endswith("s"):  # the 1990s
-                said = re.sub(r"y$", "ies", said) if said.endswith("y") else said + "s"
-        elif _NUMBER.match(core):
-            said = _number(core, lang)
-            if n_core in UNITS and n_core not in ("in", "m", "s", "h", "g", "x", "B", "V", "W", "K", "k", "M"):
-                one, many = UNITS[n_core]
-                said += " " + (one if core in ("1", "1.0") else many)
-                trail, used = n_trail, 2
-            elif n_core and _is_acronym(n_core):  # "48 CPUs"
-                said += " " + _spell(n_core)
-                trail, used = n_trail, 2
-        elif (m := _NUM_UNIT.match(core)) and (m.group(2) in UNITS or m.group(2).rstrip(".") in UNITS):
-            unit = m.group(2) if m.group(2) in UNITS else m.group(2).rstrip(".")
-            one, many = UNITS[unit]
-            said = f"{_number(m.group(1), lang)} {one if m.group(1) in ('1', '1.0') else many}"
-        elif _is_acronym(core):
-            said = _spell(core)
-        elif core in SYMBOLS:
-            said = SYMBOLS[core]
-        elif "&" in core and len(core) > 1:  # "R&D", "Q&A"
-            said = " and ".join(_spell(p) if _is_acronym(p) or len(p) == 1 else p for p in core.split("&") if p)
-        if said is None:
-            said = core
+        lead, core, trail = _split_punct(tok)
+        _, n_core, n_trail = _split_punct(nxt)
+        t = _Tok(tok, lead, core, trail, nxt, n_core, n_trail)
+        lead, said, trail, used = _say_words(t, lang, lex) or _say_dates(t, lang) or _say_numbers(t, lang) or (
+            lead, core, trail, 1)
         words = f"{lead}{said}{trail}".split()
         out += words
         counts.append(len(words))
         counts += [0] * (used - 1)
         i += used
     return Spoken(written=written, counts=counts, text=" ".join(out))
+
+
+@dataclass(frozen=True)
+class _Tok:
+    """A written word split into punctuation and core, with the next word (some readings take two words)."""
+
+    tok: str
+    lead: str
+    core: str
+    trail: str
+    nxt: str
+    n_core: str
+    n_trail: str
+
+
+# (lead, said, trail, how many written words the reading used); None: the rule does not apply
+_Said = tuple[str, str, str, int] | None
+
+
+def _say_words(t: _Tok, lang: str, lex: dict[str, str]) -> _Said:
+    """Telephone numbers, abbreviations, the lexicon, addresses."""
+    lead, core, trail, n_core, n_trail = t.lead, t.core, t.trail, t.n_core, t.n_trail
+    low = core.lower()
+    # an abbreviation keeps its full stop in `core`: "Dr." -> lead "", core "Dr", trail "."
+    abbr = (low + ".") if trail.startswith(".") else None
+    dotted = t.tok.lower().rstrip(",;:")
+    if re.fullmatch(r"\(\d{3}\)", t.tok) and re.fullmatch(r"\d{3}[-.]\d{4}", n_core):  # (555) 123-4567
+        return "", _digits(t.tok + " " + n_core, lang), n_trail, 2
+    if abbr and (abbr in ABBREVIATIONS or (low + trail[:4].lower()) in ABBREVIATIONS):
+        key = abbr if abbr in ABBREVIATIONS else low + trail[:4].lower()
+        rest = trail[len(key) - len(low):]
+        # the full stop belongs to the abbreviation; keep it only as a sentence end (last word,
+        # or "etc." before a capitalised word)
+        ends = not t.nxt or (key == "etc." and n_core[:1].isupper())
+        return lead, ABBREVIATIONS[key], ("." if ends and not rest else "") + rest, 1
+    if re.fullmatch(r"[a-z]\.(?:[a-z]\.)+", dotted) and dotted in ABBREVIATIONS:
+        return lead, ABBREVIATIONS[dotted], t.tok[len(dotted):], 1
+    if low in lex:
+        return lead, lex[low], trail, 1
+    if _EMAIL.match(core) or _URL.match(core) and not _NUMBER.match(core):
+        return lead, _url(core, lex), trail, 1
+    if _PHONE.match(core):
+        return lead, _digits(core, lang), trail, 1
+    return None
+
+
+def _say_dates(t: _Tok, lang: str) -> _Said:
+    """Money, ordinals, times of day, dates and years."""
+    lead, core, trail, n_core, n_trail = t.lead, t.core, t.trail, t.n_core, t.n_trail
+    if m := _MONEY.match(core):
+        used = 1
+        scale = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion"}.get((m.group(3) or "").lower())
+        if not scale and n_core.lower() in SCALES:
+            scale, trail, used = n_core.lower(), n_trail, 2
+        return lead, _money(m.group(1), m.group(2), scale, lang), trail, used
+    if m := _ORDINAL.match(core):
+        return lead, _n2w(int(m.group(1).replace(",", "")), lang, "ordinal"), trail, 1
+    if m := _TIME.match(core):
+        used = 1
+        suffix = m.group(3)
+        if not suffix and n_core.lower().replace(".", "") in ("am", "pm"):
+            suffix, trail, used = n_core, n_trail, 2
+        return lead, _time(int(m.group(1)), int(m.group(2)), suffix.replace(".", "") if suffix else None, lang), trail, used
+    if m := _ISO_DATE.match(core):  # an impossible date is left as written
+        date = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang)
+        return lead, core if date is None else date, trail, 1
+    if m := _US_DATE.match(core):
+        date = _date(int(m.group(3)), int(m.group(1)), int(m.group(2)), lang)
+        return lead, core if date is None else date, trail, 1
+    if (m := _YEAR.match(core)) and n_core.lower() not in UNITS and _YEAR.match(core):
+        said = _n2w(int(m.group(1)), lang, "year")
+        if core.endswith("s"):  # the 1990s
+            said = re.sub(r"y$", "ies", said) if said.endswith("y") else said + "s"
+        return lead, said, trail, 1
+    return None
+
+
+def _say_numbers(t: _Tok, lang: str) -> _Said:
+    """Numbers (with the unit or acronym after them), quantities with units, acronyms and symbols."""
+    lead, core, trail, n_core, n_trail = t.lead, t.core, t.trail, t.n_core, t.n_trail
+    if (said := _number(core, lang)) is not None:
+        if n_core in UNITS and n_core not in ("in", "m", "s", "h", "g", "x", "B", "V", "W", "K", "k", "M"):
+            one, many = UNITS[n_core]
+            return lead, said + " " + (one if core in ("1", "1.0") else many), n_trail, 2
+        if n_core and _is_acronym(n_core):  # "48 CPUs"
+            return lead, said + " " + _spell(n_core), n_trail, 2
+        return lead, said, trail, 1
+    if (m := _NUM_UNIT.match(core)) and (m.group(2) in UNITS or m.group(2).rstrip(".") in UNITS):
+        unit = m.group(2) if m.group(2) in UNITS else m.group(2).rstrip(".")
+        one, many = UNITS[unit]
+        return lead, f"{_number(m.group(1), lang)} {one if m.group(1) in ('1', '1.0') else many}", trail, 1
+    if _is_acronym(core):
+        return lead, _spell(core), trail, 1
+    if core in SYMBOLS:
+        return lead, SYMBOLS[core], trail, 1
+    if "&" in core and len(core) > 1:  # "R&D", "Q&A"
+        return lead, " and ".join(_spell(p) if _is_acronym(p) or len(p) == 1 else p for p in core.split("&") if p), trail, 1
+    return None
 
 
 def spoken_text(text: str, language: str = "en-us", lexicon: dict[str, str] | None = None) -> str:

@@ -12,8 +12,8 @@ import functools
 import operator
 import re
 import unicodedata
-import contextvars
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import jinja2
 import jinja2.runtime
@@ -21,123 +21,13 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
+from . import template_limits as limits
 from .diagnostics import Diagnostic, suggest
 from .source import Path, SourceMap
+from .template_limits import MAX_LIPSUM, MAX_RESULT, MAX_STEPS, MAX_WORK, TemplateLimit
 
 _MARKERS = ("{{", "{%", "{#")
-
-# Resource limits of one template render (docs/guide/spec.md, "Template limits"). They are counted, never
-# timed: the compiler reads no clock, and the same spec gives the same verdict on any machine.
-MAX_RESULT = 1_000_000  # characters a template may produce, and the size of any value it builds
-MAX_STEPS = 200_000  # loop iterations, calls and filter applications of one render
-MAX_WORK = 10_000_000  # characters (and list items) all operations of one render may build in total
-MAX_LIPSUM = 100  # paragraphs of `lipsum(n)`
-_BIG_NUMBER = re.compile(r"\d{7,}")  # a width or precision of a million or more, in a format string
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # the repr of a function or object: differs per run
-
-
-class TemplateLimit(SecurityError):
-    """A template passed one of its resource limits: E_TEMPLATE_LIMIT."""
-
-
-class _Budget:
-    __slots__ = ("steps", "work")
-
-    def __init__(self) -> None:
-        self.steps = 0
-        self.work = 0
-
-
-_BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("vidc_template_budget")
-
-
-def _budget() -> _Budget:
-    try:
-        return _BUDGET.get()
-    except LookupError:  # a render outside render_string (tests): a budget of its own
-        b = _Budget()
-        _BUDGET.set(b)
-        return b
-
-
-def _step(n: int = 1) -> None:
-    b = _budget()
-    b.steps += n
-    if b.steps > MAX_STEPS:
-        raise TemplateLimit(f"more than {MAX_STEPS} loop iterations or calls")
-
-
-_SCALARS = frozenset({int, float, bool, type(None)})
-
-
-def _size(v: Any, cap: int = MAX_RESULT) -> int:
-    """How big a value is (characters of text, items of lists, nested), counted up to cap + 1."""
-    total, stack = 0, [v]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (str, bytes)):
-            total += len(x)
-        elif isinstance(x, (list, tuple)):
-            total += 1 + len(x)  # each item counts once; text and containers inside count again
-            nested = [i for i in x if type(i) not in _SCALARS]
-            if nested:
-                stack.extend(nested)
-        elif isinstance(x, dict):
-            total += 1 + len(x)
-            stack.extend(i for i in (*x.keys(), *x.values()) if type(i) not in _SCALARS)
-        else:
-            total += 1
-        if total > cap:
-            return cap + 1
-    return total
-
-
-def _charge(v: Any, what: str) -> Any:
-    size = _size(v)
-    if size > MAX_RESULT:
-        raise TemplateLimit(f"{what} would be larger than {MAX_RESULT} characters")
-    b = _budget()
-    b.work += size
-    if b.work > MAX_WORK:
-        raise TemplateLimit(f"the template builds more than {MAX_WORK} characters in all")
-    return v
-
-
-def _check_format(fmt: Any) -> None:
-    if isinstance(fmt, str) and any(int(m) > MAX_RESULT for m in _BIG_NUMBER.findall(fmt)):
-        raise TemplateLimit(f"a format width or precision larger than {MAX_RESULT}")
-
-
-def _check_args(args: tuple, kwargs: dict, limit: int = MAX_RESULT) -> None:
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, bool):
-            continue
-        if isinstance(a, int) and abs(a) > limit:
-            raise TemplateLimit(f"a count of {a} (the limit is {limit})")
-        if isinstance(a, (tuple, list)) and len(a) <= 64:
-            _check_args(tuple(a), {}, limit)
-
-
-def _plain(v: Any) -> bool:
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return True
-    if isinstance(v, (list, tuple)):
-        return all(_plain(x) for x in v)
-    if isinstance(v, dict):
-        return all(_plain(k) and _plain(x) for k, x in v.items())
-    return False
-
-
-def _printable(v: Any) -> bool:
-    """Text, numbers, and containers of them; a range prints the same on every machine."""
-    return _plain(v) or isinstance(v, (range, jinja2.Undefined))
-
-
-def _no_callables(v: Any) -> None:
-    if not _printable(v) and (callable(v) or not isinstance(v, (dict, list, tuple))):
-        # The repr of a function or object carries a memory address: the plan would differ per run.
-        raise SecurityError(f"cannot turn a {type(v).__name__} object into text, only text and numbers")
-
 
 def slug(value: Any) -> str:
     """'Café Crème 2!' -> 'cafe-creme-2': lowercase ASCII, runs of anything else become one '-'."""
@@ -149,7 +39,7 @@ _LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusm
           "et dolore magna aliqua.")
 
 
-def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
     """jinja2's lipsum, deterministic (no random generator) and bounded: n paragraphs of one
     fixed sentence."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > MAX_LIPSUM:
@@ -159,7 +49,7 @@ def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
 
 
 def _limited_range(*args: int) -> range:
-    _check_args(args, {}, MAX_RESULT)
+    limits.check_args(args, {}, MAX_RESULT)
     return safe_range(*args)
 
 
@@ -169,12 +59,12 @@ _STR_GROWERS = {"center", "ljust", "rjust", "zfill", "expandtabs", "format", "fo
 def _wrap_filter(name: str, f: Callable) -> Callable:
     @functools.wraps(f)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        _step()
-        _check_args(args, kwargs, MAX_RESULT)
+        limits.step()
+        limits.check_args(args, kwargs, MAX_RESULT)
         if name == "format" and args:
-            _check_format(next((a for a in args if isinstance(a, str)), None))
+            limits.check_format(next((a for a in args if isinstance(a, str)), None))
         if name in ("string", "pprint") and args:
-            _no_callables(next((a for a in args if not isinstance(a, jinja2.runtime.Context)
+            limits.no_callables(next((a for a in args if not isinstance(a, jinja2.runtime.Context)
                                 and not isinstance(a, jinja2.nodes.EvalContext)), None))
         if name == "indent" and args:
             text = next((a for a in args if isinstance(a, str)), "")
@@ -185,7 +75,7 @@ def _wrap_filter(name: str, f: Callable) -> Callable:
                 raise TemplateLimit(f"indent would be larger than {MAX_RESULT} characters")
         out = f(*args, **kwargs)
         if isinstance(out, (str, list, tuple, dict)):
-            _charge(out, f"the `{name}` filter")
+            limits.charge(out, f"the `{name}` filter")
         return out
 
     return limited
@@ -193,7 +83,7 @@ def _wrap_filter(name: str, f: Callable) -> Callable:
 
 def _count_iterations(iterable: Any) -> Iterator[Any]:
     for item in iterable:
-        _step()
+        limits.step()
         yield item
 
 
@@ -210,10 +100,10 @@ class _Env(SandboxedEnvironment):
         for node in tree.find_all(nodes.For):
             node.iter = nodes.Call(nodes.EnvironmentAttribute("vidc_iter"), [node.iter], [], None, None,
                                    lineno=node.lineno)
-        for node in list(tree.find_all(nodes.Concat)):
-            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(node.nodes), [], None, None,
-                              lineno=node.lineno)
-            node.nodes = [call]  # a Concat of one string: the join is already done, and measured
+        for cat in list(tree.find_all(nodes.Concat)):
+            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(cat.nodes), [], None, None,
+                              lineno=cat.lineno)
+            cat.nodes = [call]  # a Concat of one string: the join is already done, and measured
         return tree
 
     @staticmethod
@@ -225,17 +115,17 @@ class _Env(SandboxedEnvironment):
         total = 0
         texts = []
         for p in parts:
-            _no_callables(p)
-            if _size(p) > MAX_RESULT:
+            limits.no_callables(p)
+            if limits.size(p) > MAX_RESULT:
                 raise TemplateLimit(f"`~` would build more than {MAX_RESULT} characters")
             t = str(p)
             total += len(t)
             if total > MAX_RESULT:
                 raise TemplateLimit(f"`~` would build more than {MAX_RESULT} characters")
             texts.append(t)
-        return _charge("".join(texts), "`~`")
+        return limits.charge("".join(texts), "`~`")
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         out, total = [], 0
         for piece in parts:
             total += len(piece)
@@ -245,53 +135,53 @@ class _Env(SandboxedEnvironment):
         return "".join(out)
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        _step()
+        limits.step()
         if op == "**":
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > 4096:
                 raise TemplateLimit("power result too large")
             return operator.pow(left, right)
         if op == "*" and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
             seq, n = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
-            if isinstance(n, int) and n > 0 and _size(seq, MAX_RESULT) * n > MAX_RESULT:
+            if isinstance(n, int) and n > 0 and limits.size(seq, MAX_RESULT) * n > MAX_RESULT:
                 raise TemplateLimit(f"repetition result larger than {MAX_RESULT}")
-        if op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-            if _size(left) + _size(right) > MAX_RESULT:
-                raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
+        if (op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+                and limits.size(left) + limits.size(right) > MAX_RESULT):
+            raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
         if op == "%" and isinstance(left, str):
-            _check_format(left)
-            _check_args((right,), {}, MAX_RESULT)
-            _no_callables(right) if not isinstance(right, (tuple, dict)) else [
-                _no_callables(x) for x in (right.values() if isinstance(right, dict) else right)]
+            limits.check_format(left)
+            limits.check_args((right,), {}, MAX_RESULT)
+            for x in (right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)):
+                limits.no_callables(x)
         out = self.binop_table[op](left, right)
         if isinstance(out, (str, list, tuple)):
-            _charge(out, f"`{op}`")
+            limits.charge(out, f"`{op}`")
         return out
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # 'x'.ljust(10**9) and friends: no call gets a count larger than a template may produce.
-        _step()
-        _check_args(args, kwargs, MAX_RESULT)
+        limits.step()
+        limits.check_args(args, kwargs, MAX_RESULT)
         owner = getattr(__obj, "__self__", None)
         if owner is None:  # jinja2 wraps str.format / format_map of a sandboxed string
             owner = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
         if isinstance(owner, str) and getattr(__obj, "__name__", "") in _STR_GROWERS:
-            _check_format(owner)
+            limits.check_format(owner)
             if __obj.__name__ == "expandtabs":
                 raise TemplateLimit("expandtabs is not allowed in templates")
             for a in (*args, *kwargs.values()):
-                _no_callables(a) if __obj.__name__ in ("format", "format_map") else None
+                limits.no_callables(a) if __obj.__name__ in ("format", "format_map") else None
         out = super().call(__context, __obj, *args, **kwargs)
         if isinstance(out, (str, list, tuple, dict)):
-            _charge(out, "a call")
+            limits.charge(out, "a call")
         return out
 
 
 def _finalize(v: Any) -> Any:
     # The repr of a function or object carries a memory address: printing one would make the
     # plan differ from run to run, so only plain data may be printed.
-    if not _printable(v):  # Undefined raises when printed
+    if not limits.printable(v):  # Undefined raises when printed
         raise SecurityError(f"cannot print a {type(v).__name__} object, only text and numbers")
-    if isinstance(v, (list, tuple, dict)) and _size(v) > MAX_RESULT:
+    if isinstance(v, (list, tuple, dict)) and limits.size(v) > MAX_RESULT:
         raise TemplateLimit(f"a value larger than {MAX_RESULT} characters")
     return v
 
@@ -329,7 +219,7 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
     if isinstance(tpl, TemplateSyntaxError):
         where = f" (template line {tpl.lineno})" if "\n" in source.strip("\n") and tpl.lineno else ""
         return None, ("E_TEMPLATE", f"template syntax error: {tpl.message}{where}", "")
-    token = _BUDGET.set(_Budget())
+    token = limits.BUDGET.set(limits.Budget())
     try:
         out = tpl.render(**variables)
     except TemplateLimit as e:
@@ -357,7 +247,7 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
     except Exception as e:  # e.g. {{ 1 / 0 }}: a user error in the template, never a traceback
         return None, ("E_TEMPLATE", f"template failed: {type(e).__name__}: {e}", "")
     finally:
-        _BUDGET.reset(token)
+        limits.BUDGET.reset(token)
     if len(out) > MAX_RESULT:
         return None, ("E_TEMPLATE_LIMIT", f"template output longer than {MAX_RESULT} characters", LIMIT_HINT)
     if _ADDRESS.search(out):

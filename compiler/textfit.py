@@ -14,8 +14,8 @@ never sentence ends for the break costs. Lines are balanced by measured width (m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 # --- fonts -----------------------------------------------------------------------------------
 
@@ -225,11 +225,14 @@ def fit_block(text: str, font: FontMetrics, box_w: float, box_h: float, em_px: f
     em = float(int(em_px))
     min_em_px = float(int(min_em_px))
     while True:
-        measure = lambda s, e=em: font.width(s, e)  # noqa: E731
+
+        def measure(s: str, e: float = em) -> float:
+            return font.width(s, e)
+
         max_lines = max(1, int((box_h + spacing * em) // (line_factor * em + 1)))
-        lines = balanced_lines(words, measure, box_w, max_lines)
-        if lines is not None:
-            return Block(tuple(lines), em, False)
+        fitted = balanced_lines(words, measure, box_w, max_lines)
+        if fitted is not None:
+            return Block(tuple(fitted), em, False)
         if em <= min_em_px:
             break
         em = max(min_em_px, float(int(em * 0.94)))

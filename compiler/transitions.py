@@ -99,11 +99,12 @@ def min_frames(scene: Scene, fps: int, auto_ms: int) -> int:
     return frames_for_ms(auto_ms if scene.duration_seconds == "auto" else int(scene.duration_seconds * 1000), fps)
 
 
-def check_transitions(video: "LoadedVideo", scenes: list[Scene] | None, fps: int) -> list["Diagnostic"]:
+def check_transitions(video: LoadedVideo, scenes: list[Scene] | None, fps: int) -> list[Diagnostic]:
     """W_TRANSITION_FIRST: scene 1's transition (nothing comes before it). E_TRANSITION_LENGTH: a
     scene too short for the transitions at its two ends (they would overlap or leave it no frame).
     An `auto` scene is never judged: its voice pads it to what its transitions need (floor_ms)."""
-    spec, out = video.spec, []
+    spec = video.spec
+    out: list[Diagnostic] = []
     if not scenes:
         return out
     if scenes[0].transition is not None:

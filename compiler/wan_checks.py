@@ -7,7 +7,7 @@ this machine. Pure: no file is read here.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import Scene, VideoSpec
@@ -43,11 +43,17 @@ def wan_model_info(video: LoadedVideo, scenes: list[Scene] | None, costs: CostMo
 
 def _check_options(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo, hw: Hardware,
                    costs: CostModel) -> list[Diagnostic]:
-    spec, out = video.spec, []
+    return (_check_pipeline(video, scenes, info) + _check_sizes(video, info) + _check_speed(video, hw)
+            + _check_parallel(video, info, hw, costs))
+
+
+def _check_pipeline(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo) -> list[Diagnostic]:
+    """What the pipeline can do with the scenes, and the settings of a second expert."""
+    spec = video.spec
+    out: list[Diagnostic] = []
     v = spec.video
     name, kind = v.model, info.kind
     what = f"`{name}` ({KIND_WORDS[kind]}, {info.experts} expert{'s' if info.experts > 1 else ''})"
-    # -- what the pipeline can do with the scenes -------------------------------------------------
     if kind == "i2v":
         starts = [i for i, s in enumerate(scenes or [], 1) if not (s.asset and is_start_image(s.asset))]
         if v.continuity == "cut" and _chunks_per_scene(spec, info) > 1:
@@ -75,7 +81,13 @@ def _check_options(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo
                 ("video", key), "E_INVALID",
                 f"video.{key} sets the low-noise expert of a two-expert Wan2.2 A14B model; {what} has one transformer",
                 "remove it, or use Wan-AI/Wan2.2-T2V-A14B-Diffusers / Wan-AI/Wan2.2-I2V-A14B-Diffusers"))
-    # -- sizes ----------------------------------------------------------------------------------------
+    return out
+
+
+def _check_sizes(video: LoadedVideo, info: WanInfo) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    v = video.spec.video
+    name = v.model
     m = info.size_multiple
     res = v.resolution
     if m != 16 and res and res not in WAN_SIZES:
@@ -86,7 +98,13 @@ def _check_options(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo
                 ("video", "resolution"), "E_RESOLUTION",
                 f"`{name}` needs width and height in multiples of {m} (its VAE compresses 16x), got `{res}`",
                 f"the nearest that works is {w}x{h}"))
-    # -- speed options ----------------------------------------------------------------------------
+    return out
+
+
+def _check_speed(video: LoadedVideo, hw: Hardware) -> list[Diagnostic]:
+    """Step caches and the GPU-only speed options."""
+    out: list[Diagnostic] = []
+    v = video.spec.video
     if v.cache_threshold is not None and v.cache not in ("first_block", "magcache"):
         out.append(video.diagnostic(("video", "cache_threshold"), "E_INVALID",
                                     f"video.cache_threshold applies to first_block and magcache, not `{v.cache}`",
@@ -99,18 +117,24 @@ def _check_options(video: LoadedVideo, scenes: list[Scene] | None, info: WanInfo
         out.append(video.diagnostic(("video", "cache"), "W_SPEED_OPTION",
                                     f"a step cache saves nothing at {v.steps} steps", severity="warning",
                                     hint="use `cache: none` below 3 steps"))
-    gpus = hw.gpus()
-    devices = [d for d in hw.devices]
-    if devices and not gpus and (v.compile != "none" or v.precision != "bf16"):
+    if hw.devices and not hw.gpus() and (v.compile != "none" or v.precision != "bf16"):
         used = [f"{k}: {getattr(v, k)}" for k in ("compile", "precision") if getattr(v, k) not in ("none", "bf16")]
         out.append(video.diagnostic(
             ("video", "compile" if v.compile != "none" else "precision"), "W_SPEED_OPTION",
             f"{' and '.join(used)} apply on GPUs; the hardware profile `{hw.name}` has only CPU devices, which run "
             "fp32 without compiling", severity="warning", hint="plan with a GPU profile (--hardware) to use them"))
-    # -- context parallelism --------------------------------------------------------------------------
+    return out
+
+
+def _check_parallel(video: LoadedVideo, info: WanInfo, hw: Hardware, costs: CostModel) -> list[Diagnostic]:
+    """A context-parallel group's size against the heads, the tokens, the cache and the devices."""
+    out: list[Diagnostic] = []
+    spec = video.spec
+    v = spec.video
+    name = v.model
     if isinstance(v.parallel, int):
         n = v.parallel
-        able = len([d for d in devices if d.kind == "cpu" or d.vram_gb >= costs.wan_vram_gb(name, v.offload, v.precision)])
+        able = len([d for d in hw.devices if d.kind == "cpu" or d.vram_gb >= costs.wan_vram_gb(name, v.offload, v.precision)])
         divisors = [d for d in range(2, min(info.heads, 8) + 1) if info.heads % d == 0]
         if v.cache in ("first_block", "magcache"):
             out.append(video.diagnostic(

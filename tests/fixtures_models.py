@@ -29,6 +29,32 @@ from pathlib import Path
 
 WAN_WORDS = "a cat dance negative red fox runs in the snow continues scene chunk".split()
 
+# A `vidc build` project around build_tiny_wan (models/tiny-wan); SAMPLER and CONTINUITY are to be replaced.
+TINY_WAN_SPEC = """vidc: 1
+name: tiny-wan
+script:
+  scene_seconds: [1, 6]
+  scenes:
+    - voiceover_text: "A cat dances."
+      visual_prompt: "a cat dance"
+      duration_seconds: 2
+    - voiceover_text: "The cat dances again."
+      visual_prompt: "a cat dance negative"
+      duration_seconds: 2
+video: {engine: wan, model: models/tiny-wan, resolution: 32x32, fps: 8, frames_per_chunk: 9, steps: 2,
+        sampler: SAMPLER, continuity: CONTINUITY, seed: 3}
+music: {mood: [calm]}
+captions: {mode: both}
+export: {preset: draft}
+"""
+# A hardware profile with two CPU devices: the lanes a two-GPU box would have.
+TWO_CPU_DEVICES = """name: two-cpu-devices
+cpu_workers: 2
+devices:
+  - {id: "cpu:a", kind: cpu, name: first CPU device, speed: 1.0}
+  - {id: "cpu:b", kind: cpu, name: second CPU device, speed: 1.0}
+"""
+
 # Kokoro-82M v1.0 phoneme vocabulary (config.json "vocab"): 114 symbols, ids up to 177.
 KOKORO_VOCAB = {
     ";": 1, ":": 2, ",": 3, ".": 4, "!": 5, "?": 6, "—": 9, "…": 10, '"': 11, "(": 12, ")": 13, "“": 14,

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import BackendError, TaskContext
-from .wan_pipeline import (VRAM_NOTE, LoadedPipeline, apply_step_cache, cache_config, captured_magcache_ratios,
-                           make_scheduler, pipeline_for)
+from .wan_pipeline import VRAM_NOTE, LoadedPipeline, pipeline_for
+from .wan_sampling import apply_step_cache, cache_config, captured_magcache_ratios, make_scheduler
 
 
 class WanParams(BaseModel):
@@ -86,8 +86,6 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
              cache_dir: Path | None) -> tuple[Any, dict[str, Any]]:
     """Run one chunk on a loaded pipeline: (frames uint8 (n, h, w, 3), what the result records)."""
     import numpy as np
-    import torch
-    from PIL import Image
 
     ref = loaded.ref
     warnings: list[str] = list(loaded.notes)
@@ -96,6 +94,32 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
         raise BackendError(f"{ref.spec} makes sizes in multiples of {mod}; {p.width}x{p.height} is not one "
                            f"(plan with `resolution: 720p`, which is 1280x704 for it)")
     image = prev_image if prev_image is not None else start_image
+    kwargs, mode, conditioned = _call_kwargs(loaded, p, image, warnings)
+    out, computed = _run(loaded, p, kwargs, conditioned, cache_dir)
+    # No wall time in the result (the journal has it): result.json is part of the object, whose hash
+    # must depend on the inputs alone so that equal chunks deduplicate and descriptors stay stable.
+
+    frames = np.asarray(out.frames[0])
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise BackendError(f"wan returned frames of shape {frames.shape}, expected (frames, height, width, 3)")
+    if frames.dtype != np.uint8:
+        frames = (np.clip(frames, 0.0, 1.0) * 255).round().astype(np.uint8)
+    info = {
+        "dtype": _dtype_name(loaded.dtype), "mode": mode, "conditioned": conditioned,
+        "overlap_frames": 1 if conditioned and prev_image is not None else 0, "warnings": warnings,
+        "experts": ref.experts, "cache": p.cache, "compiled": loaded.compiled, "precision": p.precision,
+        # transformer passes whose last block ran: steps x guidance branches without a cache; fewer with one
+        "block_passes": computed,
+    }
+    return frames, info
+
+
+def _call_kwargs(loaded: LoadedPipeline, p: WanParams, image: Any,
+                 warnings: list[str]) -> tuple[dict[str, Any], str, bool]:
+    """The pipeline call's arguments for this chunk, the mode it runs in, and whether a frame conditions it."""
+    from PIL import Image
+
+    ref = loaded.ref
     kwargs: dict[str, Any] = dict(
         prompt=p.prompt, negative_prompt=p.negative_prompt or None, height=p.height, width=p.width,
         num_frames=p.num_frames, num_inference_steps=p.steps, guidance_scale=p.cfg, output_type="np",
@@ -130,7 +154,15 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
         kwargs["guidance_scale_2"] = p.cfg_2 if p.cfg_2 is not None else p.cfg
     elif p.cfg_2 is not None:
         warnings.append(f"cfg_2 ignored: {ref.spec} has one transformer")
+    return kwargs, mode, conditioned
 
+
+def _run(loaded: LoadedPipeline, p: WanParams, kwargs: dict[str, Any], conditioned: bool,
+         cache_dir: Path | None) -> tuple[Any, int | None]:
+    """Set the scheduler and step cache, and run the pipeline: (its output, the block passes it computed)."""
+    import torch
+
+    ref = loaded.ref
     pipe = pipeline_for(loaded, conditioned and ref.kind == "ti2v")
     if ref.experts == 2:
         pipe.register_to_config(boundary_ratio=p.boundary_ratio or loaded.boundary_ratio)
@@ -152,22 +184,7 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
         ) from exc
     finally:
         computed = blocks.close()
-    # No wall time in the result (the journal has it): result.json is part of the object, whose hash
-    # must depend on the inputs alone so that equal chunks deduplicate and descriptors stay stable.
-
-    frames = np.asarray(out.frames[0])
-    if frames.ndim != 4 or frames.shape[-1] != 3:
-        raise BackendError(f"wan returned frames of shape {frames.shape}, expected (frames, height, width, 3)")
-    if frames.dtype != np.uint8:
-        frames = (np.clip(frames, 0.0, 1.0) * 255).round().astype(np.uint8)
-    info = {
-        "dtype": _dtype_name(loaded.dtype), "mode": mode, "conditioned": conditioned,
-        "overlap_frames": 1 if conditioned and prev_image is not None else 0, "warnings": warnings,
-        "experts": ref.experts, "cache": p.cache, "compiled": loaded.compiled, "precision": p.precision,
-        # transformer passes whose last block ran: steps x guidance branches without a cache; fewer with one
-        "block_passes": computed,
-    }
-    return frames, info
+    return out, computed
 
 
 def _size_multiple(loaded: LoadedPipeline) -> int:

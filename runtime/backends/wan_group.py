@@ -52,10 +52,30 @@ def run_group(devices: list[str], ctx: TaskContext, params: Any, timeout: float 
     job = {"params": params.model_dump(mode="json"), "project_dir": str(ctx.project_dir),
            "cache_dir": str(ctx.cache_dir), "inputs": {k: str(v) for k, v in ctx.inputs.items()}, "out": str(work)}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    t0 = time.perf_counter()
+    procs = _start_ranks(devices, work)
+    failed = _wait_ranks(procs, timeout)
+    for rank, (p, log) in enumerate(procs):
+        if p.returncode != 0:
+            tail = log.read_text(errors="replace").strip().splitlines()[-10:] if log.exists() else []
+            failed.append(f"rank {rank} on {devices[rank]} exited {p.returncode}:\n" + "\n".join(tail))
+    if failed:
+        raise BackendError(f"context-parallel group of {n} ({', '.join(devices)}) failed: " + "\n".join(failed))
+    frames = np.load(work / "frames.npy")
+    info = json.loads((work / "rank0.json").read_text(encoding="utf-8"))
+    info["group"] = {"devices": devices, "ulysses_degree": n, "wall_seconds": round(time.perf_counter() - t0, 3)}
+    for f in work.iterdir():
+        f.unlink()
+    work.rmdir()
+    return frames, info
+
+
+def _start_ranks(devices: list[str], work: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """One process per rank, each on its device, logging to work/rank<N>.log."""
+    n = len(devices)
     port = _free_port()
     threads = max(1, (os.cpu_count() or 1) // n)
     procs: list[tuple[subprocess.Popen, Path]] = []
-    t0 = time.perf_counter()
     for rank, dev in enumerate(devices):
         env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(n), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(n),
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
@@ -72,6 +92,11 @@ def run_group(devices: list[str], ctx: TaskContext, params: Any, timeout: float 
                                      rank_device], env=env, stdout=fh, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, preexec_fn=die_with_parent())
         procs.append((proc, log))
+    return procs
+
+
+def _wait_ranks(procs: list[tuple[subprocess.Popen, Path]], timeout: float) -> list[str]:
+    """Wait for every rank; once one fails or the time is up, stop the rest. Returns a timeout's message."""
     failed: list[str] = []
     try:
         deadline = time.monotonic() + timeout
@@ -92,19 +117,7 @@ def run_group(devices: list[str], ctx: TaskContext, params: Any, timeout: float 
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
-    for rank, (p, log) in enumerate(procs):
-        if p.returncode != 0:
-            tail = log.read_text(errors="replace").strip().splitlines()[-10:] if log.exists() else []
-            failed.append(f"rank {rank} on {devices[rank]} exited {p.returncode}:\n" + "\n".join(tail))
-    if failed:
-        raise BackendError(f"context-parallel group of {n} ({', '.join(devices)}) failed: " + "\n".join(failed))
-    frames = np.load(work / "frames.npy")
-    info = json.loads((work / "rank0.json").read_text(encoding="utf-8"))
-    info["group"] = {"devices": devices, "ulysses_degree": n, "wall_seconds": round(time.perf_counter() - t0, 3)}
-    for f in work.iterdir():
-        f.unlink()
-    work.rmdir()
-    return frames, info
+    return failed
 
 
 def _rank_main(job_path: str, device: str) -> int:
@@ -112,8 +125,8 @@ def _rank_main(job_path: str, device: str) -> int:
     import torch
     import torch.distributed as dist
 
-    from .wan_pipeline import load_pipeline, resolve_model
     from .wan_chunk import WanParams, _input_images, generate
+    from .wan_pipeline import load_pipeline, resolve_model
 
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     rank = int(os.environ["RANK"])

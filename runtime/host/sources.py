@@ -162,7 +162,7 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
             with warnings.catch_warnings(), Image.open(path) as im:  # a header only: a huge image is not decoded
                 warnings.simplefilter("ignore")
                 return int(im.size[0]), int(im.size[1])
-        except Exception as e:  # noqa: BLE001 - any reason Pillow gives is the reason to report
+        except Exception as e:  # any reason Pillow gives is the reason to report
             return f"not an image that can be read ({str(e).replace(str(path), rel)[:160]})"
     probe = shutil.which("ffprobe")
     if probe is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from vidc.compiler.textfit import FontMetrics, approximate_metrics
@@ -13,7 +13,7 @@ from vidc.compiler.textfit import FontMetrics, approximate_metrics
 MEASURE_SIZE = 1000  # advances are measured at a 1000-pixel em
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_file(family: str, bold: bool = False) -> Path | None:
     """The file fontconfig picks for the family (None when fontconfig or the font is missing)."""
     if shutil.which("fc-match") is None:
@@ -28,7 +28,7 @@ def font_file(family: str, bold: bool = False) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def metrics(family: str, bold: bool = False) -> FontMetrics | None:
     """Measured metrics of the installed font, or None when it cannot be found or read."""
     path = font_file(family, bold)

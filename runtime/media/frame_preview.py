@@ -52,6 +52,7 @@ def render_frame(plan: Plan, scene: int, out: Path, video: str | None = None) ->
     if look:  # a plain vertical gradient standing in for the animatic's moving one
         top, bottom = _rgb(look["c0"]), _rgb(look["c2"])
         px = img.load()
+        assert px is not None  # a new RGB image always has pixel access
         for y in range(h):
             t = y / max(1, h - 1)
             c = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom))

@@ -28,8 +28,8 @@ Numbers you can state:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -165,7 +165,7 @@ def normalise(x: np.ndarray, rate: int, target_lufs: float, ceiling_db: float) -
     gain_db = target_lufs - before
     rounds, lim, after = 0, np.ones(len(x)), before
     prev: tuple[float, float] | None = None
-    for rounds in range(1, 8):
+    for rounds in range(1, 8):  # noqa: B007 - the last round is reported after the loop
         lim = dsp.limiter_gain(None, ceiling, rate, peaks_db=peaks_db, gain_db=gain_db)  # type: ignore[arg-type]
         after = dsp.gated_lufs(kx, rate, 10 ** (gain_db / 20) * lim)
         if abs(after - target_lufs) <= 0.05:

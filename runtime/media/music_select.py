@@ -30,14 +30,14 @@ import math
 import os
 import re
 import subprocess
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..state.confine import is_inside
 from .music_library import TrackInfo
-
 from .tools import BackendError as _BaseError  # backends pass selection errors through unchanged
 from .tools import run_captured
 
@@ -52,7 +52,7 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".
 _BPM_HOP = 128
 
 
-class MusicSelectionError(_BaseError, ValueError):  # type: ignore[misc,valid-type]
+class MusicSelectionError(_BaseError, ValueError):
     """No track fits, or a music folder cannot be indexed/read."""
 
 
@@ -107,8 +107,8 @@ def select_track(catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[
     if not tracks:
         raise MusicSelectionError("the music library is empty: add tracks or use `music: {library: builtin}`")
     if bpm is not None and not isinstance(bpm, (int, float)):
-        bpm = tuple(float(v) for v in bpm)  # type: ignore[assignment]
-        if len(bpm) != 2:  # type: ignore[arg-type]
+        bpm = tuple(float(v) for v in bpm)
+        if len(bpm) != 2:
             raise ValueError("bpm is a number or a [lo, hi] range")
     usable = [t for t in tracks if t.duration_s + 1e-9 >= min_duration_s or t.duration_s >= MIN_LOOP_S]
     if not usable:
@@ -170,7 +170,7 @@ def extend_track(x: np.ndarray, need: int, start: int, end: int, xfade: int) -> 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
         return run_captured(argv, what=argv[0])
-    except FileNotFoundError as exc:  # pragma: no cover
+    except FileNotFoundError as exc:
         raise MusicSelectionError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 
 
@@ -238,7 +238,7 @@ def _load_folder_sidecar(folder: Path) -> dict[str, Any]:
                     import yaml
 
                     data = yaml.safe_load(text)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise MusicSelectionError(f"{p}: cannot be read: {exc}") from exc
             if data is None:
                 return {}

@@ -4,8 +4,9 @@ contrast; the title's lines come from the plan (measured with the same font)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .tools import run_tool
 

@@ -7,8 +7,9 @@ and thousands of scenes never drift.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

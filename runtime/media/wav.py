@@ -17,7 +17,7 @@ import numpy as np
 
 from vidc.compiler.units import frames_to_ms, samples_to_ms
 
-from ..state.atomic import atomic_path  # noqa: F401 (re-exported: media writers use it)
+from ..state.atomic import atomic_path  # re-exported: media writers use it
 
 from .tools import run_captured, stream_tool
 
@@ -123,7 +123,7 @@ def wav_info(path: str | os.PathLike[str]) -> WavInfo:
 def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
         return run_captured(argv, what=argv[0])
-    except FileNotFoundError as exc:  # pragma: no cover - depends on the machine
+    except FileNotFoundError as exc:  # depends on the machine
         raise RuntimeError(f"{argv[0]} is not installed: `apt-get install ffmpeg`") from exc
 
 
@@ -144,7 +144,7 @@ def _decode_audio_samples(path: Path, rate: int) -> int:
     counted: list[int] = []
     try:
         code, err = stream_tool(argv, lambda block: counted.append(len(block)), what="ffmpeg (decode audio)")
-    except FileNotFoundError as exc:  # pragma: no cover
+    except FileNotFoundError as exc:
         raise RuntimeError("ffmpeg is not installed: `apt-get install ffmpeg`") from exc
     total = sum(counted)
     if code != 0:

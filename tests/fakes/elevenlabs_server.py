@@ -30,8 +30,8 @@ import tempfile
 import threading
 import time
 import wave
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -51,7 +51,7 @@ class FakeElevenLabs:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "FakeElevenLabs":
+    def start(self) -> FakeElevenLabs:
         fake = self
 
         class Handler(_Handler):
@@ -71,7 +71,7 @@ class FakeElevenLabs:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeElevenLabs":
+    def __enter__(self) -> FakeElevenLabs:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -153,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps({"detail": {"status": code, "message": message}}).encode(), headers)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         fake = self.server_fake
         url = urlparse(self.path)
         length = int(self.headers.get("Content-Length") or 0)

@@ -19,9 +19,10 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 
 MAX_BODY = 1 << 20
 MAX_DELAY = 5.0
@@ -161,7 +162,7 @@ class FakeLLMServer:
         return self.url + "/v1"  # the SDK appends /chat/completions
 
     # -- lifecycle
-    def __enter__(self) -> "FakeLLMServer":
+    def __enter__(self) -> FakeLLMServer:
         server = self
 
         class Handler(_Handler):
@@ -195,10 +196,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._send(404, {"error": {"message": "not found"}})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY:
             self._send(413, {"error": {"message": "request too large"}})

@@ -1,20 +1,19 @@
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from vidc.runtime.state.journal import Journal
 from vidc.schemas.journal import Record
+from tests.cli import CliResult, run_cli
 
 from ..conftest import copy_project
 
 
-def build(vidc_cmd, project: Path, *extra: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*vidc_cmd, "build", str(project), "--json", *extra], capture_output=True, text=True, **kw)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"vidc build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
+def build(project: Path, *extra: str, check: bool = True) -> CliResult:
+    """`vidc build PROJECT --json ...` in this process (tests/cli.py); check: it must exit 0."""
+    result = run_cli("build", project, "--json", *extra)
+    return result.ok() if check else result
 
 
 def events(stdout: str) -> list[dict]:
@@ -34,9 +33,9 @@ def draft_demo(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_demo(tmp_path_factory, vidc_session_cmd):
+def built_demo(tmp_path_factory):
     project = draft_demo(tmp_path_factory.mktemp("demo"))
-    proc = build(vidc_session_cmd, project)
+    proc = build(project)
     return project, proc
 
 

@@ -61,3 +61,22 @@ def parse_srt(text: str) -> list[tuple[float, float, str]]:
         h1, m1, s1, ms1, h2, m2, s2, ms2 = (int(x) for x in m.groups())
         cues.append((h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000, " ".join(lines[2:])))
     return cues
+
+
+def mp4_boxes(data: bytes, start: int, end: int, want: set[str], found: list[str]) -> None:
+    """Append to `found` the name of every box named in `want` in data[start:end], descending into containers."""
+    containers = {"moov", "trak", "mdia", "minf", "stbl", "edts", "udta", "moof", "traf"}
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8].decode("latin-1")
+        head = 8
+        if size == 1:
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        if size < head:
+            break
+        if kind in want:
+            found.append(kind)
+        if kind in containers:
+            mp4_boxes(data, pos + head, pos + size, want, found)
+        pos += size

@@ -20,9 +20,9 @@ export: {preset: draft}
 '''
 
 
-def test_nasty_text_builds(tmp_path, vidc_session_cmd):
+def test_nasty_text_builds(tmp_path):
     (tmp_path / "project.yaml").write_text(SPEC, encoding="utf-8")
-    build(vidc_session_cmd, tmp_path)
+    build(tmp_path)
     cues = parse_srt((tmp_path / "build" / "any-text.srt").read_text(encoding="utf-8"))
     text = " ".join(c[2] for c in cues)
     assert "{braces}" in text and "back\\slash" in text and "שלום" in text and "50%" in text

@@ -58,7 +58,7 @@ def _gray(mp4: Path, t: float) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(640, 360).astype(float)
 
 
-def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path, vidc_session_cmd):
+def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path):
     project = tmp_path / "kit"
     project.mkdir()
     ff = ["ffmpeg", "-v", "error", "-y"]
@@ -71,8 +71,8 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path, vidc_session_
     subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc2=s=1280x720", "-frames:v", "1", str(project / "wide.png")],
                    check=True)
     (project / "project.yaml").write_text(SPEC, encoding="utf-8")
-    proc = build(vidc_session_cmd, project)
-    assert "W_CROP" in proc.stderr and "the outro: `wide.png` (1280x720) loses 68 % of its width" in proc.stderr
+    proc = build(project)
+    assert "W_CROP" in proc.err and "the outro: `wide.png` (1280x720) loses 68 % of its width" in proc.err
 
     out = project / "build"
     mp4 = out / "kit.mp4"

@@ -78,5 +78,5 @@ def test_rebuild_does_nothing_and_says_so(built_demo, vidc_session_cmd):
     proc = subprocess.run([*vidc_session_cmd, "build", str(project)], capture_output=True, text=True, check=True)
     assert "up to date" in proc.stdout and "nothing to do" in proc.stdout
     assert mp4.read_bytes() == before
-    finished = events(build(vidc_session_cmd, project).stdout)[-1]
+    finished = build(project).events[-1]
     assert finished["ran"] == 0 and finished["ok"]

@@ -3,10 +3,9 @@ a matrix project, a saved plan (and a stale one), calibration, the music and doc
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 from ..conftest import copy_project
-from .conftest import build, events, journal
+from .conftest import build, journal
 from .media_checks import probe
 
 ASSETS = """vidc: 1
@@ -39,7 +38,7 @@ def _damaged_png(path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"garbage!" * 8) + chunk(b"IEND", b""))
 
 
-def test_assets_and_a_failing_scene(tmp_path, vidc_session_cmd):
+def test_assets_and_a_failing_scene(tmp_path):
     project = tmp_path / "assets"
     (project / "media").mkdir(parents=True)
     (project / "project.yaml").write_text(ASSETS)
@@ -47,25 +46,25 @@ def test_assets_and_a_failing_scene(tmp_path, vidc_session_cmd):
     ffmpeg("-f", "lavfi", "-i", "testsrc=s=320x240:r=25", "-t", "2", "-pix_fmt", "yuv420p", str(project / "media" / "clip.mp4"))
     _damaged_png(project / "media" / "third.png")
 
-    failed = build(vidc_session_cmd, project, check=False)
-    assert failed.returncode == 1
-    assert "my-assets/video/scene-03" in failed.stderr and "media/third.png" in failed.stderr
-    assert "Traceback" not in failed.stderr
-    finished = events(failed.stdout)[-1]
+    failed = build(project, check=False)
+    assert failed.code == 1
+    assert "my-assets/video/scene-03" in failed.err and "media/third.png" in failed.err
+    assert "Traceback" not in failed.err
+    finished = failed.events[-1]
     assert not finished["ok"] and "my-assets/export" in finished["skipped"]
     done = {r.task for r in journal(project) if r.ev == "done"}
     assert {"my-assets/video/scene-01", "my-assets/video/scene-02", "my-assets/mix"} <= done  # independent work finished
 
     ffmpeg("-f", "lavfi", "-i", "color=c=teal:s=640x480", "-frames:v", "1", str(project / "media" / "third.png"))
     before = len(journal(project))
-    fixed = build(vidc_session_cmd, project)
+    fixed = build(project)
     ran = {r.task for r in journal(project)[before:] if r.ev == "done"}
     assert "my-assets/video/scene-01" not in ran and "my-assets/video/scene-03" in ran
     video = next(s for s in probe(project / "build" / "my-assets.mp4")["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (640, 360)
     manifest = json.loads((project / "build" / "my-assets.json").read_text())
     assert int(video["nb_read_frames"]) == manifest["frames"] == sum(s["frames"] for s in manifest["scenes"])
-    assert events(fixed.stdout)[-1]["ok"]
+    assert fixed.events[-1]["ok"]
 
 
 def test_matrix_builds_every_row_and_only_picks_some(tmp_path, vidc_session_cmd):
@@ -74,10 +73,10 @@ def test_matrix_builds_every_row_and_only_picks_some(tmp_path, vidc_session_cmd)
     (project / "products.csv").write_text("\n".join(rows[:3]) + "\n")  # two rows keep the test short
     spec = project / "project.yaml"
     spec.write_text(spec.read_text().replace("preset: shorts", "preset: draft"))
-    only = build(vidc_session_cmd, project, "--only", "short-pulse-buds")
+    only = build(project, "--only", "short-pulse-buds")
     assert sorted(p.name for p in (project / "build").glob("*.mp4")) == ["short-pulse-buds.mp4"]
-    assert events(only.stdout)[-1]["ok"]
-    build(vidc_session_cmd, project)
+    assert only.events[-1]["ok"]
+    build(project)
     assert sorted(p.name for p in (project / "build").glob("*.mp4")) == ["short-aurora-lamp.mp4", "short-pulse-buds.mp4"]
     bad = subprocess.run([*vidc_session_cmd, "build", str(project), "--only", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "short-aurora-lamp" in bad.stderr

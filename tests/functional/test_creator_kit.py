@@ -6,7 +6,6 @@ import json
 import subprocess
 
 import numpy as np
-
 from PIL import Image
 
 from vidc.compiler.layout import safe_area
@@ -27,10 +26,10 @@ thumbnail: {title: "Wake up to a sunrise"}
 """
 
 
-def test_vertical_draft_with_karaoke_captions_and_a_thumbnail(tmp_path, vidc_session_cmd):
+def test_vertical_draft_with_karaoke_captions_and_a_thumbnail(tmp_path):
     (tmp_path / "project.yaml").write_text(SPEC)
     Image.new("RGBA", (200, 100), (220, 30, 40, 255)).save(tmp_path / "logo.png")
-    build(vidc_session_cmd, tmp_path, "--preset", "draft-vertical")
+    build(tmp_path, "--preset", "draft-vertical")
     out = tmp_path / "build" / "draft-vertical"
     assert not (tmp_path / "build" / "kit.mp4").exists() and (out / "kit.mp4").is_file()
     words = json.loads((out / "kit.words.json").read_text())["words"]

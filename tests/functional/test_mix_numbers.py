@@ -31,13 +31,13 @@ export: {preset: draft}
 """
 
 
-def test_ducking_loudness_and_silent_end(vidc_cmd, tmp_path: Path):
+def test_ducking_loudness_and_silent_end(tmp_path: Path):
     project = tmp_path / "duck"
     project.mkdir()
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=14000:sample_rate=44100:d=12",
                     "-af", "volume=0.5", "-ac", "2", str(project / "tone.wav")], check=True)  # 12 s: it must loop
     (project / "project.yaml").write_text(SPEC, encoding="utf-8")
-    build(vidc_cmd, project)
+    build(project)
     mp4 = project / "build" / "duck.mp4"
     x = decode_audio(mp4).astype(np.float64)
     sr = 48000

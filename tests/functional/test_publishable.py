@@ -5,27 +5,9 @@ import json
 import subprocess
 
 from .conftest import journal
-from .media_checks import decode_audio, probe, voice_offset_samples
+from .media_checks import decode_audio, mp4_boxes, probe, voice_offset_samples
 
 NAME = "vidc-demo"
-
-
-def _boxes(data: bytes, start: int, end: int, want: set[str], found: list[str]) -> None:
-    containers = {"moov", "trak", "mdia", "minf", "stbl", "edts", "udta", "moof", "traf"}
-    pos = start
-    while pos + 8 <= end:
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        kind = data[pos + 4:pos + 8].decode("latin-1")
-        head = 8
-        if size == 1:
-            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
-        if size < head:
-            break
-        if kind in want:
-            found.append(kind)
-        if kind in containers:
-            _boxes(data, pos + head, pos + size, want, found)
-        pos += size
 
 
 def test_no_edit_lists_bt709_and_constant_frame_rate(built_demo):
@@ -33,7 +15,7 @@ def test_no_edit_lists_bt709_and_constant_frame_rate(built_demo):
     mp4 = project / "build" / f"{NAME}.mp4"
     found: list[str] = []
     data = mp4.read_bytes()
-    _boxes(data, 0, len(data), {"edts", "elst", "trak"}, found)
+    mp4_boxes(data, 0, len(data), {"edts", "elst", "trak"}, found)
     assert found.count("trak") == 2 and "elst" not in found and "edts" not in found
     info = probe(mp4)
     video = next(s for s in info["streams"] if s["codec_type"] == "video")

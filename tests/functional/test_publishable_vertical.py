@@ -12,9 +12,9 @@ from .conftest import build
 
 
 @pytest.mark.slow
-def test_twenty_vertical_scenes_pass_the_audit(tmp_path, vidc_session_cmd):
+def test_twenty_vertical_scenes_pass_the_audit(tmp_path):
     project = copy_project("aurora-shorts", tmp_path)
-    build(vidc_session_cmd, project, "--preset", "draft-vertical")
+    build(project, "--preset", "draft-vertical")
     audit = subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_publishable.py"), str(project),
                             "--preset", "draft-vertical"], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout + audit.stderr

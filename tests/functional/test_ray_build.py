@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from vidc.runtime.state.journal import Journal
+from tests.fixtures_models import TINY_WAN_SPEC as WAN_SPEC, TWO_CPU_DEVICES as HARDWARE
 
 from .conftest import build, events, journal
 
@@ -24,7 +25,6 @@ pytest.importorskip("diffusers")
 
 MB = 2**20
 MP4 = "tiny-wan.mp4"
-from .test_wan_build import HARDWARE, SPEC as WAN_SPEC  # noqa: E402 - after the importorskips
 
 # The wan build test's project, with its sampler and continuity fixed.
 SPEC = WAN_SPEC.replace("SAMPLER", "euler").replace("CONTINUITY", "cut")
@@ -64,15 +64,20 @@ def hw(project: Path) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def local_reference(tmp_path_factory, vidc_session_cmd):
+def local_reference(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("ray-ref"))
-    build(vidc_session_cmd, project, *hw(project))
+    build(project, *hw(project))
     return project
 
 
-def ray_build(cmd, project: Path, cluster, *extra, **kw):
+def ray_build(cmd, project: Path, cluster, *extra, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    """A Ray build in a process of its own (a Ray driver would outlive the call in this one)."""
     kw.setdefault("timeout", 600)  # a hung build fails the test instead of the session
-    return build(cmd, project, *hw(project), "--executor", "ray", "--ray-address", cluster.address, *extra, **kw)
+    proc = subprocess.run([*cmd, "build", str(project), "--json", *hw(project), "--executor", "ray", "--ray-address",
+                           cluster.address, *extra], capture_output=True, text=True, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"vidc build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
 
 
 def descriptors(project: Path) -> dict[str, dict]:

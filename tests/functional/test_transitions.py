@@ -9,8 +9,7 @@ import subprocess
 import numpy as np
 
 from .conftest import build, journal
-from .media_checks import decode_audio, probe, voice_offset_samples
-from .test_publishable import _boxes
+from .media_checks import decode_audio, mp4_boxes, probe, voice_offset_samples
 
 SPEC = """\
 vidc: 1
@@ -53,8 +52,8 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     faded = _project(tmp_path / "faded", SPEC)
     cut = _project(tmp_path / "cut", SPEC.replace("      transition: {type: crossfade, seconds: 0.5}\n", "")
                    .replace("      transition: fade\n", ""))
-    build(vidc_session_cmd, faded)
-    build(vidc_session_cmd, cut)
+    build(faded)
+    build(cut)
     mp4, ref = faded / "build" / "tr.mp4", cut / "build" / "tr.mp4"
     scenes = json.loads((faded / "build" / "tr.json").read_text())["scenes"]
     assert [s["frames"] for s in scenes] == [90, 92, 90]  # 3.05 s: 91.5 frames, rounded up
@@ -64,7 +63,7 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     # the same timeline: frames, CFR pts from 0 with no gap, no edit list
     data = mp4.read_bytes()
     found: list[str] = []
-    _boxes(data, 0, len(data), {"edts", "elst", "trak"}, found)
+    mp4_boxes(data, 0, len(data), {"edts", "elst", "trak"}, found)
     assert found.count("trak") == 2 and "elst" not in found
     video = next(s for s in probe(mp4)["streams"] if s["codec_type"] == "video")
     num, den = (int(x) for x in video["time_base"].split("/"))

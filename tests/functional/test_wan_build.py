@@ -6,41 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from vidc.runtime.host.hardware import load_hardware
-from vidc.runtime.engine.simulate import simulate
-from vidc.runtime.host.sources import project_sources
+from tests.fixtures_models import TINY_WAN_SPEC as SPEC, TWO_CPU_DEVICES as HARDWARE
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.runtime.backends.registry import catalog
+from vidc.runtime.engine.simulate import simulate
+from vidc.runtime.host.hardware import load_hardware
+from vidc.runtime.host.sources import project_sources
 
-from .conftest import build, events, journal
+from .conftest import build, journal
 from .media_checks import probe
 
 pytest.importorskip("diffusers")
-
-SPEC = """vidc: 1
-name: tiny-wan
-script:
-  scene_seconds: [1, 6]
-  scenes:
-    - voiceover_text: "A cat dances."
-      visual_prompt: "a cat dance"
-      duration_seconds: 2
-    - voiceover_text: "The cat dances again."
-      visual_prompt: "a cat dance negative"
-      duration_seconds: 2
-video: {engine: wan, model: models/tiny-wan, resolution: 32x32, fps: 8, frames_per_chunk: 9, steps: 2,
-        sampler: SAMPLER, continuity: CONTINUITY, seed: 3}
-music: {mood: [calm]}
-captions: {mode: both}
-export: {preset: draft}
-"""
-HARDWARE = """name: two-cpu-devices
-cpu_workers: 2
-devices:
-  - {id: "cpu:a", kind: cpu, name: first CPU device, speed: 1.0}
-  - {id: "cpu:b", kind: cpu, name: second CPU device, speed: 1.0}
-"""
-
 
 def make_project(tmp_path: Path, sampler: str, continuity: str) -> Path:
     from tests.fixtures_models import build_tiny_wan
@@ -60,10 +36,10 @@ def make_project(tmp_path: Path, sampler: str, continuity: str) -> Path:
 
 
 @pytest.mark.parametrize("sampler,continuity", [("euler", "cut"), ("unipc", "extend")])
-def test_wan_project_builds_on_cpu_device_lanes(tmp_path, vidc_session_cmd, sampler, continuity):
+def test_wan_project_builds_on_cpu_device_lanes(tmp_path, sampler, continuity):
     project = make_project(tmp_path, sampler, continuity)
-    proc = build(vidc_session_cmd, project, "--hardware", str(project / "hardware.yaml"))
-    assert events(proc.stdout)[-1]["ok"]
+    proc = build(project, "--hardware", str(project / "hardware.yaml"))
+    assert proc.events[-1]["ok"]
     mp4 = project / "build" / "tiny-wan.mp4"
     video = next(s for s in probe(mp4)["streams"] if s["codec_type"] == "video")
     manifest = json.loads((project / "build" / "tiny-wan.json").read_text())
@@ -78,12 +54,12 @@ def test_wan_project_builds_on_cpu_device_lanes(tmp_path, vidc_session_cmd, samp
             assert len({r.lane for r in done if f"{scene}/chunk-" in r.task}) >= 1
 
 
-def test_simulator_agrees_with_the_executor(tmp_path, vidc_session_cmd):
+def test_simulator_agrees_with_the_executor(tmp_path):
     """Feed the measured task times back into the simulator: it must reproduce the real run's
     makespan closely, since it uses the same queues and the same dispatch rule."""
     project = make_project(tmp_path, "euler", "cut")
     hw_path = project / "hardware.yaml"
-    build(vidc_session_cmd, project, "--hardware", str(hw_path))
+    build(project, "--hardware", str(hw_path))
     records = journal(project)
     measured = {r.task: r.ms for r in records if r.ev == "done"}
     src, _ = project_sources(project / "project.yaml")
@@ -156,8 +132,8 @@ def test_wan22_ti2v_by_absolute_path_with_a_step_cache(tmp_path, vidc_session_cm
                           capture_output=True, text=True)
     assert plan.returncode == 0, plan.stderr
     assert f"wan {model.resolve()}: text-and-image-to-video" in plan.stdout and "cache first_block" in plan.stdout
-    proc = build(vidc_session_cmd, project, "--hardware", str(project / "hardware.yaml"))
-    assert events(proc.stdout)[-1]["ok"]
+    proc = build(project, "--hardware", str(project / "hardware.yaml"))
+    assert proc.events[-1]["ok"]
     results = chunk_results(project)
     assert len(results) == 4
     for task, r in results.items():
@@ -182,12 +158,12 @@ def fixtures_models_i2v(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_wan22_a14b_chunks_on_a_context_parallel_group_of_two(tmp_path, vidc_session_cmd):
+def test_wan22_a14b_chunks_on_a_context_parallel_group_of_two(tmp_path):
     """`parallel: 2`: each chunk runs on both CPU devices as one gloo group of two ranks (torchrun-style),
     with TaylorSeer; the executor holds both lanes for it."""
     project, _ = make22(tmp_path, "build_tiny_wan22_a14b", "cache: taylorseer, parallel: 2", cont="cut")
-    proc = build(vidc_session_cmd, project, "--hardware", str(project / "hardware.yaml"))
-    assert events(proc.stdout)[-1]["ok"]
+    proc = build(project, "--hardware", str(project / "hardware.yaml"))
+    assert proc.events[-1]["ok"]
     results = chunk_results(project)
     assert results and all(r["group"]["ulysses_degree"] == 2 and r["cache"] == "taylorseer" for r in results.values())
     chunk_lanes = {r.lane for r in journal(project) if r.ev == "done" and "/chunk-" in r.task}

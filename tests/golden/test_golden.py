@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
+from tests.factories import options
+from vidc.compiler.compile import compile_project
 from vidc.compiler.render import to_json, to_text
 from vidc.runtime.host.hardware import load_hardware
 from vidc.runtime.host.sources import find_spec, project_sources
@@ -34,7 +34,7 @@ class TextFile(SingleFileSnapshotExtension):
 
 def compiled(name: str):
     src, _ = project_sources(find_spec(PROJECTS / name))
-    plan, diags = compile_project(src, load_hardware(CASES[name]), CompileOptions(catalog=catalog()))
+    plan, diags = compile_project(src, load_hardware(CASES[name]), options())
     assert plan is not None, [d.format() for d in diags]
     return plan
 

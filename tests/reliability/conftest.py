@@ -9,6 +9,7 @@ import pytest
 
 from vidc.runtime.state.journal import Journal
 from vidc.schemas.journal import Done
+from tests.cli import run_cli
 
 from ..conftest import VENV_BIN
 
@@ -32,6 +33,8 @@ def vidc_exe() -> str:
 
 
 def vidc(*args: str, **kw) -> subprocess.CompletedProcess:
+    """`vidc` in a process of its own, for the tests where that is the point (a time limit on a hang, a PATH
+    with broken tools, faults that kill processes); everything else uses tests/cli.py's run_cli."""
     return subprocess.run([vidc_exe(), *args], capture_output=True, text=True, timeout=kw.pop("timeout", 300), **kw)
 
 
@@ -61,8 +64,7 @@ def tiny_built(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("tiny") / "tiny"
     project.mkdir()
     (project / "project.yaml").write_text(TINY)
-    proc = vidc("build", str(project), "--json")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_cli("build", project, "--json").ok()
     return project
 
 

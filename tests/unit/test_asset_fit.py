@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.compiler.frontend import SourceFiles
-from vidc.runtime.backends.registry import catalog
+from tests.factories import options, sources
+from vidc.compiler.compile import compile_project
 from vidc.runtime.host.hardware import load_hardware
 
 from ..conftest import ROOT
 
-CATALOG = catalog()
 HW = load_hardware(ROOT / "tests" / "golden" / "hardware-cpu.yaml")
 
 
@@ -32,8 +30,7 @@ video: {{engine: assets, fit: {fit}, pad: "#204080"}}
 captions: {{mode: sidecar}}
 export: {{preset: draft-vertical}}
 """
-    src = SourceFiles("p.yaml", lambda p: spec, lambda p: p in ("p.yaml", "wide.png"))
-    plan, diags = compile_project(src, HW, CompileOptions(catalog=CATALOG))
+    plan, diags = compile_project(sources(spec, {"wide.png": ""}, name="p.yaml"), HW, options())
     assert plan is not None, [d.format() for d in diags]
     argv = next(t for t in plan.tasks if t.kind == "assets").argv[0]
 

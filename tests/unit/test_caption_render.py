@@ -8,10 +8,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.compiler.frontend import SourceFiles
+from tests.factories import options, sources
+from vidc.compiler.compile import compile_project
 from vidc.compiler.layout import safe_area
-from vidc.runtime.backends.registry import catalog
 from vidc.runtime.host.hardware import load_hardware
 from vidc.runtime.media.captions import Cue, split_cues, to_ass
 from vidc.runtime.media.fonts import font_source, metrics
@@ -19,7 +18,6 @@ from vidc.runtime.media.fonts import font_source, metrics
 from ..conftest import ROOT
 
 FONT = metrics("DejaVu Sans") or pytest.skip("DejaVu Sans is not installed", allow_module_level=True)
-CATALOG = catalog()
 HW = load_hardware(ROOT / "tests" / "golden" / "hardware-cpu.yaml")
 TEXT = ("Meet the Aurora Lamp from Northwind Studios, a bedside light that wakes you gently at 7 a.m. with a slow "
         "sunrise glow; Dr. Ruiz tested it for 12 weeks across the U.S. and people fell asleep 20 % faster. "
@@ -41,8 +39,7 @@ script:
 captions: {{mode: {mode}, style: {style}}}
 export: {{preset: {preset}}}
 """
-    src = SourceFiles("p.yaml", lambda p: spec, lambda p: p == "p.yaml")
-    plan, diags = compile_project(src, HW, CompileOptions(catalog=CATALOG, fonts=font_source))
+    plan, diags = compile_project(sources(spec, name="p.yaml"), HW, options(fonts=font_source))
     assert plan is not None, [d.format() for d in diags]
     return plan
 
@@ -117,7 +114,7 @@ def test_word_by_word_style_highlights_each_spoken_word_in_place():
     ass = to_ass(cues, 1080, 1920, "karaoke")
     events = [line for line in ass.splitlines() if line.startswith("Dialogue:")]
     assert len(events) == sum(len(c.words) for c in cues) == 8
-    for k, e in enumerate(events):
+    for e in events:
         text = e.split(",,", 1)[1].split(",", 4)[-1]
         assert text.count("{\\1c&H3FD2FF&}") == 1  # one word highlighted (#FFD23F as BGR)
         assert text.replace("{\\1c&H3FD2FF&}", "").replace("{\\r}", "") == "\\N".join(cues[0].lines)
@@ -134,8 +131,7 @@ def test_twenty_scene_spec_fits_every_preset(preset):
         f'    - voiceover_text: "Scene {i}: {TEXT[:40 + 7 * i]}"\n      visual_prompt: "{PROMPT[:60 * i]}"\n'
         f"      duration_seconds: {8 + (i % 5) * 0.77:.2f}\n" for i in range(1, 21))
     spec = f"vidc: 1\nname: twenty\nscript:\n  scenes:\n{scenes}captions: {{mode: burn}}\nexport: {{preset: {preset}}}\n"
-    src = SourceFiles("p.yaml", lambda p: spec, lambda p: p == "p.yaml")
-    plan, diags = compile_project(src, HW, CompileOptions(catalog=CATALOG, fonts=font_source))
+    plan, diags = compile_project(sources(spec, name="p.yaml"), HW, options(fonts=font_source))
     assert plan is not None, [d.format() for d in diags if d.severity == "error"]
     w, h = plan.videos[0].width, plan.videos[0].height
     safe = safe_area(preset, w, h)

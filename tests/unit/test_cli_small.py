@@ -6,8 +6,7 @@ import os
 
 import pytest
 
-from vidc.runtime.cli import build as build_cmd
-from vidc.runtime.cli import main
+from vidc.runtime.cli import build as build_cmd, main
 from vidc.schemas.plan import Plan
 
 SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"

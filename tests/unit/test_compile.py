@@ -6,34 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
-from vidc.compiler.frontend import SourceFiles
+from tests.factories import DEMO, compile_text, plan_of
 from vidc.compiler.render import to_json
 from vidc.schemas.generate import FILES, HERE as SCHEMAS, schema_texts
 from vidc.schemas.hardware import Device, Hardware
 
 from ..conftest import PROJECTS
-
-CPU = Hardware(name="t", cpu_workers=2)
-DEMO = (PROJECTS / "demo" / "project.yaml").read_text()
-
-
-def sources(text: str, files: dict[str, str] | None = None) -> SourceFiles:
-    files = {"project.yaml": text, **(files or {})}
-
-    def read(rel):
-        if rel not in files:
-            raise FileNotFoundError(rel)
-        return files[rel]
-
-    return SourceFiles(spec_name="project.yaml", read=read, exists=lambda rel: rel in files)
-
-
-def plan_of(text: str, hw: Hardware = CPU, files=None):
-    plan, diags = compile_project(sources(text, files), hw, CompileOptions(catalog=catalog()))
-    assert plan is not None, "\n".join(d.format() for d in diags)
-    return plan
 
 
 def test_plan_bytes_identical_across_hash_seeds_and_cwds(tmp_path, vidc_cmd):
@@ -89,7 +67,7 @@ def test_placement_never_violates_vram(cont):
 
 def test_model_that_fits_no_device_is_a_diagnostic():
     hw = Hardware(name="one", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", name="RTX 4090", vram_gb=24)])
-    plan, diags = compile_project(sources(WAN.replace("OFFLOAD", "none").replace("CONT", "cut")), hw, CompileOptions(catalog=catalog()))
+    plan, diags = compile_text(WAN.replace("OFFLOAD", "none").replace("CONT", "cut"), hw)
     assert plan is None
     (d,) = [d for d in diags if d.code == "E_NO_DEVICE"]
     assert "needs 40 GB" in d.message and "cuda:0" in d.message and "24 GB" in d.message
@@ -121,11 +99,11 @@ def test_schema_files_match_the_models():
 
 def test_extend_with_a_text_to_video_model_is_a_warning():
     hw = Hardware(name="two", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", vram_gb=32)])
-    plan, diags = compile_project(sources(WAN.replace("OFFLOAD", "model").replace("CONT", "extend")), hw, CompileOptions(catalog=catalog()))
+    plan, diags = compile_text(WAN.replace("OFFLOAD", "model").replace("CONT", "extend"), hw)
     assert plan is not None
     (w,) = [d for d in diags if d.code == "W_CONTINUITY"]
     assert w.severity == "warning" and "VACE" in w.hint
     assert any("W_CONTINUITY" in text for text in plan.warnings)
     vace = WAN.replace("Wan2.1-T2V-14B-Diffusers", "Wan2.1-VACE-14B-diffusers")
-    _, diags = compile_project(sources(vace.replace("OFFLOAD", "model").replace("CONT", "extend")), hw, CompileOptions(catalog=catalog()))
+    _, diags = compile_text(vace.replace("OFFLOAD", "model").replace("CONT", "extend"), hw)
     assert not [d for d in diags if d.code == "W_CONTINUITY"]

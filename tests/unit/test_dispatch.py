@@ -1,12 +1,11 @@
 """The dispatch rule shared by the executor and the simulator: CPU lanes take the ready task with
 the longest remaining path (the plan's lane-aware rank); device lanes keep their planned order."""
+from tests.factories import DEMO, plan_of
 from vidc.compiler.place import remaining_rank
 from vidc.runtime.engine.dispatch import pick, planned_queues
 from vidc.runtime.engine.simulate import simulate
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.plan import Lane
-
-from .test_compile import DEMO, plan_of
 
 CPU_LANES = [Lane(id=f"cpu-{i}", kind="cpu", device="cpu", speed=1.0) for i in range(2)]
 
@@ -59,7 +58,10 @@ def test_cpu_lane_takes_the_best_ready_task_from_any_cpu_queue():
     tasks = plan.task_map()
     queues = planned_queues(list(tasks), tasks, [ln.id for ln in plan.lanes], {ln.id: ln.kind for ln in plan.lanes})
     done = {t for t in tasks if "/voice/" in t or t.endswith("/script")}
-    ready = lambda t: t not in done and all(d in done for d in tasks[t].inputs.values())  # noqa: E731
+
+    def ready(t):
+        return t not in done and all(d in done for d in tasks[t].inputs.values())
+
     best = max((t for t in tasks if ready(t)), key=lambda t: tasks[t].rank_ms)
     for lane in plan.lanes:
         tid, taken_from = pick(lane, queues, tasks, ready, plan.hardware)

@@ -18,9 +18,8 @@ if str(ROOT) not in sys.path:  # `tests.*` when pytest runs without the repo roo
     sys.path.insert(0, str(ROOT))
 
 from tests.fakes.elevenlabs_server import FakeElevenLabs  # noqa: E402
-
 from vidc.runtime.backends.base import BackendError, TaskContext  # noqa: E402
-from vidc.runtime.backends.elevenlabs_voice import ElevenLabsVoice, ElevenLabsParams  # noqa: E402
+from vidc.runtime.backends.elevenlabs_voice import ElevenLabsParams, ElevenLabsVoice  # noqa: E402
 
 KEY = "sk_test_5ecret_never_print_me_0123456789"
 TEXT = "Meet BeatSync, the metronome that listens back."
@@ -112,7 +111,7 @@ def test_5xx_timeouts_and_dropped_connections_are_retried(fake, backend, tmp_pat
     fake.push({"status": 500}, {"status": 503}, {"sleep": 1.5}, {"drop": True})
     _, r, logs = run(backend, tmp_path, params())
     assert r["samples"] > 0 and len(fake.requests) == 5
-    assert [("500" in l, "503" in l, "no answer" in l, "cannot reach" in l) for l in logs] == [
+    assert [("500" in ln, "503" in ln, "no answer" in ln, "cannot reach" in ln) for ln in logs] == [
         (True, False, False, False), (False, True, False, False), (False, False, True, False),
         (False, False, False, True),
     ]  # fmt: skip

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from vidc.runtime.engine import publish
 from vidc.runtime.engine.events import Reporter
 from vidc.runtime.state.store import Store

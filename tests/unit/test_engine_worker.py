@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from vidc.runtime.engine.worker import Roots, run_task
 from vidc.runtime.state import queues
@@ -82,7 +83,7 @@ def test_worker_exits_when_its_coordinator_dies(tmp_path):
             os.kill(pid, 0)
         except ProcessLookupError:
             break
-        if open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
             break  # exited (a zombie until init reaps it)
         time.sleep(0.1)
     else:

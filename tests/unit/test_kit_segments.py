@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from vidc.compiler.compile import CompileOptions, compile_project
+from tests import factories
 from vidc.compiler.video_checks import crop_loss
 from vidc.compiler.layout import safe_area, title_layout
 from vidc.compiler.lower import export_settings
 from vidc.compiler.textfit import approximate_metrics
-from vidc.runtime.backends.registry import catalog
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS, VideoSpec
-
-from .test_compile import sources
 
 CPU = Hardware(name="t", cpu_workers=2)
 
@@ -36,8 +33,8 @@ export: {preset: draft-vertical}
 
 
 def compile_text(text: str, files=None, asset_size=None):
-    return compile_project(sources(text, {"end.png": "", "a.png": "", "clip.mp4": "", **(files or {})}), CPU,
-                           CompileOptions(catalog=catalog(), asset_size=asset_size))
+    return factories.compile_text(text, CPU, {"end.png": "", "a.png": "", "clip.mp4": "", **(files or {})},
+                                  asset_size=asset_size)
 
 
 def plan_of(text: str, **kw):

@@ -29,9 +29,8 @@ if str(ROOT) not in sys.path:  # `tests.*` when pytest runs without the repo roo
     sys.path.insert(0, str(ROOT))
 
 from tests import fixtures_models  # noqa: E402
-
 from vidc.runtime.backends.base import BackendError, TaskContext  # noqa: E402
-from vidc.runtime.backends.kokoro_voice import KokoroVoice, KokoroParams  # noqa: E402
+from vidc.runtime.backends.kokoro_voice import KokoroParams, KokoroVoice  # noqa: E402
 
 TEXT = "Hello world, this is vidc. It costs $5 today — zyxqwerble!"
 

@@ -5,8 +5,7 @@ import json
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vidc.compiler.frontend import SourceFiles, load_project, parse_set
 from vidc.compiler.source import KEY, load_tree

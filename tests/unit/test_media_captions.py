@@ -6,11 +6,21 @@ import subprocess
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vidc.runtime.media.captions import (Cue, ass_escape, ffmpeg_filter_path, get_style, load_styles,
-                                         max_chars_for, shift, split_cues, to_ass, to_srt, to_vtt)
+from vidc.runtime.media.captions import (
+    Cue,
+    ass_escape,
+    ffmpeg_filter_path,
+    get_style,
+    load_styles,
+    max_chars_for,
+    shift,
+    split_cues,
+    to_ass,
+    to_srt,
+    to_vtt,
+)
 
 NASTY = ('He said "50% off" at 10:30; C:\\temp\\new {\\b1}not bold{\\b0} \\N not a break \\h '
          "it's <b>fine</b> --> \U0001F642\U0001F680 שלום עולם مرحبا بالعالم & done…")

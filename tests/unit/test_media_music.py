@@ -14,7 +14,7 @@ def test_catalog_shape():
     cat = ml.CATALOG
     assert len(cat) >= 8
     assert len({t.id for t in cat}) == len(cat)
-    assert REQUIRED_MOODS <= {m for t in cat for m in t.moods}
+    assert {m for t in cat for m in t.moods} >= REQUIRED_MOODS
     bpms = sorted(t.bpm for t in cat)
     assert bpms[0] <= 75 and bpms[-1] >= 135 and all(60 <= b <= 140 for b in bpms)
     assert len(set(bpms)) == len(bpms)

@@ -6,13 +6,19 @@ import json
 import subprocess
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vidc.runtime.backends.base import BackendError
 from vidc.runtime.media.music_library import CATALOG, TrackInfo
-from vidc.runtime.media.music_select import (MusicSelectionError, bpm_distance, index_folder, load_catalog,
-                                             mood_score, select_track, write_catalog)
+from vidc.runtime.media.music_select import (
+    MusicSelectionError,
+    bpm_distance,
+    index_folder,
+    load_catalog,
+    mood_score,
+    select_track,
+    write_catalog,
+)
 
 
 def T(id, moods, bpm, dur=120.0):
@@ -118,7 +124,7 @@ def test_index_without_sidecars_needs_librosa_or_gives_defaults(tmp_path):
     if importlib.util.find_spec("librosa") is None:
         with pytest.raises(MusicSelectionError, match=r"pip install 'vidc\[music\]'"):
             index_folder(tmp_path)
-    else:  # pragma: no cover - with the music extra installed
+    else:  # with the music extra installed
         t = index_folder(tmp_path)["tracks"][0]
         assert t["moods"] == [] and t["licence"] == "unknown" and t["bpm"] is not None
 

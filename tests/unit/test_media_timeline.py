@@ -5,11 +5,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from vidc.runtime.media.timeline import (frames_to_samples, ms_to_frames, parse_fps, place_voices,
-                                         samples_to_frames)
+from vidc.runtime.media.timeline import frames_to_samples, ms_to_frames, parse_fps, place_voices, samples_to_frames
 from vidc.runtime.media.wav import read_wav, write_wav
 
 

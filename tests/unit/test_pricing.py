@@ -1,9 +1,9 @@
 """Cost estimates in the plan (pure compiler) and the run-time ceiling (Budget)."""
 from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.runtime.backends.registry import catalog
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.pricing import Prices, usd
 from vidc.compiler.resources import template_yaml
+from vidc.runtime.backends.registry import catalog
 from vidc.runtime.engine.budget import Budget, parse_money, remaining_estimate
 from vidc.schemas.hardware import Device, Hardware
 

@@ -5,8 +5,14 @@ import sys
 
 import pytest
 
-from vidc.runtime.host.ray_cluster import (ClusterError, device_resource, lane_request, local_resources,
-                                           profile_from_nodes, request_totals)
+from vidc.runtime.host.ray_cluster import (
+    ClusterError,
+    device_resource,
+    lane_request,
+    local_resources,
+    profile_from_nodes,
+    request_totals,
+)
 from vidc.schemas.hardware import Device, Hardware
 from vidc.schemas.plan import Lane
 

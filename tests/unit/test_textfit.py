@@ -3,21 +3,18 @@ plan-time caption checks (E_CAPTION_FIT, sizes from the frame)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from vidc.compiler.compile import CompileOptions, compile_project
-from vidc.compiler.frontend import SourceFiles
+from tests.factories import options, sources
+from vidc.compiler.compile import compile_project
 from vidc.compiler.layout import caption_box, caption_style, safe_area
 from vidc.compiler.textfit import approximate_metrics, balanced_lines, binds, break_cost, fit_block, groups
-from vidc.runtime.backends.registry import catalog
 from vidc.runtime.host.hardware import load_hardware
 from vidc.runtime.media.fonts import font_source, metrics
 
 from ..conftest import ROOT
 
 FONT = metrics("DejaVu Sans") or pytest.skip("DejaVu Sans is not installed", allow_module_level=True)
-CATALOG = catalog()
 HW = load_hardware(ROOT / "tests" / "golden" / "hardware-cpu.yaml")
 
 
@@ -50,7 +47,9 @@ def test_abbreviations_are_not_sentence_ends():
 @given(st.lists(st.sampled_from("the Aurora lamp 7 a.m. 12 kg Dr. Ruiz northwindstudios sunrise U.S. a".split()),
                 min_size=1, max_size=40), st.integers(200, 900))
 def test_balanced_lines_fit_and_keep_every_word(words, max_width):
-    width = lambda s: FONT.width(s, 40)  # noqa: E731
+    def width(s):
+        return FONT.width(s, 40)
+
     lines = balanced_lines(words, width, max_width)
     if lines is None:
         assert any(width(g) > max_width for g in groups(words))
@@ -62,7 +61,9 @@ def test_balanced_lines_fit_and_keep_every_word(words, max_width):
 
 
 def test_balanced_lines_are_balanced():
-    width = lambda s: FONT.width(s, 40)  # noqa: E731
+    def width(s):
+        return FONT.width(s, 40)
+
     text = "A sleep researcher in a white coat reviewing charts on a tablet in a softly lit laboratory"
     lines = balanced_lines(text.split(), width, 1600)
     assert len(lines) == 2 and abs(width(lines[0]) - width(lines[1])) < 0.25 * 1600
@@ -113,9 +114,7 @@ export: {preset: PRESET}
 
 
 def _compile(text: str, fonts=font_source):
-    src = SourceFiles("p.yaml", lambda p: text if p == "p.yaml" else (_ for _ in ()).throw(FileNotFoundError(p)),
-                      lambda p: p == "p.yaml")
-    return compile_project(src, HW, CompileOptions(catalog=CATALOG, fonts=fonts))
+    return compile_project(sources(text, name="p.yaml"), HW, options(fonts=fonts))
 
 
 def test_a_word_too_wide_is_a_diagnostic_naming_scene_and_word():
@@ -147,13 +146,13 @@ def test_without_measured_fonts_the_plan_uses_the_approximate_table():
 
 def test_preset_override_renders_elsewhere_and_is_recorded():
     spec = SPEC.replace("PRESET", "youtube-1080p").replace("pneumonoultramicroscopicsilicovolcanoconiosisandmore", "x")
-    src = SourceFiles("p.yaml", lambda p: spec, lambda p: p == "p.yaml")
-    plan, diags = compile_project(src, HW, CompileOptions(catalog=CATALOG, overrides={"--preset": "draft-vertical"}))
+    src = sources(spec, name="p.yaml")
+    plan, diags = compile_project(src, HW, options(overrides={"--preset": "draft-vertical"}))
     assert plan is not None, [d.format() for d in diags]
     (vp,) = plan.videos
     assert (vp.preset, vp.width, vp.height, vp.output) == ("draft-vertical", 360, 640, "build/draft-vertical/")
     assert plan.overrides == {"--preset": "draft-vertical"}
-    final, _ = compile_project(src, HW, CompileOptions(catalog=CATALOG))
+    final, _ = compile_project(src, HW, options())
     assert final.spec_fingerprint != plan.spec_fingerprint and final.videos[0].output == "build/"
-    _, bad = compile_project(src, HW, CompileOptions(catalog=CATALOG, overrides={"--preset": "shortz"}))
+    _, bad = compile_project(src, HW, options(overrides={"--preset": "shortz"}))
     assert [d.code for d in bad] == ["E_ENUM"] and "shorts" in bad[0].hint

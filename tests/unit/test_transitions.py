@@ -2,11 +2,10 @@
 ends, the crossfade tasks and the export's join, and which tasks an edit re-runs."""
 from __future__ import annotations
 
+from tests.factories import DEMO, compile_text, plan_of
 from vidc.compiler.transitions import Edges, edges, half_frames, joins
 from vidc.runtime.engine.resolve import convert
 from vidc.schemas.spec import VideoSpec
-
-from .test_compile import DEMO, plan_of
 
 V = "vidc-demo"
 
@@ -110,15 +109,10 @@ def test_editing_one_scene_reruns_only_the_transitions_next_to_it():
 
 
 def test_scene_one_transition_and_too_long_ones_are_diagnosed():
-    from vidc.compiler.compile import CompileOptions, compile_project
-    from vidc.runtime.backends.registry import catalog
-
-    from .test_compile import CPU, sources
-
     short = DEMO.replace("scenes:\n", "scene_seconds: [1, 12]\n  scenes:\n", 1).replace("duration_seconds: 10",
                                                                                           "duration_seconds: 2", 2)
     text = _with(short, "{type: crossfade, seconds: 2}", {1: "fade"})
-    plan, diags = compile_project(sources(text), CPU, CompileOptions(catalog=catalog()))
+    plan, diags = compile_text(text)
     codes = [d.code for d in diags if d.code.startswith(("E_TRANS", "W_TRANS"))]
     assert plan is None and codes.count("W_TRANSITION_FIRST") == 1 and "E_TRANSITION_LENGTH" in codes
 

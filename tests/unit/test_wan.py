@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.*` when pytest runs without the repo root on sys.path
     sys.path.insert(0, str(ROOT))
 
-from tests import fixtures_models  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
+from tests import fixtures_models  # noqa: E402
 from vidc.runtime.backends.base import BackendError, TaskContext  # noqa: E402
-from vidc.runtime.backends.wan_video import WanVideo, WanParams  # noqa: E402
+from vidc.runtime.backends.wan_video import WanParams, WanVideo  # noqa: E402
 
 W, H, N = 16, 16, 9
 

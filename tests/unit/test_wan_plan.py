@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from vidc.compiler.compile import CompileOptions, compile_project
+from tests.factories import compile_text
 from vidc.compiler.costs import CostModel
-from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.render import to_text
-from vidc.runtime.backends.registry import catalog
 from vidc.schemas.hardware import Device, Hardware
 
 SCENE = """    - voiceover_text: "Scene {i} says a short sentence of about fifteen words, which fits easily in its time."
@@ -46,10 +44,8 @@ def spec(model="Wan-AI/Wan2.1-T2V-14B-Diffusers", durations=REFERENCE, continuit
 
 
 def compile_(text, hw=None, facts=None):
-    files = {"project.yaml": text, **{f"start-{i}.png": "" for i in range(1, 7)}}
-    src = SourceFiles("project.yaml", lambda p: files[p], lambda p: p in files)
-    opts = CompileOptions(model_facts=(lambda m: facts) if facts is not None else None, catalog=catalog())
-    return compile_project(src, hw or gpus(1), opts)
+    files = {f"start-{i}.png": "" for i in range(1, 7)}
+    return compile_text(text, hw or gpus(1), files, model_facts=(lambda m: facts) if facts is not None else None)
 
 
 def plan(text, hw=None, facts=None):
