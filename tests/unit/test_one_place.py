@@ -81,9 +81,9 @@ def test_control_characters_are_cleaned_by_one_module_as_before():
     from hypothesis import given, settings, strategies as st
 
     from vidc.compiler.textsafe import without_c0_controls, without_controls
-    from vidc.runtime.media import captions, piper_voice
+    from vidc.runtime.media import caption_cues, word_timing
 
-    assert captions._clean is without_controls and piper_voice._strip_controls is without_c0_controls
+    assert caption_cues.clean is without_controls and word_timing.strip_controls is without_c0_controls
     assert without_controls("a\x1b[31mb\u2028c\x85d\te") == "a[31mb cd e"  # NEL is a C1 control: dropped
     assert without_c0_controls("a\x1b[31mb\u2028c\x85d\te") == "a[31mb\u2028c\x85d e"
 
