@@ -59,13 +59,28 @@ def run(args) -> int:
         text = simulate_report(plan, jitter=args.jitter, seed=args.seed)
     else:
         text = RENDER[fmt](plan)
+    disk = _disk_line(plan, args) if fmt == "text" and not args.simulate and not args.capacity else ""
     if args.output:
         write_text(Path(args.output), text)
         what = "capacity report" if args.capacity else "simulation report" if args.simulate else fmt
         print(f"wrote {args.output} ({what})", file=sys.stderr)
     else:  # JSON escapes control characters itself; every other view is for a terminal
         sys.stdout.write(text if fmt == "json" else safe_text(text, multiline=True))
+    if disk:  # what the build would add depends on this machine's store: never in a saved plan
+        print(safe_text(disk), file=sys.stderr if args.output else sys.stdout)
     return 0
+
+
+def _disk_line(plan, args) -> str:
+    from ..host.sources import find_spec
+    from ..state.disk import summary
+    from ..state.faults import StateFault
+    from ..state.workfolder import project_work_folder
+
+    try:  # a work folder that is not what vidc keeps (a link out of the project): no line, plan goes on
+        return summary(plan, project_work_folder(find_spec(args.spec).resolve().parent).root)
+    except (StateFault, OSError):
+        return ""
 
 
 def _capacity(plan, window: str) -> str:
