@@ -36,8 +36,8 @@ def register(sub) -> None:
     p = sub.add_parser("gc", help="remove store objects that neither the current plan, a published video "
                                   "nor a recent build uses")
     add_spec_args(p)
-    p.add_argument("--keep-last", type=int, default=3, metavar="K",
-                   help="keep what the last K builds rendered (default: 3; 0 keeps only the current plan's and "
+    p.add_argument("--keep-last", type=int, default=1, metavar="K",
+                   help="also keep what the last K builds rendered (default: 1; 0 keeps only the current plan's and "
                         "the published videos' objects)")
     p.add_argument("--max-age", metavar="AGE", help="remove only objects nothing keeps that were not used for AGE "
                                                     "(e.g. 14d, 12h)")
@@ -102,6 +102,9 @@ def _report(decision, args) -> None:
         why[decision.kept[name]] = why.get(decision.kept[name], 0) + 1
     reasons = ", ".join(f"{n} for {w}" for w, n in sorted(why.items())) or "none"
     left = len(decision.entries) - len(decision.doomed)
+    if args.max_size is not None and decision.total - decision.freed > parse_size(args.max_size):
+        print(f"note: what is kept holds {_human(decision.total - decision.freed)}, more than --max-size "
+              f"{args.max_size}; kept objects are never removed (lower --keep-last, or build fewer presets)")
     print(f"{verb} {len(decision.doomed)} of {len(decision.entries)} objects, "
           f"{'freeing' if args.dry_run else 'freed'} {_human(decision.freed)} of {_human(decision.total)}; "
           f"{left} left ({_human(decision.total - decision.freed)}), kept: {reasons}"

@@ -107,10 +107,10 @@ def test_caps_remove_least_recently_used_first_and_never_a_kept_object():
 def test_gc_keeps_the_plan_and_the_last_builds_and_removes_the_rest(project, capsys):
     p = project
     before = _left(p)
-    assert main(["gc", str(p["root"]), "--dry-run"]) == 0
+    assert main(["gc", str(p["root"]), "--dry-run"]) == 0  # by default: the last build's and the plan's stay
     out = capsys.readouterr().out
-    assert "would remove 1 of" in out and p["stray"][:16] in out and _left(p) == before
-    assert main(["gc", str(p["root"])]) == 0  # the last 3 builds: all three
+    assert "would remove 5 of" in out and "freeing 11.0 MB" in out and p["stray"][:16] in out and _left(p) == before
+    assert main(["gc", str(p["root"]), "--keep-last", "3"]) == 0  # the last 3 builds: all three
     assert _left(p) == before - {p["stray"]}
     assert main(["gc", str(p["root"]), "--keep-last", "1", "--max-age", "7d"]) == 0  # only what is a month old
     assert _left(p) == set(p["cur"]) | set(p["mid"])
@@ -123,8 +123,11 @@ def test_gc_keeps_the_plan_and_the_last_builds_and_removes_the_rest(project, cap
 
 def test_max_size_removes_least_recently_used_first(project, capsys):
     p = project
-    assert main(["gc", str(p["root"]), "--keep-last", "1", "--max-size", "6M"]) == 0  # 11 MB -> old ones go first
+    assert main(["gc", str(p["root"]), "--max-size", "6M"]) == 0  # 11 MB -> old ones go first
     assert _left(p) == set(p["cur"]) | set(p["mid"]) | {p["stray"]}
+    assert main(["gc", str(p["root"]), "--keep-last", "2", "--max-size", "1M"]) == 0  # the default keeps 1 build
+    assert _left(p) == set(p["cur"]) | set(p["mid"])
+    assert "note: what is kept holds 4.0 MB, more than --max-size 1M" in capsys.readouterr().out
 
 
 def test_published_videos_are_always_kept(project):
