@@ -17,17 +17,21 @@ import math
 import re
 from dataclasses import dataclass
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s|ms)", re.IGNORECASE)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|ms|m|seconds?|secs?|s)")
 _UNIT_MS = {"w": 7 * 86_400_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 
+def _unit_ms(unit: str) -> int:
+    return _UNIT_MS["ms" if unit == "ms" else unit[0]]
+
+
 def parse_duration_ms(text: str) -> int:
-    """'8h', '90m', '1d12h', '45s', '2w' -> milliseconds. ValueError on anything else."""
+    """'8h', '90m', '1d12h', '45s', '2w', '24 hours' -> milliseconds. ValueError on anything else."""
     s = (text or "").strip().lower().replace(" ", "")
     parts = _DURATION.findall(s)
     if not s or "".join(f"{n}{u}" for n, u in parts) != s:
         raise ValueError("expected a duration like 8h, 90m, 1d12h or 45s")
-    ms = sum(float(n) * _UNIT_MS[u] for n, u in parts)
+    ms = sum(float(n) * _unit_ms(u) for n, u in parts)
     if ms <= 0:
         raise ValueError("the duration must be more than zero")
     return int(ms)

@@ -15,12 +15,14 @@ BEATSYNC = PROJECTS / "beatsync-promo"
 
 
 @pytest.mark.parametrize("text,ms", [("8h", 8 * 3_600_000), ("90m", 5_400_000), ("1d12h", 36 * 3_600_000),
-                                     ("45s", 45_000), ("2w", 14 * 86_400_000), ("1.5h", 5_400_000)])
+                                     ("45s", 45_000), ("2w", 14 * 86_400_000), ("1.5h", 5_400_000),
+                                     ("24 hours", 86_400_000), ("1 day", 86_400_000), ("30min", 1_800_000),
+                                     ("250ms", 250)])
 def test_durations_parse(text, ms):
     assert parse_duration_ms(text) == ms
 
 
-@pytest.mark.parametrize("text", ["", "8", "h", "8x", "0h", "8h tonight", "-1h"])
+@pytest.mark.parametrize("text", ["", "8", "h", "8x", "0h", "8h tonight", "-1h", "8hx"])
 def test_bad_durations_are_refused(text):
     with pytest.raises(ValueError):
         parse_duration_ms(text)

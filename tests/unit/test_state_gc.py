@@ -190,3 +190,15 @@ def test_a_gc_killed_between_steps_leaves_a_store_that_is_whole(project, kill_at
     assert len(list(trash.iterdir())) == (kill_at % 3 != 0)  # the half-deleted one lies in the trash
     assert main(["gc", str(p["root"]), "--keep-last", "0"]) == 0  # the next gc finishes the job
     assert _left(p) == set(p["cur"]) and not (p["store"].tmp / TRASH).exists()
+
+
+def test_a_project_never_built_has_nothing_to_collect_and_bad_caps_are_usage_errors(tmp_path, capsys):
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "project.yaml").write_text(SPEC)
+    assert main(["gc", str(root)]) == 0
+    assert "nothing to collect" in capsys.readouterr().out and not (root / ".vidc").exists()
+    assert main(["gc", str(root), "--max-age", "soon"]) == 2
+    assert "--max-age 'soon'" in capsys.readouterr().err
+    assert main(["gc", str(root), "--max-size", "lots"]) == 2
+    assert main(["gc", str(root), "--keep-last", "-1"]) == 2
