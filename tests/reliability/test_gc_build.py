@@ -3,6 +3,7 @@ date" and byte-identical, what it removed is rendered again when needed, and a g
 its steps leaves a store that verifies."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -62,3 +63,39 @@ def test_gc_after_a_spec_change_shrinks_the_store_and_keeps_the_current_build(ti
     assert resumed.returncode == 0 and "up to date" in resumed.stdout, resumed.stdout + resumed.stderr
     assert vidc("gc", str(twin)).returncode == 0
     assert _objects(twin) == survivors  # the same as an uninterrupted gc
+
+
+def test_gc_after_a_killed_build_keeps_what_it_finished_and_the_build_resumes(tiny: Path) -> None:
+    import signal
+    import time
+
+    _edit(tiny, "Hello there.", "Hello, resumed.")
+    journal = tiny / ".vidc" / "journal.log"
+    before = journal.read_text().count('"ev": "done"')
+    proc = subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and journal.read_text().count('"ev": "done"') <= before:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # a power cut after the first new task finished
+    proc.wait()
+    killed = _done_fps(journal)[before:]
+    assert vidc("gc", str(tiny), "--keep-last", "0").returncode == 0
+    resumed = vidc("build", str(tiny), "--json")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert json.loads(resumed.stdout.splitlines()[-1])["ok"]
+    redone = set(killed) & set(_done_fps(journal)[before + len(killed):])
+    assert killed and not redone  # what the killed build finished was kept by gc and not rendered again
+    assert vidc("verify", str(tiny)).returncode == 0
+
+
+def _done_fps(journal: Path) -> list[str]:
+    out = []
+    for line in journal.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and rec.get("ev") == "done":
+            out.append(rec["fp"])
+    return out
