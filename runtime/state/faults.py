@@ -16,6 +16,7 @@ def describe_oserror(exc: OSError, where: Path | str | None = None) -> str:
     path = exc.filename or where or "the work folder"
     folder = Path(str(path))
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        folder = next((p for p in [folder, *folder.parents] if p.name == ".vidc"), folder)  # the work folder
         return (f"no space left on the device holding {folder}: run `vidc gc` to remove old work (or free some "
                 f"space) and run the same command again; finished work is kept")
     if exc.errno == errno.EROFS or exc.errno in (errno.EACCES, errno.EPERM):

@@ -115,3 +115,15 @@ def test_build_refuses_a_build_that_will_not_fit_before_it_starts(tmp_path, vidc
         assert not (work / "journal.log").exists() or "claimed" not in (work / "journal.log").read_text()
     finally:
         subprocess.run(["umount", str(work)], check=False)
+
+
+def test_a_full_disk_names_the_work_folder_and_gc(tmp_path):
+    import errno
+
+    from vidc.runtime.state.faults import describe_oserror
+
+    work = tmp_path / "proj" / ".vidc"
+    line = describe_oserror(OSError(errno.ENOSPC, "No space left on device", str(work / "store" / "tmp" / "x-1")))
+    assert line.startswith(f"no space left on the device holding {work}:") and "`vidc gc`" in line
+    elsewhere = describe_oserror(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "a.mp4")))
+    assert f"holding {tmp_path / 'out' / 'a.mp4'}:" in elsewhere
