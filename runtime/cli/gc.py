@@ -8,6 +8,7 @@ progress holds the work folder's lock: gc refuses (exit 1) rather than pull obje
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def run(args) -> int:
     plan, diags, root = compile_spec(spec, hardware_of(args), parse_overrides(args.set, args.preset))
     show_diagnostics(diags, spec)
     if plan is None:
-        print("vidc: error: gc keeps what the current plan uses, so the spec must compile; nothing was removed")
+        print("vidc: error: gc keeps what the current plan uses, so the spec must compile; nothing was removed",
+              file=sys.stderr)
         return 2
     work = project_work_folder(root)  # a symlinked .vidc or store folder: refused, nothing touched
     if not (work.root / "store" / "objects").is_dir():
@@ -75,7 +77,8 @@ def run(args) -> int:
     try:
         lock.acquire()
     except Busy as busy:
-        print(f"vidc: error: a build of this project is running (pid {busy.pid}); run `vidc gc` after it finishes")
+        print(f"vidc: error: a build of this project is running (pid {busy.pid}); run `vidc gc` after it finishes",
+              file=sys.stderr)
         return EXIT_FAILED
     try:
         records = journal_records(work.journal)

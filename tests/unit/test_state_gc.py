@@ -147,8 +147,8 @@ def test_gc_refuses_while_a_build_holds_the_lock(project, capsys):
         assert main(["gc", str(p["root"]), "--keep-last", "0"]) == 1
     finally:
         lock.release()
-    out = capsys.readouterr().out
-    assert "a build of this project is running" in out and len(out.strip().splitlines()) == 1
+    err = capsys.readouterr().err
+    assert "a build of this project is running" in err and len(err.strip().splitlines()) == 1
     assert p["stray"] in _left(p)
 
 
@@ -190,6 +190,14 @@ def test_a_gc_killed_between_steps_leaves_a_store_that_is_whole(project, kill_at
     assert len(list(trash.iterdir())) == (kill_at % 3 != 0)  # the half-deleted one lies in the trash
     assert main(["gc", str(p["root"]), "--keep-last", "0"]) == 0  # the next gc finishes the job
     assert _left(p) == set(p["cur"]) and not (p["store"].tmp / TRASH).exists()
+
+
+def test_a_spec_that_does_not_compile_removes_nothing(project, capsys):
+    p = project
+    before = _left(p)
+    (p["root"] / "project.yaml").write_text(SPEC.replace("voiceover_text", "voiceover_txt"))
+    assert main(["gc", str(p["root"]), "--keep-last", "0"]) == 2
+    assert "the spec must compile; nothing was removed" in capsys.readouterr().err and _left(p) == before
 
 
 def test_a_project_never_built_has_nothing_to_collect_and_bad_caps_are_usage_errors(tmp_path, capsys):
