@@ -65,3 +65,17 @@ def test_plan_capacity_answers_fifty_a_day_for_the_reference_profiles(capsys):
 def test_plan_capacity_refuses_a_bad_duration(capsys):
     assert main(["plan", str(BEATSYNC), "--hardware", str(BEATSYNC / "hardware.yaml"), "--capacity", "tonight"]) == 2
     assert "--capacity 'tonight'" in capsys.readouterr().err
+
+
+def test_capacity_uses_the_calibration(tmp_path, capsys):
+    import shutil
+
+    project = tmp_path / "beatsync"
+    shutil.copytree(BEATSYNC, project, ignore=shutil.ignore_patterns(".vidc", "build"))
+    plain, _, _ = _answer(capsys, "hardware-4090.yaml")
+    (project / ".vidc").mkdir()
+    (project / ".vidc" / "calibration.json").write_text('{"scale": {"wan": 0.5}}')  # measured: twice as fast
+    assert main(["plan", str(project), "--hardware", str(BEATSYNC / "hardware-4090.yaml"), "--capacity", "24h"]) == 0
+    out = capsys.readouterr().out
+    assert "(calibrated by `vidc calibrate`)" in out and "not calibrated" not in out
+    assert int(re.search(r"~(\d+) videos", out).group(1)) > plain * 1.5
