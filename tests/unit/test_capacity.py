@@ -79,3 +79,11 @@ def test_capacity_uses_the_calibration(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "(calibrated by `vidc calibrate`)" in out and "not calibrated" not in out
     assert int(re.search(r"~(\d+) videos", out).group(1)) > plain * 1.5
+
+
+def test_capacity_of_a_matrix_counts_every_row(capsys):
+    hw = PROJECTS.parent / "tests" / "golden" / "hardware-cpu.yaml"
+    assert main(["plan", str(PROJECTS / "catalog"), "--hardware", str(hw), "--capacity", "2h"]) == 0
+    out = capsys.readouterr().out
+    assert "per run of 6 videos" in out and "one run of the plan (6 videos)" in out
+    assert re.search(r"bottleneck: cpu-\d \(CPU worker\)", out)  # no GPU in this profile: a CPU lane limits
