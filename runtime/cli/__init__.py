@@ -14,7 +14,7 @@ from ..host.sources import SpecNotFound
 from ..state.faults import StateFault
 from .common import EnvironmentFault, UsageError
 
-COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say", "verify")
+COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say", "verify", "gc")
 
 
 class _Parser(argparse.ArgumentParser):

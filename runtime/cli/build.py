@@ -24,6 +24,7 @@ from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
 from ..state import confine
+from ..state.disk import check_room
 from ..state.faults import StateFault, describe_oserror
 from ..state.workfolder import WorkFolder
 from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
@@ -270,6 +271,7 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         raise Refused(f"the work folder {work.root} resolves to {work.root.resolve()}, outside the project {root}; "
                       f"remove the symlink (vidc never writes outside the project)")
     check_environment(work.root, list(out_dirs.values()))
+    check_room(plan, work.root, only, args.force)  # the estimated disk the build adds must fit: else `vidc gc`
     lock = WorkLock(work.lock)
     try:
         lock.acquire()

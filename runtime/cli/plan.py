@@ -36,6 +36,9 @@ def register(sub) -> None:
     p.add_argument("--simulate", action="store_true", help="run the plan through the runtime simulator")
     p.add_argument("--jitter", type=float, default=0.2, help="with --simulate: spread of task times (0.2 = ±20%%)")
     p.add_argument("--seed", type=int, default=0, help="with --simulate: random seed of the jitter")
+    p.add_argument("--capacity", metavar="DURATION",
+                   help="how many videos of this spec (or matrix) finish in DURATION (e.g. 8h, 1d) on the hardware "
+                        "profile, and the bottleneck lane; an estimate from the cost model and the simulator")
     p.add_argument("--frame", type=int, metavar="SCENE",
                    help="draw one scene's frame layout (card, captions, safe areas) as a PNG (-o FILE.png)")
     p.set_defaults(func=run)
@@ -48,18 +51,54 @@ def run(args) -> int:
         return 2
     if args.frame is not None:
         return _frame(plan, args)
-    if args.simulate:
+    if args.capacity:
+        text = _capacity(plan, args.capacity)
+    elif args.simulate:
         from ..engine.simulate import simulate_report
 
         text = simulate_report(plan, jitter=args.jitter, seed=args.seed)
     else:
         text = RENDER[fmt](plan)
+    disk = _disk_line(plan, args) if fmt == "text" and not args.simulate and not args.capacity else ""
     if args.output:
         write_text(Path(args.output), text)
-        print(f"wrote {args.output} ({'simulation report' if args.simulate else fmt})", file=sys.stderr)
+        what = "capacity report" if args.capacity else "simulation report" if args.simulate else fmt
+        print(f"wrote {args.output} ({what})", file=sys.stderr)
     else:  # JSON escapes control characters itself; every other view is for a terminal
         sys.stdout.write(text if fmt == "json" else safe_text(text, multiline=True))
+    if disk:  # what the build would add depends on this machine's store: never in a saved plan
+        print(safe_text(disk), file=sys.stderr if args.output else sys.stdout)
     return 0
+
+
+def _disk_line(plan, args) -> str:
+    from ..host.sources import find_spec
+    from ..state.disk import summary
+    from ..state.faults import StateFault
+    from ..state.workfolder import project_work_folder
+
+    try:  # a work folder that is not what vidc keeps (a link out of the project): no line, plan goes on
+        return summary(plan, project_work_folder(find_spec(args.spec).resolve().parent).root)
+    except (StateFault, OSError):
+        return ""
+
+
+def _capacity(plan, window: str) -> str:
+    """`--capacity DURATION`: one run of the plan through the simulator (no jitter), then the pure answer."""
+    from vidc.compiler.capacity import capacity, capacity_text, parse_duration_ms
+
+    from ..engine.simulate import simulate
+
+    try:
+        window_ms = parse_duration_ms(window)
+    except ValueError as exc:
+        raise UsageError(f"--capacity {window!r}: {exc}") from None
+    names = {d.id: d.name or d.kind for d in plan.hardware.devices}
+    devices = {ln.id: names.get(ln.device, "CPU worker" if ln.kind == "cpu" else ln.device) for ln in plan.lanes}
+    run = simulate(plan, jitter=0.0)
+    answer = capacity(window_ms, len(plan.videos), run.makespan_ms, run.busy_ms, devices,
+                      [v.makespan_ms for v in plan.videos])
+    return capacity_text(answer, spec=plan.spec, hardware=plan.hardware.name, calibrated=bool(plan.calibration))
 
 
 def _frame(plan, args) -> int:

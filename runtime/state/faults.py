@@ -16,8 +16,9 @@ def describe_oserror(exc: OSError, where: Path | str | None = None) -> str:
     path = exc.filename or where or "the work folder"
     folder = Path(str(path))
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"no space left on the device holding {folder}: free some space (or remove old work folders) "
-                f"and run the same command again; finished work is kept")
+        folder = next((p for p in [folder, *folder.parents] if p.name == ".vidc"), folder)  # the work folder
+        return (f"no space left on the device holding {folder}: run `vidc gc` to remove old work (or free some "
+                f"space) and run the same command again; finished work is kept")
     if exc.errno == errno.EROFS or exc.errno in (errno.EACCES, errno.EPERM):
         kind = "read-only" if exc.errno == errno.EROFS else "not writable"
         return (f"{folder} is {kind} ({os.strerror(exc.errno)}): make it writable "
