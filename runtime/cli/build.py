@@ -1,15 +1,14 @@
 """`vidc build`: compile (or load a saved plan, refusing a stale one), then execute it."""
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
 
 from vidc.compiler.render import to_json
 from vidc.compiler.textsafe import safe_text
@@ -23,94 +22,12 @@ from ..engine.publish import PublishError
 from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
-from ..state import confine
 from ..state.disk import check_room
 from ..state.faults import StateFault, describe_oserror
 from ..state.workfolder import WorkFolder
+from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
 from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
                      require_ray, show_diagnostics)
-
-
-class Refused(Exception):
-    """A saved plan or a project path vidc will not use: one line, exit 2."""
-
-
-PLAN_LIMIT = 1 << 30  # bytes: a saved plan is read whole (a 2,000-video matrix is tens of MB)
-
-
-def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
-    """The saved plan and its spec. The spec is a relative path that must resolve (symlinks
-    followed) inside the folder it is found in, and be a regular file; otherwise it is refused
-    without being opened. A plan that does not parse is one line, exit 2."""
-    try:
-        plan = Plan.model_validate_json(confine.read_text(path, PLAN_LIMIT, "plan"))
-    except (ValidationError, ValueError, OSError, confine.Refused) as exc:
-        raise Refused(f"{path}: not a valid vidc plan ({_first_problem(exc)}); "
-                      f"make it again with `vidc plan SPEC -o {path.name}`") from None
-    rel = Path(plan.spec) if isinstance(plan.spec, str) and plan.spec else None
-    if rel is None or rel.is_absolute() or ".." in rel.parts:
-        raise Refused(f"{path}: the plan's spec {plan.spec!r} is not a path inside a project; refusing to read it "
-                      f"(make the plan again with `vidc plan`)")
-    if project:
-        spec = _confined(Path(project), plan.spec)
-        if spec is None:
-            raise UsageError(f"the plan was made from {plan.spec}, which is not a file in {project}")
-        return plan, spec
-    spec = find_project(plan, path)
-    if spec is None:
-        raise UsageError(f"the plan was made from {plan.spec}, which is neither beside {path} nor in the current "
-                         f"folder; pass --project DIR (the folder holding {plan.spec})")
-    return plan, spec
-
-
-def _confined(base: Path, rel: str) -> Path | None:
-    """base/rel if it resolves inside base and is a regular file (a FIFO is never opened)."""
-    try:
-        root = base.resolve()
-        spec = (root / rel).resolve()
-    except (OSError, RuntimeError):
-        return None
-    if not is_inside(spec, root) or not spec.is_file():
-        return None
-    return root / rel
-
-
-def _first_problem(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        errs = exc.errors()
-        if errs:
-            e = errs[0]
-            where = ".".join(str(x) for x in e.get("loc", ())) or "plan"
-            more = f" and {len(errs) - 1} more" if len(errs) > 1 else ""
-            return f"{where}: {e.get('msg', 'invalid')}{more}"[:300]
-    if isinstance(exc, OSError):
-        return exc.strerror or type(exc).__name__
-    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-
-
-def find_project(plan: Plan, path: Path) -> Path | None:
-    """The spec a saved plan was made from: beside the plan, in the current folder, or in a folder
-    just below either; the one whose content the plan recorded wins, else the first found. A
-    candidate that resolves outside its folder (a symlink to /etc/passwd) is never read."""
-    bases = list(dict.fromkeys([path.parent.resolve(), Path.cwd().resolve()]))
-    found: list[Path] = []
-    for base in bases:
-        for folder in [base] + sorted(_subfolders(base)):
-            spec = _confined(folder, plan.spec)
-            if spec is not None:
-                found.append(spec)
-    want = plan.inputs.get(plan.spec)
-    for spec in found:
-        if want and hashlib.sha256(spec.read_bytes()).hexdigest() == want:
-            return spec
-    return found[0] if found else None
-
-
-def _subfolders(base: Path) -> list[Path]:
-    try:
-        return [d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")][:200]
-    except OSError:
-        return []
 
 
 MIN_FREE_BYTES = 256 * 1024 * 1024  # a short 1080p build needs a few hundred MB of work files
@@ -136,31 +53,6 @@ def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
     if free < MIN_FREE_BYTES:
         raise EnvironmentFault(f"{work_root} has {free // (1024 * 1024)} MB free; a build needs at least "
                                f"{MIN_FREE_BYTES // (1024 * 1024)} MB: free some space (`vidc clean` removes old work)")
-
-
-def _what_changed(saved: Plan, now: Plan, spec: Path) -> str:
-    """Name the project files whose content changed since the plan was saved (per-file digests)."""
-    old, new = saved.inputs, now.inputs
-    changed = sorted(p for p in old.keys() & new.keys() if old[p] != new[p])
-    gone, added = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
-    parts = [f"{p} changed" for p in changed] + [f"{p} is no longer read" for p in gone] + [f"{p} is new" for p in added]
-    if parts:
-        return "; ".join(parts) + " since the plan was made"
-    if saved.compiler_version != now.compiler_version:
-        return f"it was made by vidc {saved.compiler_version}, this is {now.compiler_version}"
-    if not old:
-        return f"{spec} (or a file it names) changed since the plan was made"
-    return "the backends, the machine's facts or the calibration changed since the plan was made"
-
-
-def _is_saved_plan(path: Path) -> bool:
-    if not (path.is_file() and path.suffix == ".json"):
-        return False
-    try:
-        data = json.loads(confine.read_text(path, PLAN_LIMIT, "plan"))
-    except (ValueError, RecursionError, OSError, confine.Refused):
-        return False  # a JSON spec with a syntax error: the compiler reports it
-    return isinstance(data, dict) and "vidc_plan" in data
 
 
 def register(sub) -> None:
@@ -208,6 +100,39 @@ def run(args) -> int:
 def _run(args, reporter: Reporter, finished: list[bool]) -> int:
     if args.ray_address and args.executor != "ray":
         raise UsageError("--ray-address goes with --executor ray")
+    compiled = _compile(args)
+    if isinstance(compiled, int):
+        return compiled
+    plan, spec, root, again = compiled
+    ceiling = _max_cost(args)
+    journal_path = root / ".vidc" / "journal.log"
+    ledger = _ledger(root)  # every paid request, journaled before it leaves (failed ones too)
+    earlier = ledger.spent()  # requests of builds that did not finish (killed, failed) count
+    only = set(args.only) or None
+    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, only, args.force,
+                                                          earlier, SPENT_WHAT)):
+        print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
+        return 2
+    ledger.start(ceiling)
+    guard = budget.ScriptGuard(ceiling, budget.project_prices(spec), ledger)
+    if any(not v.script_known for v in plan.videos):
+        scripted = _scripts_first(args, spec, again, reporter, guard, ceiling, journal_path)
+        if isinstance(scripted, int):
+            return scripted
+        plan, root = scripted
+    names = {v.name for v in plan.videos}
+    if only and only - names:
+        print(f"vidc: error: no video named {', '.join(sorted(only - names))}; this project has: "
+              f"{', '.join(sorted(names))}", file=sys.stderr)
+        return 2
+    out_dirs, work, root = _folders(args, plan, root)
+    check_environment(work.root, list(out_dirs.values()))
+    check_room(plan, work.root, only, args.force)  # the estimated disk the build adds must fit: else `vidc gc`
+    return _execute(args, plan, spec, root, out_dirs, work, reporter, finished, ceiling, ledger, again.overrides)
+
+
+def _compile(args):
+    """The plan to build (from the spec, or a saved plan that must still match it), or an exit code."""
     target = Path(args.spec)
     saved: Plan | None = None
     if _is_saved_plan(target):
@@ -219,7 +144,6 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         if args.executor == "ray" and not args.hardware and address:  # plan for the cluster the build runs on
             args.hardware = "ray:" + address
         hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set, args.preset), None
-
     plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
     show_diagnostics(diags, spec)
     if plan is None:
@@ -228,37 +152,37 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         print(f"vidc: error: {target} is stale: {_what_changed(saved, plan, spec)}; "
               f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
         return 2
-    ceiling = _max_cost(args)
-    journal_path = root / ".vidc" / "journal.log"
-    ledger = _ledger(root)  # every paid request, journaled before it leaves (failed ones too)
-    earlier = ledger.spent()  # requests of builds that did not finish (killed, failed) count
-    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None, args.force,
-                                                          earlier, SPENT_WHAT)):
-        print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
-        return 2
-    ledger.start(ceiling)
-    guard = budget.ScriptGuard(ceiling, budget.project_prices(spec), ledger)
-    if any(not v.script_known for v in plan.videos):
-        from .script import generate_missing
+    return plan, spec, root, _Inputs(hardware, overrides, calibration)
 
-        code = generate_missing(spec, overrides, reporter, guard)
-        if code:
-            return code
-        plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
-        if plan is None:
-            show_diagnostics(diags, spec)
-            return 2
-        if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
-                                                              args.force, guard.spent, SPENT_WHAT)):
-            print(refused, file=sys.stderr)
-            return 2
 
-    names = {v.name for v in plan.videos}
-    only = set(args.only) or None
-    if only and only - names:
-        print(f"vidc: error: no video named {', '.join(sorted(only - names))}; this project has: "
-              f"{', '.join(sorted(names))}", file=sys.stderr)
+@dataclass(frozen=True)
+class _Inputs:
+    """What the plan was compiled from besides the spec (to compile it again after the scripts)."""
+    hardware: Any
+    overrides: dict
+    calibration: dict | None
+
+
+def _scripts_first(args, spec: Path, again: _Inputs, reporter: Reporter, guard, ceiling, journal_path: Path):
+    """Write the scripts an LLM still owes, then compile again; the new plan and root, or an exit code."""
+    from .script import generate_missing
+
+    code = generate_missing(spec, again.overrides, reporter, guard)
+    if code:
+        return code
+    plan, diags, root = compile_spec(spec, again.hardware, again.overrides, again.calibration)
+    if plan is None:
+        show_diagnostics(diags, spec)
         return 2
+    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
+                                                          args.force, guard.spent, SPENT_WHAT)):
+        print(refused, file=sys.stderr)
+        return 2
+    return plan, root
+
+
+def _folders(args, plan: Plan, root: Path) -> tuple[dict[str, Path], WorkFolder, Path]:
+    """Each video's output folder and the work folder, both inside the project (never through a link)."""
     out_dirs = {v.name: (Path(args.out) if args.out else root / v.output) for v in plan.videos}
     root = root.resolve()
     if not args.out:  # the spec's `output:` (an --out DIR on the command line is the user's own choice)
@@ -270,8 +194,13 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
     if not is_inside(work.root.resolve(), root):
         raise Refused(f"the work folder {work.root} resolves to {work.root.resolve()}, outside the project {root}; "
                       f"remove the symlink (vidc never writes outside the project)")
-    check_environment(work.root, list(out_dirs.values()))
-    check_room(plan, work.root, only, args.force)  # the estimated disk the build adds must fit: else `vidc gc`
+    return out_dirs, work, root
+
+
+def _execute(args, plan: Plan, spec: Path, root: Path, out_dirs: dict[str, Path], work: WorkFolder,
+             reporter: Reporter, finished: list[bool], ceiling, ledger, overrides: dict) -> int:
+    """Run the plan under the work folder's lock; the exit code."""
+    only = set(args.only) or None
     lock = WorkLock(work.lock)
     try:
         lock.acquire()
@@ -286,17 +215,13 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         executor = _executor(args, plan, root, out_dirs, work, reporter, only, budget=spend, costbook=costbook)
         try:
             outcome = executor.run()
-        except (BuildFailed, ClusterError) as exc:
+        except (BuildFailed, ClusterError, PublishError) as exc:
             reporter.message(f"vidc: error: {exc}")
             print(f"vidc: error: {exc}", file=sys.stderr)
             return 1
         except OSError as exc:  # the disk filled up or went read-only under us: one line, not a traceback
             raise EnvironmentFault(f"{exc.filename or work.root}: {exc.strerror or exc}; free space or fix the "
                                    "folder's permissions, then run the build again to resume") from exc
-        except PublishError as exc:
-            reporter.message(f"vidc: error: {exc}")
-            print(f"vidc: error: {exc}", file=sys.stderr)
-            return 1
         if outcome.ok:  # what this and earlier unfinished builds sent is settled: the next build starts at $0
             ledger.close()
     finally:

@@ -29,16 +29,15 @@ from ray.exceptions import RayError, RayTaskError
 
 from vidc.schemas.descriptor import TaskDescriptor
 from vidc.schemas.hardware import Hardware
-from vidc.schemas.journal import Claimed, Done, Failed
-from vidc.schemas.journal import Lost as LostRecord
+from vidc.schemas.journal import Claimed, Done, Failed, Lost as LostRecord
 from vidc.schemas.plan import Lane as PlanLane
 
-from ..backends.spend import LedgerGate
 from ..host.ray_cluster import ClusterError, connect, lane_request, node_fits, request_totals
 from ..state.journal import Journal
 from ..state.store import file_sha256
 from .executor import Executor
 from .lanes import Ended, Gone, Lane, Lost, Note, Ready, Report, Returned, Run
+from .ray_actors import first_line as _first_line, kill as _kill, ledger_gate
 from .ray_lane import LaneWorker, pack, scratch_key, unpack
 
 START_PATIENCE_S = 2.0  # an actor not started after this long is checked against the live nodes
@@ -96,7 +95,7 @@ class RayPool:
     def open(self, lanes: dict[str, PlanLane], planned: dict[str, list[str]]) -> dict[str, Lane]:
         self._connected = connect(self.address, self.hardware)
         self.remote = ray.remote(LaneWorker)
-        self.gate = self._ledger_gate()
+        self.gate = ledger_gate(self.ledger)
         kept = self._check_cluster(lanes, planned)
         self.lanes = {lane_id: RayLane(self, lanes[lane_id]) for lane_id in kept}
         return dict(self.lanes)
@@ -110,17 +109,6 @@ class RayPool:
         if self._connected:
             ray.shutdown()
             self._connected = False
-
-    def _ledger_gate(self):
-        """The build's spend ledger for the lanes: an actor pinned to this machine (a Ray client, with
-        ray://, has no node here: its lanes' requests are checked at dispatch only)."""
-        if self.ledger is None or ray.util.client.ray.is_connected():
-            return None
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
-        return ray.remote(LedgerGate).options(num_cpus=0, max_restarts=0, scheduling_strategy=here).remote(
-            str(self.ledger.path))
 
     # -- the cluster ---------------------------------------------------------------------------
     def nodes(self) -> list[dict]:
@@ -390,19 +378,3 @@ def _node_name(actor: LaneActor | None) -> str:
     if actor is None or actor.node is None:
         return "?"
     return f"{actor.host}/{actor.node[:8]}"
-
-
-def _kill(handle) -> None:
-    try:
-        ray.kill(handle, no_restart=True)
-    except Exception:  # already gone
-        pass
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    for ln in lines:  # Ray's messages start with a generic header; keep the line that says what happened
-        if "died" in ln or "lost" in ln or "exited" in ln or "unavailable" in ln.lower():
-            return ln.strip()[:300]
-    return (lines[0] if lines else type(exc).__name__).strip()[:300]

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from vidc.runtime.cli import build as build_cmd, main
+from vidc.runtime.cli import build as build_cmd, main, saved_plan
 from vidc.schemas.plan import Plan
 
 SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
@@ -45,7 +45,7 @@ def test_stale_plan_names_the_changed_file(project, capsys):
 def test_saved_plan_finds_its_project_from_elsewhere(project, tmp_path, capsys):
     assert main(["plan", str(project), "-o", str(tmp_path / "plan.json")]) == 0
     plan = Plan.model_validate_json((tmp_path / "plan.json").read_text())
-    assert build_cmd.find_project(plan, tmp_path / "plan.json") == (project / "project.yaml").resolve()
+    assert saved_plan.find_project(plan, tmp_path / "plan.json") == (project / "project.yaml").resolve()
     elsewhere = tmp_path / "a" / "b"
     elsewhere.mkdir(parents=True)
     os.chdir(tmp_path / "a")  # neither the plan's folder, the current folder nor one below them holds the spec
