@@ -8,10 +8,10 @@ from pydantic import ValidationError
 from vidc.schemas.catalog import Catalog, Facts
 
 from .diagnostics import Diagnostic, suggest
-from .frontend import LoadedVideo
 from .drafts import Draft
-from .source import dotted
+from .frontend import LoadedVideo
 from .pydantic_errors import describe
+from .source import dotted
 
 _RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
 

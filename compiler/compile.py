@@ -6,38 +6,38 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import networkx as nx
 
 from vidc.schemas.catalog import Catalog, Facts
 from vidc.schemas.hardware import Hardware
-from vidc.schemas.plan import Lane, Plan, Requirement, Schedule, SceneInfo, Task, VideoPlan
+from vidc.schemas.plan import Lane, Plan, Requirement, SceneInfo, Schedule, Task, VideoPlan
 from vidc.schemas.spec import PRESETS, Scene, VideoSpec
 
 from . import __version__ as COMPILER_VERSION
 from .backend_checks import check_backends
 from .canonical import fingerprint
+from .captions_check import check_captions
+from .colours import check_looks
 from .costs import CostModel, WanInfo
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, suggest
 from .digests import attach_digests, project_digests
-from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
-from .lexicon import read_lexicon
-from .watermark_check import check_watermark
-from .captions_check import check_captions
-from .transitions import check_transitions
 from .drafts import Draft
 from .frame import export_settings
+from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
+from .lexicon import read_lexicon
 from .lower import lower_video
 from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
-from .colours import check_looks
 from .pricing import Prices, load_prices, price_plan
 from .script_lock import locked_scenes
 from .textfit import FontSource
+from .transitions import check_transitions
 from .video_checks import check_assets, check_bookends, check_devices, check_sparse
 from .wan_checks import wan_model_info, wan_plan_notes
+from .watermark_check import check_watermark
 
 # The key `--preset NAME` is recorded under in CompileOptions.overrides and the plan's `overrides`
 # (no --set key can be called so). `--set export.preset=X` changes the preset alone; `--preset X`
@@ -263,7 +263,7 @@ def _override_preset(videos: list[LoadedVideo], preset: str | None) -> list[Diag
         return [Diagnostic("--preset", 1, 1, "E_ENUM", f"`{preset}` is not a valid export preset",
                            suggest(preset, PRESETS), source_line=preset, length=len(preset))]
     for video in videos:
-        video.spec.export.preset = preset
+        video.spec.export.preset = preset  # type: ignore[assignment]  # checked against PRESETS above
         video.spec.output = posixpath.join(video.spec.output, preset) + "/"
     return []
 

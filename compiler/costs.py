@@ -220,8 +220,8 @@ class CostModel:
     def voice_ms(self, engine: str, words: int) -> int:
         """The cost table's rows for this engine (`<engine>_ms_per_word`, `<engine>_fixed_ms`), by its
         name as data: an engine without rows is costed per word like piper, plus 300 ms."""
-        per_word = self.cpu.get(f"{engine}_ms_per_word", self.cpu["piper_ms_per_word"])
-        fixed = self.cpu.get(f"{engine}_fixed_ms", 300)
+        per_word: Any = self.cpu.get(f"{engine}_ms_per_word", self.cpu["piper_ms_per_word"])
+        fixed: Any = self.cpu.get(f"{engine}_fixed_ms", 300)
         return int(fixed + per_word * words)
 
     def encode_ms(self, seconds: float, width: int, height: int, x264_preset: str, fixed_key: str) -> int:

@@ -3,13 +3,14 @@ fingerprint by content, and every such file's digest enters the spec's fingerpri
 `inputs`, so a changed asset, track or logo renders again."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from vidc.schemas.catalog import BackendEntry, Catalog
 from vidc.schemas.spec import VideoSpec
 
-from .frontend import LoadedVideo
 from .drafts import Draft
+from .frontend import LoadedVideo
 
 
 def attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None,
@@ -22,7 +23,9 @@ def attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str],
     paths: set[str] = set()
     for d in drafts:
         entry = catalog.backends.get(d.backend)
-        for param in entry.file_params if entry is not None else ():
+        if entry is None:
+            continue
+        for param in entry.file_params:
             value = d.params.get(param)
             if isinstance(value, str) and value and value != _default(entry, param):
                 d.params[f"{param}_sha256"] = digest(value)

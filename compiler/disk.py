@@ -62,8 +62,9 @@ def task_bytes(task: Task, vp: VideoPlan) -> int:
     if task.kind == "chunk":
         return video_bytes(int(p.get("width") or w), int(p.get("height") or h), int(p.get("num_frames") or 81))
     if task.stage == "video":
-        frames = p.get("frames") if isinstance(p.get("frames"), int) else fps * _scene_ms(task, vp) / 1000
-        return video_bytes(w, h, float(frames))
+        given = p.get("frames")
+        frames = float(given) if isinstance(given, int) else fps * _scene_ms(task, vp) / 1000
+        return video_bytes(w, h, frames)
     if task.kind == "music-select":
         return WAV_STEREO_BPS * max(TRACK_MIN_MS, _video_ms(vp) + MUSIC_TAIL_MS) // 1000
     if task.kind == "mix":

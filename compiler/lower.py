@@ -25,10 +25,9 @@ from .lower_captions import captions_merge_task, scene_captions_task
 from .lower_export import THUMBNAIL_SIZES, export_task, thumbnail_size, thumbnail_task
 from .lower_music import mix_params, mix_task, music_task
 from .lower_video import crossfade_tasks, video_tasks
-from .lower_voice import scene_dump, silence_task, voice_task, script_task
+from .lower_voice import scene_dump, script_task, silence_task, voice_task
 from .lower_wan import WAN_SIZES, wan_estimate, wan_settings, wan_size, wan_speed_params, wan_tokens
-from .pacing import (bookend_frames, estimated_voice_ms, is_silent, min_scene_ms, planned_scene_ms, spoken,
-                     spoken_words)
+from .pacing import bookend_frames, estimated_voice_ms, is_silent, min_scene_ms, planned_scene_ms, spoken, spoken_words
 from .textfit import FontSource
 
 __all__ = [

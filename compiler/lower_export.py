@@ -14,7 +14,6 @@ from .layout import safe_area
 from .looks import drawable
 from .textfit import FontSource, approximate_metrics, fit_block
 
-
 THUMBNAIL_SIZES = {"landscape": (1280, 720), "portrait": (1080, 1920), "square": (1080, 1080)}
 
 

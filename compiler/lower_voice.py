@@ -12,7 +12,6 @@ from .costs import CostModel
 from .drafts import Draft
 from .pacing import min_scene_ms, spoken
 
-
 _SCENE_KEYS_WHEN_SET = ("clip_mode", "transition")  # keys added after v1's first plans: dumped only when given
 
 

@@ -13,7 +13,6 @@ from .costs import CostModel, WanInfo, taylorseer_schedule
 from .drafts import Draft, is_start_image
 from .frame import watermark
 
-
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
 
@@ -81,7 +80,7 @@ def wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: 
     speed = wan_speed_params(spec, costs)
     two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
     start = scene.asset if scene.asset and is_start_image(scene.asset) else None
-    chunk_ids = []
+    chunk_ids: list[str] = []
     for k in range(1, chunks + 1):
         cid = ids.chunk(v, i, k)
         chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
@@ -117,6 +116,5 @@ def wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: 
 
 
 def _chunk_seed(seed: int, task_id: str) -> int:
-    import hashlib
 
     return int.from_bytes(hashlib.sha256(f"{seed}|{task_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF

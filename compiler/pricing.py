@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import posixpath
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import yaml
 
@@ -30,7 +31,7 @@ from .diagnostics import Diagnostic
 from .frontend import LoadedVideo, SourceFiles
 from .price_table import check_price_table
 from .resources import template_yaml
-from .script_prompt import SCRIPT_JSON_SCHEMA, TARGET_FILL, words_per_second
+from .script_prompt import TARGET_FILL, words_per_second
 
 PRICES_FILE = "prices.yaml"
 
@@ -52,7 +53,7 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def load_prices(src: SourceFiles) -> tuple["Prices", list[Diagnostic]]:
+def load_prices(src: SourceFiles) -> tuple[Prices, list[Diagnostic]]:
     """The shipped table, with the project's prices.yaml (beside the spec) merged over it."""
     name = posixpath.join(posixpath.dirname(src.spec_name), PRICES_FILE)
     table = template_yaml(PRICES_FILE)
@@ -120,7 +121,7 @@ def script_estimate(prices: Prices, video: LoadedVideo) -> Cost:
     """An LLM script not locked yet: the prompt's tokens in, an assumed answer out."""
     from .script_lock import prompt_for
 
-    s, vo = video.spec.script, video.spec.voice
+    s = video.spec.script
     assert s.llm is not None and s.scene_count is not None
     prompt = prompt_for(video)
     chars = len(prompt.system) + len(prompt.user)

@@ -14,7 +14,6 @@ from vidc.schemas.spec import VideoSpec
 from .diagnostics import Diagnostic, did_you_mean, suggest
 from .source import Path, SourceMap, dotted
 
-
 _RANGE_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of", "finite_number"}
 
 
@@ -38,7 +37,8 @@ def describe(v: Any) -> str:
     if isinstance(v, str):
         s = v if len(v) <= 40 else v[:37] + "..."
         return f"`{s}`" if s.strip() else f'"{s}"'
-    return {dict: "a mapping", list: "a list"}.get(type(v), f"a {type(v).__name__}")
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+    return kinds.get(type(v), f"a {type(v).__name__}")
 
 
 def num(x: float) -> str:
@@ -92,12 +92,10 @@ def _split(data: Any, loc: tuple, missing: bool) -> tuple[Path, Path | None, lis
     path: list = []
     tags: list[str] = []
     site: Path | None = None
-    cur = data
+    cur: Any = data
     for i, el in enumerate(loc):
-        if isinstance(cur, dict) and isinstance(el, str) and el in cur:
-            cur = cur[el]
-        elif isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
-            cur = cur[el]
+        if isinstance(cur, dict) and isinstance(el, str) and el in cur or isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
+            cur = cur[el]  # type: ignore[index]  # a str key of a dict or an int index of a list, tested above
         elif missing and i == len(loc) - 1:
             break
         else:
@@ -125,7 +123,7 @@ def _tag_phrase(tag: str) -> str:
     return tag
 
 
-def _one(err: dict, path: Path, smap: SourceMap) -> Diagnostic:
+def _one(err: Any, path: Path, smap: SourceMap) -> Diagnostic:
     kind, value, where = err["type"], err.get("input"), dotted(path)
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
@@ -170,7 +168,7 @@ def _one(err: dict, path: Path, smap: SourceMap) -> Diagnostic:
 
 def pydantic_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    unions: dict[Path, list[tuple[dict, Path, list[str]]]] = {}
+    unions: dict[Path, list[tuple[Any, Path, list[str]]]] = {}
     errors = exc.errors(include_url=False)
     # A misspelt key is reported once, as unknown with its did-you-mean, not also as missing.
     meant: set[tuple] = set()

@@ -4,7 +4,8 @@ on the raw tree so that they are reported in the same pass even when pydantic fo
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from vidc.schemas.spec import COMMON_WPM, Voice
 
@@ -13,7 +14,6 @@ from .expand import ESCAPE_HINT, resolve_path
 from .pydantic_errors import describe, num
 from .source import Path, SourceMap
 from .speech import spoken_text
-
 
 Exists = Callable[[str], bool]
 

@@ -8,7 +8,7 @@ other problems.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 

@@ -3,16 +3,16 @@ and not cropped hard (E_ASSET_UNREADABLE, W_CROP), its speech fills its scenes (
 device of the hardware profile can run its GPU tasks (E_NO_DEVICE)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import Scene
 
-from .diagnostics import Diagnostic
-from .frontend import LoadedVideo
 from .bookends import title_card_layout
+from .diagnostics import Diagnostic
 from .drafts import Draft
 from .frame import export_settings
+from .frontend import LoadedVideo
 from .pacing import estimated_voice_ms, is_silent
 from .place import eligible
 from .textfit import FontSource

@@ -5,7 +5,7 @@
 the video tasks' fingerprints (digests.attach_digests), so a changed logo renders again."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo

@@ -8,10 +8,12 @@ compiler or the runtime.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -78,11 +80,11 @@ class ModelFacts:
 class Facts:
     """What the machine has. None means "not known" (the check is skipped), never "nothing"."""
 
-    piper_voices: Optional[tuple[str, ...]] = None
-    caption_styles: Optional[tuple[str, ...]] = None
-    music: Optional[Mapping[str, MusicLibraryFacts]] = None  # "builtin" or the library folder as written
-    models: Optional[Mapping[str, ModelFacts]] = None  # model reference as written -> what was found
-    api_keys: Optional[frozenset[str]] = None  # names of the key variables that are set
+    piper_voices: tuple[str, ...] | None = None
+    caption_styles: tuple[str, ...] | None = None
+    music: Mapping[str, MusicLibraryFacts] | None = None  # "builtin" or the library folder as written
+    models: Mapping[str, ModelFacts] | None = None  # model reference as written -> what was found
+    api_keys: frozenset[str] | None = None  # names of the key variables that are set
 
 
 Check = Callable[[dict[str, Any], Facts], list[Problem]]

@@ -3,7 +3,7 @@ versioned (`v`). `vidc schema --events` prints its JSON Schema; the last line of
 `build_finished` event, whatever happened."""
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -35,7 +35,7 @@ class TaskDone(_Event):
     task: str
     stage: str
     lane: str
-    ms: Union[int, float] = Field(description="measured run time")
+    ms: int | float = Field(description="measured run time")
 
 
 class TaskFailed(_Event):
@@ -75,6 +75,5 @@ class BuildFinished(_Event):
     unpublished: list[str] = Field(default_factory=list, description="why a rendered file could not be published")
 
 
-Event = Annotated[Union[BuildStarted, TaskStarted, TaskDone, TaskFailed, TaskSkipped, Published, Message,
-                        BuildFinished], Field(discriminator="event")]
+Event = Annotated[BuildStarted | TaskStarted | TaskDone | TaskFailed | TaskSkipped | Published | Message | BuildFinished, Field(discriminator="event")]
 EVENT = TypeAdapter(Event)

@@ -8,8 +8,9 @@ builds or parses these strings: the compiler calls the makers, backends call `nu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -152,7 +153,7 @@ class Role:
         return self.kind if self.index is None else f"{self.kind}-{_nn(self.index)}"
 
     @classmethod
-    def parse(cls, text: str) -> "Role":
+    def parse(cls, text: str) -> Role:
         kind, dash, num = text.rpartition("-")
         if dash and num.isdigit() and kind:
             return cls(kind, int(num))

@@ -7,11 +7,11 @@ kind's model (a damaged line, a wrong type) is not used.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-Number = Union[int, float]  # kept as written: an int stays an int on disk
+Number = int | float  # kept as written: an int stays an int on disk
 
 
 class _Record(BaseModel):
@@ -66,7 +66,7 @@ class Stolen(_Record):
     planned: str = Field("", description="the lane it was planned on")
 
 
-Record = Annotated[Union[Claimed, Done, Failed, Lost, Stolen], Field(discriminator="ev")]
+Record = Annotated[Claimed | Done | Failed | Lost | Stolen, Field(discriminator="ev")]
 RECORD = TypeAdapter(Record)
 
 

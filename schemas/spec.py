@@ -6,7 +6,7 @@ words per minute) live in the compiler, not here, so that they can point at a li
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
@@ -19,7 +19,7 @@ CAPTION_MODES = ("burn", "sidecar", "both", "off")
 TRANSITIONS = ("cut", "crossfade", "fade")
 PRESETS = ("youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft", "draft-vertical")
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 # Words per minute a voice speaks at speed 1.0 when neither the spec (`voice.words_per_minute`) nor
 # its engine's catalog entry (a backend's `words_per_minute`, set on the spec by the compiler's
@@ -89,7 +89,7 @@ class Script(_Strict):
     lock_file: str | None = Field(None, description="Where the generated script is locked; default NAME.script.json beside the spec")
 
     @model_validator(mode="after")
-    def _one_source(self) -> "Script":
+    def _one_source(self) -> Script:
         if self.scenes is None and self.brief is None:
             raise ValueError("give either `scenes` or `brief` + `scene_count` + `llm`")
         if self.scenes is not None and self.brief is not None:
@@ -219,7 +219,7 @@ class Bookend(_Strict):
                             description="A title card's background colour (a name or #RRGGBB)")
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Bookend":
+    def _one_kind(self) -> Bookend:
         if (self.asset is None) == (self.title is None):
             raise ValueError("give either `asset` (an image or clip) or `title` (a title card)")
         return self

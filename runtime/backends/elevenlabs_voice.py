@@ -28,11 +28,11 @@ import base64
 import os
 import random
 import time
+from collections.abc import Callable
 from importlib.metadata import version as pkg_version
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
-
 
 from vidc.schemas.catalog import Needs
 
@@ -117,7 +117,7 @@ class ElevenLabsVoice(Backend):
             audio = base64.b64decode(resp.audio_base_64, validate=False)
         except BackendError as exc:
             raise BackendError(_scrub(str(exc), key), transient=exc.transient, retry_after=exc.retry_after) from None
-        except Exception as exc:  # noqa: BLE001 - an unexpected SDK failure, reported without its repr
+        except Exception as exc:
             raise BackendError(_scrub(f"ElevenLabs SDK failed: {type(exc).__name__}: {exc}", key)) from None
         if not audio:
             raise BackendError(f"scene {p.scene}: ElevenLabs returned no audio for the text; retry or check the voice")
@@ -198,7 +198,7 @@ class ElevenLabsVoice(Backend):
         try:
             from elevenlabs.core.parse_error import ParsingError
         except ImportError:  # older SDKs
-            ParsingError = ()  # type: ignore[assignment]  # noqa: N806
+            ParsingError = ()  # type: ignore[assignment]
         try:
             return client.text_to_speech.convert_with_timestamps(**kwargs)
         except ParsingError as exc:  # type: ignore[misc]

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 from .base import Backend, BackendError, TaskContext, run_ffmpeg
 
 

@@ -26,9 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-
 from vidc.runtime.media.hub_cache import cached_snapshot, find_model, hf_hub_cache
-
 from vidc.schemas.catalog import Needs
 
 from .base import Backend, BackendError, TaskContext, VoiceParams, run_tool

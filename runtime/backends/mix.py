@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
-
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidc.compiler.refs import frames_for_ms
 from vidc.schemas import ids

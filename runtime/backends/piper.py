@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib.metadata import version as pkg_version
 from typing import Any
 
-
 from vidc.schemas.catalog import Facts, Needs, Problem
 
 from .base import Backend, BackendError, TaskContext, VoiceParams

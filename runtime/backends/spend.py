@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .base import BackendError
 
@@ -55,15 +56,15 @@ def usd(micro: int | float) -> str:
     return "$0.00" if micro == 0 else f"${dollars:.4f}" if dollars < 1 else f"${dollars:,.2f}"
 
 
-_REMOTE: "RemoteLedger | None" = None  # a Ray lane's way to the driver's ledger (set by the lane)
+_REMOTE: RemoteLedger | None = None  # a Ray lane's way to the driver's ledger (set by the lane)
 
 
-def use_remote(ledger: "RemoteLedger | None") -> None:
+def use_remote(ledger: RemoteLedger | None) -> None:
     global _REMOTE
     _REMOTE = ledger
 
 
-def ledger_beside_store(store_root: Path | None) -> "Ledger | RemoteLedger | None":
+def ledger_beside_store(store_root: Path | None) -> Ledger | RemoteLedger | None:
     """The build's ledger, seen from a worker: the work folder holds the store and the ledger; on a
     Ray lane, the driver's ledger through its gate; None for a backend run on its own."""
     if store_root is not None:

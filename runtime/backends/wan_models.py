@@ -2,9 +2,10 @@
 configs (JSON only, no torch), handed to the compiler as data (CompileOptions.model_facts)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def wan_model_facts(project_dir: Path) -> Callable[[str], dict[str, Any] | None]:

@@ -33,7 +33,6 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-
 from vidc.schemas.catalog import Facts, Needs, Problem
 
 from .base import Backend, BackendError, TaskContext, run_tool

@@ -9,26 +9,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from vidc.compiler.render import to_json
 from vidc.compiler.textsafe import safe_text
 from vidc.schemas.plan import Plan
 
 from ..engine import budget
-from ..engine.executor import BuildFailed, Executor
-from ..state.lock import Busy, WorkLock
 from ..engine.events import Reporter
+from ..engine.executor import BuildFailed, Executor
 from ..engine.publish import PublishError
 from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
 from ..state.disk import check_room
 from ..state.faults import StateFault, describe_oserror
+from ..state.lock import Busy, WorkLock
 from ..state.workfolder import WorkFolder
+from .common import (
+    EnvironmentFault,
+    UsageError,
+    add_spec_args,
+    compile_spec,
+    hardware_of,
+    parse_overrides,
+    require_ray,
+    show_diagnostics,
+)
 from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
-from .common import (EnvironmentFault, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
-                     require_ray, show_diagnostics)
-
 
 MIN_FREE_BYTES = 256 * 1024 * 1024  # a short 1080p build needs a few hundred MB of work files
 

@@ -13,11 +13,11 @@ from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS
 
 from ..backends.facts import gather_facts
-from ..backends.wan_models import wan_model_facts
 from ..backends.registry import CatalogError, catalog
+from ..backends.wan_models import wan_model_facts
 from ..host.hardware import detect, load_hardware
-from ..media.fonts import font_source
 from ..host.sources import find_spec, project_asset_size, project_digest, project_sources
+from ..media.fonts import font_source
 from ..state.calibration import load_calibration
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

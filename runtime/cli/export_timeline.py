@@ -344,7 +344,7 @@ def write_timeline(timeline, out: Path):
         timeline = _conform(_only(timeline, ("Scenes", "Voice", "Music")))  # on the video's frame grid
     try:
         text = otio.adapters.write_to_string(timeline, adapter_name=adapter)
-    except Exception as exc:  # noqa: BLE001 - an adapter's own limits, reported in one line
+    except Exception as exc:
         raise ExportError(f"the {adapter} adapter could not write this timeline: {exc}") from None
     write_text(out, text if text.endswith("\n") else text + "\n")
     return timeline

@@ -10,17 +10,24 @@ from __future__ import annotations
 import re
 import sys
 import time
-from pathlib import Path
 
 from vidc.compiler.capacity import parse_duration_ms
 
+from ..host.sources import find_spec
 from ..state.gc import journal_records, keep_reasons, published_fingerprints, run_gc
 from ..state.lock import Busy, WorkLock
 from ..state.workfolder import project_work_folder
 from .clean import _human
-from ..host.sources import find_spec
-from .common import (EXIT_FAILED, EXIT_OK, UsageError, add_spec_args, compile_spec, hardware_of, parse_overrides,
-                     show_diagnostics)
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_spec_args,
+    compile_spec,
+    hardware_of,
+    parse_overrides,
+    show_diagnostics,
+)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 

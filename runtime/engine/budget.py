@@ -12,9 +12,10 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from vidc.compiler.pricing import Prices, gpu_cost, llm_cost, load_prices, tts_cost, usd
 from vidc.schemas import ids
@@ -215,7 +216,7 @@ class CostBook:
 
     @classmethod
     def from_journal(cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None,
-                     ledger: Ledger | None = None) -> "CostBook":
+                     ledger: Ledger | None = None) -> CostBook:
         book = cls(prices, scripts=dict(scripts or {}), ledger=ledger)
         if journal_path.exists():
             for rec in Journal(journal_path).replay():

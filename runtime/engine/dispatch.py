@@ -11,7 +11,7 @@ ready steals the first ready task it is able to run from the lane with the most 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.lanes import lane_fits

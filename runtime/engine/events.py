@@ -9,8 +9,17 @@ from collections import Counter
 from typing import TextIO
 
 from vidc.compiler.textsafe import MAX_LINE, safe_text
-from vidc.schemas.events import (BuildFinished, BuildStarted, Event, Message, Published, TaskDone, TaskFailed,
-                                 TaskSkipped, TaskStarted)
+from vidc.schemas.events import (
+    BuildFinished,
+    BuildStarted,
+    Event,
+    Message,
+    Published,
+    TaskDone,
+    TaskFailed,
+    TaskSkipped,
+    TaskStarted,
+)
 from vidc.schemas.plan import STAGES
 
 

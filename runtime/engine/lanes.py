@@ -13,7 +13,7 @@ Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from vidc.schemas.descriptor import TaskDescriptor
 from vidc.schemas.journal import Done, Failed
@@ -75,7 +75,7 @@ class Note:
     text: str
 
 
-Report = Union[Ended, Lost, Returned, Ready, Gone, Note]
+Report = Ended | Lost | Returned | Ready | Gone | Note
 
 
 class Lane(Protocol):

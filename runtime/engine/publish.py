@@ -9,15 +9,14 @@ each video's manifest beside them, atomically. Publishing finishes or leaves not
 """
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from vidc.compiler.canonical import canonical_json
 from vidc.compiler.refs import frames_for_ms
 from vidc.schemas import ids
 from vidc.schemas.plan import Plan, Task
-
-import shutil
 
 from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
@@ -78,7 +77,7 @@ class Publisher:
                     continue
             except OSError:
                 pass
-            if self._guard(lambda: _copy_verified(src, dst, want), dst):
+            if self._guard(lambda src=src, dst=dst, want=want: _copy_verified(src, dst, want), dst):
                 written.append(str(dst))
                 self.reporter.published(str(dst))
         return written

@@ -6,8 +6,9 @@ descriptor runs on any machine that has the store. The worker then resolves what
 where the project folder is on its machine (`@{project:PATH}`)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from vidc.compiler.refs import REF, frames_for_ms
 from vidc.schemas.descriptor import TaskDescriptor

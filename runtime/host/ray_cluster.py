@@ -192,7 +192,7 @@ def _auto_address() -> str | None:
         from ray._private.services import canonicalize_bootstrap_address
 
         return canonicalize_bootstrap_address("auto")
-    except Exception:  # noqa: BLE001 - no cluster recorded, or Ray's private API moved
+    except Exception:
         return None
 
 

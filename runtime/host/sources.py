@@ -9,7 +9,7 @@ from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.lower import is_still
 
 from ..state import confine
-from ..state.confine import is_inside  # noqa: F401 - one rule; callers import it from here too
+from ..state.confine import is_inside
 from ..state.store import file_sha256
 
 MUSIC_CATALOG = "vidc-music.json"  # what `vidc music index` writes in a library folder

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from vidc.compiler.script_prompt import GeneratedScript, describe_validation_error
 
-
 SHOW_CHARS = 2000  # how much of a bad answer an error message shows
 
 

@@ -12,7 +12,6 @@ from vidc.compiler.script_prompt import SCRIPT_JSON_SCHEMA, GeneratedScript, des
 
 from .answers import Answer, Fatal, cut_off, json_or_fatal, parse_answer, token_count, truncate
 
-
 TOOL_NAME = "emit_script"
 
 
@@ -28,7 +27,7 @@ def ask_anthropic(client: Any, llm: Any, system: str, messages: list[dict[str, s
         response = call_next(request)
         try:
             bodies.append(response.text())
-        except Exception:  # noqa: BLE001 - capture is best effort
+        except Exception:
             pass
         return response
 

@@ -44,7 +44,7 @@ def ask_openai(client: Any, llm: Any, system: str, messages: list[dict[str, str]
         parsed_direct = None
         try:
             parsed_direct = raw.parse().choices[0].message.parsed
-        except Exception:  # noqa: BLE001 - schema errors, length/content-filter finish: handled below
+        except Exception:
             parsed_direct = None
     choices = data.get("choices") or []
     if not choices or not isinstance(choices[0], dict):

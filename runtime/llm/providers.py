@@ -2,10 +2,10 @@
 mapping (never the spec), and the vendor SDK's client (its own retries switched off)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from vidc.runtime.media.tools import BackendError
-
 
 KEY_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY"}
 

@@ -5,13 +5,14 @@ request and its headers)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from vidc.runtime.media.tools import BackendError
 
-from .anthropic_api import ask_anthropic
 from .answers import Answer
+from .anthropic_api import ask_anthropic
 from .openai_api import ask_openai
 from .providers import KEY_VARS, scrub
 from .retries import RETRY_AFTER_MAX_S, Failure, backoff, classify
@@ -53,7 +54,7 @@ def send(s: Session, messages: list[dict[str, str]], label: str) -> Answer:
             if s.meter is not None:
                 s.meter.answered(rid, answer.input_tokens, answer.output_tokens)
             return answer
-        except Exception as exc:  # noqa: BLE001 - classified below, re-raised as BackendError
+        except Exception as exc:
             failure = classify(exc)
         failure.message = scrub(failure.message, s.secrets)
         _raise_final(s, failure)

@@ -12,7 +12,6 @@ from vidc.runtime.media.tools import BackendError
 
 from .answers import Fatal, truncate
 
-
 MAX_ATTEMPTS = 4
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from vidc.compiler.script_prompt import LockedScript, PromptText, Usage, render_prompt, render_repair, validate_script
 from vidc.runtime.media.tools import BackendError
@@ -76,7 +77,7 @@ def _open(llm: Any, env: Mapping[str, str], client_factory: ClientFactory | None
         client = (client_factory or default_client)(provider, key, base_url, timeout)
     except BackendError as exc:
         problem = str(exc)
-    except Exception as exc:  # noqa: BLE001 - a bad base_url and the like
+    except Exception as exc:
         problem = f"could not create the {provider} client for {base_url}: {type(exc).__name__}: {exc}"
     if problem:  # raised outside the handler: no chained SDK exception (it may hold the key)
         raise BackendError(scrub(problem, secrets))
@@ -130,7 +131,7 @@ def _close(client: Any) -> None:
     if callable(close):
         try:
             close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

@@ -7,9 +7,10 @@ until it. Anything unreadable is None: the caller falls back to its own backoff.
 from __future__ import annotations
 
 import time
-from datetime import timezone
+from collections.abc import Callable
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 
 
 def retry_after_s(headers: Any, now: Callable[[], float] = time.time) -> float | None:
@@ -32,7 +33,7 @@ def retry_after_s(headers: Any, now: Callable[[], float] = time.time) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # "-0000": an HTTP-date is GMT all the same
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now())
 
 

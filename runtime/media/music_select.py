@@ -38,8 +38,10 @@ import numpy as np
 
 from ..state.confine import is_inside
 from .music_library import TrackInfo
-from .tools import BackendError as _BaseError  # backends pass selection errors through unchanged
-from .tools import run_captured
+from .tools import (
+    BackendError as _BaseError,  # backends pass selection errors through unchanged
+    run_captured,
+)
 
 __all__ = [
     "MusicSelectionError", "select_track", "mood_score", "bpm_distance", "index_folder", "load_catalog",

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-
 from .dsp import resample_2x
 from .wav import samples_to_ms, write_wav
 from .word_timing import (

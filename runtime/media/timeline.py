@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from vidc.compiler.units import (frames_to_samples, ms_to_frames, ms_to_samples, parse_fps, samples_to_frames,
-                                 samples_to_ms)
+from vidc.compiler.units import (
+    frames_to_samples,
+    ms_to_frames,
+    ms_to_samples,
+    parse_fps,
+    samples_to_frames,
+    samples_to_ms,
+)
 
 from .wav import read_wav, write_wav
 

@@ -18,7 +18,6 @@ import numpy as np
 from vidc.compiler.units import frames_to_ms, samples_to_ms
 
 from ..state.atomic import atomic_path  # re-exported: media writers use it
-
 from .tools import run_captured, stream_tool
 
 __all__ = [

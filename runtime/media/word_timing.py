@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .wav import measure_duration_ms, samples_to_ms
-
 from vidc.compiler.textsafe import without_c0_controls
+
+from .wav import measure_duration_ms, samples_to_ms
 
 _PUNCT_PHONEMES = frozenset(",.!?;:—–-…\"'()[]¡¿«»“”„")
 _BOS, _EOS, _SPACE = "^", "$", " "

@@ -63,7 +63,7 @@ class JournalView:
     failures: dict[str, str] = field(default_factory=dict)  # fingerprint -> last error (if no later done)
 
     @classmethod
-    def read(cls, path: Path) -> "JournalView":
+    def read(cls, path: Path) -> JournalView:
         view = cls()
         if not path.exists():
             return view

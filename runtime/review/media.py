@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..state.atomic import atomic_path
 from ..media.tools import die_with_parent
+from ..state.atomic import atomic_path
 
 ENVELOPE_RATE = 8000  # decoded sample rate for waveforms: enough for an envelope
 

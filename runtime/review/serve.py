@@ -42,10 +42,10 @@ class _Handler(BaseHTTPRequestHandler):
     files: dict[str, Path] = {}
     start = "/"
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+    def do_GET(self) -> None:
         self._answer(body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(body=False)
 
     def _answer(self, body: bool) -> None:

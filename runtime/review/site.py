@@ -16,8 +16,8 @@ from jinja2 import Environment, select_autoescape
 from jinja2.loaders import FunctionLoader
 
 from vidc.compiler.pricing import usd
-from vidc.compiler.resources import template_text
 from vidc.compiler.render import secs
+from vidc.compiler.resources import template_text
 from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 

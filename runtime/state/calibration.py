@@ -7,8 +7,9 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from .confine import Refused, confined_file, read_text
 from vidc.schemas.journal import Done, Record
+
+from .confine import Refused, confined_file, read_text
 
 FILE = "calibration.json"
 

@@ -25,9 +25,10 @@ import os
 import signal
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .atomic import fsync_dir
 from .confine import Refused, read_text, real_folder, remove

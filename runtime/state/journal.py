@@ -108,7 +108,7 @@ class Finished:
     objects: dict[str, str] = field(default_factory=dict)  # fingerprint -> object hash
 
     @classmethod
-    def from_records(cls, records: list[Record]) -> "Finished":
+    def from_records(cls, records: list[Record]) -> Finished:
         f = cls()
         for rec in records:
             if isinstance(rec, Done):  # the store refuses an object name that is not a digest

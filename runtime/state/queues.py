@@ -22,7 +22,7 @@ def _check(path: Path) -> None:
 
 
 def append(path: Path, task_id: str, descriptor: str, output: str) -> None:
-    line = f"{task_id}|{descriptor}|{output}\n".encode("utf-8")
+    line = f"{task_id}|{descriptor}|{output}\n".encode()
     _check(path)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

@@ -52,7 +52,7 @@ def manifest(folder: Path) -> dict[str, list]:
 def digest_of(files: dict[str, list]) -> str:
     h = hashlib.sha256()
     for rel in sorted(files):
-        h.update(f"{rel}\0{files[rel][1]}\n".encode("utf-8"))
+        h.update(f"{rel}\0{files[rel][1]}\n".encode())
     return h.hexdigest()
 
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import CliResult, run_cli
 from vidc.runtime.state.journal import Journal
 from vidc.schemas.journal import Record
-from tests.cli import CliResult, run_cli
 
 from ..conftest import copy_project
 

@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pyloudnorm
 
-from .conftest import build, events, journal
+from .conftest import build, journal
 from .media_checks import atom_order, decode_audio, parse_srt, probe, true_peak_db, voice_offset_samples
 
 NAME = "vidc-demo"

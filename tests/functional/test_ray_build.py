@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from vidc.runtime.state.journal import Journal
 from tests.fixtures_models import TINY_WAN_SPEC as WAN_SPEC, TWO_CPU_DEVICES as HARDWARE
+from vidc.runtime.state.journal import Journal
 
 from .conftest import build, events, journal
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_cli
 from vidc.runtime.state.journal import Journal
 from vidc.schemas.journal import Done
-from tests.cli import run_cli
 
 from ..conftest import VENV_BIN
 

@@ -7,8 +7,7 @@ import json
 
 from vidc.runtime.engine.events import Reporter
 from vidc.runtime.engine.executor import MAX_ATTEMPTS, Executor
-from vidc.runtime.engine.lanes import Ended
-from vidc.runtime.engine.lanes import Lost as LostReport
+from vidc.runtime.engine.lanes import Ended, Lost as LostReport
 from vidc.runtime.engine.local_lanes import LocalPool
 from vidc.runtime.state.journal import Journal
 from vidc.runtime.state.workfolder import WorkFolder

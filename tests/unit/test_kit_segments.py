@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from vidc.compiler.video_checks import crop_loss
 from vidc.compiler.layout import safe_area, title_layout
 from vidc.compiler.lower import export_settings
 from vidc.compiler.textfit import approximate_metrics
+from vidc.compiler.video_checks import crop_loss
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS, VideoSpec
 

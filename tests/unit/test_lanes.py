@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from vidc.compiler.place import eligible, make_lanes
 from vidc.compiler.lower import Draft
+from vidc.compiler.place import eligible, make_lanes
 from vidc.runtime.engine.dispatch import lane_can_run
 from vidc.schemas.hardware import Device, Hardware
 from vidc.schemas.lanes import lane_fits

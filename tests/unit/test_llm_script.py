@@ -39,9 +39,8 @@ from vidc.compiler.script_prompt import (  # noqa: E402
     validate_script,
 )
 from vidc.runtime.backends.base import BackendError  # noqa: E402
-from vidc.schemas.spec import LLM, VideoSpec  # noqa: E402
-
 from vidc.runtime.llm import generate_script, parse_answer, write_lock  # noqa: E402
+from vidc.schemas.spec import LLM, VideoSpec  # noqa: E402
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 PROVIDERS = ["anthropic", "openai", "openai-compatible"]

@@ -5,8 +5,6 @@ import re
 from pathlib import Path
 
 
-
-
 def _sources() -> dict[str, str]:
     import vidc.compiler
     import vidc.runtime
