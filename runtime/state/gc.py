@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidc.schemas.journal import Claimed, Done, Record
+
 from .atomic import fsync_dir
 from .confine import Refused, read_text, real_folder, remove
 from .journal import Finished, Journal
@@ -41,31 +43,31 @@ FAULT_ENV = "VIDC_FAULT_GC_KILL_AT"  # tests: SIGKILL this process at the N-th d
 
 
 # -- what the journal says ------------------------------------------------------------------------
-def builds(records: Iterable[dict[str, Any]]) -> list[set[str]]:
+def builds(records: Iterable[Record]) -> list[set[str]]:
     """The objects each build rendered, oldest build first. A `claimed` from a lane that was seen in
     the current build with another process id starts a new build."""
     groups: list[set[str]] = []
     lane_pid: dict[str, Any] = {}
     for rec in records:
-        if rec.get("ev") == "claimed":
-            lane, pid = rec.get("lane"), rec.get("pid")
+        if isinstance(rec, Claimed):
+            lane, pid = rec.lane, rec.pid
             if not groups or (lane in lane_pid and lane_pid[lane] != pid):
                 groups.append(set())
                 lane_pid = {}
             lane_pid[lane] = pid
-        elif rec.get("ev") == "done":
+        elif isinstance(rec, Done):
             if not groups:
                 groups.append(set())
-            groups[-1].add(rec["object"])
+            groups[-1].add(rec.object)
     return groups
 
 
-def last_done(records: Iterable[dict[str, Any]]) -> dict[str, float]:
+def last_done(records: Iterable[Record]) -> dict[str, float]:
     """object -> the time of the last `done` naming it."""
     out: dict[str, float] = {}
     for rec in records:
-        if rec.get("ev") == "done" and isinstance(rec.get("t"), (int, float)):
-            out[rec["object"]] = max(out.get(rec["object"], 0.0), float(rec["t"]))
+        if isinstance(rec, Done):
+            out[rec.object] = max(out.get(rec.object, 0.0), float(rec.t))
     return out
 
 
@@ -109,7 +111,7 @@ class Decision:
         return sum(self.entries[n].size for n in self.doomed)
 
 
-def keep_reasons(records: list[dict[str, Any]], plan_fps: set[str], published_fps: set[str],
+def keep_reasons(records: list[Record], plan_fps: set[str], published_fps: set[str],
                  keep_last: int) -> dict[str, str]:
     """object -> why it is kept: the current plan, a published video, or one of the last K builds."""
     latest = Finished.from_records(records).objects
@@ -221,11 +223,11 @@ class Collector:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def journal_records(path: Path) -> list[dict[str, Any]]:
+def journal_records(path: Path) -> list[Record]:
     return Journal(path).replay() if path.is_file() else []
 
 
-def run_gc(work_root: Path, store: Store, kept: dict[str, str], records: list[dict[str, Any]], *, dry_run: bool,
+def run_gc(work_root: Path, store: Store, kept: dict[str, str], records: list[Record], *, dry_run: bool,
            max_age_s: float | None = None, max_size: int | None = None, now: float | None = None) -> Decision:
     """Decide, and unless dry_run delete (oldest first). The caller holds the work folder's lock."""
     entries = scan(store, last_done(records))

@@ -17,6 +17,7 @@ from vidc.runtime.state.disk import check_room, pending
 from vidc.runtime.state.faults import StateFault
 from vidc.runtime.state.journal import Journal
 from vidc.runtime.state.store import Store
+from vidc.schemas.journal import Done
 
 from ..conftest import ROOT
 
@@ -71,7 +72,7 @@ def test_finished_tasks_add_nothing(project):
     journal = Journal(work / "journal.log")
     journal.open()
     music = next(t for t in plan.tasks if t.kind == "music-select")
-    journal.append("done", task=music.id, fp=music.fingerprint, lane="cpu-0", object=digest, ms=1)
+    journal.append(Done(task=music.id, fp=music.fingerprint, lane="cpu-0", object=digest, ms=1))
     assert pending(plan, work) == {t.id for t in plan.tasks} - {music.id}
     assert pending(plan, work, force=True) == {t.id for t in plan.tasks}
     assert plan_bytes(plan, pending(plan, work)) < plan_bytes(plan)

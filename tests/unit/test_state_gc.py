@@ -19,6 +19,7 @@ from vidc.runtime.state.gc import FAULT_ENV, TRASH, Entry, builds, decide
 from vidc.runtime.state.journal import Journal
 from vidc.runtime.state.lock import WorkLock
 from vidc.runtime.state.store import Store
+from vidc.schemas.journal import Claimed, Done
 
 SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
         " long enough to fill most of its nine second scene with speech.\n"
@@ -36,8 +37,8 @@ def _object(store: Store, tag: str, size: int = 1000) -> str:
 def _build(journal: Journal, pid: int, done: list[tuple[str, str]], t: float) -> None:
     """One build in the journal: a worker of lane cpu-0 with this pid claims and finishes each (fp, object)."""
     for fp, obj in done:
-        journal.append("claimed", task=fp, fp=fp, lane="cpu-0", pid=pid)
-        journal.append("done", task=fp, fp=fp, lane="cpu-0", object=obj, ms=1)
+        journal.append(Claimed(task=fp, fp=fp, lane="cpu-0", pid=pid))
+        journal.append(Done(task=fp, fp=fp, lane="cpu-0", object=obj, ms=1))
         _retime(journal.path, t)
 
 
@@ -84,11 +85,14 @@ def _left(p: dict) -> set[str]:
 
 
 def test_builds_are_told_apart_by_their_workers_process_ids():
-    recs = [{"ev": "claimed", "lane": "cpu-0", "pid": 1}, {"ev": "claimed", "lane": "cpu-1", "pid": 2},
-            {"ev": "done", "object": "a"}, {"ev": "done", "object": "b"},
-            {"ev": "claimed", "lane": "cpu-1", "pid": 2}, {"ev": "done", "object": "c"},
-            {"ev": "claimed", "lane": "cpu-1", "pid": 7}, {"ev": "claimed", "lane": "cpu-0", "pid": 8},
-            {"ev": "done", "object": "d"}]
+    def claimed(lane: str, pid: int) -> Claimed:
+        return Claimed(task="t", fp="f", lane=lane, pid=pid)
+
+    def done(obj: str) -> Done:
+        return Done(task="t", fp="f", lane="cpu-0", object=obj)
+
+    recs = [claimed("cpu-0", 1), claimed("cpu-1", 2), done("a"), done("b"), claimed("cpu-1", 2), done("c"),
+            claimed("cpu-1", 7), claimed("cpu-0", 8), done("d")]
     assert builds(recs) == [{"a", "b", "c"}, {"d"}]
 
 
