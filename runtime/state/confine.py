@@ -13,6 +13,7 @@ manifest, a saved plan, a lexicon, a review stamp, the command line):
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -104,6 +105,23 @@ def read_text(path: Path, limit: int = READ_LIMIT, what: str = "file") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused(f"the {what} {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+class NotJSON(Refused):
+    """A file vidc reads as JSON that is not (damaged, truncated, or nested too deep to parse)."""
+
+
+def read_json(path: Path, limit: int = READ_LIMIT, what: str = "file") -> object:
+    """The JSON value of a regular file read as read_text reads it. Damaged, truncated or absurdly
+    nested JSON (which exhausts Python's recursion while parsing) is NotJSON, one line, never a
+    RecursionError traceback."""
+    text = read_text(path, limit, what)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise NotJSON(f"the {what} {path} is not JSON (damaged or truncated: {exc})") from None
+    except RecursionError:
+        raise NotJSON(f"the {what} {path} is not JSON vidc reads (nested too deep)") from None
 
 
 def real_folder(root: Path, folder: Path, what: str = "folder") -> Path:

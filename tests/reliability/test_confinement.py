@@ -594,3 +594,86 @@ def test_a_calibration_behind_a_linked_work_folder_is_not_read(project: Path, de
     (project / ".vidc").mkdir()
     (project / ".vidc" / "calibration.json").write_text('{"scale": {"piper": 3.0}}')
     assert load_calibration(project) == {"piper": 3.0}
+
+
+# -- red-team round: JSON no reader chokes on, crafted manifest numbers, planted FIFOs ---------------
+
+DEEP = "[" * 100_000 + "]" * 100_000  # parses only by exhausting Python's recursion
+
+
+def test_read_json_refuses_damaged_and_deeply_nested_json_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    for text in (DEEP, '{"a": ', "[1, 2]"):
+        path.write_text(text)
+        if text == "[1, 2]":
+            assert confine.read_json(path) == [1, 2]
+            continue
+        with pytest.raises(confine.NotJSON) as exc:
+            confine.read_json(path, what="manifest")
+        assert "manifest" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_deeply_nested_json_in_the_work_and_build_folders_is_no_traceback(project: Path, tmp_path: Path) -> None:
+    from vidc.runtime.state.calibration import load_calibration
+    from vidc.runtime.state.store import Store
+
+    (project / ".vidc").mkdir()
+    (project / ".vidc" / "calibration.json").write_text('{"scale": ' + DEEP + "}")
+    assert load_calibration(project) == {}
+    digest = _object(project, {"a.txt": b"a"})
+    store = Store(project / ".vidc" / "store")
+    (store.index / f"{digest}.json").write_text(DEEP)
+    assert store.verify(digest, full=False)  # no record: hashed in full, and the record written again
+    assert store.recorded(digest) is not None
+    build = project / "build"
+    build.mkdir()
+    (build / "tiny.mp4").write_bytes(b"not an mp4")
+    (build / "tiny.json").write_text(DEEP)
+    stamp = tmp_path / "site" / "media" / "tiny" / "stamp.json"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(DEEP)
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+
+
+def test_a_fifo_planted_as_a_store_record_never_blocks(project: Path) -> None:
+    from vidc.runtime.state.store import Store
+
+    digest = _object(project, {"a.txt": b"a"})
+    store = Store(project / ".vidc" / "store")
+    record = store.index / f"{digest}.json"
+    record.unlink()
+    os.mkfifo(record)
+    result: list[object] = []
+    t = threading.Thread(target=lambda: result.append((store.verify(digest, full=False), store.recorded(digest))),
+                         daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "a FIFO in store/index blocked the store"
+    assert result[0][0] is True and result[0][1] is not None and record.is_file()  # replaced by a real record
+
+
+@pytest.mark.parametrize("change", [
+    {"fps": "abc"}, {"fps": 0}, {"fps": 1e400}, {"duration_ms": "x"}, {"scenes": [{"index": "../x"}]},
+    {"scenes": [{"index": 1.5, "frames": 30, "start_ms": 0, "duration_ms": 1000}]},
+    {"scenes": [{"index": 1, "frames": "x", "start_ms": 0, "duration_ms": 1000}]},
+    {"scenes": [{"index": 1, "frames": 10**30, "start_ms": 0, "duration_ms": 1000}]}, {"intro": "x"}, "deep"])
+def test_export_timeline_crafted_manifest_numbers_are_one_line(built: Path, tmp_path: Path, change, capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    if change == "deep":
+        (built / "build" / "v.json").write_text(DEEP)
+    else:
+        _manifest(built, **change)
+    out = tmp_path / "v.otio"
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "manifest" in err and not out.exists()
+
+
+def test_export_timeline_damaged_stored_wav_is_one_line(built: Path, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    for wav in (built / ".vidc" / "store" / "objects").glob("*/voice.wav"):
+        os.chmod(wav, 0o644)
+        wav.write_bytes(b"RIFFjunk")
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(tmp_path / "v.otio")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "verify --repair" in err
