@@ -677,3 +677,71 @@ def test_export_timeline_damaged_stored_wav_is_one_line(built: Path, tmp_path: P
     assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(tmp_path / "v.otio")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "verify --repair" in err
+
+
+def test_a_deeply_nested_lexicon_is_one_line(project: Path, tmp_path: Path, capsys) -> None:
+    (project / "words.yaml").write_text(DEEP)
+    (project / "project.yaml").write_text(TINY.replace("speed: 1.0}", "speed: 1.0, lexicon_file: words.yaml}"))
+    plan, errors = _compile(project)
+    assert plan is None and len(errors) == 1 and "E_LEXICON" in errors[0] and "nested too deep" in errors[0]
+    assert main(["say", "hi", "--lexicon", str(project / "words.yaml"), "-o", "-"]) == 2
+    laughs = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):  # 9**9 strings if expanded
+        laughs.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    (tmp_path / "laughs.yaml").write_text("\n".join(laughs) + "\n")
+    assert main(["say", "hi", "--lexicon", str(tmp_path / "laughs.yaml"), "-o", "-"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "nested too deep" in err[0] and "not a mapping" in err[1]
+
+
+LLM_SPEC = """vidc: 1
+name: sl
+script:
+  brief: A short teaser for a metronome.
+  scene_count: 1
+  llm: {provider: openai-compatible, model: m, base_url: "http://127.0.0.1:9/v1"}
+  lock_file: LOCK
+voice: {engine: piper}
+video: {engine: animatic}
+music: {mood: [uplifting]}
+export: {preset: draft}
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out", "folder", "folder-link-out"])
+def test_vidc_script_never_reads_or_writes_a_lock_outside_or_special(tmp_path: Path, decoy: Path, kind: str,
+                                                                     capsys) -> None:
+    proj = tmp_path / "llm"
+    proj.mkdir()
+    name = {"fifo": "l.json", "link-out": "l.json", "folder": "l.json", "folder-link-out": "out/l.json"}[kind]
+    (proj / "project.yaml").write_text(LLM_SPEC.replace("LOCK", name))
+    if kind == "fifo":
+        os.mkfifo(proj / name)
+    elif kind == "link-out":
+        os.symlink(decoy / ".bashrc", proj / name)
+    elif kind == "folder":
+        (proj / name).mkdir()
+    else:
+        os.symlink(decoy, proj / "out")
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(main(["script", str(proj)])), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "vidc script hung on the lock file"
+    err = capsys.readouterr().err.strip()
+    assert result == [1] and len(err.splitlines()) == 1 and "script lock file" in err
+    assert intact(decoy)
+
+
+def test_a_lock_file_that_is_a_folder_or_too_deep_is_a_diagnostic(tmp_path: Path) -> None:
+    from vidc.runtime.cli.common import compile_spec
+    from vidc.schemas.hardware import Hardware
+
+    proj = tmp_path / "llm"
+    proj.mkdir()
+    (proj / "project.yaml").write_text(LLM_SPEC.replace("LOCK", "l.json"))
+    for make in (lambda p: p.mkdir(), lambda p: (p.rmdir(), p.write_text(DEEP))):
+        make(proj / "l.json")
+        plan, diags, _ = compile_spec(proj / "project.yaml", Hardware(name="t", cpu_workers=2), {})
+        errors = [d.format() for d in diags if d.severity == "error"]
+        assert plan is None and len(errors) == 1 and "E_SCRIPT_LOCK" in errors[0]
