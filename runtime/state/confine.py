@@ -119,9 +119,9 @@ def read_json(path: Path, limit: int = READ_LIMIT, what: str = "file") -> object
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise NotJSON(f"the {what} {path} is not JSON (damaged or truncated: {exc})") from None
+        raise NotJSON(f"the {what} {path} is not valid JSON (damaged or truncated: {exc})") from None
     except RecursionError:
-        raise NotJSON(f"the {what} {path} is not JSON vidc reads (nested too deep)") from None
+        raise NotJSON(f"the {what} {path} is not valid JSON vidc reads (nested too deep)") from None
 
 
 def real_folder(root: Path, folder: Path, what: str = "folder") -> Path:

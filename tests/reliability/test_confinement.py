@@ -745,3 +745,13 @@ def test_a_lock_file_that_is_a_folder_or_too_deep_is_a_diagnostic(tmp_path: Path
         plan, diags, _ = compile_spec(proj / "project.yaml", Hardware(name="t", cpu_workers=2), {})
         errors = [d.format() for d in diags if d.severity == "error"]
         assert plan is None and len(errors) == 1 and "E_SCRIPT_LOCK" in errors[0]
+
+
+def test_a_music_catalog_nested_too_deep_is_one_diagnostic(project: Path) -> None:
+    lib = project / "lib"
+    lib.mkdir()
+    _wav(lib / "bed.wav", 44100)
+    (lib / "vidc-music.json").write_text(DEEP)
+    (project / "project.yaml").write_text(TINY.replace("music: {mood:", "music: {library: lib, mood:"))
+    plan, errors = _compile(project)
+    assert plan is None and len(errors) == 1 and "E_MUSIC_LIBRARY" in errors[0] and "nested too deep" in errors[0]
