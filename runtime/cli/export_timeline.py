@@ -43,6 +43,7 @@ def run(args) -> int:
     except ImportError:
         print("vidc: error: export-timeline needs OpenTimelineIO: pip install 'vidc[otio]'", file=sys.stderr)
         return 2
+    from ..state.confine import no_link_out
     from ..state.faults import StateFault
 
     try:
@@ -50,6 +51,7 @@ def run(args) -> int:
         check_output(out, copy=not args.no_copy)  # a refused -o fails before any media is copied
         manifest_path = _manifest_path(args.video, args.spec)
         work = _work_folder(manifest_path, args.project)
+        no_link_out(work.parent, out, "timeline")  # inside the project, never through a link out of it
         try:
             timeline = build_timeline(_read_manifest(manifest_path), manifest_path.parent, work,
                                       None if args.no_copy else out.with_suffix(".media"))

@@ -68,6 +68,20 @@ def regular(path: Path, what: str = "file") -> Path:
     return path
 
 
+def no_link_out(root: Path, target: str | os.PathLike[str], what: str = "output") -> Path:
+    """A path the command line names for writing: where it is written inside `root` (the project),
+    it must resolve inside root too, so a symlink planted in the project (`out -> ~`) cannot send a
+    write elsewhere; a path written outside root is the user's own choice and is returned as given."""
+    base = Path(root).resolve()
+    given = Path(os.path.abspath(target))
+    if is_inside(given, Path(os.path.abspath(root))) or is_inside(given, base):
+        real = given.resolve()
+        if not is_inside(real, base):
+            raise Refused(f"the {what} {target} resolves to {real}, outside the project {base} (through a symlink); "
+                          "remove the link or name a path outside the project")
+    return Path(target)
+
+
 def confined_file(root: Path, target: str | os.PathLike[str], what: str = "file") -> Path:
     """A regular file inside root (resolved): the rule for every file vidc reads."""
     return regular(confined(root, target, what), what)

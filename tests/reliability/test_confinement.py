@@ -755,3 +755,18 @@ def test_a_music_catalog_nested_too_deep_is_one_diagnostic(project: Path) -> Non
     (project / "project.yaml").write_text(TINY.replace("music: {mood:", "music: {library: lib, mood:"))
     plan, errors = _compile(project)
     assert plan is None and len(errors) == 1 and "E_MUSIC_LIBRARY" in errors[0] and "nested too deep" in errors[0]
+
+
+def test_an_output_named_inside_the_project_never_goes_through_a_link_out(built: Path, decoy: Path,
+                                                                          tmp_path: Path, capsys) -> None:
+    os.symlink(decoy, built / "out")
+    assert main(["plan", str(built), "-o", str(built / "out" / "plan.json")]) == 1
+    assert main(["review", str(built), "-o", str(built / "out" / "site")]) == 1
+    if __import__("importlib").util.find_spec("opentimelineio"):
+        assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(built / "out" / "v.otio")]) == 1
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if line.startswith("vidc: error")]
+    assert len(err) >= 2 and all("through a symlink" in line for line in err)
+    assert intact(decoy)
+    assert main(["plan", str(built), "-o", str(built / "plan.json")]) == 0  # inside, no link: written
+    assert main(["plan", str(built), "-o", str(tmp_path / "elsewhere.json")]) == 0  # outside: the user's choice
+    assert (built / "plan.json").is_file() and (tmp_path / "elsewhere.json").is_file()
