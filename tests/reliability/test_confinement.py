@@ -770,3 +770,22 @@ def test_an_output_named_inside_the_project_never_goes_through_a_link_out(built:
     assert main(["plan", str(built), "-o", str(built / "plan.json")]) == 0  # inside, no link: written
     assert main(["plan", str(built), "-o", str(tmp_path / "elsewhere.json")]) == 0  # outside: the user's choice
     assert (built / "plan.json").is_file() and (tmp_path / "elsewhere.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_worker_log_planted_as_a_link_or_fifo_is_refused_before_any_lane_opens_it(project: Path, decoy: Path,
+                                                                                    kind: str, capsys) -> None:
+    from vidc.runtime.state.faults import StateFault
+    from vidc.runtime.state.workfolder import project_work_folder
+
+    logs = project / ".vidc" / "logs"
+    logs.mkdir(parents=True)
+    if kind == "link":
+        os.symlink(decoy / ".bashrc", logs / "cpu-0.log")  # a lane's log is opened for appending
+    else:
+        os.mkfifo(logs / "cpu-0.log")
+    with pytest.raises(StateFault, match="worker log"):
+        project_work_folder(project)
+    assert main(["build", str(project)]) == 1
+    assert "worker log" in capsys.readouterr().err
+    assert intact(decoy)
