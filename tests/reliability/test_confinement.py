@@ -789,3 +789,19 @@ def test_a_worker_log_planted_as_a_link_or_fifo_is_refused_before_any_lane_opens
     assert main(["build", str(project)]) == 1
     assert "worker log" in capsys.readouterr().err
     assert intact(decoy)
+
+
+def test_a_fifo_planted_as_a_music_cache_record_never_blocks(tmp_path: Path) -> None:
+    from vidc.runtime.media import music_library
+
+    cache = tmp_path / "cache"
+    track = music_library.CATALOG[0].id
+    record = music_library._record(music_library.track_path(track, cache))
+    os.mkfifo(record)
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(music_library._cached_ok(music_library.track_path(track, cache))),
+                         daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "a FIFO in .vidc/cache/music.index blocked the music task"
+    assert result == [False]  # no record: the track is rendered again
