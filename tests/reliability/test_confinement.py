@@ -805,3 +805,10 @@ def test_a_fifo_planted_as_a_music_cache_record_never_blocks(tmp_path: Path) -> 
     t.join(30)
     assert not t.is_alive(), "a FIFO in .vidc/cache/music.index blocked the music task"
     assert result == [False]  # no record: the track is rendered again
+
+
+def test_a_hardware_profile_nested_too_deep_is_one_line(project: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "hw.yaml").write_text(DEEP)
+    assert main(["validate", str(project), "--hardware", str(tmp_path / "hw.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nested too deep" in err
