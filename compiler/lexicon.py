@@ -23,7 +23,10 @@ _EDGE = re.compile(r"^\W+|\W+$")
 
 
 def lexicon_problem(lexicon: dict[str, Any]) -> tuple[str, str | None] | None:
-    """Why a lexicon breaks a limit: (message, the word at fault or None), else None."""
+    """Why a lexicon breaks a limit: (message, the word at fault or None), else None. Only words and
+    respellings that are plain text or numbers are measured (a nested YAML alias is never printed)."""
+    if not all(isinstance(v, (str, int, float)) and isinstance(k, (str, int, float)) for k, v in lexicon.items()):
+        return "is not a mapping of word -> respelling (a respelling is text)", None
     if len(lexicon) > MAX_ENTRIES:
         return f"has {len(lexicon)} words; at most {MAX_ENTRIES} are allowed", None
     for word, said in lexicon.items():
@@ -65,6 +68,8 @@ def read_lexicon_file(video: LoadedVideo, src: SourceFiles) -> tuple[dict[str, s
         return bad(f"lexicon file `{name}` is not valid YAML: {str(exc).splitlines()[0]}")
     except (OSError, ValueError) as exc:  # a folder, FIFO or device; over the size limit; not UTF-8
         return bad(f"lexicon file `{name}` cannot be read: {exc}")
+    except RecursionError:  # thousands of nested brackets: no lexicon is shaped like that
+        return bad(f"lexicon file `{name}` is nested too deep to be a mapping of word -> respelling")
     if data is None:
         return {}, []
     if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):

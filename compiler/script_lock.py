@@ -30,7 +30,10 @@ def locked_scenes(video: LoadedVideo, src: SourceFiles) -> tuple[list[Scene] | N
     if not src.exists(path):
         return None, []
     line, col = video.locate(("script", "brief"))
-    lock = read_lock(src.read(path))
+    try:
+        lock = read_lock(src.read(path))
+    except (OSError, ValueError) as exc:  # a folder, a FIFO, over the size limit, not UTF-8: the reader says which
+        lock = f"the script lock file cannot be read: {exc}"
     if isinstance(lock, str):
         return None, [Diagnostic(file=path, line=1, col=1, code="E_SCRIPT_LOCK", message=lock,
                                  hint=f"run `vidc script {src.spec_name} --refresh` to write it again")]

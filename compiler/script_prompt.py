@@ -313,6 +313,8 @@ def read_lock(text: str) -> LockedScript | str:
         data = json.loads(text)
     except ValueError as exc:
         return f"the script lock file is not valid JSON: {exc}"
+    except RecursionError:
+        return "the script lock file is not valid JSON: nested too deep"
     if not isinstance(data, dict):
         return "the script lock file must hold a JSON object"
     if data.get("vidc_script") != LOCK_VERSION:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ def run(args) -> int:
     except ImportError:
         print("vidc: error: export-timeline needs OpenTimelineIO: pip install 'vidc[otio]'", file=sys.stderr)
         return 2
+    from ..state.confine import no_link_out
     from ..state.faults import StateFault
 
     try:
@@ -49,12 +51,17 @@ def run(args) -> int:
         check_output(out, copy=not args.no_copy)  # a refused -o fails before any media is copied
         manifest_path = _manifest_path(args.video, args.spec)
         work = _work_folder(manifest_path, args.project)
+        no_link_out(work.parent, out, "timeline")  # inside the project, never through a link out of it
         try:
             timeline = build_timeline(_read_manifest(manifest_path), manifest_path.parent, work,
                                       None if args.no_copy else out.with_suffix(".media"))
-        except (KeyError, TypeError, AttributeError) as exc:  # a manifest missing a field: one line
-            raise ExportError(f"{manifest_path}: not a complete vidc manifest (missing or wrong {exc}); "
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a manifest missing a field: one line
+            why = " ".join(str(exc).split())[:200]
+            raise ExportError(f"{manifest_path}: not a complete vidc manifest (missing or wrong {why}); "
                               "build the video again") from None
+        except (wave.Error, EOFError) as exc:  # a stored WAV that is not one (a damaged store)
+            raise ExportError(f"a stored voice or music WAV is damaged ({exc}): run `vidc verify --repair`, "
+                              "then `vidc build`") from None
         timeline = write_timeline(timeline, out)
     except ExportError as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
@@ -87,15 +94,42 @@ def check_output(out: Path, copy: bool = True) -> None:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
-    from ..state.confine import read_text
+    from ..state.confine import NotJSON, read_json
 
     try:
-        data = json.loads(read_text(path, what="manifest"))
-    except ValueError as exc:
-        raise ExportError(f"{path}: not a vidc manifest (damaged or truncated JSON: {exc})") from None
+        data = read_json(path, what="manifest")
+    except NotJSON as exc:
+        raise ExportError(f"{path}: not a vidc manifest ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("scenes"), list):
         raise ExportError(f"{path}: not a vidc manifest (no name or scenes); build the video again")
+    wrong = _wrong_field(data)
+    if wrong:
+        raise ExportError(f"{path}: not a complete vidc manifest ({wrong}); build the video again")
     return data
+
+
+_COUNTS = {"index": 1, "frames": 0, "start_ms": 0, "duration_ms": 0}  # a scene's numbers and their least value
+_MAX_COUNT = 10**9  # frames, milliseconds: far beyond any video, far below what breaks arithmetic
+
+
+def _wrong_field(m: dict[str, Any]) -> str | None:
+    """Which number the timeline is made from is missing or not a sane integer (the manifest is
+    data from a build folder, maybe crafted): 'scenes[0].index is "x"', or None."""
+    def bad(value: Any, least: int) -> bool:
+        return not isinstance(value, int) or isinstance(value, bool) or not least <= value <= _MAX_COUNT
+
+    checks = [("fps", m.get("fps"), 1), ("duration_ms", m.get("duration_ms"), 0)]
+    for k, s in enumerate(m["scenes"]):
+        if not isinstance(s, dict):
+            return f"scenes[{k}] is not a scene"
+        checks += [(f"scenes[{k}].{key}", s.get(key), least) for key, least in _COUNTS.items()]
+    for end in ("intro", "outro"):
+        if m.get(end):
+            checks.append((f"{end}.frames", m[end].get("frames") if isinstance(m[end], dict) else None, 0))
+    for name, value, least in checks:
+        if bad(value, least):
+            return f"{name} is {json.dumps(value)[:40]}, not a whole number from {least}"
+    return None
 
 
 def _manifest_path(video: str, spec: str) -> Path:

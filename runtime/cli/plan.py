@@ -8,6 +8,7 @@ from vidc.compiler.render import to_dot, to_json, to_mermaid, to_text
 from vidc.compiler.textsafe import safe_text
 
 from ..state.atomic import write_text
+from ..state.confine import no_link_out
 from .common import UsageError, add_spec_args, compile_args
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
@@ -46,9 +47,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     fmt = output_format(args.format, args.output)
-    _, plan = compile_args(args)
+    spec, plan = compile_args(args)
     if plan is None:
         return 2
+    if args.output:  # inside the project, never through a link out of it
+        no_link_out(spec.resolve().parent, args.output, "plan output")
     if args.frame is not None:
         return _frame(plan, args)
     if args.capacity:

@@ -28,7 +28,7 @@ def run(args) -> int:
     from ..host.sources import find_spec, project_sources
     from ..review.serve import ServeError, routes, serve
     from ..review.site import Site
-    from ..state.confine import real_folder
+    from ..state.confine import no_link_out, real_folder
     from ..state.workfolder import project_work_folder
     from .common import EnvironmentFault, UsageError, compile_spec, hardware_of, parse_overrides, show_diagnostics
 
@@ -47,8 +47,8 @@ def run(args) -> int:
     vars_by_video = {v.spec.name: dict(v.vars) for v in videos}
     published = Path(args.out).resolve() if args.out else None
     outputs = [published] if published else sorted({(root / v.output).resolve() for v in plan.videos})
-    if args.output:
-        out = Path(args.output)
+    if args.output:  # inside the project, never through a link out of it
+        out = no_link_out(root, args.output, "review folder")
     else:  # the default site folder sits in the build folder: never a link planted there
         out = real_folder(outputs[0], outputs[0] / "review", "review folder")
     site = Site(plan, root, out.resolve(), vars_by_video, published)

@@ -39,6 +39,8 @@ def _read_lexicon(path: Path) -> dict[str, str]:
         data = yaml.safe_load(read_text(path, what="lexicon")) or {}
     except (Refused, yaml.YAMLError) as exc:
         raise UsageError(f"cannot read the lexicon {path}: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise UsageError(f"cannot read the lexicon {path}: nested too deep to be a mapping of word: respelling") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a lexicon is a mapping of word: respelling")
     problem = lexicon_problem(data)

@@ -14,6 +14,7 @@ from vidc.compiler.script_prompt import lock_is_current, read_lock
 from ..backends.base import BackendError
 from ..backends.spend import SpendLimit
 from ..host.sources import find_spec, project_sources
+from ..state.confine import confined, read_text, regular
 from .common import add_spec_args, backend_catalog, parse_overrides, show_diagnostics
 
 
@@ -22,6 +23,13 @@ def _videos(spec: Path, overrides: dict[str, str]):
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
     videos, more = load_project(src, values, rates=backend_catalog().voice_rates())  # the compiler's rates
     return src, root, videos, diags + more
+
+
+def _lock_target(root: Path, rel: str) -> Path:
+    """The lock file, resolved inside the project (never through a link out of it) and, when it
+    exists, a regular file (a FIFO would hang the read, a folder cannot be replaced): else Refused."""
+    target = confined(root, rel, "script lock file")
+    return regular(target, "script lock file") if os.path.lexists(target) else target
 
 
 def _generate(video, target: Path, log, meter=None) -> str:
@@ -47,9 +55,9 @@ def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: 
         return 0
     failed = 0
     for video in wanted:
-        target = root / lock_path(src.spec_name, video)
+        target = _lock_target(root, lock_path(src.spec_name, video))
         if target.exists() and not refresh:
-            lock = read_lock(target.read_text(encoding="utf-8"))
+            lock = read_lock(read_text(target, what="script lock file"))
             llm = video.spec.script.llm
             if only_missing or (not isinstance(lock, str) and lock_is_current(lock, prompt_for(video).fingerprint,
                                                                               llm.provider, llm.model)):

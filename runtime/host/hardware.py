@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from vidc.schemas.hardware import Device, Hardware
 
+from ..state.confine import Refused, read_text
+
 # Relative speeds against an RTX 4090 for Wan-style diffusion (bf16); an estimate until calibrated.
 GPU_SPEEDS = {"5090": 1.35, "4090": 1.0, "4080": 0.75, "3090": 0.55, "a100": 0.95, "h100": 1.7, "h200": 1.8,
               "l40s": 0.9, "l4": 0.35, "a10": 0.4, "t4": 0.15, "b200": 2.4, "a6000": 0.6}
@@ -25,10 +27,12 @@ def load_hardware(path: str | Path) -> Hardware:
     p = Path(path)
     if p.exists() and not p.is_file():  # a FIFO or a device is never opened (it would hang or never end)
         raise HardwareError(f"{p}: not a regular file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise HardwareError(f"{p}: cannot read the hardware profile: {exc}") from exc
+    try:  # a regular file, capped, opened without blocking
+        data = yaml.safe_load(read_text(p, 1 << 20, "hardware profile"))
+    except (OSError, Refused, yaml.YAMLError) as exc:
+        raise HardwareError(f"{p}: cannot read the hardware profile: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise HardwareError(f"{p}: cannot read the hardware profile: nested too deep") from None
     try:
         return Hardware.model_validate(data or {})
     except ValidationError as exc:

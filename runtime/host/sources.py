@@ -113,7 +113,7 @@ def library_digest(root: Path, rel: str) -> str:
         text = confine.read_text(confine.confined_file(folder, MUSIC_CATALOG, "music catalog"), what="music catalog")
         h.update(text.encode("utf-8"))
         tracks = sorted({t["path"] for t in json.loads(text)["tracks"] if isinstance(t.get("path"), str)})
-    except (confine.Refused, OSError, ValueError, TypeError, AttributeError, KeyError):
+    except (confine.Refused, OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError):
         return h.hexdigest() + "-no-catalog"
     for track in tracks:
         try:

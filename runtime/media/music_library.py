@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..state.atomic import write_text
+from ..state.confine import Refused, read_text
 from ..state.store import file_sha256
 from .music_catalog import CATALOG, SOURCE, SR, SYNTH_VERSION, TrackInfo, get_track, loop_region
 from .music_render import render_audio
@@ -81,9 +82,9 @@ def _record(path: Path) -> Path:
 
 def _cached_ok(path: Path) -> bool:
     """The cached track is checked against the size and hash recorded when it was rendered."""
-    try:
-        size, digest = _record(path).read_text(encoding="utf-8").split()
+    try:  # the record read as a regular file, never blocking (a FIFO planted there is no record)
+        size, digest = read_text(_record(path), 4096, "music record").split()
         return path.is_file() and not path.is_symlink() and path.stat().st_size == int(size) \
             and file_sha256(path) == digest
-    except (OSError, ValueError):
+    except (OSError, ValueError, Refused):
         return False

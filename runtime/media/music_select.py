@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..state.confine import is_inside
+from ..state.confine import Refused, is_inside, read_json
 from .music_library import TrackInfo
 from .tools import (
     BackendError as _BaseError,  # backends pass selection errors through unchanged
@@ -345,10 +345,10 @@ def load_catalog(folder: str | os.PathLike[str]) -> list[TrackInfo]:
     path = Path(folder) / CATALOG_FILE
     if not path.is_file():
         raise MusicSelectionError(f"{folder}: no {CATALOG_FILE}: run `vidc music index {folder}` first")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise MusicSelectionError(f"{path}: not valid JSON ({exc}): run `vidc music index {folder}` again") from exc
+    try:  # a regular file, capped, never blocking; damaged or absurdly nested JSON is one line
+        data = read_json(path, what="music catalogue")
+    except Refused as exc:
+        raise MusicSelectionError(f"{exc}: run `vidc music index {folder}` again") from None
     if not isinstance(data, dict) or not isinstance(data.get("tracks"), list):
         raise MusicSelectionError(f"{path}: not a vidc music catalogue: run `vidc music index {folder}` again")
     return [TrackInfo.from_dict(t) for t in data["tracks"]]

@@ -3,7 +3,6 @@ exist), each video's manifest (what was published), the journal (what ran, when,
 and the content-addressed store (the voice clips and music bed behind each mix)."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,11 +134,11 @@ def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]]
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """A video's manifest if it is one (a regular file, whole JSON, its scenes with their times);
     a missing, truncated or damaged one is None: the video shows as not built, never a traceback."""
-    from ..state.confine import Refused, read_text
+    from ..state.confine import Refused, read_json
 
     try:
-        m = json.loads(read_text(path, what="manifest"))
-    except (Refused, ValueError):
+        m = read_json(path, what="manifest")
+    except Refused:
         return None
     if not isinstance(m, dict) or not isinstance(m.get("scenes"), list):
         return None

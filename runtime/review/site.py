@@ -22,7 +22,7 @@ from vidc.schemas import ids
 from vidc.schemas.plan import Plan
 
 from ..state.atomic import write_text
-from ..state.confine import Refused, confined, confined_file, read_text, real_folder
+from ..state.confine import Refused, confined, confined_file, read_json, read_text, real_folder
 from ..state.store import DIGEST, file_sha256
 from . import media
 from .data import JournalView, VideoView, checks, matrix_columns, measured_runs, parse_srt, video_views
@@ -147,8 +147,8 @@ class Site:
         """The mix task's measurements (its speech spans), or {} before a build made it."""
         path = self._stored(fingerprint, "result.json")
         try:
-            data = json.loads(read_text(path, what="task result")) if path is not None else {}
-        except (Refused, ValueError):
+            data = read_json(path, what="task result") if path is not None else {}
+        except Refused:
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -273,8 +273,8 @@ def _read_stamp(path: Path) -> dict[str, Any]:
     """The stamp of the pictures rendered for a video; a missing, damaged or foreign one is no stamp
     (the pictures are rendered again), never an error."""
     try:
-        data = json.loads(read_text(path, limit=1 << 20, what="review stamp"))
-    except (Refused, ValueError):
+        data = read_json(path, limit=1 << 20, what="review stamp")
+    except Refused:
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -2,14 +2,13 @@
 model's uncalibrated estimate, learnt from the journal by `vidc calibrate` and used by later plans."""
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from pathlib import Path
 
 from vidc.schemas.journal import Done, Record
 
-from .confine import Refused, confined_file, read_text
+from .confine import Refused, confined_file, read_json
 
 FILE = "calibration.json"
 
@@ -21,7 +20,7 @@ def calibration_path(project_dir: Path) -> Path:
 def load_calibration(project_dir: Path) -> dict[str, float]:
     try:  # read only inside the project (a .vidc linked elsewhere is not read), a regular file, capped
         path = confined_file(project_dir, calibration_path(project_dir).relative_to(project_dir), "calibration")
-        data = json.loads(read_text(path, 1 << 20, "calibration"))
+        data = read_json(path, 1 << 20, "calibration")
         return {str(k): float(v) for k, v in data.get("scale", {}).items() if 0 < float(v) < 1e6}
     except (OSError, ValueError, AttributeError, TypeError, Refused):
         return {}  # no calibration (or a damaged one): the plan says its estimates are uncalibrated

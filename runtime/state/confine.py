@@ -13,6 +13,7 @@ manifest, a saved plan, a lexicon, a review stamp, the command line):
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -67,6 +68,20 @@ def regular(path: Path, what: str = "file") -> Path:
     return path
 
 
+def no_link_out(root: Path, target: str | os.PathLike[str], what: str = "output") -> Path:
+    """A path the command line names for writing: where it is written inside `root` (the project),
+    it must resolve inside root too, so a symlink planted in the project (`out -> ~`) cannot send a
+    write elsewhere; a path written outside root is the user's own choice and is returned as given."""
+    base = Path(root).resolve()
+    given = Path(os.path.abspath(target))
+    if is_inside(given, Path(os.path.abspath(root))) or is_inside(given, base):
+        real = given.resolve()
+        if not is_inside(real, base):
+            raise Refused(f"the {what} {target} resolves to {real}, outside the project {base} (through a symlink); "
+                          "remove the link or name a path outside the project")
+    return Path(target)
+
+
 def confined_file(root: Path, target: str | os.PathLike[str], what: str = "file") -> Path:
     """A regular file inside root (resolved): the rule for every file vidc reads."""
     return regular(confined(root, target, what), what)
@@ -104,6 +119,23 @@ def read_text(path: Path, limit: int = READ_LIMIT, what: str = "file") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused(f"the {what} {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+class NotJSON(Refused):
+    """A file vidc reads as JSON that is not (damaged, truncated, or nested too deep to parse)."""
+
+
+def read_json(path: Path, limit: int = READ_LIMIT, what: str = "file") -> object:
+    """The JSON value of a regular file read as read_text reads it. Damaged, truncated or absurdly
+    nested JSON (which exhausts Python's recursion while parsing) is NotJSON, one line, never a
+    RecursionError traceback."""
+    text = read_text(path, limit, what)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise NotJSON(f"the {what} {path} is not valid JSON (damaged or truncated: {exc})") from None
+    except RecursionError:
+        raise NotJSON(f"the {what} {path} is not valid JSON vidc reads (nested too deep)") from None
 
 
 def real_folder(root: Path, folder: Path, what: str = "folder") -> Path:

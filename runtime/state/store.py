@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from .atomic import fsync_dir, write_text
-from .confine import confined, remove
+from .confine import Refused, confined, read_json, read_text, remove
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -151,9 +151,9 @@ class Store:
         path = self.index / f"{digest}.json"
         text = json.dumps({"files": files}, sort_keys=True)
         try:
-            if path.read_text(encoding="utf-8") == text:
+            if read_text(path, 1 << 24, "store index") == text:
                 return
-        except (OSError, UnicodeDecodeError):
+        except (OSError, Refused):  # missing, damaged, or planted as a FIFO: written again by name
             pass
         write_text(path, text)
 
@@ -162,7 +162,7 @@ class Store:
         """The sizes and hashes recorded at commit, or None (missing, unreadable or not matching
         the object's name)."""
         try:
-            data = json.loads((self.index / f"{digest}.json").read_text(encoding="utf-8"))
+            data = read_json(self.index / f"{digest}.json", 1 << 24, "store index")  # never a FIFO, never deep
             files = data["files"]
             if not isinstance(files, dict) or digest_of(files) != digest:
                 return None
@@ -170,7 +170,7 @@ class Store:
                        for v in files.values()):
                 return None
             return files
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, Refused):
             return None
 
     def verify(self, digest: str, *, full: bool = True) -> bool:

@@ -74,10 +74,12 @@ class WorkFolder:
         for path in (self.journal, self.lock, self.root / "calibration.json"):
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 raise StateFault(f"{path} should be a file vidc keeps; move it away and build again")
-        if self.queues.is_dir():
-            for q in self.queues.iterdir():
-                if q.suffix == ".queue" and (q.is_symlink() or not q.is_file()):
-                    raise StateFault(f"the queue {q} is not a file; move it away and build again (queues are rebuilt)")
+        for folder, suffix, what in ((self.queues, ".queue", "queue"), (self.root / "logs", ".log", "worker log")):
+            if folder.is_dir() and not folder.is_symlink():  # a lane's queue and log are opened for appending
+                for q in folder.iterdir():
+                    if q.suffix == suffix and (q.is_symlink() or not q.is_file()):
+                        raise StateFault(f"the {what} {q} is not a file (a link or a special file would be written "
+                                         f"through); move it away and build again ({what}s are rebuilt)")
 
     def sweep(self) -> None:
         """Temporary files of an interrupted build (never a final name) are removed."""

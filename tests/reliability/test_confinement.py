@@ -594,3 +594,221 @@ def test_a_calibration_behind_a_linked_work_folder_is_not_read(project: Path, de
     (project / ".vidc").mkdir()
     (project / ".vidc" / "calibration.json").write_text('{"scale": {"piper": 3.0}}')
     assert load_calibration(project) == {"piper": 3.0}
+
+
+# -- red-team round: JSON no reader chokes on, crafted manifest numbers, planted FIFOs ---------------
+
+DEEP = "[" * 100_000 + "]" * 100_000  # parses only by exhausting Python's recursion
+
+
+def test_read_json_refuses_damaged_and_deeply_nested_json_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    for text in (DEEP, '{"a": ', "[1, 2]"):
+        path.write_text(text)
+        if text == "[1, 2]":
+            assert confine.read_json(path) == [1, 2]
+            continue
+        with pytest.raises(confine.NotJSON) as exc:
+            confine.read_json(path, what="manifest")
+        assert "manifest" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_deeply_nested_json_in_the_work_and_build_folders_is_no_traceback(project: Path, tmp_path: Path) -> None:
+    from vidc.runtime.state.calibration import load_calibration
+    from vidc.runtime.state.store import Store
+
+    (project / ".vidc").mkdir()
+    (project / ".vidc" / "calibration.json").write_text('{"scale": ' + DEEP + "}")
+    assert load_calibration(project) == {}
+    digest = _object(project, {"a.txt": b"a"})
+    store = Store(project / ".vidc" / "store")
+    (store.index / f"{digest}.json").write_text(DEEP)
+    assert store.verify(digest, full=False)  # no record: hashed in full, and the record written again
+    assert store.recorded(digest) is not None
+    build = project / "build"
+    build.mkdir()
+    (build / "tiny.mp4").write_bytes(b"not an mp4")
+    (build / "tiny.json").write_text(DEEP)
+    stamp = tmp_path / "site" / "media" / "tiny" / "stamp.json"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(DEEP)
+    assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
+
+
+def test_a_fifo_planted_as_a_store_record_never_blocks(project: Path) -> None:
+    from vidc.runtime.state.store import Store
+
+    digest = _object(project, {"a.txt": b"a"})
+    store = Store(project / ".vidc" / "store")
+    record = store.index / f"{digest}.json"
+    record.unlink()
+    os.mkfifo(record)
+    result: list[object] = []
+    t = threading.Thread(target=lambda: result.append((store.verify(digest, full=False), store.recorded(digest))),
+                         daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "a FIFO in store/index blocked the store"
+    assert result[0][0] is True and result[0][1] is not None and record.is_file()  # replaced by a real record
+
+
+@pytest.mark.parametrize("change", [
+    {"fps": "abc"}, {"fps": 0}, {"fps": 1e400}, {"duration_ms": "x"}, {"scenes": [{"index": "../x"}]},
+    {"scenes": [{"index": 1.5, "frames": 30, "start_ms": 0, "duration_ms": 1000}]},
+    {"scenes": [{"index": 1, "frames": "x", "start_ms": 0, "duration_ms": 1000}]},
+    {"scenes": [{"index": 1, "frames": 10**30, "start_ms": 0, "duration_ms": 1000}]}, {"intro": "x"}, "deep"])
+def test_export_timeline_crafted_manifest_numbers_are_one_line(built: Path, tmp_path: Path, change, capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    if change == "deep":
+        (built / "build" / "v.json").write_text(DEEP)
+    else:
+        _manifest(built, **change)
+    out = tmp_path / "v.otio"
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "manifest" in err and not out.exists()
+
+
+def test_export_timeline_damaged_stored_wav_is_one_line(built: Path, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("opentimelineio")
+    for wav in (built / ".vidc" / "store" / "objects").glob("*/voice.wav"):
+        os.chmod(wav, 0o644)
+        wav.write_bytes(b"RIFFjunk")
+    assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(tmp_path / "v.otio")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "verify --repair" in err
+
+
+def test_a_deeply_nested_lexicon_is_one_line(project: Path, tmp_path: Path, capsys) -> None:
+    (project / "words.yaml").write_text(DEEP)
+    (project / "project.yaml").write_text(TINY.replace("speed: 1.0}", "speed: 1.0, lexicon_file: words.yaml}"))
+    plan, errors = _compile(project)
+    assert plan is None and len(errors) == 1 and "E_LEXICON" in errors[0] and "nested too deep" in errors[0]
+    assert main(["say", "hi", "--lexicon", str(project / "words.yaml"), "-o", "-"]) == 2
+    laughs = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):  # 9**9 strings if expanded
+        laughs.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    (tmp_path / "laughs.yaml").write_text("\n".join(laughs) + "\n")
+    assert main(["say", "hi", "--lexicon", str(tmp_path / "laughs.yaml"), "-o", "-"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "nested too deep" in err[0] and "not a mapping" in err[1]
+
+
+LLM_SPEC = """vidc: 1
+name: sl
+script:
+  brief: A short teaser for a metronome.
+  scene_count: 1
+  llm: {provider: openai-compatible, model: m, base_url: "http://127.0.0.1:9/v1"}
+  lock_file: LOCK
+voice: {engine: piper}
+video: {engine: animatic}
+music: {mood: [uplifting]}
+export: {preset: draft}
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out", "folder", "folder-link-out"])
+def test_vidc_script_never_reads_or_writes_a_lock_outside_or_special(tmp_path: Path, decoy: Path, kind: str,
+                                                                     capsys) -> None:
+    proj = tmp_path / "llm"
+    proj.mkdir()
+    name = {"fifo": "l.json", "link-out": "l.json", "folder": "l.json", "folder-link-out": "out/l.json"}[kind]
+    (proj / "project.yaml").write_text(LLM_SPEC.replace("LOCK", name))
+    if kind == "fifo":
+        os.mkfifo(proj / name)
+    elif kind == "link-out":
+        os.symlink(decoy / ".bashrc", proj / name)
+    elif kind == "folder":
+        (proj / name).mkdir()
+    else:
+        os.symlink(decoy, proj / "out")
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(main(["script", str(proj)])), daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "vidc script hung on the lock file"
+    err = capsys.readouterr().err.strip()
+    assert result == [1] and len(err.splitlines()) == 1 and "script lock file" in err
+    assert intact(decoy)
+
+
+def test_a_lock_file_that_is_a_folder_or_too_deep_is_a_diagnostic(tmp_path: Path) -> None:
+    from vidc.runtime.cli.common import compile_spec
+    from vidc.schemas.hardware import Hardware
+
+    proj = tmp_path / "llm"
+    proj.mkdir()
+    (proj / "project.yaml").write_text(LLM_SPEC.replace("LOCK", "l.json"))
+    for make in (lambda p: p.mkdir(), lambda p: (p.rmdir(), p.write_text(DEEP))):
+        make(proj / "l.json")
+        plan, diags, _ = compile_spec(proj / "project.yaml", Hardware(name="t", cpu_workers=2), {})
+        errors = [d.format() for d in diags if d.severity == "error"]
+        assert plan is None and len(errors) == 1 and "E_SCRIPT_LOCK" in errors[0]
+
+
+def test_a_music_catalog_nested_too_deep_is_one_diagnostic(project: Path) -> None:
+    lib = project / "lib"
+    lib.mkdir()
+    _wav(lib / "bed.wav", 44100)
+    (lib / "vidc-music.json").write_text(DEEP)
+    (project / "project.yaml").write_text(TINY.replace("music: {mood:", "music: {library: lib, mood:"))
+    plan, errors = _compile(project)
+    assert plan is None and len(errors) == 1 and "E_MUSIC_LIBRARY" in errors[0] and "nested too deep" in errors[0]
+
+
+def test_an_output_named_inside_the_project_never_goes_through_a_link_out(built: Path, decoy: Path,
+                                                                          tmp_path: Path, capsys) -> None:
+    os.symlink(decoy, built / "out")
+    assert main(["plan", str(built), "-o", str(built / "out" / "plan.json")]) == 1
+    assert main(["review", str(built), "-o", str(built / "out" / "site")]) == 1
+    if __import__("importlib").util.find_spec("opentimelineio"):
+        assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(built / "out" / "v.otio")]) == 1
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if line.startswith("vidc: error")]
+    assert len(err) >= 2 and all("through a symlink" in line for line in err)
+    assert intact(decoy)
+    assert main(["plan", str(built), "-o", str(built / "plan.json")]) == 0  # inside, no link: written
+    assert main(["plan", str(built), "-o", str(tmp_path / "elsewhere.json")]) == 0  # outside: the user's choice
+    assert (built / "plan.json").is_file() and (tmp_path / "elsewhere.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_worker_log_planted_as_a_link_or_fifo_is_refused_before_any_lane_opens_it(project: Path, decoy: Path,
+                                                                                    kind: str, capsys) -> None:
+    from vidc.runtime.state.faults import StateFault
+    from vidc.runtime.state.workfolder import project_work_folder
+
+    logs = project / ".vidc" / "logs"
+    logs.mkdir(parents=True)
+    if kind == "link":
+        os.symlink(decoy / ".bashrc", logs / "cpu-0.log")  # a lane's log is opened for appending
+    else:
+        os.mkfifo(logs / "cpu-0.log")
+    with pytest.raises(StateFault, match="worker log"):
+        project_work_folder(project)
+    assert main(["build", str(project)]) == 1
+    assert "worker log" in capsys.readouterr().err
+    assert intact(decoy)
+
+
+def test_a_fifo_planted_as_a_music_cache_record_never_blocks(tmp_path: Path) -> None:
+    from vidc.runtime.media import music_library
+
+    cache = tmp_path / "cache"
+    track = music_library.CATALOG[0].id
+    record = music_library._record(music_library.track_path(track, cache))
+    os.mkfifo(record)
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(music_library._cached_ok(music_library.track_path(track, cache))),
+                         daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "a FIFO in .vidc/cache/music.index blocked the music task"
+    assert result == [False]  # no record: the track is rendered again
+
+
+def test_a_hardware_profile_nested_too_deep_is_one_line(project: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "hw.yaml").write_text(DEEP)
+    assert main(["validate", str(project), "--hardware", str(tmp_path / "hw.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nested too deep" in err
