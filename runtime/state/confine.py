@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 from .faults import StateFault
 
@@ -125,7 +126,7 @@ class NotJSON(Refused):
     """A file vidc reads as JSON that is not (damaged, truncated, or nested too deep to parse)."""
 
 
-def read_json(path: Path, limit: int = READ_LIMIT, what: str = "file") -> object:
+def read_json(path: Path, limit: int = READ_LIMIT, what: str = "file") -> Any:
     """The JSON value of a regular file read as read_text reads it. Damaged, truncated or absurdly
     nested JSON (which exhausts Python's recursion while parsing) is NotJSON, one line, never a
     RecursionError traceback."""
