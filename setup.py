@@ -1,5 +1,6 @@
 """Packages are found, not listed: every folder with an __init__.py under the four top-level roots
 becomes vidc.<root>.<...> (metadata lives in pyproject.toml)."""
+
 from setuptools import find_packages, setup
 
 ROOTS = ("compiler", "runtime", "schemas", "templates")

@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: a private copy of an example project, timed commands."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ VIDC = str(Path(sys.executable).parent / "vidc")
 def machine() -> str:
     cpu = ""
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                   if ln.startswith("model name"))
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     return f"{platform.machine()} {cpu} ({os.cpu_count()} cores), python {platform.python_version()}"

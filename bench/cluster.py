@@ -12,6 +12,7 @@ measured Ray overhead added to every task.
 
 Run: .venv/bin/python bench/cluster.py [RUNS]
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,11 @@ def draft_demo(tag: str) -> Path:
 
 def build(project: Path, *extra: str) -> dict:
     t0 = time.perf_counter()
-    proc = subprocess.run([VIDC, "build", str(project), "--json", "--hardware", str(project / "hardware.yaml"), *extra],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [VIDC, "build", str(project), "--json", "--hardware", str(project / "hardware.yaml"), *extra],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -48,13 +52,21 @@ def build(project: Path, *extra: str) -> dict:
     done = [e for e in evs if e["event"] == "task_done"]
     overhead = [e["t"] - started[e["task"]] - e["ms"] / 1000 for e in done]
     span = max(e["t"] for e in done) - min(started.values())
-    return {"wall": wall, "span": span, "tasks": len(done), "task_s": sum(e["ms"] for e in done) / 1000,
-            "per_task_ms": 1000 * statistics.mean(overhead), "mp4": (project / "build" / "vidc-demo.mp4").read_bytes()}
+    return {
+        "wall": wall,
+        "span": span,
+        "tasks": len(done),
+        "task_s": sum(e["ms"] for e in done) / 1000,
+        "per_task_ms": 1000 * statistics.mean(overhead),
+        "mp4": (project / "build" / "vidc-demo.mp4").read_bytes(),
+    }
 
 
 def summary(label: str, values: list[float], unit: str) -> str:
-    return (f"{label}: median {statistics.median(values):.2f}{unit} "
-            f"(range {min(values):.2f}{unit} .. {max(values):.2f}{unit})")
+    return (
+        f"{label}: median {statistics.median(values):.2f}{unit} "
+        f"(range {min(values):.2f}{unit} .. {max(values):.2f}{unit})"
+    )
 
 
 def reference_makespans(extra_ms: float) -> tuple[int, int]:
@@ -71,8 +83,9 @@ def reference_makespans(extra_ms: float) -> tuple[int, int]:
     hw = profile_from_nodes(nodes).model_copy(update={"cpu_workers": 2, "cpu_cores": 2})  # as bench/schedule.py
     plan = plan_for("cut", hw)
     base = simulate(plan, jitter=0.0).makespan_ms
-    slower = plan.model_copy(update={"tasks": [t.model_copy(update={"work_ms": t.work_ms + round(extra_ms)})
-                                               for t in plan.tasks]})
+    slower = plan.model_copy(
+        update={"tasks": [t.model_copy(update={"work_ms": t.work_ms + round(extra_ms)}) for t in plan.tasks]}
+    )
     return base, simulate(slower, jitter=0.0).makespan_ms
 
 
@@ -81,8 +94,10 @@ def main() -> None:
 
     print(__doc__.split("Run:")[0].strip())
     print(f"\nmachine: {machine()}; load average at start {os.getloadavg()[0]:.1f}\n")
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 200 * 2**20,
-                                                            "include_dashboard": False})
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 2, "object_store_memory": 200 * 2**20, "include_dashboard": False},
+    )
     rows = []
     try:
         cluster.wait_for_nodes()
@@ -91,28 +106,39 @@ def main() -> None:
             ray = build(draft_demo("cluster-ray"), "--executor", "ray", "--ray-address", cluster.address)
             same = local.pop("mp4") == ray.pop("mp4")
             rows.append((local, ray))
-            print(f"run {run}: {local['tasks']} tasks, {local['task_s']:.1f} s of task time (local) / "
-                  f"{ray['task_s']:.1f} s (ray); identical MP4: {same}")
+            print(
+                f"run {run}: {local['tasks']} tasks, {local['task_s']:.1f} s of task time (local) / "
+                f"{ray['task_s']:.1f} s (ray); identical MP4: {same}"
+            )
             for name, r in (("local", local), ("ray  ", ray)):
-                print(f"  {name} wall {r['wall']:6.2f} s   first start -> last done {r['span']:6.2f} s   "
-                      f"overhead per task {r['per_task_ms']:6.1f} ms")
-            print(f"  ray adds {ray['wall'] / local['wall'] - 1:+.1%} to the wall time, "
-                  f"{ray['span'] / local['span'] - 1:+.1%} to the span")
+                print(
+                    f"  {name} wall {r['wall']:6.2f} s   first start -> last done {r['span']:6.2f} s   "
+                    f"overhead per task {r['per_task_ms']:6.1f} ms"
+                )
+            print(
+                f"  ray adds {ray['wall'] / local['wall'] - 1:+.1%} to the wall time, "
+                f"{ray['span'] / local['span'] - 1:+.1%} to the span"
+            )
     finally:
         cluster.shutdown()
     print()
     print(summary("ray / local wall time - 1", [100 * (r["wall"] / lo["wall"] - 1) for lo, r in rows], " %"))
-    print(summary("ray / local first start -> last done - 1", [100 * (r["span"] / lo["span"] - 1) for lo, r in rows],
-                  " %"))
+    print(
+        summary(
+            "ray / local first start -> last done - 1", [100 * (r["span"] / lo["span"] - 1) for lo, r in rows], " %"
+        )
+    )
     print(summary("overhead per task, local", [lo["per_task_ms"] for lo, _ in rows], " ms"))
     print(summary("overhead per task, ray  ", [r["per_task_ms"] for _, r in rows], " ms"))
     extra = statistics.median(r["per_task_ms"] - lo["per_task_ms"] for lo, r in rows)
     base, slower = reference_makespans(max(0.0, extra))
     print("target: Ray adds < 5 %")
     print()
-    print(f"two-node reference workload (20 Wan chunks, 4090 + 5090 from the cluster's resources), simulated: "
-          f"{base / 1000:.1f} s; with {max(0.0, extra):.0f} ms of Ray overhead on every task: {slower / 1000:.1f} s "
-          f"({slower / base - 1:+.2%})")
+    print(
+        f"two-node reference workload (20 Wan chunks, 4090 + 5090 from the cluster's resources), simulated: "
+        f"{base / 1000:.1f} s; with {max(0.0, extra):.0f} ms of Ray overhead on every task: {slower / 1000:.1f} s "
+        f"({slower / base - 1:+.2%})"
+    )
 
 
 if __name__ == "__main__":

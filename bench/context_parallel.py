@@ -5,6 +5,7 @@ context-parallel group when GPUs would otherwise idle) and `parallel: off` (one 
 
 Run: .venv/bin/python bench/context_parallel.py
 """
+
 from __future__ import annotations
 
 from vidc.compiler.compile import CompileOptions, compile_project
@@ -31,8 +32,10 @@ def plan(durations, n, parallel, extra=""):
     scenes = "\n".join(SCENE.format(i=i, d=d) for i, d in enumerate(durations, 1))
     text = SPEC.format(scenes=scenes, parallel=parallel, extra=extra)
     src = SourceFiles("project.yaml", lambda p: text, lambda p: p == "project.yaml")
-    hw = Hardware(name=f"{n}gpu", devices=[Device(id=f"cuda:{i}", kind="cuda", name="H100", vram_gb=80, speed=2.0)
-                                          for i in range(n)])
+    hw = Hardware(
+        name=f"{n}gpu",
+        devices=[Device(id=f"cuda:{i}", kind="cuda", name="H100", vram_gb=80, speed=2.0) for i in range(n)],
+    )
     p, diags = compile_project(src, hw, CompileOptions(catalog=catalog()))
     assert p is not None, [d.format() for d in diags]
     return p
@@ -41,15 +44,19 @@ def plan(durations, n, parallel, extra=""):
 def main() -> None:
     print(__doc__.split("Run:")[0].strip(), "\n")
     print(f"{'workload':<28} {'GPUs':>4} {'auto':>8} {'off':>8} {'auto/off':>9}  groups (auto)")
-    for label, durations, extra in (("reference (20 chunks)", (8, 9, 10, 11, 12, 10), ""),
-                                    ("one scene (3 chunks)", (10,), ""),
-                                    ("one scene, taylorseer", (10,), ", cache: taylorseer")):
+    for label, durations, extra in (
+        ("reference (20 chunks)", (8, 9, 10, 11, 12, 10), ""),
+        ("one scene (3 chunks)", (10,), ""),
+        ("one scene, taylorseer", (10,), ", cache: taylorseer"),
+    ):
         for n in (1, 2, 8):
             auto, off = plan(durations, n, "auto", extra), plan(durations, n, "off", extra)
             groups = sorted({len(t.group) for t in auto.tasks if t.group})
-            print(f"{label:<28} {n:>4} {secs(auto.schedule.makespan_ms):>8} {secs(off.schedule.makespan_ms):>8} "
-                  f"{auto.schedule.makespan_ms / off.schedule.makespan_ms:>9.2f}  "
-                  f"{sum(1 for t in auto.tasks if t.group)} chunks in groups of {groups or '-'}")
+            print(
+                f"{label:<28} {n:>4} {secs(auto.schedule.makespan_ms):>8} {secs(off.schedule.makespan_ms):>8} "
+                f"{auto.schedule.makespan_ms / off.schedule.makespan_ms:>9.2f}  "
+                f"{sum(1 for t in auto.tasks if t.group)} chunks in groups of {groups or '-'}"
+            )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ times: on a shared machine they move much less with the load.
 
 Run: .venv/bin/python bench/incremental.py
 """
+
 from __future__ import annotations
 
 import resource
@@ -31,8 +32,10 @@ def main() -> None:
     ran = sorted(r.task for r in journal(project)[before:] if r.ev == "done")
     print(f"machine: {machine()}")
     print(f"full build: {full:6.1f} s  ({c1 - c0:.1f} s CPU)")
-    print(f"one scene edited, rebuild: {edit:6.1f} s  ({c2 - c1:.1f} s CPU; {len(ran)} tasks: "
-          f"{', '.join(t.split('/', 1)[1] for t in ran)})")
+    print(
+        f"one scene edited, rebuild: {edit:6.1f} s  ({c2 - c1:.1f} s CPU; {len(ran)} tasks: "
+        f"{', '.join(t.split('/', 1)[1] for t in ran)})"
+    )
     print(f"ratio: {edit / full:.1%}   target: <= 15%   (CPU time: {(c2 - c1) / (c1 - c0):.1%})")
 
 

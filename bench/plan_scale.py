@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/plan_scale.py [--rows 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,15 @@ def rows_csv(n: int) -> str:
     w = csv.writer(out)
     w.writerow(["sku", "product", "audience", "colour", "benefit"])
     for i in range(n):
-        w.writerow([f"SKU-{i:05d}", f"Gadget {i}", "busy people", ("teal", "amber", "red")[i % 3],
-                    f"it saves {i % 60 + 1} minutes a day"])
+        w.writerow(
+            [
+                f"SKU-{i:05d}",
+                f"Gadget {i}",
+                "busy people",
+                ("teal", "amber", "red")[i % 3],
+                f"it saves {i % 60 + 1} minutes a day",
+            ]
+        )
     return out.getvalue()
 
 
@@ -61,8 +69,10 @@ def main() -> None:
     t2 = time.perf_counter()
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
     print(f"videos: {len(plan.videos)}   tasks: {len(plan.tasks)}   plan.json: {len(text) / 1e6:.1f} MB")
-    print(f"compile: {t1 - t0:.2f} s   serialise: {t2 - t1:.2f} s   total: {t2 - t0:.2f} s "
-          f"({(t2 - t0) * 1000 / len(plan.videos):.2f} ms per video)   target: < 5 s")
+    print(
+        f"compile: {t1 - t0:.2f} s   serialise: {t2 - t1:.2f} s   total: {t2 - t0:.2f} s "
+        f"({(t2 - t0) * 1000 / len(plan.videos):.2f} ms per video)   target: < 5 s"
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ children) are printed beside the wall times: they move much less with the machin
 Needs the bench extra: .venv/bin/pip install -e '.[bench]'
 Run: .venv/bin/python bench/same_video.py [--rounds 3] [--only vidc,expert,moviepy]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,9 +46,34 @@ SCENE_S = 10.0
 PAUSE_S = 0.5
 W, H, FPS = 1920, 1080, 30
 # The x264 settings of vidc's youtube-1080p preset, for the expert too: same quality target.
-X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "20",
-        "-maxrate", "8M", "-bufsize", "16M", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0", "-bf", "2",
-        "-flags", "+cgop", "-r", str(FPS)]
+X264 = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-profile:v",
+    "high",
+    "-pix_fmt",
+    "yuv420p",
+    "-crf",
+    "20",
+    "-maxrate",
+    "8M",
+    "-bufsize",
+    "16M",
+    "-g",
+    "15",
+    "-keyint_min",
+    "15",
+    "-sc_threshold",
+    "0",
+    "-bf",
+    "2",
+    "-flags",
+    "+cgop",
+    "-r",
+    str(FPS),
+]
 FF = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -69,13 +95,41 @@ def make_inputs(root: Path) -> Path:
     ]
     for i, src in enumerate(sources, 1):
         # A little film grain so that each still has texture, as a photograph has.
-        subprocess.run([*FF, "-f", "lavfi", "-i", src, "-vf", "noise=alls=6:allf=u,format=yuvj420p",
-                        "-frames:v", "1", "-q:v", "3", str(inputs / f"scene-{i:02d}.jpg")], check=True)
-    chord = "+".join(f"0.06*sin(2*PI*{f}*t)*(0.6+0.4*sin(2*PI*{r}*t))"
-                     for f, r in ((220, 0.5), (277.18, 0.75), (329.63, 1.0), (110, 2.0)))
+        subprocess.run(
+            [
+                *FF,
+                "-f",
+                "lavfi",
+                "-i",
+                src,
+                "-vf",
+                "noise=alls=6:allf=u,format=yuvj420p",
+                "-frames:v",
+                "1",
+                "-q:v",
+                "3",
+                str(inputs / f"scene-{i:02d}.jpg"),
+            ],
+            check=True,
+        )
+    chord = "+".join(
+        f"0.06*sin(2*PI*{f}*t)*(0.6+0.4*sin(2*PI*{r}*t))"
+        for f, r in ((220, 0.5), (277.18, 0.75), (329.63, 1.0), (110, 2.0))
+    )
     beat = "0.12*sin(2*PI*55*t)*exp(-8*mod(t,0.5))"
-    subprocess.run([*FF, "-f", "lavfi", "-i", f"aevalsrc='{chord}+{beat}|{chord}-{beat}':s=44100:d=75",
-                    "-c:a", "pcm_s16le", str(inputs / "music.wav")], check=True)
+    subprocess.run(
+        [
+            *FF,
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc='{chord}+{beat}|{chord}-{beat}':s=44100:d=75",
+            "-c:a",
+            "pcm_s16le",
+            str(inputs / "music.wav"),
+        ],
+        check=True,
+    )
     return inputs
 
 
@@ -145,18 +199,42 @@ def expert(inputs: Path, out: Path) -> Path:
     args += ["-i", str(out / "narration.wav"), "-i", str(inputs / "music.wav")]
     graph = []
     for i, length in enumerate(lengths):
-        graph.append(f"[{i}:v]scale={W * 108 // 100}:{H * 108 // 100}:force_original_aspect_ratio=increase,"
-                     f"crop={W}:{H}:x='(iw-ow)*t/{length:.3f}':y='(ih-oh)/2',setsar=1[v{i}]")
-    graph.append("".join(f"[v{i}]" for i in range(6)) + "concat=n=6:v=1:a=0,"
-                 f"subtitles={out}/captions.srt:force_style='FontName=DejaVu Sans,FontSize=22,Bold=1,Outline=2,"
-                 "MarginV=40',format=yuv420p[v]")
+        graph.append(
+            f"[{i}:v]scale={W * 108 // 100}:{H * 108 // 100}:force_original_aspect_ratio=increase,"
+            f"crop={W}:{H}:x='(iw-ow)*t/{length:.3f}':y='(ih-oh)/2',setsar=1[v{i}]"
+        )
+    graph.append(
+        "".join(f"[v{i}]" for i in range(6)) + "concat=n=6:v=1:a=0,"
+        f"subtitles={out}/captions.srt:force_style='FontName=DejaVu Sans,FontSize=22,Bold=1,Outline=2,"
+        "MarginV=40',format=yuv420p[v]"
+    )
     graph.append(f"[7:a]atrim=0:{total:.3f},volume=0.35,afade=t=in:d=1.5,afade=t=out:st={total - 6:.3f}:d=6[m]")
     graph.append("[6:a]aformat=channel_layouts=stereo,aresample=44100,asplit=2[vo][sc]")
     graph.append("[m][sc]sidechaincompress=threshold=0.015:ratio=8:attack=15:release=350[duck]")
     graph.append("[vo][duck]amix=inputs=2:duration=first:normalize=0,loudnorm=I=-14:TP=-1:LRA=11,aresample=48000[a]")
     mp4 = out / "expert.mp4"
-    subprocess.run([*args, "-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]", *X264,
-                    "-c:a", "aac", "-b:a", "384k", "-ar", "48000", "-movflags", "+faststart", str(mp4)], check=True)
+    subprocess.run(
+        [
+            *args,
+            "-filter_complex",
+            ";".join(graph),
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            *X264,
+            "-c:a",
+            "aac",
+            "-b:a",
+            "384k",
+            "-ar",
+            "48000",
+            "-movflags",
+            "+faststart",
+            str(mp4),
+        ],
+        check=True,
+    )
     return mp4
 
 
@@ -182,20 +260,44 @@ def moviepy(inputs: Path, out: Path) -> Path:
         zoom = img.resized(lambda t, d=length: 1 + 0.03 * t / d)  # the slow zoom those tools add
         clips.append(CompositeVideoClip([zoom.with_position("center")], size=(W, H)).with_duration(length))
     video = concatenate_videoclips(clips)
-    subs = [TextClip(font=FONT, text=text, font_size=44, color="white", stroke_color="black", stroke_width=2,
-                     method="caption", size=(W * 9 // 10, None)).with_start(a).with_duration(b - a)
-            .with_position(("center", H - 200)) for a, b, text in caption_cues(voices, lengths)]
+    subs = [
+        TextClip(
+            font=FONT,
+            text=text,
+            font_size=44,
+            color="white",
+            stroke_color="black",
+            stroke_width=2,
+            method="caption",
+            size=(W * 9 // 10, None),
+        )
+        .with_start(a)
+        .with_duration(b - a)
+        .with_position(("center", H - 200))
+        for a, b, text in caption_cues(voices, lengths)
+    ]
     video = CompositeVideoClip([video, *subs], size=(W, H))
     t, parts = 0.0, []
     for v, length in zip(voices, lengths):
         parts.append(AudioFileClip(str(v)).with_start(t))
         t += length
-    music = AudioFileClip(str(inputs / "music.wav")).with_effects(
-        [afx.MultiplyVolume(0.2), afx.AudioFadeOut(6)]).with_duration(video.duration)
+    music = (
+        AudioFileClip(str(inputs / "music.wav"))
+        .with_effects([afx.MultiplyVolume(0.2), afx.AudioFadeOut(6)])
+        .with_duration(video.duration)
+    )
     video = video.with_audio(CompositeAudioClip([*parts, music]).with_duration(video.duration))
     mp4 = out / "moviepy.mp4"
-    video.write_videofile(str(mp4), fps=FPS, codec="libx264", audio_codec="aac", audio_bitrate="384k",
-                          threads=2, logger=None, temp_audiofile_path=str(out))
+    video.write_videofile(
+        str(mp4),
+        fps=FPS,
+        codec="libx264",
+        audio_codec="aac",
+        audio_bitrate="384k",
+        threads=2,
+        logger=None,
+        temp_audiofile_path=str(out),
+    )
     return mp4
 
 
@@ -208,11 +310,15 @@ def vidc_project(inputs: Path, dest: Path) -> Path:
         shutil.copyfile(f, dest / f.name)
     scenes = "".join(
         f'    - voiceover_text: "{text}"\n      visual_prompt: "still {i}"\n      duration_seconds: {SCENE_S:g}\n'
-        f"      asset: scene-{i:02d}.jpg\n" for i, text in enumerate(TEXTS, 1))
+        f"      asset: scene-{i:02d}.jpg\n"
+        for i, text in enumerate(TEXTS, 1)
+    )
     (dest / "project.yaml").write_text(
-        "vidc: 1\nname: same-video\nscript:\n  scenes:\n" + scenes
+        "vidc: 1\nname: same-video\nscript:\n  scenes:\n"
+        + scenes
         + "voice: {engine: piper, voice: en_US-joe-medium}\nvideo: {engine: assets}\n"
-        + "music: {track: music.wav}\ncaptions: {mode: burn}\nexport: {preset: youtube-1080p}\n")
+        + "music: {track: music.wav}\ncaptions: {mode: burn}\nexport: {preset: youtube-1080p}\n"
+    )
     return dest
 
 
@@ -226,8 +332,20 @@ WAYS = {"vidc": vidc, "expert": expert, "moviepy": moviepy}
 
 
 def probe(mp4: Path) -> str:
-    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,width,height",
-                        "-of", "csv=p=0", str(mp4)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration:stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+            str(mp4),
+        ],
+        capture_output=True,
+        text=True,
+    )
     return " ".join(r.stdout.split())
 
 
@@ -270,16 +388,20 @@ def main() -> None:
     print()
     for way in ways:
         ts, cs = times[way], cpu[way]
-        print(f"{way:<8} wall median {statistics.median(ts):6.1f} s   range {min(ts):.1f}-{max(ts):.1f} s"
-              f"   CPU median {statistics.median(cs):6.1f} s")
+        print(
+            f"{way:<8} wall median {statistics.median(ts):6.1f} s   range {min(ts):.1f}-{max(ts):.1f} s"
+            f"   CPU median {statistics.median(cs):6.1f} s"
+        )
     if "vidc" in ways:
         for ref, target in (("expert", "<= 1.2x (goal <= 1.0x)"), ("moviepy", "<= 0.12x")):
             if ref in ways:
                 rs = [v / e for v, e in zip(times["vidc"], times[ref])]
                 cr = [v / e for v, e in zip(cpu["vidc"], cpu[ref])]
-                print(f"vidc/{ref:<8} wall median {statistics.median(rs):.2f}x   range {min(rs):.2f}-{max(rs):.2f}x"
-                      f"   per round {', '.join(f'{x:.2f}' for x in rs)}   target {target}"
-                      f"   (CPU time: median {statistics.median(cr):.2f}x)")
+                print(
+                    f"vidc/{ref:<8} wall median {statistics.median(rs):.2f}x   range {min(rs):.2f}-{max(rs):.2f}x"
+                    f"   per round {', '.join(f'{x:.2f}' for x in rs)}   target {target}"
+                    f"   (CPU time: median {statistics.median(cr):.2f}x)"
+                )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ reference design's 9 -> 4.5 minutes).
 
 Run: .venv/bin/python bench/schedule.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -37,11 +38,17 @@ SCENE = """    - voiceover_text: "Scene {i} says a short sentence of about fifte
       duration_seconds: {d}"""
 
 PROFILES = {
-    "1x RTX 4090": Hardware(name="4090", cpu_workers=2, devices=[
-        Device(id="cuda:0", kind="cuda", name="RTX 4090", vram_gb=24, speed=1.0)]),
-    "RTX 4090 + RTX 5090": Hardware(name="4090+5090", cpu_workers=2, devices=[
-        Device(id="cuda:0", kind="cuda", name="RTX 4090", vram_gb=24, speed=1.0),
-        Device(id="cuda:1", kind="cuda", name="RTX 5090", vram_gb=32, speed=1.35)]),
+    "1x RTX 4090": Hardware(
+        name="4090", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", name="RTX 4090", vram_gb=24, speed=1.0)]
+    ),
+    "RTX 4090 + RTX 5090": Hardware(
+        name="4090+5090",
+        cpu_workers=2,
+        devices=[
+            Device(id="cuda:0", kind="cuda", name="RTX 4090", vram_gb=24, speed=1.0),
+            Device(id="cuda:1", kind="cuda", name="RTX 5090", vram_gb=32, speed=1.35),
+        ],
+    ),
 }
 SEEDS = range(20)
 
@@ -49,8 +56,11 @@ SEEDS = range(20)
 def plan_for(continuity: str, hw: Hardware):
     scenes = "\n".join(SCENE.format(i=i, d=d) for i, d in enumerate(DURATIONS, 1))
     text = SPEC.format(scenes=scenes, continuity=continuity)
-    src = SourceFiles(spec_name="project.yaml", read=lambda p: text if p == "project.yaml" else _missing(p),
-                      exists=lambda p: p == "project.yaml")
+    src = SourceFiles(
+        spec_name="project.yaml",
+        read=lambda p: text if p == "project.yaml" else _missing(p),
+        exists=lambda p: p == "project.yaml",
+    )
     plan, diags = compile_project(src, hw, CompileOptions(catalog=catalog()))
     assert plan is not None, [d.format() for d in diags]
     return plan
@@ -63,8 +73,10 @@ def _missing(path: str) -> str:
 def main() -> None:
     print(__doc__.split("Run:")[0].strip())
     print()
-    header = (f"{'profile':<20} {'cont.':<7} {'chunks':>6} {'makespan':>9} {'bound':>8} {'ratio':>6} {'seq.':>8} "
-              f"{'vs seq':>7} {'GPU util':>9} {'enc idle':>9} | {'sim static':>10} {'sim steal':>10} {'steal/bound':>11}")
+    header = (
+        f"{'profile':<20} {'cont.':<7} {'chunks':>6} {'makespan':>9} {'bound':>8} {'ratio':>6} {'seq.':>8} "
+        f"{'vs seq':>7} {'GPU util':>9} {'enc idle':>9} | {'sim static':>10} {'sim steal':>10} {'steal/bound':>11}"
+    )
     print(header)
     print("-" * len(header))
     results = {}
@@ -79,17 +91,23 @@ def main() -> None:
             static = statistics.mean(simulate(plan, jitter=0.2, seed=k, steal=False).makespan_ms for k in SEEDS)
             steal = statistics.mean(simulate(plan, jitter=0.2, seed=k, steal=True).makespan_ms for k in SEEDS)
             results[(continuity, label)] = s.makespan_ms
-            print(f"{label:<20} {continuity:<7} {chunks:>6} {secs(s.makespan_ms):>9} {secs(s.lower_bound_ms):>8} "
-                  f"{s.makespan_ms / s.lower_bound_ms:>6.3f} {secs(s.sequential_ms):>8} "
-                  f"{s.sequential_ms / s.makespan_ms:>6.2f}x {util:>9.0%} {secs(base.encoder_idle_ms):>9} | "
-                  f"{secs(round(static)):>10} {secs(round(steal)):>10} {steal / s.lower_bound_ms:>11.3f}")
+            print(
+                f"{label:<20} {continuity:<7} {chunks:>6} {secs(s.makespan_ms):>9} {secs(s.lower_bound_ms):>8} "
+                f"{s.makespan_ms / s.lower_bound_ms:>6.3f} {secs(s.sequential_ms):>8} "
+                f"{s.sequential_ms / s.makespan_ms:>6.2f}x {util:>9.0%} {secs(base.encoder_idle_ms):>9} | "
+                f"{secs(round(static)):>10} {secs(round(steal)):>10} {steal / s.lower_bound_ms:>11.3f}"
+            )
     print()
     for continuity in ("cut", "extend"):
         one, two = results[(continuity, "1x RTX 4090")], results[(continuity, "RTX 4090 + RTX 5090")]
-        print(f"{continuity}: one 4090 {secs(one)} -> 4090 + 5090 {secs(two)}: {one / two:.2f}x faster "
-              f"(reference design: 9m00s -> 4m30s, 2.00x)")
-    print("bound = max(critical path, GPU work incl. one model load per GPU used / GPU speed + shortest tail);"
-          " 'enc idle' = time the encoder waits between its first and last encode (simulated, no jitter)")
+        print(
+            f"{continuity}: one 4090 {secs(one)} -> 4090 + 5090 {secs(two)}: {one / two:.2f}x faster "
+            f"(reference design: 9m00s -> 4m30s, 2.00x)"
+        )
+    print(
+        "bound = max(critical path, GPU work incl. one model load per GPU used / GPU speed + shortest tail);"
+        " 'enc idle' = time the encoder waits between its first and last encode (simulated, no jitter)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ the mix (the sound) is the same object in all three.
 
 Run: .venv/bin/python bench/transitions.py
 """
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,11 @@ def main() -> None:
         rows.append((kind, wall, cpu, by, frames))
     base = rows[0]
     for kind, wall, cpu, by, frames in rows:
-        print(f"{kind:10s} build {wall:6.1f} s wall, {cpu:6.1f} s CPU ({cpu / base[2] - 1:+.1%} CPU vs cut)   "
-              f"scene encodes {by['animatic'] / 1000:5.1f} s   crossfades {by['transition'] / 1000:4.1f} s   "
-              f"export {by['export'] / 1000:4.1f} s   frames {frames}")
+        print(
+            f"{kind:10s} build {wall:6.1f} s wall, {cpu:6.1f} s CPU ({cpu / base[2] - 1:+.1%} CPU vs cut)   "
+            f"scene encodes {by['animatic'] / 1000:5.1f} s   crossfades {by['transition'] / 1000:4.1f} s   "
+            f"export {by['export'] / 1000:4.1f} s   frames {frames}"
+        )
     print(f"the same mix (sound) in all three: {len(mixes) == 1}")
 
 

@@ -16,6 +16,7 @@ profile at once, so a run cut short still leaves its figures.
     python bench/wan_gpu.py --budget-s 600 --out templates/cost_profiles/h200.yaml     # on the GPU
     python bench/wan_gpu.py --tiny --out /tmp/profile.yaml                             # CPU smoke test
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,18 +31,46 @@ import yaml
 
 STEPS = 8
 GUIDANCE = 5.0
-TRANSFORMER = dict(patch_size=(1, 2, 2), attention_head_dim=128, text_dim=4096, freq_dim=256, cross_attn_norm=True,
-                   qk_norm="rms_norm_across_heads", eps=1e-6, rope_max_seq_len=1024)
+TRANSFORMER = dict(
+    patch_size=(1, 2, 2),
+    attention_head_dim=128,
+    text_dim=4096,
+    freq_dim=256,
+    cross_attn_norm=True,
+    qk_norm="rms_norm_across_heads",
+    eps=1e-6,
+    rope_max_seq_len=1024,
+)
 MODELS = {  # hub id: (transformer config, VAE, width, height, frames) -- the models' own configs and sizes
-    "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": (dict(num_attention_heads=12, ffn_dim=8960, num_layers=30, in_channels=16,
-                                              out_channels=16), "2.1", 832, 480, 81),
-    "Wan-AI/Wan2.2-TI2V-5B-Diffusers": (dict(num_attention_heads=24, ffn_dim=14336, num_layers=30, in_channels=48,
-                                             out_channels=48), "2.2", 1280, 704, 121),
-    "Wan-AI/Wan2.1-T2V-14B-Diffusers": (dict(num_attention_heads=40, ffn_dim=13824, num_layers=40, in_channels=16,
-                                             out_channels=16), "2.1", 1280, 720, 81),
+    "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": (
+        dict(num_attention_heads=12, ffn_dim=8960, num_layers=30, in_channels=16, out_channels=16),
+        "2.1",
+        832,
+        480,
+        81,
+    ),
+    "Wan-AI/Wan2.2-TI2V-5B-Diffusers": (
+        dict(num_attention_heads=24, ffn_dim=14336, num_layers=30, in_channels=48, out_channels=48),
+        "2.2",
+        1280,
+        704,
+        121,
+    ),
+    "Wan-AI/Wan2.1-T2V-14B-Diffusers": (
+        dict(num_attention_heads=40, ffn_dim=13824, num_layers=40, in_channels=16, out_channels=16),
+        "2.1",
+        1280,
+        720,
+        81,
+    ),
 }
-SETTINGS = [("none", "none"), ("first_block", "none"), ("taylorseer", "none"), ("magcache", "none"),
-            ("none", "regional")]
+SETTINGS = [
+    ("none", "none"),
+    ("first_block", "none"),
+    ("taylorseer", "none"),
+    ("magcache", "none"),
+    ("none", "regional"),
+]
 TINY = dict(num_attention_heads=2, attention_head_dim=12, ffn_dim=32, num_layers=2, text_dim=32, rope_max_seq_len=32)
 
 
@@ -58,16 +87,31 @@ def build(model: str, tiny: bool, device: str, dtype):
             if any(name.endswith(k) or f".{k}" in name for k in WanTransformer3DModel._keep_in_fp32_modules):
                 module.float()
         if vae_kind == "2.2":
-            vae = AutoencoderKLWan(base_dim=3 if tiny else 160, decoder_base_dim=None if tiny else 256, z_dim=48,
-                                   dim_mult=[1, 1, 1, 1] if tiny else [1, 2, 4, 4],
-                                   num_res_blocks=1 if tiny else 2, temperal_downsample=[False, True, True],
-                                   is_residual=True, in_channels=12, out_channels=12, patch_size=2,
-                                   latents_mean=[0.0] * 48, latents_std=[1.0] * 48, scale_factor_spatial=16)
+            vae = AutoencoderKLWan(
+                base_dim=3 if tiny else 160,
+                decoder_base_dim=None if tiny else 256,
+                z_dim=48,
+                dim_mult=[1, 1, 1, 1] if tiny else [1, 2, 4, 4],
+                num_res_blocks=1 if tiny else 2,
+                temperal_downsample=[False, True, True],
+                is_residual=True,
+                in_channels=12,
+                out_channels=12,
+                patch_size=2,
+                latents_mean=[0.0] * 48,
+                latents_std=[1.0] * 48,
+                scale_factor_spatial=16,
+            )
         else:
             vae = AutoencoderKLWan(**(dict(base_dim=3, dim_mult=[1, 1, 1, 1], num_res_blocks=1) if tiny else {}))
-    pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=vae.to(torch.float32), transformer=transformer,
-                       scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0 if h >= 704 else 3.0),
-                       expand_timesteps=vae_kind == "2.2")
+    pipe = WanPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        vae=vae.to(torch.float32),
+        transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0 if h >= 704 else 3.0),
+        expand_timesteps=vae_kind == "2.2",
+    )
     pipe.set_progress_bar_config(disable=True)
     if tiny:
         w, h, frames = 32 if vae_kind == "2.2" else 16, 32 if vae_kind == "2.2" else 16, 9
@@ -85,8 +129,17 @@ def one_chunk(pipe, w: int, h: int, frames: int, text_dim: int, device: str, dty
         torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
     with torch.no_grad():
-        pipe(prompt_embeds=emb, negative_prompt_embeds=neg, height=h, width=w, num_frames=frames,
-             num_inference_steps=STEPS, guidance_scale=GUIDANCE, output_type="np", generator=g)
+        pipe(
+            prompt_embeds=emb,
+            negative_prompt_embeds=neg,
+            height=h,
+            width=w,
+            num_frames=frames,
+            num_inference_steps=STEPS,
+            guidance_scale=GUIDANCE,
+            output_type="np",
+            generator=g,
+        )
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
@@ -108,14 +161,26 @@ def versions() -> dict[str, str]:
     import diffusers
     import torch
 
-    out = {"python": platform.python_version(), "torch": str(torch.__version__), "diffusers": str(diffusers.__version__)}
+    out = {
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "diffusers": str(diffusers.__version__),
+    }
     if torch.cuda.is_available():
         out["cuda"] = str(torch.version.cuda)
         try:
             import subprocess
 
-            out["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                           capture_output=True, text=True, timeout=20).stdout.strip().splitlines()[0]
+            out["driver"] = (
+                subprocess.run(
+                    ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                    capture_output=True,
+                    text=True,
+                    timeout=20,
+                )
+                .stdout.strip()
+                .splitlines()[0]
+            )
         except (OSError, IndexError, subprocess.SubprocessError):
             pass
     return out
@@ -135,8 +200,11 @@ def derive(profile: dict) -> None:
     factors: dict[str, dict[str, float]] = {"cache": {}, "compile": {}}
     for r in runs:
         if r["cache"] == "none" and r["compile"] == "none":
-            models[r["model"]] = {"chunk_ms": round(r["seconds"] * 1000), "peak_vram_gb": r["peak_vram_gb"],
-                                  "at": {k: r[k] for k in ("width", "height", "frames", "steps")}}
+            models[r["model"]] = {
+                "chunk_ms": round(r["seconds"] * 1000),
+                "peak_vram_gb": r["peak_vram_gb"],
+                "at": {k: r[k] for k in ("width", "height", "frames", "steps")},
+            }
     for r in runs:
         base = models.get(r["model"])
         if base is None or (r["cache"] == "none" and r["compile"] == "none") or r.get("first_call"):
@@ -166,11 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     name = "CPU (tiny smoke test)" if device == "cpu" else torch.cuda.get_device_name(0)
     profile = {
-        "profile": "measured", "device": name, "measured_on": datetime.date.today().isoformat(),
-        "versions": versions(), "tiny": bool(args.tiny),
-        "method": ("bench/wan_gpu.py: random weights from the real configs, one chunk, "
-                   f"{STEPS} steps, guidance {GUIDANCE} (two branches), {str(dtype).replace('torch.', '')}, offload "
-                   "none, no text encoder (prompt embeddings given); seconds from the call to frames in memory"),
+        "profile": "measured",
+        "device": name,
+        "measured_on": datetime.date.today().isoformat(),
+        "versions": versions(),
+        "tiny": bool(args.tiny),
+        "method": (
+            "bench/wan_gpu.py: random weights from the real configs, one chunk, "
+            f"{STEPS} steps, guidance {GUIDANCE} (two branches), {str(dtype).replace('torch.', '')}, offload "
+            "none, no text encoder (prompt embeddings given); seconds from the call to frames in memory"
+        ),
         "runs": [],
     }
     for model in [m for m in MODELS if not args.only or m in args.only]:
@@ -201,8 +274,17 @@ def main(argv: list[str] | None = None) -> int:
                 runs = 2
             for k in range(runs):
                 seconds, peak = one_chunk(pipe, w, h, frames, text_dim, device, dtype)
-                row = {"model": model, "width": w, "height": h, "frames": frames, "steps": STEPS, "cache": cache,
-                       "compile": compile_, "seconds": round(seconds, 3), "peak_vram_gb": round(peak, 2)}
+                row = {
+                    "model": model,
+                    "width": w,
+                    "height": h,
+                    "frames": frames,
+                    "steps": STEPS,
+                    "cache": cache,
+                    "compile": compile_,
+                    "seconds": round(seconds, 3),
+                    "peak_vram_gb": round(peak, 2),
+                }
                 if runs == 2 and k == 0:
                     row["first_call"] = True  # includes compiling
                 profile["runs"].append(row)

@@ -1,6 +1,7 @@
 """Each task's params against its backend's catalog entry: the Params model, the API key it needs,
 and the backend's own pure check() with the machine's facts, every problem placed at the spec line
 that set the param."""
+
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -36,22 +37,37 @@ def check_backends(video: LoadedVideo, drafts: list[Draft], catalog: Catalog, fa
                     path = d.where.get(name, section)
                     msg = str(err.get("msg", "")).removeprefix("Value error, ").replace("Input should be", "must be")
                     code = "E_RANGE" if err["type"] in _RANGE else "E_INVALID"
-                    out.append(video.diagnostic(path, code, f"{dotted(path) if path else name} {msg} with the "
-                                                f"`{entry.name}` {entry.stage} engine, got {describe(err.get('input'))}"))
+                    out.append(
+                        video.diagnostic(
+                            path,
+                            code,
+                            f"{dotted(path) if path else name} {msg} with the "
+                            f"`{entry.name}` {entry.stage} engine, got {describe(err.get('input'))}",
+                        )
+                    )
                 continue
         if facts is None:
             continue
         env = entry.needs.api_key_env
         if env and facts.api_keys is not None and env not in facts.api_keys and env not in keys_missing:
             keys_missing.add(env)
-            out.append(video.diagnostic((d.stage, "engine"), "W_API_KEY",
-                                        f"{env} is not set: the `{entry.name}` engine needs it to run",
-                                        f"export {env} before `vidc build`", severity="warning"))
+            out.append(
+                video.diagnostic(
+                    (d.stage, "engine"),
+                    "W_API_KEY",
+                    f"{env} is not set: the `{entry.name}` engine needs it to run",
+                    f"export {env} before `vidc build`",
+                    severity="warning",
+                )
+            )
         try:
             problems = entry.check(d.params, facts) if entry.check else []
         except Exception as exc:  # a plug-in's check is code we do not own: report it, never a traceback
-            out.append(video.diagnostic(section, "E_INVALID", f"the `{entry.name}` backend's check failed: "
-                                        f"{type(exc).__name__}: {exc}"))
+            out.append(
+                video.diagnostic(
+                    section, "E_INVALID", f"the `{entry.name}` backend's check failed: {type(exc).__name__}: {exc}"
+                )
+            )
             continue
         for p in problems:
             path = d.where.get(p.param, section)

@@ -1,4 +1,5 @@
 """Canonical JSON and fingerprints: the one serialisation every hash and plan file goes through."""
+
 from __future__ import annotations
 
 import hashlib

@@ -11,6 +11,7 @@ and n is the largest count that fits. Below one run's makespan, the videos whose
 finish falls inside the window are counted. It is an estimate: model loads are counted once per
 run of the plan (a conservative figure), and task times are the plan's, not measured ones.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,14 @@ class Capacity:
         return 3_600_000 * self.videos_per_run / b if b else 0.0
 
 
-def capacity(window_ms: int, videos_per_run: int, makespan_ms: int, busy_ms: dict[str, int],
-             devices: dict[str, str], video_finish_ms: list[int]) -> Capacity:
+def capacity(
+    window_ms: int,
+    videos_per_run: int,
+    makespan_ms: int,
+    busy_ms: dict[str, int],
+    devices: dict[str, str],
+    video_finish_ms: list[int],
+) -> Capacity:
     """How many videos finish in `window_ms`, from one run of the plan: its videos, makespan, each
     lane's busy time (lane -> ms), what each lane is (lane -> words) and each video's finish."""
     if window_ms <= 0 or videos_per_run <= 0 or not busy_ms:
@@ -76,8 +83,10 @@ def capacity(window_ms: int, videos_per_run: int, makespan_ms: int, busy_ms: dic
         runs = (window_ms - (makespan_ms - peak)) / peak
         n = math.floor(runs * videos_per_run + 1e-9)
         runs = n / videos_per_run
-    loads = [LaneLoad(ln, devices.get(ln, ln), busy_ms[ln], min(1.0, runs * busy_ms[ln] / window_ms))
-             for ln in sorted(busy_ms)]
+    loads = [
+        LaneLoad(ln, devices.get(ln, ln), busy_ms[ln], min(1.0, runs * busy_ms[ln] / window_ms))
+        for ln in sorted(busy_ms)
+    ]
     top = next(x for x in loads if x.lane == lane)
     return Capacity(window_ms, n, videos_per_run, makespan_ms, top, loads)
 
@@ -92,14 +101,21 @@ def _span(ms: int) -> str:
 def capacity_text(c: Capacity, *, spec: str, hardware: str, calibrated: bool) -> str:
     """The answer and the assumptions it rests on, for a terminal."""
     per = f"{c.videos_per_run} video{'s' * (c.videos_per_run != 1)}"
-    out = [f"capacity of {spec} on {hardware} in {_span(c.window_ms)}: ~{c.videos} videos "
-           f"(estimate; ~{c.videos_per_hour:.1f} videos/hour at steady state)",
-           f"  bottleneck: {c.bottleneck.lane} ({c.bottleneck.device}), busy {_span(c.bottleneck.busy_ms)} per run "
-           f"of {per}, {c.bottleneck.utilisation:.0%} utilised over the window",
-           f"  one run of the plan ({per}) takes ~{_span(c.run_makespan_ms)}", "  lanes:"]
-    out += [f"    {x.lane:<10} {x.device:<24} busy {_span(x.busy_ms):>8} per run   {x.utilisation:4.0%}" for x in c.lanes]
-    out += ["  assumptions: task times from the plan's cost model "
-            + ("(calibrated by `vidc calibrate`)" if calibrated else "(not calibrated: run `vidc calibrate`)")
-            + " and the executor's simulator without jitter; the plan repeated back to back with the bottleneck "
-              "lane kept busy; model loads counted once per run; no failures or retries."]
+    out = [
+        f"capacity of {spec} on {hardware} in {_span(c.window_ms)}: ~{c.videos} videos "
+        f"(estimate; ~{c.videos_per_hour:.1f} videos/hour at steady state)",
+        f"  bottleneck: {c.bottleneck.lane} ({c.bottleneck.device}), busy {_span(c.bottleneck.busy_ms)} per run "
+        f"of {per}, {c.bottleneck.utilisation:.0%} utilised over the window",
+        f"  one run of the plan ({per}) takes ~{_span(c.run_makespan_ms)}",
+        "  lanes:",
+    ]
+    out += [
+        f"    {x.lane:<10} {x.device:<24} busy {_span(x.busy_ms):>8} per run   {x.utilisation:4.0%}" for x in c.lanes
+    ]
+    out += [
+        "  assumptions: task times from the plan's cost model "
+        + ("(calibrated by `vidc calibrate`)" if calibrated else "(not calibrated: run `vidc calibrate`)")
+        + " and the executor's simulator without jitter; the plan repeated back to back with the bottleneck "
+        "lane kept busy; model loads counted once per run; no failures or retries."
+    ]
     return "\n".join(out) + "\n"

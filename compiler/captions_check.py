@@ -1,5 +1,6 @@
 """Plan-time checks of the captions: the style exists (did-you-mean), and every scene's words fit a
 caption line of the preset's frame at the style's smallest size (measured with the caption font)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,12 +30,14 @@ def check_captions(video: LoadedVideo, scenes: list[Scene] | None, fonts: FontSo
             continue
         width = font.width(word, font.em_for_ass(size))
         d = video.diagnostic(
-            ("script", "scenes", i - 1, "voiceover_text"), "E_CAPTION_FIT",
+            ("script", "scenes", i - 1, "voiceover_text"),
+            "E_CAPTION_FIT",
             f"scene {i}: `{word}` is {width:.0f} px wide at the smallest caption size ({size} px), wider than "
             f"the {box['max_width']} px a caption line has in the `{spec.export.preset}` frame "
             f"({p['width']}x{p['height']}, inside its safe area)",
             hint="shorten the word or put a space in it (lines break at spaces), or use a smaller caption style "
-                 "(`vidc captions styles`)")
+            "(`vidc captions styles`)",
+        )
         out.append(_at_word(d, word))
     return out
 

@@ -6,6 +6,7 @@ a new colour on every run, so the same plan would make a different video; vidc r
 
 Also the other picture checks of a spec that need no file: a thumbnail's scene must exist.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,7 +16,8 @@ from typing import Any
 from .diagnostics import Diagnostic
 
 # ffmpeg's colour names (libavutil/parseutils.c), lower case.
-NAMES = frozenset("""
+NAMES = frozenset(
+    """
 aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet brown
 burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan
 darkgoldenrod darkgray darkgreen darkkhaki darkmagenta darkolivegreen darkorange darkorchid darkred
@@ -30,7 +32,8 @@ orangered orchid palegoldenrod palegreen paleturquoise palevioletred papayawhip 
 powderblue purple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver
 skyblue slateblue slategray snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white
 whitesmoke yellow yellowgreen
-""".split())
+""".split()
+)
 RANDOM = frozenset({"random", "bikeshed"})
 _HEX = re.compile(r"^(?:#|0x)?([0-9a-f]{6})$")
 
@@ -39,8 +42,10 @@ def colour_problem(text: str) -> tuple[str, str] | None:
     """None when ffmpeg reads `text` as one fixed colour; else (message, hint)."""
     low = text.strip().lower()
     if low in RANDOM:
-        return (f"background `{text}` is a different colour on every run: the same plan would make a "
-                f"different video", "pick one colour, like #102040 or navy")
+        return (
+            f"background `{text}` is a different colour on every run: the same plan would make a different video",
+            "pick one colour, like #102040 or navy",
+        )
     if _HEX.match(low) or low in NAMES:
         return None
     near = difflib.get_close_matches(low, sorted(NAMES), n=1, cutoff=0.75)
@@ -61,8 +66,12 @@ def check_looks(video: Any, scene_count: int | None) -> list[Diagnostic]:
             out.append(video.diagnostic((end, "background"), "E_COLOUR", *problem))
     th = spec.thumbnail
     if th is not None and th.scene != "best" and scene_count is not None and not 1 <= int(th.scene) <= scene_count:
-        out.append(video.diagnostic(
-            ("thumbnail", "scene"), "E_RANGE",
-            f"thumbnail.scene is {th.scene}, but the video has {scene_count} scene{'s' if scene_count != 1 else ''}",
-            f"pick a scene from 1 to {scene_count}, or `best` (the most detailed picture)"))
+        out.append(
+            video.diagnostic(
+                ("thumbnail", "scene"),
+                "E_RANGE",
+                f"thumbnail.scene is {th.scene}, but the video has {scene_count} scene{'s' if scene_count != 1 else ''}",
+                f"pick a scene from 1 to {scene_count}, or `best` (the most detailed picture)",
+            )
+        )
     return out

@@ -2,6 +2,7 @@
 
 Pure: every file is read through the injected SourceFiles; no clock, environment or randomness.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -74,6 +75,7 @@ class CompileOptions:
 class _Compilation:
     """What the passes of one compilation share: the inputs, the files read (they make the spec's
     fingerprint), the diagnostics so far, and what each pass adds."""
+
     src: SourceFiles
     hardware: Hardware
     opts: CompileOptions
@@ -91,18 +93,22 @@ class _Compilation:
     recording: SourceFiles = field(init=False)  # the sources, every read recorded in `reads`
 
     def __post_init__(self) -> None:
-        self.recording = SourceFiles(spec_name=self.src.spec_name, read=_recorder(self.src.read, self.reads),
-                                     exists=self.src.exists)
+        self.recording = SourceFiles(
+            spec_name=self.src.spec_name, read=_recorder(self.src.read, self.reads), exists=self.src.exists
+        )
 
 
-def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
-                    ) -> tuple[Plan | None, list[Diagnostic]]:
+def compile_project(
+    src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
+) -> tuple[Plan | None, list[Diagnostic]]:
     """The passes in order: load (expand, validate), lower each video (with its checks), then order,
     fingerprint, place and emit. A pass that leaves errors ends the compilation without a plan."""
     opts = options or CompileOptions()
     if opts.catalog is None:
-        raise ValueError("compile_project needs the backend catalog (CompileOptions.catalog); "
-                         "the runtime's is vidc.runtime.backends.registry.catalog()")
+        raise ValueError(
+            "compile_project needs the backend catalog (CompileOptions.catalog); "
+            "the runtime's is vidc.runtime.backends.registry.catalog()"
+        )
     c = _Compilation(src, hardware, opts, opts.catalog)
     for compile_pass in (_load, _lower_videos):
         compile_pass(c)
@@ -115,8 +121,9 @@ def compile_project(src: SourceFiles, hardware: Hardware, options: CompileOption
 def _load(c: _Compilation) -> None:
     """Parse the `--set` overrides, load and expand the spec into validated videos, apply `--preset`."""
     values, c.diags = parse_set([f"{k}={v}" for k, v in sorted(c.opts.overrides.items()) if k != PRESET_KEY])
-    c.videos, more = load_project(c.recording, values, {s: c.catalog.engines(s) for s in ("voice", "video")},
-                                  c.catalog.voice_rates())
+    c.videos, more = load_project(
+        c.recording, values, {s: c.catalog.engines(s) for s in ("voice", "video")}, c.catalog.voice_rates()
+    )
     c.diags = c.diags + more
     c.diags += _override_preset(c.videos, c.opts.overrides.get(PRESET_KEY))
 
@@ -131,15 +138,17 @@ def _lower_videos(c: _Compilation) -> None:
         _lower_video(c, video)
 
 
-def _video_inputs(c: _Compilation, video: LoadedVideo
-                  ) -> tuple[list[Scene] | None, dict[str, str], WanInfo | None, list[Diagnostic]] | None:
+def _video_inputs(
+    c: _Compilation, video: LoadedVideo
+) -> tuple[list[Scene] | None, dict[str, str], WanInfo | None, list[Diagnostic]] | None:
     """The checks a video must pass before it is lowered; returns (scenes, lexicon, wan model info,
     wan diagnostics), or None when one of them failed (its diagnostics are in c.diags)."""
     assert c.costs is not None
     opts, recording = c.opts, c.recording
     scenes, lock_diags = locked_scenes(video, recording)
     caption_diags = check_captions(video, scenes, opts.fonts) + check_transitions(
-        video, scenes, export_settings(video.spec)["fps"])
+        video, scenes, export_settings(video.spec)["fps"]
+    )
     c.diags += lock_diags + caption_diags
     if has_errors(caption_diags):
         return None
@@ -148,7 +157,8 @@ def _video_inputs(c: _Compilation, video: LoadedVideo
     if too_long:  # the spoken text is never built past its limit
         return None
     bookend_diags = check_bookends(video, opts.fonts) + check_looks(
-        video, len(scenes) if scenes is not None else video.spec.script.scene_count)
+        video, len(scenes) if scenes is not None else video.spec.script.scene_count
+    )
     c.diags += bookend_diags
     if has_errors(bookend_diags):
         return None
@@ -168,8 +178,9 @@ def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
     scenes, lexicon, wan, wan_diags = checked
     opts, costs = c.opts, c.costs
     assert costs is not None
-    video_drafts = lower_video(video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts,
-                               lexicon, wan)
+    video_drafts = lower_video(
+        video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts, lexicon, wan
+    )
     c.diags += check_assets(video, scenes, opts.asset_size) + check_watermark(video, opts.asset_size)
     backend_diags = check_backends(video, video_drafts, c.catalog, opts.facts)
     if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
@@ -190,10 +201,16 @@ def _fingerprints(order: list[str], by_id: dict[str, Draft], catalog: Catalog) -
     fps: dict[str, str] = {}
     for tid in order:
         d = by_id[tid]
-        fps[tid] = fingerprint({
-            "kind": d.kind, "backend": d.backend, "version": catalog.version(d.backend), "params": d.params,
-            "argv": d.argv, "inputs": {role: fps[dep] for role, dep in sorted(d.inputs.items())},
-        })
+        fps[tid] = fingerprint(
+            {
+                "kind": d.kind,
+                "backend": d.backend,
+                "version": catalog.version(d.backend),
+                "params": d.params,
+                "argv": d.argv,
+                "inputs": {role: fps[dep] for role, dep in sorted(d.inputs.items())},
+            }
+        )
     return fps
 
 
@@ -212,13 +229,27 @@ def _tasks(c: _Compilation) -> tuple[list[Task], Placement]:
     placed = schedule(order, by_id, preds, succs, c.hardware, c.costs)
     version = c.catalog.version
     tasks = [
-        Task(id=tid, video=by_id[tid].video, stage=by_id[tid].stage, kind=by_id[tid].kind, backend=by_id[tid].backend,
-             backend_version=version(by_id[tid].backend), params=by_id[tid].params,
-             inputs=dict(sorted(by_id[tid].inputs.items())), argv=by_id[tid].argv, fingerprint=fps[tid],
-             requires=Requirement(**by_id[tid].requires), lane=placed.lane[tid],
-             work_ms=placed.work.get(tid, by_id[tid].est_ms), est_ms=placed.cost[tid],
-             start_ms=placed.start[tid], finish_ms=placed.finish[tid], rank_ms=placed.rank[tid],
-             final=by_id[tid].final, group=placed.group.get(tid, []))
+        Task(
+            id=tid,
+            video=by_id[tid].video,
+            stage=by_id[tid].stage,
+            kind=by_id[tid].kind,
+            backend=by_id[tid].backend,
+            backend_version=version(by_id[tid].backend),
+            params=by_id[tid].params,
+            inputs=dict(sorted(by_id[tid].inputs.items())),
+            argv=by_id[tid].argv,
+            fingerprint=fps[tid],
+            requires=Requirement(**by_id[tid].requires),
+            lane=placed.lane[tid],
+            work_ms=placed.work.get(tid, by_id[tid].est_ms),
+            est_ms=placed.cost[tid],
+            start_ms=placed.start[tid],
+            finish_ms=placed.finish[tid],
+            rank_ms=placed.rank[tid],
+            final=by_id[tid].final,
+            group=placed.group.get(tid, []),
+        )
         for tid in order
     ]
     return tasks, placed
@@ -232,25 +263,47 @@ def _emit(c: _Compilation) -> Plan:
     for vp in video_plans:
         vp.makespan_ms = max(placed.finish[t] for t in vp.tasks)
     assert c.prices is not None
-    total_cost = price_plan(c.prices, tasks, video_plans, videos, placed.lanes, hardware, c.costs,
-                            hardware.encoder_threads())
+    total_cost = price_plan(
+        c.prices, tasks, video_plans, videos, placed.lanes, hardware, c.costs, hardware.encoder_threads()
+    )
     digests = project_digests(videos, opts.digest, c.file_paths)
     return Plan(
         project=video_plans[0].name if len(videos) == 1 else _project_name(videos),
         spec=c.src.spec_name,
-        spec_fingerprint=fingerprint({"files": c.reads, "overrides": opts.overrides, "digests": digests,
-                                      **({"models": c.facts_seen} if c.facts_seen else {})}),
-        compiler_version=COMPILER_VERSION, hardware=hardware, lanes=placed.lanes, videos=video_plans, tasks=tasks,
-        schedule=Schedule(makespan_ms=placed.makespan_ms, sequential_ms=placed.sequential_ms,
-                          lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms,
-                                             placed.cpu_work_bound_ms),
-                          critical_path_ms=placed.critical_path_ms, gpu_work_bound_ms=placed.gpu_work_bound_ms,
-                          cpu_work_bound_ms=placed.cpu_work_bound_ms),
-        refs=REFS_DOC, warnings=[d.format() for d in c.diags if d.severity == "warning"],
-        overrides=dict(sorted(opts.overrides.items())), calibration=dict(sorted(c.costs.scales.items())),
+        spec_fingerprint=fingerprint(
+            {
+                "files": c.reads,
+                "overrides": opts.overrides,
+                "digests": digests,
+                **({"models": c.facts_seen} if c.facts_seen else {}),
+            }
+        ),
+        compiler_version=COMPILER_VERSION,
+        hardware=hardware,
+        lanes=placed.lanes,
+        videos=video_plans,
+        tasks=tasks,
+        schedule=Schedule(
+            makespan_ms=placed.makespan_ms,
+            sequential_ms=placed.sequential_ms,
+            lower_bound_ms=max(placed.critical_path_ms, placed.gpu_work_bound_ms, placed.cpu_work_bound_ms),
+            critical_path_ms=placed.critical_path_ms,
+            gpu_work_bound_ms=placed.gpu_work_bound_ms,
+            cpu_work_bound_ms=placed.cpu_work_bound_ms,
+        ),
+        refs=REFS_DOC,
+        warnings=[d.format() for d in c.diags if d.severity == "warning"],
+        overrides=dict(sorted(opts.overrides.items())),
+        calibration=dict(sorted(c.costs.scales.items())),
         cost_micro_usd=total_cost,
-        inputs=dict(sorted({**{p: hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()
-                               for p, t in c.reads.items()}, **digests}.items())),
+        inputs=dict(
+            sorted(
+                {
+                    **{p: hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for p, t in c.reads.items()},
+                    **digests,
+                }.items()
+            )
+        ),
     )
 
 
@@ -260,8 +313,18 @@ def _override_preset(videos: list[LoadedVideo], preset: str | None) -> list[Diag
     if preset is None:
         return []
     if preset not in PRESETS:
-        return [Diagnostic("--preset", 1, 1, "E_ENUM", f"`{preset}` is not a valid export preset",
-                           suggest(preset, PRESETS), source_line=preset, length=len(preset))]
+        return [
+            Diagnostic(
+                "--preset",
+                1,
+                1,
+                "E_ENUM",
+                f"`{preset}` is not a valid export preset",
+                suggest(preset, PRESETS),
+                source_line=preset,
+                length=len(preset),
+            )
+        ]
     for video in videos:
         video.spec.export.preset = preset  # type: ignore[assignment]  # checked against PRESETS above
         video.spec.output = posixpath.join(video.spec.output, preset) + "/"
@@ -273,6 +336,7 @@ def _recorder(read: Callable[[str], str], reads: dict[str, str]) -> Callable[[st
         text = read(path)
         reads[path] = text
         return text
+
     return recorded
 
 
@@ -286,12 +350,25 @@ def _video_plan(spec: VideoSpec, scenes: list[Scene] | None, drafts: list[Draft]
     infos = []
     for i, s in enumerate(scenes or [], start=1):
         words = len(s.voiceover_text.split())  # 0 for a silent scene
-        infos.append(SceneInfo(index=i, text=s.voiceover_text, visual_prompt=s.visual_prompt,
-                               duration_ms=planned_scene_ms(s, spec), words=words,
-                               speakable=s.duration_seconds == "auto"
-                               or estimated_voice_ms(s, spec) <= s.duration_seconds * 1000))
-    return VideoPlan(name=spec.name, output=spec.output, preset=spec.export.preset, width=p["width"],
-                     height=p["height"], fps=p["fps"], scenes=infos, script_known=scenes is not None,
-                     tasks=sorted(d.id for d in drafts), estimates=notes)
-
-
+        infos.append(
+            SceneInfo(
+                index=i,
+                text=s.voiceover_text,
+                visual_prompt=s.visual_prompt,
+                duration_ms=planned_scene_ms(s, spec),
+                words=words,
+                speakable=s.duration_seconds == "auto" or estimated_voice_ms(s, spec) <= s.duration_seconds * 1000,
+            )
+        )
+    return VideoPlan(
+        name=spec.name,
+        output=spec.output,
+        preset=spec.export.preset,
+        width=p["width"],
+        height=p["height"],
+        fps=p["fps"],
+        scenes=infos,
+        script_known=scenes is not None,
+        tasks=sorted(d.id for d in drafts),
+        estimates=notes,
+    )

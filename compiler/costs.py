@@ -2,6 +2,7 @@
 
 A calibration profile (from `vidc calibrate`) may override any figure; it is passed in as data.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,13 +34,18 @@ def taylorseer_schedule(steps: int, interval: int, warmup_fraction: float) -> tu
 
 def _same_architecture(entry: dict[str, Any], facts: dict[str, Any]) -> bool:
     keys = ("heads", "layers", "experts", "kind")
-    return all(entry.get(k) is not None and entry.get(k) == facts.get(k) for k in keys) and \
-        int(entry.get("size_multiple", 16)) == int(facts.get("size_multiple", 16))
+    return all(entry.get(k) is not None and entry.get(k) == facts.get(k) for k in keys) and int(
+        entry.get("size_multiple", 16)
+    ) == int(facts.get("size_multiple", 16))
 
 
 class CostModel:
-    def __init__(self, overrides: dict[str, Any] | None = None, hardware: Any = None,
-                 profiles: tuple[dict[str, Any], ...] | None = None):
+    def __init__(
+        self,
+        overrides: dict[str, Any] | None = None,
+        hardware: Any = None,
+        profiles: tuple[dict[str, Any], ...] | None = None,
+    ):
         base = cost_model()
         self.wan = dict(base["wan"])
         self.wan["models"] = dict(self.wan["models"])
@@ -74,16 +80,22 @@ class CostModel:
             at = row["at"]
             work = (at["width"] * at["height"] * at["frames"]) / (ref["width"] * ref["height"] * ref["frames"])
             entry = dict(self.wan["models"].get(model) or self.wan_model(model))
-            entry["chunk_ms"] = round(float(row["chunk_ms"]) * speed / (work ** exp * at["steps"] / ref["steps"]))
+            entry["chunk_ms"] = round(float(row["chunk_ms"]) * speed / (work**exp * at["steps"] / ref["steps"]))
             vram = dict(entry["vram_gb"])
             vram["none"] = round(float(row["peak_vram_gb"]) + float(self.wan.get("text_encoder_gb", 11.5)), 1)
             entry["vram_gb"] = vram
             self.wan["models"][model] = entry
         self.measured_factors = {k: dict(v) for k, v in (match.get("wan", {}).get("factors") or {}).items()}
-        self.measured_steps = int(next(iter(match["wan"]["models"].values()))["at"]["steps"]) \
-            if match.get("wan", {}).get("models") else 0
-        self.profile = {"name": match["file"], "measured": True, "device": match.get("device"),
-                        "measured_on": match.get("measured_on"), "versions": match.get("versions", {})}
+        self.measured_steps = (
+            int(next(iter(match["wan"]["models"].values()))["at"]["steps"]) if match.get("wan", {}).get("models") else 0
+        )
+        self.profile = {
+            "name": match["file"],
+            "measured": True,
+            "device": match.get("device"),
+            "measured_on": match.get("measured_on"),
+            "versions": match.get("versions", {}),
+        }
 
     def scale(self, backend: str) -> float:
         return float(self.scales.get(backend, 1.0))
@@ -119,10 +131,16 @@ class CostModel:
                 entry["native"] = {"resolution": "720p", "fps": 24, "frames": 121}
         native = {**self.wan["native"], **entry.get("native", {})}
         info = WanInfo(
-            model=model, kind=str(entry.get("kind", "t2v")), experts=int(entry.get("experts", 1)),
-            heads=int(entry.get("heads", 40)), chunk_ms=float(entry["chunk_ms"]), load_ms=int(entry["load_ms"]),
-            vram_gb={k: float(v) for k, v in entry["vram_gb"].items()}, native=native,
-            size_multiple=int(entry.get("size_multiple", 16)), boundary_ratio=entry.get("boundary_ratio"),
+            model=model,
+            kind=str(entry.get("kind", "t2v")),
+            experts=int(entry.get("experts", 1)),
+            heads=int(entry.get("heads", 40)),
+            chunk_ms=float(entry["chunk_ms"]),
+            load_ms=int(entry["load_ms"]),
+            vram_gb={k: float(v) for k, v in entry["vram_gb"].items()},
+            native=native,
+            size_multiple=int(entry.get("size_multiple", 16)),
+            boundary_ratio=entry.get("boundary_ratio"),
             source=source,
         )
         self._wan_seen[model] = {**entry, "chunk_ms": info.chunk_ms, "load_ms": info.load_ms}
@@ -137,10 +155,13 @@ class CostModel:
         chunk_ms = max(1.0, per["chunk_ms"] * b * tokens)
         weights = 2.0 * b  # GB in bf16
         return {
-            "chunk_ms": chunk_ms, "load_ms": int(per["load_fixed_ms"] + per["load_ms"] * b * experts),
-            "vram_gb": {"none": round(weights * experts + 2 * te + 2 + 0.5 * b, 1),
-                        "model": round(max(weights, 2 * te) + 1 + 0.5 * b, 1),
-                        "sequential": round(1 + 0.5 * b, 1)},
+            "chunk_ms": chunk_ms,
+            "load_ms": int(per["load_fixed_ms"] + per["load_ms"] * b * experts),
+            "vram_gb": {
+                "none": round(weights * experts + 2 * te + 2 + 0.5 * b, 1),
+                "model": round(max(weights, 2 * te) + 1 + 0.5 * b, 1),
+                "sequential": round(1 + 0.5 * b, 1),
+            },
         }
 
     def wan_vram_gb(self, model: str, offload: str, precision: str = "bf16") -> float:
@@ -156,8 +177,9 @@ class CostModel:
         ms = self.wan_model(model)["chunk_ms"] * work ** self.wan["pixel_exponent"] * steps / ref["steps"]
         return max(1, round(ms * self.wan["offload_slowdown"][offload]))
 
-    def wan_speed(self, steps: int, cache: str, threshold: float | None, interval: int | None, compile_: str,
-                  precision: str) -> tuple[float, list[str]]:
+    def wan_speed(
+        self, steps: int, cache: str, threshold: float | None, interval: int | None, compile_: str, precision: str
+    ) -> tuple[float, list[str]]:
         """The factor the speed options apply to a chunk's time, and one line per option saying why."""
         w = self.wan
         share = float(w["denoise_share"])
@@ -173,18 +195,24 @@ class CostModel:
             factor *= f
             notes.append(f"cache {cache}: {kept:g} of {steps} steps computed -> x{f:.2f}")
             if cache == "magcache":
-                notes.append(f"magcache: one calibration run per worker and model "
-                             f"(~{w['cache']['magcache']['calibration_chunks']:g} chunk), cached in .vidc/cache")
+                notes.append(
+                    f"magcache: one calibration run per worker and model "
+                    f"(~{w['cache']['magcache']['calibration_chunks']:g} chunk), cached in .vidc/cache"
+                )
         if compile_ == "regional" and "regional" in measured.get("compile", {}):
             f = float(measured["compile"]["regional"])
             factor *= f
-            notes.append(f"compile regional: x{f:.2f} (measured, {self.profile.get('device')}), "
-                         f"+{w['compile']['regional']['compile_ms'] / 1000:g}s once per worker")
+            notes.append(
+                f"compile regional: x{f:.2f} (measured, {self.profile.get('device')}), "
+                f"+{w['compile']['regional']['compile_ms'] / 1000:g}s once per worker"
+            )
         elif compile_ == "regional":
             f = 1 - share + share * float(w["compile"]["regional"]["factor"])
             factor *= f
-            notes.append(f"compile regional: x{f:.2f}, +{w['compile']['regional']['compile_ms'] / 1000:g}s once per "
-                         "worker (GPU only)")
+            notes.append(
+                f"compile regional: x{f:.2f}, +{w['compile']['regional']['compile_ms'] / 1000:g}s once per "
+                "worker (GPU only)"
+            )
         p = w["precision"][precision]
         if precision != "bf16":
             factor *= float(p["time"])
@@ -195,7 +223,9 @@ class CostModel:
         """Denoising steps whose transformer work runs in full (a step skipped costs nothing here)."""
         c = self.wan["cache"]
         if cache == "first_block":
-            skip = min(float(c[cache]["max_skip"]), (threshold or c[cache]["default_threshold"]) * c[cache]["per_threshold"])
+            skip = min(
+                float(c[cache]["max_skip"]), (threshold or c[cache]["default_threshold"]) * c[cache]["per_threshold"]
+            )
             return round(1 + (steps - 1) * (1 - skip), 2) if steps > 1 else float(steps)
         if cache == "magcache":
             m = c[cache]
@@ -204,7 +234,9 @@ class CostModel:
             return round(kept + (steps - kept) * (1 - skip), 2)
         if cache == "taylorseer":
             t = c[cache]
-            every, warm = taylorseer_schedule(steps, interval or int(t["default_interval"]), float(t["warmup_fraction"]))
+            every, warm = taylorseer_schedule(
+                steps, interval or int(t["default_interval"]), float(t["warmup_fraction"])
+            )
             full = sum(1 for s in range(steps) if s < warm or (s - warm - 1) % every == 0)
             return round(full + (steps - full) * float(t["predict_cost"]), 2)
         return float(steps)

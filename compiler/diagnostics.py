@@ -3,6 +3,7 @@
 A diagnostic points at a file, a 1-based line and column, carries a stable code, and renders
 like a compiler error (`file:line:col: error[CODE]: message`, the source line, a caret, a hint).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -89,7 +90,9 @@ class Diagnostic:
     def format(self) -> str:
         # User text (messages quote it) is escaped and cut: a 5 MB line prints a window, not 10 MB.
         message = safe_text(self.message, multiline=True, limit=MAX_LINE)
-        out = [f"{safe_text(self.file, limit=MAX_LINE)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {message}"]
+        out = [
+            f"{safe_text(self.file, limit=MAX_LINE)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {message}"
+        ]
         if self.source_line:
             width = max(5, len(str(self.line)))
             src, col = _window(self.source_line, self.col)

@@ -1,6 +1,7 @@
 """Project files in fingerprints: each file a task reads from the project folder enters its
 fingerprint by content, and every such file's digest enters the spec's fingerprint and the plan's
 `inputs`, so a changed asset, track or logo renders again."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,8 +14,9 @@ from .drafts import Draft
 from .frontend import LoadedVideo
 
 
-def attach_digests(spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None,
-                    catalog: Catalog) -> set[str]:
+def attach_digests(
+    spec: VideoSpec, drafts: list[Draft], digest: Callable[[str], str] | None, catalog: Catalog
+) -> set[str]:
     """Files the tasks read from the project folder enter their fingerprints by content: each param
     the backend's catalog entry names in `file_params` (built-ins and plug-ins alike) gets a
     `<param>_sha256` beside it. Returns the project paths so digested."""
@@ -41,8 +43,9 @@ def _default(entry: BackendEntry, param: str) -> Any:
     return field.default if field is not None else None
 
 
-def project_digests(videos: list[LoadedVideo], digest: Callable[[str], str] | None,
-                     file_paths: set[str]) -> dict[str, str]:
+def project_digests(
+    videos: list[LoadedVideo], digest: Callable[[str], str] | None, file_paths: set[str]
+) -> dict[str, str]:
     if digest is None:
         return {}
     paths = set(file_paths)

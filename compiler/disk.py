@@ -9,6 +9,7 @@ The figures are deliberately simple and lean high:
 - a final file counts twice: once in the store and once published in the output folder;
 - scripts, captions and anything else: 64 KB.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ WAV_STEREO_BPS = 44_100 * 4
 TRACK_MIN_MS = 150_000
 MUSIC_TAIL_MS = 15_000
 SMALL = 64 * 1024
-NOTE = ("an estimate: H.264 at 0.1 bits per pixel, speech and music as WAV, finals counted in the store and "
-        "the output folder")
+NOTE = (
+    "an estimate: H.264 at 0.1 bits per pixel, speech and music as WAV, finals counted in the store and "
+    "the output folder"
+)
 
 
 def video_bytes(width: int, height: int, frames: float) -> int:
@@ -78,5 +81,8 @@ def task_bytes(task: Task, vp: VideoPlan) -> int:
 def plan_bytes(plan: Plan, task_ids: set[str] | None = None) -> int:
     """The estimate for these tasks of the plan (all of them by default)."""
     videos = {v.name: v for v in plan.videos}
-    return sum(task_bytes(t, videos[t.video]) for t in plan.tasks
-               if (task_ids is None or t.id in task_ids) and t.video in videos)
+    return sum(
+        task_bytes(t, videos[t.video])
+        for t in plan.tasks
+        if (task_ids is None or t.id in task_ids) and t.video in videos
+    )

@@ -1,5 +1,6 @@
 """The lowering's intermediate form: a draft task (what the plan's Task becomes once ordered,
 fingerprinted and placed), and which asset files are stills and start images (by extension)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

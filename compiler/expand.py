@@ -6,6 +6,7 @@ values stay strings (a CSV cell has no type; pydantic turns "9" into 9.0 where a
 expected); JSONL values keep their JSON types. Files are read only through the injected reader,
 so this module stays pure.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,9 @@ def resolve_path(spec_dir: str, p: str) -> str | None:
     return norm
 
 
-ESCAPE_HINT = "paths are relative to the spec and stay inside the project folder; copy or link the file into the project"
+ESCAPE_HINT = (
+    "paths are relative to the spec and stay inside the project folder; copy or link the file into the project"
+)
 
 
 @dataclass
@@ -57,13 +60,17 @@ def name_problem(name: str) -> tuple[str, str] | None:
     """Why `name` cannot be a file name on Linux, macOS and Windows alike: (message, hint), or None."""
     shown = name if len(name) <= 40 else name[:37] + "..."
     if len(name) > MAX_NAME:
-        return (f"video name `{shown}` is {len(name)} characters long; names are at most {MAX_NAME}",
-                "shorten `name` (it names the output files and the work folder's entries)")
+        return (
+            f"video name `{shown}` is {len(name)} characters long; names are at most {MAX_NAME}",
+            "shorten `name` (it names the output files and the work folder's entries)",
+        )
     if not NAME_RE.match(name):
         return f"video name `{shown}` is not a safe file name", NAME_HINT
     if name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        return (f"video name `{shown}` is a reserved device name on Windows",
-                "add a word, e.g. `{}-video`".format(name.split(".")[0]))
+        return (
+            f"video name `{shown}` is a reserved device name on Windows",
+            "add a word, e.g. `{}-video`".format(name.split(".")[0]),
+        )
     if name.endswith("."):
         return f"video name `{shown}` ends in `.`, which Windows drops from file names", "remove the final `.`"
     return None
@@ -80,8 +87,13 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
         if isinstance(v, SCALARS):
             out[k] = v
         else:
-            diags.append(smap.at(path + (k,), "E_TYPE",
-                                 f"variable `{k}` must be text, a number, true/false or null, not a {_kind(v)}"))
+            diags.append(
+                smap.at(
+                    path + (k,),
+                    "E_TYPE",
+                    f"variable `{k}` must be text, a number, true/false or null, not a {_kind(v)}",
+                )
+            )
     return out
 
 
@@ -107,26 +119,47 @@ def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list
                     if not name:
                         diags.append(fsrc.diag(line, 1, "E_MATRIX_FILE", f"column {i + 1} of the header has no name"))
                     elif name in header[:i]:
-                        diags.append(fsrc.diag(line, 1, "E_MATRIX_FILE", f"column `{name}` appears twice in the header"))
+                        diags.append(
+                            fsrc.diag(line, 1, "E_MATRIX_FILE", f"column `{name}` appears twice in the header")
+                        )
                 continue
             if reader.line_num > line:  # one record over several lines: a quoted field holds line ends
-                diags.append(fsrc.diag(line, 1, "W_MATRIX_LINES",
-                                       f"lines {line}-{reader.line_num} of the CSV are read as one row "
-                                       f"(a quoted field runs over {reader.line_num - line} line end(s))",
-                                       "check for a stray `\"`; quote a field only to hold commas or quotes",
-                                       severity="warning"))
+                diags.append(
+                    fsrc.diag(
+                        line,
+                        1,
+                        "W_MATRIX_LINES",
+                        f"lines {line}-{reader.line_num} of the CSV are read as one row "
+                        f"(a quoted field runs over {reader.line_num - line} line end(s))",
+                        'check for a stray `"`; quote a field only to hold commas or quotes',
+                        severity="warning",
+                    )
+                )
             if len(rec) != len(header):
-                diags.append(fsrc.diag(line, 1, "E_MATRIX_FILE",
-                                       f"row has {len(rec)} fields but the header has {len(header)}",
-                                       "quote values that contain commas"))
+                diags.append(
+                    fsrc.diag(
+                        line,
+                        1,
+                        "E_MATRIX_FILE",
+                        f"row has {len(rec)} fields but the header has {len(header)}",
+                        "quote values that contain commas",
+                    )
+                )
                 continue
             rows.append(dict(zip(header, rec)))
             lines.append(line)
     except csv.Error as e:
         diags.append(fsrc.diag(reader.line_num or 1, 1, "E_MATRIX_FILE", f"malformed CSV: {e}"))
     if header is None:
-        diags.append(fsrc.diag(1, 1, "E_MATRIX_FILE", "the CSV file has no header row",
-                               "the first row names the variables, e.g. `product,price`"))
+        diags.append(
+            fsrc.diag(
+                1,
+                1,
+                "E_MATRIX_FILE",
+                "the CSV file has no header row",
+                "the first row names the variables, e.g. `product,price`",
+            )
+        )
     return rows, lines
 
 
@@ -139,8 +172,15 @@ def _read_jsonl(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[li
         try:
             obj = json.loads(raw, object_pairs_hook=keep_first_pairs)
         except json.JSONDecodeError as e:
-            diags.append(fsrc.diag(n, e.colno, "E_MATRIX_FILE", f"invalid JSON on this line: {e.msg}",
-                                   "each line holds one JSON object"))
+            diags.append(
+                fsrc.diag(
+                    n,
+                    e.colno,
+                    "E_MATRIX_FILE",
+                    f"invalid JSON on this line: {e.msg}",
+                    "each line holds one JSON object",
+                )
+            )
             continue
         except RecursionError:
             diags.append(fsrc.diag(n, 1, "E_MATRIX_FILE", "JSON nested too deeply"))
@@ -157,8 +197,9 @@ def _read_jsonl(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[li
     return rows, lines
 
 
-def load_matrix(matrix: Any, smap: SourceMap, spec_dir: str, read: Reader,
-                diags: list[Diagnostic]) -> tuple[list[dict], list[str]] | None:
+def load_matrix(
+    matrix: Any, smap: SourceMap, spec_dir: str, read: Reader, diags: list[Diagnostic]
+) -> tuple[list[dict], list[str]] | None:
     """(rows, labels) of the matrix, or None without one. Problems go to diags; bad rows are dropped."""
     if matrix is None:
         return None
@@ -179,8 +220,9 @@ def load_matrix(matrix: Any, smap: SourceMap, spec_dir: str, read: Reader,
         return [], []
     for k in matrix:
         if k != "file":
-            diags.append(smap.at(path + (k,), "E_UNKNOWN_KEY", f"unknown key `{k}` in matrix", suggest(k, ["file"]),
-                                 key=True))
+            diags.append(
+                smap.at(path + (k,), "E_UNKNOWN_KEY", f"unknown key `{k}` in matrix", suggest(k, ["file"]), key=True)
+            )
     rel = matrix.get("file")
     if not isinstance(rel, str):
         if "file" not in matrix:
@@ -191,19 +233,30 @@ def load_matrix(matrix: Any, smap: SourceMap, spec_dir: str, read: Reader,
     fpath = path + ("file",)
     target = resolve_path(spec_dir, rel)
     if target is None:
-        diags.append(smap.at(fpath, "E_PATH_ESCAPE", f"matrix file `{rel}` is outside the project folder",
-                             ESCAPE_HINT))
+        diags.append(smap.at(fpath, "E_PATH_ESCAPE", f"matrix file `{rel}` is outside the project folder", ESCAPE_HINT))
         return [], []
     ext = posixpath.splitext(target)[1].lower()
     if ext not in (".csv", ".jsonl"):
-        diags.append(smap.at(fpath, "E_MATRIX_FILE", f"matrix file `{rel}` is neither .csv nor .jsonl",
-                             "a CSV with a header row, or JSON Lines with one object per line"))
+        diags.append(
+            smap.at(
+                fpath,
+                "E_MATRIX_FILE",
+                f"matrix file `{rel}` is neither .csv nor .jsonl",
+                "a CSV with a header row, or JSON Lines with one object per line",
+            )
+        )
         return [], []
     try:
         text = read(target)
     except FileNotFoundError:
-        diags.append(smap.at(fpath, "E_MATRIX_FILE", f"matrix file `{rel}` not found",
-                             f"create `{target}` (paths are relative to the spec's folder)"))
+        diags.append(
+            smap.at(
+                fpath,
+                "E_MATRIX_FILE",
+                f"matrix file `{rel}` not found",
+                f"create `{target}` (paths are relative to the spec's folder)",
+            )
+        )
         return [], []
     except (OSError, UnicodeError) as e:
         diags.append(smap.at(fpath, "E_MATRIX_FILE", f"matrix file `{rel}` cannot be read: {type(e).__name__}"))
@@ -215,14 +268,16 @@ def load_matrix(matrix: Any, smap: SourceMap, spec_dir: str, read: Reader,
     return rows, [f"row {i + 1} ({target} line {ln})" for i, ln in enumerate(lines)]
 
 
-def expand(tree: dict[str, Any], smap: SourceMap, spec_dir: str, read: Reader,
-           overrides: Mapping[str, Any]) -> tuple[list[Expanded], list[Diagnostic]]:
+def expand(
+    tree: dict[str, Any], smap: SourceMap, spec_dir: str, read: Reader, overrides: Mapping[str, Any]
+) -> tuple[list[Expanded], list[Diagnostic]]:
     """One templated tree per video, with its own diagnostics; plus the project-wide ones."""
     diags: list[Diagnostic] = []
     base_vars = _scalar_vars(tree.get("vars"), smap, ("vars",), diags)
     matrix = load_matrix(tree.get("matrix"), smap, spec_dir, read, diags)
     rows: list[tuple[int | None, str, dict]] = (
-        [(None, "", {})] if matrix is None else [(i, lab, r) for i, (r, lab) in enumerate(zip(*matrix))])
+        [(None, "", {})] if matrix is None else [(i, lab, r) for i, (r, lab) in enumerate(zip(*matrix))]
+    )
     # A matrix that gave no rows must not hide the rest of the spec: check it once without row
     # variables, ignoring the undefined-variable errors that the missing rows would cause.
     blind = not rows
@@ -244,9 +299,14 @@ def expand(tree: dict[str, Any], smap: SourceMap, spec_dir: str, read: Reader,
                 if problem is not None:
                     rdiags.append(smap.at(("name",), "E_NAME", problem[0], problem[1]))
                 elif final in names:
-                    diags.append(smap.at(("name",), "E_DUPLICATE_NAME",
-                                         f"video name `{final}` is used by {names[final]} and {label}",
-                                         "make `name` depend on a variable that differs between rows"))
+                    diags.append(
+                        smap.at(
+                            ("name",),
+                            "E_DUPLICATE_NAME",
+                            f"video name `{final}` is used by {names[final]} and {label}",
+                            "make `name` depend on a variable that differs between rows",
+                        )
+                    )
                 else:
                     names[final] = label
         rendered["vars"] = variables

@@ -3,6 +3,7 @@
 Every per-scene segment is encoded once, at the export preset, captions burned in, so the
 segments join by stream copy and the whole video is encoded exactly once (house rule 9 in docs/architecture.md).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,13 +31,39 @@ AAC_PRIMING = ["-ignore_editlist", "1", "-ss", f"{(1024 + 32) / 48000:.6f}"]
 def x264_args(p: dict[str, Any]) -> list[str]:
     gop = str(max(1, p["fps"] // 2))  # closed GOP of half the frame rate (the platforms' upload guides)
     return [
-        "-c:v", "libx264", "-preset", p["x264_preset"], "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-crf", str(p["crf"]), "-maxrate", p["maxrate"], "-bufsize", p["bufsize"],
-        "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "2", "-flags", "+cgop",
-        "-aq-mode", "3",  # auto-variance AQ biased to dark scenes: keeps dark gradients from banding
-        "-r", str(p["fps"]), *(["-threads", str(p["threads"])] if "threads" in p else []),
+        "-c:v",
+        "libx264",
+        "-preset",
+        p["x264_preset"],
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        str(p["crf"]),
+        "-maxrate",
+        p["maxrate"],
+        "-bufsize",
+        p["bufsize"],
+        "-g",
+        gop,
+        "-keyint_min",
+        gop,
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "2",
+        "-flags",
+        "+cgop",
+        "-aq-mode",
+        "3",  # auto-variance AQ biased to dark scenes: keeps dark gradients from banding
+        "-r",
+        str(p["fps"]),
+        *(["-threads", str(p["threads"])] if "threads" in p else []),
         *COLOUR_TAGS,
-        "-flags:v", "+bitexact", *BITEXACT,
+        "-flags:v",
+        "+bitexact",
+        *BITEXACT,
     ]
 
 
@@ -50,8 +77,11 @@ BT709 = "out_color_matrix=bt709:out_range=tv"
 def to_bt709(scale: str = "scale") -> list[str]:
     """Filters that bring any input to BT.709 limited-range yuv420p frames, tagged as such.
     `scale`: the scale filter to do it in (one that also resizes saves a pass)."""
-    return [f"{scale}:{BT709}" if ":" in scale or "=" in scale else f"{scale}={BT709}", "format=yuv420p",
-            "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"]
+    return [
+        f"{scale}:{BT709}" if ":" in scale or "=" in scale else f"{scale}={BT709}",
+        "format=yuv420p",
+        "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709",
+    ]
 
 
 def x264_still_args() -> list[str]:
@@ -88,8 +118,16 @@ def edge_keys(frames: str, edge: Edges | None) -> list[str]:
     return ["-force_key_frames", "expr:" + "+".join(at), "-forced-idr", "1"] if at else []
 
 
-def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: bool, card: dict[str, Any],
-             still_at: float | None = None, wm: dict[str, Any] | None = None, edge: Edges | None = None) -> list[str]:
+def animatic(
+    p: dict[str, Any],
+    look: dict[str, Any],
+    frames: str,
+    captions: bool,
+    card: dict[str, Any],
+    still_at: float | None = None,
+    wm: dict[str, Any] | None = None,
+    edge: Edges | None = None,
+) -> list[str]:
     """A storyboard clip: a slowly turning gradient drawn small and scaled up, a card with the
     visual prompt and the scene number (laid out by compiler.layout.card_layout: measured, inside
     the safe area), captions burned on top."""
@@ -121,15 +159,30 @@ def animatic(p: dict[str, Any], look: dict[str, Any], frames: str, captions: boo
         f"fps={p['fps']}",
     ]
     card_at = next(i for i, f in enumerate(chain) if f.startswith("drawbox"))  # the still has no card
-    return [*FFMPEG, "-f", "lavfi", "-i", src, *watermark_input(wm),
-            *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args(),
-                     edge=edge)]
+    return [
+        *FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        src,
+        *watermark_input(wm),
+        *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args(), edge=edge),
+    ]
 
 
-def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bool,
-           still_at: float | None = None, wm: dict[str, Any] | None = None, fit: str = "cover",
-           pad_colour: str = "black", clip_mode: str = "hold",
-           edge: Edges | None = None) -> list[str]:
+def assets(
+    p: dict[str, Any],
+    asset: str,
+    still: bool,
+    frames: str,
+    captions: bool,
+    still_at: float | None = None,
+    wm: dict[str, Any] | None = None,
+    fit: str = "cover",
+    pad_colour: str = "black",
+    clip_mode: str = "hold",
+    edge: Edges | None = None,
+) -> list[str]:
     """Your own image or clip in the frame. A clip shorter than the scene holds its last frame
     (`hold`), repeats (`loop`) or is slowed to fill it (`stretch`: its timestamps scaled by the
     factor the backend measures, `@{self:stretch}`); always exactly `frames` frames at the preset's
@@ -138,8 +191,11 @@ def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bo
     darkened cover-cropped copy of itself (the usual way to put landscape footage in a vertical
     frame)."""
     w, h, fps = p["width"], p["height"], p["fps"]
-    inp = (["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)] if still
-           else [*(["-stream_loop", "-1"] if clip_mode == "loop" else []), "-i", refs.project(asset)])
+    inp = (
+        ["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)]
+        if still
+        else [*(["-stream_loop", "-1"] if clip_mode == "loop" else []), "-i", refs.project(asset)]
+    )
     if fit == "cover" and still:
         # Cover 8% larger than the frame, then crop a window that drifts across it. The still is
         # decoded and scaled once and the `loop` filter repeats the scaled picture (`-loop 1` on
@@ -148,42 +204,66 @@ def assets(p: dict[str, Any], asset: str, still: bool, frames: str, captions: bo
         inp = ["-framerate", str(fps), "-i", refs.project(asset)]
         placed = [
             f"scale={w * 108 // 100}:{h * 108 // 100}:force_original_aspect_ratio=increase:flags=lanczos:{BT709}",
-            "format=yuv444p", "loop=loop=-1:size=1", f"setpts=N/{fps}/TB",
+            "format=yuv444p",
+            "loop=loop=-1:size=1",
+            f"setpts=N/{fps}/TB",
             f"crop={w}:{h}:x='(iw-ow)*min(t/{frames_s(frames, fps)}\\,1)':y='(ih-oh)/2'",
             *to_bt709()[1:],  # then to yuv420p, tagged BT.709
         ]
     elif fit == "cover":
         placed = [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}"]
     elif fit == "contain":
-        placed = [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos"),
-                  f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={pad_colour}"]
+        placed = [
+            *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos"),
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={pad_colour}",
+        ]
     else:  # blur: the picture whole, over a blurred copy that fills the frame
         small_w, small_h = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
-        placed = [*to_bt709(), "split=2[fitbg][fitfg];"
-                  f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
-                  f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
-                  f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
-                  "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420"]
-    timing = [] if still else [*([f"setpts=(PTS-STARTPTS)*{refs.self_ref('stretch')}"] if clip_mode == "stretch" else []),
-                                f"fps={fps}"]
+        placed = [
+            *to_bt709(),
+            "split=2[fitbg][fitfg];"
+            f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
+            f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
+            f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
+            "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420",
+        ]
+    timing = (
+        []
+        if still
+        else [*([f"setpts=(PTS-STARTPTS)*{refs.self_ref('stretch')}"] if clip_mode == "stretch" else []), f"fps={fps}"]
+    )
     chain = [*timing, *placed, *([] if still else ["tpad=stop_mode=clone:stop=-1"]), "setsar=1"]
-    return [*FFMPEG, *inp, *watermark_input(wm),
-            *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [], edge=edge)]
+    return [
+        *FFMPEG,
+        *inp,
+        *watermark_input(wm),
+        *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [], edge=edge),
+    ]
 
 
-def title_card(p: dict[str, Any], card: dict[str, Any], background: str, colour: str, frames: str,
-               wm: dict[str, Any] | None = None) -> list[str]:
+def title_card(
+    p: dict[str, Any], card: dict[str, Any], background: str, colour: str, frames: str, wm: dict[str, Any] | None = None
+) -> list[str]:
     """An intro/outro title card: the background colour, each measured line (compiler.layout.
     title_layout) drawn centred in the safe area from its own text file (no filtergraph escaping of
     user text), BT.709, exactly `frames` frames."""
     w, h, fps = p["width"], p["height"], p["fps"]
     src = f"color=c={background}:s={w}x{h}:r={fps}"
-    draw = [f"drawtext=font=DejaVu Sans:expansion=none:fontcolor={colour}:textfile={refs.OUT}/line-{k + 1}.txt"
-            f":fontsize={line['size']}:x={card['left']}+({card['box_w']}-text_w)/2:y={line['y']}"
-            for k, line in enumerate(card["lines"])]
+    draw = [
+        f"drawtext=font=DejaVu Sans:expansion=none:fontcolor={colour}:textfile={refs.OUT}/line-{k + 1}.txt"
+        f":fontsize={line['size']}:x={card['left']}+({card['box_w']}-text_w)/2:y={line['y']}"
+        for k, line in enumerate(card["lines"])
+    ]
     chain = [*to_bt709(), *draw, "setsar=1"]
-    return [*FFMPEG, "-f", "lavfi", "-i", src, *watermark_input(wm),
-            *_encode(p, chain, False, frames, None, wm=wm, tuning=x264_still_args())]
+    return [
+        *FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        src,
+        *watermark_input(wm),
+        *_encode(p, chain, False, frames, None, wm=wm, tuning=x264_still_args()),
+    ]
 
 
 def watermark_input(wm: dict[str, Any] | None) -> list[str]:
@@ -195,33 +275,65 @@ def watermark_overlay(wm: dict[str, Any], index: int, src: str, dst: str) -> str
     [src] at its corner of the safe area -> [dst]. A still logo repeats (overlay's eof_action)."""
     x = str(wm["x"]) if wm["position"].endswith("left") else f"W-w-{wm['x']}"
     y = str(wm["y"]) if wm["position"].startswith("top") else f"H-h-{wm['y']}"
-    return (f"[{index}:v]scale={wm['width']}:-2:flags=lanczos,format=rgba,colorchannelmixer=aa={wm['opacity']:g},"
-            f"scale={BT709},format=yuva420p[wm];[{src}][wm]overlay=x={x}:y={y}:format=yuv420[{dst}]")
+    return (
+        f"[{index}:v]scale={wm['width']}:-2:flags=lanczos,format=rgba,colorchannelmixer=aa={wm['opacity']:g},"
+        f"scale={BT709},format=yuva420p[wm];[{src}][wm]overlay=x={x}:y={y}:format=yuv420[{dst}]"
+    )
 
 
-def _encode(p: dict[str, Any], chain: list[str], captions: bool, frames: str, still_at: float | None,
-            still_after: int | None = None, wm: dict[str, Any] | None = None, tuning: Sequence[str] = (),
-            edge: Edges | None = None) -> list[str]:
+def _encode(
+    p: dict[str, Any],
+    chain: list[str],
+    captions: bool,
+    frames: str,
+    still_at: float | None,
+    still_after: int | None = None,
+    wm: dict[str, Any] | None = None,
+    tuning: Sequence[str] = (),
+    edge: Edges | None = None,
+) -> list[str]:
     """The filter chain, the watermark, captions burned last, encoded to the segment. With `still_at`
     (a fraction of the scene) the picture after chain[:still_after] (the whole chain by default;
     never the watermark or the captions) is also kept as still.png at that point, for the thumbnail."""
     if still_at is None and wm is None:
-        return ["-vf", ",".join([*chain, *_burn(captions), *edge_filters(frames, edge)]), "-frames:v", frames,
-                *x264_args(p), *edge_keys(frames, edge), *tuning, "-an", *segment_mp4()]
+        return [
+            "-vf",
+            ",".join([*chain, *_burn(captions), *edge_filters(frames, edge)]),
+            "-frames:v",
+            frames,
+            *x264_args(p),
+            *edge_keys(frames, edge),
+            *tuning,
+            "-an",
+            *segment_mp4(),
+        ]
     cut = len(chain) if still_after is None or still_at is None else still_after
     graph = f"[0:v]{','.join(chain[:cut])}"
     if still_at is not None:
         at = f"{still_at:g}*{frames_s(frames, p['fps'])}"
-        graph += (f",split=2[pic][still];[still]select='gte(t\\,{at})',scale=in_color_matrix=bt709:in_range=tv,"
-                  f"format=rgb24[s];[pic]")
+        graph += (
+            f",split=2[pic][still];[still]select='gte(t\\,{at})',scale=in_color_matrix=bt709:in_range=tv,"
+            f"format=rgb24[s];[pic]"
+        )
     else:
         graph += ","
     graph += ",".join(chain[cut:]) or "null"
     if wm is not None:
         graph += "[base];" + watermark_overlay(wm, 1, "base", "marked") + ";[marked]null"
     graph += "".join("," + f for f in [*_burn(captions), *edge_filters(frames, edge)]) + "[v]"
-    out = ["-filter_complex", graph, "-map", "[v]", "-frames:v", frames, *x264_args(p), *edge_keys(frames, edge), *tuning,
-           "-an", *segment_mp4()]
+    out = [
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-frames:v",
+        frames,
+        *x264_args(p),
+        *edge_keys(frames, edge),
+        *tuning,
+        "-an",
+        *segment_mp4(),
+    ]
     if still_at is not None:
         out += ["-map", "[s]", "-frames:v", "1", "-update", "1", refs.OUT + "/still.png"]
     return out
@@ -238,8 +350,14 @@ def frames_s(frames: str, fps: int) -> str:
     return frames.replace("|frames:", "|seconds_at:")
 
 
-def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: bool,
-             wm: dict[str, Any] | None = None, edge: Edges | None = None) -> list[str]:
+def assemble(
+    p: dict[str, Any],
+    chunk_ids: list[str],
+    frames: str,
+    captions: bool,
+    wm: dict[str, Any] | None = None,
+    edge: Edges | None = None,
+) -> list[str]:
     """Join a scene's generated chunks, bring them to the export size and rate, hold the last
     frame if the voice runs longer, burn captions, encode the segment. A chunk conditioned on the
     previous chunk's last frame repeats it first: its `overlap_frames` are trimmed off."""
@@ -251,15 +369,29 @@ def assemble(p: dict[str, Any], chunk_ids: list[str], frames: str, captions: boo
         trims.append(f"[{k}:v]trim=start_frame={refs.measured(cid, 'overlap_frames')},setpts=PTS-STARTPTS[c{k}]")
     joined = ";".join(trims) + ";" + "".join(f"[c{k}]" for k in range(len(chunk_ids)))
     chain = [
-        joined + f"concat=n={len(chunk_ids)}:v=1:a=0", f"fps={fps}",
-        *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}",
-        "setsar=1", "tpad=stop_mode=clone:stop=-1",
+        joined + f"concat=n={len(chunk_ids)}:v=1:a=0",
+        f"fps={fps}",
+        *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"),
+        f"crop={w}:{h}",
+        "setsar=1",
+        "tpad=stop_mode=clone:stop=-1",
     ]
     if wm is not None:
         chain[-1] += "[base];" + watermark_overlay(wm, len(chunk_ids), "base", "marked") + ";[marked]null"
     chain += [*_burn(captions), *edge_filters(frames, edge)]
-    return [*FFMPEG, *inputs, *watermark_input(wm), "-filter_complex", ",".join(chain), "-frames:v", frames,
-            *x264_args(p), *edge_keys(frames, edge), "-an", *segment_mp4()]
+    return [
+        *FFMPEG,
+        *inputs,
+        *watermark_input(wm),
+        "-filter_complex",
+        ",".join(chain),
+        "-frames:v",
+        frames,
+        *x264_args(p),
+        *edge_keys(frames, edge),
+        "-an",
+        *segment_mp4(),
+    ]
 
 
 def crossfade(p: dict[str, Any], h: int, before_frames: str) -> list[str]:
@@ -269,11 +401,29 @@ def crossfade(p: dict[str, Any], h: int, before_frames: str) -> list[str]:
     a frame earlier, so that rounding never drops that frame); `before_frames` is its N."""
     fps = p["fps"]
     seek = refs.shifted(before_frames.replace("|frames:", "|seconds_at:"), -h - 0.5)
-    graph = (f"[0:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=stop_mode=clone:stop={h}[a];"
-             f"[1:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=start_mode=clone:start={h}[b];"
-             f"[a][b]xfade=transition=fade:duration={2 * h / fps:.6f}:offset=0,setsar=1[v]")
-    return [*FFMPEG, "-ss", seek, "-i", refs.inp(ids.FROM) + "/segment.mp4", "-i", refs.inp(ids.TO) + "/segment.mp4",
-            "-filter_complex", graph, "-map", "[v]", "-frames:v", str(2 * h), *x264_args(p), "-an", *segment_mp4()]
+    graph = (
+        f"[0:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=stop_mode=clone:stop={h}[a];"
+        f"[1:v]trim=end_frame={h},setpts=N/{fps}/TB,tpad=start_mode=clone:start={h}[b];"
+        f"[a][b]xfade=transition=fade:duration={2 * h / fps:.6f}:offset=0,setsar=1[v]"
+    )
+    return [
+        *FFMPEG,
+        "-ss",
+        seek,
+        "-i",
+        refs.inp(ids.FROM) + "/segment.mp4",
+        "-i",
+        refs.inp(ids.TO) + "/segment.mp4",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-frames:v",
+        str(2 * h),
+        *x264_args(p),
+        "-an",
+        *segment_mp4(),
+    ]
 
 
 def mix(m: dict[str, Any]) -> list[list[str]]:
@@ -282,15 +432,59 @@ def mix(m: dict[str, Any]) -> list[list[str]]:
     encode, here rather than in the export so that it runs while the scenes are still encoded."""
     # The fast AAC coder: at these bitrates indistinguishable from twoloop, at a third of the time.
     # The PCM comes at the voices' rate (44.1 kHz); ffmpeg resamples it to AAC's 48 kHz here, once.
-    return [[*FFMPEG, "-f", "s16le", "-ar", str(m["sample_rate"]), "-ac", "2", "-i", "pipe:0",
-             "-c:a", "aac", "-aac_coder", "fast", "-profile:a", "aac_low", "-b:a", m["audio_bitrate"],
-             "-ar", "48000", "-ac", "2", "-flags:a", "+bitexact", *BITEXACT, refs.OUT + "/mix.m4a"]]
+    return [
+        [
+            *FFMPEG,
+            "-f",
+            "s16le",
+            "-ar",
+            str(m["sample_rate"]),
+            "-ac",
+            "2",
+            "-i",
+            "pipe:0",
+            "-c:a",
+            "aac",
+            "-aac_coder",
+            "fast",
+            "-profile:a",
+            "aac_low",
+            "-b:a",
+            m["audio_bitrate"],
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "-flags:a",
+            "+bitexact",
+            *BITEXACT,
+            refs.OUT + "/mix.m4a",
+        ]
+    ]
 
 
 def export(p: dict[str, Any], name: str) -> list[str]:
     """Join the segments and the mixed AAC by stream copy, moov first: no encoding left to do."""
     return [
-        *FFMPEG, "-f", "concat", "-safe", "0", "-i", refs.OUT + "/segments.txt",
-        *AAC_PRIMING, "-i", refs.inp(ids.MIX) + "/mix.m4a", "-map", "0:v:0", "-map", "1:a:0",
-        "-c", "copy", *BITEXACT, *NO_EDIT_LIST, "-movflags", "+faststart+negative_cts_offsets", refs.OUT + f"/{name}.mp4",
+        *FFMPEG,
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        refs.OUT + "/segments.txt",
+        *AAC_PRIMING,
+        "-i",
+        refs.inp(ids.MIX) + "/mix.m4a",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-c",
+        "copy",
+        *BITEXACT,
+        *NO_EDIT_LIST,
+        "-movflags",
+        "+faststart+negative_cts_offsets",
+        refs.OUT + f"/{name}.mp4",
     ]

@@ -1,5 +1,6 @@
 """The frame a video is drawn into: the export preset with the spec's overrides, the watermark's
 placement, and the fonts and caption block the captions and cards are measured with."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,8 +46,14 @@ def watermark(spec: VideoSpec, p: dict[str, Any]) -> dict[str, Any] | None:
     left = wm.position.endswith("left")
     top = wm.position.startswith("top")
     width = max(2, int(wm.width * min(w, h)) // 2 * 2)
-    return {"file": wm.file, "position": wm.position, "opacity": wm.opacity, "width": width,
-            "x": safe.left if left else safe.right, "y": safe.top if top else safe.bottom}
+    return {
+        "file": wm.file,
+        "position": wm.position,
+        "opacity": wm.opacity,
+        "width": width,
+        "x": safe.left if left else safe.right,
+        "y": safe.top if top else safe.bottom,
+    }
 
 
 def caption_font(spec: VideoSpec, fonts: FontSource | None = None) -> FontMetrics:

@@ -4,6 +4,7 @@ load_project = load (positions) -> expand (matrix, templating) -> validate (pyda
 All I/O comes in through SourceFiles, so the same call is pure and testable: no clock, no
 environment, no randomness, no subprocess. Diagnostics come back sorted and de-duplicated.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,8 +50,9 @@ class LoadedVideo:
         lines = self.smap.lines if self.smap else []
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
-    def diagnostic(self, path: tuple, code: str, message: str, hint: str = "",
-                   severity: Severity = "error") -> Diagnostic:
+    def diagnostic(
+        self, path: tuple, code: str, message: str, hint: str = "", severity: Severity = "error"
+    ) -> Diagnostic:
         """A diagnostic at path in the spec (nearest known ancestor), for later stages (E_NO_DEVICE)."""
         if self.smap is None:
             return Diagnostic(self.file, 1, 1, code, message, hint, severity)
@@ -70,15 +72,33 @@ def parse_set(items: list[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or not _SET_KEY.match(key):
-            diags.append(Diagnostic("--set", i, 1, "E_SET", f"expected key=value, got `{item}`",
-                                    "e.g. --set product=BeatSync, or a spec key: --set export.preset=draft"
-                                    " (keys are letters, digits and _)",
-                                    source_line=item, length=max(1, len(key) if eq else len(item))))
+            diags.append(
+                Diagnostic(
+                    "--set",
+                    i,
+                    1,
+                    "E_SET",
+                    f"expected key=value, got `{item}`",
+                    "e.g. --set product=BeatSync, or a spec key: --set export.preset=draft"
+                    " (keys are letters, digits and _)",
+                    source_line=item,
+                    length=max(1, len(key) if eq else len(item)),
+                )
+            )
             continue
         if has_lone_surrogate(item):
-            diags.append(Diagnostic("--set", i, 1, "E_TEXT", f"--set {key}: the value holds a lone surrogate, which is "
-                                    "not a character", "pass UTF-8 text", source_line=item.encode("utf-8", "replace")
-                                    .decode("utf-8"), length=1))
+            diags.append(
+                Diagnostic(
+                    "--set",
+                    i,
+                    1,
+                    "E_TEXT",
+                    f"--set {key}: the value holds a lone surrogate, which is not a character",
+                    "pass UTF-8 text",
+                    source_line=item.encode("utf-8", "replace").decode("utf-8"),
+                    length=1,
+                )
+            )
             continue
         value: Any = raw
         if raw.strip():
@@ -124,10 +144,19 @@ def _apply_spec_overrides(tree: dict, overrides: Mapping[str, Any]) -> tuple[dic
             if child is None:
                 child = node[part] = {}
             if not isinstance(child, dict):
-                where = ".".join(parents[:depth + 1])
-                diags.append(Diagnostic("--set", i, 1, "E_SET", f"--set {key}: `{where}` is not a mapping in the spec",
-                                        "a dotted key names a key of a mapping, e.g. --set export.preset=draft",
-                                        source_line=f"{key}={value}", length=len(key)))
+                where = ".".join(parents[: depth + 1])
+                diags.append(
+                    Diagnostic(
+                        "--set",
+                        i,
+                        1,
+                        "E_SET",
+                        f"--set {key}: `{where}` is not a mapping in the spec",
+                        "a dotted key names a key of a mapping, e.g. --set export.preset=draft",
+                        source_line=f"{key}={value}",
+                        length=len(key),
+                    )
+                )
                 break
             node = child
         else:
@@ -137,11 +166,23 @@ def _apply_spec_overrides(tree: dict, overrides: Mapping[str, Any]) -> tuple[dic
 
 def _unused_overrides(tree: dict, variables: Mapping[str, Any]) -> list[Diagnostic]:
     used = referenced_names({k: v for k, v in tree.items() if k not in ("vars", "matrix")})
-    return [Diagnostic("--set", i, 1, "W_UNUSED_SET", f"--set {key}: no template of the spec uses `{key}`",
-                       suggest(key, sorted(used), "the templates use") if used else
-                       "the spec has no `{{ ... }}` template; to set a key of the spec, write e.g. --set export.preset=draft",
-                       severity="warning", source_line=f"{key}={variables[key]}", length=len(key))
-            for i, key in enumerate(variables, start=1) if key not in used]
+    return [
+        Diagnostic(
+            "--set",
+            i,
+            1,
+            "W_UNUSED_SET",
+            f"--set {key}: no template of the spec uses `{key}`",
+            suggest(key, sorted(used), "the templates use")
+            if used
+            else "the spec has no `{{ ... }}` template; to set a key of the spec, write e.g. --set export.preset=draft",
+            severity="warning",
+            source_line=f"{key}={variables[key]}",
+            length=len(key),
+        )
+        for i, key in enumerate(variables, start=1)
+        if key not in used
+    ]
 
 
 def _check_numbers(tree: Any, smap: SourceMap, path: tuple = ()) -> list[Diagnostic]:
@@ -156,8 +197,14 @@ def _check_numbers(tree: Any, smap: SourceMap, path: tuple = ()) -> list[Diagnos
         why = number_problem(v)
         if why:
             shown = short(v if isinstance(v, str) else str(v).replace("inf", ".inf").replace("nan", ".nan"))
-            out.append(smap.at(path + (k,), "E_NUMBER", f"`{shown}` {why}",
-                               "write a finite number in the setting's range (.inf, .nan and huge values are refused)"))
+            out.append(
+                smap.at(
+                    path + (k,),
+                    "E_NUMBER",
+                    f"`{shown}` {why}",
+                    "write a finite number in the setting's range (.inf, .nan and huge values are refused)",
+                )
+            )
             tree[k] = None
     return out
 
@@ -173,19 +220,31 @@ def _at_set(diags: list[Diagnostic], overrides: Mapping[str, Any], smap: SourceM
     for d in diags:
         for key, (i, item, pos, written) in moved.items():
             parts = key.split(".")
-            named = any(re.search(re.escape(".".join(parts[:k])) + r"[ :]", d.message + " ") for k in range(len(parts), 1, -1))
+            named = any(
+                re.search(re.escape(".".join(parts[:k])) + r"[ :]", d.message + " ") for k in range(len(parts), 1, -1)
+            )
             named = named or (not written and d.code == "E_UNKNOWN_KEY" and any(f"`{p}`" in d.message for p in parts))
             if named and (d.line, d.col) == pos:
                 at_key = d.code == "E_UNKNOWN_KEY"  # the key is wrong, not the value
-                d = dataclasses.replace(d, file="--set", line=i, col=1 if at_key else len(key) + 2, source_line=item,
-                                        length=len(key) if at_key else max(1, len(item) - len(key) - 1))
+                d = dataclasses.replace(
+                    d,
+                    file="--set",
+                    line=i,
+                    col=1 if at_key else len(key) + 2,
+                    source_line=item,
+                    length=len(key) if at_key else max(1, len(item) - len(key) - 1),
+                )
                 break
         out.append(d)
     return out
 
 
-def load_project(src: SourceFiles, overrides: Mapping[str, Any], engines: dict[str, list[str]] | None = None,
-                 rates: Mapping[str, int] | None = None) -> tuple[list[LoadedVideo], list[Diagnostic]]:
+def load_project(
+    src: SourceFiles,
+    overrides: Mapping[str, Any],
+    engines: dict[str, list[str]] | None = None,
+    rates: Mapping[str, int] | None = None,
+) -> tuple[list[LoadedVideo], list[Diagnostic]]:
     """Load, expand and validate a project spec. Videos are returned only when there is no error
     (warnings may accompany them); the diagnostics are sorted. Never raises on bad input.
 
@@ -201,11 +260,14 @@ def load_project(src: SourceFiles, overrides: Mapping[str, Any], engines: dict[s
     tree, smap, diags = load_source(text, name)
     if tree is None:
         if not diags:
-            diags.append(smap.diag(1, 1, "E_MISSING", "the spec is empty", "start with `vidc: 1`, `name:` and `script:`"))
+            diags.append(
+                smap.diag(1, 1, "E_MISSING", "the spec is empty", "start with `vidc: 1`, `name:` and `script:`")
+            )
         return [], sort_diagnostics(diags)
     if not isinstance(tree, dict):
-        diags.append(smap.at((), "E_TYPE", "a spec is a mapping of keys (vidc, name, script, ...)",
-                             "start with `vidc: 1`"))
+        diags.append(
+            smap.at((), "E_TYPE", "a spec is a mapping of keys (vidc, name, script, ...)", "start with `vidc: 1`")
+        )
         return [], sort_diagnostics(diags)
 
     diags.extend(_check_numbers(tree, smap))

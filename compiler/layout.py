@@ -1,6 +1,7 @@
 """Where text goes in the frame, measured: the preset's safe area, the caption block (size, margins,
 line width) and the storyboard card (its prompt and label wrapped and shrunk to fit). Pure: the
 font's metrics come in as data (textfit.FontMetrics)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ def caption_style(name: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Safe:
     """Insets in pixels from each edge, and the platform UI zones as pixel rectangles."""
+
     left: int
     top: int
     right: int
@@ -33,10 +35,13 @@ class Safe:
 def safe_area(preset: str, width: int, height: int) -> Safe:
     areas = template_yaml("safe_areas.yaml") or {}
     a = areas.get(preset) or {"top": 0.05, "bottom": 0.07, "left": 0.05, "right": 0.05, "ui": []}
-    ui = tuple((str(z[0]), round(z[1] * width), round(z[2] * height), round(z[3] * width), round(z[4] * height))
-               for z in a.get("ui") or [])
-    return Safe(round(a["left"] * width), round(a["top"] * height), round(a["right"] * width),
-                round(a["bottom"] * height), ui)
+    ui = tuple(
+        (str(z[0]), round(z[1] * width), round(z[2] * height), round(z[3] * width), round(z[4] * height))
+        for z in a.get("ui") or []
+    )
+    return Safe(
+        round(a["left"] * width), round(a["top"] * height), round(a["right"] * width), round(a["bottom"] * height), ui
+    )
 
 
 # --- captions ----------------------------------------------------------------------------------
@@ -45,7 +50,11 @@ def safe_area(preset: str, width: int, height: int) -> Safe:
 def caption_box(style: dict[str, Any], width: int, height: int, safe: Safe) -> dict[str, Any]:
     """The caption block of a frame: ASS font size, margins (px) and the widest line allowed."""
     portrait = height > width
-    size = float(style["size_portrait"]) * width if portrait and "size_portrait" in style else float(style["size"]) * height
+    size = (
+        float(style["size_portrait"]) * width
+        if portrait and "size_portrait" in style
+        else float(style["size"]) * height
+    )
     size = max(int(round(size)), 8)
     outline = float(style.get("outline", 0.003)) * height
     if style.get("box"):
@@ -56,8 +65,14 @@ def caption_box(style: dict[str, Any], width: int, height: int, safe: Safe) -> d
     margin_v = max(int(round(float(style.get("margin_v", 0.06)) * height)), safe.bottom + int(round(0.012 * height)))
     # the outline (or the box's padding) and the shadow are drawn outside the glyphs' advances
     max_width = width - margin_l - margin_r - 2 * outline - shadow
-    return {"size": size, "min_size": max(8, int(size * float(style.get("min_scale", 0.75)))),
-            "margin_l": margin_l, "margin_r": margin_r, "margin_v": margin_v, "max_width": int(max_width)}
+    return {
+        "size": size,
+        "min_size": max(8, int(size * float(style.get("min_scale", 0.75)))),
+        "margin_l": margin_l,
+        "margin_r": margin_r,
+        "margin_v": margin_v,
+        "max_width": int(max_width),
+    }
 
 
 def caption_fit(text: str, box: dict[str, Any], font: FontMetrics) -> tuple[int, str | None]:
@@ -80,8 +95,9 @@ def caption_fit(text: str, box: dict[str, Any], font: FontMetrics) -> tuple[int,
 # --- the storyboard card -------------------------------------------------------------------------
 
 
-def card_layout(prompt: str, label: str, width: int, height: int, safe: Safe, caption_top: int,
-                font: FontMetrics) -> dict[str, Any]:
+def card_layout(
+    prompt: str, label: str, width: int, height: int, safe: Safe, caption_top: int, font: FontMetrics
+) -> dict[str, Any]:
     """The card: full safe width, from the safe top down to at most just above the captions; the
     label (shrunk, then wrapped) on top, the prompt below, both shrunk until they fit, the card as
     tall as its text. Pixel values for drawbox/drawtext."""
@@ -102,11 +118,19 @@ def card_layout(prompt: str, label: str, width: int, height: int, safe: Safe, ca
     note_b = fit_block(prompt, font, inner_w, note_box_h, 0.040 * base, 0.022 * base, note_pitch)
     h = 2 * pad + label_h + gap + _block_h(note_b, note_pitch, spacing)
     return {
-        "x": x, "y": y, "w": w, "h": h, "pad": pad,
-        "label": "\n".join(label_b.lines), "label_size": int(label_b.em_px),
-        "label_spacing": int(round(spacing * int(label_b.em_px))), "label_y": y + pad,
-        "note": "\n".join(note_b.lines), "note_size": int(note_b.em_px),
-        "note_spacing": int(round(spacing * int(note_b.em_px))), "note_y": y + pad + label_h + gap,
+        "x": x,
+        "y": y,
+        "w": w,
+        "h": h,
+        "pad": pad,
+        "label": "\n".join(label_b.lines),
+        "label_size": int(label_b.em_px),
+        "label_spacing": int(round(spacing * int(label_b.em_px))),
+        "label_y": y + pad,
+        "note": "\n".join(note_b.lines),
+        "note_size": int(note_b.em_px),
+        "note_spacing": int(round(spacing * int(note_b.em_px))),
+        "note_y": y + pad + label_h + gap,
         "truncated": note_b.truncated,
     }
 
@@ -121,8 +145,9 @@ def _block_h(b: Block, pitch: float, spacing: float) -> int:
 # --- intro/outro title cards -----------------------------------------------------------------------
 
 
-def title_layout(title: str, subtitle: str | None, width: int, height: int, safe: Safe,
-                 font: FontMetrics) -> dict[str, Any]:
+def title_layout(
+    title: str, subtitle: str | None, width: int, height: int, safe: Safe, font: FontMetrics
+) -> dict[str, Any]:
     """A title card: the title (large, shrunk and wrapped by measured width) and an optional subtitle
     under it, each line centred in the safe area, the block centred vertically in it. `lines` are
     (text, size px, y px) for one drawtext each; `truncated` when even the smallest size cut text."""
@@ -143,9 +168,14 @@ def title_layout(title: str, subtitle: str | None, width: int, height: int, safe
     lines = []
     for b, step in blocks:
         for line in b.lines:
-            lines.append({"text": line, "size": int(b.em_px), "y": y,
-                          "w": int(round(font.width(line, int(b.em_px))))})
+            lines.append({"text": line, "size": int(b.em_px), "y": y, "w": int(round(font.width(line, int(b.em_px))))})
             y += step
         y += gap
-    return {"lines": lines, "left": safe.left, "box_w": box_w, "top": safe.top, "box_h": box_h,
-            "truncated": any(b.truncated for b, _ in blocks)}
+    return {
+        "lines": lines,
+        "left": safe.left,
+        "box_w": box_w,
+        "top": safe.top,
+        "box_h": box_h,
+        "truncated": any(b.truncated for b, _ in blocks),
+    }

@@ -2,6 +2,7 @@
 reader (confined, regular files only) and bounded by counted limits, like the template sandbox, so
 that the same spec gets the same verdict on any machine and a respelling repeated thousands of times
 cannot exhaust memory: the spoken text is measured before it is built."""
+
 from __future__ import annotations
 
 import posixpath
@@ -31,8 +32,11 @@ def lexicon_problem(lexicon: dict[str, Any]) -> tuple[str, str | None] | None:
         return f"has {len(lexicon)} words; at most {MAX_ENTRIES} are allowed", None
     for word, said in lexicon.items():
         if len(str(said)) > MAX_RESPELLING:
-            return (f"respells `{str(word)[:40]}` with {len(str(said))} characters; a respelling has at most "
-                    f"{MAX_RESPELLING}", str(word))
+            return (
+                f"respells `{str(word)[:40]}` with {len(str(said))} characters; a respelling has at most "
+                f"{MAX_RESPELLING}",
+                str(word),
+            )
     return None
 
 
@@ -86,18 +90,31 @@ def check_lexicon(video: LoadedVideo, texts: list[str], from_file: dict[str, str
     problem = lexicon_problem(inline)
     if problem is not None:
         at = ("voice", "lexicon", problem[1]) if problem[1] is not None else ("voice", "lexicon")
-        return [video.diagnostic(at, "E_LEXICON", f"voice.lexicon {problem[0]}",
-                                 "a respelling says how one word sounds, e.g. `vidc: vid see`")]
+        return [
+            video.diagnostic(
+                at,
+                "E_LEXICON",
+                f"voice.lexicon {problem[0]}",
+                "a respelling says how one word sounds, e.g. `vidc: vid see`",
+            )
+        ]
     n = spoken_length(texts, {**from_file, **inline})
     if n > MAX_SPOKEN:
-        return [video.diagnostic(("voice", "lexicon"), "E_LEXICON",
-                                 f"with the lexicon the spoken text of `{video.spec.name}` would be {n} characters; at most "
-                                 f"{MAX_SPOKEN} are allowed", "shorten the respellings or the voiceover text")]
+        return [
+            video.diagnostic(
+                ("voice", "lexicon"),
+                "E_LEXICON",
+                f"with the lexicon the spoken text of `{video.spec.name}` would be {n} characters; at most "
+                f"{MAX_SPOKEN} are allowed",
+                "shorten the respellings or the voiceover text",
+            )
+        ]
     return []
 
 
-def read_lexicon(video: LoadedVideo, src: SourceFiles, scenes: list[Scene] | None
-                 ) -> tuple[dict[str, str], list[Diagnostic], bool]:
+def read_lexicon(
+    video: LoadedVideo, src: SourceFiles, scenes: list[Scene] | None
+) -> tuple[dict[str, str], list[Diagnostic], bool]:
     """The lexicon file's words, every lexicon diagnostic, and whether a limit was passed (then the
     video's spoken text must not be built)."""
     lexicon, diags = read_lexicon_file(video, src)

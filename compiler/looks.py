@@ -1,5 +1,6 @@
 """The animatic's look: colours and motion derived deterministically from the visual prompt and
 the music's mood, so a storyboard already feels like the video it stands for."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,9 @@ def animatic_look(visual_prompt: str, moods: list[str], scene: int) -> dict[str,
     delta = int.from_bytes(digest[:4], "big")
     return {
         "mood": mood or "neutral",
-        "c0": _shift(c0, delta), "c1": _shift(c1, delta >> 3), "c2": _shift(c2, delta >> 7),
+        "c0": _shift(c0, delta),
+        "c1": _shift(c1, delta >> 3),
+        "c2": _shift(c2, delta >> 7),
         "speed": f"{speed * (0.75 + digest[4] / 510):.4f}",
         "seed": int.from_bytes(digest[5:9], "big"),
         "type": ("linear", "radial", "circular")[(digest[9] + scene) % 3],
@@ -43,6 +46,4 @@ def animatic_look(visual_prompt: str, moods: list[str], scene: int) -> dict[str,
 
 def drawable(text: str) -> str:
     """Without emoji and their variation selectors: the storyboard font draws them as empty boxes."""
-    return "".join(ch for ch in text if not (ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF
-                                              or ch in "\ufe0f\u200d"))
-
+    return "".join(ch for ch in text if not (ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF or ch in "\ufe0f\u200d"))

@@ -7,6 +7,7 @@ lower_export); the pacing rules are in pacing, the frame's settings and layout i
 task itself in drafts. This module puts them in the plan's order, and names the lowering's public
 functions in one place.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,17 +32,49 @@ from .pacing import bookend_frames, estimated_voice_ms, is_silent, min_scene_ms,
 from .textfit import FontSource
 
 __all__ = [
-    "START_IMAGE_EXTENSIONS", "STILL_EXTENSIONS", "THUMBNAIL_SIZES", "WAN_SIZES", "Draft", "bookend_frames",
-    "caption_font", "caption_layout", "card_font", "estimated_voice_ms", "export_settings", "is_silent",
-    "is_start_image", "is_still", "light_colour", "lower_video", "min_scene_ms", "mix_params", "planned_scene_ms",
-    "scene_dump", "spoken", "spoken_words", "thumbnail_size", "title_card_layout", "wan_estimate", "wan_settings",
-    "wan_size", "wan_speed_params", "wan_tokens", "watermark",
+    "START_IMAGE_EXTENSIONS",
+    "STILL_EXTENSIONS",
+    "THUMBNAIL_SIZES",
+    "WAN_SIZES",
+    "Draft",
+    "bookend_frames",
+    "caption_font",
+    "caption_layout",
+    "card_font",
+    "estimated_voice_ms",
+    "export_settings",
+    "is_silent",
+    "is_start_image",
+    "is_still",
+    "light_colour",
+    "lower_video",
+    "min_scene_ms",
+    "mix_params",
+    "planned_scene_ms",
+    "scene_dump",
+    "spoken",
+    "spoken_words",
+    "thumbnail_size",
+    "title_card_layout",
+    "wan_estimate",
+    "wan_settings",
+    "wan_size",
+    "wan_speed_params",
+    "wan_tokens",
+    "watermark",
 ]
 
 
-def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, threads: int = 1,
-                catalog: Catalog | None = None, fonts: FontSource | None = None,
-                lexicon: dict[str, str] | None = None, wan: WanInfo | None = None) -> list[Draft]:
+def lower_video(
+    spec: VideoSpec,
+    scenes: list[Scene] | None,
+    costs: CostModel,
+    threads: int = 1,
+    catalog: Catalog | None = None,
+    fonts: FontSource | None = None,
+    lexicon: dict[str, str] | None = None,
+    wan: WanInfo | None = None,
+) -> list[Draft]:
     p = export_settings(spec, threads)
     tasks: list[Draft] = [script_task(spec, scenes, costs)]
     if scenes is None:  # an LLM script not locked yet: the rest is known after the script
@@ -51,8 +84,9 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     crossfades = crossfade_tasks(spec, p, js, voice_ids, segment_ids, costs, tasks)
     if spec.thumbnail is not None:
         tasks.append(thumbnail_task(spec, p, segment_ids, fonts, costs))
-    ends = {end: bookend_task(spec, end, p, costs, fonts) for end in ("intro", "outro")
-            if getattr(spec, end) is not None}
+    ends = {
+        end: bookend_task(spec, end, p, costs, fonts) for end in ("intro", "outro") if getattr(spec, end) is not None
+    }
     tasks += ends.values()
     lead = bookend_frames(spec.intro.seconds, p["fps"]) if spec.intro is not None else 0
     tail = bookend_frames(spec.outro.seconds, p["fps"]) if spec.outro is not None else 0
@@ -65,9 +99,14 @@ def lower_video(spec: VideoSpec, scenes: list[Scene] | None, costs: CostModel, t
     return tasks
 
 
-def _scene_tasks(spec: VideoSpec, scenes: list[Scene], p: dict[str, Any], js: list[transitions.Join],
-                 context: tuple[CostModel, Catalog | None, FontSource | None, dict[str, str] | None, WanInfo | None],
-                 tasks: list[Draft]) -> tuple[list[str], list[str], list[tuple[int, str]]]:
+def _scene_tasks(
+    spec: VideoSpec,
+    scenes: list[Scene],
+    p: dict[str, Any],
+    js: list[transitions.Join],
+    context: tuple[CostModel, Catalog | None, FontSource | None, dict[str, str] | None, WanInfo | None],
+    tasks: list[Draft],
+) -> tuple[list[str], list[str], list[tuple[int, str]]]:
     """Append each scene's voice, cues and picture tasks; return the voice ids, the segment ids and
     the (scene, cue task id) pairs (a silent scene has no cues)."""
     costs, catalog, fonts, lexicon, wan = context
@@ -83,9 +122,20 @@ def _scene_tasks(spec: VideoSpec, scenes: list[Scene], p: dict[str, Any], js: li
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
         silent = is_silent(scene)
-        tasks.append(silence_task(spec, scene, i, voice_id) if silent
-                     else voice_task(spec, scene, i, voice_id, costs, catalog, lexicon,
-                                     transitions.floor_ms(js, i, p["fps"]) if scene.duration_seconds == "auto" else 0))
+        tasks.append(
+            silence_task(spec, scene, i, voice_id)
+            if silent
+            else voice_task(
+                spec,
+                scene,
+                i,
+                voice_id,
+                costs,
+                catalog,
+                lexicon,
+                transitions.floor_ms(js, i, p["fps"]) if scene.duration_seconds == "auto" else 0,
+            )
+        )
         video_inputs = {ids.VOICE: voice_id}
         if captions_on and not silent:  # a silent scene has no cues
             cue = scene_captions_task(spec, scene, i, p, voice_id, costs, layout)
@@ -94,6 +144,22 @@ def _scene_tasks(spec: VideoSpec, scenes: list[Scene], p: dict[str, Any], js: li
             if burn:
                 video_inputs[ids.CAPTIONS] = cue.id
         burn_here = burn and not silent
-        segment_ids.append(video_tasks(spec, scene, (i, n), p, video_inputs, frames, seconds, burn_here, costs,
-                                       tasks, fonts, box if burn_here else None, wan, transitions.edges(js, i)))
+        segment_ids.append(
+            video_tasks(
+                spec,
+                scene,
+                (i, n),
+                p,
+                video_inputs,
+                frames,
+                seconds,
+                burn_here,
+                costs,
+                tasks,
+                fonts,
+                box if burn_here else None,
+                wan,
+                transitions.edges(js, i),
+            )
+        )
     return voice_ids, segment_ids, cue_ids

@@ -1,5 +1,6 @@
 """Lowering a scene's picture: an animatic card or the scene's own asset (a generated scene is
 lowered by lower_wan), and one crossfade task per crossfaded boundary between two scenes."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,10 +19,22 @@ from .lower_wan import wan_tasks
 from .textfit import FontSource
 
 
-def video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[str, Any], inputs: dict[str, str],
-                 frames: str, seconds: float, burn: bool, costs: CostModel, tasks: list[Draft],
-                 fonts: FontSource | None = None, box: dict[str, Any] | None = None,
-                 wan: WanInfo | None = None, edge: transitions.Edges | None = None) -> str:
+def video_tasks(
+    spec: VideoSpec,
+    scene: Scene,
+    pos: tuple[int, int],
+    p: dict[str, Any],
+    inputs: dict[str, str],
+    frames: str,
+    seconds: float,
+    burn: bool,
+    costs: CostModel,
+    tasks: list[Draft],
+    fonts: FontSource | None = None,
+    box: dict[str, Any] | None = None,
+    wan: WanInfo | None = None,
+    edge: transitions.Edges | None = None,
+) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment.
     `edge`: its fades and the keyframes its crossfades need (none: today's argv, byte for byte)."""
     (i, n), v, engine = pos, spec.name, spec.video.engine
@@ -33,32 +46,70 @@ def video_tasks(spec: VideoSpec, scene: Scene, pos: tuple[int, int], p: dict[str
         w, h = p["width"], p["height"]
         font = card_font(fonts)
         # the captions' top: two lines above their bottom margin
-        caption_top = (h - box["margin_v"] - int(2.3 * box["size"])) if box else h - safe_area(spec.export.preset, w, h).bottom
+        caption_top = (
+            (h - box["margin_v"] - int(2.3 * box["size"])) if box else h - safe_area(spec.export.preset, w, h).bottom
+        )
         safe = safe_area(spec.export.preset, w, h)
         if wm is not None and wm["position"].startswith("top"):  # the card starts below the logo
             safe = dataclasses.replace(safe, top=wm["y"] + wm["width"] + int(0.01 * h))
-        card = card_layout(drawable(scene.visual_prompt).strip() or "(no visual prompt)", label, w, h, safe,
-                           caption_top, font)
-        tasks.append(Draft(
-            id=ids.clip(v, i), video=v, stage="video", kind="animatic", backend="animatic",
-            params={"note": card["note"], "label": card["label"], "look": look, "font_sha256": font.sha256,
-                    "card": {k: val for k, val in card.items() if k not in ("note", "label")}},
-            inputs=dict(inputs), argv=[ffmpeg_args.animatic(p, look, frames, burn, card, still_at(spec), wm, edge)],
-            est_ms=encode_ms,
-        ))
+        card = card_layout(
+            drawable(scene.visual_prompt).strip() or "(no visual prompt)", label, w, h, safe, caption_top, font
+        )
+        tasks.append(
+            Draft(
+                id=ids.clip(v, i),
+                video=v,
+                stage="video",
+                kind="animatic",
+                backend="animatic",
+                params={
+                    "note": card["note"],
+                    "label": card["label"],
+                    "look": look,
+                    "font_sha256": font.sha256,
+                    "card": {k: val for k, val in card.items() if k not in ("note", "label")},
+                },
+                inputs=dict(inputs),
+                argv=[ffmpeg_args.animatic(p, look, frames, burn, card, still_at(spec), wm, edge)],
+                est_ms=encode_ms,
+            )
+        )
         return ids.clip(v, i)
     if engine == "assets":
         asset = scene.asset or ""
         still = is_still(asset)
         mode = scene.clip_mode or spec.video.clip_mode
         # a clip's mode enters the params only when it is not today's `hold` (older plans keep their fingerprints)
-        timing = {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}
-        tasks.append(Draft(
-            id=ids.clip(v, i), video=v, stage="video", kind="assets", backend="assets",
-            params={"asset": asset, "still": still, **timing}, inputs=dict(inputs),
-            argv=[ffmpeg_args.assets(p, asset, still, frames, burn, still_at(spec), wm, spec.video.fit,
-                                     spec.video.pad.replace("#", "0x"), mode, edge)], est_ms=encode_ms,
-        ))
+        timing = (
+            {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}
+        )
+        tasks.append(
+            Draft(
+                id=ids.clip(v, i),
+                video=v,
+                stage="video",
+                kind="assets",
+                backend="assets",
+                params={"asset": asset, "still": still, **timing},
+                inputs=dict(inputs),
+                argv=[
+                    ffmpeg_args.assets(
+                        p,
+                        asset,
+                        still,
+                        frames,
+                        burn,
+                        still_at(spec),
+                        wm,
+                        spec.video.fit,
+                        spec.video.pad.replace("#", "0x"),
+                        mode,
+                        edge,
+                    )
+                ],
+                est_ms=encode_ms,
+            )
+        )
         return ids.clip(v, i)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
 
@@ -68,8 +119,15 @@ def still_at(spec: VideoSpec) -> float | None:
     return spec.thumbnail.at if spec.thumbnail is not None else None
 
 
-def crossfade_tasks(spec: VideoSpec, p: dict[str, Any], js: list[transitions.Join], voice_ids: list[str],
-                     segment_ids: list[str], costs: CostModel, tasks: list[Draft]) -> dict[int, str]:
+def crossfade_tasks(
+    spec: VideoSpec,
+    p: dict[str, Any],
+    js: list[transitions.Join],
+    voice_ids: list[str],
+    segment_ids: list[str],
+    costs: CostModel,
+    tasks: list[Draft],
+) -> dict[int, str]:
     """One `transition` task per crossfaded boundary: the 2h frames around it, from the two scenes'
     encoded segments (see compiler/transitions.py). Returns {scene before: task id}."""
     out = {}
@@ -79,13 +137,23 @@ def crossfade_tasks(spec: VideoSpec, p: dict[str, Any], js: list[transitions.Joi
         tid = ids.transition(spec.name, j.after)
         before = refs.measured(voice_ids[j.after - 1], "scene_ms", f"frames:{p['fps']}")
         seconds = 2 * j.frames / p["fps"]
-        tasks.append(Draft(
-            id=tid, video=spec.name, stage="video", kind="crossfade", backend="transition",
-            params={"type": "crossfade", "frames": j.frames, "fps": p["fps"], "after": j.after},
-            inputs={ids.FROM: segment_ids[j.after - 1], ids.TO: segment_ids[j.after], ids.VOICE: voice_ids[j.after - 1]},
-            argv=[ffmpeg_args.crossfade(p, j.frames, before)],
-            est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
-            where={"": j.path, "frames": j.path},
-        ))
+        tasks.append(
+            Draft(
+                id=tid,
+                video=spec.name,
+                stage="video",
+                kind="crossfade",
+                backend="transition",
+                params={"type": "crossfade", "frames": j.frames, "fps": p["fps"], "after": j.after},
+                inputs={
+                    ids.FROM: segment_ids[j.after - 1],
+                    ids.TO: segment_ids[j.after],
+                    ids.VOICE: voice_ids[j.after - 1],
+                },
+                argv=[ffmpeg_args.crossfade(p, j.frames, before)],
+                est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
+                where={"": j.path, "frames": j.path},
+            )
+        )
         out[j.after] = tid
     return out

@@ -1,5 +1,6 @@
 """Lowering a generated (wan) scene: its chunks of frames at the model's size and rate, with their
 seeds, speed options and estimates, and the task that assembles them into the scene's segment."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,19 +46,22 @@ def wan_speed_params(spec: VideoSpec, costs: CostModel) -> dict[str, Any]:
     if wv.cache in ("first_block", "magcache"):
         out["cache_threshold"] = wv.cache_threshold or float(c[wv.cache]["default_threshold"])
     if wv.cache == "taylorseer":
-        interval, warmup = taylorseer_schedule(wv.steps, wv.cache_interval or int(c["taylorseer"]["default_interval"]),
-                                               float(c["taylorseer"]["warmup_fraction"]))
+        interval, warmup = taylorseer_schedule(
+            wv.steps,
+            wv.cache_interval or int(c["taylorseer"]["default_interval"]),
+            float(c["taylorseer"]["warmup_fraction"]),
+        )
         out["cache_interval"], out["cache_warmup"] = interval, warmup
     return out
 
 
-def wan_estimate(spec: VideoSpec, costs: CostModel, wan: WanInfo | None, width: int, height: int,
-                 frames: int) -> tuple[int, int, float, list[str]]:
+def wan_estimate(
+    spec: VideoSpec, costs: CostModel, wan: WanInfo | None, width: int, height: int, frames: int
+) -> tuple[int, int, float, list[str]]:
     """(chunk ms at speed 1.0, load ms per lane, VRAM GB, what each option changes, in words)."""
     wv = spec.video
     base = costs.wan_chunk_ms(wv.model, width, height, frames, wv.steps, wv.offload)
-    factor, notes = costs.wan_speed(wv.steps, wv.cache, wv.cache_threshold, wv.cache_interval, wv.compile,
-                                    wv.precision)
+    factor, notes = costs.wan_speed(wv.steps, wv.cache, wv.cache_threshold, wv.cache_interval, wv.compile, wv.precision)
     load = costs.wan_load_ms(wv.model)
     if wv.compile == "regional":
         load += int(costs.wan["compile"]["regional"]["compile_ms"])
@@ -67,9 +71,20 @@ def wan_estimate(spec: VideoSpec, costs: CostModel, wan: WanInfo | None, width: 
     return max(1, round(base * factor)), load, need, [f"chunk {base / 1000:.1f}s before options", *notes]
 
 
-def wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: dict[str, str], frames: str,
-               seconds: float, burn: bool, costs: CostModel, tasks: list[Draft], wan: WanInfo | None = None,
-               edge: transitions.Edges | None = None) -> str:
+def wan_tasks(
+    spec: VideoSpec,
+    scene: Scene,
+    i: int,
+    p: dict[str, Any],
+    inputs: dict[str, str],
+    frames: str,
+    seconds: float,
+    burn: bool,
+    costs: CostModel,
+    tasks: list[Draft],
+    wan: WanInfo | None = None,
+    edge: transitions.Edges | None = None,
+) -> str:
     v, wv = spec.name, spec.video
     width, height = wan_size(spec, p["height"] > p["width"], wan)
     fps, n_frames = wan_settings(spec, wan)
@@ -85,33 +100,86 @@ def wan_tasks(spec: VideoSpec, scene: Scene, i: int, p: dict[str, Any], inputs: 
         cid = ids.chunk(v, i, k)
         chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
         extra = {"start_image": start} if start and k == 1 else {}
-        tasks.append(Draft(
-            id=cid, video=v, stage="video", kind="chunk", backend=wv.engine,  # wan, or a plug-in with its contract
-            where={**{k: ("video", k) for k in ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity",
-                                                "fps", "negative_prompt")},
-                   "num_frames": ("video", "frames_per_chunk"), "width": ("video", "resolution"),
-                   "height": ("video", "resolution"), "prompt": ("script", "scenes", i - 1, "visual_prompt"),
-                   **{k: ("video", k) for k in ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile",
-                                                "precision")},
-                   "cache_interval": ("video", "cache_interval"), "cache_warmup": ("video", "cache"),
-                   "start_image": ("script", "scenes", i - 1, "asset"), "": ("video",)},
-            params={"model": wv.model, "prompt": scene.visual_prompt, "negative_prompt": wv.negative_prompt,
-                    "width": width, "height": height, "num_frames": n_frames, "fps": fps,
-                    "steps": wv.steps, "sampler": wv.sampler, "cfg": wv.cfg, "flow_shift": flow_shift,
-                    "seed": _chunk_seed(wv.seed, cid), "offload": wv.offload, "continuity": wv.continuity,
-                    "chunk": k, "scene": i, **two, **speed, **extra},
-            inputs=chunk_inputs, requires={"kind": "device", "vram_gb": need, "model": wv.model},
-            est_ms=est, load_ms=load, cp_heads=wan.heads if wan else 0, cp_degree=wv.parallel,
-            cp_tokens=wan_tokens(width, height, n_frames, wan),
-        ))
+        tasks.append(
+            Draft(
+                id=cid,
+                video=v,
+                stage="video",
+                kind="chunk",
+                backend=wv.engine,  # wan, or a plug-in with its contract
+                where={
+                    **{
+                        k: ("video", k)
+                        for k in (
+                            "model",
+                            "steps",
+                            "sampler",
+                            "cfg",
+                            "seed",
+                            "offload",
+                            "continuity",
+                            "fps",
+                            "negative_prompt",
+                        )
+                    },
+                    "num_frames": ("video", "frames_per_chunk"),
+                    "width": ("video", "resolution"),
+                    "height": ("video", "resolution"),
+                    "prompt": ("script", "scenes", i - 1, "visual_prompt"),
+                    **{
+                        k: ("video", k)
+                        for k in ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile", "precision")
+                    },
+                    "cache_interval": ("video", "cache_interval"),
+                    "cache_warmup": ("video", "cache"),
+                    "start_image": ("script", "scenes", i - 1, "asset"),
+                    "": ("video",),
+                },
+                params={
+                    "model": wv.model,
+                    "prompt": scene.visual_prompt,
+                    "negative_prompt": wv.negative_prompt,
+                    "width": width,
+                    "height": height,
+                    "num_frames": n_frames,
+                    "fps": fps,
+                    "steps": wv.steps,
+                    "sampler": wv.sampler,
+                    "cfg": wv.cfg,
+                    "flow_shift": flow_shift,
+                    "seed": _chunk_seed(wv.seed, cid),
+                    "offload": wv.offload,
+                    "continuity": wv.continuity,
+                    "chunk": k,
+                    "scene": i,
+                    **two,
+                    **speed,
+                    **extra,
+                },
+                inputs=chunk_inputs,
+                requires={"kind": "device", "vram_gb": need, "model": wv.model},
+                est_ms=est,
+                load_ms=load,
+                cp_heads=wan.heads if wan else 0,
+                cp_degree=wv.parallel,
+                cp_tokens=wan_tokens(width, height, n_frames, wan),
+            )
+        )
         chunk_ids.append(cid)
     aid = ids.assemble(v, i)
-    tasks.append(Draft(
-        id=aid, video=v, stage="video", kind="assemble", backend="assemble", params={"chunks": chunks},
-        inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
-        argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p), edge)],
-        est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
-    ))
+    tasks.append(
+        Draft(
+            id=aid,
+            video=v,
+            stage="video",
+            kind="assemble",
+            backend="assemble",
+            params={"chunks": chunks},
+            inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(chunk_ids, 1)}},
+            argv=[ffmpeg_args.assemble(p, chunk_ids, frames, burn, watermark(spec, p), edge)],
+            est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms"),
+        )
+    )
     return aid
 
 

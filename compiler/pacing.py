@@ -1,6 +1,7 @@
 """The pacing rules: the words a voice will say, how long it takes to say them at the voice's rate,
 and how long a scene, a silent scene or an intro/outro lasts in the plan (the voice may stretch a
 scene, never shrink it)."""
+
 from __future__ import annotations
 
 from vidc.schemas.spec import Scene, VideoSpec

@@ -17,6 +17,7 @@ GPU is the better use of GPUs otherwise), and chosen when it finishes the chunk 
 at its slowest member's speed times the cost model's speed-up for its size, loads the model on every
 member (the ranks are fresh processes), and leaves no model loaded on its lanes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,7 +63,9 @@ class Placement:
 def make_lanes(hw: Hardware) -> list[Lane]:
     lanes = [Lane(id=f"cpu-{i}", kind="cpu", device="cpu", speed=1.0) for i in range(hw.cpu_workers)]
     for d in sorted(hw.devices, key=lambda d: d.id):
-        lanes.append(Lane(id=d.id, kind="device", device=d.id, speed=d.speed, vram_gb=d.vram_gb if d.kind == "cuda" else 0.0))
+        lanes.append(
+            Lane(id=d.id, kind="device", device=d.id, speed=d.speed, vram_gb=d.vram_gb if d.kind == "cuda" else 0.0)
+        )
     return lanes
 
 
@@ -70,8 +73,14 @@ def eligible(task: Draft, lanes: list[Lane], hw: Hardware) -> list[Lane]:
     return [ln for ln in lanes if lane_fits(ln, hw, task.requires["kind"], task.requires.get("vram_gb", 0.0))]
 
 
-def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[str]], succs: dict[str, list[str]],
-             hw: Hardware, costs: CostModel) -> Placement:
+def schedule(
+    order: list[str],
+    drafts: dict[str, Draft],
+    preds: dict[str, list[str]],
+    succs: dict[str, list[str]],
+    hw: Hardware,
+    costs: CostModel,
+) -> Placement:
     lanes = make_lanes(hw)
     able = {tid: eligible(drafts[tid], lanes, hw) for tid in order}
     avg = {tid: sum(drafts[tid].est_ms / ln.speed for ln in able[tid]) / len(able[tid]) for tid in order}
@@ -86,22 +95,31 @@ def schedule(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[s
     for tid in reversed(order):
         nxt = [s for s in succs[tid] if drafts[s].inputs.get("prev") == tid]
         chain_rest[tid] = sum(drafts[s].est_ms + chain_rest[s] for s in nxt)
-    p = _Progress(states={ln.id: LaneState(ln) for ln in lanes},
-                  unplaced_chunks=dict.fromkeys(t for t in queue if drafts[t].cp_heads),
-                  chain_next={drafts[s].inputs["prev"]: s for s in order if "prev" in drafts[s].inputs})
+    p = _Progress(
+        states={ln.id: LaneState(ln) for ln in lanes},
+        unplaced_chunks=dict.fromkeys(t for t in queue if drafts[t].cp_heads),
+        chain_next={drafts[s].inputs["prev"]: s for s in order if "prev" in drafts[s].inputs},
+    )
     for tid in queue:
         _place(tid, drafts[tid], able[tid], preds, chain_rest[tid], costs, p)
 
     critical_path, gpu_bound = _bounds(order, drafts, preds, succs, able, lanes, costs)
     out_lanes = [ln.model_copy(update={"busy_ms": p.states[ln.id].busy_ms}) for ln in lanes]
     return Placement(
-        lane=p.lane_of, start=p.start, finish=p.finish, cost=p.cost, lanes=out_lanes,
+        lane=p.lane_of,
+        start=p.start,
+        finish=p.finish,
+        cost=p.cost,
+        lanes=out_lanes,
         makespan_ms=max(p.finish.values(), default=0),
-        sequential_ms=sum(p.cost.values()), critical_path_ms=round(critical_path),
+        sequential_ms=sum(p.cost.values()),
+        critical_path_ms=round(critical_path),
         gpu_work_bound_ms=round(gpu_bound),
-        cpu_work_bound_ms=round(sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu")
-                                / max(1, hw.cpu_workers)),
-        group=p.group, work=p.work,
+        cpu_work_bound_ms=round(
+            sum(drafts[t].est_ms for t in order if drafts[t].requires["kind"] == "cpu") / max(1, hw.cpu_workers)
+        ),
+        group=p.group,
+        work=p.work,
         rank=remaining_rank(order, avg, preds, succs, {t: drafts[t].requires["kind"] for t in order}, lanes),
     )
 
@@ -122,8 +140,9 @@ class _Progress:
     bound: dict[str, str] = field(default_factory=dict)  # lane -> placed chunk whose chain continues on it
 
 
-def _place(tid: str, d: Draft, able: list[Lane], preds: dict[str, list[str]], chain_rest: int, costs: CostModel,
-           p: _Progress) -> None:
+def _place(
+    tid: str, d: Draft, able: list[Lane], preds: dict[str, list[str]], chain_rest: int, costs: CostModel, p: _Progress
+) -> None:
     """Place one task on the lane that finishes it (and what its chain still has to do) first, or on a
     context-parallel group of lanes where that finishes it sooner."""
     ready = max((p.finish[q] for q in preds[tid]), default=0)
@@ -154,16 +173,36 @@ def _place(tid: str, d: Draft, able: list[Lane], preds: dict[str, list[str]], ch
     p.lane_of[tid], p.start[tid], p.finish[tid], p.cost[tid] = lane_id, begin, end, end - begin
 
 
-def _place_group(tid: str, d: Draft, able: list[Lane], candidates: list[Lane], ready: int, chain_rest: int,
-                 single_end: int, preds: dict[str, list[str]], costs: CostModel, p: _Progress) -> bool:
+def _place_group(
+    tid: str,
+    d: Draft,
+    able: list[Lane],
+    candidates: list[Lane],
+    ready: int,
+    chain_rest: int,
+    single_end: int,
+    preds: dict[str, list[str]],
+    costs: CostModel,
+    p: _Progress,
+) -> bool:
     """Place a chunk on a context-parallel group when one beats `single_end`; False leaves it to one lane."""
     del p.unplaced_chunks[tid]
     if "prev" in d.inputs:
         p.bound.pop(p.lane_of[d.inputs["prev"]], None)
     free = [ln for ln in able if ln.id not in p.bound]
-    grouped = _group_option(d, tid, candidates, free, p.states, ready, chain_rest, costs, single_end,
-                            lambda limit: _ready_chunks(p.unplaced_chunks, preds, p.finish, limit),
-                            _chain_len(tid, p.chain_next))
+    grouped = _group_option(
+        d,
+        tid,
+        candidates,
+        free,
+        p.states,
+        ready,
+        chain_rest,
+        costs,
+        single_end,
+        lambda limit: _ready_chunks(p.unplaced_chunks, preds, p.finish, limit),
+        _chain_len(tid, p.chain_next),
+    )
     if grouped is None:
         return False
     members, begin, end, degree = grouped
@@ -178,12 +217,21 @@ def _place_group(tid: str, d: Draft, able: list[Lane], candidates: list[Lane], r
     return True
 
 
-def _bounds(order: list[str], drafts: dict[str, Draft], preds: dict[str, list[str]], succs: dict[str, list[str]],
-            able: dict[str, list[Lane]], lanes: list[Lane], costs: CostModel) -> tuple[float, float]:
+def _bounds(
+    order: list[str],
+    drafts: dict[str, Draft],
+    preds: dict[str, list[str]],
+    succs: dict[str, list[str]],
+    able: dict[str, list[Lane]],
+    lanes: list[Lane],
+    costs: CostModel,
+) -> tuple[float, float]:
     """Two lower bounds of any schedule: the critical path at the fastest speeds, and the GPU work spread over
     the GPUs followed by the shortest tail after a generation."""
-    fastest = {tid: min(drafts[tid].est_ms / ln.speed for ln in able[tid]) / _best_speedup(drafts[tid], able[tid], costs)
-               for tid in order}
+    fastest = {
+        tid: min(drafts[tid].est_ms / ln.speed for ln in able[tid]) / _best_speedup(drafts[tid], able[tid], costs)
+        for tid in order
+    }
     longest: dict[str, float] = {}
     for tid in order:
         longest[tid] = fastest[tid] + max((longest[p] for p in preds[tid]), default=0.0)
@@ -216,7 +264,9 @@ def _chain_len(tid: str, chain_next: dict[str, str]) -> int:
     return n
 
 
-def _ready_chunks(unplaced: dict[str, None], preds: dict[str, list[str]], finish: dict[str, int], limit: int) -> list[int]:
+def _ready_chunks(
+    unplaced: dict[str, None], preds: dict[str, list[str]], finish: dict[str, int], limit: int
+) -> list[int]:
     """Ready times of up to `limit` other chunks whose inputs are placed (the chunks that would use GPUs).
     Bounded scan: chunks come in rank order, so the ready ones are near the front."""
     out: list[int] = []
@@ -230,9 +280,19 @@ def _ready_chunks(unplaced: dict[str, None], preds: dict[str, list[str]], finish
     return out
 
 
-def _group_option(d: Draft, tid: str, candidates: list[Lane], able: list[Lane], states: dict[str, LaneState],
-                  ready: int, chain_rest: int, costs: CostModel, single_finish: int, ready_chunks, chain_len: int = 0
-                  ) -> tuple[list[str], int, int, int] | None:
+def _group_option(
+    d: Draft,
+    tid: str,
+    candidates: list[Lane],
+    able: list[Lane],
+    states: dict[str, LaneState],
+    ready: int,
+    chain_rest: int,
+    costs: CostModel,
+    single_finish: int,
+    ready_chunks,
+    chain_len: int = 0,
+) -> tuple[list[str], int, int, int] | None:
     """(member lanes, start, end, degree) of the best context-parallel group for a chunk, or None when
     one lane is as good (or, with `auto`, when enough other chunks are ready to use the GPUs)."""
     forced = isinstance(d.cp_degree, int)
@@ -270,8 +330,14 @@ def _group_option(d: Draft, tid: str, candidates: list[Lane], able: list[Lane], 
     return best[1], best[2], best[3], best[4]
 
 
-def remaining_rank(order: list[str], work: dict[str, float], preds: dict[str, list[str]],
-                   succs: dict[str, list[str]], kind: dict[str, str], lanes: list[Lane]) -> dict[str, int]:
+def remaining_rank(
+    order: list[str],
+    work: dict[str, float],
+    preds: dict[str, list[str]],
+    succs: dict[str, list[str]],
+    kind: dict[str, str],
+    lanes: list[Lane],
+) -> dict[str, int]:
     """The longest remaining path, counting the lanes: list-schedule the graph backwards from the
     end (the sink first) on a pool of lanes per kind, and give each task the time from its start
     to the end of that backward schedule. Tasks are placed latest-first by their longest path from
@@ -282,8 +348,9 @@ def remaining_rank(order: list[str], work: dict[str, float], preds: dict[str, li
     down: dict[str, float] = {}
     for tid in order:
         down[tid] = work[tid] + max((down[p] for p in preds[tid]), default=0.0)
-    pools = {k: [0.0] * max(1, sum(1 for ln in lanes if (ln.kind == "cpu") == (k == "cpu")))
-             for k in set(kind.values())}
+    pools = {
+        k: [0.0] * max(1, sum(1 for ln in lanes if (ln.kind == "cpu") == (k == "cpu"))) for k in set(kind.values())
+    }
     position = {tid: n for n, tid in enumerate(order)}
     end: dict[str, float] = {}  # backward time at which the task starts (its remaining path)
     for tid in sorted(order, key=lambda t: (-down[t], -position[t])):
@@ -330,5 +397,5 @@ def _occupy(st: LaneState, begin: int, end: int) -> None:
         if gs <= begin and end <= ge:
             pieces = [(gs, begin)] if begin > gs else []
             pieces += [(end, ge)] if ge > end else []
-            st.gaps[n:n + 1] = pieces
+            st.gaps[n : n + 1] = pieces
             return

@@ -11,6 +11,7 @@ would break the arithmetic), at the depth its section gives it:
 
 Each problem is one E_PRICES diagnostic at the value's line and column.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,9 +42,18 @@ class _Check:
         mark = node.start_mark
         line = self.lines[mark.line] if mark.line < len(self.lines) else ""
         length = max(1, node.end_mark.index - mark.index) if node.end_mark.line == mark.line else 1
-        self.diags.append(Diagnostic(file=self.name, line=mark.line + 1, col=mark.column + 1, code="E_PRICES",
-                                     message=message, hint=hint or "see templates/prices.yaml for its shape",
-                                     source_line=line, length=length))
+        self.diags.append(
+            Diagnostic(
+                file=self.name,
+                line=mark.line + 1,
+                col=mark.column + 1,
+                code="E_PRICES",
+                message=message,
+                hint=hint or "see templates/prices.yaml for its shape",
+                source_line=line,
+                length=length,
+            )
+        )
 
     def mapping(self, node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
@@ -73,8 +83,11 @@ class _Check:
             self.error(node, f"the price {where} is {value:g}, more than {MAX_PRICE:,}", "write a number, like 0.40")
         elif value < 0 or (value == 0 and key in POSITIVE):
             least = "more than 0" if key in POSITIVE else "at least 0"
-            self.error(node, f"the price {where} is {value}: it must be {least}",
-                       "a negative price would let a build spend past --max-cost")
+            self.error(
+                node,
+                f"the price {where} is {value}: it must be {least}",
+                "a negative price would let a build spend past --max-cost",
+            )
 
     def walk(self, node: yaml.Node, levels: int, keys: tuple[str, ...] | None, where: str, last: str) -> None:
         if levels > 0:

@@ -13,6 +13,7 @@ Before an LLM script exists, the tasks after it are not in the plan; their cost 
 `scene_count` scenes of mid length narrated at the prompt's upper word target, lowered exactly as
 real scenes would be (`VideoPlan.cost_after_script`). Money is integer micro-dollars.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,9 +69,16 @@ def load_prices(src: SourceFiles) -> tuple[Prices, list[Diagnostic]]:
         return Prices(table if problems else _merge(table, extra)), problems
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        return Prices(table), [Diagnostic(file=name, line=(mark.line + 1) if mark else 1, col=(mark.column + 1) if mark else 1,
-                                          code="E_PRICES", message=f"cannot read the price table: {exc}".splitlines()[0],
-                                          hint="see templates/prices.yaml for its shape")]
+        return Prices(table), [
+            Diagnostic(
+                file=name,
+                line=(mark.line + 1) if mark else 1,
+                col=(mark.column + 1) if mark else 1,
+                code="E_PRICES",
+                message=f"cannot read the price table: {exc}".splitlines()[0],
+                hint="see templates/prices.yaml for its shape",
+            )
+        ]
 
 
 class Prices:
@@ -103,18 +111,33 @@ class Prices:
 # -- per task ----------------------------------------------------------------------------------
 def llm_cost(prices: Prices, provider: str, model: str, tokens_in: int, tokens_out: int, basis: str) -> Cost:
     p_in, p_out = prices.llm(provider, model)
-    return Cost(provider=provider, item=model, units={"input_tokens": tokens_in, "output_tokens": tokens_out},
-                micro_usd=round(tokens_in * p_in + tokens_out * p_out), basis=basis)
+    return Cost(
+        provider=provider,
+        item=model,
+        units={"input_tokens": tokens_in, "output_tokens": tokens_out},
+        micro_usd=round(tokens_in * p_in + tokens_out * p_out),
+        basis=basis,
+    )
 
 
 def tts_cost(prices: Prices, model: str, characters: int, basis: str) -> Cost:
-    return Cost(provider="elevenlabs", item=model, units={"characters": characters},
-                micro_usd=round(characters * prices.tts_per_1k("elevenlabs", model) * 1000), basis=basis)
+    return Cost(
+        provider="elevenlabs",
+        item=model,
+        units={"characters": characters},
+        micro_usd=round(characters * prices.tts_per_1k("elevenlabs", model) * 1000),
+        basis=basis,
+    )
 
 
 def gpu_cost(prices: Prices, device: str, gpu_ms: int, basis: str) -> Cost:
-    return Cost(provider="gpu", item=device, units={"gpu_ms": gpu_ms},
-                micro_usd=round(gpu_ms * prices.gpu_per_hour(device) / 3.6), basis=basis)
+    return Cost(
+        provider="gpu",
+        item=device,
+        units={"gpu_ms": gpu_ms},
+        micro_usd=round(gpu_ms * prices.gpu_per_hour(device) / 3.6),
+        basis=basis,
+    )
 
 
 def script_estimate(prices: Prices, video: LoadedVideo) -> Cost:
@@ -129,9 +152,11 @@ def script_estimate(prices: Prices, video: LoadedVideo) -> Cost:
     words = _words_per_scene(video)
     per_scene = math.ceil(words * prices.est("tokens_per_word") + prices.est("tokens_per_scene_extra"))
     tokens_out = min(s.scene_count * per_scene, s.llm.max_tokens)
-    basis = (f"prompt {chars} chars / {prices.est('chars_per_token'):g} + schema; answer assumed {s.scene_count} scenes x "
-             f"{per_scene} tokens ({words} words x {prices.est('tokens_per_word'):g} + "
-             f"{prices.est('tokens_per_scene_extra'):g}); no repair round")
+    basis = (
+        f"prompt {chars} chars / {prices.est('chars_per_token'):g} + schema; answer assumed {s.scene_count} scenes x "
+        f"{per_scene} tokens ({words} words x {prices.est('tokens_per_word'):g} + "
+        f"{prices.est('tokens_per_scene_extra'):g}); no repair round"
+    )
     return llm_cost(prices, s.llm.provider, s.llm.model, tokens_in, tokens_out, basis)
 
 
@@ -150,15 +175,29 @@ def task_cost(prices: Prices, task: Task, lanes: dict[str, Lane], hardware: Hard
         dev = next((d for d in hardware.devices if d.id == lane.device), None)
         if dev is not None and dev.kind != "cpu":
             if len(task.group) > 1:  # a context-parallel group rents every GPU it holds for the chunk's time
-                return gpu_cost(prices, dev.name or dev.id, task.est_ms * len(task.group),
-                                f"the cost model's time on a group of {len(task.group)} GPUs, model loads included")
-            return gpu_cost(prices, dev.name or dev.id, task.est_ms, "the cost model's time on its device, model load included")
+                return gpu_cost(
+                    prices,
+                    dev.name or dev.id,
+                    task.est_ms * len(task.group),
+                    f"the cost model's time on a group of {len(task.group)} GPUs, model loads included",
+                )
+            return gpu_cost(
+                prices, dev.name or dev.id, task.est_ms, "the cost model's time on its device, model load included"
+            )
     return None
 
 
 # -- per plan ----------------------------------------------------------------------------------
-def price_plan(prices: Prices, tasks: list[Task], video_plans: list[VideoPlan], videos: list[LoadedVideo],
-               lanes: list[Lane], hardware: Hardware, costs: CostModel, threads: int) -> int:
+def price_plan(
+    prices: Prices,
+    tasks: list[Task],
+    video_plans: list[VideoPlan],
+    videos: list[LoadedVideo],
+    lanes: list[Lane],
+    hardware: Hardware,
+    costs: CostModel,
+    threads: int,
+) -> int:
     """Fill Task.cost, VideoPlan.cost_micro_usd and .cost_after_script; return the plan's total."""
     by_lane = {ln.id: ln for ln in lanes}
     per_video: dict[str, int] = {}
@@ -179,8 +218,9 @@ def price_plan(prices: Prices, tasks: list[Task], video_plans: list[VideoPlan], 
     return sum(vp.cost_micro_usd for vp in video_plans)
 
 
-def _after_script(prices: Prices, video: LoadedVideo, lanes: list[Lane], hardware: Hardware, costs: CostModel,
-                  threads: int) -> list[Cost]:
+def _after_script(
+    prices: Prices, video: LoadedVideo, lanes: list[Lane], hardware: Hardware, costs: CostModel, threads: int
+) -> list[Cost]:
     """The paid tasks an unwritten script will create, priced on placeholder scenes."""
     from .lower import lower_video
 
@@ -188,15 +228,24 @@ def _after_script(prices: Prices, video: LoadedVideo, lanes: list[Lane], hardwar
     n = s.scene_count or 0
     words = _words_per_scene(video)
     mid = (s.scene_seconds[0] + s.scene_seconds[1]) / 2
-    placeholder = [Scene(scene_index=i, voiceover_text=" ".join(["words"] * words), visual_prompt="",
-                         duration_seconds=mid) for i in range(1, n + 1)]
+    placeholder = [
+        Scene(scene_index=i, voiceover_text=" ".join(["words"] * words), visual_prompt="", duration_seconds=mid)
+        for i in range(1, n + 1)
+    ]
     drafts = lower_video(spec, placeholder, costs, threads)
     out: list[Cost] = []
     if spec.voice.engine == "elevenlabs":
         model = spec.voice.model or "eleven_turbo_v2_5"
         chars = n * words * int(prices.t.get("chars_per_word", 6))
-        out.append(tts_cost(prices, model, chars, f"assumed before the script: {n} scenes x {words} words x "
-                                                  f"{prices.t.get('chars_per_word', 6)} characters"))
+        out.append(
+            tts_cost(
+                prices,
+                model,
+                chars,
+                f"assumed before the script: {n} scenes x {words} words x "
+                f"{prices.t.get('chars_per_word', 6)} characters",
+            )
+        )
     gpu_work = [d for d in drafts if d.requires.get("kind") == "device"]
     if gpu_work:
         need = max(float(d.requires.get("vram_gb", 0)) for d in gpu_work)
@@ -204,8 +253,15 @@ def _after_script(prices: Prices, video: LoadedVideo, lanes: list[Lane], hardwar
         if device is not None:
             lane_speed = device[1]
             ms = sum(max(1, round(d.est_ms * costs.scale(d.backend) / lane_speed)) for d in gpu_work)
-            out.append(gpu_cost(prices, device[0], ms, f"assumed before the script: {len(gpu_work)} GPU tasks for "
-                                                        f"{n} scenes of {mid:g} s, model loads not included"))
+            out.append(
+                gpu_cost(
+                    prices,
+                    device[0],
+                    ms,
+                    f"assumed before the script: {len(gpu_work)} GPU tasks for "
+                    f"{n} scenes of {mid:g} s, model loads not included",
+                )
+            )
     return out
 
 

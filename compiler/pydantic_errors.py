@@ -1,6 +1,7 @@
 """Pydantic's validation errors as diagnostics: each error is translated (unknown key, enum,
 missing, type, range, a union's alternatives) and placed at its `loc` in the spec, by walking the
 VideoSpec model to the field the error names."""
+
 from __future__ import annotations
 
 import types
@@ -18,12 +19,19 @@ _RANGE_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_eq
 
 
 _PHRASES = {
-    "float_parsing": "expected a number", "float_type": "expected a number",
-    "int_parsing": "expected a whole number", "int_type": "expected a whole number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
     "int_from_float": "expected a whole number",
-    "string_type": "expected text", "bool_parsing": "expected true or false", "bool_type": "expected true or false",
-    "list_type": "expected a list", "tuple_type": "expected a list",
-    "dict_type": "expected a mapping", "model_type": "expected a mapping", "model_attributes_type": "expected a mapping",
+    "string_type": "expected text",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
 }
 
 
@@ -94,7 +102,14 @@ def _split(data: Any, loc: tuple, missing: bool) -> tuple[Path, Path | None, lis
     site: Path | None = None
     cur: Any = data
     for i, el in enumerate(loc):
-        if isinstance(cur, dict) and isinstance(el, str) and el in cur or isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
+        if (
+            isinstance(cur, dict)
+            and isinstance(el, str)
+            and el in cur
+            or isinstance(cur, list)
+            and isinstance(el, int)
+            and 0 <= el < len(cur)
+        ):
             cur = cur[el]  # type: ignore[index]  # a str key of a dict or an int index of a list, tested above
         elif missing and i == len(loc) - 1:
             break
@@ -108,8 +123,14 @@ def _split(data: Any, loc: tuple, missing: bool) -> tuple[Path, Path | None, lis
 
 
 def _tag_phrase(tag: str) -> str:
-    simple = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false",
-              "constrained-float": "a number", "constrained-int": "a whole number"}
+    simple = {
+        "float": "a number",
+        "int": "a whole number",
+        "str": "text",
+        "bool": "true or false",
+        "constrained-float": "a number",
+        "constrained-int": "a whole number",
+    }
     if tag in simple:
         return simple[tag]
     if tag.startswith("tuple["):
@@ -131,8 +152,9 @@ def _one(err: Any, path: Path, smap: SourceMap) -> Diagnostic:
         model = _model_at(path[:-1])
         fields = list(model.model_fields) if model else []
         inside = f"in {dotted(path[:-1])}" if len(path) > 1 else "at the top level"
-        return smap.at(path, "E_UNKNOWN_KEY", f"unknown key `{key}` {inside}",
-                       suggest(str(key), fields, "allowed keys"), key=True)
+        return smap.at(
+            path, "E_UNKNOWN_KEY", f"unknown key `{key}` {inside}", suggest(str(key), fields, "allowed keys"), key=True
+        )
     if kind == "missing":
         name = err["loc"][-1]
         if isinstance(name, int):
@@ -150,8 +172,9 @@ def _one(err: Any, path: Path, smap: SourceMap) -> Diagnostic:
         if get_origin(t) is not Literal and err["loc"] and isinstance(err["loc"][-1], str):
             t = annotation_at(path + (err["loc"][-1],))  # a shorthand for a mapping (`transition: fade`)
         allowed = [str(a) for a in get_args(t)] if get_origin(t) is Literal else []
-        return smap.at(path, "E_ENUM", f"{describe(value)} is not a valid {where}",
-                       suggest(str(value), allowed, "expected one of"))
+        return smap.at(
+            path, "E_ENUM", f"{describe(value)} is not a valid {where}", suggest(str(value), allowed, "expected one of")
+        )
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
     if kind in _RANGE_TYPES:
         return smap.at(path, "E_RANGE", f"{where} {msg.replace('Input should be', 'must be')}, got {describe(value)}")
@@ -199,6 +222,11 @@ def pydantic_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> li
             out.append(_one(*ranged[0], smap))
             continue
         phrases = list(dict.fromkeys(_tag_phrase(t[0]) for _, _, t in errs if t))
-        out.append(smap.at(site, "E_TYPE", f"{dotted(site)}: expected {' or '.join(phrases)}, "
-                                           f"got {describe(errs[0][0].get('input'))}"))
+        out.append(
+            smap.at(
+                site,
+                "E_TYPE",
+                f"{dotted(site)}: expected {' or '.join(phrases)}, got {describe(errs[0][0].get('input'))}",
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """Plan views: the canonical JSON, a text report for people, and dot / mermaid graphs. Pure."""
+
 from __future__ import annotations
 
 import shlex
@@ -60,15 +61,19 @@ def gantt(plan: Plan, width: int = 60) -> list[str]:
 
 def _bookend_line(t, fps: int) -> str:
     """`  intro   3.0s  title card "Northwind"` (or the asset it shows)."""
-    what = (f"asset {t.params['asset']}" if "asset" in t.params  # an image or clip; else a title card
-            else "title card \"" + _excerpt(" ".join(t.params["lines"]), 56) + "\"")
+    what = (
+        f"asset {t.params['asset']}"
+        if "asset" in t.params  # an image or clip; else a title card
+        else 'title card "' + _excerpt(" ".join(t.params["lines"]), 56) + '"'
+    )
     return f"  {t.params['role']:<5} {secs(int(t.params['frames']) * 1000 // fps):>5}  {what}"
 
 
 def to_text(plan: Plan) -> str:
     hw = plan.hardware
     hw_line = f"{hw.cpu_workers} CPU workers, " + (
-        ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU")
+        ", ".join(f"{d.id} {d.name} {d.vram_gb:g} GB x{d.speed:g}" for d in hw.devices) if hw.devices else "no GPU"
+    )
     out = [f"plan for {plan.spec}   hardware: {hw.name} ({hw_line})", ""]
     by_video: dict[str, list[Task]] = {}
     spoken: dict[str, str] = {}  # what each voice says, where the normaliser changed the text
@@ -95,20 +100,22 @@ def _video_lines(v: VideoPlan, tasks: list[Task], spoken: dict[str, str]) -> lis
     """One video's block: its header, bookends, scenes (and what their voices say), tasks and costs."""
     ends = {t.params.get("role"): t for t in tasks if t.id in (ids.intro(v.name), ids.outro(v.name))}
     total = sum(s.duration_ms for s in v.scenes) + sum(int(t.params["frames"]) * 1000 // v.fps for t in ends.values())
-    out = [f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
-           f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
-           f"   cost ~{usd(v.cost_micro_usd)}"]
+    out = [
+        f"video {v.name}   {v.preset} {v.width}x{v.height}@{v.fps}   {len(v.scenes)} scenes"
+        f"   ~{secs(total)}   -> {v.output.rstrip('/')}/{v.name}.mp4   ready in ~{secs(v.makespan_ms)}"
+        f"   cost ~{usd(v.cost_micro_usd)}"
+    ]
     if not v.script_known:
         out.append("  scenes: known after the script (run `vidc script` to generate and lock it)")
     if "intro" in ends:
         out.append(_bookend_line(ends["intro"], v.fps))
     for s in v.scenes:
         flag = "" if s.speakable else "  ! too many words for the duration"
-        said = f"\"{_excerpt(s.text, 64)}\"" if s.words else "(silent: music alone)"
+        said = f'"{_excerpt(s.text, 64)}"' if s.words else "(silent: music alone)"
         out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
         voice = spoken.get(ids.voice(v.name, s.index))
         if voice and " ".join(voice.split()) != " ".join(s.text.split()):
-            out.append(f"  {'':>24}says \"{_excerpt(voice, 64)}\"")
+            out.append(f'  {"":>24}says "{_excerpt(voice, 64)}"')
     if "outro" in ends:
         out.append(_bookend_line(ends["outro"], v.fps))
     out += [f"  {'estimate: ' if n == 0 else '  '}{line}" for n, line in enumerate(v.estimates)]
@@ -125,19 +132,26 @@ def _video_lines(v: VideoPlan, tasks: list[Task], spoken: dict[str, str]) -> lis
 def _schedule_lines(plan: Plan) -> list[str]:
     """The schedule's figures, the cost, whether estimates are calibrated, and how busy each lane is."""
     s = plan.schedule
-    out = [f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
-           f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
-           f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})"]
-    out.append(f"cost: ~{usd(plan.cost_micro_usd)} estimated beside ~{secs(s.makespan_ms)} of build time"
-               " (prices: templates/prices.yaml, or prices.yaml beside the spec)")
+    out = [
+        f"schedule: makespan {secs(s.makespan_ms)}   sequential {secs(s.sequential_ms)}"
+        f"   lower bound {secs(s.lower_bound_ms)} (critical path {secs(s.critical_path_ms)},"
+        f" GPU work / GPU speed {secs(s.gpu_work_bound_ms)}, CPU work / CPU lanes {secs(s.cpu_work_bound_ms)})"
+    ]
+    out.append(
+        f"cost: ~{usd(plan.cost_micro_usd)} estimated beside ~{secs(s.makespan_ms)} of build time"
+        " (prices: templates/prices.yaml, or prices.yaml beside the spec)"
+    )
     used = sorted({t.backend for t in plan.tasks})
     measured = [b for b in used if b in plan.calibration]
     if not measured:
-        out.append("estimates: uncalibrated (the cost model's figures; after a build, `vidc calibrate` measures this "
-                   "machine)")
+        out.append(
+            "estimates: uncalibrated (the cost model's figures; after a build, `vidc calibrate` measures this machine)"
+        )
     elif len(measured) < len(used):
-        out.append(f"estimates: calibrated for {', '.join(measured)}; uncalibrated for "
-                   f"{', '.join(b for b in used if b not in measured)}")
+        out.append(
+            f"estimates: calibrated for {', '.join(measured)}; uncalibrated for "
+            f"{', '.join(b for b in used if b not in measured)}"
+        )
     else:
         out.append("estimates: calibrated on this project's builds (`vidc calibrate`)")
     util = "   ".join(f"{ln.id} {100 * ln.busy_ms // max(s.makespan_ms, 1)}%" for ln in plan.lanes)
@@ -147,14 +161,17 @@ def _schedule_lines(plan: Plan) -> list[str]:
 
 def _cost_lines(v, tasks) -> list[str]:
     paid = [(t.id, t.cost) for t in tasks if t.cost is not None] + [
-        (f"{v.name}/(after the script)", c) for c in v.cost_after_script]
+        (f"{v.name}/(after the script)", c) for c in v.cost_after_script
+    ]
     if not paid:
         return []
     out = [f"  {'paid task':<44} {'priced as':<36} {'units':<36} {'cost':>9}"]
     said = ""
     for tid, c in paid:
-        units = ", ".join(f"{n / 1000:.1f} GPU-seconds" if k == "gpu_ms" else f"{n} {k.replace('_', ' ')}"
-                          for k, n in sorted(c.units.items()))
+        units = ", ".join(
+            f"{n / 1000:.1f} GPU-seconds" if k == "gpu_ms" else f"{n} {k.replace('_', ' ')}"
+            for k, n in sorted(c.units.items())
+        )
         out.append(f"  {tid:<44} {c.provider + ' ' + c.item:<36} {units:<36} {usd(c.micro_usd):>9}")
         if c.basis and c.basis != said:
             out.append(f"  {'':<44}   {c.basis}")
@@ -169,7 +186,7 @@ def _node(tid: str) -> str:
 def to_dot(plan: Plan) -> str:
     lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
     for t in plan.tasks:
-        lines.append(f"  {_node(t.id)} [label=\"{t.id}\\n{t.backend} on {t.lane}, {secs(t.est_ms)}\"];")
+        lines.append(f'  {_node(t.id)} [label="{t.id}\\n{t.backend} on {t.lane}, {secs(t.est_ms)}"];')
     for t in plan.tasks:
         for dep in t.inputs.values():
             lines.append(f"  {_node(dep)} -> {_node(t.id)};")
@@ -181,7 +198,7 @@ def to_mermaid(plan: Plan) -> str:
     ids = {t.id: f"t{n}" for n, t in enumerate(plan.tasks)}
     lines = ["flowchart LR"]
     for t in plan.tasks:
-        lines.append(f"  {ids[t.id]}[\"{t.id}<br/>{t.backend} · {t.lane} · {secs(t.est_ms)}\"]")
+        lines.append(f'  {ids[t.id]}["{t.id}<br/>{t.backend} · {t.lane} · {secs(t.est_ms)}"]')
     for t in plan.tasks:
         for dep in t.inputs.values():
             lines.append(f"  {ids[dep]} --> {ids[t.id]}")

@@ -1,5 +1,6 @@
 """Read-only data shipped in templates/ (presets, cost model, styles). Reading package data is
 part of the compiler's input, like the spec: it does not touch the world."""
+
 from __future__ import annotations
 
 from functools import cache

@@ -1,5 +1,6 @@
 """Checks and repairs of single values read from a spec: lone surrogates, unusable numbers, long texts
 shortened for messages. Pure."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def scrub_surrogates(tree: Any) -> Any:
 
 
 _EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$")
-MAX_INT = 2 ** 63  # larger integers are not numbers any setting can use (and may not fit a seed)
+MAX_INT = 2**63  # larger integers are not numbers any setting can use (and may not fit a seed)
 MAX_FLOAT = 1e15
 
 
@@ -52,4 +53,4 @@ def number_problem(v: Any) -> str | None:
 
 
 def short(text: str, n: int = 24) -> str:
-    return text if len(text) <= n else f"{text[:n - 3]}... ({len(text)} characters)"
+    return text if len(text) <= n else f"{text[: n - 3]}... ({len(text)} characters)"

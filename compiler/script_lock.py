@@ -1,4 +1,5 @@
 """Scenes for planning: written in the spec, or read from the locked LLM script beside it."""
+
 from __future__ import annotations
 
 import posixpath
@@ -35,13 +36,28 @@ def locked_scenes(video: LoadedVideo, src: SourceFiles) -> tuple[list[Scene] | N
     except (OSError, ValueError) as exc:  # a folder, a FIFO, over the size limit, not UTF-8: the reader says which
         lock = f"the script lock file cannot be read: {exc}"
     if isinstance(lock, str):
-        return None, [Diagnostic(file=path, line=1, col=1, code="E_SCRIPT_LOCK", message=lock,
-                                 hint=f"run `vidc script {src.spec_name} --refresh` to write it again")]
+        return None, [
+            Diagnostic(
+                file=path,
+                line=1,
+                col=1,
+                code="E_SCRIPT_LOCK",
+                message=lock,
+                hint=f"run `vidc script {src.spec_name} --refresh` to write it again",
+            )
+        ]
     assert spec.script.llm is not None
     if not lock_is_current(lock, prompt_for(video).fingerprint, spec.script.llm.provider, spec.script.llm.model):
-        return lock.spec_scenes(), [Diagnostic(
-            file=video.file, line=line, col=col, code="W_SCRIPT_STALE", severity="warning",
-            source_line=video.source_line(line),
-            message=f"the locked script {path} was written for another brief, model or budget; planning uses it as locked",
-            hint=f"run `vidc script {src.spec_name} --refresh` to generate it again")]
+        return lock.spec_scenes(), [
+            Diagnostic(
+                file=video.file,
+                line=line,
+                col=col,
+                code="W_SCRIPT_STALE",
+                severity="warning",
+                source_line=video.source_line(line),
+                message=f"the locked script {path} was written for another brief, model or budget; planning uses it as locked",
+                hint=f"run `vidc script {src.spec_name} --refresh` to generate it again",
+            )
+        ]
     return lock.spec_scenes(), []

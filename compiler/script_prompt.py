@@ -13,6 +13,7 @@ runtime:
 
 Nothing here reads the environment, the clock, the network or a random generator.
 """
+
 from __future__ import annotations
 
 import json
@@ -84,7 +85,11 @@ def describe_validation_error(exc: ValidationError, limit: int = 12) -> list[str
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         msg = err.get("msg", "invalid")
         if err.get("type") == "extra_forbidden":
-            msg = "unknown key (allowed keys: scene_index, voiceover_text, visual_prompt, duration_seconds)" if "." in path else "unknown key (the answer has only `scenes`)"
+            msg = (
+                "unknown key (allowed keys: scene_index, voiceover_text, visual_prompt, duration_seconds)"
+                if "." in path
+                else "unknown key (the answer has only `scenes`)"
+            )
         out.append(f"{path or 'answer'}: {msg}")
     extra = len(exc.errors()) - limit
     if extra > 0:
@@ -207,11 +212,7 @@ def prompt_for_spec(spec: Any) -> PromptText:
 
 
 def render_repair(
-    errors: Sequence[str],
-    scene_count: int,
-    scene_seconds: Sequence[float],
-    words_per_minute: float,
-    speed: float,
+    errors: Sequence[str], scene_count: int, scene_seconds: Sequence[float], words_per_minute: float, speed: float
 ) -> str:
     """The follow-up user message of a repair round: the exact errors, and the rules again."""
     ctx = _context(scene_count, scene_seconds, words_per_minute, speed)
@@ -223,11 +224,7 @@ def render_repair(
 
 
 def validate_script(
-    script: GeneratedScript,
-    scene_count: int,
-    scene_seconds: Sequence[float],
-    wpm: float,
-    speed: float,
+    script: GeneratedScript, scene_count: int, scene_seconds: Sequence[float], wpm: float, speed: float
 ) -> list[str]:
     """Everything wrong with an answer, as sentences a person (or the model) can act on.
     Scenes are named by their position in the answer ("scene 3"), 1-based. Empty means valid."""
@@ -239,7 +236,9 @@ def validate_script(
     for pos, scene in enumerate(script.scenes, start=1):
         name = f"scene {pos}"
         if scene.scene_index != pos:
-            errors.append(f"{name}: scene_index is {scene.scene_index}, expected {pos} (scene_index counts 1 to {max(n, 1)} in order)")
+            errors.append(
+                f"{name}: scene_index is {scene.scene_index}, expected {pos} (scene_index counts 1 to {max(n, 1)} in order)"
+            )
         d = scene.duration_seconds
         duration_ok = math.isfinite(d)
         if not duration_ok or not (lo <= d <= hi):

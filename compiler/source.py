@@ -6,6 +6,7 @@ true/false are booleans, so `captions: {mode: off}` stays the string "off"; no s
 ints, no timestamps. Every implicit scalar it resolves as non-string, YAML 1.1 does too, so
 text written by `yaml.safe_dump` loads back unchanged.
 """
+
 from __future__ import annotations
 
 import enum
@@ -48,8 +49,12 @@ _Loader.yaml_implicit_resolvers = {}
 for _tag, _rx, _first in [
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    ("float", r"^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
-              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    (
+        "float",
+        r"^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
     ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("merge", r"^(?:<<)$", "<"),
 ]:
@@ -100,15 +105,24 @@ class SourceMap:
     lines: list[str]
     positions: Positions = field(default_factory=Positions)
 
-    def diag(self, line: int, col: int, code: str, message: str, hint: str = "",
-             severity: Severity = "error", length: int = 1) -> Diagnostic:
+    def diag(
+        self,
+        line: int,
+        col: int,
+        code: str,
+        message: str,
+        hint: str = "",
+        severity: Severity = "error",
+        length: int = 1,
+    ) -> Diagnostic:
         line, col = max(1, line), max(1, col)
         src = self.lines[line - 1] if line - 1 < len(self.lines) else ""
         src = _CONTROL.sub("\ufffd", src)  # a NUL or ESC in the echoed line must not reach a terminal
         return Diagnostic(self.filename, line, col, code, message, hint, severity, src, max(1, length))
 
-    def at(self, path: Path, code: str, message: str, hint: str = "", severity: Severity = "error",
-           key: bool = False) -> Diagnostic:
+    def at(
+        self, path: Path, code: str, message: str, hint: str = "", severity: Severity = "error", key: bool = False
+    ) -> Diagnostic:
         """A diagnostic at path's value, or at its key when key=True and the key is known."""
         p = tuple(path)
         if key and p and p + (KEY,) in self.positions:
@@ -164,15 +178,23 @@ class _Builder:
             key = self._scalar(knode) if isinstance(knode, ScalarNode) else None
             if not isinstance(key, str):
                 if isinstance(knode, ScalarNode):
-                    self._diag(knode, "E_TYPE", f"mapping keys must be strings, not `{knode.value}`",
-                               f'quote the key: "{knode.value}"')
+                    self._diag(
+                        knode,
+                        "E_TYPE",
+                        f"mapping keys must be strings, not `{knode.value}`",
+                        f'quote the key: "{knode.value}"',
+                    )
                 else:
                     self._diag(knode, "E_TYPE", "mapping keys must be strings, not a collection")
                 continue
             if key in out:
                 line, col = self.pos[path + (key, KEY)]
-                self._diag(knode, "E_DUPLICATE_KEY", f"duplicate key `{key}` (first at line {line}, column {col})",
-                           "the first value is kept; remove one of them")
+                self._diag(
+                    knode,
+                    "E_DUPLICATE_KEY",
+                    f"duplicate key `{key}` (first at line {line}, column {col})",
+                    "the first value is kept; remove one of them",
+                )
                 continue
             self._mark(path + (key, KEY), knode)
             out[key] = self.build(vnode, path + (key,), depth + 1)
@@ -207,8 +229,12 @@ class _Builder:
                     return v
                 joined = join_surrogates(v)
                 if has_lone_surrogate(joined):
-                    self._diag(node, "E_TEXT", "the text holds a lone surrogate (e.g. `\\ud800`), which is not a character",
-                               "remove it, or write the whole character (a surrogate pair or the character itself)")
+                    self._diag(
+                        node,
+                        "E_TEXT",
+                        "the text holds a lone surrogate (e.g. `\\ud800`), which is not a character",
+                        "remove it, or write the whole character (a surrogate pair or the character itself)",
+                    )
                     return scrub_surrogates(joined)
                 return joined
             if tag == _T + "null":
@@ -233,8 +259,12 @@ class _Builder:
         return v
 
     def _bad_number(self, node: ScalarNode, v: str, why: str) -> None:
-        self._diag(node, "E_NUMBER", f"`{short(v)}` {why}",
-                   "write a finite number in the setting's range (.inf, .nan and huge values are refused)")
+        self._diag(
+            node,
+            "E_NUMBER",
+            f"`{short(v)}` {why}",
+            "write a finite number in the setting's range (.inf, .nan and huge values are refused)",
+        )
         return None
 
 
@@ -267,8 +297,11 @@ def _expanded_size(root: Node) -> tuple[int, int, Node | None, Node | None]:
     if total > limit:  # descend to the smallest subtree still over the limit: the bomb's fuse
         culprit = root
         while True:
-            kids = culprit.value if isinstance(culprit, SequenceNode) else (
-                [x for kv in culprit.value for x in kv] if isinstance(culprit, MappingNode) else [])
+            kids = (
+                culprit.value
+                if isinstance(culprit, SequenceNode)
+                else ([x for kv in culprit.value for x in kv] if isinstance(culprit, MappingNode) else [])
+            )
             big = [k for k in kids if memo.get(id(k), 0) > limit]
             if not big:
                 break
@@ -347,8 +380,13 @@ def _compose(text: str, smap: SourceMap) -> Node | None | Diagnostic:
         return smap.diag(line, col, "E_SYNTAX", problem, hint)
     except yaml.reader.ReaderError as e:
         line, col = _offset_to_linecol(text, e.position)
-        return smap.diag(line, col, "E_SYNTAX", f"character {e.character!r} is not allowed",
-                         "remove control characters from the file")
+        return smap.diag(
+            line,
+            col,
+            "E_SYNTAX",
+            f"character {e.character!r} is not allowed",
+            "remove control characters from the file",
+        )
     except (yaml.YAMLError, RecursionError):
         return smap.diag(1, 1, "E_SYNTAX", "the file cannot be parsed (nesting too deep?)")
 
@@ -366,8 +404,12 @@ def _build(node: Node, smap: SourceMap, is_json: bool, json_tree: Any) -> tuple[
     if culprit is not None:
         b = _Builder(smap)
         limit = max(MAX_EXPANDED, 4 * distinct)
-        b._diag(culprit, "E_ALIAS", f"aliases expand this to {culprit_size} nodes (limit {limit})",
-                "write the data out, or use fewer nested aliases")
+        b._diag(
+            culprit,
+            "E_ALIAS",
+            f"aliases expand this to {culprit_size} nodes (limit {limit})",
+            "write the data out, or use fewer nested aliases",
+        )
         return None, smap, b.diags
     builder = _Builder(smap)
     try:

@@ -1,6 +1,7 @@
 """The rules of a spec that need more than one field or the file system's view (scene lengths,
 words per minute, paths and assets, resolution, frames per chunk, engines of the catalog), checked
 on the raw tree so that they are reported in the same pass even when pydantic found other problems."""
+
 from __future__ import annotations
 
 import re
@@ -45,18 +46,27 @@ def _get(tree: Any, *path: Any) -> Any:
     return tree
 
 
-def _check_path(tree: dict, path: Path, spec_dir: str, smap: SourceMap, what: str, diags: list[Diagnostic],
-                exists: Exists | None = None) -> None:
+def _check_path(
+    tree: dict,
+    path: Path,
+    spec_dir: str,
+    smap: SourceMap,
+    what: str,
+    diags: list[Diagnostic],
+    exists: Exists | None = None,
+) -> None:
     value = _get(tree, *path)
     if not isinstance(value, str) or not value:
         return
     target = resolve_path(spec_dir, value)
     if target is None:
-        diags.append(smap.at(path, "E_PATH_ESCAPE", f"{what} `{value}` is outside the project folder",
-                             ESCAPE_HINT))
+        diags.append(smap.at(path, "E_PATH_ESCAPE", f"{what} `{value}` is outside the project folder", ESCAPE_HINT))
     elif exists is not None and not exists(target):
-        diags.append(smap.at(path, "E_FILE_NOT_FOUND", f"{what} `{value}` not found",
-                             f"looked for `{target}` in the project folder"))
+        diags.append(
+            smap.at(
+                path, "E_FILE_NOT_FOUND", f"{what} `{value}` not found", f"looked for `{target}` in the project folder"
+            )
+        )
 
 
 def _is_local_model(value: Any, spec_dir: str, exists: Exists) -> bool:
@@ -79,12 +89,24 @@ def _check_ranges(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
         if isinstance(pair, list) and len(pair) == 2:
             lo, hi = _number(pair[0]), _number(pair[1])
             if lo is not None and hi is not None and lo > hi:
-                diags.append(smap.at(path, "E_INVALID", f"{what} is [min, max], but {num(lo)} > {num(hi)}",
-                                     f"write [{num(hi)}, {num(lo)}]"))
+                diags.append(
+                    smap.at(
+                        path,
+                        "E_INVALID",
+                        f"{what} is [min, max], but {num(lo)} > {num(hi)}",
+                        f"write [{num(hi)}, {num(lo)}]",
+                    )
+                )
     scenes = _get(tree, "script", "scenes")
     if isinstance(scenes, list) and not scenes:
-        diags.append(smap.at(("script", "scenes"), "E_INVALID", "script.scenes is empty; a video needs at least one scene",
-                             "add a scene with `voiceover_text` and `duration_seconds`"))
+        diags.append(
+            smap.at(
+                ("script", "scenes"),
+                "E_INVALID",
+                "script.scenes is empty; a video needs at least one scene",
+                "add a scene with `voiceover_text` and `duration_seconds`",
+            )
+        )
 
 
 def _check_resolution(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
@@ -100,8 +122,14 @@ def _check_resolution(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> N
     w, h = int(m.group(1)), int(m.group(2))
     if w % 16 or h % 16 or not w or not h:
         near = f"{max(16, round(w / 16) * 16)}x{max(16, round(h / 16) * 16)}"
-        diags.append(smap.at(path, "E_RESOLUTION", f"video resolution `{res}` is not a multiple of 16 on both sides",
-                             f"the nearest that works is {near}"))
+        diags.append(
+            smap.at(
+                path,
+                "E_RESOLUTION",
+                f"video resolution `{res}` is not a multiple of 16 on both sides",
+                f"the nearest that works is {near}",
+            )
+        )
 
 
 def _check_frames(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
@@ -110,9 +138,14 @@ def _check_frames(tree: dict, smap: SourceMap, diags: list[Diagnostic]) -> None:
     if n is None or n < 5 or (n - 1) % 4 == 0:
         return  # not a whole number or out of range: pydantic already said so
     low = n - (n - 1) % 4
-    diags.append(smap.at(("video", "frames_per_chunk"), "E_RANGE",
-                         f"video.frames_per_chunk must be 4k+1 (Wan's latent frames), got {n}",
-                         f"use {low} or {low + 4}"))
+    diags.append(
+        smap.at(
+            ("video", "frames_per_chunk"),
+            "E_RANGE",
+            f"video.frames_per_chunk must be 4k+1 (Wan's latent frames), got {n}",
+            f"use {low} or {low + 4}",
+        )
+    )
 
 
 def _range(tree: dict) -> tuple[float, float] | None:
@@ -137,8 +170,9 @@ def _speech_rate(tree: dict, rates: Mapping[str, int]) -> float | None:
     return w * s
 
 
-def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic],
-                  rates: Mapping[str, int]) -> None:
+def _check_scenes(
+    tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic], rates: Mapping[str, int]
+) -> None:
     scenes = _get(tree, "script", "scenes")
     if not isinstance(scenes, list):
         return
@@ -153,42 +187,72 @@ def _check_scenes(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, di
         if isinstance(idx, (int, str)) and not isinstance(idx, bool):
             n = _number(idx)
             if n is not None and n >= 1 and n != i + 1:
-                diags.append(smap.at(base + ("scene_index",), "E_SCENE_INDEX",
-                                     f"scene_index {num(n)} given to the scene at position {i + 1}",
-                                     "scene_index is implied by order; remove it or number the scenes 1, 2, 3, ..."))
+                diags.append(
+                    smap.at(
+                        base + ("scene_index",),
+                        "E_SCENE_INDEX",
+                        f"scene_index {num(n)} given to the scene at position {i + 1}",
+                        "scene_index is implied by order; remove it or number the scenes 1, 2, 3, ...",
+                    )
+                )
         dur = _number(scene.get("duration_seconds"))
         if dur is not None and dur > 0 and dur < MIN_SCENE_S:
-            diags.append(smap.at(base + ("duration_seconds",), "E_SCENE_DURATION",
-                                 f"{label} lasts {num(dur)} s; a scene lasts at least {num(MIN_SCENE_S)} s",
-                                 f"make it {num(MIN_SCENE_S)} s or longer, or merge it into a neighbouring scene"))
+            diags.append(
+                smap.at(
+                    base + ("duration_seconds",),
+                    "E_SCENE_DURATION",
+                    f"{label} lasts {num(dur)} s; a scene lasts at least {num(MIN_SCENE_S)} s",
+                    f"make it {num(MIN_SCENE_S)} s or longer, or merge it into a neighbouring scene",
+                )
+            )
         elif dur is not None and dur > 0 and rng is not None and dur > rng[1]:
-            diags.append(smap.at(base + ("duration_seconds",), "E_SCENE_DURATION",
-                                 f"{label} lasts {num(dur)} s; scenes last at most {num(rng[1])} s "
-                                 f"(script.scene_seconds)",
-                                 "change duration_seconds, split the scene, or widen script.scene_seconds"))
+            diags.append(
+                smap.at(
+                    base + ("duration_seconds",),
+                    "E_SCENE_DURATION",
+                    f"{label} lasts {num(dur)} s; scenes last at most {num(rng[1])} s (script.scene_seconds)",
+                    "change duration_seconds, split the scene, or widen script.scene_seconds",
+                )
+            )
         text = scene.get("voiceover_text", "")
         if isinstance(text, str):
             words = len(text.split())
             said = len(spoken_text(text).split()) if words and "{" not in text else words
             if not words and scene.get("duration_seconds") == "auto":
                 at = base + ("voiceover_text",) if "voiceover_text" in scene else base + ("duration_seconds",)
-                diags.append(smap.at(at, "E_EMPTY_VOICEOVER",
-                                     f"{label} has no voiceover text and `duration_seconds: auto`, which measures "
-                                     "the speech", "a silent scene needs a number of seconds, e.g. "
-                                     "`duration_seconds: 3`; or write what the voice says"))
+                diags.append(
+                    smap.at(
+                        at,
+                        "E_EMPTY_VOICEOVER",
+                        f"{label} has no voiceover text and `duration_seconds: auto`, which measures the speech",
+                        "a silent scene needs a number of seconds, e.g. "
+                        "`duration_seconds: 3`; or write what the voice says",
+                    )
+                )
             elif words and dur is not None and dur > 0 and rate is not None:
                 fit = int(min(dur, 1e9) * rate / 60)  # 1e308 s must not overflow
                 if said > fit:
-                    diags.append(smap.at(base + ("voiceover_text",), "W_WORDS",
-                                         f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "
-                                         f"at {num(rate)} words per minute",
-                                         "shorten the text or lengthen the scene; otherwise the voice stretches it",
-                                         severity="warning"))
+                    diags.append(
+                        smap.at(
+                            base + ("voiceover_text",),
+                            "W_WORDS",
+                            f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "
+                            f"at {num(rate)} words per minute",
+                            "shorten the text or lengthen the scene; otherwise the voice stretches it",
+                            severity="warning",
+                        )
+                    )
         if "asset" in scene:
             _check_path(tree, base + ("asset",), spec_dir, smap, "asset", diags, exists)
         elif assets_engine:
-            diags.append(smap.at(base, "E_MISSING", f"missing key `asset` in script.scenes[{i}]",
-                                 "the assets video engine shows one image or clip per scene, e.g. `asset: img/1.png`"))
+            diags.append(
+                smap.at(
+                    base,
+                    "E_MISSING",
+                    f"missing key `asset` in script.scenes[{i}]",
+                    "the assets video engine shows one image or clip per scene, e.g. `asset: img/1.png`",
+                )
+            )
 
 
 def _check_engines(tree: dict, engines: dict[str, list[str]], smap: SourceMap, diags: list[Diagnostic]) -> None:
@@ -196,20 +260,37 @@ def _check_engines(tree: dict, engines: dict[str, list[str]], smap: SourceMap, d
     for section in ("voice", "video"):
         value = _get(tree, section, "engine")
         if isinstance(value, str) and section in engines and value not in engines[section]:
-            diags.append(smap.at((section, "engine"), "E_ENUM", f"{describe(value)} is not a valid {section}.engine",
-                                 suggest(value, engines[section], "the backend catalog has")))
+            diags.append(
+                smap.at(
+                    (section, "engine"),
+                    "E_ENUM",
+                    f"{describe(value)} is not a valid {section}.engine",
+                    suggest(value, engines[section], "the backend catalog has"),
+                )
+            )
 
 
-def check_rules(tree: dict, spec_dir: str, smap: SourceMap, exists: Exists,
-                engines: dict[str, list[str]] | None = None, rates: Mapping[str, int] | None = None
-                ) -> list[Diagnostic]:
+def check_rules(
+    tree: dict,
+    spec_dir: str,
+    smap: SourceMap,
+    exists: Exists,
+    engines: dict[str, list[str]] | None = None,
+    rates: Mapping[str, int] | None = None,
+) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     if engines is not None:
         _check_engines(tree, engines, smap, diags)
     version = tree.get("vidc")
     if isinstance(version, (bool, float)):  # Literal[1] lets True and 1.0 through (they equal 1)
-        diags.append(smap.at(("vidc",), "E_VERSION", f"unsupported spec version `{str(version).lower()}`",
-                             "this vidc reads `vidc: 1`"))
+        diags.append(
+            smap.at(
+                ("vidc",),
+                "E_VERSION",
+                f"unsupported spec version `{str(version).lower()}`",
+                "this vidc reads `vidc: 1`",
+            )
+        )
     _check_scenes(tree, spec_dir, smap, exists, diags, rates or {})
     _check_path(tree, ("music", "track"), spec_dir, smap, "music track", diags, exists)
     for end in ("intro", "outro"):

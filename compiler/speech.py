@@ -13,6 +13,7 @@ dates (2024-05-01, 5/1/2024) and times (10:30, 9 am); numbers with units ("50 ms
 "3.5GHz"); years; decimals and large numbers; acronyms, spelled ("CPU" -> "see pee you") or said
 (NASA); abbreviations whose full stop is not a sentence end ("Dr. Smith" -> "Doctor Smith").
 """
+
 from __future__ import annotations
 
 import re
@@ -24,55 +25,204 @@ __all__ = ["Spoken", "normalise", "spoken_text", "DEFAULT_LEXICON"]
 DEFAULT_LEXICON = {"vidc": "vid see"}
 
 LETTERS = {
-    "A": "ay", "B": "bee", "C": "see", "D": "dee", "E": "ee", "F": "eff", "G": "jee", "H": "aitch", "I": "eye",
-    "J": "jay", "K": "kay", "L": "el", "M": "em", "N": "en", "O": "oh", "P": "pee", "Q": "cue", "R": "ar",
-    "S": "ess", "T": "tee", "U": "you", "V": "vee", "W": "double-you", "X": "ex", "Y": "why", "Z": "zee",
+    "A": "ay",
+    "B": "bee",
+    "C": "see",
+    "D": "dee",
+    "E": "ee",
+    "F": "eff",
+    "G": "jee",
+    "H": "aitch",
+    "I": "eye",
+    "J": "jay",
+    "K": "kay",
+    "L": "el",
+    "M": "em",
+    "N": "en",
+    "O": "oh",
+    "P": "pee",
+    "Q": "cue",
+    "R": "ar",
+    "S": "ess",
+    "T": "tee",
+    "U": "you",
+    "V": "vee",
+    "W": "double-you",
+    "X": "ex",
+    "Y": "why",
+    "Z": "zee",
 }
 # acronyms said as a word, not spelled (everything else of 2-5 capitals is spelled)
-SAID = {"NASA", "NATO", "LASER", "RADAR", "SCUBA", "UNESCO", "UNICEF", "FIFA", "GIF", "JPEG", "PIN", "RAM", "ROM",
-        "SIM", "WAN", "LAN", "SaaS", "YAML", "JSON", "ASCII", "OPEC", "AIDS", "ASAP", "NAS", "CAPTCHA", "IKEA"}
-RESPELL = {"JSON": "jason", "YAML": "yamel", "SaaS": "sass", "ASCII": "askee", "JPEG": "jay peg", "GIF": "gif",
-           "WAN": "wan", "NAS": "naz", "ASAP": "ay sap"}
+SAID = {
+    "NASA",
+    "NATO",
+    "LASER",
+    "RADAR",
+    "SCUBA",
+    "UNESCO",
+    "UNICEF",
+    "FIFA",
+    "GIF",
+    "JPEG",
+    "PIN",
+    "RAM",
+    "ROM",
+    "SIM",
+    "WAN",
+    "LAN",
+    "SaaS",
+    "YAML",
+    "JSON",
+    "ASCII",
+    "OPEC",
+    "AIDS",
+    "ASAP",
+    "NAS",
+    "CAPTCHA",
+    "IKEA",
+}
+RESPELL = {
+    "JSON": "jason",
+    "YAML": "yamel",
+    "SaaS": "sass",
+    "ASCII": "askee",
+    "JPEG": "jay peg",
+    "GIF": "gif",
+    "WAN": "wan",
+    "NAS": "naz",
+    "ASAP": "ay sap",
+}
 
 ABBREVIATIONS = {
-    "dr.": "Doctor", "mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "prof.": "Professor", "st.": "Saint",
-    "jr.": "Junior", "sr.": "Senior", "vs.": "versus", "etc.": "et cetera", "e.g.": "for example",
-    "i.e.": "that is", "approx.": "approximately", "no.": "number", "inc.": "Incorporated", "ltd.": "Limited",
-    "co.": "Company", "dept.": "Department", "est.": "established", "fig.": "figure", "min.": "minimum",
-    "max.": "maximum", "jan.": "January", "feb.": "February", "mar.": "March", "apr.": "April",
-    "jun.": "June", "jul.": "July", "aug.": "August", "sep.": "September", "sept.": "September",
-    "oct.": "October", "nov.": "November", "dec.": "December", "mt.": "Mount", "ave.": "Avenue",
+    "dr.": "Doctor",
+    "mr.": "Mister",
+    "mrs.": "Missus",
+    "ms.": "Miz",
+    "prof.": "Professor",
+    "st.": "Saint",
+    "jr.": "Junior",
+    "sr.": "Senior",
+    "vs.": "versus",
+    "etc.": "et cetera",
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "approx.": "approximately",
+    "no.": "number",
+    "inc.": "Incorporated",
+    "ltd.": "Limited",
+    "co.": "Company",
+    "dept.": "Department",
+    "est.": "established",
+    "fig.": "figure",
+    "min.": "minimum",
+    "max.": "maximum",
+    "jan.": "January",
+    "feb.": "February",
+    "mar.": "March",
+    "apr.": "April",
+    "jun.": "June",
+    "jul.": "July",
+    "aug.": "August",
+    "sep.": "September",
+    "sept.": "September",
+    "oct.": "October",
+    "nov.": "November",
+    "dec.": "December",
+    "mt.": "Mount",
+    "ave.": "Avenue",
 }
 # unit -> (singular, plural); matched case-sensitively after a number
 UNITS = {
-    "ms": ("millisecond", "milliseconds"), "s": ("second", "seconds"), "sec": ("second", "seconds"),
-    "secs": ("seconds", "seconds"), "min": ("minute", "minutes"), "mins": ("minutes", "minutes"),
-    "h": ("hour", "hours"), "hr": ("hour", "hours"), "hrs": ("hours", "hours"), "us": ("microsecond", "microseconds"),
-    "µs": ("microsecond", "microseconds"), "ns": ("nanosecond", "nanoseconds"),
-    "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"), "mg": ("milligram", "milligrams"),
-    "lb": ("pound", "pounds"), "lbs": ("pounds", "pounds"), "oz": ("ounce", "ounces"),
-    "km": ("kilometre", "kilometres"), "m": ("metre", "metres"), "cm": ("centimetre", "centimetres"),
-    "mm": ("millimetre", "millimetres"), "mi": ("mile", "miles"), "ft": ("foot", "feet"), "in": ("inch", "inches"),
-    "km/h": ("kilometre per hour", "kilometres per hour"), "mph": ("mile per hour", "miles per hour"),
-    "B": ("byte", "bytes"), "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"),
-    "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
-    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
-    "GHz": ("gigahertz", "gigahertz"), "fps": ("frame per second", "frames per second"),
-    "kbps": ("kilobit per second", "kilobits per second"), "Mbps": ("megabit per second", "megabits per second"),
-    "Gbps": ("gigabit per second", "gigabits per second"), "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"),
-    "V": ("volt", "volts"), "mAh": ("milliamp hour", "milliamp hours"), "dB": ("decibel", "decibels"),
-    "px": ("pixel", "pixels"), "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "%": ("percent", "percent"), "x": ("times", "times"), "K": ("thousand", "thousand"),
-    "k": ("thousand", "thousand"), "M": ("million", "million"), "bn": ("billion", "billion"),
-    "LUFS": ("LUFS", "LUFS"), "fps.": ("frame per second", "frames per second"),
+    "ms": ("millisecond", "milliseconds"),
+    "s": ("second", "seconds"),
+    "sec": ("second", "seconds"),
+    "secs": ("seconds", "seconds"),
+    "min": ("minute", "minutes"),
+    "mins": ("minutes", "minutes"),
+    "h": ("hour", "hours"),
+    "hr": ("hour", "hours"),
+    "hrs": ("hours", "hours"),
+    "us": ("microsecond", "microseconds"),
+    "µs": ("microsecond", "microseconds"),
+    "ns": ("nanosecond", "nanoseconds"),
+    "kg": ("kilogram", "kilograms"),
+    "g": ("gram", "grams"),
+    "mg": ("milligram", "milligrams"),
+    "lb": ("pound", "pounds"),
+    "lbs": ("pounds", "pounds"),
+    "oz": ("ounce", "ounces"),
+    "km": ("kilometre", "kilometres"),
+    "m": ("metre", "metres"),
+    "cm": ("centimetre", "centimetres"),
+    "mm": ("millimetre", "millimetres"),
+    "mi": ("mile", "miles"),
+    "ft": ("foot", "feet"),
+    "in": ("inch", "inches"),
+    "km/h": ("kilometre per hour", "kilometres per hour"),
+    "mph": ("mile per hour", "miles per hour"),
+    "B": ("byte", "bytes"),
+    "KB": ("kilobyte", "kilobytes"),
+    "kB": ("kilobyte", "kilobytes"),
+    "MB": ("megabyte", "megabytes"),
+    "GB": ("gigabyte", "gigabytes"),
+    "TB": ("terabyte", "terabytes"),
+    "Hz": ("hertz", "hertz"),
+    "kHz": ("kilohertz", "kilohertz"),
+    "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"),
+    "fps": ("frame per second", "frames per second"),
+    "kbps": ("kilobit per second", "kilobits per second"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
+    "W": ("watt", "watts"),
+    "kW": ("kilowatt", "kilowatts"),
+    "V": ("volt", "volts"),
+    "mAh": ("milliamp hour", "milliamp hours"),
+    "dB": ("decibel", "decibels"),
+    "px": ("pixel", "pixels"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "%": ("percent", "percent"),
+    "x": ("times", "times"),
+    "K": ("thousand", "thousand"),
+    "k": ("thousand", "thousand"),
+    "M": ("million", "million"),
+    "bn": ("billion", "billion"),
+    "LUFS": ("LUFS", "LUFS"),
+    "fps.": ("frame per second", "frames per second"),
 }
 SCALES = {"thousand", "million", "billion", "trillion"}
-CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
-            "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "sen", "sen")}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-SYMBOLS = {"&": "and", "+": "plus", "=": "equals", "@": "at", "~": "about", "×": "times", "%": "percent",
-           "#": "number", "/": "slash"}
+CURRENCY = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "€": ("euro", "euros", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "¥": ("yen", "yen", "sen", "sen"),
+}
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+SYMBOLS = {
+    "&": "and",
+    "+": "plus",
+    "=": "equals",
+    "@": "at",
+    "~": "about",
+    "×": "times",
+    "%": "percent",
+    "#": "number",
+    "/": "slash",
+}
 
 _LEAD = "\"'“‘([{«¿¡"
 _TRAIL = "\"'”’)]}».,;:!?…"
@@ -113,7 +263,7 @@ def _number(text: str, lang: str) -> str | None:
     neg, body = m.group(1), m.group(2).replace(",", "")
     if "." in body:
         whole, frac = body.split(".")
-        words = (_n2w(int(whole or "0"), lang) + " point " + " ".join(_n2w(int(d), lang) for d in frac))
+        words = _n2w(int(whole or "0"), lang) + " point " + " ".join(_n2w(int(d), lang) for d in frac)
     else:
         words = _n2w(int(body), lang)
     return ("minus " + words) if neg else words
@@ -187,13 +337,27 @@ def _url(s: str, lex: dict[str, str]) -> str:
     for part in re.split(r"([./:_\-@?=&])", s):
         if not part:
             continue
-        out.append({".": "dot", "/": "slash", ":": "colon", "_": "underscore", "-": "dash", "@": "at",
-                    "?": "question mark", "=": "equals", "&": "and"}.get(part, lex.get(part.lower(), part)))
+        out.append(
+            {
+                ".": "dot",
+                "/": "slash",
+                ":": "colon",
+                "_": "underscore",
+                "-": "dash",
+                "@": "at",
+                "?": "question mark",
+                "=": "equals",
+                "&": "and",
+            }.get(part, lex.get(part.lower(), part))
+        )
     return " ".join(out).replace("w w w dot dot", "w w w dot")
 
 
 _PHONE = re.compile(r"^(?:\+?\d{1,3}[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}$")
-_URL = re.compile(r"^(?:https?://\S+|www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|ai|app|co|uk|de|fr|edu|gov|tv|me)(?:/\S*)?)$", re.I)
+_URL = re.compile(
+    r"^(?:https?://\S+|www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|ai|app|co|uk|de|fr|edu|gov|tv|me)(?:/\S*)?)$",
+    re.I,
+)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _ORDINAL = re.compile(rf"^({_NUM})(st|nd|rd|th)$", re.I)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(am|pm|a\.m\.|p\.m\.)?$", re.I)
@@ -227,8 +391,9 @@ def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None
         lead, core, trail = _split_punct(tok)
         _, n_core, n_trail = _split_punct(nxt)
         t = _Tok(tok, lead, core, trail, nxt, n_core, n_trail)
-        lead, said, trail, used = _say_words(t, lang, lex) or _say_dates(t, lang) or _say_numbers(t, lang) or (
-            lead, core, trail, 1)
+        lead, said, trail, used = (
+            _say_words(t, lang, lex) or _say_dates(t, lang) or _say_numbers(t, lang) or (lead, core, trail, 1)
+        )
         words = f"{lead}{said}{trail}".split()
         out += words
         counts.append(len(words))
@@ -265,13 +430,13 @@ def _say_words(t: _Tok, lang: str, lex: dict[str, str]) -> _Said:
         return "", _digits(t.tok + " " + n_core, lang), n_trail, 2
     if abbr and (abbr in ABBREVIATIONS or (low + trail[:4].lower()) in ABBREVIATIONS):
         key = abbr if abbr in ABBREVIATIONS else low + trail[:4].lower()
-        rest = trail[len(key) - len(low):]
+        rest = trail[len(key) - len(low) :]
         # the full stop belongs to the abbreviation; keep it only as a sentence end (last word,
         # or "etc." before a capitalised word)
         ends = not t.nxt or (key == "etc." and n_core[:1].isupper())
         return lead, ABBREVIATIONS[key], ("." if ends and not rest else "") + rest, 1
     if re.fullmatch(r"[a-z]\.(?:[a-z]\.)+", dotted) and dotted in ABBREVIATIONS:
-        return lead, ABBREVIATIONS[dotted], t.tok[len(dotted):], 1
+        return lead, ABBREVIATIONS[dotted], t.tok[len(dotted) :], 1
     if low in lex:
         return lead, lex[low], trail, 1
     if _EMAIL.match(core) or _URL.match(core) and not _NUMBER.match(core):
@@ -297,7 +462,12 @@ def _say_dates(t: _Tok, lang: str) -> _Said:
         suffix = m.group(3)
         if not suffix and n_core.lower().replace(".", "") in ("am", "pm"):
             suffix, trail, used = n_core, n_trail, 2
-        return lead, _time(int(m.group(1)), int(m.group(2)), suffix.replace(".", "") if suffix else None, lang), trail, used
+        return (
+            lead,
+            _time(int(m.group(1)), int(m.group(2)), suffix.replace(".", "") if suffix else None, lang),
+            trail,
+            used,
+        )
     if m := _ISO_DATE.match(core):  # an impossible date is left as written
         date = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang)
         return lead, core if date is None else date, trail, 1
@@ -331,7 +501,12 @@ def _say_numbers(t: _Tok, lang: str) -> _Said:
     if core in SYMBOLS:
         return lead, SYMBOLS[core], trail, 1
     if "&" in core and len(core) > 1:  # "R&D", "Q&A"
-        return lead, " and ".join(_spell(p) if _is_acronym(p) or len(p) == 1 else p for p in core.split("&") if p), trail, 1
+        return (
+            lead,
+            " and ".join(_spell(p) if _is_acronym(p) or len(p) == 1 else p for p in core.split("&") if p),
+            trail,
+            1,
+        )
     return None
 
 

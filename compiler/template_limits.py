@@ -1,5 +1,6 @@
 """Resource limits of one template render: steps and work counted in a per-render budget, sizes of the
 values a template builds, and the values it may not turn into text. Pure: counted, never timed."""
+
 from __future__ import annotations
 
 import contextvars

@@ -6,6 +6,7 @@ internals raise SecurityError, which becomes an E_SANDBOX diagnostic; nothing is
 Compiled templates are cached by source text, and strings without template markers are
 returned untouched, so a 1000-row matrix costs little more than one video.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,14 +30,17 @@ from .template_limits import MAX_LIPSUM, MAX_RESULT, MAX_STEPS, MAX_WORK, Templa
 _MARKERS = ("{{", "{%", "{#")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # the repr of a function or object: differs per run
 
+
 def slug(value: Any) -> str:
     """'Café Crème 2!' -> 'cafe-creme-2': lowercase ASCII, runs of anything else become one '-'."""
     text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-_LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore "
-          "et dolore magna aliqua.")
+_LOREM = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore "
+    "et dolore magna aliqua."
+)
 
 
 def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
@@ -64,8 +68,16 @@ def _wrap_filter(name: str, f: Callable) -> Callable:
         if name == "format" and args:
             limits.check_format(next((a for a in args if isinstance(a, str)), None))
         if name in ("string", "pprint") and args:
-            limits.no_callables(next((a for a in args if not isinstance(a, jinja2.runtime.Context)
-                                and not isinstance(a, jinja2.nodes.EvalContext)), None))
+            limits.no_callables(
+                next(
+                    (
+                        a
+                        for a in args
+                        if not isinstance(a, jinja2.runtime.Context) and not isinstance(a, jinja2.nodes.EvalContext)
+                    ),
+                    None,
+                )
+            )
         if name == "indent" and args:
             text = next((a for a in args if isinstance(a, str)), "")
             width = kwargs.get("width", next((a for a in args[1:] if isinstance(a, int)), 4))
@@ -98,11 +110,13 @@ class _Env(SandboxedEnvironment):
         tree = super()._parse(source, name, filename)
         # Loops iterate through a counter, and `a ~ b` through a measured join.
         for node in tree.find_all(nodes.For):
-            node.iter = nodes.Call(nodes.EnvironmentAttribute("vidc_iter"), [node.iter], [], None, None,
-                                   lineno=node.lineno)
+            node.iter = nodes.Call(
+                nodes.EnvironmentAttribute("vidc_iter"), [node.iter], [], None, None, lineno=node.lineno
+            )
         for cat in list(tree.find_all(nodes.Concat)):
-            call = nodes.Call(nodes.EnvironmentAttribute("vidc_concat"), list(cat.nodes), [], None, None,
-                              lineno=cat.lineno)
+            call = nodes.Call(
+                nodes.EnvironmentAttribute("vidc_concat"), list(cat.nodes), [], None, None, lineno=cat.lineno
+            )
             cat.nodes = [call]  # a Concat of one string: the join is already done, and measured
         return tree
 
@@ -144,13 +158,17 @@ class _Env(SandboxedEnvironment):
             seq, n = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
             if isinstance(n, int) and n > 0 and limits.size(seq, MAX_RESULT) * n > MAX_RESULT:
                 raise TemplateLimit(f"repetition result larger than {MAX_RESULT}")
-        if (op == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
-                and limits.size(left) + limits.size(right) > MAX_RESULT):
+        if (
+            op == "+"
+            and isinstance(left, (str, list, tuple))
+            and isinstance(right, (str, list, tuple))
+            and limits.size(left) + limits.size(right) > MAX_RESULT
+        ):
             raise TemplateLimit(f"`+` would build more than {MAX_RESULT} characters")
         if op == "%" and isinstance(left, str):
             limits.check_format(left)
             limits.check_args((right,), {}, MAX_RESULT)
-            for x in (right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)):
+            for x in right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,):
                 limits.no_callables(x)
         out = self.binop_table[op](left, right)
         if isinstance(out, (str, list, tuple)):
@@ -205,8 +223,10 @@ def is_template(s: str) -> bool:
     return any(m in s for m in _MARKERS)
 
 
-LIMIT_HINT = (f"a template may produce {MAX_RESULT} characters, run {MAX_STEPS} loop iterations or calls, "
-              f"and build {MAX_WORK} characters in all (README: Template limits)")
+LIMIT_HINT = (
+    f"a template may produce {MAX_RESULT} characters, run {MAX_STEPS} loop iterations or calls, "
+    f"and build {MAX_WORK} characters in all (README: Template limits)"
+)
 
 _UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
 
@@ -227,8 +247,11 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
     except (MemoryError, OverflowError, RecursionError) as e:
         return None, ("E_TEMPLATE_LIMIT", f"template passed a resource limit: {type(e).__name__}", LIMIT_HINT)
     except SecurityError as e:
-        return None, ("E_SANDBOX", f"template blocked by the sandbox: {e}",
-                      "templates may only use variables, filters and plain expressions")
+        return None, (
+            "E_SANDBOX",
+            f"template blocked by the sandbox: {e}",
+            "templates may only use variables, filters and plain expressions",
+        )
     except UndefinedError as e:
         m = _UNDEFINED.match(str(e.message or ""))
         defined = sorted(variables)
@@ -251,13 +274,21 @@ def render_string(source: str, variables: Mapping[str, Any]) -> tuple[str | None
     if len(out) > MAX_RESULT:
         return None, ("E_TEMPLATE_LIMIT", f"template output longer than {MAX_RESULT} characters", LIMIT_HINT)
     if _ADDRESS.search(out):
-        return None, ("E_SANDBOX", "template printed the address of a Python object (it differs on every run)",
-                      "templates may only use variables, filters and plain expressions")
+        return None, (
+            "E_SANDBOX",
+            "template printed the address of a Python object (it differs on every run)",
+            "templates may only use variables, filters and plain expressions",
+        )
     return out, None
 
 
-def render_tree(tree: Any, variables: Mapping[str, Any], smap: SourceMap, path: Path = (),
-                skip: Callable[[Path], bool] = lambda p: False) -> tuple[Any, list[Diagnostic]]:
+def render_tree(
+    tree: Any,
+    variables: Mapping[str, Any],
+    smap: SourceMap,
+    path: Path = (),
+    skip: Callable[[Path], bool] = lambda p: False,
+) -> tuple[Any, list[Diagnostic]]:
     """Render every string scalar of tree (keys are never templated); errors point at the scalar.
 
     A string that fails keeps its source text so validation can go on and report more.

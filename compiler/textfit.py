@@ -11,6 +11,7 @@ Breaks. Words are joined into unbreakable groups first: a number stays with its 
 "7 a.m.", "20 %"), a title abbreviation with the next word ("Dr. Ruiz"); "U.S." or "a.m." are
 never sentence ends for the break costs. Lines are balanced by measured width (minimum raggedness).
 """
+
 from __future__ import annotations
 
 import re
@@ -56,11 +57,15 @@ class FontMetrics:
 
 
 # DejaVu Sans's advances of printable ASCII (units per 1000 em), the font vidc's styles name
-_ASCII = [int(x) for x in (
-    "318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636 636 337 "
-    "337 838 838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 695 635 611 732 "
-    "684 989 685 611 685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 579 278 974 634 612 635 "
-    "635 411 521 392 634 592 818 592 592 525 636 337 636 838").split()]
+_ASCII = [
+    int(x)
+    for x in (
+        "318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636 636 337 "
+        "337 838 838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 695 635 611 732 "
+        "684 989 685 611 685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 579 278 974 634 612 635 "
+        "635 411 521 392 634 592 818 592 592 525 636 337 636 838"
+    ).split()
+]
 
 
 def approximate_metrics(family: str = "DejaVu Sans", bold: bool = False) -> FontMetrics:
@@ -81,10 +86,14 @@ FontSource = Callable[[str, bool], "FontMetrics | None"]
 
 # --- words and groups ------------------------------------------------------------------------
 
-TITLES = frozenset("dr. mr. mrs. ms. mx. prof. st. mt. sr. jr. no. vs. fig. gen. gov. sen. rep. rev. capt. lt. col. sgt. "
-                   "approx. ca. e.g. i.e.".split())
-ABBREVIATIONS = TITLES | frozenset("u.s. u.k. u.n. e.u. a.m. p.m. etc. inc. ltd. co. corp. jan. feb. mar. apr. jun. "
-                                   "jul. aug. sep. sept. oct. nov. dec.".split())
+TITLES = frozenset(
+    "dr. mr. mrs. ms. mx. prof. st. mt. sr. jr. no. vs. fig. gen. gov. sen. rep. rev. capt. lt. col. sgt. "
+    "approx. ca. e.g. i.e.".split()
+)
+ABBREVIATIONS = TITLES | frozenset(
+    "u.s. u.k. u.n. e.u. a.m. p.m. etc. inc. ltd. co. corp. jan. feb. mar. apr. jun. "
+    "jul. aug. sep. sept. oct. nov. dec.".split()
+)
 UNITS = frozenset(
     "a.m. p.m. am pm AM PM a.m p.m kg g mg µg lb lbs oz t km m cm mm µm nm mi ft yd km/h kph mph m/s knots kn "
     "w kw kwh mwh wh v mv ma mah a hz khz mhz ghz b kb mb gb tb pb kbps mbps gbps fps px dpi k % ‰ °c °f ° "
@@ -158,8 +167,9 @@ def groups(words: Sequence[str]) -> list[str]:
 # --- lines -----------------------------------------------------------------------------------
 
 
-def balanced_lines(words: Sequence[str], width: Callable[[str], float], max_width: float,
-                   max_lines: int | None = None) -> list[str] | None:
+def balanced_lines(
+    words: Sequence[str], width: Callable[[str], float], max_width: float, max_lines: int | None = None
+) -> list[str] | None:
     """Break `words` into the fewest lines no wider than max_width, then balance them (least squared
     slack, with a penalty for bad break points). None when a group does not fit or more than
     max_lines are needed."""
@@ -216,8 +226,16 @@ class Block:
     truncated: bool
 
 
-def fit_block(text: str, font: FontMetrics, box_w: float, box_h: float, em_px: float, min_em_px: float,
-              line_factor: float = 1.25, spacing: float = 0.12) -> Block:
+def fit_block(
+    text: str,
+    font: FontMetrics,
+    box_w: float,
+    box_h: float,
+    em_px: float,
+    min_em_px: float,
+    line_factor: float = 1.25,
+    spacing: float = 0.12,
+) -> Block:
     """Wrap `text` into a box, shrinking the em (whole pixels) from em_px down to min_em_px until it
     fits; at the smallest size, what still does not fit is cut at a word with an ellipsis. Lines are
     line_factor ems apart, `spacing` ems of which are the gap after a line (none after the last)."""

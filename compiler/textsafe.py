@@ -4,6 +4,7 @@ A voiceover, a CSV cell or an error from a tool may hold ESC, BEL, a carriage re
 override; printed raw they would rewrite the terminal. Every human view passes text through
 `safe_text` (JSON output is already escaped by json.dumps). Pure, no I/O.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,7 @@ def window(line: str, col: int, length: int, width: int = 160) -> tuple[str, int
     if len(line) <= width:
         return line, col, length
     start = max(0, min(col - 1 - width // 4, len(line) - width))
-    piece = line[start:start + width]
+    piece = line[start : start + width]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(line) else ""
     new_col = col - start + len(prefix)

@@ -11,6 +11,7 @@ transition of T seconds lies centred on the boundary, h = round(T * fps / 2) fra
   segment. The two scenes force keyframes at h and N-h, and the export cuts them there by stream
   copy: A[0, N-h) + X + B[h, M).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -108,10 +109,15 @@ def check_transitions(video: LoadedVideo, scenes: list[Scene] | None, fps: int) 
     if not scenes:
         return out
     if scenes[0].transition is not None:
-        out.append(video.diagnostic(("script", "scenes", 0, "transition"), "W_TRANSITION_FIRST",
-                                    "scene 1 has no scene before it: its transition is ignored",
-                                    "a scene's `transition` is the one into it from the scene before; remove it",
-                                    severity="warning"))
+        out.append(
+            video.diagnostic(
+                ("script", "scenes", 0, "transition"),
+                "W_TRANSITION_FIRST",
+                "scene 1 has no scene before it: its transition is ignored",
+                "a scene's `transition` is the one into it from the scene before; remove it",
+                severity="warning",
+            )
+        )
     js = joins(spec, scenes, fps)
     for i, scene in enumerate(scenes, start=1):
         e = edges(js, i)
@@ -123,18 +129,26 @@ def check_transitions(video: LoadedVideo, scenes: list[Scene] | None, fps: int) 
         if used == 0 or used < have:
             continue
         # blame the longer of the two transitions touching this scene (the later one on a tie)
-        touching = [j for j in (js[i - 2] if i >= 2 else None, js[i - 1] if i - 1 < len(js) else None)
-                    if j is not None and j.frames]
+        touching = [
+            j
+            for j in (js[i - 2] if i >= 2 else None, js[i - 1] if i - 1 < len(js) else None)
+            if j is not None and j.frames
+        ]
         j = max(touching, key=lambda j: (j.frames, j.after))
         other = used - j.frames
         most = (have - 1 - other) * 2 / fps  # seconds that would leave the scene one frame of its own
-        fix = (f"make it at most {most:.2f} s" if most > 0 else "make the transitions at this scene shorter") + \
-            ", lengthen the scene, or use a cut"
+        fix = (
+            f"make it at most {most:.2f} s" if most > 0 else "make the transitions at this scene shorter"
+        ) + ", lengthen the scene, or use a cut"
         side = "before" if j.after == i else "after"
-        out.append(video.diagnostic(
-            j.path, "E_TRANSITION_LENGTH",
-            f"the {j.type} into scene {j.into} takes {j.frames} frames ({j.seconds:g} s centred on the boundary) from "
-            f"scene {i}, the scene {side} it, which has at least {have} frames at {fps} fps "
-            f"and gives {used} to its transitions",
-            fix))
+        out.append(
+            video.diagnostic(
+                j.path,
+                "E_TRANSITION_LENGTH",
+                f"the {j.type} into scene {j.into} takes {j.frames} frames ({j.seconds:g} s centred on the boundary) from "
+                f"scene {i}, the scene {side} it, which has at least {have} frames at {fps} fps "
+                f"and gives {used} to its transitions",
+                fix,
+            )
+        )
     return out

@@ -10,6 +10,7 @@ machine. The roundings, each chosen once:
   samples) rounds HALF UP: `round_half_up`;
 - the frame a sample falls in is the floor: `samples_to_frames`.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction

@@ -6,6 +6,7 @@ never their values); the compiler reads names, versions and engine choices from 
 and turns each backend's `check()` problems into positioned diagnostics. Nothing here imports the
 compiler or the runtime.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -121,8 +122,9 @@ class Catalog:
 
     def voice_rates(self) -> dict[str, int]:
         """Words per minute of each voice engine that declares them (planning scene lengths)."""
-        return {n: e.words_per_minute for n, e in sorted(self.backends.items())
-                if e.stage == "voice" and e.words_per_minute}
+        return {
+            n: e.words_per_minute for n, e in sorted(self.backends.items()) if e.stage == "voice" and e.words_per_minute
+        }
 
     def engines(self, stage: str) -> list[str]:
         """The engine names a spec may choose for a stage (voice, video), sorted."""

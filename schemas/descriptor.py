@@ -5,6 +5,7 @@ run-time references resolved except `@{project:...}` (the worker's own project f
 `@{self:...}` (the backend's own values). It is portable: inputs are store-relative paths, never
 absolute ones, so the local workers and the Ray lanes run the very same descriptor.
 """
+
 from __future__ import annotations
 
 from typing import Any, Literal

@@ -1,6 +1,7 @@
 """The `vidc build --json` event stream: one JSON object per line, one model per kind (`event`),
 versioned (`v`). `vidc schema --events` prints its JSON Schema; the last line of every build is a
 `build_finished` event, whatever happened."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -75,5 +76,8 @@ class BuildFinished(_Event):
     unpublished: list[str] = Field(default_factory=list, description="why a rendered file could not be published")
 
 
-Event = Annotated[BuildStarted | TaskStarted | TaskDone | TaskFailed | TaskSkipped | Published | Message | BuildFinished, Field(discriminator="event")]
+Event = Annotated[
+    BuildStarted | TaskStarted | TaskDone | TaskFailed | TaskSkipped | Published | Message | BuildFinished,
+    Field(discriminator="event"),
+]
 EVENT = TypeAdapter(Event)

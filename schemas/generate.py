@@ -3,6 +3,7 @@ plan (out), and the run-time ones: the `--json` build events, the journal's reco
 descriptor a lane worker runs.
 
 `vidc schema --write` regenerates them; a test fails when they drift from the models."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,29 @@ from .plan import Plan
 from .spec import Project
 
 HERE = Path(__file__).resolve().parent
-FILES = {"spec": "spec.schema.json", "plan": "plan.schema.json", "events": "events.schema.json",
-         "journal": "journal.schema.json", "descriptor": "descriptor.schema.json"}
-TITLES = {"spec": "vidc project spec (v1)", "plan": "vidc render plan",
-          "events": "vidc build --json events (one per line)", "journal": "vidc journal record (one per line)",
-          "descriptor": "vidc task descriptor"}
+FILES = {
+    "spec": "spec.schema.json",
+    "plan": "plan.schema.json",
+    "events": "events.schema.json",
+    "journal": "journal.schema.json",
+    "descriptor": "descriptor.schema.json",
+}
+TITLES = {
+    "spec": "vidc project spec (v1)",
+    "plan": "vidc render plan",
+    "events": "vidc build --json events (one per line)",
+    "journal": "vidc journal record (one per line)",
+    "descriptor": "vidc task descriptor",
+}
 
 
 def _schemas() -> dict[str, dict[str, Any]]:
     adapters: dict[str, TypeAdapter] = {"events": EVENT, "journal": RECORD}
-    out = {"spec": Project.model_json_schema(), "plan": Plan.model_json_schema(),
-           "descriptor": TaskDescriptor.model_json_schema()}
+    out = {
+        "spec": Project.model_json_schema(),
+        "plan": Plan.model_json_schema(),
+        "descriptor": TaskDescriptor.model_json_schema(),
+    }
     out.update({key: adapter.json_schema() for key, adapter in adapters.items()})
     return out
 

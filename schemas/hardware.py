@@ -1,4 +1,5 @@
 """A hardware profile: the devices a plan may place tasks on. Kept apart from the spec."""
+
 from __future__ import annotations
 
 from typing import Literal

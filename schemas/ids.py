@@ -5,6 +5,7 @@ input is to the task that takes it: a plain role (`voice`, `music`, `mix`, `capt
 a numbered one (`voice-03`, `cues-03`, `segment-03`, `chunk-02`), numbered from 1. Nothing else
 builds or parses these strings: the compiler calls the makers, backends call `numbered()`.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,8 +91,10 @@ def thumbnail(video: str) -> str:
 PLAIN = ("script", "music", "mix", "captions", "export", "thumbnail")  # {video}/{step}
 PER_SCENE = ("voice", "captions", "video", "assemble")  # {video}/{step}/scene-NN
 BOOKENDS = ("intro", "outro")  # {video}/video/{end}
-_SCENE = re.compile(r"^(?P<video>.+)/(?P<step>voice|captions|video|assemble)/scene-(?P<scene>\d{2,})"
-                    r"(?:/chunk-(?P<chunk>\d{2,}))?$")
+_SCENE = re.compile(
+    r"^(?P<video>.+)/(?P<step>voice|captions|video|assemble)/scene-(?P<scene>\d{2,})"
+    r"(?:/chunk-(?P<chunk>\d{2,}))?$"
+)
 _TRANSITION = re.compile(r"^(?P<video>.+)/transition/scene-(?P<scene>\d{2,})-(?P<next>\d{2,})$")
 _BOOKEND = re.compile(r"^(?P<video>.+)/video/(?P<end>intro|outro)$")
 _PLAIN = re.compile(r"^(?P<video>.+)/(?P<step>script|music|mix|captions|export|thumbnail)$")

@@ -5,6 +5,7 @@ Workers and the coordinator write them (runtime/state/journal.py adds the time `
 written before records carried a version reads as version 1. A record that does not match its
 kind's model (a damaged line, a wrong type) is not used.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal

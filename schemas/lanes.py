@@ -3,6 +3,7 @@ executor and the simulator) share.
 
 A CPU task runs on any CPU lane. A device task runs on a device lane whose device is a CPU declared
 as a device, or a GPU with at least the VRAM the task needs."""
+
 from __future__ import annotations
 
 from .hardware import Hardware

@@ -3,6 +3,7 @@
 Values known only at run time appear as references `@{task-id:field}` inside argv strings and
 params (like Terraform's "known after apply"); the runtime resolves them from measurements.
 """
+
 from __future__ import annotations
 
 from typing import Any, Literal, get_args
@@ -24,7 +25,9 @@ class _Frozen(BaseModel):
 
 
 class Requirement(_Frozen):
-    kind: Literal["cpu", "device"] = Field(description="cpu: any CPU worker lane; device: a lane of a profile device (GPU, or a CPU declared as a device) with enough VRAM")
+    kind: Literal["cpu", "device"] = Field(
+        description="cpu: any CPU worker lane; device: a lane of a profile device (GPU, or a CPU declared as a device) with enough VRAM"
+    )
     vram_gb: float = 0.0
     model: str | None = Field(None, description="Model a GPU lane must hold; loading it costs time once per lane")
 
@@ -33,6 +36,7 @@ class Cost(_Frozen):
     """Estimated money of one paid task (an API call or rented GPU time), from templates/prices.yaml
     (user-editable defaults; a prices.yaml beside the spec overrides them). Integer micro-dollars
     keep the plan byte-stable."""
+
     provider: str = Field(description="anthropic | openai | openai-compatible | elevenlabs | gpu")
     item: str = Field(description="The priced model, or the device whose time is rented")
     units: dict[str, int] = Field(description="input_tokens/output_tokens, characters, or gpu_ms")
@@ -57,12 +61,18 @@ class Task(_Frozen):
     est_ms: int = Field(0, description="Estimated ms on its lane, with a model load where the lane lacks the model")
     start_ms: int = 0
     finish_ms: int = 0
-    rank_ms: int = Field(0, description="Estimated ms from this task's start to the end of the plan, counting the lanes "
-                                        "(longest remaining path): free lanes take the highest first")
+    rank_ms: int = Field(
+        0,
+        description="Estimated ms from this task's start to the end of the plan, counting the lanes "
+        "(longest remaining path): free lanes take the highest first",
+    )
     final: list[str] = Field(default_factory=list, description="Files this task publishes to the output folder")
     cost: Cost | None = Field(None, description="Estimated money, for a paid task only")
-    group: list[str] = Field(default_factory=list, description="Lanes held together for one context-parallel chunk "
-                                                               "(the first is `lane`); empty for a one-lane task")
+    group: list[str] = Field(
+        default_factory=list,
+        description="Lanes held together for one context-parallel chunk "
+        "(the first is `lane`); empty for a one-lane task",
+    )
 
 
 class SceneInfo(_Frozen):
@@ -86,8 +96,13 @@ class VideoPlan(_Frozen):
     tasks: list[str]
     makespan_ms: int = 0
     cost_micro_usd: int = Field(0, description="Estimated money of the video's paid tasks, millionths of a dollar")
-    cost_after_script: list[Cost] = Field(default_factory=list, description="Estimated costs of tasks known only after the LLM script (stated assumptions)")
-    estimates: list[str] = Field(default_factory=list, description="What the video model and its speed options change in the estimate")
+    cost_after_script: list[Cost] = Field(
+        default_factory=list,
+        description="Estimated costs of tasks known only after the LLM script (stated assumptions)",
+    )
+    estimates: list[str] = Field(
+        default_factory=list, description="What the video model and its speed options change in the estimate"
+    )
 
 
 class Lane(_Frozen):
@@ -121,11 +136,16 @@ class Plan(_Frozen):
     schedule: Schedule
     refs: dict[str, str] = Field(default_factory=dict, description="Reference name -> what the runtime measures")
     overrides: dict[str, str] = Field(default_factory=dict, description="--set values the plan was compiled with")
-    calibration: dict[str, float] = Field(default_factory=dict, description="Measured/estimated time per backend (vidc calibrate)")
+    calibration: dict[str, float] = Field(
+        default_factory=dict, description="Measured/estimated time per backend (vidc calibrate)"
+    )
     warnings: list[str] = Field(default_factory=list)
     cost_micro_usd: int = Field(0, description="Estimated money of the whole plan, millionths of a dollar")
-    inputs: dict[str, str] = Field(default_factory=dict, description="sha256 of each project file the plan was compiled "
-                                   "from (the spec, its matrix and lock files, assets, tracks): a stale plan names the one that changed")
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="sha256 of each project file the plan was compiled "
+        "from (the spec, its matrix and lock files, assets, tracks): a stale plan names the one that changed",
+    )
 
     def task_map(self) -> dict[str, Task]:
         return {t.id: t for t in self.tasks}

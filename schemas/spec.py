@@ -4,6 +4,7 @@ Every model forbids unknown keys so that a typo becomes a diagnostic with a did-
 Defaults make a minimal spec short. Cross-field rules that need positions (scene duration range,
 words per minute) live in the compiler, not here, so that they can point at a line.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -36,7 +37,8 @@ class Transition(_Strict):
     `video.transition: crossfade` is short for `{type: crossfade}`."""
 
     type: Literal["cut", "crossfade", "fade"] = Field(
-        "cut", description="cut (a join by stream copy), crossfade (a blend of the two scenes), fade (through black)")
+        "cut", description="cut (a join by stream copy), crossfade (a blend of the two scenes), fade (through black)"
+    )
     seconds: float = Field(0.5, gt=0, le=5, description="Length, centred on the boundary: half in each scene")
 
     @model_validator(mode="before")
@@ -46,28 +48,41 @@ class Transition(_Strict):
 
 
 # The shorthand string is part of the contract: editors should accept `transition: crossfade`.
-_TRANSITION_JSON = {"anyOf": [
-    {"type": "string", "enum": list(TRANSITIONS)},
-    {"type": "object", "additionalProperties": False, "properties": {
-        "type": {"type": "string", "enum": list(TRANSITIONS), "default": "cut"},
-        "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 5, "default": 0.5}}},
-]}
+_TRANSITION_JSON = {
+    "anyOf": [
+        {"type": "string", "enum": list(TRANSITIONS)},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "type": {"type": "string", "enum": list(TRANSITIONS), "default": "cut"},
+                "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 5, "default": 0.5},
+            },
+        },
+    ]
+}
 TransitionField = Annotated[Transition, WithJsonSchema(_TRANSITION_JSON)]
 
 
 class Scene(_Strict):
     scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
-    voiceover_text: str = Field("", description="What the voice says in this scene; empty or absent: a silent scene "
-                                                "(music alone), which needs a number of `duration_seconds`")
+    voiceover_text: str = Field(
+        "",
+        description="What the voice says in this scene; empty or absent: a silent scene "
+        "(music alone), which needs a number of `duration_seconds`",
+    )
     visual_prompt: str = Field("", description="What the picture shows (a prompt for wan, a note in the animatic)")
     duration_seconds: Annotated[float, Field(gt=0)] | Literal["auto"] = Field(
         description="Planned scene length (the voice may extend it): any number from 1 s up to script.scene_seconds' "
-                    "maximum, or auto: the measured speech plus voice.pause_seconds")
+        "maximum, or auto: the measured speech plus voice.pause_seconds"
+    )
     asset: str | None = Field(None, description="Image or clip for the assets engine, relative to the spec")
     clip_mode: Literal["hold", "loop", "stretch"] | None = Field(
-        None, description="This scene's clip when shorter than the scene (default: video.clip_mode)")
+        None, description="This scene's clip when shorter than the scene (default: video.clip_mode)"
+    )
     transition: TransitionField | None = Field(
-        None, description="The transition into this scene from the one before (default: video.transition)")
+        None, description="The transition into this scene from the one before (default: video.transition)"
+    )
 
 
 class LLM(_Strict):
@@ -83,10 +98,15 @@ class Script(_Strict):
     brief: str | None = None
     scene_count: int | None = Field(None, ge=1, le=60)
     llm: LLM | None = None
-    scene_seconds: tuple[float, float] = Field((8.0, 12.0), description="Scene length [min, max]: the range an LLM "
-                                               "writes scenes in; max bounds every scene (a hand-written duration may be "
-                                               "as short as 1 s)")
-    lock_file: str | None = Field(None, description="Where the generated script is locked; default NAME.script.json beside the spec")
+    scene_seconds: tuple[float, float] = Field(
+        (8.0, 12.0),
+        description="Scene length [min, max]: the range an LLM "
+        "writes scenes in; max bounds every scene (a hand-written duration may be "
+        "as short as 1 s)",
+    )
+    lock_file: str | None = Field(
+        None, description="Where the generated script is locked; default NAME.script.json beside the spec"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Script:
@@ -102,15 +122,25 @@ class Script(_Strict):
 
 
 class Voice(_Strict):
-    engine: str = Field("piper", description="A voice engine of the backend catalog (built in: piper, kokoro, elevenlabs)")
+    engine: str = Field(
+        "piper", description="A voice engine of the backend catalog (built in: piper, kokoro, elevenlabs)"
+    )
     voice: str | None = Field(None, description="Engine voice: en_US-joe-medium, af_heart, or an ElevenLabs voice id")
     speed: float = Field(1.0, gt=0.25, le=4.0)
     language: str = "en-us"
-    words_per_minute: int | None = Field(None, ge=60, le=400, description="The voice's speaking rate for planning; default: the engine's measured rate")
+    words_per_minute: int | None = Field(
+        None, ge=60, le=400, description="The voice's speaking rate for planning; default: the engine's measured rate"
+    )
     model: str | None = Field(None, description="Engine model, e.g. eleven_turbo_v2_5 or a Kokoro folder")
-    pause_seconds: float = Field(0.5, ge=0, le=5, description="Silence kept after the voice when it sets the scene length")
-    lexicon: dict[str, str] = Field(default_factory=dict, description="Word -> how to say it (a respelling), e.g. vidc: vid see")
-    lexicon_file: str | None = Field(None, description="A YAML/JSON file of word -> respelling, relative to the spec; the spec's lexicon wins")
+    pause_seconds: float = Field(
+        0.5, ge=0, le=5, description="Silence kept after the voice when it sets the scene length"
+    )
+    lexicon: dict[str, str] = Field(
+        default_factory=dict, description="Word -> how to say it (a respelling), e.g. vidc: vid see"
+    )
+    lexicon_file: str | None = Field(
+        None, description="A YAML/JSON file of word -> respelling, relative to the spec; the spec's lexicon wins"
+    )
     _engine_wpm: int | None = PrivateAttr(None)  # the engine's rate, from the backend catalog
 
     @property
@@ -123,16 +153,26 @@ class Voice(_Strict):
         """The engine's words per minute, as its catalog entry declares them (None: not declared)."""
         self._engine_wpm = wpm
 
-    normalise_text: bool = Field(True, description="Read numbers, currency, dates, units and acronyms as a person would (captions keep the written text)")
+    normalise_text: bool = Field(
+        True,
+        description="Read numbers, currency, dates, units and acronyms as a person would (captions keep the written text)",
+    )
 
 
 class Video(_Strict):
-    engine: str = Field("animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)")
+    engine: str = Field(
+        "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)"
+    )
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
-    resolution: str | None = Field(None, description="480p | 720p | WxH (multiples of 16; 32 for Wan2.2 TI2V-5B); "
-                                                   "default: the model's own (720p for TI2V-5B, else 480p)")
+    resolution: str | None = Field(
+        None,
+        description="480p | 720p | WxH (multiples of 16; 32 for Wan2.2 TI2V-5B); "
+        "default: the model's own (720p for TI2V-5B, else 480p)",
+    )
     fps: int | None = Field(None, ge=1, le=60, description="default: the model's own (24 for TI2V-5B, else 16)")
-    frames_per_chunk: int | None = Field(None, ge=5, le=241, description="4k+1; default: the model's own (121 for TI2V-5B, else 81)")
+    frames_per_chunk: int | None = Field(
+        None, ge=5, le=241, description="4k+1; default: the model's own (121 for TI2V-5B, else 81)"
+    )
     steps: int = Field(8, ge=1, le=200)
     sampler: Literal["euler", "unipc"] = "euler"
     cfg: float = Field(3.5, ge=0, le=30)
@@ -140,27 +180,49 @@ class Video(_Strict):
     negative_prompt: str = ""
     offload: Literal["none", "model", "sequential"] = "none"
     continuity: Literal["cut", "extend"] = "cut"
-    fit: Literal["cover", "contain", "blur"] = Field("cover", description="assets: cover (crop to fill), contain (pad with `pad`), blur (pad with a blurred copy)")
-    pad: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$", description="Pad colour of assets with fit: contain (a name or #RRGGBB)")
+    fit: Literal["cover", "contain", "blur"] = Field(
+        "cover", description="assets: cover (crop to fill), contain (pad with `pad`), blur (pad with a blurred copy)"
+    )
+    pad: str = Field(
+        "black",
+        pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$",
+        description="Pad colour of assets with fit: contain (a name or #RRGGBB)",
+    )
     clip_mode: Literal["hold", "loop", "stretch"] = Field(
-        "hold", description="assets: a clip shorter than its scene holds its last frame, loops, or is slowed to fill it")
-    cfg_2: float | None = Field(None, ge=0, le=30, description="Guidance of the low-noise expert (Wan2.2 A14B); default: cfg")
-    boundary_ratio: float | None = Field(None, gt=0, lt=1, description="Wan2.2 A14B: the share of the noise schedule "
-                                                                     "the high-noise expert runs; default: the model's")
+        "hold", description="assets: a clip shorter than its scene holds its last frame, loops, or is slowed to fill it"
+    )
+    cfg_2: float | None = Field(
+        None, ge=0, le=30, description="Guidance of the low-noise expert (Wan2.2 A14B); default: cfg"
+    )
+    boundary_ratio: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="Wan2.2 A14B: the share of the noise schedule the high-noise expert runs; default: the model's",
+    )
     cache: Literal["none", "first_block", "taylorseer", "magcache"] = Field(
-        "none", description="Step cache: skip transformer work between similar denoising steps")
-    cache_threshold: float | None = Field(None, gt=0, le=1, description="first_block (default 0.05) and magcache "
-                                                                     "(default 0.06): higher skips more")
+        "none", description="Step cache: skip transformer work between similar denoising steps"
+    )
+    cache_threshold: float | None = Field(
+        None, gt=0, le=1, description="first_block (default 0.05) and magcache (default 0.06): higher skips more"
+    )
     cache_interval: int | None = Field(None, ge=1, le=50, description="taylorseer: full steps every N (default 2)")
-    compile: Literal["none", "regional"] = Field("none", description="regional: torch.compile each transformer block once (GPU)")
-    precision: Literal["bf16", "fp8", "fp32"] = Field("bf16", description="GPU weights and compute; fp8 stores the "
-                                                                      "transformer in float8 (CUDA); CPU runs fp32")
+    compile: Literal["none", "regional"] = Field(
+        "none", description="regional: torch.compile each transformer block once (GPU)"
+    )
+    precision: Literal["bf16", "fp8", "fp32"] = Field(
+        "bf16", description="GPU weights and compute; fp8 stores the transformer in float8 (CUDA); CPU runs fp32"
+    )
     parallel: Literal["auto", "off"] | int = Field(
-        "auto", description="auto: the planner may split one chunk over a context-parallel group of GPUs when GPUs "
-                            "would idle; off: one chunk per GPU; N: groups of N (divides the model's heads)")
+        "auto",
+        description="auto: the planner may split one chunk over a context-parallel group of GPUs when GPUs "
+        "would idle; off: one chunk per GPU; N: groups of N (divides the model's heads)",
+    )
     transition: TransitionField = Field(
-        default_factory=Transition, description="Between consecutive scenes: cut | crossfade | fade, or "
-                                                "{type, seconds}; a scene's own `transition` overrides it")
+        default_factory=Transition,
+        description="Between consecutive scenes: cut | crossfade | fade, or "
+        "{type, seconds}; a scene's own `transition` overrides it",
+    )
 
 
 class Music(_Strict):
@@ -170,10 +232,14 @@ class Music(_Strict):
     tail_seconds: tuple[float, float] = (10.0, 15.0)
     volume: float = Field(0.35, ge=0, le=2)
     duck_db: float = Field(10.0, ge=0, le=40, description="How far the music drops under speech, exactly")
-    duck_attack_ms: int = Field(250, ge=0, le=5000, description="The music reaches full depth at the first word, over this")
+    duck_attack_ms: int = Field(
+        250, ge=0, le=5000, description="The music reaches full depth at the first word, over this"
+    )
     duck_hold_ms: int = Field(300, ge=0, le=5000, description="The music stays down this long after the last word")
     duck_release_ms: int = Field(700, ge=0, le=10000, description="Then it comes back up over this")
-    duck_gap_ms: int = Field(1500, ge=0, le=20000, description="Between scenes the music comes up only in silences at least this long")
+    duck_gap_ms: int = Field(
+        1500, ge=0, le=20000, description="Between scenes the music comes up only in silences at least this long"
+    )
     fade_out_seconds: float = Field(6.0, ge=0, le=30)
     track: str | None = Field(None, description="A fixed track, relative to the spec; skips selection")
 
@@ -192,8 +258,9 @@ class Watermark(_Strict):
 
 
 class Export(_Strict):
-    preset: Literal["youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft",
-                    "draft-vertical"] = "youtube-1080p"
+    preset: Literal[
+        "youtube-1080p", "youtube-720p", "shorts", "reels", "tiktok", "square-1080", "draft", "draft-vertical"
+    ] = "youtube-1080p"
     loudness_lufs: float = Field(-14.0, ge=-40, le=-5)
     true_peak_db: float = Field(-1.0, ge=-9, le=0)
     fps: int | None = Field(None, ge=1, le=60)
@@ -203,7 +270,9 @@ class Export(_Strict):
 
 
 class Thumbnail(_Strict):
-    scene: int | Literal["best"] = Field("best", description="The scene whose picture it shows; best: the most detailed")
+    scene: int | Literal["best"] = Field(
+        "best", description="The scene whose picture it shows; best: the most detailed"
+    )
     at: float = Field(0.5, ge=0, le=0.95, description="Where in the scene, as a fraction of its length")
     title: str | None = Field(None, description="Text set large on the thumbnail (templated like the scenes)")
 
@@ -215,8 +284,11 @@ class Bookend(_Strict):
     title: str | None = Field(None, description="A title card's text (templated like the scenes)")
     subtitle: str | None = Field(None, description="A smaller line under the title")
     seconds: float = Field(3.0, gt=0, le=30, description="How long it lasts")
-    background: str = Field("black", pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$",
-                            description="A title card's background colour (a name or #RRGGBB)")
+    background: str = Field(
+        "black",
+        pattern=r"^(#[0-9A-Fa-f]{6}|[a-z]+)$",
+        description="A title card's background colour (a name or #RRGGBB)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Bookend:

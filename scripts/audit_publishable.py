@@ -18,6 +18,7 @@ For each video of the project's last build (its journal and store, its MP4 and m
 - loudness (pyloudnorm) and true peak (ffmpeg ebur128) of the finished sound.
 Prints one line per check and exits 1 when any fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,9 +44,9 @@ def boxes(data: bytes, start: int, end: int, found: list[str]) -> None:
     containers = {"moov", "trak", "mdia", "minf", "stbl", "edts", "udta"}
     pos = start
     while pos + 8 <= end:
-        size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8].decode("latin-1"), 8
+        size, kind, head = int.from_bytes(data[pos : pos + 4], "big"), data[pos + 4 : pos + 8].decode("latin-1"), 8
         if size == 1:
-            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+            size, head = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
         if size < head:
             break
         found.append(kind)
@@ -55,7 +56,9 @@ def boxes(data: bytes, start: int, end: int, found: list[str]) -> None:
 
 
 def decode_mono(path: Path, rate: int = 48000) -> np.ndarray:
-    raw = run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"]).stdout
+    raw = run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"]
+    ).stdout
     return np.frombuffer(raw, dtype="<f4")
 
 
@@ -99,8 +102,12 @@ def main() -> int:
     root = args.project if args.project.is_dir() else args.project.parent
     spec = args.project / "project.yaml" if args.project.is_dir() else args.project
     vidc = str(Path(sys.executable).parent / "vidc")
-    plan = json.loads(run([vidc, "plan", str(spec), "--format", "json", *(["--preset", args.preset] if args.preset else [])],
-                          text=True).stdout)
+    plan = json.loads(
+        run(
+            [vidc, "plan", str(spec), "--format", "json", *(["--preset", args.preset] if args.preset else [])],
+            text=True,
+        ).stdout
+    )
     # the plan's own tasks' outputs, by fingerprint: another preset's build of the same task ids is not this one
     by_fp = {r.fp: r.object for r in Journal(root / ".vidc" / "journal.log").replay() if isinstance(r, Done)}
     done = {t["id"]: by_fp[t["fingerprint"]] for t in plan["tasks"] if t["fingerprint"] in by_fp}
@@ -126,8 +133,10 @@ def main() -> int:
         found: list[str] = []
         data = out.read_bytes()
         boxes(data, 0, len(data), found)
-        check(found.count("trak") == 2 and "elst" not in found and "edts" not in found,
-              f"two tracks, no edit list ({found.count('trak')} tracks, edts: {'edts' in found})")
+        check(
+            found.count("trak") == 2 and "elst" not in found and "edts" not in found,
+            f"two tracks, no edit list ({found.count('trak')} tracks, edts: {'edts' in found})",
+        )
         info = json.loads(run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(out)], text=True).stdout)
         v = next(s for s in info["streams"] if s["codec_type"] == "video")
         tags = (v.get("color_primaries"), v.get("color_transfer"), v.get("color_space"), v.get("color_range"))
@@ -135,8 +144,24 @@ def main() -> int:
         w, h = int(v["width"]), int(v["height"])
         num, den = (int(x) for x in v["time_base"].split("/"))
         fps = int(manifest.get("fps") or round(Fraction(v["r_frame_rate"])))
-        pts = sorted(int(x) for x in run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
-                                          "packet=pts", "-of", "csv=p=0", str(out)], text=True).stdout.split())
+        pts = sorted(
+            int(x)
+            for x in run(
+                [
+                    "ffprobe",
+                    "-v",
+                    "error",
+                    "-select_streams",
+                    "v",
+                    "-show_entries",
+                    "packet=pts",
+                    "-of",
+                    "csv=p=0",
+                    str(out),
+                ],
+                text=True,
+            ).stdout.split()
+        )
         step = den // (num * fps)
         frames = sum(s["frames"] for s in manifest["scenes"])
         frames += sum(manifest[end]["frames"] for end in ("intro", "outro") if end in manifest)  # silent segments
@@ -169,8 +194,11 @@ def main() -> int:
                 cues += 1
                 if not inside(box, w, h, safe) or any(overlaps(box, z) for z in safe.ui):
                     bad_cap.append((s["index"], round(k / 5, 1), box))
-        check(not bad_cap, f"captions inside the safe area and out of the UI zones ({cues} frames sampled"
-                           f"{'; outside: ' + str(bad_cap[:4]) if bad_cap else ''})")
+        check(
+            not bad_cap,
+            f"captions inside the safe area and out of the UI zones ({cues} frames sampled"
+            f"{'; outside: ' + str(bad_cap[:4]) if bad_cap else ''})",
+        )
         bad_card, cards = [], 0
         for s in manifest["scenes"]:
             t = tasks.get(f"{name}/video/scene-{s['index']:02d}")
@@ -189,20 +217,32 @@ def main() -> int:
             if box is None or not inside(box, w, h, safe):
                 bad_card.append((s["index"], box))
         if cards:
-            check(not bad_card, f"storyboard cards inside the safe area ({cards} cards"
-                                f"{'; outside: ' + str(bad_card) if bad_card else ''})")
+            check(
+                not bad_card,
+                f"storyboard cards inside the safe area ({cards} cards"
+                f"{'; outside: ' + str(bad_card) if bad_card else ''})",
+            )
         import pyloudnorm
 
-        stereo = np.frombuffer(run(["ffmpeg", "-v", "error", "-i", str(out), "-vn", "-f", "f32le", "-ac", "2", "-ar",
-                                    "48000", "-"]).stdout, dtype="<f4").reshape(-1, 2)
+        stereo = np.frombuffer(
+            run(
+                ["ffmpeg", "-v", "error", "-i", str(out), "-vn", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"]
+            ).stdout,
+            dtype="<f4",
+        ).reshape(-1, 2)
         lufs = pyloudnorm.Meter(48000).integrated_loudness(stereo.astype(np.float64))
-        err = subprocess.run(["ffmpeg", "-nostats", "-i", str(out), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
-                             capture_output=True, text=True).stderr
+        err = subprocess.run(
+            ["ffmpeg", "-nostats", "-i", str(out), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
+            capture_output=True,
+            text=True,
+        ).stderr
         tp = float(re.findall(r"Peak:\s+(-?[0-9.]+|-inf) dBFS", err)[-1])
         target = manifest["audio"]["loudness_target_lufs"]
         ceiling = manifest["audio"]["true_peak_ceiling_db"]
-        check(abs(lufs - target) <= 1.0 and tp <= ceiling + 0.1,
-              f"loudness {lufs:.2f} LUFS (target {target}), true peak {tp:.2f} dBTP (ceiling {ceiling})")
+        check(
+            abs(lufs - target) <= 1.0 and tp <= ceiling + 0.1,
+            f"loudness {lufs:.2f} LUFS (target {target}), true peak {tp:.2f} dBTP (ceiling {ceiling})",
+        )
     return 1 if failed else 0
 
 

@@ -4,6 +4,7 @@ It calls vidc.runtime.cli.main in this process (no interpreter start, no console
 standard output and error captured, in `cwd` and with `env` added to the environment for the call only.
 A usage error (argparse's exit) is exit code 2, as on the command line. Use a subprocess where the
 process itself is the point (signals, a crash, the environment a real shell gives, several processes)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -33,8 +34,9 @@ class CliResult:
         return self
 
 
-def run_cli(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
-            env: Mapping[str, str] | None = None) -> CliResult:
+def run_cli(
+    *args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> CliResult:
     from vidc.runtime.cli import main
 
     out, err = io.StringIO(), io.StringIO()

@@ -1,10 +1,11 @@
 """Factories for what tests build by hand: spec texts, the compiler's sources and options, compiled plans.
 
-    spec_text("Hello there.", video={"engine": "animatic"})   a small valid spec (draft preset)
-    sources(text, files={"a.csv": "..."})                      SourceFiles over an in-memory project
-    options(overrides={"--preset": "draft"})                   CompileOptions with the built-in catalog
-    compile_text(text) / plan_of(text)                         (plan, diagnostics) / a plan that compiled
+spec_text("Hello there.", video={"engine": "animatic"})   a small valid spec (draft preset)
+sources(text, files={"a.csv": "..."})                      SourceFiles over an in-memory project
+options(overrides={"--preset": "draft"})                   CompileOptions with the built-in catalog
+compile_text(text) / plan_of(text)                         (plan, diagnostics) / a plan that compiled
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ CPU = Hardware(name="t", cpu_workers=2)
 DEMO = (PROJECTS / "demo" / "project.yaml").read_text()
 
 
-def spec_text(*scenes: str | Mapping[str, Any], name: str = "t", duration: float | None = 8,
-              preset: str | None = "draft", **sections: Any) -> str:
+def spec_text(
+    *scenes: str | Mapping[str, Any],
+    name: str = "t",
+    duration: float | None = 8,
+    preset: str | None = "draft",
+    **sections: Any,
+) -> str:
     """A spec of the given scenes (a text is a scene's voiceover_text; a mapping is the scene), each
     `duration` seconds unless it says otherwise, then one line per section given (voice=, video=, music=,
     captions=, vars=, ... as mappings, written as YAML flow mappings) and the export preset."""
@@ -63,8 +69,9 @@ def options(**kw: Any) -> CompileOptions:
     return CompileOptions(**kw)
 
 
-def compile_text(text: str, hw: Hardware = CPU, files: Mapping[str, str | bytes] | None = None,
-                 **opts: Any) -> tuple[Plan | None, list[Diagnostic]]:
+def compile_text(
+    text: str, hw: Hardware = CPU, files: Mapping[str, str | bytes] | None = None, **opts: Any
+) -> tuple[Plan | None, list[Diagnostic]]:
     return compile_project(sources(text, files), hw, options(**opts))
 
 

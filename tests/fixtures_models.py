@@ -22,6 +22,7 @@ max_dur=4 gives ~50 ms per phoneme, fast speech that keeps the CPU tests short.
 
 Every builder seeds torch, so the same call makes the same weights.
 """
+
 from __future__ import annotations
 
 import json

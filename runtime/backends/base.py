@@ -5,6 +5,7 @@ output folder) and returns a dict of measurements (durations, word timings) that
 beside the outputs as `result.json`; later tasks read them through `@{task-id:field}` references.
 A backend keeps no state between tasks except what it can rebuild (a loaded model).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -49,7 +50,9 @@ class VoiceParams(BaseModel):
 @dataclass
 class TaskContext:
     task_id: str
-    params: dict[str, Any]  # the params as the plan wrote them (references resolved); a backend reads the validated model run() gets
+    params: dict[
+        str, Any
+    ]  # the params as the plan wrote them (references resolved); a backend reads the validated model run() gets
     inputs: dict[str, Path]  # role -> folder holding that input task's outputs (and result.json)
     out: Path  # empty folder for this task's outputs
     project_dir: Path  # the spec's folder: read-only source of assets, music folders, model folders

@@ -2,6 +2,7 @@
 caption font's measured widths to the line width the plan gives, written as ASS for burning; per
 video, the scenes' cues moved onto the whole timeline as SRT and WebVTT (line by line) and the
 words with their times as NAME.words.json and NAME.words.vtt (WebVTT karaoke timestamps)."""
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,9 @@ class Captions(Backend):
         style = params.get("style")
         if style is None or facts.caption_styles is None or style in facts.caption_styles:
             return []
-        return [Problem("style", "E_ENUM", f"`{style}` is not a caption style", value=style,
-                        choices=facts.caption_styles)]
+        return [
+            Problem("style", "E_ENUM", f"`{style}` is not a caption style", value=style, choices=facts.caption_styles)
+        ]
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         p = CaptionParams.model_validate(params)
@@ -72,13 +74,21 @@ class Captions(Backend):
             em = font.em_for_ass(float(p.size))
             measured = {"width": lambda text: font.width(text, em), "max_width": float(p.max_width or 0) * 0.97}
             layout = {"size": p.size, "margin_l": p.margin_l, "margin_r": p.margin_r, "margin_v": p.margin_v}
-        cues = split_cues(str(p.text), voice["duration_ms"], words=voice.get("words") or None,
-                          max_chars=int(p.max_chars_per_line or 0), end_ms=voice["scene_ms"],
-                          max_lines=p.max_lines or 2, **measured)
-        (ctx.out / "captions.ass").write_text(to_ass(cues, int(p.width or 0), int(p.height or 0), p.style, layout),
-                                              encoding="utf-8")
-        (ctx.out / "cues.json").write_text(json.dumps([c.to_dict() for c in cues], ensure_ascii=False),
-                                           encoding="utf-8")
+        cues = split_cues(
+            str(p.text),
+            voice["duration_ms"],
+            words=voice.get("words") or None,
+            max_chars=int(p.max_chars_per_line or 0),
+            end_ms=voice["scene_ms"],
+            max_lines=p.max_lines or 2,
+            **measured,
+        )
+        (ctx.out / "captions.ass").write_text(
+            to_ass(cues, int(p.width or 0), int(p.height or 0), p.style, layout), encoding="utf-8"
+        )
+        (ctx.out / "cues.json").write_text(
+            json.dumps([c.to_dict() for c in cues], ensure_ascii=False), encoding="utf-8"
+        )
         return {"cues": len(cues), "timed_from": "words" if voice.get("words") else "characters"}
 
     def _merge(self, ctx: TaskContext, p: CaptionParams) -> dict[str, Any]:
@@ -90,8 +100,9 @@ class Captions(Backend):
         frames = p.offset_frames  # the intro
         for i, voice in ids.numbered(ctx.inputs, ids.VOICE):
             if i in cue_roles:
-                scene_cues = [Cue.from_dict(d) for d in
-                              json.loads((ctx.inputs[cue_roles[i]] / "cues.json").read_text("utf-8"))]
+                scene_cues = [
+                    Cue.from_dict(d) for d in json.loads((ctx.inputs[cue_roles[i]] / "cues.json").read_text("utf-8"))
+                ]
                 cues += shift(scene_cues, frames * 1000 // fps)
             frames += frames_for_ms(ctx.input_result(voice)["scene_ms"], fps)
         (ctx.out / f"{p.name}.srt").write_text(to_srt(cues), encoding="utf-8")

@@ -22,6 +22,7 @@
   and refused there when it would pass --max-cost. The key never appears in a
   message or a log line (every message is scrubbed, and the SDK's errors are never printed whole).
 """
+
 from __future__ import annotations
 
 import base64
@@ -180,7 +181,9 @@ class ElevenLabsVoice(Backend):
                         transient=True,
                         retry_after=delay,
                     ) from None
-                ctx.log(f"elevenlabs: scene {p.scene}: {t.message}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f} s")
+                ctx.log(
+                    f"elevenlabs: scene {p.scene}: {t.message}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f} s"
+                )
                 self.sleep(delay)
         assert last is not None
         raise BackendError(

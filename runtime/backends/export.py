@@ -1,4 +1,5 @@
 """Export: join the scene segments and the mixed AAC by stream copy into the final MP4."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,9 @@ def concat_listing(paths: list[str], frames: list[int], fps: int) -> str:
         start_us = (total * 1_000_000 * 2 + fps) // (2 * fps)
         total += n
         end_us = (total * 1_000_000 * 2 + fps) // (2 * fps)
-        out.append(concat_line(path) + f"duration {(end_us - start_us) // 1_000_000}.{(end_us - start_us) % 1_000_000:06d}\n")
+        out.append(
+            concat_line(path) + f"duration {(end_us - start_us) // 1_000_000}.{(end_us - start_us) % 1_000_000:06d}\n"
+        )
     return "".join(out)
 
 
@@ -64,21 +67,52 @@ def cut_segment(seg: Path, n: int, head: int, tail: int, work: Path) -> Path:
 
     want = n - head - tail
     if want < 1:
-        raise BackendError(f"{seg.parent.name}: {n} frames cannot give {head} + {tail} to its transitions "
-                           "(shorten `transition.seconds`)")
+        raise BackendError(
+            f"{seg.parent.name}: {n} frames cannot give {head} + {tail} to its transitions "
+            "(shorten `transition.seconds`)"
+        )
     work.mkdir(parents=True, exist_ok=True)
     splits = [str(f) for f in (head, n - tail) if 0 < f < n]
-    run_ffmpeg(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(seg), "-map", "0:v:0",
-                "-c", "copy", "-f", "segment", "-segment_frames", ",".join(splits), "-reset_timestamps", "1",
-                "-segment_format", "mp4", "-segment_format_options",
-                "use_editlist=0:movflags=+negative_cts_offsets:fflags=+bitexact",
-                "-fflags", "+bitexact", "-map_metadata", "-1", str(work / "piece-%d.mp4")],
-               cwd=work, what="ffmpeg (cut a segment for a crossfade)")
+    run_ffmpeg(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(seg),
+            "-map",
+            "0:v:0",
+            "-c",
+            "copy",
+            "-f",
+            "segment",
+            "-segment_frames",
+            ",".join(splits),
+            "-reset_timestamps",
+            "1",
+            "-segment_format",
+            "mp4",
+            "-segment_format_options",
+            "use_editlist=0:movflags=+negative_cts_offsets:fflags=+bitexact",
+            "-fflags",
+            "+bitexact",
+            "-map_metadata",
+            "-1",
+            str(work / "piece-%d.mp4"),
+        ],
+        cwd=work,
+        what="ffmpeg (cut a segment for a crossfade)",
+    )
     piece = work / f"piece-{1 if head else 0}.mp4"
     got = count_video_frames(piece)[0] if piece.is_file() else 0
     if got != want:
-        raise BackendError(f"{seg.parent.name}: cutting frames [{head}, {n - tail}) by stream copy gave {got} frames, "
-                           f"not {want}: the segment has no keyframe there")
+        raise BackendError(
+            f"{seg.parent.name}: cutting frames [{head}, {n - tail}) by stream copy gave {got} frames, "
+            f"not {want}: the segment has no keyframe there"
+        )
     return piece
 
 
@@ -88,7 +122,9 @@ class ExportParams(BaseModel):
     preset: str
     scenes: int = Field(ge=1)
     fps: int = Field(ge=1)
-    transitions: list[tuple[int, str, int]] = Field(default_factory=list, description="[segment, type, h] per transition")
+    transitions: list[tuple[int, str, int]] = Field(
+        default_factory=list, description="[segment, type, h] per transition"
+    )
 
 
 class Export(Backend):
@@ -160,6 +196,5 @@ class Thumbnail(Backend):
             raise BackendError("no scene to make a thumbnail from")
         font = font_file(p.font, p.bold)
         out = ctx.out / f"{p.name}.thumbnail.jpg"
-        compose(best[2], (p.width, p.height), p.title_lines, p.title,
-                str(font) if font else None, out)
+        compose(best[2], (p.width, p.height), p.title_lines, p.title, str(font) if font else None, out)
         return {"scene": int(best[1].split("-")[1]), "score": round(best[0], 3), "sha256": file_sha256(out)}

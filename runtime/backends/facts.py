@@ -5,6 +5,7 @@ never values). Read without loading a model or calling a service.
 
 Music libraries and models are looked up lazily, by the reference the spec writes, so that only what
 a spec names is read; to the compiler they are plain mappings."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Video backends that are one ffmpeg command each: the animatic storyboard (the offline default),
 your own assets, and the assembly of generated chunks into a scene segment."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -104,8 +105,10 @@ class Assets(_OneCommand):
         except (OSError, ValueError) as exc:
             raise BackendError(f"asset {p.asset} cannot be read: {exc}") from exc
         if not any(s.get("codec_type") == "video" and s.get("width") for s in streams):
-            raise BackendError(f"asset {p.asset} is not an image or a video ffmpeg can decode; "
-                               "replace the file or fix the scene's `asset:`")
+            raise BackendError(
+                f"asset {p.asset} is not an image or a video ffmpeg can decode; "
+                "replace the file or fix the scene's `asset:`"
+            )
         self.values: dict[str, str] = {}
         if p.clip_mode == "stretch":  # slow the clip to fill the scene (never speed it up)
             from vidc.runtime.media.wav import count_video_frames
@@ -121,8 +124,7 @@ class Assets(_OneCommand):
         p = AssetParams.model_validate(params)
         self.prepare(ctx, p)
         for argv in ctx.argv:  # a failure names the file: its header read well, its pictures did not
-            run_ffmpeg(fill_self(argv, self.values), cwd=ctx.store_root,
-                       what=f"ffmpeg (assets: decoding {p.asset})")
+            run_ffmpeg(fill_self(argv, self.values), cwd=ctx.store_root, what=f"ffmpeg (assets: decoding {p.asset})")
         result = _segment_result(ctx)
         if "stretch" in self.values:
             result["stretch"] = float(self.values["stretch"])
@@ -159,6 +161,8 @@ class Crossfade(_OneCommand):
         out = super().run(ctx, params)
         want, got = 2 * CrossfadeParams.model_validate(params).frames, out["frames"]
         if got != want:
-            raise BackendError(f"the crossfade has {got} frames, not {want}: a scene next to it is shorter than "
-                               "the transition (shorten `transition.seconds`)")
+            raise BackendError(
+                f"the crossfade has {got} frames, not {want}: a scene next to it is shorter than "
+                "the transition (shorten `transition.seconds`)"
+            )
         return out

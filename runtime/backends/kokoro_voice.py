@@ -17,6 +17,7 @@ Kokoro speaks at 24 kHz; the float audio is resampled once by ffmpeg to 44.1 kHz
 to `voice.wav`. Synthesis is seeded (Kokoro's source module draws noise), so the same text, voice and
 speed on the same device give the same samples.
 """
+
 from __future__ import annotations
 
 import os
@@ -157,7 +158,7 @@ class KokoroVoice(Backend):
         except ImportError as exc:
             extra = {"j": "ja", "z": "zh"}.get(lang, "en")
             raise BackendError(
-                f"Kokoro's {LANG_NAMES[lang]} front end is not installed ({exc}): pip install \"misaki[{extra}]\""
+                f'Kokoro\'s {LANG_NAMES[lang]} front end is not installed ({exc}): pip install "misaki[{extra}]"'
             ) from exc
         self._pipelines[key] = pipeline
         return pipeline

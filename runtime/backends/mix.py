@@ -2,6 +2,7 @@
 music bed ducked by an envelope drawn from the voices' word timings and faded to silence, one
 linear loudness gain and a true-peak limiter, all in-process on PCM (media/mixer.py); then the one
 AAC encode, fed the PCM on stdin: no scratch files, no 192 kHz passes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -65,21 +66,43 @@ class Mix(Backend):
         spans = mixer.speech_spans([(s, n, sc[2]) for s, n, sc in zip(starts, clips, scenes)], RATE)
         music_res = ctx.input_result(ids.MUSIC)
         music = _music_bed(ctx, total)
-        duck = mixer.DuckSettings(duck_db=p.duck_db, attack_ms=p.duck_attack_ms, hold_ms=p.duck_hold_ms,
-                                  release_ms=p.duck_release_ms, gap_ms=p.duck_gap_ms)
-        res = mixer.mix_audio(timeline, music, RATE, spans=spans, volume=p.volume, duck=duck,
-                              fade_out_seconds=p.fade_out_seconds, bpm=music_res.get("bpm"),
-                              target_lufs=p.lufs, true_peak_db=p.true_peak, tp_margin_db=p.tp_margin_db)
+        duck = mixer.DuckSettings(
+            duck_db=p.duck_db,
+            attack_ms=p.duck_attack_ms,
+            hold_ms=p.duck_hold_ms,
+            release_ms=p.duck_release_ms,
+            gap_ms=p.duck_gap_ms,
+        )
+        res = mixer.mix_audio(
+            timeline,
+            music,
+            RATE,
+            spans=spans,
+            volume=p.volume,
+            duck=duck,
+            fade_out_seconds=p.fade_out_seconds,
+            bpm=music_res.get("bpm"),
+            target_lufs=p.lufs,
+            true_peak_db=p.true_peak,
+            tp_margin_db=p.tp_margin_db,
+        )
         pcm = np.clip(np.rint(res.audio * 32767.0), -32768, 32767).astype("<i2").tobytes()
         (encode,) = ctx.argv
         run_tool(encode, cwd=ctx.store_root, stdin=pcm, what="ffmpeg (AAC encode)")
         return {
-            "frames": frames, "duration_ms": frames * 1000 // fps, "voice_starts_samples_44100": starts,
-            "loudness_target_lufs": p.lufs, "true_peak_ceiling_db": p.true_peak,
+            "frames": frames,
+            "duration_ms": frames * 1000 // fps,
+            "voice_starts_samples_44100": starts,
+            "loudness_target_lufs": p.lufs,
+            "true_peak_ceiling_db": p.true_peak,
             "measured_before": {"i": round(res.lufs_before, 2)},
-            "measured_pcm": {"i": round(res.lufs, 2), "tp": round(res.true_peak_db, 2),
-                             "gain_db": round(res.gain_db, 2), "limiter_max_db": round(res.limited_db, 2),
-                             "rounds": res.rounds},
+            "measured_pcm": {
+                "i": round(res.lufs, 2),
+                "tp": round(res.true_peak_db, 2),
+                "gain_db": round(res.gain_db, 2),
+                "limiter_max_db": round(res.limited_db, 2),
+                "rounds": res.rounds,
+            },
             "speech_spans_ms": [[k, a * 1000 // RATE, b * 1000 // RATE] for k, a, b in spans],
             "music_end_ms": res.music_end_sample * 1000 // RATE,
         }
@@ -120,7 +143,7 @@ def _place_voices(ctx: TaskContext, voices: list[str], starts: list[int], total:
         n = min(len(clip), total - start)
         if len(clip) - n > RATE // 100:  # more than 10 ms past the timeline: a sizing bug, never cut speech
             raise BackendError(f"{role}: the voice runs {len(clip) - n} samples past the end of the video")
-        timeline[start:start + n] += clip[:n]
+        timeline[start : start + n] += clip[:n]
         clips.append(n)
     return timeline, clips
 

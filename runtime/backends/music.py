@@ -3,6 +3,7 @@ enough for the video plus its tail before one that must be looped), from the bui
 (synthesised once into the work folder's cache) or a folder indexed with `vidc music index`; or a
 fixed `track:`. A track shorter than the video plus its tail is looped with bar-aligned crossfades,
 so the music always covers the video."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,15 +30,39 @@ class MusicParams(BaseModel):
     tail_seconds: tuple[float, float] = (10.0, 15.0)
     track: str | None = None
     fps: int = Field(ge=1)
-    min_video_ms: int = Field(0, ge=0, description="The video's length as planned before the voice (the least it lasts)")
+    min_video_ms: int = Field(
+        0, ge=0, description="The video's length as planned before the voice (the least it lasts)"
+    )
     track_sha256: str | None = Field(None, description="The fixed track's content hash (the compiler attaches it)")
-    library_sha256: str | None = Field(None, description="A library folder's digest: its catalog and tracks (the compiler attaches it)")
+    library_sha256: str | None = Field(
+        None, description="A library folder's digest: its catalog and tracks (the compiler attaches it)"
+    )
     extra_frames: int = Field(0, ge=0, description="Frames of the intro and outro, which the music plays under")
 
 
 def _to_pcm(src: str, dst: str) -> list[str]:
-    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", src, "-vn", "-ac", "2",
-            "-ar", "44100", "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-map_metadata", "-1", dst]
+    return [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        src,
+        "-vn",
+        "-ac",
+        "2",
+        "-ar",
+        "44100",
+        "-c:a",
+        "pcm_s16le",
+        "-fflags",
+        "+bitexact",
+        "-map_metadata",
+        "-1",
+        dst,
+    ]
 
 
 class MusicSelect(Backend):
@@ -56,21 +81,33 @@ class MusicSelect(Backend):
         if lib is None:
             return []
         if lib.error:
-            return [Problem("library", "E_MUSIC_LIBRARY", lib.error,
-                            f"run `vidc music index {params.get('library')}`")]
+            return [Problem("library", "E_MUSIC_LIBRARY", lib.error, f"run `vidc music index {params.get('library')}`")]
         out: list[Problem] = []
         moods = lib.moods()
         for i, mood in enumerate(params.get("mood") or []):
             if str(mood).strip().lower() not in moods:
-                out.append(Problem("mood", "E_MOOD", f"no track of the `{params.get('library')}` music library has the "
-                                   f"mood `{mood}`", value=str(mood), choices=tuple(moods), index=i))
+                out.append(
+                    Problem(
+                        "mood",
+                        "E_MOOD",
+                        f"no track of the `{params.get('library')}` music library has the mood `{mood}`",
+                        value=str(mood),
+                        choices=tuple(moods),
+                        index=i,
+                    )
+                )
         need_s = params.get("min_video_ms", 0) / 1000 + float(params["tail_seconds"][0])
         if not lib.loops and lib.tracks and need_s > lib.longest_s():
-            out.append(Problem("min_video_ms", "E_MUSIC_SHORT",
-                               f"the video lasts at least {params.get('min_video_ms', 0) / 1000:g} s; with its "
-                               f"{float(params['tail_seconds'][0]):g} s tail it needs {need_s:g} s of music, and the "
-                               f"longest track of the `{params.get('library')}` library lasts {lib.longest_s():g} s",
-                               "shorten the video, lower music.tail_seconds, add longer tracks, or set `music.track`"))
+            out.append(
+                Problem(
+                    "min_video_ms",
+                    "E_MUSIC_SHORT",
+                    f"the video lasts at least {params.get('min_video_ms', 0) / 1000:g} s; with its "
+                    f"{float(params['tail_seconds'][0]):g} s tail it needs {need_s:g} s of music, and the "
+                    f"longest track of the `{params.get('library')}` library lasts {lib.longest_s():g} s",
+                    "shorten the video, lower music.tail_seconds, add longer tracks, or set `music.track`",
+                )
+            )
         return out
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
@@ -78,7 +115,9 @@ class MusicSelect(Backend):
 
         p = MusicParams.model_validate(params)
         fps = p.fps
-        frames = sum(frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE))
+        frames = sum(
+            frames_for_ms(ctx.input_result(r)["scene_ms"], fps) for _, r in ids.numbered(ctx.inputs, ids.VOICE)
+        )
         frames += p.extra_frames
         video_s = frames / fps
         out = ctx.out / "music.wav"
@@ -87,8 +126,13 @@ class MusicSelect(Backend):
         if p.track:
             src = ctx.project_dir / p.track
             run_ffmpeg(_to_pcm("file:" + str(src), str(out)), what="ffmpeg (music track)")
-            chosen: dict[str, Any] = {"id": p.track, "title": src.stem, "licence": "supplied by the project",
-                                      "source": p.track, "bpm": None}
+            chosen: dict[str, Any] = {
+                "id": p.track,
+                "title": src.stem,
+                "licence": "supplied by the project",
+                "source": p.track,
+                "bpm": None,
+            }
         elif p.library == "builtin":
             try:
                 info = music_select.select_track(music_library.CATALOG, p.mood, p.bpm, need)
@@ -103,8 +147,9 @@ class MusicSelect(Backend):
                 catalog = music_select.load_catalog(folder)
                 info = music_select.select_track(catalog, p.mood, p.bpm, need)
             except (OSError, ValueError) as exc:
-                raise BackendError(f"music library {p.library}: {exc} (build its catalog with "
-                                   f"`vidc music index {p.library}`)") from exc
+                raise BackendError(
+                    f"music library {p.library}: {exc} (build its catalog with `vidc music index {p.library}`)"
+                ) from exc
             try:  # a catalog's track path stays inside the library folder and names a regular file
                 track = confine.confined_file(folder, info.path or "", "music track")
             except confine.Refused as exc:
@@ -126,11 +171,19 @@ def _cover(wav: Path, need_s: float, bpm: float | None, loop: tuple[int, int, in
     if len(data) >= need:
         return {}
     if len(data) < music_select.MIN_LOOP_S * rate:
-        raise BackendError(f"the music track is {len(data) / rate:.1f} s long, too short to loop into a "
-                           f"{need_s:.1f} s bed (at least {music_select.MIN_LOOP_S:.0f} s)")
+        raise BackendError(
+            f"the music track is {len(data) / rate:.1f} s long, too short to loop into a "
+            f"{need_s:.1f} s bed (at least {music_select.MIN_LOOP_S:.0f} s)"
+        )
     start, end, xf = loop or music_select.loop_points(len(data), rate, bpm)
     audio, repeats = music_select.extend_track(data.astype(np.float64) / 32767.0, need, start, end, xf)
     write_wav(wav, audio, rate)
-    return {"looped": {"start_ms": start * 1000 // rate, "end_ms": end * 1000 // rate,
-                       "crossfade_ms": xf * 1000 // rate, "repeats": repeats,
-                       "duration_ms": len(audio) * 1000 // rate}}
+    return {
+        "looped": {
+            "start_ms": start * 1000 // rate,
+            "end_ms": end * 1000 // rate,
+            "crossfade_ms": xf * 1000 // rate,
+            "repeats": repeats,
+            "duration_ms": len(audio) * 1000 // rate,
+        }
+    }

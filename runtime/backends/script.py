@@ -2,6 +2,7 @@
 
 Generation itself happens before planning (`vidc script`, or the first step of `vidc build`), so
 that the plan is deterministic; this task records the scenes the plan was made from."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ class ScriptParams(BaseModel):
     """The scenes as written in the spec (after templating)."""
 
     model_config = ConfigDict(extra="forbid")
-    scenes: list[Any] | None = Field(None, description="The scenes as the spec has them (scene_index, voiceover_text, "
-                                     "...); none until an LLM script is locked")
+    scenes: list[Any] | None = Field(
+        None,
+        description="The scenes as the spec has them (scene_index, voiceover_text, "
+        "...); none until an LLM script is locked",
+    )
 
 
 class LLMScriptParams(ScriptParams):
@@ -39,9 +43,12 @@ class InlineScript(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         scenes = self.Params.model_validate(params).scenes
         if scenes is None:
-            raise BackendError("the script is not generated yet: run `vidc script SPEC` (or `vidc build`, which does it)")
-        (ctx.out / "script.json").write_text(json.dumps({"scenes": scenes}, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+            raise BackendError(
+                "the script is not generated yet: run `vidc script SPEC` (or `vidc build`, which does it)"
+            )
+        (ctx.out / "script.json").write_text(
+            json.dumps({"scenes": scenes}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         return {"scenes": len(scenes)}
 
 

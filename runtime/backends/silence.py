@@ -1,6 +1,7 @@
 """Voice `silence`: a silent scene's "voice". No engine runs; it writes an empty 44.1 kHz WAV and
 reports the scene's length like any voice, so the mix, music, captions and export treat the scene
 as one with nothing said (no cues, the music not ducked)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,5 +31,11 @@ class Silence(Backend):
         from vidc.runtime.media.wav import write_wav
 
         write_wav(ctx.out / "voice.wav", np.zeros(0), 44100)
-        return {"duration_ms": 0, "samples": 0, "sample_rate": 44100, "scene_ms": SilenceParams.model_validate(params).scene_ms,
-                "words": [], "silent": True}
+        return {
+            "duration_ms": 0,
+            "samples": 0,
+            "sample_rate": 44100,
+            "scene_ms": SilenceParams.model_validate(params).scene_ms,
+            "words": [],
+            "silent": True,
+        }

@@ -19,6 +19,7 @@ closed, so the next build counts what it sent). Before a request is recorded, sp
 compared with the ceiling of the build that sends it: over it, SpendLimit and nothing is sent. Workers
 of one build append at once: every read-check-append holds an exclusive lock on the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ LEDGER_NAME = "spend.log"
 
 def _micro(value: Any) -> int:
     """Micro-dollars from a ledger field: a whole number >= 0, else 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 15 else 0
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**15 else 0
 
 
 def _units(value: Any) -> dict[str, int]:
@@ -174,7 +175,7 @@ class Ledger:
     @staticmethod
     def open_part(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         last = max((i for i, r in enumerate(records) if r["ev"] == "closed"), default=-1)
-        return records[last + 1:]
+        return records[last + 1 :]
 
     @staticmethod
     def requests_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -187,12 +188,19 @@ class Ledger:
             if r["ev"] != "sent":
                 continue
             row: dict[str, Any] = {k: _text(r.get(k)) for k in ("id", "task", "provider", "item", "what")}
-            row.update(units=_units(r.get("units")), micro_usd=_micro(r.get("micro_usd")),
-                       committed=_micro(r.get("micro_usd")), basis="committed before sending (no usage came back)")
+            row.update(
+                units=_units(r.get("units")),
+                micro_usd=_micro(r.get("micro_usd")),
+                committed=_micro(r.get("micro_usd")),
+                basis="committed before sending (no usage came back)",
+            )
             b = billed.get(r.get("id"))
             if b is not None:
-                row.update(micro_usd=_micro(b.get("micro_usd")), units=_units(b.get("units")) or row["units"],
-                           basis=_text(b.get("basis")))
+                row.update(
+                    micro_usd=_micro(b.get("micro_usd")),
+                    units=_units(b.get("units")) or row["units"],
+                    basis=_text(b.get("basis")),
+                )
             out.append(row)
         return out
 
@@ -217,27 +225,51 @@ class Ledger:
         self._write({"ev": "closed"})
 
     def price(self, task: str, provider: str, item: str, per: dict[str, float]) -> None:
-        self._write({"ev": "price", "build": self.build, "task": task, "provider": provider, "item": item,
-                     "per": per})
+        self._write({"ev": "price", "build": self.build, "task": task, "provider": provider, "item": item, "per": per})
 
     # -- a request ----------------------------------------------------------------------------
-    def send(self, *, task: str, provider: str, item: str, units: dict[str, int], micro_usd: int, what: str,
-             build: str | None = None) -> str:
+    def send(
+        self,
+        *,
+        task: str,
+        provider: str,
+        item: str,
+        units: dict[str, int],
+        micro_usd: int,
+        what: str,
+        build: str | None = None,
+    ) -> str:
         """Record a request before it leaves, or raise SpendLimit when it would pass the ceiling of the
         build that sends it."""
         build = build or self.build
         with self._locked() as fd:
             records = self._read(fd)
-            ceiling = next((r.get("max_micro_usd") for r in reversed(records)
-                            if r["ev"] == "build" and r.get("build") == build), None)
+            ceiling = next(
+                (r.get("max_micro_usd") for r in reversed(records) if r["ev"] == "build" and r.get("build") == build),
+                None,
+            )
             spent = self._spent(records)
             if isinstance(ceiling, int) and spent + micro_usd > ceiling:
-                raise SpendLimit(f"not sent: {what} may cost {usd(micro_usd)}, and requests that reached paid APIs "
-                                 f"since the last finished build cost {usd(spent)}: together more than --max-cost "
-                                 f"{usd(ceiling)}")
+                raise SpendLimit(
+                    f"not sent: {what} may cost {usd(micro_usd)}, and requests that reached paid APIs "
+                    f"since the last finished build cost {usd(spent)}: together more than --max-cost "
+                    f"{usd(ceiling)}"
+                )
             rid = uuid.uuid4().hex
-            self._append(fd, {"ev": "sent", "id": rid, "build": build, "task": task, "provider": provider,
-                              "item": item, "units": dict(units), "micro_usd": int(micro_usd), "what": what})
+            self._append(
+                fd,
+                {
+                    "ev": "sent",
+                    "id": rid,
+                    "build": build,
+                    "task": task,
+                    "provider": provider,
+                    "item": item,
+                    "units": dict(units),
+                    "micro_usd": int(micro_usd),
+                    "what": what,
+                },
+            )
             return rid
 
     def send_priced(self, task: str, units: dict[str, int], what: str) -> str | None:
@@ -250,8 +282,15 @@ class Ledger:
         if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1e9 for x in rates):
             raise SpendLimit(f"not sent: {what}: the ledger's price for {task} is damaged ({per!r:.100})")
         micro = round(sum(float(per[k]) * n for k, n in units.items()))
-        return self.send(task=task, provider=str(price.get("provider")), item=str(price.get("item")), units=units,
-                         micro_usd=micro, what=what, build=price.get("build"))
+        return self.send(
+            task=task,
+            provider=str(price.get("provider")),
+            item=str(price.get("item")),
+            units=units,
+            micro_usd=micro,
+            what=what,
+            build=price.get("build"),
+        )
 
     def bill(self, rid: str, micro_usd: int, units: dict[str, int], basis: str) -> None:
         self._write({"ev": "billed", "id": rid, "micro_usd": int(micro_usd), "units": dict(units), "basis": basis})

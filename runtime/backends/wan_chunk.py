@@ -1,5 +1,6 @@
 """One wan chunk on a loaded pipeline: its parameters, its input images and the generation itself,
 shared by the `wan` backend (one process) and the ranks of a context-parallel group (wan_group)."""
+
 from __future__ import annotations
 
 import json
@@ -77,13 +78,16 @@ def _input_images(ctx: TaskContext, p: WanParams) -> tuple[Any, Any]:
             start_image = Image.open(path).convert("RGB")
         except OSError as exc:
             raise BackendError(f"scene {p.scene}: cannot read its start image {p.start_image}: {exc}") from exc
-    fit = [im if im is None or im.size == (p.width, p.height) else im.resize((p.width, p.height), Image.Resampling.LANCZOS)
-           for im in (prev_image, start_image)]
+    fit = [
+        im if im is None or im.size == (p.width, p.height) else im.resize((p.width, p.height), Image.Resampling.LANCZOS)
+        for im in (prev_image, start_image)
+    ]
     return fit[0], fit[1]
 
 
-def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image: Any,
-             cache_dir: Path | None) -> tuple[Any, dict[str, Any]]:
+def generate(
+    loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image: Any, cache_dir: Path | None
+) -> tuple[Any, dict[str, Any]]:
     """Run one chunk on a loaded pipeline: (frames uint8 (n, h, w, 3), what the result records)."""
     import numpy as np
 
@@ -91,8 +95,10 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
     warnings: list[str] = list(loaded.notes)
     mod = _size_multiple(loaded)
     if p.width % mod or p.height % mod:
-        raise BackendError(f"{ref.spec} makes sizes in multiples of {mod}; {p.width}x{p.height} is not one "
-                           f"(plan with `resolution: 720p`, which is 1280x704 for it)")
+        raise BackendError(
+            f"{ref.spec} makes sizes in multiples of {mod}; {p.width}x{p.height} is not one "
+            f"(plan with `resolution: 720p`, which is 1280x704 for it)"
+        )
     image = prev_image if prev_image is not None else start_image
     kwargs, mode, conditioned = _call_kwargs(loaded, p, image, warnings)
     out, computed = _run(loaded, p, kwargs, conditioned, cache_dir)
@@ -105,24 +111,37 @@ def generate(loaded: LoadedPipeline, p: WanParams, prev_image: Any, start_image:
     if frames.dtype != np.uint8:
         frames = (np.clip(frames, 0.0, 1.0) * 255).round().astype(np.uint8)
     info = {
-        "dtype": _dtype_name(loaded.dtype), "mode": mode, "conditioned": conditioned,
-        "overlap_frames": 1 if conditioned and prev_image is not None else 0, "warnings": warnings,
-        "experts": ref.experts, "cache": p.cache, "compiled": loaded.compiled, "precision": p.precision,
+        "dtype": _dtype_name(loaded.dtype),
+        "mode": mode,
+        "conditioned": conditioned,
+        "overlap_frames": 1 if conditioned and prev_image is not None else 0,
+        "warnings": warnings,
+        "experts": ref.experts,
+        "cache": p.cache,
+        "compiled": loaded.compiled,
+        "precision": p.precision,
         # transformer passes whose last block ran: steps x guidance branches without a cache; fewer with one
         "block_passes": computed,
     }
     return frames, info
 
 
-def _call_kwargs(loaded: LoadedPipeline, p: WanParams, image: Any,
-                 warnings: list[str]) -> tuple[dict[str, Any], str, bool]:
+def _call_kwargs(
+    loaded: LoadedPipeline, p: WanParams, image: Any, warnings: list[str]
+) -> tuple[dict[str, Any], str, bool]:
     """The pipeline call's arguments for this chunk, the mode it runs in, and whether a frame conditions it."""
     from PIL import Image
 
     ref = loaded.ref
     kwargs: dict[str, Any] = dict(
-        prompt=p.prompt, negative_prompt=p.negative_prompt or None, height=p.height, width=p.width,
-        num_frames=p.num_frames, num_inference_steps=p.steps, guidance_scale=p.cfg, output_type="np",
+        prompt=p.prompt,
+        negative_prompt=p.negative_prompt or None,
+        height=p.height,
+        width=p.width,
+        num_frames=p.num_frames,
+        num_inference_steps=p.steps,
+        guidance_scale=p.cfg,
+        output_type="np",
     )
     mode, conditioned = ref.kind, False
     if ref.kind in ("i2v", "ti2v") and image is not None:
@@ -157,8 +176,9 @@ def _call_kwargs(loaded: LoadedPipeline, p: WanParams, image: Any,
     return kwargs, mode, conditioned
 
 
-def _run(loaded: LoadedPipeline, p: WanParams, kwargs: dict[str, Any], conditioned: bool,
-         cache_dir: Path | None) -> tuple[Any, int | None]:
+def _run(
+    loaded: LoadedPipeline, p: WanParams, kwargs: dict[str, Any], conditioned: bool, cache_dir: Path | None
+) -> tuple[Any, int | None]:
     """Set the scheduler and step cache, and run the pipeline: (its output, the block passes it computed)."""
     import torch
 
@@ -200,8 +220,15 @@ class _count_block_calls:
 
     def __init__(self, loaded: LoadedPipeline):
         self.n: int | None = None if loaded.compiled else 0  # a hook inside a compiled region would recompile it
-        self.hooks = [] if loaded.compiled else [tr.blocks[-1].ffn.register_forward_hook(self._hit)
-                                                 for tr in loaded.transformers if hasattr(tr, "blocks") and len(tr.blocks)]
+        self.hooks = (
+            []
+            if loaded.compiled
+            else [
+                tr.blocks[-1].ffn.register_forward_hook(self._hit)
+                for tr in loaded.transformers
+                if hasattr(tr, "blocks") and len(tr.blocks)
+            ]
+        )
 
     def _hit(self, *_: Any) -> None:
         self.n = (self.n or 0) + 1
@@ -225,8 +252,9 @@ def expert_steps(loaded: LoadedPipeline, pipe: Any, p: WanParams) -> list[int]:
     return [high, p.steps - high]
 
 
-def _magcache_ratios(loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir: Path | None
-                     ) -> list[tuple[int, list[float]]]:
+def _magcache_ratios(
+    loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir: Path | None
+) -> list[tuple[int, list[float]]]:
     """MagCache's per-step magnitude ratios, per transformer, for this model, sampler, shift and step
     count: read from the work folder's cache, or measured once by a short calibration run and cached."""
     import hashlib
@@ -234,9 +262,21 @@ def _magcache_ratios(loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir:
     import torch
 
     split = expert_steps(loaded, pipe, p)
-    key = json.dumps({"model": str(loaded.ref.path), "configs": _configs_digest(loaded.ref.path), "sampler": p.sampler,
-                      "shift": p.flow_shift, "steps": p.steps, "split": split, "cfg": p.cfg, "cfg_2": p.cfg_2,
-                      "size": [p.width, p.height], "dtype": _dtype_name(loaded.dtype)}, sort_keys=True)
+    key = json.dumps(
+        {
+            "model": str(loaded.ref.path),
+            "configs": _configs_digest(loaded.ref.path),
+            "sampler": p.sampler,
+            "shift": p.flow_shift,
+            "steps": p.steps,
+            "split": split,
+            "cfg": p.cfg,
+            "cfg_2": p.cfg_2,
+            "size": [p.width, p.height],
+            "dtype": _dtype_name(loaded.dtype),
+        },
+        sort_keys=True,
+    )
     name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"
     path = Path(cache_dir) / "wan-magcache" / name if cache_dir is not None else None
     if path is not None and path.is_file():
@@ -254,9 +294,17 @@ def _magcache_ratios(loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir:
     extra = {"guidance_scale_2": p.cfg_2 if p.cfg_2 is not None else p.cfg} if loaded.ref.experts == 2 else {}
     try:
         with captured_magcache_ratios() as found, torch.no_grad():
-            pipe(prompt="a calm landscape, soft light", height=p.height, width=p.width, num_frames=5,
-                 num_inference_steps=p.steps, guidance_scale=p.cfg, output_type="np",
-                 generator=torch.Generator(device=gen_device).manual_seed(0), **extra)
+            pipe(
+                prompt="a calm landscape, soft light",
+                height=p.height,
+                width=p.width,
+                num_frames=5,
+                num_inference_steps=p.steps,
+                guidance_scale=p.cfg,
+                output_type="np",
+                generator=torch.Generator(device=gen_device).manual_seed(0),
+                **extra,
+            )
     finally:
         apply_step_cache(loaded, "none", None, None, None, p.steps)
     # One list per guidance branch per expert, in the order the experts finish (high-noise first);
@@ -267,8 +315,10 @@ def _magcache_ratios(loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir:
     for k, n in enumerate(runs):
         got = found[k * per] if k * per < len(found) else []
         if len(got) != n:
-            raise BackendError(f"magcache calibration of {loaded.ref.spec} gave no ratios for {n} steps; "
-                               f"use `cache: first_block` or `cache: taylorseer`")
+            raise BackendError(
+                f"magcache calibration of {loaded.ref.spec} gave no ratios for {n} steps; "
+                f"use `cache: first_block` or `cache: taylorseer`"
+            )
         ratios.append(got)
     it = iter(ratios)
     out = [(n, next(it) if n else []) for n in split]
@@ -277,8 +327,9 @@ def _magcache_ratios(loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
-            Path(tmp).write_text(json.dumps({"key": json.loads(key), "ratios": [r for _, r in out]}, sort_keys=True),
-                                 encoding="utf-8")
+            Path(tmp).write_text(
+                json.dumps({"key": json.loads(key), "ratios": [r for _, r in out]}, sort_keys=True), encoding="utf-8"
+            )
     return out
 
 

@@ -13,6 +13,7 @@ executor reserves the group's lanes for the task (their workers free their model
 The ranks load the model for each group task: a group pays a model load per chunk, and placement
 counts it.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,20 +38,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_group(devices: list[str], ctx: TaskContext, params: Any, timeout: float = GROUP_TIMEOUT_S
-              ) -> tuple[Any, dict[str, Any]]:
+def run_group(
+    devices: list[str], ctx: TaskContext, params: Any, timeout: float = GROUP_TIMEOUT_S
+) -> tuple[Any, dict[str, Any]]:
     import numpy as np
 
     n = len(devices)
     if params.cache in ("first_block", "magcache"):
-        raise BackendError(f"`cache: {params.cache}` cannot run in a context-parallel group (each rank would decide "
-                           f"from its own slice); use taylorseer or none, or `parallel: off`")
+        raise BackendError(
+            f"`cache: {params.cache}` cannot run in a context-parallel group (each rank would decide "
+            f"from its own slice); use taylorseer or none, or `parallel: off`"
+        )
     kinds = {"cpu" if d == "cpu" else "cuda" for d in devices}
     if len(kinds) != 1:
         raise BackendError(f"a context-parallel group mixes CPU and GPU devices ({', '.join(devices)})")
     work = Path(tempfile.mkdtemp(prefix="wan-group-", dir=ctx.out.parent))
-    job = {"params": params.model_dump(mode="json"), "project_dir": str(ctx.project_dir),
-           "cache_dir": str(ctx.cache_dir), "inputs": {k: str(v) for k, v in ctx.inputs.items()}, "out": str(work)}
+    job = {
+        "params": params.model_dump(mode="json"),
+        "project_dir": str(ctx.project_dir),
+        "cache_dir": str(ctx.cache_dir),
+        "inputs": {k: str(v) for k, v in ctx.inputs.items()},
+        "out": str(work),
+    }
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
     t0 = time.perf_counter()
     procs = _start_ranks(devices, work)
@@ -77,8 +86,15 @@ def _start_ranks(devices: list[str], work: Path) -> list[tuple[subprocess.Popen,
     threads = max(1, (os.cpu_count() or 1) // n)
     procs: list[tuple[subprocess.Popen, Path]] = []
     for rank, dev in enumerate(devices):
-        env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(n), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(n),
-                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+        env = dict(
+            os.environ,
+            RANK=str(rank),
+            WORLD_SIZE=str(n),
+            LOCAL_RANK=str(rank),
+            LOCAL_WORLD_SIZE=str(n),
+            MASTER_ADDR="127.0.0.1",
+            MASTER_PORT=str(port),
+        )
         if dev == "cpu":
             env["OMP_NUM_THREADS"] = str(threads)
             env.pop("CUDA_VISIBLE_DEVICES", None)
@@ -88,9 +104,14 @@ def _start_ranks(devices: list[str], work: Path) -> list[tuple[subprocess.Popen,
             rank_device = "cuda:0"
         log = work / f"rank{rank}.log"
         with open(log, "wb") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "vidc.runtime.backends.wan_group", str(work / "job.json"),
-                                     rank_device], env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent())
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "vidc.runtime.backends.wan_group", str(work / "job.json"), rank_device],
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent(),
+            )
         procs.append((proc, log))
     return procs
 
@@ -138,8 +159,14 @@ def _rank_main(job_path: str, device: str) -> int:
         dist.init_process_group(backend="cpu:gloo,cuda:nccl", device_id=torch.device("cuda:0"))
     try:
         p = WanParams.model_validate(job["params"])
-        ctx = TaskContext(task_id="group", params=job["params"], inputs={k: Path(v) for k, v in job["inputs"].items()},
-                          out=Path(job["out"]), project_dir=Path(job["project_dir"]), cache_dir=Path(job["cache_dir"]))
+        ctx = TaskContext(
+            task_id="group",
+            params=job["params"],
+            inputs={k: Path(v) for k, v in job["inputs"].items()},
+            out=Path(job["out"]),
+            project_dir=Path(job["project_dir"]),
+            cache_dir=Path(job["cache_dir"]),
+        )
         ref = resolve_model(p.model, ctx.project_dir)
         loaded = load_pipeline(ref, device, p.offload, p.precision, p.compile)
         enable_context_parallel(loaded, dist.get_world_size(), device)
@@ -161,8 +188,9 @@ def enable_context_parallel(loaded: Any, degree: int, device: str) -> None:
 
     heads = loaded.transformers[0].config.num_attention_heads
     if heads % degree:
-        raise BackendError(f"a context-parallel group of {degree} needs a degree that divides the model's {heads} "
-                           f"attention heads")
+        raise BackendError(
+            f"a context-parallel group of {degree} needs a degree that divides the model's {heads} attention heads"
+        )
     for tr in loaded.transformers:
         if device == "cpu":
             # diffusers picks the rank's device as rank % accelerator count, which is 0 without a GPU:

@@ -1,5 +1,6 @@
 """The runtime's side of plan-time model checks: what a wan model folder can do, read from its
 configs (JSON only, no torch), handed to the compiler as data (CompileOptions.model_facts)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

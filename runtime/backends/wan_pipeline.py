@@ -18,6 +18,7 @@ and i2v can have two experts. A scene's `asset:` image, when given, starts its f
 `model_facts` reads those configs (JSON only, no torch) so that the compiler can check a spec
 against the model at plan time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -93,8 +94,14 @@ def resolve_model(model: str, project_dir: Path) -> ModelRef:
     if kind == "t2v" and config.get("expand_timesteps"):
         kind = "ti2v"
     experts = 2 if _component(config, "transformer_2") else 1
-    return ModelRef(spec=model, path=folder.resolve(), kind=kind, hub_id=hub_id, experts=experts,
-                    has_image_encoder=_component(config, "image_encoder"))
+    return ModelRef(
+        spec=model,
+        path=folder.resolve(),
+        kind=kind,
+        hub_id=hub_id,
+        experts=experts,
+        has_image_encoder=_component(config, "image_encoder"),
+    )
 
 
 def _component(index: dict[str, Any], name: str) -> bool:
@@ -137,18 +144,31 @@ def model_facts(model: str, project_dir: Path) -> dict[str, Any] | None:
     index = _read_json(ref.path / "model_index.json")
     patch = tcfg.get("patch_size", [1, 2, 2])
     spatial = int(vcfg.get("scale_factor_spatial") or 8)
-    d_model, d_ff, n_layers = int(ecfg.get("d_model", 4096)), int(ecfg.get("d_ff", 10240)), int(ecfg.get("num_layers", 24))
-    te_b = (n_layers * (4 * d_model * d_model + 3 * d_model * d_ff) + int(ecfg.get("vocab_size", 256384)) * d_model) / 1e9
+    d_model, d_ff, n_layers = (
+        int(ecfg.get("d_model", 4096)),
+        int(ecfg.get("d_ff", 10240)),
+        int(ecfg.get("num_layers", 24)),
+    )
+    te_b = (
+        n_layers * (4 * d_model * d_model + 3 * d_model * d_ff) + int(ecfg.get("vocab_size", 256384)) * d_model
+    ) / 1e9
     digest = hashlib.sha256()
     for part in ("model_index.json", "transformer/config.json", "transformer_2/config.json", "vae/config.json"):
         digest.update(part.encode() + b"\0" + json.dumps(_read_json(ref.path / part), sort_keys=True).encode())
     return {
-        "class_name": index.get("_class_name"), "kind": ref.kind, "experts": ref.experts,
-        "boundary_ratio": index.get("boundary_ratio"), "expand_timesteps": bool(index.get("expand_timesteps")),
-        "heads": int(tcfg.get("num_attention_heads", 40)), "layers": int(tcfg.get("num_layers", 40)),
-        "params_b": round(transformer_params_b(tcfg), 6), "text_encoder_params_b": round(te_b, 6),
-        "vae_spatial": spatial, "size_multiple": spatial * int(patch[1] if len(patch) > 1 else 2),
-        "image_encoder": ref.has_image_encoder, "configs_sha256": digest.hexdigest()[:16],
+        "class_name": index.get("_class_name"),
+        "kind": ref.kind,
+        "experts": ref.experts,
+        "boundary_ratio": index.get("boundary_ratio"),
+        "expand_timesteps": bool(index.get("expand_timesteps")),
+        "heads": int(tcfg.get("num_attention_heads", 40)),
+        "layers": int(tcfg.get("num_layers", 40)),
+        "params_b": round(transformer_params_b(tcfg), 6),
+        "text_encoder_params_b": round(te_b, 6),
+        "vae_spatial": spatial,
+        "size_multiple": spatial * int(patch[1] if len(patch) > 1 else 2),
+        "image_encoder": ref.has_image_encoder,
+        "configs_sha256": digest.hexdigest()[:16],
     }
 
 
@@ -214,11 +234,16 @@ class LoadedPipeline:
 
     @property
     def transformers(self) -> list[Any]:
-        return [t for t in (getattr(self.pipe, "transformer", None), getattr(self.pipe, "transformer_2", None)) if t is not None]
+        return [
+            t
+            for t in (getattr(self.pipe, "transformer", None), getattr(self.pipe, "transformer_2", None))
+            if t is not None
+        ]
 
 
-def load_pipeline(ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
-                  ) -> LoadedPipeline:
+def load_pipeline(
+    ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
+) -> LoadedPipeline:
     os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: every from_pretrained below is local_files_only too
     check_device(device)
     import torch
@@ -244,9 +269,17 @@ def load_pipeline(ref: ModelRef, device: str, offload: str, precision: str = "bf
     except (OSError, ValueError) as exc:
         hint = _download_hint(ref.hub_id) if ref.hub_id else "download the complete model folder again"
         raise BackendError(f"cannot load the Wan model from {ref.path}: {exc}. Fix: {hint}") from exc
-    loaded = LoadedPipeline(ref=ref, pipe=pipe, device=device, dtype=dtype, offload=offload,
-                            base_scheduler_config=dict(pipe.scheduler.config), notes=notes, precision=precision,
-                            boundary_ratio=getattr(pipe.config, "boundary_ratio", None))
+    loaded = LoadedPipeline(
+        ref=ref,
+        pipe=pipe,
+        device=device,
+        dtype=dtype,
+        offload=offload,
+        base_scheduler_config=dict(pipe.scheduler.config),
+        notes=notes,
+        precision=precision,
+        boundary_ratio=getattr(pipe.config, "boundary_ratio", None),
+    )
     if precision == "fp8":
         if device == "cpu":
             notes.append("precision fp8 runs as fp32 on cpu")
@@ -292,10 +325,17 @@ def pipeline_for(loaded: LoadedPipeline, with_image: bool) -> Any:
         if loaded.i2v is None:
             from diffusers import WanImageToVideoPipeline
 
-            parts = {k: getattr(pipe, k) for k in ("tokenizer", "text_encoder", "vae", "scheduler", "transformer",
-                                                   "transformer_2")}
-            loaded.i2v = WanImageToVideoPipeline(**parts, image_encoder=None, image_processor=None,
-                                                 boundary_ratio=loaded.boundary_ratio, expand_timesteps=True)
+            parts = {
+                k: getattr(pipe, k)
+                for k in ("tokenizer", "text_encoder", "vae", "scheduler", "transformer", "transformer_2")
+            }
+            loaded.i2v = WanImageToVideoPipeline(
+                **parts,
+                image_encoder=None,
+                image_processor=None,
+                boundary_ratio=loaded.boundary_ratio,
+                expand_timesteps=True,
+            )
             loaded.i2v.set_progress_bar_config(disable=True)
         pipe = loaded.i2v
     if pipe is not loaded.active and loaded.device != "cpu" and loaded.offload != "none":
@@ -316,8 +356,9 @@ class PipelineCache:
         self._loaded: LoadedPipeline | None = None
         self.loads = 0  # how many times a pipeline was loaded (tests check it stays 1 across tasks)
 
-    def get(self, ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
-            ) -> LoadedPipeline:
+    def get(
+        self, ref: ModelRef, device: str, offload: str, precision: str = "bf16", compile_: str = "none"
+    ) -> LoadedPipeline:
         key = (str(ref.path), ref.kind, device, offload, precision, compile_)
         if self._loaded is not None and self._key == key:
             return self._loaded

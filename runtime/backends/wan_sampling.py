@@ -1,5 +1,6 @@
 """Sampling settings of a loaded Wan pipeline: its scheduler (sampler, flow shift) and the diffusers step
 caches (first block, TaylorSeer, MagCache) on its transformers, swapped per chunk without reloading."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,15 @@ if TYPE_CHECKING:
     from .wan_pipeline import LoadedPipeline
 
 
-def apply_step_cache(loaded: LoadedPipeline, cache: str, threshold: float | None, interval: int | None,
-                     warmup: int | None, steps: int, mag: list[tuple[int, list[float]]] | None = None) -> None:
+def apply_step_cache(
+    loaded: LoadedPipeline,
+    cache: str,
+    threshold: float | None,
+    interval: int | None,
+    warmup: int | None,
+    steps: int,
+    mag: list[tuple[int, list[float]]] | None = None,
+) -> None:
     """Put the asked step cache on every transformer (both experts of A14B), replacing another one.
     `mag`: MagCache's (steps, ratios) per transformer (an A14B expert runs only its share of the steps;
     an expert with no step gets no cache)."""
@@ -37,8 +45,15 @@ def apply_step_cache(loaded: LoadedPipeline, cache: str, threshold: float | None
     loaded.cache_key = key
 
 
-def cache_config(cache: str, threshold: float | None, interval: int | None, warmup: int | None, steps: int,
-                 mag_ratios: list[float] | None = None, calibrate: bool = False) -> Any:
+def cache_config(
+    cache: str,
+    threshold: float | None,
+    interval: int | None,
+    warmup: int | None,
+    steps: int,
+    mag_ratios: list[float] | None = None,
+    calibrate: bool = False,
+) -> Any:
     import torch
     from diffusers import FirstBlockCacheConfig, MagCacheConfig, TaylorSeerCacheConfig
 
@@ -47,8 +62,12 @@ def cache_config(cache: str, threshold: float | None, interval: int | None, warm
     if cache == "taylorseer":
         # Lite mode: on predicted steps the blocks are skipped and proj_out is extrapolated. (The
         # default patterns match no Wan module: Wan's attention modules are attn1/attn2.)
-        return TaylorSeerCacheConfig(cache_interval=int(interval or 2), disable_cache_before_step=int(warmup or 2),
-                                     use_lite_mode=True, taylor_factors_dtype=torch.float32)
+        return TaylorSeerCacheConfig(
+            cache_interval=int(interval or 2),
+            disable_cache_before_step=int(warmup or 2),
+            use_lite_mode=True,
+            taylor_factors_dtype=torch.float32,
+        )
     if cache == "magcache":
         if calibrate:
             return MagCacheConfig(calibrate=True, num_inference_steps=steps)
@@ -89,6 +108,9 @@ def make_scheduler(loaded: LoadedPipeline, sampler: str, flow_shift: float) -> A
         return FlowMatchEulerDiscreteScheduler.from_config(loaded.base_scheduler_config, shift=float(flow_shift))
     if sampler == "unipc":
         return UniPCMultistepScheduler(
-            prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=float(flow_shift)
+            prediction_type="flow_prediction",
+            use_flow_sigmas=True,
+            num_train_timesteps=1000,
+            flow_shift=float(flow_shift),
         )
     raise BackendError(f"unknown sampler {sampler!r}: use euler or unipc")

@@ -24,6 +24,7 @@ ratios in the work folder, so every chunk of every build uses the same ones.
 
 A task whose descriptor names a `group` of devices runs as a context-parallel group: see wan_group.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,18 +62,32 @@ class WanVideo(Backend):
         out: list[Problem] = []
         by_name = any(tag in model.lower() for tag in ("i2v", "flf2v"))
         if found is not None and not found.found:
-            out.append(Problem("model", "W_MODEL_NOT_FOUND", f"Wan model `{model}` is not on this machine "
-                               "(no such folder, no Hugging Face cache entry); the build will stop at its first chunk",
-                               "download it first, or point video.model at a local -Diffusers folder",
-                               severity="warning"))
+            out.append(
+                Problem(
+                    "model",
+                    "W_MODEL_NOT_FOUND",
+                    f"Wan model `{model}` is not on this machine "
+                    "(no such folder, no Hugging Face cache entry); the build will stop at its first chunk",
+                    "download it first, or point video.model at a local -Diffusers folder",
+                    severity="warning",
+                )
+            )
         kind = found.class_name if found is not None and found.class_name else None
-        if params.get("chunk") == 1 and not params.get("start_image") and (
-                kind in cls.FRAME_ONLY or (kind is None and by_name)):
+        if (
+            params.get("chunk") == 1
+            and not params.get("start_image")
+            and (kind in cls.FRAME_ONLY or (kind is None and by_name))
+        ):
             what = f"a `{kind}`" if kind else "an image-to-video model"
-            out.append(Problem("model", "E_MODEL_KIND", f"`{model}` is {what}: it needs a frame to start from, "
-                               "and a scene's first chunk has none",
-                               "give the scene `asset: first-frame.png`, or use a text-to-video, TI2V or VACE model "
-                               "(e.g. Wan-AI/Wan2.2-TI2V-5B-Diffusers), which can start from the prompt alone"))
+            out.append(
+                Problem(
+                    "model",
+                    "E_MODEL_KIND",
+                    f"`{model}` is {what}: it needs a frame to start from, and a scene's first chunk has none",
+                    "give the scene `asset: first-frame.png`, or use a text-to-video, TI2V or VACE model "
+                    "(e.g. Wan-AI/Wan2.2-TI2V-5B-Diffusers), which can start from the prompt alone",
+                )
+            )
         return out
 
     def __init__(self) -> None:
@@ -113,8 +128,14 @@ class WanVideo(Backend):
             raise BackendError(f"frames.mkv holds {probe['frames']} frames, but {n} were generated")
         for w_ in info["warnings"]:
             ctx.log(f"wan: warning: {w_}")
-        return {"frames": probe["frames"], "fps": p.fps, "width": probe["width"], "height": probe["height"],
-                "device": device, **info}
+        return {
+            "frames": probe["frames"],
+            "fps": p.fps,
+            "width": probe["width"],
+            "height": probe["height"],
+            "device": device,
+            **info,
+        }
 
 
 def _encode_lossless(frames: Any, fps: int, dest: Path) -> None:

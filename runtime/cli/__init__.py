@@ -1,6 +1,7 @@
 """`vidc`: the command line. One module per command, each with `register(sub)` and `run(args)`;
 the shared set-up is in common.py. Exit status 0 ok, 1 a failed build or an environment fault,
 2 a bad spec or usage."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,24 @@ from ..host.sources import SpecNotFound
 from ..state.faults import StateFault
 from .common import EnvironmentFault, UsageError
 
-COMMANDS = ("plan", "validate", "build", "script", "schema", "music", "init", "doctor", "calibrate", "review", "export_timeline", "clean", "captions", "say", "verify", "gc")
+COMMANDS = (
+    "plan",
+    "validate",
+    "build",
+    "script",
+    "schema",
+    "music",
+    "init",
+    "doctor",
+    "calibrate",
+    "review",
+    "export_timeline",
+    "clean",
+    "captions",
+    "say",
+    "verify",
+    "gc",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,4 +1,5 @@
 """`vidc build`: compile (or load a saved plan, refusing a stale one), then execute it."""
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,10 @@ def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
     and have room. Each fault is one line and exit 1."""
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
-            raise EnvironmentFault(f"{tool} is not installed (not on PATH); install it, e.g. `apt-get install ffmpeg` "
-                                   "or scripts/install-system.sh")
+            raise EnvironmentFault(
+                f"{tool} is not installed (not on PATH); install it, e.g. `apt-get install ffmpeg` "
+                "or scripts/install-system.sh"
+            )
     for folder in [work_root, *out_dirs]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -53,12 +56,15 @@ def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
                 pass
         except OSError as exc:
             fix = "make it writable" if folder == work_root else "make it writable or pass --out DIR"
-            raise EnvironmentFault(f"cannot write to {folder}: {exc.strerror or exc}; {fix}, then run `vidc build` "
-                                   "again") from exc
+            raise EnvironmentFault(
+                f"cannot write to {folder}: {exc.strerror or exc}; {fix}, then run `vidc build` again"
+            ) from exc
     free = shutil.disk_usage(work_root).free
     if free < MIN_FREE_BYTES:
-        raise EnvironmentFault(f"{work_root} has {free // (1024 * 1024)} MB free; a build needs at least "
-                               f"{MIN_FREE_BYTES // (1024 * 1024)} MB: free some space (`vidc clean` removes old work)")
+        raise EnvironmentFault(
+            f"{work_root} has {free // (1024 * 1024)} MB free; a build needs at least "
+            f"{MIN_FREE_BYTES // (1024 * 1024)} MB: free some space (`vidc clean` removes old work)"
+        )
 
 
 def register(sub) -> None:
@@ -69,13 +75,24 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="render everything again, ignoring finished work")
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
     p.add_argument("--project", metavar="DIR", help="with a plan.json: the project folder (default: the plan's folder)")
-    p.add_argument("--max-cost", metavar="USD", help="refuse the build if its estimated cost passes this many US dollars, "
-                   "and stop dispatching paid tasks when the measured spend would")
-    p.add_argument("--executor", choices=("local", "ray"), default="local",
-                   help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)")
-    p.add_argument("--ray-address", metavar="ADDRESS",
-                   help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: RAY_ADDRESS, else a "
-                        "Ray instance started for this build); without --hardware the plan is made for that cluster")
+    p.add_argument(
+        "--max-cost",
+        metavar="USD",
+        help="refuse the build if its estimated cost passes this many US dollars, "
+        "and stop dispatching paid tasks when the measured spend would",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: RAY_ADDRESS, else a "
+        "Ray instance started for this build); without --hardware the plan is made for that cluster",
+    )
     p.set_defaults(func=run)
 
 
@@ -95,7 +112,9 @@ def run(args) -> int:
             reporter.message(f"vidc: error: {line}")
         return code
     except BaseException as exc:
-        usage = isinstance(exc, (UsageError, SpecNotFound, HardwareError)) or isinstance(exc, SystemExit) and exc.code == 2
+        usage = (
+            isinstance(exc, (UsageError, SpecNotFound, HardwareError)) or isinstance(exc, SystemExit) and exc.code == 2
+        )
         code = 130 if isinstance(exc, KeyboardInterrupt) else 2 if usage else 1
         raise
     finally:
@@ -115,8 +134,9 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
     ledger = _ledger(root)  # every paid request, journaled before it leaves (failed ones too)
     earlier = ledger.spent()  # requests of builds that did not finish (killed, failed) count
     only = set(args.only) or None
-    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, only, args.force,
-                                                          earlier, SPENT_WHAT)):
+    if ceiling is not None and (
+        refused := budget.refusal(ceiling, plan, journal_path, only, args.force, earlier, SPENT_WHAT)
+    ):
         print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
         return 2
     ledger.start(ceiling)
@@ -128,8 +148,11 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         plan, root = scripted
     names = {v.name for v in plan.videos}
     if only and only - names:
-        print(f"vidc: error: no video named {', '.join(sorted(only - names))}; this project has: "
-              f"{', '.join(sorted(names))}", file=sys.stderr)
+        print(
+            f"vidc: error: no video named {', '.join(sorted(only - names))}; this project has: "
+            f"{', '.join(sorted(names))}",
+            file=sys.stderr,
+        )
         return 2
     out_dirs, work, root = _folders(args, plan, root)
     check_environment(work.root, list(out_dirs.values()))
@@ -155,8 +178,11 @@ def _compile(args):
     if plan is None:
         return 2
     if saved is not None and to_json(plan) != to_json(saved):
-        print(f"vidc: error: {target} is stale: {_what_changed(saved, plan, spec)}; "
-              f"run `vidc plan {spec} -o {target}` again", file=sys.stderr)
+        print(
+            f"vidc: error: {target} is stale: {_what_changed(saved, plan, spec)}; "
+            f"run `vidc plan {spec} -o {target}` again",
+            file=sys.stderr,
+        )
         return 2
     return plan, spec, root, _Inputs(hardware, overrides, calibration)
 
@@ -164,6 +190,7 @@ def _compile(args):
 @dataclass(frozen=True)
 class _Inputs:
     """What the plan was compiled from besides the spec (to compile it again after the scripts)."""
+
     hardware: Any
     overrides: dict
     calibration: dict | None
@@ -180,8 +207,11 @@ def _scripts_first(args, spec: Path, again: _Inputs, reporter: Reporter, guard, 
     if plan is None:
         show_diagnostics(diags, spec)
         return 2
-    if ceiling is not None and (refused := budget.refusal(ceiling, plan, journal_path, set(args.only) or None,
-                                                          args.force, guard.spent, SPENT_WHAT)):
+    if ceiling is not None and (
+        refused := budget.refusal(
+            ceiling, plan, journal_path, set(args.only) or None, args.force, guard.spent, SPENT_WHAT
+        )
+    ):
         print(refused, file=sys.stderr)
         return 2
     return plan, root
@@ -194,29 +224,49 @@ def _folders(args, plan: Plan, root: Path) -> tuple[dict[str, Path], WorkFolder,
     if not args.out:  # the spec's `output:` (an --out DIR on the command line is the user's own choice)
         for v in plan.videos:
             if not is_inside(out_dirs[v.name].resolve(), root):
-                raise Refused(f"the output folder {out_dirs[v.name]} resolves to {out_dirs[v.name].resolve()}, outside "
-                              f"the project {root}; remove the symlink or pass --out DIR")
+                raise Refused(
+                    f"the output folder {out_dirs[v.name]} resolves to {out_dirs[v.name].resolve()}, outside "
+                    f"the project {root}; remove the symlink or pass --out DIR"
+                )
     work = WorkFolder(root / ".vidc")
     if not is_inside(work.root.resolve(), root):
-        raise Refused(f"the work folder {work.root} resolves to {work.root.resolve()}, outside the project {root}; "
-                      f"remove the symlink (vidc never writes outside the project)")
+        raise Refused(
+            f"the work folder {work.root} resolves to {work.root.resolve()}, outside the project {root}; "
+            f"remove the symlink (vidc never writes outside the project)"
+        )
     return out_dirs, work, root
 
 
-def _execute(args, plan: Plan, spec: Path, root: Path, out_dirs: dict[str, Path], work: WorkFolder,
-             reporter: Reporter, finished: list[bool], ceiling, ledger, overrides: dict) -> int:
+def _execute(
+    args,
+    plan: Plan,
+    spec: Path,
+    root: Path,
+    out_dirs: dict[str, Path],
+    work: WorkFolder,
+    reporter: Reporter,
+    finished: list[bool],
+    ceiling,
+    ledger,
+    overrides: dict,
+) -> int:
     """Run the plan under the work folder's lock; the exit code."""
     only = set(args.only) or None
     lock = WorkLock(work.lock)
     try:
         lock.acquire()
     except Busy as busy:
-        print(f"vidc: another build of this project is running (pid {busy.pid}); wait for it to finish "
-              f"(its lock is {work.lock})", file=sys.stderr)
+        print(
+            f"vidc: another build of this project is running (pid {busy.pid}); wait for it to finish "
+            f"(its lock is {work.lock})",
+            file=sys.stderr,
+        )
         return 1
     try:
         prices = budget.project_prices(spec)
-        costbook = budget.CostBook.from_journal(prices, work.journal, budget.script_spend(spec, overrides, only), ledger)
+        costbook = budget.CostBook.from_journal(
+            prices, work.journal, budget.script_spend(spec, overrides, only), ledger
+        )
         spend = budget.Budget(ceiling, prices, plan, ledger=ledger)
         executor = _executor(args, plan, root, out_dirs, work, reporter, only, budget=spend, costbook=costbook)
         try:
@@ -226,17 +276,22 @@ def _execute(args, plan: Plan, spec: Path, root: Path, out_dirs: dict[str, Path]
             print(f"vidc: error: {exc}", file=sys.stderr)
             return 1
         except OSError as exc:  # the disk filled up or went read-only under us: one line, not a traceback
-            raise EnvironmentFault(f"{exc.filename or work.root}: {exc.strerror or exc}; free space or fix the "
-                                   "folder's permissions, then run the build again to resume") from exc
+            raise EnvironmentFault(
+                f"{exc.filename or work.root}: {exc.strerror or exc}; free space or fix the "
+                "folder's permissions, then run the build again to resume"
+            ) from exc
         if outcome.ok:  # what this and earlier unfinished builds sent is settled: the next build starts at $0
             ledger.close()
     finally:
         lock.release()
     not_sent = [tid for tid, error in outcome.failed.items() if error.startswith("not sent:")]
     if ceiling is not None and (spend.stopped or not_sent):
-        print(f"vidc: error: stopped at --max-cost {budget.usd(ceiling)}: spent {budget.usd(spend.spent)} "
-              f"({SPENT_WHAT}); {len(spend.stopped) + len(not_sent)} paid task(s) stopped "
-              f"({', '.join((spend.stopped + not_sent)[:4])})", file=sys.stderr)
+        print(
+            f"vidc: error: stopped at --max-cost {budget.usd(ceiling)}: spent {budget.usd(spend.spent)} "
+            f"({SPENT_WHAT}); {len(spend.stopped) + len(not_sent)} paid task(s) stopped "
+            f"({', '.join((spend.stopped + not_sent)[:4])})",
+            file=sys.stderr,
+        )
     return _summary(outcome, plan, only, reporter, args.json, finished)
 
 
@@ -248,8 +303,10 @@ def _ledger(root: Path):
     before the build's own checks, when scripts are generated)."""
     work_root = root / ".vidc"
     if not is_inside(work_root.resolve(), root.resolve()):
-        raise Refused(f"the work folder {work_root} resolves to {work_root.resolve()}, outside the project "
-                      f"{root.resolve()}; remove the symlink (vidc never writes outside the project)")
+        raise Refused(
+            f"the work folder {work_root} resolves to {work_root.resolve()}, outside the project "
+            f"{root.resolve()}; remove the symlink (vidc never writes outside the project)"
+        )
     work_root.mkdir(exist_ok=True)
     return budget.ledger_of(work_root)
 
@@ -277,8 +334,18 @@ def _executor(args, plan, root, out_dirs, work, reporter, only, **extra) -> Exec
         require_ray()
         from ..engine.ray_executor import RayExecutor
 
-        return RayExecutor(plan, root, out_dirs, work, reporter, only=only, force=args.force, address=args.ray_address,
-                           ship_project=os.environ.get("VIDC_RAY_SHIP_PROJECT", "auto"), **extra)
+        return RayExecutor(
+            plan,
+            root,
+            out_dirs,
+            work,
+            reporter,
+            only=only,
+            force=args.force,
+            address=args.ray_address,
+            ship_project=os.environ.get("VIDC_RAY_SHIP_PROJECT", "auto"),
+            **extra,
+        )
     return Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, **extra)
 
 
@@ -286,30 +353,47 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finis
     videos = [v.name for v in plan.videos if only is None or v.name in only]
     if as_json:
         finished.append(True)
-        reporter.build_finished(ok=outcome.ok, exit=0 if outcome.ok else 1, ran=len(outcome.ran),
-                                cached=len(outcome.cached), failed=outcome.failed, skipped=sorted(outcome.skipped),
-                                published=outcome.published, unpublished=outcome.unpublished)
+        reporter.build_finished(
+            ok=outcome.ok,
+            exit=0 if outcome.ok else 1,
+            ran=len(outcome.ran),
+            cached=len(outcome.cached),
+            failed=outcome.failed,
+            skipped=sorted(outcome.skipped),
+            published=outcome.published,
+            unpublished=outcome.unpublished,
+        )
     if outcome.unpublished:
         for line in outcome.unpublished:
             print(f"vidc: error: {safe_text(line)}", file=sys.stderr)
-        print(f"build rendered everything ({len(outcome.ran)} ran, {len(outcome.cached)} reused) but could not publish; "
-              f"run `vidc build` again once that is fixed: it will only publish", file=sys.stderr)
+        print(
+            f"build rendered everything ({len(outcome.ran)} ran, {len(outcome.cached)} reused) but could not publish; "
+            f"run `vidc build` again once that is fixed: it will only publish",
+            file=sys.stderr,
+        )
         return 1
     if not outcome.ran and not outcome.failed and not outcome.skipped:
         if not as_json:
             what = "republished " + ", ".join(outcome.published) if outcome.published else "nothing to do"
-            print(f"up to date: {len(videos)} video{'s' * (len(videos) != 1)}, {len(outcome.cached)} tasks already "
-                  f"built; {what}")
+            print(
+                f"up to date: {len(videos)} video{'s' * (len(videos) != 1)}, {len(outcome.cached)} tasks already "
+                f"built; {what}"
+            )
             _paths(outcome)
         return 0
     if outcome.ok:
         if not as_json:
-            print(f"built {len(videos)} video{'s' * (len(videos) != 1)}: ran {len(outcome.ran)} tasks, reused "
-                  f"{len(outcome.cached)}")
+            print(
+                f"built {len(videos)} video{'s' * (len(videos) != 1)}: ran {len(outcome.ran)} tasks, reused "
+                f"{len(outcome.cached)}"
+            )
             _paths(outcome)
         return 0
-    print(f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
-          f"{len(outcome.ran)} ran and are kept (run again to resume)", file=sys.stderr)
+    print(
+        f"build failed: {len(outcome.failed)} task(s) failed, {len(outcome.skipped)} skipped because of them; "
+        f"{len(outcome.ran)} ran and are kept (run again to resume)",
+        file=sys.stderr,
+    )
     for tid, error in sorted(outcome.failed.items()):
         print(f"  {tid}:\n    " + safe_text(error, multiline=True, limit=2000).replace("\n", "\n    "), file=sys.stderr)
     return 1

@@ -1,6 +1,7 @@
 """`vidc calibrate SPEC`: turn the journal's measured task times into a cost profile for this
 machine (`.vidc/calibration.json`: measured / estimated per backend), which later plans of the
 project use. Idempotent: the factors are against the cost model, never compounded."""
+
 from __future__ import annotations
 
 from vidc.compiler.canonical import canonical_json

@@ -1,4 +1,5 @@
 """`vidc captions styles`: the caption styles a spec can name in `captions.style`."""
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,10 @@ def run(args) -> int:
         if st.get("words"):
             look += f", spoken word in {st.get('highlight_colour', '#FFD23F')}"
         out.write(f"{name:<10} {kind:<13} {font:<22} {land:>3} px  {tall:>3} px  {look}\n")
-    out.write("\nsizes are the ASS font size at 1920x1080 and 1080x1920; a scene with a word too wide for a line is set"
-              "\nsmaller (down to min_scale). Styles live in templates/caption_styles.yaml.\n")
+    out.write(
+        "\nsizes are the ASS font size at 1920x1080 and 1080x1920; a scene with a word too wide for a line is set"
+        "\nsmaller (down to min_scale). Styles live in templates/caption_styles.yaml.\n"
+    )
     try:
         sys.stdout.write(out.getvalue())
         sys.stdout.flush()

@@ -3,6 +3,7 @@
 The calibration learnt by `vidc calibrate` is kept unless `--all`; rendered videos (the output
 folder) are never touched. `--dry-run` lists what would go and how much space it holds. A build in
 progress holds the work folder's lock: clean refuses rather than pull files from under it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,5 +64,8 @@ def run(args) -> int:
             remove(work.root, p)
     finally:
         lock.release()
-    print(f"freed {_human(total)}" + ("" if args.all else f" (kept {CALIBRATION})" if (work.root / CALIBRATION).exists() else ""))
+    print(
+        f"freed {_human(total)}"
+        + ("" if args.all else f" (kept {CALIBRATION})" if (work.root / CALIBRATION).exists() else "")
+    )
     return EXIT_OK

@@ -1,6 +1,7 @@
 """What every command shares: finding and compiling the spec, printing diagnostics, the one
 `--set` parser, the hardware profile, and the exit codes (0 ok, 1 a failed build or an
 environment fault, 2 a bad spec or usage)."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,13 +33,22 @@ class EnvironmentFault(Exception):
 
 
 def add_spec_args(p: argparse.ArgumentParser, *, hardware: bool = True) -> None:
-    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
+    p.add_argument(
+        "spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)"
+    )
     if hardware:
-        p.add_argument("--hardware", metavar="FILE", help="hardware profile (default: detect this machine); "
-                       "ray:auto or ray:ADDRESS reads it from a Ray cluster")
+        p.add_argument(
+            "--hardware",
+            metavar="FILE",
+            help="hardware profile (default: detect this machine); ray:auto or ray:ADDRESS reads it from a Ray cluster",
+        )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
-    p.add_argument("--preset", choices=PRESETS, metavar="PRESET",
-                   help="render every video at this export preset, into OUTPUT/PRESET/ (e.g. draft-vertical)")
+    p.add_argument(
+        "--preset",
+        choices=PRESETS,
+        metavar="PRESET",
+        help="render every video at this export preset, into OUTPUT/PRESET/ (e.g. draft-vertical)",
+    )
 
 
 def hardware_of(args) -> Hardware:
@@ -48,7 +58,7 @@ def hardware_of(args) -> Hardware:
 
         require_ray()
         try:
-            return cluster_hardware(spec[len("ray:"):] or "auto")
+            return cluster_hardware(spec[len("ray:") :] or "auto")
         except ClusterError as exc:
             raise EnvironmentFault(str(exc)) from exc
     return load_hardware(spec) if spec else detect()
@@ -59,8 +69,9 @@ def require_ray() -> None:
     try:
         import ray  # noqa: F401
     except ImportError as exc:
-        raise EnvironmentFault("Ray is not installed; install it with `pip install 'vidc[ray]'` "
-                               "(on every node of the cluster)") from exc
+        raise EnvironmentFault(
+            "Ray is not installed; install it with `pip install 'vidc[ray]'` (on every node of the cluster)"
+        ) from exc
 
 
 def parse_overrides(items: list[str] | None, preset: str | None = None) -> dict[str, str]:
@@ -89,9 +100,16 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
     cat = backend_catalog()
-    options = CompileOptions(overrides=overrides, digest=project_digest(root), cost_overrides={"scale": scale},
-                             catalog=cat, facts=gather_facts(root, cat), fonts=font_source,
-                             model_facts=wan_model_facts(root), asset_size=project_asset_size(root))
+    options = CompileOptions(
+        overrides=overrides,
+        digest=project_digest(root),
+        cost_overrides={"scale": scale},
+        catalog=cat,
+        facts=gather_facts(root, cat),
+        fonts=font_source,
+        model_facts=wan_model_facts(root),
+        asset_size=project_asset_size(root),
+    )
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
 
@@ -100,8 +118,15 @@ def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
     if not diags:
         return
     prefix = spec_path.parent
-    fixed = [Diagnostic(**{**d.__dict__, "file": str(prefix / d.file) if not Path(d.file).is_absolute() and d.file != "--set" else d.file})
-             for d in diags]
+    fixed = [
+        Diagnostic(
+            **{
+                **d.__dict__,
+                "file": str(prefix / d.file) if not Path(d.file).is_absolute() and d.file != "--set" else d.file,
+            }
+        )
+        for d in diags
+    ]
     print(format_all(fixed), file=sys.stderr)
 
 

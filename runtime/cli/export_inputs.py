@@ -1,5 +1,6 @@
 """What `vidc export-timeline` reads from a build: the video's manifest (checked field by field, a
 crafted one is refused), the project's work folder, and the store objects the journal names."""
+
 from __future__ import annotations
 
 import json
@@ -33,6 +34,7 @@ _MAX_COUNT = 10**9  # frames, milliseconds: far beyond any video, far below what
 def _wrong_field(m: dict[str, Any]) -> str | None:
     """Which number the timeline is made from is missing or not a sane integer (the manifest is
     data from a build folder, maybe crafted): 'scenes[0].index is "x"', or None."""
+
     def bad(value: Any, least: int) -> bool:
         return not isinstance(value, int) or isinstance(value, bool) or not least <= value <= _MAX_COUNT
 

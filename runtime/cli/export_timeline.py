@@ -10,6 +10,7 @@ The media is copied beside the timeline (`video.media/`) unless `--no-copy` refe
 folder's store. `.otio` is written natively; `.fcpxml` and `.edl` go through OpenTimelineIO's
 adapters (`otio-fcpx-xml-adapter`, `otio-cmx3600-adapter`) when installed; an EDL holds the scene
 track only (CMX 3600 has one video track)."""
+
 from __future__ import annotations
 
 import sys
@@ -25,12 +26,18 @@ SUFFIX_ADAPTERS = {".otio": "otio_json", ".fcpxml": "fcpx_xml", ".edl": "cmx_360
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export-timeline", help="write an editor's timeline (OpenTimelineIO; FCPXML, EDL) of a built video")
+    p = sub.add_parser(
+        "export-timeline", help="write an editor's timeline (OpenTimelineIO; FCPXML, EDL) of a built video"
+    )
     p.add_argument("video", help="the video's manifest (build/NAME.json), its MP4, or its name (with --spec)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="NAME.otio, NAME.fcpxml or NAME.edl")
     p.add_argument("--spec", default=".", help="with a video name: the project spec or folder (default: .)")
-    p.add_argument("--project", metavar="DIR", help="the project folder holding .vidc/ (default: found above the manifest)")
-    p.add_argument("--no-copy", action="store_true", help="reference the media in the work folder's store instead of copying it")
+    p.add_argument(
+        "--project", metavar="DIR", help="the project folder holding .vidc/ (default: found above the manifest)"
+    )
+    p.add_argument(
+        "--no-copy", action="store_true", help="reference the media in the work folder's store instead of copying it"
+    )
     p.set_defaults(func=run)
 
 
@@ -50,15 +57,21 @@ def run(args) -> int:
         work = _work_folder(manifest_path, args.project)
         no_link_out(work.parent, out, "timeline")  # inside the project, never through a link out of it
         try:
-            timeline = build_timeline(_read_manifest(manifest_path), manifest_path.parent, work,
-                                      None if args.no_copy else out.with_suffix(".media"))
+            timeline = build_timeline(
+                _read_manifest(manifest_path),
+                manifest_path.parent,
+                work,
+                None if args.no_copy else out.with_suffix(".media"),
+            )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a manifest missing a field: one line
             why = " ".join(str(exc).split())[:200]
-            raise ExportError(f"{manifest_path}: not a complete vidc manifest (missing or wrong {why}); "
-                              "build the video again") from None
+            raise ExportError(
+                f"{manifest_path}: not a complete vidc manifest (missing or wrong {why}); build the video again"
+            ) from None
         except (wave.Error, EOFError) as exc:  # a stored WAV that is not one (a damaged store)
-            raise ExportError(f"a stored voice or music WAV is damaged ({exc}): run `vidc verify --repair`, "
-                              "then `vidc build`") from None
+            raise ExportError(
+                f"a stored voice or music WAV is damaged ({exc}): run `vidc verify --repair`, then `vidc build`"
+            ) from None
         timeline = write_timeline(timeline, out)
     except ExportError as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
@@ -82,8 +95,10 @@ def check_output(out: Path, copy: bool = True) -> None:
         raise ExportError(f"{out}: write .otio, .fcpxml or .edl")
     if adapter not in otio.adapters.available_adapter_names():
         package = {"fcpx_xml": "otio-fcpx-xml-adapter", "cmx_3600": "otio-cmx3600-adapter"}[adapter]
-        raise ExportError(f"{out.suffix} needs OpenTimelineIO's {adapter} adapter: pip install {package} "
-                          "(or write .otio, which every OpenTimelineIO tool reads)")
+        raise ExportError(
+            f"{out.suffix} needs OpenTimelineIO's {adapter} adapter: pip install {package} "
+            "(or write .otio, which every OpenTimelineIO tool reads)"
+        )
     if out.exists() and not out.is_symlink() and not out.is_file():
         raise ExportError(f"{out} exists and is not a regular file; name a timeline file")
     if copy:
@@ -109,9 +124,15 @@ def build_timeline(m: dict[str, Any], out_dir: Path, work: Path, media_dir: Path
     t = _Tracks(m, work, media_dir)
     srt_path = _captions_file(m, out_dir)
     timeline = otio.schema.Timeline(name=t.name, global_start_time=t.frames(0))
-    timeline.metadata["vidc"] = {"manifest": m.get("vidc_manifest"), "spec_fingerprint": m.get("spec_fingerprint"),
-                                 "video_sha256": m.get("video_sha256"), "width": m.get("width"), "height": m.get("height"),
-                                 "fps": t.fps, "preset": m.get("preset")}
+    timeline.metadata["vidc"] = {
+        "manifest": m.get("vidc_manifest"),
+        "spec_fingerprint": m.get("spec_fingerprint"),
+        "video_sha256": m.get("video_sha256"),
+        "width": m.get("width"),
+        "height": m.get("height"),
+        "fps": t.fps,
+        "preset": m.get("preset"),
+    }
     for track in (t.scenes(), t.captions(srt_path), t.voice(), t.music()):
         timeline.tracks.append(track)
     if media_dir is not None and srt_path is not None:
@@ -150,10 +171,12 @@ class _Tracks:
     def _segment(self, task: str, as_name: str, n_frames: int, clip_name: str, meta: dict[str, Any]) -> Any:
         otio, frames = self.otio, self.frames
         seg = self.file(task, "segment.mp4")
-        ref = otio.schema.ExternalReference(target_url=self.place(seg, as_name),
-                                            available_range=otio.opentime.TimeRange(frames(0), frames(n_frames)))
-        clip = otio.schema.Clip(name=clip_name, media_reference=ref,
-                                source_range=otio.opentime.TimeRange(frames(0), frames(n_frames)))
+        ref = otio.schema.ExternalReference(
+            target_url=self.place(seg, as_name), available_range=otio.opentime.TimeRange(frames(0), frames(n_frames))
+        )
+        clip = otio.schema.Clip(
+            name=clip_name, media_reference=ref, source_range=otio.opentime.TimeRange(frames(0), frames(n_frames))
+        )
         clip.metadata["vidc"] = meta
         return clip
 
@@ -165,9 +188,22 @@ class _Tracks:
         for s in m["scenes"]:
             i = s["index"]
             seg_task = ids.assemble(name, i) if ids.assemble(name, i) in self.fingerprints else ids.clip(name, i)
-            track.append(self._segment(seg_task, f"scene-{i:02d}.mp4", s["frames"], f"scene-{i:02d}", {
-                "scene": i, "task": seg_task, "voiceover_text": s["voiceover_text"],
-                "visual_prompt": s["visual_prompt"], "start_ms": s["start_ms"], "duration_ms": s["duration_ms"]}))
+            track.append(
+                self._segment(
+                    seg_task,
+                    f"scene-{i:02d}.mp4",
+                    s["frames"],
+                    f"scene-{i:02d}",
+                    {
+                        "scene": i,
+                        "task": seg_task,
+                        "voiceover_text": s["voiceover_text"],
+                        "visual_prompt": s["visual_prompt"],
+                        "start_ms": s["start_ms"],
+                        "duration_ms": s["duration_ms"],
+                    },
+                )
+            )
         self._bookend(track, "outro")
         return track
 
@@ -196,10 +232,14 @@ class _Tracks:
                 continue
             if start > at:
                 track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(frames(0), frames(start - at))))
-            ref = otio.schema.GeneratorReference(name="caption", generator_kind="vidc.caption",
-                                                 parameters={"text": cue.text})
-            clip = otio.schema.Clip(name=cue.text.replace("\n", " "), media_reference=ref,
-                                    source_range=otio.opentime.TimeRange(frames(0), frames(end - start)))
+            ref = otio.schema.GeneratorReference(
+                name="caption", generator_kind="vidc.caption", parameters={"text": cue.text}
+            )
+            clip = otio.schema.Clip(
+                name=cue.text.replace("\n", " "),
+                media_reference=ref,
+                source_range=otio.opentime.TimeRange(frames(0), frames(end - start)),
+            )
             clip.metadata["vidc"] = {"cue": n, "text": cue.text, "start_ms": cue.start_ms, "end_ms": cue.end_ms}
             track.append(clip)
             at = end
@@ -222,13 +262,23 @@ class _Tracks:
                 continue
             start = starts[k] * rate // 44100 if k < len(starts) else s["start_ms"] * rate // 1000
             if start > at:
-                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-                    otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(start - at, rate))))
+                track.append(
+                    otio.schema.Gap(
+                        source_range=otio.opentime.TimeRange(
+                            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(start - at, rate)
+                        )
+                    )
+                )
             length = otio.opentime.RationalTime(info.samples, rate)
-            ref = otio.schema.ExternalReference(target_url=self.place(wav, f"voice-{i:02d}.wav"),
-                                                available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
-            clip = otio.schema.Clip(name=f"voice-{i:02d}", media_reference=ref,
-                                    source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length))
+            ref = otio.schema.ExternalReference(
+                target_url=self.place(wav, f"voice-{i:02d}.wav"),
+                available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length),
+            )
+            clip = otio.schema.Clip(
+                name=f"voice-{i:02d}",
+                media_reference=ref,
+                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), length),
+            )
             clip.metadata["vidc"] = {"scene": i, "text": s["voiceover_text"], "voice_ms": s.get("voice_ms")}
             track.append(clip)
             at = start + info.samples
@@ -247,13 +297,25 @@ class _Tracks:
         info = wav_info(bed)
         rate = info.sample_rate
         total = min(info.samples, int(m["duration_ms"]) * rate // 1000)
-        ref = otio.schema.ExternalReference(target_url=self.place(bed, "music.wav"), available_range=otio.opentime.TimeRange(
-            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(info.samples, rate)))
-        clip = otio.schema.Clip(name=str(music.get("title") or music.get("id") or "music"), media_reference=ref,
-                                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
-                                                                     otio.opentime.RationalTime(total, rate)))
-        clip.metadata["vidc"] = {"licence": music.get("licence"), "id": music.get("id"), "source": music.get("source"),
-                                 "note": "the published mix ducks this bed under the voice and fades it out"}
+        ref = otio.schema.ExternalReference(
+            target_url=self.place(bed, "music.wav"),
+            available_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(info.samples, rate)
+            ),
+        )
+        clip = otio.schema.Clip(
+            name=str(music.get("title") or music.get("id") or "music"),
+            media_reference=ref,
+            source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(total, rate)
+            ),
+        )
+        clip.metadata["vidc"] = {
+            "licence": music.get("licence"),
+            "id": music.get("id"),
+            "source": music.get("source"),
+            "note": "the published mix ducks this bed under the voice and fades it out",
+        }
         track.append(clip)
         return track
 
@@ -321,12 +383,16 @@ def _conform(timeline):
             item.source_range = TimeRange(on_grid(sr.start_time), on_grid(sr.duration))
             ref = getattr(item, "media_reference", None)
             if ref is not None and ref.available_range is not None:
-                ref.available_range = TimeRange(on_grid(ref.available_range.start_time), on_grid(ref.available_range.duration))
+                ref.available_range = TimeRange(
+                    on_grid(ref.available_range.start_time), on_grid(ref.available_range.duration)
+                )
     return timeline
 
 
 def clip_counts(timeline) -> str:
     import opentimelineio as otio
 
-    return ", ".join(f"{track.name.lower()}: {sum(isinstance(c, otio.schema.Clip) for c in track)} clips"
-                     for track in timeline.tracks)
+    return ", ".join(
+        f"{track.name.lower()}: {sum(isinstance(c, otio.schema.Clip) for c in track)} clips"
+        for track in timeline.tracks
+    )

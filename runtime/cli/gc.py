@@ -5,6 +5,7 @@ last K builds rendered (`--keep-last`). Everything else goes, unless a cap narro
 removes only what was not used for that long, `--max-size` removes least recently used first until
 the store is under the size. `--dry-run` prints what would go and the space it frees. A build in
 progress holds the work folder's lock: gc refuses (exit 1) rather than pull objects from under it."""
+
 from __future__ import annotations
 
 import re
@@ -41,16 +42,26 @@ def parse_size(text: str) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gc", help="remove store objects that neither the current plan, a published video "
-                                  "nor a recent build uses")
+    p = sub.add_parser(
+        "gc", help="remove store objects that neither the current plan, a published video nor a recent build uses"
+    )
     add_spec_args(p)
-    p.add_argument("--keep-last", type=int, default=1, metavar="K",
-                   help="also keep what the last K builds rendered (default: 1; 0 keeps only the current plan's and "
-                        "the published videos' objects)")
-    p.add_argument("--max-age", metavar="AGE", help="remove only objects nothing keeps that were not used for AGE "
-                                                    "(e.g. 14d, 12h)")
-    p.add_argument("--max-size", metavar="SIZE", help="remove objects nothing keeps, least recently used first, until "
-                                                      "the store is under SIZE (e.g. 50G)")
+    p.add_argument(
+        "--keep-last",
+        type=int,
+        default=1,
+        metavar="K",
+        help="also keep what the last K builds rendered (default: 1; 0 keeps only the current plan's and "
+        "the published videos' objects)",
+    )
+    p.add_argument(
+        "--max-age", metavar="AGE", help="remove only objects nothing keeps that were not used for AGE (e.g. 14d, 12h)"
+    )
+    p.add_argument(
+        "--max-size",
+        metavar="SIZE",
+        help="remove objects nothing keeps, least recently used first, until the store is under SIZE (e.g. 50G)",
+    )
     p.add_argument("--dry-run", action="store_true", help="print what would be removed and the space it frees")
     p.set_defaults(func=run)
 
@@ -73,8 +84,10 @@ def run(args) -> int:
     plan, diags, root = compile_spec(spec, hardware_of(args), parse_overrides(args.set, args.preset))
     show_diagnostics(diags, spec)
     if plan is None:
-        print("vidc: error: gc keeps what the current plan uses, so the spec must compile; nothing was removed",
-              file=sys.stderr)
+        print(
+            "vidc: error: gc keeps what the current plan uses, so the spec must compile; nothing was removed",
+            file=sys.stderr,
+        )
         return 2
     work = project_work_folder(root)  # a symlinked .vidc or store folder: refused, nothing touched
     if not (work.root / "store" / "objects").is_dir():
@@ -84,16 +97,20 @@ def run(args) -> int:
     try:
         lock.acquire()
     except Busy as busy:
-        print(f"vidc: error: a build of this project is running (pid {busy.pid}); run `vidc gc` after it finishes",
-              file=sys.stderr)
+        print(
+            f"vidc: error: a build of this project is running (pid {busy.pid}); run `vidc gc` after it finishes",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     try:
         records = journal_records(work.journal)
         folders = {(root / v.output).resolve() for v in plan.videos}
-        kept = keep_reasons(records, {t.fingerprint for t in plan.tasks}, published_fingerprints(sorted(folders)),
-                            args.keep_last)
-        decision = run_gc(work.root, work.store, kept, records, dry_run=args.dry_run, max_age_s=max_age_s,
-                          max_size=max_size)
+        kept = keep_reasons(
+            records, {t.fingerprint for t in plan.tasks}, published_fingerprints(sorted(folders)), args.keep_last
+        )
+        decision = run_gc(
+            work.root, work.store, kept, records, dry_run=args.dry_run, max_age_s=max_age_s, max_size=max_size
+        )
     finally:
         lock.release()
     _report(decision, args)
@@ -113,9 +130,13 @@ def _report(decision, args) -> None:
     reasons = ", ".join(f"{n} for {w}" for w, n in sorted(why.items())) or "none"
     left = len(decision.entries) - len(decision.doomed)
     if args.max_size is not None and decision.total - decision.freed > parse_size(args.max_size):
-        print(f"note: what is kept holds {_human(decision.total - decision.freed)}, more than --max-size "
-              f"{args.max_size}; kept objects are never removed (lower --keep-last, or build fewer presets)")
-    print(f"{verb} {len(decision.doomed)} of {len(decision.entries)} objects, "
-          f"{'freeing' if args.dry_run else 'freed'} {_human(decision.freed)} of {_human(decision.total)}; "
-          f"{left} left ({_human(decision.total - decision.freed)}), kept: {reasons}"
-          + ("; nothing removed (dry run)" if args.dry_run else ""))
+        print(
+            f"note: what is kept holds {_human(decision.total - decision.freed)}, more than --max-size "
+            f"{args.max_size}; kept objects are never removed (lower --keep-last, or build fewer presets)"
+        )
+    print(
+        f"{verb} {len(decision.doomed)} of {len(decision.entries)} objects, "
+        f"{'freeing' if args.dry_run else 'freed'} {_human(decision.freed)} of {_human(decision.total)}; "
+        f"{left} left ({_human(decision.total - decision.freed)}), kept: {reasons}"
+        + ("; nothing removed (dry run)" if args.dry_run else "")
+    )

@@ -1,4 +1,5 @@
 """`vidc init DIR`: a starter project to edit, with a .gitignore for what builds leave."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`vidc music list [DIR]` and `vidc music index DIR`."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`vidc plan`: show what would be rendered, where, when and how."""
+
 from __future__ import annotations
 
 import sys
@@ -12,8 +13,15 @@ from ..state.confine import no_link_out
 from .common import UsageError, add_spec_args, compile_args
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
-EXTENSIONS = {".json": "json", ".txt": "text", ".text": "text", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
-              ".mermaid": "mermaid"}
+EXTENSIONS = {
+    ".json": "json",
+    ".txt": "text",
+    ".text": "text",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+}
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
@@ -21,27 +29,40 @@ def output_format(fmt: str | None, output: str | None) -> str:
     contradicts the extension is a usage error (plan.json holding text would not load in `vidc build`)."""
     implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
     if fmt and implied and fmt != implied:
-        raise UsageError(f"--format {fmt} does not match -o {output} (a {Path(output).suffix} file holds {implied}); "
-                         f"drop --format, or name the file {Path(output).stem}"
-                         f"{next(e for e, f in EXTENSIONS.items() if f == fmt)}")
+        raise UsageError(
+            f"--format {fmt} does not match -o {output} (a {Path(output).suffix} file holds {implied}); "
+            f"drop --format, or name the file {Path(output).stem}"
+            f"{next(e for e, f in EXTENSIONS.items() if f == fmt)}"
+        )
     return fmt or implied or "text"
 
 
 def register(sub) -> None:
     p = sub.add_parser("plan", help="show what would be rendered, where and how")
     add_spec_args(p)
-    p.add_argument("--format", choices=tuple(RENDER), default=None,
-                   help="text (default), json (the canonical plan `vidc build` takes), dot or mermaid; "
-                        "with -o, the file's extension decides when --format is not given")
+    p.add_argument(
+        "--format",
+        choices=tuple(RENDER),
+        default=None,
+        help="text (default), json (the canonical plan `vidc build` takes), dot or mermaid; "
+        "with -o, the file's extension decides when --format is not given",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the plan here (.json: the canonical plan)")
     p.add_argument("--simulate", action="store_true", help="run the plan through the runtime simulator")
     p.add_argument("--jitter", type=float, default=0.2, help="with --simulate: spread of task times (0.2 = ±20%%)")
     p.add_argument("--seed", type=int, default=0, help="with --simulate: random seed of the jitter")
-    p.add_argument("--capacity", metavar="DURATION",
-                   help="how many videos of this spec (or matrix) finish in DURATION (e.g. 8h, 1d) on the hardware "
-                        "profile, and the bottleneck lane; an estimate from the cost model and the simulator")
-    p.add_argument("--frame", type=int, metavar="SCENE",
-                   help="draw one scene's frame layout (card, captions, safe areas) as a PNG (-o FILE.png)")
+    p.add_argument(
+        "--capacity",
+        metavar="DURATION",
+        help="how many videos of this spec (or matrix) finish in DURATION (e.g. 8h, 1d) on the hardware "
+        "profile, and the bottleneck lane; an estimate from the cost model and the simulator",
+    )
+    p.add_argument(
+        "--frame",
+        type=int,
+        metavar="SCENE",
+        help="draw one scene's frame layout (card, captions, safe areas) as a PNG (-o FILE.png)",
+    )
     p.set_defaults(func=run)
 
 
@@ -99,8 +120,9 @@ def _capacity(plan, window: str) -> str:
     names = {d.id: d.name or d.kind for d in plan.hardware.devices}
     devices = {ln.id: names.get(ln.device, "CPU worker" if ln.kind == "cpu" else ln.device) for ln in plan.lanes}
     run = simulate(plan, jitter=0.0)
-    answer = capacity(window_ms, len(plan.videos), run.makespan_ms, run.busy_ms, devices,
-                      [v.makespan_ms for v in plan.videos])
+    answer = capacity(
+        window_ms, len(plan.videos), run.makespan_ms, run.busy_ms, devices, [v.makespan_ms for v in plan.videos]
+    )
     return capacity_text(answer, spec=plan.spec, hardware=plan.hardware.name, calibrated=bool(plan.calibration))
 
 

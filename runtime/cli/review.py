@@ -1,5 +1,6 @@
 """`vidc review [SPEC] [-o DIR] [--open] [--serve]`: a static review site of the build, generated
 from the manifests, the journal and the store (runtime/review/)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,15 +10,29 @@ from vidc.schemas.spec import PRESETS
 
 def register(sub) -> None:
     p = sub.add_parser("review", help="write a static review site of the build: a card per video, a page per video")
-    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
+    p.add_argument(
+        "spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)"
+    )
     p.add_argument("--hardware", metavar="FILE", help="hardware profile the plan is compared with (default: detect)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a template variable")
-    p.add_argument("--preset", choices=PRESETS, metavar="PRESET",
-                   help="review the build made with `vidc build --preset PRESET` (in OUTPUT/PRESET/)")
-    p.add_argument("--out", metavar="DIR", help="where the build published the videos, if `vidc build --out DIR` (default: the spec's `output`)")
-    p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: <output>/review beside the videos)")
+    p.add_argument(
+        "--preset",
+        choices=PRESETS,
+        metavar="PRESET",
+        help="review the build made with `vidc build --preset PRESET` (in OUTPUT/PRESET/)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the build published the videos, if `vidc build --out DIR` (default: the spec's `output`)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="DIR", help="where to write the site (default: <output>/review beside the videos)"
+    )
     p.add_argument("--open", action="store_true", help="open the site in a browser")
-    p.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1 (browsers load caption tracks only over http)")
+    p.add_argument(
+        "--serve", action="store_true", help="serve it on 127.0.0.1 (browsers load caption tracks only over http)"
+    )
     p.add_argument("--port", type=int, default=8765, help="with --serve: the port (0: any free one)")
     p.set_defaults(func=run)
 

@@ -1,5 +1,6 @@
 """A saved plan (`vidc plan -o plan.json`, then `vidc build plan.json`): read it, find its project and
 spec (inside the folder it names, never through a link out), and say what changed since it was saved."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,12 +30,15 @@ def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
     try:
         plan = Plan.model_validate_json(confine.read_text(path, PLAN_LIMIT, "plan"))
     except (ValidationError, ValueError, OSError, confine.Refused) as exc:
-        raise Refused(f"{path}: not a valid vidc plan ({_first_problem(exc)}); "
-                      f"make it again with `vidc plan SPEC -o {path.name}`") from None
+        raise Refused(
+            f"{path}: not a valid vidc plan ({_first_problem(exc)}); make it again with `vidc plan SPEC -o {path.name}`"
+        ) from None
     rel = Path(plan.spec) if isinstance(plan.spec, str) and plan.spec else None
     if rel is None or rel.is_absolute() or ".." in rel.parts:
-        raise Refused(f"{path}: the plan's spec {plan.spec!r} is not a path inside a project; refusing to read it "
-                      f"(make the plan again with `vidc plan`)")
+        raise Refused(
+            f"{path}: the plan's spec {plan.spec!r} is not a path inside a project; refusing to read it "
+            f"(make the plan again with `vidc plan`)"
+        )
     if project:
         spec = _confined(Path(project), plan.spec)
         if spec is None:
@@ -42,8 +46,10 @@ def _load_saved_plan(path: Path, project: str | None) -> tuple[Plan, Path]:
         return plan, spec
     spec = find_project(plan, path)
     if spec is None:
-        raise UsageError(f"the plan was made from {plan.spec}, which is neither beside {path} nor in the current "
-                         f"folder; pass --project DIR (the folder holding {plan.spec})")
+        raise UsageError(
+            f"the plan was made from {plan.spec}, which is neither beside {path} nor in the current "
+            f"folder; pass --project DIR (the folder holding {plan.spec})"
+        )
     return plan, spec
 
 
@@ -102,7 +108,9 @@ def _what_changed(saved: Plan, now: Plan, spec: Path) -> str:
     old, new = saved.inputs, now.inputs
     changed = sorted(p for p in old.keys() & new.keys() if old[p] != new[p])
     gone, added = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
-    parts = [f"{p} changed" for p in changed] + [f"{p} is no longer read" for p in gone] + [f"{p} is new" for p in added]
+    parts = (
+        [f"{p} changed" for p in changed] + [f"{p} is no longer read" for p in gone] + [f"{p} is new" for p in added]
+    )
     if parts:
         return "; ".join(parts) + " since the plan was made"
     if saved.compiler_version != now.compiler_version:

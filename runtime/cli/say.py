@@ -1,6 +1,7 @@
 """`vidc say "TEXT"`: print the text as the voice will read it (numbers, currency, dates, units,
 acronyms, the lexicon), its phonemes with --phonemes, and write the speech to a WAV (Piper), so a
 pronunciation can be checked in a second."""
+
 from __future__ import annotations
 
 import sys
@@ -40,7 +41,9 @@ def _read_lexicon(path: Path) -> dict[str, str]:
     except (Refused, yaml.YAMLError) as exc:
         raise UsageError(f"cannot read the lexicon {path}: {str(exc).splitlines()[0]}") from None
     except RecursionError:
-        raise UsageError(f"cannot read the lexicon {path}: nested too deep to be a mapping of word: respelling") from None
+        raise UsageError(
+            f"cannot read the lexicon {path}: nested too deep to be a mapping of word: respelling"
+        ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a lexicon is a mapping of word: respelling")
     problem = lexicon_problem(data)
@@ -75,8 +78,9 @@ def run(args) -> int:
     from vidc.compiler.speech import normalise
 
     if len(args.text) > MAX_TEXT:
-        raise UsageError(f"the text is {len(args.text)} characters; `vidc say` reads at most {MAX_TEXT} "
-                         "(say a scene at a time)")
+        raise UsageError(
+            f"the text is {len(args.text)} characters; `vidc say` reads at most {MAX_TEXT} (say a scene at a time)"
+        )
     lexicon: dict[str, str] = {}
     language = args.language
     if args.spec:
@@ -85,7 +89,9 @@ def run(args) -> int:
     if args.lexicon:
         lexicon.update(_read_lexicon(Path(args.lexicon)))
     if not args.raw and (n := spoken_length([args.text], lexicon)) > MAX_SPOKEN:
-        raise UsageError(f"with the lexicon the spoken text would be {n} characters; `vidc say` says at most {MAX_SPOKEN}")
+        raise UsageError(
+            f"with the lexicon the spoken text would be {n} characters; `vidc say` says at most {MAX_SPOKEN}"
+        )
     spoken = args.text if args.raw else normalise(args.text, language or "en-us", lexicon).text
     print(spoken)
     if not args.phonemes and args.output == "-":

@@ -1,12 +1,15 @@
 """`vidc schema`: print (or regenerate) the JSON Schema of the spec, the plan or a run-time contract."""
+
 from __future__ import annotations
 
 import sys
 
-WHICH = {"plan": "the plan's schema instead of the spec's",
-         "events": "the schema of `vidc build --json`'s events (one per line)",
-         "journal": "the schema of the journal's records (.vidc/journal.log, one per line)",
-         "descriptor": "the schema of a task descriptor (.vidc/tasks/*.json)"}
+WHICH = {
+    "plan": "the plan's schema instead of the spec's",
+    "events": "the schema of `vidc build --json`'s events (one per line)",
+    "journal": "the schema of the journal's records (.vidc/journal.log, one per line)",
+    "descriptor": "the schema of a task descriptor (.vidc/tasks/*.json)",
+}
 
 
 def register(sub) -> None:

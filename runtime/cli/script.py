@@ -1,5 +1,6 @@
 """`vidc script SPEC [--refresh]`: generate each video's script with its LLM and lock it beside
 the spec, so that planning stays deterministic. `vidc build` calls this for scripts not yet locked."""
+
 from __future__ import annotations
 
 import os
@@ -36,12 +37,24 @@ def _generate(video, target: Path, log, meter=None) -> str:
     from ..llm import generate_script, write_lock
 
     s, vo = video.spec.script, video.spec.voice
-    locked = generate_script(s.brief, video.vars, s.scene_count, s.scene_seconds, vo.wpm, vo.speed,
-                             s.llm, env=os.environ, log=log, meter=meter)
+    locked = generate_script(
+        s.brief,
+        video.vars,
+        s.scene_count,
+        s.scene_seconds,
+        vo.wpm,
+        vo.speed,
+        s.llm,
+        env=os.environ,
+        log=log,
+        meter=meter,
+    )
     write_lock(target, locked)
     words = sum(len(sc.voiceover_text.split()) for sc in locked.scenes)
-    return (f"locked {target}: {len(locked.scenes)} scenes, {words} words, {locked.usage.input_tokens}+"
-            f"{locked.usage.output_tokens} tokens, {locked.repair_rounds} repair round(s) ({s.llm.provider} {s.llm.model})")
+    return (
+        f"locked {target}: {len(locked.scenes)} scenes, {words} words, {locked.usage.input_tokens}+"
+        f"{locked.usage.output_tokens} tokens, {locked.repair_rounds} repair round(s) ({s.llm.provider} {s.llm.model})"
+    )
 
 
 def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say, guard=None) -> int:
@@ -59,8 +72,10 @@ def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: 
         if target.exists() and not refresh:
             lock = read_lock(read_text(target, what="script lock file"))
             llm = video.spec.script.llm
-            if only_missing or (not isinstance(lock, str) and lock_is_current(lock, prompt_for(video).fingerprint,
-                                                                              llm.provider, llm.model)):
+            if only_missing or (
+                not isinstance(lock, str)
+                and lock_is_current(lock, prompt_for(video).fingerprint, llm.provider, llm.model)
+            ):
                 if not only_missing:
                     say(f"{target}: up to date (use --refresh to generate it again)")
                 continue

@@ -1,4 +1,5 @@
 """`vidc validate`: check a spec and report every problem; exit 2 if there is one."""
+
 from __future__ import annotations
 
 from .common import add_spec_args, compile_args
@@ -15,5 +16,7 @@ def run(args) -> int:
     if plan is None:
         return 2
     scenes = sum(len(v.scenes) for v in plan.videos)
-    print(f"{spec}: ok ({len(plan.videos)} video{'s' * (len(plan.videos) != 1)}, {scenes} scenes, {len(plan.tasks)} tasks)")
+    print(
+        f"{spec}: ok ({len(plan.videos)} video{'s' * (len(plan.videos) != 1)}, {scenes} scenes, {len(plan.tasks)} tasks)"
+    )
     return 0

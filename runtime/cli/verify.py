@@ -3,6 +3,7 @@
 A build already re-hashes what it reuses; this checks the whole store (and the journal) at once,
 for example after a disk error. `--repair` removes damaged objects, so the next build renders them
 again; nothing else is touched."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ from .common import EnvironmentFault
 
 def register(sub) -> None:
     p = sub.add_parser("verify", help="re-hash the work folder's store; report or repair damaged objects")
-    p.add_argument("spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)")
+    p.add_argument(
+        "spec", nargs="?", default=".", help="project spec file, or a folder holding project.yaml (default: .)"
+    )
     p.add_argument("--repair", action="store_true", help="remove damaged objects (the next build renders them again)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=run)
@@ -35,7 +38,9 @@ def run(args) -> int:
     try:
         lock.acquire()  # a build running now would be committing: wait for it to finish
     except Busy as busy:
-        raise EnvironmentFault(f"a build of this project is running (pid {busy.pid}); verify after it finishes") from None
+        raise EnvironmentFault(
+            f"a build of this project is running (pid {busy.pid}); verify after it finishes"
+        ) from None
     except OSError:
         lock = None  # a read-only work folder can still be checked, not repaired
     try:
@@ -48,8 +53,13 @@ def run(args) -> int:
                 repaired.append(name)
         journal = Journal(work.journal)
         journal.replay()
-        report = {"objects": len(names), "ok": len(names) - len(damaged), "damaged": damaged, "repaired": repaired,
-                  "journal_skipped": journal.skipped}
+        report = {
+            "objects": len(names),
+            "ok": len(names) - len(damaged),
+            "damaged": damaged,
+            "repaired": repaired,
+            "journal_skipped": journal.skipped,
+        }
     finally:
         if lock is not None:
             lock.release()
@@ -68,5 +78,7 @@ def _show(report: dict, as_json: bool, root) -> int:
         if report["journal_skipped"]:
             print(f"  journal: {report['journal_skipped']} malformed record(s) skipped (their tasks run again)")
         if bad:
-            print("run `vidc verify --repair` (or just `vidc build`: it never reuses a damaged object)", file=sys.stderr)
+            print(
+                "run `vidc verify --repair` (or just `vidc build`: it never reuses a damaged object)", file=sys.stderr
+            )
     return 1 if bad else 0

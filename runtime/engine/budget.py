@@ -10,6 +10,7 @@
   device's rental rate.
 - Each manifest gets a `cost` section: estimated and measured, per paid task.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -109,8 +110,14 @@ def script_spend(spec: Path, overrides: dict[str, str], videos: set[str] | None 
         lock = read_lock(path.read_text(encoding="utf-8")) if path.is_file() else None
         if lock is None or isinstance(lock, str):
             continue
-        out[video.spec.name] = llm_cost(prices, lock.provider, lock.model, lock.usage.input_tokens,
-                                        lock.usage.output_tokens, "usage reported by the provider (script lock)")
+        out[video.spec.name] = llm_cost(
+            prices,
+            lock.provider,
+            lock.model,
+            lock.usage.input_tokens,
+            lock.usage.output_tokens,
+            "usage reported by the provider (script lock)",
+        )
     return out
 
 
@@ -120,8 +127,9 @@ class Budget:
     GPU time of this run; without one, the measured cost of the tasks that finished. A ceiling of
     None checks nothing but still prices the requests (the manifest lists them)."""
 
-    def __init__(self, max_micro: int | None, prices: Prices, plan: Plan, spent_micro: int = 0,
-                 ledger: Ledger | None = None):
+    def __init__(
+        self, max_micro: int | None, prices: Prices, plan: Plan, spent_micro: int = 0, ledger: Ledger | None = None
+    ):
         self.max, self.prices, self.plan, self.ledger = max_micro, prices, plan, ledger
         self.measured = spent_micro  # without a ledger: everything; with one: GPU time only
         self.reserved: dict[str, int] = {}
@@ -160,8 +168,10 @@ class Budget:
 
     def reason(self, task: Task) -> str:
         assert task.cost is not None and self.max is not None
-        return (f"not dispatched: spent {usd(self.spent)} + in flight {usd(self._outstanding(self._by_task()))} "
-                f"+ this task's estimate {usd(task.cost.micro_usd)} would pass --max-cost {usd(self.max)}")
+        return (
+            f"not dispatched: spent {usd(self.spent)} + in flight {usd(self._outstanding(self._by_task()))} "
+            f"+ this task's estimate {usd(task.cost.micro_usd)} would pass --max-cost {usd(self.max)}"
+        )
 
     def finished(self, task: Task, record: Done | None, result: dict | None) -> None:
         self.reserved.pop(task.id, None)
@@ -190,8 +200,14 @@ class ScriptMeter:
 
         tokens_in = math.ceil(chars / self.prices.est("chars_per_token")) + int(self.prices.est("schema_tokens"))
         cost = llm_cost(self.prices, self.llm.provider, self.llm.model, tokens_in, int(self.llm.max_tokens), "")
-        return self.ledger.send(task=self.task, provider=self.llm.provider, item=self.llm.model, units=cost.units,
-                                micro_usd=cost.micro_usd, what=f"{self.task} {label}")
+        return self.ledger.send(
+            task=self.task,
+            provider=self.llm.provider,
+            item=self.llm.model,
+            units=cost.units,
+            micro_usd=cost.micro_usd,
+            what=f"{self.task} {label}",
+        )
 
     def answered(self, rid: str, tokens_in: int, tokens_out: int) -> None:
         if tokens_in or tokens_out:
@@ -215,8 +231,9 @@ class CostBook:
             self.records.setdefault((record.fp, record.object), record)
 
     @classmethod
-    def from_journal(cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None,
-                     ledger: Ledger | None = None) -> CostBook:
+    def from_journal(
+        cls, prices: Prices, journal_path: Path, scripts: dict[str, Cost] | None = None, ledger: Ledger | None = None
+    ) -> CostBook:
         book = cls(prices, scripts=dict(scripts or {}), ledger=ledger)
         if journal_path.exists():
             for rec in Journal(journal_path).replay():
@@ -224,8 +241,9 @@ class CostBook:
         return book
 
 
-def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str],
-                 result: Callable[[str], dict]) -> dict[str, Any]:
+def cost_section(
+    book: CostBook, plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict]
+) -> dict[str, Any]:
     tasks = []
     est_total = meas_total = 0
     for t in plan.tasks:
@@ -235,8 +253,9 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
         if t.backend == "llm-script":
             measured = book.scripts.get(video)
         elif t.id in objects:
-            measured = measured_task_cost(book.prices, plan, t, book.records.get((t.fingerprint, objects[t.id])),
-                                          result(t.id))
+            measured = measured_task_cost(
+                book.prices, plan, t, book.records.get((t.fingerprint, objects[t.id])), result(t.id)
+            )
         if t.cost is None and measured is None:
             continue
         row: dict[str, Any] = {"task": t.id}
@@ -247,8 +266,14 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
             row["measured"] = _cost_json(measured)
             meas_total += measured.micro_usd
         tasks.append(row)
-    out = {"currency": "USD", "estimated_micro_usd": est_total, "measured_micro_usd": meas_total,
-           "estimated_usd": round(est_total / 1e6, 6), "measured_usd": round(meas_total / 1e6, 6), "tasks": tasks}
+    out = {
+        "currency": "USD",
+        "estimated_micro_usd": est_total,
+        "measured_micro_usd": meas_total,
+        "estimated_usd": round(est_total / 1e6, 6),
+        "measured_usd": round(meas_total / 1e6, 6),
+        "tasks": tasks,
+    }
     if book.ledger is not None:  # a free video's manifest stays as it was
         spent = _requests_section(book.ledger, video)
         if tasks or spent["requests"]:
@@ -259,22 +284,44 @@ def cost_section(book: CostBook, plan: Plan, video: str, objects: dict[str, str]
 def _requests_section(ledger: Ledger, video: str) -> dict[str, Any]:
     """Every request of this video that reached a paid API since the last finished build, failed
     attempts and repair rounds included, and their sum."""
-    rows = [{"task": r["task"], "provider": r["provider"], "item": r["item"], "what": r["what"],
-             "units": dict(sorted(r["units"].items())), "micro_usd": r["micro_usd"],
-             "committed_micro_usd": r["committed"], "basis": r["basis"]}
-            for r in ledger.requests() if r["task"].startswith(video + "/")]
+    rows = [
+        {
+            "task": r["task"],
+            "provider": r["provider"],
+            "item": r["item"],
+            "what": r["what"],
+            "units": dict(sorted(r["units"].items())),
+            "micro_usd": r["micro_usd"],
+            "committed_micro_usd": r["committed"],
+            "basis": r["basis"],
+        }
+        for r in ledger.requests()
+        if r["task"].startswith(video + "/")
+    ]
     spent = sum(r["micro_usd"] for r in rows)
     return {"spent_micro_usd": spent, "spent_usd": round(spent / 1e6, 6), "requests": rows}
 
 
 def _cost_json(c: Cost) -> dict[str, Any]:
-    return {"provider": c.provider, "item": c.item, "units": dict(sorted(c.units.items())),
-            "micro_usd": c.micro_usd, "basis": c.basis}
+    return {
+        "provider": c.provider,
+        "item": c.item,
+        "units": dict(sorted(c.units.items())),
+        "micro_usd": c.micro_usd,
+        "basis": c.basis,
+    }
 
 
 # -- the checks `vidc build --max-cost` makes -------------------------------------------------------
-def refusal(max_micro: int, plan: Plan, work_journal: Path, only: set[str] | None, force: bool,
-            spent_micro: int = 0, spent_what: str = "") -> str | None:
+def refusal(
+    max_micro: int,
+    plan: Plan,
+    work_journal: Path,
+    only: set[str] | None,
+    force: bool,
+    spent_micro: int = 0,
+    spent_what: str = "",
+) -> str | None:
     """A clear error when what is left to pay (plus what was already paid) passes the ceiling."""
     done = set() if force else finished_fingerprints(work_journal)
     est = remaining_estimate(plan, done, only)
@@ -282,9 +329,11 @@ def refusal(max_micro: int, plan: Plan, work_journal: Path, only: set[str] | Non
         return None
     paid = f"{spent_what} cost {usd(spent_micro)} (measured) and the rest is" if spent_micro else "this build is"
     nothing = "nothing more was spent" if spent_micro else "nothing was spent"
-    return (f"vidc: error: {paid} estimated at {usd(est.micro_usd)}, more than --max-cost {usd(max_micro)}; "
-            f"{nothing}. Largest: {est.describe()}. Raise --max-cost, build fewer videos (--only), or put your own "
-            f"prices in prices.yaml beside the spec (`vidc plan` shows every estimate)")
+    return (
+        f"vidc: error: {paid} estimated at {usd(est.micro_usd)}, more than --max-cost {usd(max_micro)}; "
+        f"{nothing}. Largest: {est.describe()}. Raise --max-cost, build fewer videos (--only), or put your own "
+        f"prices in prices.yaml beside the spec (`vidc plan` shows every estimate)"
+    )
 
 
 class ScriptGuard:
@@ -307,8 +356,10 @@ class ScriptGuard:
             return None
         est = script_estimate(self.prices, video).micro_usd
         if self.spent + est > self.max:
-            return (f"not generated: spent {usd(self.spent)} so far and this script is estimated at {usd(est)}, "
-                    f"which would pass --max-cost {usd(self.max)}")
+            return (
+                f"not generated: spent {usd(self.spent)} so far and this script is estimated at {usd(est)}, "
+                f"which would pass --max-cost {usd(self.max)}"
+            )
         return None
 
     def meter(self, video) -> ScriptMeter | None:
@@ -322,6 +373,7 @@ class ScriptGuard:
         lock = read_lock(lock_file.read_text(encoding="utf-8"))
         if not isinstance(lock, str):
             if self.ledger is None:
-                self.measured += llm_cost(self.prices, lock.provider, lock.model, lock.usage.input_tokens,
-                                          lock.usage.output_tokens, "").micro_usd
+                self.measured += llm_cost(
+                    self.prices, lock.provider, lock.model, lock.usage.input_tokens, lock.usage.output_tokens, ""
+                ).micro_usd
             self.generated.append(video.spec.name)

@@ -9,6 +9,7 @@ Device lanes keep their planned order (it groups tasks by model, and a model loa
 minute): a device lane runs the first ready task of its planned queue; a device lane with nothing
 ready steals the first ready task it is able to run from the lane with the most planned work left.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,8 +25,14 @@ def lane_can_run(task: Task, lane: Lane, hw: Hardware) -> bool:
     return lane_fits(lane, hw, task.requires.kind, task.requires.vram_gb)
 
 
-def pick(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], ready: Callable[[str], bool],
-         hw: Hardware, steal: bool = True) -> tuple[str, str | None] | None:
+def pick(
+    lane: Lane,
+    planned: dict[str, list[str]],
+    tasks: dict[str, Task],
+    ready: Callable[[str], bool],
+    hw: Hardware,
+    steal: bool = True,
+) -> tuple[str, str | None] | None:
     """(task id, lane it was planned on if taken from another lane) or None."""
     if lane.kind == "cpu":
         return _pick_by_rank(lane, planned, tasks, ready, hw, steal)
@@ -40,8 +47,14 @@ def pick(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], read
     return None
 
 
-def _pick_by_rank(lane: Lane, planned: dict[str, list[str]], tasks: dict[str, Task], ready: Callable[[str], bool],
-                  hw: Hardware, steal: bool) -> tuple[str, str | None] | None:
+def _pick_by_rank(
+    lane: Lane,
+    planned: dict[str, list[str]],
+    tasks: dict[str, Task],
+    ready: Callable[[str], bool],
+    hw: Hardware,
+    steal: bool,
+) -> tuple[str, str | None] | None:
     """CPU queues are kept in rank order (planned_queues): the head ready task of each queue is
     that queue's best; the best of those wins; on a tie this lane's own, then the busiest lane's
     (the most planned work left), as the rule was before ranks."""
@@ -68,8 +81,9 @@ def dispatch_order(task: Task, lane_kind: str) -> tuple:
     return (task.start_ms, task.id)
 
 
-def planned_queues(task_ids: list[str], tasks: dict[str, Task], lanes: list[str],
-                   kinds: dict[str, str] | None = None) -> dict[str, list[str]]:
+def planned_queues(
+    task_ids: list[str], tasks: dict[str, Task], lanes: list[str], kinds: dict[str, str] | None = None
+) -> dict[str, list[str]]:
     """Each lane's planned tasks, in dispatch order (`kinds`: lane id -> "cpu" | "device"; lanes
     named cpu-N are CPU lanes when it is not given)."""
     planned: dict[str, list[str]] = {ln: [] for ln in lanes}

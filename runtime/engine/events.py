@@ -1,5 +1,6 @@
 """Build progress for people and machines: a live rich display per stage and lane on a terminal,
 plain lines otherwise, or one JSON event per line with --json (the models of vidc.schemas.events)."""
+
 from __future__ import annotations
 
 import json
@@ -75,13 +76,31 @@ class Reporter:
     def message(self, text: str) -> None:
         self.emit(Message(text=text))
 
-    def build_finished(self, *, ok: bool, exit: int, ran: int = 0, cached: int = 0, failed: dict[str, str] | None = None,
-                       skipped: list[str] | None = None, published: list[str] | None = None,
-                       unpublished: list[str] | None = None) -> None:
+    def build_finished(
+        self,
+        *,
+        ok: bool,
+        exit: int,
+        ran: int = 0,
+        cached: int = 0,
+        failed: dict[str, str] | None = None,
+        skipped: list[str] | None = None,
+        published: list[str] | None = None,
+        unpublished: list[str] | None = None,
+    ) -> None:
         """The last event of every build (for machines: people read the summary `vidc build` prints)."""
-        self.emit(BuildFinished(ok=ok, exit=exit, ran=ran, cached=cached, failed=dict(failed or {}),
-                                skipped=list(skipped or []), published=list(published or []),
-                                unpublished=list(unpublished or [])))
+        self.emit(
+            BuildFinished(
+                ok=ok,
+                exit=exit,
+                ran=ran,
+                cached=cached,
+                failed=dict(failed or {}),
+                skipped=list(skipped or []),
+                published=list(published or []),
+                unpublished=list(unpublished or []),
+            )
+        )
 
     def emit(self, event: Event) -> None:
         elapsed = round(time.monotonic() - self.t0, 3)

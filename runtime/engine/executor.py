@@ -9,6 +9,7 @@ Lanes journal what they claim, finish and fail. A rerun replays the journal, ver
 outputs by hash and runs only what is missing. A task that fails, or whose worker dies, takes the
 tasks that need it with it: they are skipped, naming it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,9 +57,20 @@ class Outcome:
 
 
 class Executor:
-    def __init__(self, plan: Plan, project_dir: Path, out_dirs: dict[str, Path], work: WorkFolder, reporter: Reporter,
-                 *, only: set[str] | None = None, force: bool = False, budget=None, costbook=None,
-                 pool: LanePool | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        project_dir: Path,
+        out_dirs: dict[str, Path],
+        work: WorkFolder,
+        reporter: Reporter,
+        *,
+        only: set[str] | None = None,
+        force: bool = False,
+        budget=None,
+        costbook=None,
+        pool: LanePool | None = None,
+    ):
         self.plan, self.project_dir, self.out_dirs, self.work = plan, project_dir, out_dirs, work
         self.reporter, self.force = reporter, force
         self.tasks = {t.id: t for t in plan.tasks if only is None or t.video in only}
@@ -117,8 +129,10 @@ class Executor:
         damaged object is replaced when the fresh output is committed."""
         records = self.journal.replay()
         if self.journal.skipped:
-            self.reporter.message(f"warning: skipped {self.journal.skipped} malformed record(s) in {self.work.journal}; "
-                                  f"the tasks they name run again")
+            self.reporter.message(
+                f"warning: skipped {self.journal.skipped} malformed record(s) in {self.work.journal}; "
+                f"the tasks they name run again"
+            )
         if self.force:
             return
         finished = Finished.from_records(records)
@@ -143,8 +157,11 @@ class Executor:
         """Check a task's inputs (sizes against the record made at commit; a full hash if they
         differ) before it runs. A damaged input is re-rendered first: its task goes back to the
         queue and this one waits for it."""
-        damaged = [dep for dep in sorted(set(self.tasks[tid].inputs.values()))
-                   if not self.store.verify(self.objects[dep], full=False) and not self.store.verify(self.objects[dep])]
+        damaged = [
+            dep
+            for dep in sorted(set(self.tasks[tid].inputs.values()))
+            if not self.store.verify(self.objects[dep], full=False) and not self.store.verify(self.objects[dep])
+        ]
         for dep in damaged:
             self.reporter.message(f"warning: the stored output of {dep} is damaged; rendering it again")
             del self.objects[dep]
@@ -223,11 +240,18 @@ class Executor:
         # task id too, and both commit the same object.
         run_name = f"{task.fingerprint[:16]}-{hashlib.sha256(tid.encode()).hexdigest()[:8]}"
         out_name = f"{run_name}-{os.getpid()}"
-        input_rel = {role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()}
+        input_rel = {
+            role: self.store.rel(self.store.object_dir(self.objects[dep])) for role, dep in task.inputs.items()
+        }
         try:
             resolve = make_resolver(out_rel=f"tmp/{out_name}", input_rel=input_rel, results=self.result)
-            desc = task_descriptor(task, resolve, input_rel, scale=self.plan.calibration.get(task.backend, 1.0),
-                                   group=self._group_devices(tid) if len(task.group) > 1 else None)
+            desc = task_descriptor(
+                task,
+                resolve,
+                input_rel,
+                scale=self.plan.calibration.get(task.backend, 1.0),
+                group=self._group_devices(tid) if len(task.group) > 1 else None,
+            )
         except UnresolvedRef as exc:
             self._fail(tid, lane_id, f"cannot resolve a run-time value: {exc}")
             return False
@@ -284,8 +308,9 @@ class Executor:
         task = self.tasks[tid]
         self._free(lane, tid)
         if isinstance(rec, Done) and not DIGEST.match(rec.object):
-            rec = Failed(task=rec.task, fp=rec.fp, lane=lane,
-                         error=f"the worker reported a malformed object name {rec.object!r}")
+            rec = Failed(
+                task=rec.task, fp=rec.fp, lane=lane, error=f"the worker reported a malformed object name {rec.object!r}"
+            )
         if isinstance(rec, Done):
             self.objects[tid] = rec.object
             if self.costbook is not None:
@@ -335,9 +360,13 @@ class Executor:
                     queue.remove(tid)
                     req = self.tasks[tid].requires
                     needs = f"a device with {req.vram_gb:g} GB" if req.kind != "cpu" else "a CPU lane"
-                    self._fail(tid, lane_id, f"no lane left can run it (it needs {needs}): {gone.what} is gone: "
-                                             f"{gone.why}; lanes left: {', '.join(sorted(self.lanes)) or 'none'}",
-                               planned)
+                    self._fail(
+                        tid,
+                        lane_id,
+                        f"no lane left can run it (it needs {needs}): {gone.what} is gone: "
+                        f"{gone.why}; lanes left: {', '.join(sorted(self.lanes)) or 'none'}",
+                        planned,
+                    )
 
     def _fail(self, tid: str, lane: str, error: str, planned: dict[str, list[str]] | None = None) -> None:
         """A task failed: say so, and skip what needs it (when it ran: its budget reservation ends)."""

@@ -10,6 +10,7 @@ Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through fi
 - `release()`: the lane's device joins another lane's context-parallel group: free its loaded models;
 - `stop()`: no more tasks (a pool's `close()` then waits for its lanes and frees what they share).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,6 +1,7 @@
 """The local executor's lanes: one worker process per lane (worker.py), pinned to its device, fed
 through the lane's append-only queue file. Workers journal what they claim, finish and fail; the
 lanes read those records back from the journal and report them to the scheduler."""
+
 from __future__ import annotations
 
 import os
@@ -115,9 +116,20 @@ class LocalLane:
         self._log().parent.mkdir(exist_ok=True)
         with open(self._log(), "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "vidc.runtime.engine.worker", str(self.pool.work.root), self.id, device,
-                 str(offset), str(self.pool.project_dir)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "vidc.runtime.engine.worker",
+                    str(self.pool.work.root),
+                    self.id,
+                    device,
+                    str(offset),
+                    str(self.pool.project_dir),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=die_with_parent(signal.SIGTERM),
             )
 

@@ -7,6 +7,7 @@ each video's manifest beside them, atomically. Publishing finishes or leaves not
 - a failure to write (a read-only output folder) does not stop the build: rendering goes on, the
   journal keeps every rendered output, the build ends with exit 1 and the next one only publishes.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -103,8 +104,10 @@ class Publisher:
         except DamagedObject as exc:
             line = str(exc)
         except OSError as exc:
-            line = (f"cannot write {dst}: {exc.strerror or exc}. Every rendered file is safe in the work folder; "
-                    f"make {dst.parent} writable (or pass --out DIR) and run `vidc build` again: it will only publish.")
+            line = (
+                f"cannot write {dst}: {exc.strerror or exc}. Every rendered file is safe in the work folder; "
+                f"make {dst.parent} writable (or pass --out DIR) and run `vidc build` again: it will only publish."
+            )
         if line not in self.errors:
             self.errors.append(line)
             self.reporter.message(f"vidc: error: {line}")
@@ -122,7 +125,8 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
         if file_sha256(tmp) != sha256:
             raise DamagedObject(
                 f"the stored copy of {dst.name} ({src.parent}) is damaged, so it was not published; "
-                f"run `vidc build` again: it renders it again (or `vidc verify --repair`)")
+                f"run `vidc build` again: it renders it again (or `vidc verify --repair`)"
+            )
 
 
 def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict], costs=None) -> dict:
@@ -137,25 +141,38 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         t = tasks[tid]
         frames = int(t.params["frames"])
         shows_asset = "asset" in t.params  # an image or clip; else a title card (its measured lines)
-        ends[end] = {"kind": "asset" if shows_asset else "title", "frames": frames,
-                     "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
-                     **({"asset": t.params["asset"]} if shows_asset else {"title": t.params["lines"]})}
+        ends[end] = {
+            "kind": "asset" if shows_asset else "title",
+            "frames": frames,
+            "start_ms": start_frames * 1000 // vp.fps,
+            "duration_ms": frames * 1000 // vp.fps,
+            **({"asset": t.params["asset"]} if shows_asset else {"title": t.params["lines"]}),
+        }
         start_frames += frames
 
     bookend("intro", ids.intro(video))
     export_task = tasks.get(ids.export(video))
-    joins = {int(after) + 1: {"type": kind, "frames_each_side": int(h)}  # the transition into that scene
-             for after, kind, h in (export_task.params.get("transitions") if export_task else None) or []}
+    joins = {
+        int(after) + 1: {"type": kind, "frames_each_side": int(h)}  # the transition into that scene
+        for after, kind, h in (export_task.params.get("transitions") if export_task else None) or []
+    }
     for info in vp.scenes:
         voice = result(ids.voice(video, info.index))
         frames = frames_for_ms(voice["scene_ms"], vp.fps)
-        scenes.append({
-            "index": info.index, "voiceover_text": info.text, "visual_prompt": info.visual_prompt,
-            "planned_ms": info.duration_ms, "voice_ms": voice["duration_ms"], "frames": frames,
-            "start_ms": start_frames * 1000 // vp.fps, "duration_ms": frames * 1000 // vp.fps,
-            **({"silent": True} if voice.get("silent") else {}),
-            **({"transition_in": joins[info.index]} if info.index in joins else {}),
-        })
+        scenes.append(
+            {
+                "index": info.index,
+                "voiceover_text": info.text,
+                "visual_prompt": info.visual_prompt,
+                "planned_ms": info.duration_ms,
+                "voice_ms": voice["duration_ms"],
+                "frames": frames,
+                "start_ms": start_frames * 1000 // vp.fps,
+                "duration_ms": frames * 1000 // vp.fps,
+                **({"silent": True} if voice.get("silent") else {}),
+                **({"transition_in": joins[info.index]} if info.index in joins else {}),
+            }
+        )
         start_frames += frames
     bookend("outro", ids.outro(video))
     backends: dict[str, dict] = {}
@@ -169,9 +186,19 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     if ids.captions(video) in tasks:
         files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
     manifest = {
-        "vidc_manifest": 1, "name": video, "preset": vp.preset, "width": vp.width, "height": vp.height, "fps": vp.fps,
-        "duration_ms": start_frames * 1000 // vp.fps, "frames": start_frames, "files": files,
-        "video_sha256": export.get("sha256"), "scenes": scenes, **ends, "music": result(ids.music(video)),
+        "vidc_manifest": 1,
+        "name": video,
+        "preset": vp.preset,
+        "width": vp.width,
+        "height": vp.height,
+        "fps": vp.fps,
+        "duration_ms": start_frames * 1000 // vp.fps,
+        "frames": start_frames,
+        "files": files,
+        "video_sha256": export.get("sha256"),
+        "scenes": scenes,
+        **ends,
+        "music": result(ids.music(video)),
         "audio": {k: v for k, v in result(ids.mix(video)).items() if k != "engine"},
         "backends": dict(sorted(backends.items())),
         "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},

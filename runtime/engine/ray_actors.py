@@ -1,5 +1,6 @@
 """Small helpers for the Ray executor's actors: end one, read what a Ray error says, and start the
 spend ledger's actor on the driver's machine."""
+
 from __future__ import annotations
 
 import ray
@@ -15,8 +16,7 @@ def ledger_gate(ledger):
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
-    return ray.remote(LedgerGate).options(num_cpus=0, max_restarts=0, scheduling_strategy=here).remote(
-        str(ledger.path))
+    return ray.remote(LedgerGate).options(num_cpus=0, max_restarts=0, scheduling_strategy=here).remote(str(ledger.path))
 
 
 def kill(handle) -> None:

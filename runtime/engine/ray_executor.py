@@ -16,6 +16,7 @@ What differs from the local lanes is only how a task reaches a lane and how its 
   could not run where;
 - a plan whose lanes the cluster cannot hold fails before anything runs (Ray itself would wait forever).
 """
+
 from __future__ import annotations
 
 import json
@@ -66,10 +67,27 @@ class Flight:
 class RayExecutor(Executor):
     """The executor whose lanes are Ray actors: only its lane pool differs."""
 
-    def __init__(self, plan, project_dir, out_dirs, work, reporter, *, address: str | None = None,
-                 ship_project: str = "auto", **kwargs):
-        pool = RayPool(plan, project_dir, out_dirs, work, address=address, ship_project=ship_project,
-                       ledger=getattr(kwargs.get("budget"), "ledger", None))
+    def __init__(
+        self,
+        plan,
+        project_dir,
+        out_dirs,
+        work,
+        reporter,
+        *,
+        address: str | None = None,
+        ship_project: str = "auto",
+        **kwargs,
+    ):
+        pool = RayPool(
+            plan,
+            project_dir,
+            out_dirs,
+            work,
+            address=address,
+            ship_project=ship_project,
+            ledger=getattr(kwargs.get("budget"), "ledger", None),
+        )
         super().__init__(plan, project_dir, out_dirs, work, reporter, pool=pool, **kwargs)
 
 
@@ -77,8 +95,17 @@ class RayPool:
     """The connection to the cluster and what the Ray lanes of one build share: the nodes' cached
     objects, the project's files (for nodes that cannot see them), the journal and the store."""
 
-    def __init__(self, plan, project_dir: Path, out_dirs: dict[str, Path], work, *, address: str | None,
-                 ship_project: str, ledger=None):
+    def __init__(
+        self,
+        plan,
+        project_dir: Path,
+        out_dirs: dict[str, Path],
+        work,
+        *,
+        address: str | None,
+        ship_project: str,
+        ledger=None,
+    ):
         self.plan, self.hardware, self.project_dir, self.out_dirs = plan, plan.hardware, project_dir, out_dirs
         self.work, self.store, self.journal = work, work.store, Journal(work.journal)
         self.address, self.ship_project = address, ship_project
@@ -148,17 +175,26 @@ class RayPool:
                 continue
             why = "no node has it" if not fits_node else "the cluster has no room left for it beside the other lanes"
             if planned.get(lane_id):
-                problems.append(f"{self.describe(lanes[lane_id])} needs Ray resources "
-                                f"{json.dumps(need, sort_keys=True)} and {why}")
+                problems.append(
+                    f"{self.describe(lanes[lane_id])} needs Ray resources {json.dumps(need, sort_keys=True)} and {why}"
+                )
             else:
                 self.gone[lane_id] = why
         if problems:
-            have = "; ".join(f"node {n.get('NodeManagerAddress', '?')}: " + ", ".join(
-                f"{k} {v:g}" for k, v in sorted(n.get("Resources", {}).items())
-                if not k.startswith(("node:", "memory", "object_store_memory"))) for n in nodes)
-            raise ClusterError("the Ray cluster cannot run this plan: " + "; ".join(problems) + f". The cluster has: "
-                               f"{have or 'no live node'}. Start a node with that resource (see README: Running on a "
-                               f"Ray cluster) or plan for this cluster with --hardware ray:auto")
+            have = "; ".join(
+                f"node {n.get('NodeManagerAddress', '?')}: "
+                + ", ".join(
+                    f"{k} {v:g}"
+                    for k, v in sorted(n.get("Resources", {}).items())
+                    if not k.startswith(("node:", "memory", "object_store_memory"))
+                )
+                for n in nodes
+            )
+            raise ClusterError(
+                "the Ray cluster cannot run this plan: " + "; ".join(problems) + f". The cluster has: "
+                f"{have or 'no live node'}. Start a node with that resource (see README: Running on a "
+                f"Ray cluster) or plan for this cluster with --hardware ray:auto"
+            )
         return sorted(kept)
 
     # -- the project's files, for nodes that cannot see them ---------------------------------------
@@ -180,9 +216,11 @@ class RayPool:
                     continue
                 size += path.stat().st_size
                 if size > PROJECT_LIMIT:
-                    raise ClusterError(f"the project folder {self.project_dir} is over {PROJECT_LIMIT >> 30} GB, too "
-                                       f"much to send to every node; put it (or its large files, such as models) on a "
-                                       f"path every node sees at the same place")
+                    raise ClusterError(
+                        f"the project folder {self.project_dir} is over {PROJECT_LIMIT >> 30} GB, too "
+                        f"much to send to every node; put it (or its large files, such as models) on a "
+                        f"path every node sees at the same place"
+                    )
                 files[rel.as_posix()] = path.read_bytes()
             self._project_ref = ray.put(files)
         return self._project_ref
@@ -232,11 +270,20 @@ class RayLane:
             shared = 0
             if self.lane.kind == "device" and self.device == "cpu":
                 shared = sum(1 for d in self.pool.hardware.devices if d.kind == "cpu")
-            handle = self.pool.remote.options(**lane_request(self.lane, self.pool.hardware), max_restarts=0,
-                                              name=None).remote(
-                self.id, self.device, os.environ.get("OMP_NUM_THREADS"), shared, str(self.pool.project_dir),
-                self.pool.plan.spec, self.pool.spec_sha, scratch_key(self.pool.work.root),
-                self.pool.ship_project == "always", self.pool.gate)
+            handle = self.pool.remote.options(
+                **lane_request(self.lane, self.pool.hardware), max_restarts=0, name=None
+            ).remote(
+                self.id,
+                self.device,
+                os.environ.get("OMP_NUM_THREADS"),
+                shared,
+                str(self.pool.project_dir),
+                self.pool.plan.spec,
+                self.pool.spec_sha,
+                scratch_key(self.pool.work.root),
+                self.pool.ship_project == "always",
+                self.pool.gate,
+            )
             self.actor = LaneActor(handle=handle, hello=handle.hello.remote(), created=time.monotonic())
         return self.actor
 
@@ -255,12 +302,19 @@ class RayLane:
         if age > START_PATIENCE_S and now - actor.checked > 1.0:
             actor.checked = now
             if not self.pool.placeable(self.lane):
-                return self._drop(f"no live node of the cluster has its resources "
-                                  f"{json.dumps(self.pool.need(self.lane), sort_keys=True)} any more")
+                return self._drop(
+                    f"no live node of the cluster has its resources "
+                    f"{json.dumps(self.pool.need(self.lane), sort_keys=True)} any more"
+                )
             if age > ROOM_PATIENCE_S and self.unsent is not None:
                 flight, self.unsent, self.waiting = self.unsent, None, True
-                return [Returned(flight.tid, wait=True), Note(f"{self.pool.describe(self.lane)} waits for room on "
-                                                              f"the cluster; other lanes take its work meanwhile")]
+                return [
+                    Returned(flight.tid, wait=True),
+                    Note(
+                        f"{self.pool.describe(self.lane)} waits for room on "
+                        f"the cluster; other lanes take its work meanwhile"
+                    ),
+                ]
         return []
 
     def _started(self, actor: LaneActor) -> list[Report]:
@@ -325,19 +379,33 @@ class RayLane:
         unpack(out["files"], tmp)
         digest = self.pool.store.commit(tmp)  # hashes what arrived; only a matching object is accepted
         if digest != out["digest"]:
-            return self._failed(flight, f"the output from {where} arrived damaged: hash {digest}, "
-                                        f"the lane reported {out['digest']}")
+            return self._failed(
+                flight, f"the output from {where} arrived damaged: hash {digest}, the lane reported {out['digest']}"
+            )
         if actor and actor.node:
             self.pool.node_has.setdefault(actor.node, set()).add(digest)
         desc = flight.desc
-        return Ended(self.pool.journal.append(Done(task=flight.tid, fp=desc.fingerprint, lane=self.id,
-                                                   device=self.device, object=digest, ms=out["ms"],
-                                                   backend=desc.backend, est_ms=desc.est_ms, scale=desc.scale,
-                                                   node=_node_name(actor))))
+        return Ended(
+            self.pool.journal.append(
+                Done(
+                    task=flight.tid,
+                    fp=desc.fingerprint,
+                    lane=self.id,
+                    device=self.device,
+                    object=digest,
+                    ms=out["ms"],
+                    backend=desc.backend,
+                    est_ms=desc.est_ms,
+                    scale=desc.scale,
+                    node=_node_name(actor),
+                )
+            )
+        )
 
     def _failed(self, flight: Flight, error: str) -> Ended:
-        return Ended(self.pool.journal.append(Failed(task=flight.tid, fp=flight.desc.fingerprint, lane=self.id,
-                                                     error=error)))
+        return Ended(
+            self.pool.journal.append(Failed(task=flight.tid, fp=flight.desc.fingerprint, lane=self.id, error=error))
+        )
 
     def _lost(self, flight: Flight, where: str, reason: str) -> list[Report]:
         """The actor died under this task: it is reported lost (the scheduler retries it, bounded), and

@@ -6,6 +6,7 @@ and are kept in a node-local cache store, outputs go back as bytes with their ha
 verifies, commits and journals them. The node-local store (under the system's temp folder) is a
 cache only: losing it costs a transfer, never a result.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,8 +60,19 @@ def commit(store: Store, tmp: Path) -> str:
 class LaneWorker:
     """Wrapped with `ray.remote(...)` by the driver (so this module imports no Ray)."""
 
-    def __init__(self, lane: str, device: str, omp: str | None, shared: int, project: str, spec_rel: str,
-                 spec_sha: str, key: str, ship: bool = False, gate=None):
+    def __init__(
+        self,
+        lane: str,
+        device: str,
+        omp: str | None,
+        shared: int,
+        project: str,
+        spec_rel: str,
+        spec_sha: str,
+        key: str,
+        ship: bool = False,
+        gate=None,
+    ):
         # The thread count the local executor's worker would have (a different one can change the low
         # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
         # this node's cores. Set before any backend imports torch.
@@ -88,8 +100,12 @@ class LaneWorker:
         import ray
 
         ctx = ray.get_runtime_context()
-        return {"node": ctx.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(),
-                "sees_project": self.project is not None}
+        return {
+            "node": ctx.get_node_id(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "sees_project": self.project is not None,
+        }
 
     def receive_project(self, files: dict[str, bytes], digest: str) -> None:
         """The project's files, for a node that cannot see the driver's project folder."""

@@ -4,6 +4,7 @@ The coordinator resolves what only it knows (measurements of finished tasks, sto
 input and output folders) into a portable task descriptor: no absolute path, so the same
 descriptor runs on any machine that has the store. The worker then resolves what only it knows:
 where the project folder is on its machine (`@{project:PATH}`)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,6 +36,7 @@ def convert(value: Any, conv: str | None) -> str:
 
 def make_resolver(*, out_rel: str, input_rel: dict[str, str], results: Callable[[str], dict]) -> Callable[[str], str]:
     """The coordinator's step: everything but `@{project:...}` and `@{self:...}`."""
+
     def one(match) -> str:
         body = match.group(1)
         if body == "out":
@@ -58,6 +60,7 @@ def make_resolver(*, out_rel: str, input_rel: dict[str, str], results: Callable[
 
 def project_resolver(project_dir: Path) -> Callable[[str], str]:
     """The worker's step: `@{project:PATH}` -> a file of the project folder on this machine."""
+
     def one(match) -> str:
         head, _, rest = match.group(1).partition(":")
         return "file:" + str(project_dir / rest) if head == "project" else match.group(0)
@@ -65,14 +68,26 @@ def project_resolver(project_dir: Path) -> Callable[[str], str]:
     return lambda text: REF.sub(one, text)
 
 
-def task_descriptor(task, resolve: Callable[[str], str], input_rel: dict[str, str], *, scale: float = 1.0,
-                    group: list[str] | None = None) -> TaskDescriptor:
+def task_descriptor(
+    task,
+    resolve: Callable[[str], str],
+    input_rel: dict[str, str],
+    *,
+    scale: float = 1.0,
+    group: list[str] | None = None,
+) -> TaskDescriptor:
     """What a worker needs to run one task, anywhere: backend, resolved params and ffmpeg argv, input
     objects by store-relative path, the estimate (and the calibration inside it) for `vidc calibrate`."""
     return TaskDescriptor(
-        id=task.id, fingerprint=task.fingerprint, backend=task.backend, est_ms=task.est_ms, scale=scale,
-        params=resolve_value(task.params, resolve), argv=resolve_value(task.argv, resolve),
-        inputs=dict(sorted(input_rel.items())), group=group,
+        id=task.id,
+        fingerprint=task.fingerprint,
+        backend=task.backend,
+        est_ms=task.est_ms,
+        scale=scale,
+        params=resolve_value(task.params, resolve),
+        argv=resolve_value(task.argv, resolve),
+        inputs=dict(sorted(input_rel.items())),
+        group=group,
     )
 
 

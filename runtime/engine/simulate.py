@@ -1,6 +1,7 @@
 """A discrete-event simulator of the local executor: the same planned lane queues and the same
 dispatch rule (runtime/engine/dispatch.py), with task times drawn around the plan's estimates. It answers
 "how long will this take, and how busy is each lane" before any GPU time is spent."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,12 +31,13 @@ class SimResult:
 def jitter_factor(seed: int, task_id: str, jitter: float) -> float:
     """A deterministic draw in [1 - jitter, 1 + jitter] per task: static and stealing runs see the
     same task times, so their difference is the rule's alone."""
-    u = int.from_bytes(hashlib.sha256(f"{seed}|{task_id}".encode()).digest()[:8], "big") / 2 ** 64
+    u = int.from_bytes(hashlib.sha256(f"{seed}|{task_id}".encode()).digest()[:8], "big") / 2**64
     return 1.0 + jitter * (2 * u - 1)
 
 
-def simulate(plan: Plan, *, jitter: float = 0.0, seed: int = 0, steal: bool = True,
-             costs: CostModel | None = None) -> SimResult:
+def simulate(
+    plan: Plan, *, jitter: float = 0.0, seed: int = 0, steal: bool = True, costs: CostModel | None = None
+) -> SimResult:
     costs = costs or CostModel()
     tasks = plan.task_map()
     lanes = {ln.id: ln for ln in plan.lanes}
@@ -100,14 +102,19 @@ def _encoder_stats(plan: Plan, runs, makespan: int) -> tuple[int, int]:
 
 def simulate_report(plan: Plan, *, jitter: float, seed: int) -> str:
     s = plan.schedule
-    out = [f"simulation of {plan.spec} on {plan.hardware.name} (jitter ±{jitter:.0%}, seed {seed})", "",
-           f"  planned makespan {secs(s.makespan_ms)}   lower bound {secs(s.lower_bound_ms)}"
-           f"   sequential {secs(s.sequential_ms)}", ""]
+    out = [
+        f"simulation of {plan.spec} on {plan.hardware.name} (jitter ±{jitter:.0%}, seed {seed})",
+        "",
+        f"  planned makespan {secs(s.makespan_ms)}   lower bound {secs(s.lower_bound_ms)}"
+        f"   sequential {secs(s.sequential_ms)}",
+        "",
+    ]
     out.append(f"  {'rule':<10} {'makespan':>9} {'/ bound':>8} {'stolen':>7} {'encoder idle':>13}   utilisation")
     for label, steal in (("static", False), ("stealing", True)):
         r = simulate(plan, jitter=jitter, seed=seed, steal=steal)
         util = "  ".join(f"{ln} {r.utilisation(ln):.0%}" for ln in sorted(r.busy_ms))
         ratio = r.makespan_ms / s.lower_bound_ms if s.lower_bound_ms else 0
-        out.append(f"  {label:<10} {secs(r.makespan_ms):>9} {ratio:>8.3f} {r.stolen:>7} {secs(r.encoder_idle_ms):>13}"
-                   f"   {util}")
+        out.append(
+            f"  {label:<10} {secs(r.makespan_ms):>9} {ratio:>8.3f} {r.stolen:>7} {secs(r.encoder_idle_ms):>13}   {util}"
+        )
     return "\n".join(out) + "\n"

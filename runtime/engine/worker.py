@@ -4,6 +4,7 @@ It keeps each backend (and so each loaded model) for every task it runs, claims 
 journal, retries transient failures with backoff, commits outputs to the store and journals the
 result. It exits on a STOP line or when the coordinator that started it is gone.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,17 @@ def run_task(backends: dict, desc: TaskDescriptor, out: Path, device: str, log, 
     raw_params = resolve_value(desc.params, local)
     params = backend.Params.model_validate(raw_params)
     ctx = TaskContext(
-        task_id=desc.id, params=raw_params, inputs={k: roots.store / v for k, v in desc.inputs.items()},
-        out=out, project_dir=roots.project, cache_dir=roots.cache, argv=resolve_value(desc.argv, local),
-        device=device, log=log, store_root=roots.store, group=list(desc.group or []),
+        task_id=desc.id,
+        params=raw_params,
+        inputs={k: roots.store / v for k, v in desc.inputs.items()},
+        out=out,
+        project_dir=roots.project,
+        cache_dir=roots.cache,
+        argv=resolve_value(desc.argv, local),
+        device=device,
+        log=log,
+        store_root=roots.store,
+        group=list(desc.group or []),
     )
     attempt = 0
     while True:
@@ -64,7 +73,7 @@ def run_task(backends: dict, desc: TaskDescriptor, out: Path, device: str, log, 
         except BackendError as exc:
             if not exc.transient or attempt >= MAX_ATTEMPTS:
                 raise
-            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0 ** attempt)
+            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0**attempt)
             log(f"transient error ({exc}); retry {attempt}/{MAX_ATTEMPTS - 1} in {delay:.1f}s")
             time.sleep(delay)
 
@@ -118,8 +127,16 @@ def _main(argv: list[str]) -> int:
             journal.append(run_one(work, journal, backends, desc, Path(out_rel).name, lane, device, roots))
 
 
-def run_one(work: WorkFolder, journal: Journal, backends: dict, desc: TaskDescriptor, out_name: str, lane: str,
-            device: str, roots: Roots) -> Done | Failed:
+def run_one(
+    work: WorkFolder,
+    journal: Journal,
+    backends: dict,
+    desc: TaskDescriptor,
+    out_name: str,
+    lane: str,
+    device: str,
+    roots: Roots,
+) -> Done | Failed:
     """Claim one task in the journal, run it and commit its output to the store; the record of how it ended."""
     out = work.store.new_tmp(out_name)
     about = dict(task=desc.id, fp=desc.fingerprint, lane=lane)
@@ -137,8 +154,9 @@ def run_one(work: WorkFolder, journal: Journal, backends: dict, desc: TaskDescri
         tb = traceback.format_exc(limit=8)
         return Failed(**about, error=f"internal error in backend {desc.backend}: {exc!r}\n{tb}")
     ms = int((time.monotonic() - started) * 1000)
-    return Done(**about, device=device, object=digest, ms=ms, backend=desc.backend, est_ms=desc.est_ms,
-                scale=desc.scale)
+    return Done(
+        **about, device=device, object=digest, ms=ms, backend=desc.backend, est_ms=desc.est_ms, scale=desc.scale
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The hardware profile: read from --hardware FILE, or detected on this machine and handed to the
 compiler as data."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,21 @@ from vidc.schemas.hardware import Device, Hardware
 from ..state.confine import Refused, read_text
 
 # Relative speeds against an RTX 4090 for Wan-style diffusion (bf16); an estimate until calibrated.
-GPU_SPEEDS = {"5090": 1.35, "4090": 1.0, "4080": 0.75, "3090": 0.55, "a100": 0.95, "h100": 1.7, "h200": 1.8,
-              "l40s": 0.9, "l4": 0.35, "a10": 0.4, "t4": 0.15, "b200": 2.4, "a6000": 0.6}
+GPU_SPEEDS = {
+    "5090": 1.35,
+    "4090": 1.0,
+    "4080": 0.75,
+    "3090": 0.55,
+    "a100": 0.95,
+    "h100": 1.7,
+    "h200": 1.8,
+    "l40s": 0.9,
+    "l4": 0.35,
+    "a10": 0.4,
+    "t4": 0.15,
+    "b200": 2.4,
+    "a6000": 0.6,
+}
 
 
 class HardwareError(Exception):
@@ -53,12 +67,23 @@ def detect() -> Hardware:
     devices: list[Device] = []
     if shutil.which("nvidia-smi"):
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"],
-                                 capture_output=True, text=True, timeout=10).stdout
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             out = ""
         for line in out.strip().splitlines():
             index, name, mem = (x.strip() for x in line.split(","))
-            devices.append(Device(id=f"cuda:{index}", kind="cuda", name=name, vram_gb=round(float(mem) / 1024, 1),
-                                  speed=gpu_speed(name)))
+            devices.append(
+                Device(
+                    id=f"cuda:{index}",
+                    kind="cuda",
+                    name=name,
+                    vram_gb=round(float(mem) / 1024, 1),
+                    speed=gpu_speed(name),
+                )
+            )
     return Hardware(name="detected", devices=devices, cpu_workers=max(1, min(cpus, 4)), cpu_cores=cpus)

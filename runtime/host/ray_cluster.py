@@ -17,6 +17,7 @@ CUDA_VISIBLE_DEVICES for it), which places its actor on the node that holds the 
 
 Ray is imported only by the functions that talk to a cluster, never by the local executor.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,22 @@ GPU_PREFIX = "gpu_"
 CPU_DEVICE_PREFIX = "cpu_device_"
 VENDOR_WORDS = ("nvidia", "geforce", "tesla", "quadro")
 # VRAM in GB of GPUs named without an `_<N>gb` suffix (the common memory size of that model).
-GPU_VRAM = {"5090": 32, "4090": 24, "4080": 16, "3090": 24, "a100": 80, "h100": 80, "h200": 141, "l40s": 48,
-            "l4": 24, "a10": 24, "t4": 16, "b200": 180, "a6000": 48, "6000_ada": 48}
+GPU_VRAM = {
+    "5090": 32,
+    "4090": 24,
+    "4080": 16,
+    "3090": 24,
+    "a100": 80,
+    "h100": 80,
+    "h200": 141,
+    "l40s": 48,
+    "l4": 24,
+    "a10": 24,
+    "t4": 16,
+    "b200": 180,
+    "a6000": 48,
+    "6000_ada": 48,
+}
 DEADLINE_ENV = "VIDC_RAY_CONNECT_TIMEOUT_S"
 DEFAULT_DEADLINE_S = 20.0
 _VRAM_SUFFIX = re.compile(r"_(\d+(?:\.\d+)?)gb(?:_|$)")
@@ -114,36 +129,50 @@ def profile_from_nodes(nodes: list[dict]) -> Hardware:
             elif key.startswith(CPU_DEVICE_PREFIX) and count >= 1:
                 cpu_devices.append((key, addr, int(count)))
         if int(res.get("GPU", 0)) > named:
-            problems.append(f"node {addr} has {int(res.get('GPU', 0))} GPU(s) but names {named} with a "
-                            f"`gpu_<model>` resource; start it with e.g. "
-                            f"`ray start ... --resources='{{\"gpu_rtx_4090\": 1}}'`")
+            problems.append(
+                f"node {addr} has {int(res.get('GPU', 0))} GPU(s) but names {named} with a "
+                f"`gpu_<model>` resource; start it with e.g. "
+                f"`ray start ... --resources='{{\"gpu_rtx_4090\": 1}}'`"
+            )
         if named > int(res.get("GPU", 0)):
-            problems.append(f"node {addr} names {named} GPU(s) with `gpu_<model>` resources but Ray sees "
-                            f"{int(res.get('GPU', 0))}; pass `--num-gpus` to `ray start`")
+            problems.append(
+                f"node {addr} names {named} GPU(s) with `gpu_<model>` resources but Ray sees "
+                f"{int(res.get('GPU', 0))}; pass `--num-gpus` to `ray start`"
+            )
     devices: list[Device] = []
     for key, _addr, count in sorted(gpus):
-        model = key[len(GPU_PREFIX):]
+        model = key[len(GPU_PREFIX) :]
         vram = gpu_vram(model)
         if vram is None:
             problems.append(f"cannot tell the VRAM of `{key}`: name the resource `{key}_<N>gb`, e.g. `{key}_24gb`")
             continue
-        name = " ".join(w.upper() if any(c.isdigit() for c in w) or len(w) <= 3 else w.capitalize()
-                        for w in model.split("_"))
+        name = " ".join(
+            w.upper() if any(c.isdigit() for c in w) or len(w) <= 3 else w.capitalize() for w in model.split("_")
+        )
         for _ in range(count):
-            devices.append(Device(id=f"cuda:{len([d for d in devices if d.kind == 'cuda'])}", kind="cuda",
-                                  name=name, vram_gb=vram, speed=gpu_speed(model.replace("_", ""))))
+            devices.append(
+                Device(
+                    id=f"cuda:{len([d for d in devices if d.kind == 'cuda'])}",
+                    kind="cuda",
+                    name=name,
+                    vram_gb=vram,
+                    speed=gpu_speed(model.replace("_", "")),
+                )
+            )
     seen: dict[str, int] = {}
     for key, _addr, count in sorted(cpu_devices):
-        base = "cpu:" + key[len(CPU_DEVICE_PREFIX):].replace("_", "-")
+        base = "cpu:" + key[len(CPU_DEVICE_PREFIX) :].replace("_", "-")
         for _ in range(count):
             n = seen.get(base, 0)
             seen[base] = n + 1
-            devices.append(Device(id=base if n == 0 else f"{base}.{n}", kind="cpu",
-                                  name=f"CPU device ({key})", speed=1.0))
+            devices.append(
+                Device(id=base if n == 0 else f"{base}.{n}", kind="cpu", name=f"CPU device ({key})", speed=1.0)
+            )
     if problems:
         raise ClusterError("; ".join(problems))
-    return Hardware(name="ray", devices=devices, cpu_workers=max(1, min(lanes, 256)),
-                    cpu_cores=max(1, min(cpus_total, 1024)))
+    return Hardware(
+        name="ray", devices=devices, cpu_workers=max(1, min(lanes, 256)), cpu_cores=max(1, min(cpus_total, 1024))
+    )
 
 
 def local_resources(hw: Hardware) -> dict[str, float]:
@@ -180,8 +209,10 @@ def connect(address: str | None, hardware: Hardware | None = None) -> bool:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {first.rstrip('.')}. Start one with "
-                           f"`ray start --head` (see README: Running on a Ray cluster)") from exc
+        raise ClusterError(
+            f"cannot connect to the Ray cluster at {address}: {first.rstrip('.')}. Start one with "
+            f"`ray start --head` (see README: Running on a Ray cluster)"
+        ) from exc
     return True
 
 
@@ -250,8 +281,10 @@ def probe(address: str, deadline_s: float, shown: str | None = None) -> None:
         why = f"no answer within {deadline_s:g} s"
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-    raise ClusterError(f"cannot connect to the Ray cluster at {shown or address}: {why}. Is `ray start --head` "
-                       f"running there? (the deadline is {DEADLINE_ENV}, {deadline_s:g} s)")
+    raise ClusterError(
+        f"cannot connect to the Ray cluster at {shown or address}: {why}. Is `ray start --head` "
+        f"running there? (the deadline is {DEADLINE_ENV}, {deadline_s:g} s)"
+    )
 
 
 def _read(sock, n: int, end: float) -> bytes:

@@ -1,4 +1,5 @@
 """Bind the compiler's injected I/O to a project folder on disk (the compiler itself stays pure)."""
+
 from __future__ import annotations
 
 import os
@@ -89,6 +90,7 @@ def project_sources(spec_path: Path) -> tuple[SourceFiles, Path]:
 def project_digest(root: Path):
     """The content digest of a project file (confined to the project, a regular file; else
     "missing"), or of a music library folder (its catalog and every track it names)."""
+
     def digest(rel: str) -> str:
         try:
             path = confine.confined(root, rel)
@@ -97,6 +99,7 @@ def project_digest(root: Path):
             return file_sha256(confine.regular(path))
         except (confine.Refused, OSError):
             return "missing"
+
     return digest
 
 
@@ -124,8 +127,6 @@ def library_digest(root: Path, rel: str) -> str:
     return h.hexdigest()
 
 
-
-
 def project_asset_size(root: Path):
     """An asset of the project as the compiler needs it before rendering: its (width, height) for the
     crop warning, read from an image's header (Pillow reads no pixels) or a clip's first video stream
@@ -138,6 +139,7 @@ def project_asset_size(root: Path):
         if rel not in seen:
             seen[rel] = _probe(root, rel)
         return seen[rel]
+
     return size
 
 
@@ -168,8 +170,22 @@ def _probe(root: Path, rel: str) -> tuple[int, int] | str | None:
     if probe is None:
         return None
     try:
-        proc = subprocess.run([probe, "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-                               "-of", "json", str(path)], capture_output=True, timeout=30)
+        proc = subprocess.run(
+            [
+                probe,
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=width,height",
+                "-of",
+                "json",
+                str(path),
+            ],
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     streams = (json.loads(proc.stdout or b"{}").get("streams") or []) if proc.returncode == 0 else []

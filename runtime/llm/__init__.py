@@ -20,6 +20,7 @@ for a video's scenes, validate them, repair them, and lock the result.
 This room sits between the backends and the media helpers: it imports media (the HTTP retry rule,
 BackendError) and no backend; the script backend and `vidc script` use it.
 """
+
 from __future__ import annotations
 
 from .answers import parse_answer

@@ -1,5 +1,6 @@
 """What a model answered: the lenient parse of its text (fences, <think> blocks, a bare list), the
 answer with its token counts, and the failures no retry or repair can fix."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ def parse_answer(text: str) -> tuple[GeneratedScript | None, list[str]]:
     {...}, accepts a bare list of scenes. Returns the script, or None and the problems."""
     body = _THINK.sub("", text or "").strip()
     if body.lower().startswith("<think>"):  # an unterminated thinking block: nothing usable after it
-        body = body[len("<think>"):]
+        body = body[len("<think>") :]
     fenced = _FENCE.search(body)
     if fenced:
         body = fenced.group(1).strip()

@@ -1,6 +1,7 @@
 """Asking Anthropic for the script: structured output through `client.messages.parse(output_format=
 GeneratedScript)` (sent as `output_config.format`), or the forced tool-use form when the installed
 SDK has no `messages.parse`."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def ask_anthropic(client: Any, llm: Any, system: str, messages: list[dict[str, s
         msg = c.messages.parse(output_format=GeneratedScript, **kwargs)
     except ValidationError as exc:  # HTTP 200, but the text is not the schema
         data = json_or_fatal(bodies[-1]) if bodies else {}
-        text = "".join(b.get("text", "") for b in data.get("content", []) if isinstance(b, dict) and b.get("type") == "text")
+        text = "".join(
+            b.get("text", "") for b in data.get("content", []) if isinstance(b, dict) and b.get("type") == "text"
+        )
         if not text and not bodies:
             text = next((str(e.get("input")) for e in exc.errors() if isinstance(e.get("input"), str)), "")
         if data.get("stop_reason") == "refusal":
@@ -45,7 +48,9 @@ def ask_anthropic(client: Any, llm: Any, system: str, messages: list[dict[str, s
         parsed, problems = parse_answer(text)
         if data.get("stop_reason") == "max_tokens" and parsed is None:
             problems = [cut_off(llm.max_tokens)]
-        return Answer(text, parsed, problems, token_count(usage.get("input_tokens")), token_count(usage.get("output_tokens")))
+        return Answer(
+            text, parsed, problems, token_count(usage.get("input_tokens")), token_count(usage.get("output_tokens"))
+        )
     text = "".join(getattr(b, "text", "") for b in msg.content if getattr(b, "type", "") == "text")
     if msg.stop_reason == "refusal":
         raise Fatal(f"the model refused to write the script: {truncate(text, 500)}")
@@ -56,7 +61,13 @@ def ask_anthropic(client: Any, llm: Any, system: str, messages: list[dict[str, s
     if msg.stop_reason == "max_tokens" and parsed is None:
         problems = [cut_off(llm.max_tokens)]
     usage = msg.usage
-    return Answer(text, parsed, problems, token_count(getattr(usage, "input_tokens", 0)), token_count(getattr(usage, "output_tokens", 0)))
+    return Answer(
+        text,
+        parsed,
+        problems,
+        token_count(getattr(usage, "input_tokens", 0)),
+        token_count(getattr(usage, "output_tokens", 0)),
+    )
 
 
 def _ask_anthropic_tool(client: Any, llm: Any, kwargs: dict[str, Any]) -> Answer:
@@ -83,7 +94,10 @@ def _ask_anthropic_tool(client: Any, llm: Any, kwargs: dict[str, Any]) -> Answer
         try:
             parsed, problems = GeneratedScript.model_validate(data), []
         except ValidationError as exc:
-            parsed, problems = None, ["the answer does not have the required shape: " + e for e in describe_validation_error(exc)]
+            parsed, problems = (
+                None,
+                ["the answer does not have the required shape: " + e for e in describe_validation_error(exc)],
+            )
     if msg.stop_reason == "max_tokens" and parsed is None:
         problems = [cut_off(llm.max_tokens)]
     return Answer(text, parsed, problems, *tokens)

@@ -1,4 +1,5 @@
 """Writing the script's lock file beside the spec, atomically."""
+
 from __future__ import annotations
 
 import os

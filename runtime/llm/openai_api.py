@@ -1,6 +1,7 @@
 """Asking OpenAI or an OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the script:
 `client.chat.completions.parse(response_format=GeneratedScript)`, the raw body read for the text and
 the token counts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -61,4 +62,6 @@ def ask_openai(client: Any, llm: Any, system: str, messages: list[dict[str, str]
     if choices[0].get("finish_reason") == "length" and parsed is None:
         problems = [cut_off(llm.max_tokens)]
     usage = data.get("usage") or {}
-    return Answer(text, parsed, problems, token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens")))
+    return Answer(
+        text, parsed, problems, token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))
+    )

@@ -1,5 +1,6 @@
 """The LLM providers: their key variables and default addresses, the key read from the environment
 mapping (never the spec), and the vendor SDK's client (its own retries switched off)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

@@ -2,6 +2,7 @@
 leaves and after each answer; a failure is classified, scrubbed of the key, and either retried
 after its delay or raised as a BackendError fit for a person (never an SDK exception: they hold the
 request and its headers)."""
+
 from __future__ import annotations
 
 import random
@@ -21,6 +22,7 @@ from .retries import RETRY_AFTER_MAX_S, Failure, backoff, classify
 @dataclass
 class Session:
     """What every request of one script generation shares."""
+
     provider: str
     llm: Any  # schemas.spec.LLM
     where: str  # "<provider> at <base url>", for messages
@@ -65,7 +67,9 @@ def send(s: Session, messages: list[dict[str, str]], label: str) -> Answer:
             delay = min(failure.retry_after, RETRY_AFTER_MAX_S)
         else:
             delay = backoff(attempt, s.rng)
-        s.say(f"script: {s.where}: {failure.message}; retrying in {delay:g} s (attempt {attempt + 1} of {s.max_attempts})")
+        s.say(
+            f"script: {s.where}: {failure.message}; retrying in {delay:g} s (attempt {attempt + 1} of {s.max_attempts})"
+        )
         s.sleep(delay)
     assert last is not None
     raise s.fail(

@@ -1,6 +1,7 @@
 """Which failures of a request are worth retrying (timeouts, connection errors, 408/409/429/5xx),
 which fail at once (401/403 name the variable to set), and the backoff between attempts:
 exponential with deterministic jitter, or the server's `retry-after-ms` / `Retry-After`."""
+
 from __future__ import annotations
 
 import random

@@ -1,5 +1,6 @@
 """The script stage's generation: ask the spec's LLM for the scenes, validate them, send the model
 its answer and the exact errors for up to two repair rounds, and return the lockable script."""
+
 from __future__ import annotations
 
 import random
@@ -45,9 +46,19 @@ def generate_script(
     _check_provider(llm)
     prompt = render_prompt(brief, vars, scene_count, scene_seconds, wpm, speed)
     client, secrets, base_url = _open(llm, env, client_factory, timeout)
-    s = Session(provider=llm.provider, llm=llm, where=f"{llm.provider} at {base_url}", system=prompt.system,
-                client=client, secrets=secrets, rng=random.Random(f"{prompt.fingerprint}:{llm.provider}:{llm.model}"),
-                max_attempts=max_attempts, say=log or (lambda _m: None), sleep=sleep, meter=meter)
+    s = Session(
+        provider=llm.provider,
+        llm=llm,
+        where=f"{llm.provider} at {base_url}",
+        system=prompt.system,
+        client=client,
+        secrets=secrets,
+        rng=random.Random(f"{prompt.fingerprint}:{llm.provider}:{llm.model}"),
+        max_attempts=max_attempts,
+        say=log or (lambda _m: None),
+        sleep=sleep,
+        meter=meter,
+    )
     try:
         return _write(s, prompt, (scene_count, scene_seconds, wpm, speed), repair_rounds)
     finally:
@@ -64,8 +75,9 @@ def _check_provider(llm: Any) -> None:
         )
 
 
-def _open(llm: Any, env: Mapping[str, str], client_factory: ClientFactory | None,
-          timeout: float) -> tuple[Any, list[str], str]:
+def _open(
+    llm: Any, env: Mapping[str, str], client_factory: ClientFactory | None, timeout: float
+) -> tuple[Any, list[str], str]:
     """The SDK client, the secrets to scrub (the key, read from `env` only) and the base URL."""
     provider: str = llm.provider
     key = api_key(provider, env)
@@ -84,8 +96,9 @@ def _open(llm: Any, env: Mapping[str, str], client_factory: ClientFactory | None
     return client, secrets, base_url
 
 
-def _write(s: Session, prompt: PromptText, shape: tuple[int, Sequence[float], float, float],
-           repair_rounds: int) -> LockedScript:
+def _write(
+    s: Session, prompt: PromptText, shape: tuple[int, Sequence[float], float, float], repair_rounds: int
+) -> LockedScript:
     """The answer, then up to `repair_rounds` repairs, until the script is valid."""
     scene_count, scene_seconds, wpm, speed = shape
     messages: list[dict[str, str]] = [{"role": "user", "content": prompt.user}]

@@ -1,5 +1,6 @@
 """Burned-in captions: ASS subtitles (styles from templates/caption_styles.yaml, a highlighted word per
 event in karaoke mode) and the escaping of a path inside an ffmpeg filtergraph."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,9 @@ from vidc.compiler.layout import caption_styles
 from .caption_cues import Cue, clean, line_words
 
 _EMOJI = re.compile(
-    "(?:[\U0001F000-\U0001FAFF\U0001F1E6-\U0001F1FF]"
-    "(?:[\uFE0E\uFE0F\U0001F3FB-\U0001F3FF]|\u200D[\U0001F000-\U0001FAFF\u2600-\u27BF]\uFE0F?)*)"
-    "|[\uFE0E\uFE0F]|\u20E3"
+    "(?:[\U0001f000-\U0001faff\U0001f1e6-\U0001f1ff]"
+    "(?:[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]|\u200d[\U0001f000-\U0001faff\u2600-\u27bf]\ufe0f?)*)"
+    "|[\ufe0e\ufe0f]|\u20e3"
 )
 
 
@@ -70,8 +71,13 @@ def _ass_time(ms: int) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def to_ass(cues: Iterable[Cue], width: int, height: int, style: str | dict[str, Any] | None = "default",
-           layout: dict[str, Any] | None = None) -> str:
+def to_ass(
+    cues: Iterable[Cue],
+    width: int,
+    height: int,
+    style: str | dict[str, Any] | None = "default",
+    layout: dict[str, Any] | None = None,
+) -> str:
     """An ASS document. `layout` (from the plan: size, margin_l, margin_r, margin_v in pixels) places
     the text inside the preset's safe area; without it sizes and margins come from the style.
     A style with `words: true` writes one event per spoken word, that word in `highlight_colour`."""
@@ -145,8 +151,10 @@ def _word_events(c: Cue, hi: str) -> list[str]:
             continue
         lines = []
         for idx in per_line:
-            parts = [(hi + ass_escape(c.words[i][0], drop_emoji=True) + "{\\r}") if i == k
-                     else ass_escape(c.words[i][0]) for i in idx]
+            parts = [
+                (hi + ass_escape(c.words[i][0], drop_emoji=True) + "{\\r}") if i == k else ass_escape(c.words[i][0])
+                for i in idx
+            ]
             lines.append(" ".join(p for p in parts if p))
         text = "\\N".join(lines)
         rows.append(f"Dialogue: 0,{_ass_time(start)},{_ass_time(end)},Default,,0,0,0,,{text}\n")

@@ -1,5 +1,6 @@
 """Caption cues: a scene's narration split into readable cues (see captions.py), timed by its words, and
 moved onto the video's timeline."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -96,8 +97,9 @@ def _word_times(words: list[str], voice_ms: int, timings: Sequence[Sequence[Any]
     return out
 
 
-def _tokens(text: str, voice_ms: int, timings: Sequence[Sequence[Any]] | None, fits: Callable[[str], bool]
-            ) -> list[_Tok]:
+def _tokens(
+    text: str, voice_ms: int, timings: Sequence[Sequence[Any]] | None, fits: Callable[[str], bool]
+) -> list[_Tok]:
     words = clean(text).split()
     times = _word_times(words, voice_ms, timings)
     toks: list[_Tok] = []
@@ -132,8 +134,9 @@ def _break_cost(tok: _Tok, nxt: _Tok | None, cap: float = float("inf")) -> float
     return min(_word_break_cost(tok.text, nxt.text), cap)
 
 
-def _layout(toks: Sequence[_Tok], width: Width, limit: float, max_lines: int, cap: float = float("inf")
-            ) -> tuple[tuple[str, ...], float] | None:
+def _layout(
+    toks: Sequence[_Tok], width: Width, limit: float, max_lines: int, cap: float = float("inf")
+) -> tuple[tuple[str, ...], float] | None:
     """Best line layout of a cue: (lines, cost) or None when it does not fit. Two lines are
     balanced by measured width (the lower one may be the longer)."""
     one = _join(toks)
@@ -169,9 +172,20 @@ def _layout(toks: Sequence[_Tok], width: Width, limit: float, max_lines: int, ca
     return tuple(lines), 0.2 * len(lines)
 
 
-def split_cues(text: str, voice_ms: int, *, words: Sequence[Sequence[Any]] | None = None, max_chars: int = 42,
-               max_lines: int = 2, max_cps: float = 17.0, min_ms: int = 800, max_ms: int = 7000,
-               end_ms: int | None = None, width: Width | None = None, max_width: float | None = None) -> list[Cue]:
+def split_cues(
+    text: str,
+    voice_ms: int,
+    *,
+    words: Sequence[Sequence[Any]] | None = None,
+    max_chars: int = 42,
+    max_lines: int = 2,
+    max_cps: float = 17.0,
+    min_ms: int = 800,
+    max_ms: int = 7000,
+    end_ms: int | None = None,
+    width: Width | None = None,
+    max_width: float | None = None,
+) -> list[Cue]:
     """Split one scene's text into timed cues (times relative to the scene's voice start).
 
     Lines are at most `max_chars` characters, or, given `width` (text -> pixels, from the caption
@@ -218,12 +232,22 @@ def split_cues(text: str, voice_ms: int, *, words: Sequence[Sequence[Any]] | Non
     need = max(min_ms, len(_join(toks[last_i:])) / max_cps * 1000.0)
     edges[-1] = int(min(round(last_ms), max(edges[-1], round(edges[-2] + need))))
     _enforce_min(edges, min_ms)
-    return [Cue(edges[k], edges[k + 1], lay[c], _cue_words(toks[c[0]:c[1]], edges[k], edges[k + 1]))
-            for k, c in enumerate(cuts)]
+    return [
+        Cue(edges[k], edges[k + 1], lay[c], _cue_words(toks[c[0] : c[1]], edges[k], edges[k + 1]))
+        for k, c in enumerate(cuts)
+    ]
 
 
-def _cut(toks: Sequence[_Tok], bounds: list[float], width: Width, limit: float, max_lines: int, cap: float,
-         last_ms: float, pace: tuple[float, int, int]):
+def _cut(
+    toks: Sequence[_Tok],
+    bounds: list[float],
+    width: Width,
+    limit: float,
+    max_lines: int,
+    cap: float,
+    last_ms: float,
+    pace: tuple[float, int, int],
+):
     """Dynamic programme over the cue boundaries: (best cost to token j, back pointers, layouts)."""
     max_cps, min_ms, max_ms = pace
     n = len(toks)
@@ -300,8 +324,10 @@ def _enforce_min(edges: list[int], min_ms: int) -> None:
 def shift(cues: Iterable[Cue], offset_ms: int) -> list[Cue]:
     """The same cues moved by offset_ms (to place a scene on the whole video's timeline)."""
     o = int(offset_ms)
-    return [replace(c, start_ms=c.start_ms + o, end_ms=c.end_ms + o, words=tuple((w, s + o, e + o) for w, s, e in c.words))
-            for c in cues]
+    return [
+        replace(c, start_ms=c.start_ms + o, end_ms=c.end_ms + o, words=tuple((w, s + o, e + o) for w, s, e in c.words))
+        for c in cues
+    ]
 
 
 def line_words(c: Cue) -> list[list[int]]:
@@ -311,7 +337,7 @@ def line_words(c: Cue) -> list[list[int]]:
     for line in c.lines:
         rest, mine = line, []
         while k < len(c.words) and rest.startswith(c.words[k][0]):
-            rest = rest[len(c.words[k][0]):].lstrip(" ")
+            rest = rest[len(c.words[k][0]) :].lstrip(" ")
             mine.append(k)
             k += 1
         out.append(mine)

@@ -1,4 +1,5 @@
 """Caption files: SubRip, WebVTT (plain and with a timestamp per word) and the words as JSON."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -55,9 +56,14 @@ def to_word_vtt(cues: Iterable[Cue]) -> str:
             body = "\n".join(_vtt_escape(x) for x in c.lines if x) or " "
         else:
             lines = []
-            for idx in line_words(c) if sum(len(x) for x in line_words(c)) == len(c.words) else [list(range(len(c.words)))]:
-                lines.append(" ".join((f"<{_ts(c.words[i][1], '.')}>" if i > 0 else "") + _vtt_escape(c.words[i][0])
-                                      for i in idx))
+            for idx in (
+                line_words(c) if sum(len(x) for x in line_words(c)) == len(c.words) else [list(range(len(c.words)))]
+            ):
+                lines.append(
+                    " ".join(
+                        (f"<{_ts(c.words[i][1], '.')}>" if i > 0 else "") + _vtt_escape(c.words[i][0]) for i in idx
+                    )
+                )
             body = "\n".join(lines) or " "
         parts.append(f"{_ts(c.start_ms, '.')} --> {_ts(c.end_ms, '.')}\n{body}\n")
     return "\n".join(parts)

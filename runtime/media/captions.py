@@ -18,6 +18,7 @@ so `\\N`, `\\h`, `\\{` in the text stay text; emoji, which the caption font cann
 out of burned-in ASS captions only. `shift` moves a scene's cues onto the whole video's timeline.
 `ffmpeg_filter_path` escapes a path for use inside a filtergraph (`ass=filename=...`).
 """
+
 from __future__ import annotations
 
 from .caption_ass import ass_escape, ffmpeg_filter_path, get_style, load_styles, max_chars_for, to_ass
@@ -25,6 +26,17 @@ from .caption_cues import Cue, shift, split_cues
 from .caption_files import to_srt, to_vtt, to_word_vtt, words_json
 
 __all__ = [
-    "Cue", "split_cues", "to_srt", "to_vtt", "to_ass", "shift", "ass_escape", "ffmpeg_filter_path",
-    "load_styles", "get_style", "max_chars_for", "to_word_vtt", "words_json",
+    "Cue",
+    "split_cues",
+    "to_srt",
+    "to_vtt",
+    "to_ass",
+    "shift",
+    "ass_escape",
+    "ffmpeg_filter_path",
+    "load_styles",
+    "get_style",
+    "max_chars_for",
+    "to_word_vtt",
+    "words_json",
 ]

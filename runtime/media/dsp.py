@@ -1,4 +1,5 @@
 """Small deterministic DSP helpers shared by the voice and music code (numpy only)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -138,8 +139,11 @@ def k_weighting_coefficients(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
         cw, alpha = np.cos(w0), np.sin(w0) / (2.0 * q)
         if kind == "high_shelf":
             sa = 2 * np.sqrt(a_) * alpha
-            b = [a_ * ((a_ + 1) + (a_ - 1) * cw + sa), -2 * a_ * ((a_ - 1) + (a_ + 1) * cw),
-                 a_ * ((a_ + 1) + (a_ - 1) * cw - sa)]
+            b = [
+                a_ * ((a_ + 1) + (a_ - 1) * cw + sa),
+                -2 * a_ * ((a_ - 1) + (a_ + 1) * cw),
+                a_ * ((a_ + 1) + (a_ - 1) * cw - sa),
+            ]
             a = [(a_ + 1) - (a_ - 1) * cw + sa, 2 * ((a_ - 1) - (a_ + 1) * cw), (a_ + 1) - (a_ - 1) * cw - sa]
         else:
             b = [(1 + cw) / 2, -(1 + cw), (1 + cw) / 2]
@@ -203,9 +207,16 @@ def gated_lufs(kx: np.ndarray, rate: int, gain: np.ndarray | float = 1.0) -> flo
     return float(-0.691 + 10 * np.log10(z.mean()))
 
 
-def limiter_gain(peaks: np.ndarray, ceiling: float, rate: int, *, attack_db_per_ms: float = 1.5,
-                 release_db_per_ms: float = 0.1, peaks_db: np.ndarray | None = None,
-                 gain_db: float = 0.0) -> np.ndarray:
+def limiter_gain(
+    peaks: np.ndarray,
+    ceiling: float,
+    rate: int,
+    *,
+    attack_db_per_ms: float = 1.5,
+    release_db_per_ms: float = 0.1,
+    peaks_db: np.ndarray | None = None,
+    gain_db: float = 0.0,
+) -> np.ndarray:
     """Gain curve (<= 1) of a look-ahead peak limiter that keeps `peaks * gain <= ceiling` everywhere.
 
     In dB of gain reduction: each sample needs r[n] = max(0, peak[n] - ceiling). The limiter's

@@ -1,5 +1,6 @@
 """The real font behind a family name: found with fontconfig (as libass and drawtext find it),
 measured with Pillow/FreeType, handed to the compiler as data (vidc.compiler.textfit.FontMetrics)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,9 @@ def font_file(family: str, bold: bool = False) -> Path | None:
         return None
     pattern = f"{family}:weight={'bold' if bold else 'regular'}"
     try:
-        out = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True,
-                             timeout=20, check=False)
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=20, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     path = Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None

@@ -5,6 +5,7 @@ font at the plan's sizes), the scene's first caption cue broken as the captions 
 it, the safe area (green) and the platform's UI zones (red). Drawn with Pillow; the fonts are the
 ones fontconfig gives libass and drawtext.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,17 +64,27 @@ def render_frame(plan: Plan, scene: int, out: Path, video: str | None = None) ->
         _card(draw, video_task.params)
     cap_id = ids.scene_captions(vp.name, scene)
     cap = tasks.get(cap_id)
-    if cap is not None and "size" in cap.params and any(
-            c == cap_id for t in tasks.values() for c in t.inputs.values()):
+    if cap is not None and "size" in cap.params and any(c == cap_id for t in tasks.values() for c in t.inputs.values()):
         _caption(draw, cap.params, vp.scenes[scene - 1].duration_ms, w, h)
     safe = safe_area(vp.preset, w, h)
     line = max(2, w // 400)
     for label, x0, y0, x1, y1 in safe.ui:
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=(255, 40, 40, 60), outline=(255, 60, 60, 220), width=line)
-        draw.text((x0 + 3 * line, y0 + 3 * line), label, fill=(255, 200, 200, 255), font=_font("DejaVu Sans", False, h * 0.018))
-    draw.rectangle((safe.left, safe.top, w - safe.right - 1, h - safe.bottom - 1), outline=(40, 255, 90, 255), width=line)
-    draw.text((safe.left + 3 * line, h - safe.bottom + 3 * line), f"safe area · {vp.preset} {w}x{h} · scene {scene}",
-              fill=(120, 255, 150, 255), font=_font("DejaVu Sans", False, h * 0.016))
+        draw.text(
+            (x0 + 3 * line, y0 + 3 * line),
+            label,
+            fill=(255, 200, 200, 255),
+            font=_font("DejaVu Sans", False, h * 0.018),
+        )
+    draw.rectangle(
+        (safe.left, safe.top, w - safe.right - 1, h - safe.bottom - 1), outline=(40, 255, 90, 255), width=line
+    )
+    draw.text(
+        (safe.left + 3 * line, h - safe.bottom + 3 * line),
+        f"safe area · {vp.preset} {w}x{h} · scene {scene}",
+        fill=(120, 255, 150, 255),
+        font=_font("DejaVu Sans", False, h * 0.016),
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     img.save(tmp, format="PNG")
@@ -83,11 +94,17 @@ def render_frame(plan: Plan, scene: int, out: Path, video: str | None = None) ->
 
 def _card(draw: Any, params: dict[str, Any]) -> None:
     c = params["card"]
-    draw.rectangle((c["x"], c["y"], c["x"] + c["w"] - 1, c["y"] + c["h"] - 1), fill=(0, 0, 0, 97),
-                   outline=(255, 255, 255, 64), width=2)
+    draw.rectangle(
+        (c["x"], c["y"], c["x"] + c["w"] - 1, c["y"] + c["h"] - 1),
+        fill=(0, 0, 0, 97),
+        outline=(255, 255, 255, 64),
+        width=2,
+    )
     x = c["x"] + c["pad"]
-    for text, size, spacing, y, alpha in ((params["label"], c["label_size"], c["label_spacing"], c["label_y"], 178),
-                                          (params["note"], c["note_size"], c["note_spacing"], c["note_y"], 255)):
+    for text, size, spacing, y, alpha in (
+        (params["label"], c["label_size"], c["label_spacing"], c["label_y"], 178),
+        (params["note"], c["note_size"], c["note_spacing"], c["note_y"], 255),
+    ):
         font = _font("DejaVu Sans", False, size)
         # drawtext's pitch: the tallest glyph extent of the text plus line_spacing
         m = metrics("DejaVu Sans", False) or approximate_metrics()
@@ -102,8 +119,13 @@ def _caption(draw: Any, p: dict[str, Any], voice_ms: int, w: int, h: int) -> Non
 
     fm = metrics(p["font"], bool(p["bold"])) or approximate_metrics(p["font"], bool(p["bold"]))
     em = fm.em_for_ass(float(p["size"]))
-    cues = split_cues(p["text"], voice_ms, width=lambda s: fm.width(s, em), max_width=float(p["max_width"]) * 0.97,
-                      max_lines=int(p.get("max_lines", 2)))
+    cues = split_cues(
+        p["text"],
+        voice_ms,
+        width=lambda s: fm.width(s, em),
+        max_width=float(p["max_width"]) * 0.97,
+        max_lines=int(p.get("max_lines", 2)),
+    )
     if not cues:
         return
     st = get_style(p["style"])
@@ -120,6 +142,13 @@ def _caption(draw: Any, p: dict[str, Any], voice_ms: int, w: int, h: int) -> Non
             x0, y0, x1, y1 = draw.textbbox((x, y), line, font=font, anchor="ms")
             pad = int(float(p["size"]) * 0.18)
             draw.rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), fill=(0, 0, 0, 180))
-        draw.text((x, y), line, font=font, anchor="ms", fill=(255, 255, 255, 255),
-                  stroke_width=0 if st.get("box") else stroke, stroke_fill=(0, 0, 0, 255))
+        draw.text(
+            (x, y),
+            line,
+            font=font,
+            anchor="ms",
+            fill=(255, 255, 255, 255),
+            stroke_width=0 if st.get("box") else stroke,
+            stroke_fill=(0, 0, 0, 255),
+        )
     draw.line((left, bottom, right, bottom), fill=(255, 210, 60, 160), width=1)

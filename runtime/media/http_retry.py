@@ -4,6 +4,7 @@ every vendor client (the LLM providers, ElevenLabs).
 `retry-after-ms` (milliseconds, sent by OpenAI-style servers) wins over `Retry-After`, which is
 either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date is turned into the seconds left
 until it. Anything unreadable is None: the caller falls back to its own backoff."""
+
 from __future__ import annotations
 
 import time

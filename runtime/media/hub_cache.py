@@ -1,6 +1,7 @@
 """Where a model is on this machine: a folder the spec names, or Hugging Face's download cache,
 read without downloading anything. The one model finder of the model backends (kokoro, wan), the
 plan-time facts and `vidc doctor`."""
+
 from __future__ import annotations
 
 import hashlib

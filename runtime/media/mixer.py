@@ -25,6 +25,7 @@ Numbers you can state:
   limiter's 4x-oversampled reading at 44.1 kHz holds at 48 kHz too; tests/unit/test_media_mix.py
   and bench/mix_audio.py check it with ffmpeg's ebur128 and pyloudnorm at 48 kHz).
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,6 @@ import numpy as np
 from . import dsp
 
 __all__ = ["DuckSettings", "speech_spans", "duck_curve_db", "fade_curve", "mix_audio", "normalise", "MixResult"]
-
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def duck_curve_db(total: int, spans: Sequence[tuple[int, int, int]], d: DuckSett
         s = a - att
         seg = slice(max(0, s), max(0, min(total, a)))
         if seg.stop > seg.start:
-            depth[seg] = np.maximum(depth[seg], r[seg.start - s: seg.stop - s])
+            depth[seg] = np.maximum(depth[seg], r[seg.start - s : seg.stop - s])
         r = _ramp(rel)[::-1]
         s = hi
         seg = slice(min(total, s), min(total, s + rel))
@@ -115,7 +115,7 @@ def fade_curve(total: int, rate: int, fade_in_s: float, fade_out_s: float, end: 
     fo = min(int(fade_out_s * rate), end)
     if fo > 0:
         down = _ramp(fo)[::-1] * (np.arange(fo) < fo - 1)  # the last sample of the fade is 0
-        g[end - fo: end] *= down
+        g[end - fo : end] *= down
     g[end:] = 0.0
     return g
 
@@ -158,8 +158,14 @@ def normalise(x: np.ndarray, rate: int, target_lufs: float, ceiling_db: float) -
     kx = (kx * kx).sum(axis=1)  # the K-weighted energy per sample: the gain scales it
     before = dsp.gated_lufs(kx, rate)
     if not np.isfinite(before):
-        return x.copy(), {"lufs_before": before, "lufs": before, "gain_db": 0.0, "limited_db": 0.0, "rounds": 0,
-                          "true_peak_db": float("-inf")}
+        return x.copy(), {
+            "lufs_before": before,
+            "lufs": before,
+            "gain_db": 0.0,
+            "limited_db": 0.0,
+            "rounds": 0,
+            "true_peak_db": float("-inf"),
+        }
     peaks_db = 20 * np.log10(np.maximum(dsp.peak_envelope(x), 1e-12))
     ceiling = 10 ** (ceiling_db / 20)
     gain_db = target_lufs - before
@@ -179,13 +185,30 @@ def normalise(x: np.ndarray, rate: int, target_lufs: float, ceiling_db: float) -
     g = 10 ** (gain_db / 20) * lim
     y = x * g[:, None]
     tp = float((peaks_db + 20 * np.log10(np.maximum(g, 1e-12))).max())  # the limiter's own true-peak reading
-    return y, {"lufs_before": before, "lufs": after, "gain_db": gain_db,
-               "limited_db": float(20 * np.log10(max(lim.min(), 1e-9))), "rounds": rounds, "true_peak_db": tp}
+    return y, {
+        "lufs_before": before,
+        "lufs": after,
+        "gain_db": gain_db,
+        "limited_db": float(20 * np.log10(max(lim.min(), 1e-9))),
+        "rounds": rounds,
+        "true_peak_db": tp,
+    }
 
 
-def mix_audio(voice: np.ndarray, music: np.ndarray | None, rate: int, *, spans: Sequence[tuple[int, int, int]],
-              volume: float, duck: DuckSettings, fade_out_seconds: float, bpm: float | None,
-              target_lufs: float, true_peak_db: float, tp_margin_db: float = 0.5) -> MixResult:
+def mix_audio(
+    voice: np.ndarray,
+    music: np.ndarray | None,
+    rate: int,
+    *,
+    spans: Sequence[tuple[int, int, int]],
+    volume: float,
+    duck: DuckSettings,
+    fade_out_seconds: float,
+    bpm: float | None,
+    target_lufs: float,
+    true_peak_db: float,
+    tp_margin_db: float = 0.5,
+) -> MixResult:
     """voice: (n,) or (n, 2) float timeline at `rate`; music: (m, 2) float, at least n long (the
     music task loops it to cover the video), or None. Returns the normalised stereo mix at `rate`
     (the AAC encode resamples it to 48 kHz)."""
@@ -202,5 +225,13 @@ def mix_audio(voice: np.ndarray, music: np.ndarray | None, rate: int, *, spans: 
         gain = volume * 10 ** (duck_curve_db(n, spans, duck, rate) / 20) * fade_curve(n, rate, fi, fo, end)
         bed = m * gain[:, None]
     y, st = normalise(v + bed, rate, target_lufs, true_peak_db - tp_margin_db)
-    return MixResult(audio=y, lufs_before=st["lufs_before"], lufs=st["lufs"], true_peak_db=st["true_peak_db"],
-                     gain_db=st["gain_db"], limited_db=st["limited_db"], rounds=st["rounds"], music_end_sample=end)
+    return MixResult(
+        audio=y,
+        lufs_before=st["lufs_before"],
+        lufs=st["lufs"],
+        true_peak_db=st["true_peak_db"],
+        gain_db=st["gain_db"],
+        limited_db=st["limited_db"],
+        rounds=st["rounds"],
+        music_end_sample=end,
+    )

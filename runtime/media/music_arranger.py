@@ -1,5 +1,6 @@
 """The arranger of the built-in tracks: turns one part of a recipe into timed note events (pads, comping,
 strums, bass lines, arpeggios, motifs, drums) over the song's sections."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,13 @@ def part_events(recipe: Recipe, part: Part, sections: list[str], bars: int, rng:
             root, ivs = chord_at(recipe.tonic, off, q)
         bar = _Bar(b * bar_s, bar_s, root, ivs, ending)
         # a drop is the first bar of a main section that follows a sparser one
-        next_is_drop = (not ending and b % 4 == 3 and b + 1 < bars - 1
-                        and sections[(b + 1) // 4].startswith("main") and not sections[b // 4].startswith("main"))
+        next_is_drop = (
+            not ending
+            and b % 4 == 3
+            and b + 1 < bars - 1
+            and sections[(b + 1) // 4].startswith("main")
+            and not sections[b // 4].startswith("main")
+        )
         # draw random numbers whether or not the part plays, so a shortened render matches the full one
         jitter = rng.random(16)
         if part.kind == "pad":
@@ -66,8 +72,9 @@ class _Bar:
     ending: bool
 
 
-def _pad_bar(part: Part, bar: _Bar, playing: bool, prev: tuple[int, ...] | None,
-             events: list[Event]) -> tuple[int, ...]:
+def _pad_bar(
+    part: Part, bar: _Bar, playing: bool, prev: tuple[int, ...] | None, events: list[Event]
+) -> tuple[int, ...]:
     """A sustained voicing (voice-led from the last one even where the pad is silent)."""
     v = voice_chord(bar.root, bar.ivs, part.register, prev)
     if playing:
@@ -102,8 +109,15 @@ def _final_hit(part: Part, bar: _Bar, prev: tuple[int, ...] | None, events: list
         events.append(Event(bar.t0, 0, 0.0, 1.0, part.voice))
 
 
-def _pattern_bar(recipe: Recipe, part: Part, bar: _Bar, pat: str, jitter: np.ndarray, prev: tuple[int, ...] | None,
-                 events: list[Event]) -> tuple[int, ...] | None:
+def _pattern_bar(
+    recipe: Recipe,
+    part: Part,
+    bar: _Bar,
+    pat: str,
+    jitter: np.ndarray,
+    prev: tuple[int, ...] | None,
+    events: list[Event],
+) -> tuple[int, ...] | None:
     """A bar of a 16-step pattern (drum, bass, ostinato, arp, comp, strum); returns the last voicing."""
     root, ivs, t0 = bar.root, bar.ivs, bar.t0
     step_s = bar.bar_s / 16.0
@@ -133,7 +147,11 @@ def _pattern_bar(recipe: Recipe, part: Part, bar: _Bar, pat: str, jitter: np.nda
             if part.kind == "strum":  # guitar-like: a triad with the root doubled on top
                 tri = voice_chord(root, ivs[:3], part.register, prev)
                 prev = tri
-                v = tri + (place_pitch(root % 12, tri[-1] + 6),) if place_pitch(root % 12, tri[-1] + 6) > tri[-1] else tri
+                v = (
+                    tri + (place_pitch(root % 12, tri[-1] + 6),)
+                    if place_pitch(root % 12, tri[-1] + 6) > tri[-1]
+                    else tri
+                )
             else:
                 v = voice_chord(root, ivs, part.register, prev)
                 prev = v

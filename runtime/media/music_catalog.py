@@ -1,5 +1,6 @@
 """The built-in music library's catalogue: what each track is (TrackInfo), how long its recipe plays, and
 where it loops."""
+
 from __future__ import annotations
 
 import math
@@ -66,8 +67,14 @@ def total_samples(bpm: float) -> int:
 
 
 CATALOG: list[TrackInfo] = [
-    TrackInfo(id=r.id, title=r.title, moods=r.moods, bpm=float(r.bpm),
-              duration_s=round(total_samples(r.bpm) / SR, 3), key=r.key)
+    TrackInfo(
+        id=r.id,
+        title=r.title,
+        moods=r.moods,
+        bpm=float(r.bpm),
+        duration_s=round(total_samples(r.bpm) / SR, 3),
+        key=r.key,
+    )
     for r in RECIPES
 ]
 RECIPE_BY_ID = {r.id: r for r in RECIPES}

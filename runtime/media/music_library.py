@@ -13,6 +13,7 @@ tonic chord that rings out; it is mixed with reverb, normalised to a -6 dBFS pea
     render_track(track_id, out_wav, seconds=None) -> dict
     ensure_track(track_id, cache_dir) -> Path       cache_dir/music/<id>-v<N>.wav, rendered once
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,18 @@ from .music_catalog import CATALOG, SOURCE, SR, SYNTH_VERSION, TrackInfo, get_tr
 from .music_render import render_audio
 from .wav import write_wav
 
-__all__ = ["TrackInfo", "CATALOG", "SYNTH_VERSION", "SOURCE", "render_track", "render_audio", "ensure_track", "get_track",
-           "track_path", "loop_region"]
+__all__ = [
+    "TrackInfo",
+    "CATALOG",
+    "SYNTH_VERSION",
+    "SOURCE",
+    "render_track",
+    "render_audio",
+    "ensure_track",
+    "get_track",
+    "track_path",
+    "loop_region",
+]
 
 
 def render_track(track_id: str, out_wav: str | os.PathLike[str], *, seconds: float | None = None) -> dict[str, Any]:
@@ -84,7 +95,11 @@ def _cached_ok(path: Path) -> bool:
     """The cached track is checked against the size and hash recorded when it was rendered."""
     try:  # the record read as a regular file, never blocking (a FIFO planted there is no record)
         size, digest = read_text(_record(path), 4096, "music record").split()
-        return path.is_file() and not path.is_symlink() and path.stat().st_size == int(size) \
+        return (
+            path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size == int(size)
             and file_sha256(path) == digest
+        )
     except (OSError, ValueError, Refused):
         return False

@@ -1,5 +1,6 @@
 """The renderer of the built-in tracks: plays each part's events on the synthesiser's voices into dry, pumped,
 delayed and reverb buses, and masters the mix (44.1 kHz stereo, -6 dBFS peak)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -44,12 +45,26 @@ def voice_fn(voice: str) -> tuple[Callable[..., np.ndarray], dict[str, Any]]:
         "pizz": (S.pluck, {"bright_cutoff": 2500, "tau_bright": 0.03, "tau_body": 0.16, "body_shape": "sine"}),
         "guitar": (S.pluck, {"bright_cutoff": 3200, "tau_bright": 0.12, "tau_body": 1.1, "release": 0.15}),
         "brass": (S.lead, {"attack": 0.09, "bloom": 0.35, "cutoff": 2600, "vibrato_cents": 10.0}),
-        "lead_soft": (S.lead, {"attack": 0.05, "bloom": 0.2, "cutoff": 1800, "vibrato_cents": 14.0,
-                               "shape": "tri", "body": "sine"}),
-        "lead_bright": (S.lead, {"attack": 0.01, "bloom": 0.05, "cutoff": 4200, "vibrato_cents": 8.0,
-                                 "release": 0.2, "shape": "square", "body": "tri"}),
-        "whistle": (S.lead, {"attack": 0.06, "bloom": 0.15, "cutoff": 2000, "vibrato_cents": 16.0,
-                             "shape": "tri", "body": "sine"}),
+        "lead_soft": (
+            S.lead,
+            {"attack": 0.05, "bloom": 0.2, "cutoff": 1800, "vibrato_cents": 14.0, "shape": "tri", "body": "sine"},
+        ),
+        "lead_bright": (
+            S.lead,
+            {
+                "attack": 0.01,
+                "bloom": 0.05,
+                "cutoff": 4200,
+                "vibrato_cents": 8.0,
+                "release": 0.2,
+                "shape": "square",
+                "body": "tri",
+            },
+        ),
+        "whistle": (
+            S.lead,
+            {"attack": 0.06, "bloom": 0.15, "cutoff": 2000, "vibrato_cents": 16.0, "shape": "tri", "body": "sine"},
+        ),
     }
     if voice not in table:
         raise KeyError(voice)

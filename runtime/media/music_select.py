@@ -22,6 +22,7 @@ file (.wav .mp3 .flac .ogg .oga .opus .m4a .aac) in the folder and its sub-folde
 
 Everything is sorted and relative, so indexing the same folder twice gives the same JSON.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,8 +45,18 @@ from .tools import (
 )
 
 __all__ = [
-    "MusicSelectionError", "select_track", "mood_score", "bpm_distance", "index_folder", "load_catalog",
-    "write_catalog", "CATALOG_FILE", "AUDIO_EXTENSIONS", "loop_points", "extend_track", "MIN_LOOP_S",
+    "MusicSelectionError",
+    "select_track",
+    "mood_score",
+    "bpm_distance",
+    "index_folder",
+    "load_catalog",
+    "write_catalog",
+    "CATALOG_FILE",
+    "AUDIO_EXTENSIONS",
+    "loop_points",
+    "extend_track",
+    "MIN_LOOP_S",
 ]
 
 CATALOG_FILE = "vidc-music.json"
@@ -100,8 +111,9 @@ def _as_track(t: TrackInfo | dict[str, Any]) -> TrackInfo:
 MIN_LOOP_S = 8.0  # a shorter track cannot be looped into a bed
 
 
-def select_track(catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[str] | None,
-                 bpm: BpmWish, min_duration_s: float) -> TrackInfo:
+def select_track(
+    catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[str] | None, bpm: BpmWish, min_duration_s: float
+) -> TrackInfo:
     """The best track for a video that needs `min_duration_s` of music: mood overlap, then BPM
     distance, then a track that is long enough as it is before one that must be looped
     (`extend_track`), then id. Any track of at least MIN_LOOP_S can be looped to any length."""
@@ -121,8 +133,15 @@ def select_track(catalog: Iterable[TrackInfo | dict[str, Any]], moods: Iterable[
             f"add longer tracks to the library"
         )
     wanted = _norm_moods(moods)
-    return min(usable, key=lambda t: (-mood_score(wanted, t.moods), bpm_distance(bpm, t.bpm),
-                                      t.duration_s + 1e-9 < min_duration_s, t.id))
+    return min(
+        usable,
+        key=lambda t: (
+            -mood_score(wanted, t.moods),
+            bpm_distance(bpm, t.bpm),
+            t.duration_s + 1e-9 < min_duration_s,
+            t.id,
+        ),
+    )
 
 
 def loop_points(n: int, rate: int, bpm: float | None) -> tuple[int, int, int]:
@@ -153,16 +172,16 @@ def extend_track(x: np.ndarray, need: int, start: int, end: int, xfade: int) -> 
     t = (np.arange(2 * h) + 0.5) / (2 * h)
     fade_in = np.sin(0.5 * np.pi * t)[:, None]
     fade_out = np.cos(0.5 * np.pi * t)[:, None]
-    join = x[end - h:end + h] * fade_out + x[start - h:start + h] * fade_in
-    body = x[start + h:end - h]  # between two joins
-    pieces = [x[:end - h]]
+    join = x[end - h : end + h] * fade_out + x[start - h : start + h] * fade_in
+    body = x[start + h : end - h]  # between two joins
+    pieces = [x[: end - h]]
     length = end - h
     repeats = 0
     while length + 2 * h + (n - start - h) < need:
         pieces += [join, body]
         length += 2 * h + len(body)
         repeats += 1
-    pieces += [join, x[start + h:]]
+    pieces += [join, x[start + h :]]
     return np.concatenate(pieces), repeats + 1
 
 
@@ -177,10 +196,24 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
 
 
 def _audio_rate(path: Path) -> int:
-    proc = _run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate",
-                 "-of", "json", str(path)])
+    proc = _run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=sample_rate",
+            "-of",
+            "json",
+            str(path),
+        ]
+    )
     if proc.returncode != 0:
-        raise MusicSelectionError(f"{path}: not a readable audio file: {proc.stderr.decode(errors='replace').strip()[-300:]}")
+        raise MusicSelectionError(
+            f"{path}: not a readable audio file: {proc.stderr.decode(errors='replace').strip()[-300:]}"
+        )
     streams = json.loads(proc.stdout.decode() or "{}").get("streams") or []
     if not streams:
         raise MusicSelectionError(f"{path}: has no audio stream")
@@ -188,19 +221,55 @@ def _audio_rate(path: Path) -> int:
 
 
 def _decode_mono(path: Path, rate: int) -> np.ndarray:
-    proc = _run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1",
-                 "-ar", str(rate), "-f", "f32le", "-"])
+    proc = _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "f32le",
+            "-",
+        ]
+    )
     if proc.returncode != 0:
-        raise MusicSelectionError(f"{path}: ffmpeg could not decode it: {proc.stderr.decode(errors='replace').strip()[-300:]}")
+        raise MusicSelectionError(
+            f"{path}: ffmpeg could not decode it: {proc.stderr.decode(errors='replace').strip()[-300:]}"
+        )
     return np.frombuffer(proc.stdout, dtype="<f4")
 
 
 def measure_loudness(path: str | os.PathLike[str]) -> float | None:
     """Integrated loudness (LUFS) by ffmpeg's loudnorm analysis; None for silence."""
-    proc = _run(["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:a:0", "-af",
-                 "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-"])
+    proc = _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-af",
+            "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json",
+            "-f",
+            "null",
+            "-",
+        ]
+    )
     if proc.returncode != 0:
-        raise MusicSelectionError(f"{path}: loudness analysis failed: {proc.stderr.decode(errors='replace').strip()[-300:]}")
+        raise MusicSelectionError(
+            f"{path}: loudness analysis failed: {proc.stderr.decode(errors='replace').strip()[-300:]}"
+        )
     text = proc.stderr.decode(errors="replace")
     start = text.rfind("{")
     end = text.rfind("}")
@@ -222,8 +291,9 @@ def _estimate_bpm(y: np.ndarray, sr: int, name: str) -> float:
         ) from exc
     if y.size < sr:  # under a second: no tempo
         return 0.0
-    tempo, _beats = librosa.beat.beat_track(y=np.ascontiguousarray(y, dtype=np.float32), sr=sr,
-                                            hop_length=_BPM_HOP, units="time")
+    tempo, _beats = librosa.beat.beat_track(
+        y=np.ascontiguousarray(y, dtype=np.float32), sr=sr, hop_length=_BPM_HOP, units="time"
+    )
     value = float(np.atleast_1d(tempo)[0])
     return round(value, 1)
 
@@ -281,8 +351,14 @@ def index_folder(folder: str | os.PathLike[str]) -> dict[str, Any]:
     if not root.is_dir():
         raise MusicSelectionError(f"{root}: not a folder")
     files = sorted(
-        (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-         and not any(part.startswith(".") for part in p.relative_to(root).parts) and _own(root, p)),
+        (
+            p
+            for p in root.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in AUDIO_EXTENSIONS
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            and _own(root, p)
+        ),
         key=lambda p: p.relative_to(root).as_posix(),
     )
     sidecars: dict[Path, dict[str, Any]] = {}
@@ -320,10 +396,17 @@ def index_folder(folder: str | os.PathLike[str]) -> dict[str, Any]:
             k += 1
         used_ids.add(tid)
         info = TrackInfo(
-            id=tid, title=str(entry.get("title") or path.stem), moods=tuple(sorted(moods)), bpm=bpm,
-            duration_s=duration_s, key=(str(entry["key"]) if entry.get("key") else None), licence=str(licence),
-            source=str(entry.get("source") or "user library"), path=rel,
-            loudness_lufs=measure_loudness(path), sha256=_sha256(path),
+            id=tid,
+            title=str(entry.get("title") or path.stem),
+            moods=tuple(sorted(moods)),
+            bpm=bpm,
+            duration_s=duration_s,
+            key=(str(entry["key"]) if entry.get("key") else None),
+            licence=str(licence),
+            source=str(entry.get("source") or "user library"),
+            path=rel,
+            loudness_lufs=measure_loudness(path),
+            sha256=_sha256(path),
         )
         tracks.append(info.to_dict())
     return {"vidc_music": CATALOG_VERSION, "tracks": tracks}

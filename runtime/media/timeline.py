@@ -4,6 +4,7 @@ All arithmetic is in integers (fractions for frame rates such as 30000/1001), so
 starts at video frame F starts at audio sample frames_to_samples(F, fps, rate) on every machine,
 and thousands of scenes never drift.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,12 +24,26 @@ from vidc.compiler.units import (
 
 from .wav import read_wav, write_wav
 
-__all__ = ["frames_to_samples", "samples_to_frames", "ms_to_samples", "samples_to_ms", "ms_to_frames",
-           "place_voices", "parse_fps"]
+__all__ = [
+    "frames_to_samples",
+    "samples_to_frames",
+    "ms_to_samples",
+    "samples_to_ms",
+    "ms_to_frames",
+    "place_voices",
+    "parse_fps",
+]
 
 
-def place_voices(voice_wavs: Sequence[str | os.PathLike[str]], starts_in_samples: Sequence[int], total_samples: int,
-                 out_wav: str | os.PathLike[str], rate: int = 44100, *, max_overhang_ms: int = 10) -> dict:
+def place_voices(
+    voice_wavs: Sequence[str | os.PathLike[str]],
+    starts_in_samples: Sequence[int],
+    total_samples: int,
+    out_wav: str | os.PathLike[str],
+    rate: int = 44100,
+    *,
+    max_overhang_ms: int = 10,
+) -> dict:
     """Place mono (or stereo) 16-bit clips at exact sample offsets on a stereo timeline of
     `total_samples`, summing where clips overlap (saturating at full scale), and write it atomically.
 
@@ -57,8 +72,9 @@ def place_voices(voice_wavs: Sequence[str | os.PathLike[str]], starts_in_samples
         if start + n > total:
             over = start + n - total
             if over > max_overhang_ms * rate // 1000:
-                raise ValueError(f"{path}: {n} samples at {start} end at {start + n}, "
-                                 f"{over} samples after the timeline's {total}")
+                raise ValueError(
+                    f"{path}: {n} samples at {start} end at {start + n}, {over} samples after the timeline's {total}"
+                )
             data = data[: n - over]
             n -= over
             cut += over

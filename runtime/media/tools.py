@@ -3,6 +3,7 @@
 Children die with their parent: a killed build leaves no worker or ffmpeg
 running (Linux PR_SET_PDEATHSIG; elsewhere the worker's parent check is the fallback). vidc
 never signals a process it did not start."""
+
 from __future__ import annotations
 
 import ctypes
@@ -43,20 +44,33 @@ class BackendError(Exception):
 FFMPEG_TIMEOUT_S = 3 * 3600  # a wedged ffmpeg must not stall an unattended batch forever
 
 
-def run_captured(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
-                 timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+def run_captured(
+    argv: list[str],
+    *,
+    what: str,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    timeout: float = FFMPEG_TIMEOUT_S,
+) -> subprocess.CompletedProcess[bytes]:
     """Run a tool (argv list, never a shell) and return its result whatever its exit status: for
     callers that read a failed probe's stderr themselves. The tool dies with its worker and is
     stopped after `timeout` (a BackendError); a tool that is not installed raises FileNotFoundError."""
     try:
-        return subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
-                              preexec_fn=die_with_parent())
+        return subprocess.run(
+            argv, cwd=cwd, input=stdin, capture_output=True, timeout=timeout, preexec_fn=die_with_parent()
+        )
     except subprocess.TimeoutExpired as exc:
         raise BackendError(f"{what} did not finish in {timeout:.0f} s and was stopped") from exc
 
 
-def stream_tool(argv: list[str], on_block: Callable[[bytes], None], *, what: str,
-                timeout: float = FFMPEG_TIMEOUT_S, block: int = 1 << 20) -> tuple[int, bytes]:
+def stream_tool(
+    argv: list[str],
+    on_block: Callable[[bytes], None],
+    *,
+    what: str,
+    timeout: float = FFMPEG_TIMEOUT_S,
+    block: int = 1 << 20,
+) -> tuple[int, bytes]:
     """Run a tool whose stdout is too large to hold (decoded audio), handing it to `on_block` a block
     at a time; return (exit status, stderr). The tool dies with its worker and is stopped after
     `timeout` (a BackendError); a tool that is not installed raises FileNotFoundError."""
@@ -82,8 +96,14 @@ def stream_tool(argv: list[str], on_block: Callable[[bytes], None], *, what: str
     return code, err
 
 
-def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: bytes | None = None,
-             timeout: float = FFMPEG_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+def run_tool(
+    argv: list[str],
+    *,
+    what: str,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    timeout: float = FFMPEG_TIMEOUT_S,
+) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg/ffprobe (argv list, never a shell, optional bytes on stdin); raise a BackendError
     with the tail of its stderr when it fails. The tool dies with its worker."""
     try:
@@ -95,9 +115,11 @@ def run_tool(argv: list[str], *, what: str, cwd: Path | None = None, stdin: byte
         raise BackendError(f"{what} exited {proc.returncode}:\n{tail}")
     out = _expected_output(argv, cwd)
     if out is not None and (not out.is_file() or out.stat().st_size == 0):
-        raise BackendError(f"{what} exited 0 but wrote nothing to {out.name}: the ffmpeg found on PATH "
-                           f"({shutil.which(argv[0]) or argv[0]}) is broken; reinstall it (`vidc doctor` checks it) "
-                           f"and run the build again")
+        raise BackendError(
+            f"{what} exited 0 but wrote nothing to {out.name}: the ffmpeg found on PATH "
+            f"({shutil.which(argv[0]) or argv[0]}) is broken; reinstall it (`vidc doctor` checks it) "
+            f"and run the build again"
+        )
     return proc
 
 
@@ -111,14 +133,21 @@ def _expected_output(argv: list[str], cwd: Path | None) -> Path | None:
     last = argv[-1]
     if last.startswith("file:"):
         last = last[5:]
-    if not last or last.startswith("-") or last.startswith("pipe:") or "%" in last or last == "/dev/null" \
-            or ":" in last.split("/")[0]:
+    if (
+        not last
+        or last.startswith("-")
+        or last.startswith("pipe:")
+        or "%" in last
+        or last == "/dev/null"
+        or ":" in last.split("/")[0]
+    ):
         return None
     path = Path(last)
     return path if path.is_absolute() or cwd is None else Path(cwd) / path
 
 
-def run_ffmpeg(argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg",
-               timeout: float = FFMPEG_TIMEOUT_S) -> str:
+def run_ffmpeg(
+    argv: list[str], *, cwd: Path | None = None, what: str = "ffmpeg", timeout: float = FFMPEG_TIMEOUT_S
+) -> str:
     """run_tool for commands whose output is files; returns stderr (loudnorm prints its stats there)."""
     return run_tool(argv, what=what, cwd=cwd, timeout=timeout).stderr.decode(errors="replace")

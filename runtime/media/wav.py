@@ -4,6 +4,7 @@ Arrays are int16 shaped (samples,) for mono or (samples, channels) for multichan
 arrays (range [-1, 1]) are accepted by `write_wav` and converted with rounding and clipping, so
 the same input always gives the same bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -128,9 +129,18 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
 
 def probe_media(path: str | os.PathLike[str]) -> dict:
     """ffprobe's stream list for a file (codec_type, sample_rate, channels, r_frame_rate...)."""
-    proc = _run(["ffprobe", "-v", "error", "-show_entries",
-                 "stream=index,codec_type,codec_name,sample_rate,channels,r_frame_rate,avg_frame_rate,width,height",
-                 "-of", "json", str(path)])
+    proc = _run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=index,codec_type,codec_name,sample_rate,channels,r_frame_rate,avg_frame_rate,width,height",
+            "-of",
+            "json",
+            str(path),
+        ]
+    )
     if proc.returncode != 0:
         raise ValueError(f"{path}: ffprobe failed: {proc.stderr.decode(errors='replace').strip()[-400:]}")
     return json.loads(proc.stdout.decode() or "{}")
@@ -138,8 +148,24 @@ def probe_media(path: str | os.PathLike[str]) -> dict:
 
 def _decode_audio_samples(path: Path, rate: int) -> int:
     """Decode the first audio stream to mono s16le at its own rate and count the samples."""
-    argv = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
-            "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"]
+    argv = [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(rate),
+        "-f",
+        "s16le",
+        "-",
+    ]
     counted: list[int] = []
     try:
         code, err = stream_tool(argv, lambda block: counted.append(len(block)), what="ffmpeg (decode audio)")
@@ -165,8 +191,21 @@ def count_video_frames(path: str | os.PathLike[str]) -> tuple[int, int]:
 def _count_video_frames(path: Path) -> tuple[int, str]:
     # Count the stream's packets (one per frame for our codecs): read from the stream itself, not
     # from the header, but without decoding every 1080p frame.
-    proc = _run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
-                 "-show_entries", "stream=nb_read_packets,r_frame_rate,avg_frame_rate", "-of", "json", str(path)])
+    proc = _run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_packets",
+            "-show_entries",
+            "stream=nb_read_packets,r_frame_rate,avg_frame_rate",
+            "-of",
+            "json",
+            str(path),
+        ]
+    )
     if proc.returncode != 0:
         raise ValueError(f"{path}: ffprobe failed: {proc.stderr.decode(errors='replace').strip()[-400:]}")
     streams = json.loads(proc.stdout.decode() or "{}").get("streams", [])

@@ -6,6 +6,7 @@ follow each other with the silence in between. When the number of phoneme words 
 whitespace-separated words of the text they map one to one; otherwise the text's words are spread over
 the voiced spans in proportion to their characters.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,8 +26,9 @@ _BOS, _EOS, _SPACE = "^", "$", " "
 # --------------------------------------------------------------------------- word timings
 
 
-def words_from_alignments(chunks: Sequence[tuple[Sequence[tuple[str, int]] | None, int, int]],
-                          rate: int) -> tuple[list[tuple[float, float]] | None, list[tuple[float, float]]]:
+def words_from_alignments(
+    chunks: Sequence[tuple[Sequence[tuple[str, int]] | None, int, int]], rate: int
+) -> tuple[list[tuple[float, float]] | None, list[tuple[float, float]]]:
     """Phoneme-word spans (start_ms, end_ms) from Piper alignments.
 
     `chunks` is a list of (alignments or None, offset_samples, length_samples) per sentence, where
@@ -67,8 +69,13 @@ def words_from_alignments(chunks: Sequence[tuple[Sequence[tuple[str, int]] | Non
     return (words if ok else None), chunk_spans
 
 
-def map_words(text_words: Sequence[str], spans: Sequence[tuple[float, float]],
-              fallback_span: tuple[float, float], *, one_to_one: bool = True) -> list[list[Any]]:
+def map_words(
+    text_words: Sequence[str],
+    spans: Sequence[tuple[float, float]],
+    fallback_span: tuple[float, float],
+    *,
+    one_to_one: bool = True,
+) -> list[list[Any]]:
     """Assign [word, start_ms, end_ms] to each text word.
 
     One to one when the counts match; otherwise proportionally by characters over the voiced
@@ -125,8 +132,9 @@ def count_phoneme_words(sentences: Sequence[Sequence[str]]) -> int:
     return n
 
 
-def group_spans(text_words: Sequence[str], counts: Sequence[int],
-                spans: Sequence[tuple[float, float]]) -> list[list[Any]]:
+def group_spans(
+    text_words: Sequence[str], counts: Sequence[int], spans: Sequence[tuple[float, float]]
+) -> list[list[Any]]:
     """Text word i covers the next counts[i] phoneme-word spans (0: a zero-length mark)."""
     out: list[list[Any]] = []
     j = 0
@@ -153,12 +161,12 @@ def group_spans(text_words: Sequence[str], counts: Sequence[int],
 strip_controls = without_c0_controls  # spaces for line breaks, no other C0 control
 
 
-
 # --------------------------------------------------------------------------- shared by voice engines
 
 
-def written_words(words: list | None, written: str, counts: Sequence[int] | None,
-                  duration_ms: float) -> list[list[Any]] | None:
+def written_words(
+    words: list | None, written: str, counts: Sequence[int] | None, duration_ms: float
+) -> list[list[Any]] | None:
     """Word timings measured on the spoken text -> timings of the written words (captions show
     what was written: "$9.99" covers the span of "nine dollars and ninety-nine cents").
     `counts[i]` is how many spoken words written word i became (compiler/speech.py)."""
@@ -171,8 +179,9 @@ def written_words(words: list | None, written: str, counts: Sequence[int] | None
     return map_words(text_words, spans, (0.0, duration_ms), one_to_one=True)
 
 
-def voice_result(wav_path: str | Path, words: list | None, min_scene_ms: int, pause_ms: int,
-                 max_scene_ms: int, scene_label: str) -> dict[str, Any]:
+def voice_result(
+    wav_path: str | Path, words: list | None, min_scene_ms: int, pause_ms: int, max_scene_ms: int, scene_label: str
+) -> dict[str, Any]:
     """Measure a voice clip by decoding and decide the scene length.
 
     Returns {"duration_ms", "samples", "sample_rate", "scene_ms", "words"} where

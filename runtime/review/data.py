@@ -1,6 +1,7 @@
 """What the review site shows, read from the build: the plan compiled from the spec (what should
 exist), each video's manifest (what was published), the journal (what ran, when, and what failed)
 and the content-addressed store (the voice clips and music bed behind each mix)."""
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ def parse_srt(text: str) -> list[Cue]:
                 g = [int(x) for x in m.groups()]
                 start = ((g[0] * 60 + g[1]) * 60 + g[2]) * 1000 + g[3]
                 end = ((g[4] * 60 + g[5]) * 60 + g[6]) * 1000 + g[7]
-                cues.append(Cue(start, end, "\n".join(lines[i + 1:]).strip()))
+                cues.append(Cue(start, end, "\n".join(lines[i + 1 :]).strip()))
                 break
     return cues
 
@@ -77,8 +78,9 @@ class JournalView:
                 claim = claims.pop((fp, rec.lane), None)
                 done = isinstance(rec, Done)
                 start = claim.t if claim else rec.t - (rec.ms / 1000 if done else 0)
-                view.runs.setdefault(fp, []).append(Run(rec.task, rec.lane, start, rec.t, done,
-                                                        "" if done else rec.error))
+                view.runs.setdefault(fp, []).append(
+                    Run(rec.task, rec.lane, start, rec.t, done, "" if done else rec.error)
+                )
                 if isinstance(rec, Done):
                     view.objects[fp] = rec.object
                     view.done.setdefault((fp, rec.object), rec)
@@ -108,8 +110,13 @@ class VideoView:
         return self.out_dir / f"{self.name}.mp4"
 
 
-def video_views(plan: Plan, root: Path, vars_by_video: dict[str, dict[str, Any]], journal: JournalView,
-                published: Path | None = None) -> list[VideoView]:
+def video_views(
+    plan: Plan,
+    root: Path,
+    vars_by_video: dict[str, dict[str, Any]],
+    journal: JournalView,
+    published: Path | None = None,
+) -> list[VideoView]:
     """`published`: the folder of `vidc build --out DIR`, else each video's `output` in the project."""
     tasks = plan.task_map()
     views = []
@@ -175,15 +182,30 @@ def checks(view: VideoView, measured: dict[str, float | None]) -> list[dict[str,
     m = view.manifest or {}
     out = []
     if view.status == "failed":
-        out.append({"name": "build", "ok": False, "detail": f"{len(view.errors)} task(s) failed: "
-                    + "; ".join(f"{t}: {e.strip().splitlines()[0] if e.strip() else 'failed'}"
-                                for t, e in sorted(view.errors.items()))})
+        out.append(
+            {
+                "name": "build",
+                "ok": False,
+                "detail": f"{len(view.errors)} task(s) failed: "
+                + "; ".join(
+                    f"{t}: {e.strip().splitlines()[0] if e.strip() else 'failed'}"
+                    for t, e in sorted(view.errors.items())
+                ),
+            }
+        )
     if not m:
         return out
     if view.mp4.is_file() and m.get("video_sha256"):
         same = file_sha256(view.mp4) == m["video_sha256"]
-        out.append({"name": "file", "ok": same, "detail": "the MP4 matches its manifest's sha256" if same else
-                    "the MP4 differs from the one the manifest describes (edited or damaged since)"})
+        out.append(
+            {
+                "name": "file",
+                "ok": same,
+                "detail": "the MP4 matches its manifest's sha256"
+                if same
+                else "the MP4 differs from the one the manifest describes (edited or damaged since)",
+            }
+        )
     audio = m.get("audio") or {}
     target, ceiling = audio.get("loudness_target_lufs"), audio.get("true_peak_ceiling_db")
     lufs, tp = measured.get("integrated_lufs"), measured.get("true_peak_db")
@@ -192,14 +214,28 @@ def checks(view: VideoView, measured: dict[str, float | None]) -> list[dict[str,
         out.append({"name": "loudness", "ok": ok, "detail": f"{lufs:.1f} LUFS, target {target:g} ±1 LU"})
     if ceiling is not None and tp is not None:
         ok = tp <= ceiling + 0.5
-        out.append({"name": "true peak", "ok": ok, "detail": f"{tp:.1f} dBTP, ceiling {ceiling:g} dBTP (+0.5 dB for AAC)"})
+        out.append(
+            {"name": "true peak", "ok": ok, "detail": f"{tp:.1f} dBTP, ceiling {ceiling:g} dBTP (+0.5 dB for AAC)"}
+        )
     over = [s["index"] for s in m.get("scenes", []) if s.get("voice_ms", 0) > s.get("duration_ms", 0)]
-    out.append({"name": "voice fits", "ok": not over, "detail": "every voice fits its scene" if not over else
-                f"scene(s) {', '.join(map(str, over))}: the voice is longer than the scene"})
+    out.append(
+        {
+            "name": "voice fits",
+            "ok": not over,
+            "detail": "every voice fits its scene"
+            if not over
+            else f"scene(s) {', '.join(map(str, over))}: the voice is longer than the scene",
+        }
+    )
     files = m.get("files") or {}
     missing = [f for f in files.values() if not _beside(view.out_dir, f)]
-    out.append({"name": "files", "ok": not missing, "detail": "all published files present" if not missing else
-                "missing: " + ", ".join(missing)})
+    out.append(
+        {
+            "name": "files",
+            "ok": not missing,
+            "detail": "all published files present" if not missing else "missing: " + ", ".join(missing),
+        }
+    )
     return out
 
 

@@ -1,6 +1,7 @@
 """Pictures and numbers for the review site, computed once per published video with ffmpeg and
 numpy: a thumbnail, one frame per scene, waveform envelopes, and the loudness of the final mix
 measured again by an independent meter (ffmpeg's ebur128 filter with true peak)."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,9 @@ class MediaError(Exception):
 
 def _run(argv: list[str], *, binary: bool = False, timeout: float = 300) -> subprocess.CompletedProcess:
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                              preexec_fn=die_with_parent())
+        proc = subprocess.run(
+            argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent()
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MediaError(f"{argv[0]}: {exc}") from None
     if proc.returncode != 0:
@@ -34,16 +36,55 @@ def _run(argv: list[str], *, binary: bool = False, timeout: float = 300) -> subp
 def frame(video: Path, at_ms: int, dest: Path, width: int) -> None:
     """One frame at `at_ms`, scaled to `width`, as JPEG, written atomically."""
     with atomic_path(dest) as tmp:  # `-f image2`: the temporary name has no .jpg to tell ffmpeg
-        _run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-ss", f"{max(0, at_ms) / 1000:.3f}",
-              "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "4", "-f", "image2", str(tmp)])
+        _run(
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-nostdin",
+                "-y",
+                "-loglevel",
+                "error",
+                "-ss",
+                f"{max(0, at_ms) / 1000:.3f}",
+                "-i",
+                str(video),
+                "-frames:v",
+                "1",
+                "-vf",
+                f"scale={width}:-2",
+                "-q:v",
+                "4",
+                "-f",
+                "image2",
+                str(tmp),
+            ]
+        )
         if not tmp.is_file() or tmp.stat().st_size == 0:
             raise MediaError(f"no frame at {at_ms} ms in {video.name}")
 
 
 def decode_mono(path: Path, rate: int = ENVELOPE_RATE) -> np.ndarray:
     """The first audio stream as mono float32 in [-1, 1] at `rate`."""
-    proc = _run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path), "-vn", "-ac", "1",
-                 "-ar", str(rate), "-f", "s16le", "-"], binary=True)
+    proc = _run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        binary=True,
+    )
     return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
 
 
@@ -58,7 +99,9 @@ def envelope(samples: np.ndarray, bins: int) -> list[float]:
     return [round(min(1.0, p), 3) for p in peaks]
 
 
-def placed_envelope(clips: list[tuple[int, np.ndarray]], total_ms: int, bins: int, rate: int = ENVELOPE_RATE) -> list[float]:
+def placed_envelope(
+    clips: list[tuple[int, np.ndarray]], total_ms: int, bins: int, rate: int = ENVELOPE_RATE
+) -> list[float]:
     """Clips (start ms, samples) placed on one timeline of total_ms, then enveloped."""
     n = max(1, total_ms * rate // 1000)
     line = np.zeros(n, dtype=np.float32)
@@ -77,8 +120,22 @@ _SUMMARY_TP = re.compile(r"True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
 
 def loudness(path: Path) -> dict[str, float | None]:
     """Integrated loudness (LUFS) and true peak (dBTP) of the file's audio, by ffmpeg's ebur128."""
-    proc = _run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-vn",
-                 "-af", "ebur128=peak=true", "-f", "null", "-"])
+    proc = _run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ]
+    )
     text = proc.stderr.decode("utf-8", "replace")
     i, tp = _SUMMARY_I.search(text), _SUMMARY_TP.search(text)
 

@@ -4,6 +4,7 @@ generated (the pages, their stylesheet and script, the pictures it rendered, the
 tracks they link), by exact path. No directory listing, no other file of the folders around it, no
 symlink swapped in since (each file is checked again when asked for), and a request whose `Host` is
 not this server's own name is refused (a DNS-rebinding page cannot read the site)."""
+
 from __future__ import annotations
 
 import errno
@@ -93,7 +94,9 @@ def make_server(files: dict[str, Path], start: str, port: int) -> ThreadingHTTPS
         return ThreadingHTTPServer((HOST, port), handler)
     except OSError as exc:
         why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror or exc})"
-        raise ServeError(f"port {port} on {HOST} {why}: pick another with --port, or --port 0 for any free one") from None
+        raise ServeError(
+            f"port {port} on {HOST} {why}: pick another with --port, or --port 0 for any free one"
+        ) from None
 
 
 def serve(files: dict[str, Path], start: str, port: int, open_browser: bool) -> None:

@@ -3,6 +3,7 @@ per video (player, contact sheet, waveform lanes, captions, estimated vs measure
 backends, licences, costs). Plain HTML, CSS and a small script rendered with Jinja2 from
 templates/review/; pictures and envelopes come from media.py. It links the published MP4s where
 they are (relative links), so the folder opens from disk without a server."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,10 @@ THUMB_W, FRAME_W = 480, 320
 
 
 def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(lambda name: template_text(f"review/{name}")),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(
+        loader=FunctionLoader(lambda name: template_text(f"review/{name}")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     env.filters["secs"] = lambda ms: secs(int(ms or 0))
     env.filters["usd"] = lambda micro: usd(int(micro or 0))
     return env
@@ -49,8 +52,9 @@ def _page_name(name: str) -> str:
 
 
 class Site:
-    def __init__(self, plan: Plan, root: Path, out: Path, vars_by_video: dict[str, dict[str, Any]],
-                 published: Path | None = None):
+    def __init__(
+        self, plan: Plan, root: Path, out: Path, vars_by_video: dict[str, dict[str, Any]], published: Path | None = None
+    ):
         self.plan, self.root, self.out = plan, root, out
         self.work = root / ".vidc"
         self.journal = JournalView.read(self.work / "journal.log")
@@ -84,7 +88,9 @@ class Site:
             folder = self.out / "media" / v.name
             files.append((self.out, self.out / _page_name(v.name)))
             files.append((self.out, folder / "thumb.jpg"))
-            files += [(self.out, folder / f"scene-{s['index']:02d}.jpg") for s in (v.manifest or {}).get("scenes") or []]
+            files += [
+                (self.out, folder / f"scene-{s['index']:02d}.jpg") for s in (v.manifest or {}).get("scenes") or []
+            ]
             files.append((v.out_dir, v.mp4))
             vtt = _published(v.out_dir, ((v.manifest or {}).get("files") or {}).get("vtt"))
             if vtt is not None:
@@ -133,11 +139,14 @@ class Site:
             duck_db = float(mix.params.get("duck_db", 0.0)) if mix else 0.0
             music = media.decode_mono(bed)[: total * media.ENVELOPE_RATE // 1000] * volume
             mixed = self._mix_result(fps.get(ids.mix(v.name), ""))
-            spans = ([(int(a), int(b)) for _, a, b in mixed["speech_spans_ms"]] if mixed.get("speech_spans_ms")
-                     else [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes])
+            spans = (
+                [(int(a), int(b)) for _, a, b in mixed["speech_spans_ms"]]
+                if mixed.get("speech_spans_ms")
+                else [(s["start_ms"], s["start_ms"] + int(s.get("voice_ms", 0))) for s in scenes]
+            )
             gain = 10 ** (-duck_db / 20)
             for a, b in spans:  # the mix's envelope holds the bed exactly duck_db down over these spans
-                music[a * media.ENVELOPE_RATE // 1000: b * media.ENVELOPE_RATE // 1000] *= gain
+                music[a * media.ENVELOPE_RATE // 1000 : b * media.ENVELOPE_RATE // 1000] *= gain
             waves["music"] = media.placed_envelope([(0, music)], total, BINS)
             waves["duck"] = {"db": duck_db, "spans": spans}
         out["waves"] = waves
@@ -160,8 +169,9 @@ class Site:
             try:
                 self._media(v)
             except media.MediaError as exc:
-                v.checks = checks(v, {}) + [{"name": "media", "ok": False,
-                                             "detail": project_relative(str(exc), self.root)}]
+                v.checks = checks(v, {}) + [
+                    {"name": "media", "ok": False, "detail": project_relative(str(exc), self.root)}
+                ]
 
         # ffmpeg does the work: one thread per core keeps them all busy on a batch of fifty.
         with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
@@ -173,30 +183,49 @@ class Site:
         columns = matrix_columns(self.views)
         cards = [self._card(v, columns) for v in self.views]
         counts = {s: sum(1 for c in cards if c["status"] == s) for s in ("built", "failed", "stale", "pending")}
-        write_text(self.out / "index.html", env.get_template("index.html.j2").render(
-            project=self.plan.project, spec=self.plan.spec, cards=cards, columns=columns, counts=counts,
-            total_cost=sum(c["cost_micro"] for c in cards)))
+        write_text(
+            self.out / "index.html",
+            env.get_template("index.html.j2").render(
+                project=self.plan.project,
+                spec=self.plan.spec,
+                cards=cards,
+                columns=columns,
+                counts=counts,
+                total_cost=sum(c["cost_micro"] for c in cards),
+            ),
+        )
         for i, v in enumerate(self.views):
             prev_v = self.views[i - 1] if i > 0 else None
             next_v = self.views[i + 1] if i + 1 < len(self.views) else None
             page = self._page(v, cards[i])
-            write_text(self.out / _page_name(v.name), env.get_template("video.html.j2").render(
-                v=page, card=cards[i], prev=prev_v and _page_name(prev_v.name), next=next_v and _page_name(next_v.name),
-                position=i + 1, count=len(self.views)))
+            write_text(
+                self.out / _page_name(v.name),
+                env.get_template("video.html.j2").render(
+                    v=page,
+                    card=cards[i],
+                    prev=prev_v and _page_name(prev_v.name),
+                    next=next_v and _page_name(next_v.name),
+                    position=i + 1,
+                    count=len(self.views),
+                ),
+            )
         return self.out / "index.html"
 
     def _card(self, v: VideoView, columns: dict[str, list[str]]) -> dict[str, Any]:
         m = v.manifest or {}
-        loud = (v.media.get("loudness") or {})
+        loud = v.media.get("loudness") or {}
         cost = m.get("cost") or {}
         thumb = self.out / "media" / v.name / "thumb.jpg"
         return {
-            "name": v.name, "status": v.status, "page": _page_name(v.name),
+            "name": v.name,
+            "status": v.status,
+            "page": _page_name(v.name),
             "thumb": _url(thumb, self.out) if thumb.is_file() and v.media else None,
             "vars": {k: v.vars.get(k) for k in columns},
             "all_vars": dict(sorted(v.vars.items())),
             "duration_ms": m.get("duration_ms") or sum(s.duration_ms for s in v.plan.scenes),
-            "lufs": loud.get("integrated_lufs"), "tp": loud.get("true_peak_db"),
+            "lufs": loud.get("integrated_lufs"),
+            "tp": loud.get("true_peak_db"),
             "failed": [c for c in v.checks if not c["ok"]],
             "preset": f"{v.plan.preset} {v.plan.width}x{v.plan.height}@{v.plan.fps}",
             "cost_micro": cost.get("measured_micro_usd", v.plan.cost_micro_usd),
@@ -210,8 +239,14 @@ class Site:
         scenes = []
         for s in m.get("scenes") or []:
             img = folder / f"scene-{s['index']:02d}.jpg"
-            scenes.append({**s, "frame": _url(img, self.out) if img.is_file() else None,
-                           "left": 100 * s["start_ms"] / total, "width": 100 * s["duration_ms"] / total})
+            scenes.append(
+                {
+                    **s,
+                    "frame": _url(img, self.out) if img.is_file() else None,
+                    "left": 100 * s["start_ms"] / total,
+                    "width": 100 * s["duration_ms"] / total,
+                }
+            )
         files = m.get("files") or {}
         srt, vtt = _published(v.out_dir, files.get("srt")), _published(v.out_dir, files.get("vtt"))
         try:
@@ -219,23 +254,43 @@ class Site:
         except Refused:
             cues = []
         waves = v.media.get("waves") or {}
-        lanes = [(label, key) for label, key in (("voice", "voice"), ("music (ducked)", "music"), ("final mix", "mix"))
-                 if waves.get(key)]
+        lanes = [
+            (label, key)
+            for label, key in (("voice", "voice"), ("music (ducked)", "music"), ("final mix", "mix"))
+            if waves.get(key)
+        ]
         duck = waves.get("duck") or {}
         return {
-            "name": v.name, "status": v.status, "manifest": m, "checks": v.checks, "errors": v.errors,
+            "name": v.name,
+            "status": v.status,
+            "manifest": m,
+            "checks": v.checks,
+            "errors": v.errors,
             "player": _url(v.mp4, self.out) if v.mp4.is_file() else None,
             "vtt": _url(vtt, self.out) if vtt is not None else None,
-            "scenes": scenes, "planned_scenes": v.plan.scenes, "total_ms": total,
-            "cues": [{"start": c.start_ms, "end": c.end_ms, "text": c.text, "left": 100 * c.start_ms / total,
-                      "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total)} for c in cues],
+            "scenes": scenes,
+            "planned_scenes": v.plan.scenes,
+            "total_ms": total,
+            "cues": [
+                {
+                    "start": c.start_ms,
+                    "end": c.end_ms,
+                    "text": c.text,
+                    "left": 100 * c.start_ms / total,
+                    "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total),
+                }
+                for c in cues
+            ],
             "waves": [{"label": label, "path": media.svg_wave(waves[key], BINS, 60)} for label, key in lanes],
             "duck": [{"left": 100 * a / total, "width": 100 * (b - a) / total} for a, b in duck.get("spans", [])],
             "duck_db": duck.get("db"),
             "gantt": self._gantt(v),
-            "backends": m.get("backends") or {}, "music": m.get("music") or {},
-            "cost": m.get("cost"), "plan_cost": v.plan.cost_micro_usd,
-            "vars": card["all_vars"], "audio": m.get("audio") or {},
+            "backends": m.get("backends") or {},
+            "music": m.get("music") or {},
+            "cost": m.get("cost"),
+            "plan_cost": v.plan.cost_micro_usd,
+            "vars": card["all_vars"],
+            "audio": m.get("audio") or {},
             "loudness": {"integrated_lufs": None, "true_peak_db": None, **(v.media.get("loudness") or {})},
         }
 
@@ -244,16 +299,26 @@ class Site:
         est = []
         if tasks:
             t0 = min(t.start_ms for t in tasks)
-            est = [{"task": t.id, "lane": t.lane, "stage": t.stage, "start": t.start_ms - t0, "end": t.finish_ms - t0}
-                   for t in tasks]
+            est = [
+                {"task": t.id, "lane": t.lane, "stage": t.stage, "start": t.start_ms - t0, "end": t.finish_ms - t0}
+                for t in tasks
+            ]
         runs, reused = measured_runs(v, self.plan, self.journal)
         meas = []
         if runs:
             r0 = min(r.start for r in runs)
             stage = {t.id: t.stage for t in tasks}
-            meas = [{"task": r.task, "lane": r.lane, "stage": stage.get(r.task, ids.step_of(r.task)),
-                     "start": round((r.start - r0) * 1000), "end": round((r.end - r0) * 1000), "ok": r.ok}
-                    for r in runs]
+            meas = [
+                {
+                    "task": r.task,
+                    "lane": r.lane,
+                    "stage": stage.get(r.task, ids.step_of(r.task)),
+                    "start": round((r.start - r0) * 1000),
+                    "end": round((r.end - r0) * 1000),
+                    "ok": r.ok,
+                }
+                for r in runs
+            ]
         span = max([b["end"] for b in est + meas] + [1])
 
         def rows(bars):
@@ -265,8 +330,15 @@ class Site:
 
         ran = {r.task for r in runs} | set(reused)
         not_run = sorted(t.id for t in tasks if t.id not in ran)
-        return {"estimated": rows(est), "measured": rows(meas), "span_ms": span, "reused": reused, "not_run": not_run,
-                "est_ms": max([b["end"] for b in est] + [0]), "meas_ms": max([b["end"] for b in meas] + [0])}
+        return {
+            "estimated": rows(est),
+            "measured": rows(meas),
+            "span_ms": span,
+            "reused": reused,
+            "not_run": not_run,
+            "est_ms": max([b["end"] for b in est] + [0]),
+            "meas_ms": max([b["end"] for b in meas] + [0]),
+        }
 
 
 def _read_stamp(path: Path) -> dict[str, Any]:

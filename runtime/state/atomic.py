@@ -1,5 +1,6 @@
 """Atomic writes: a temporary name in the same folder, fsync, os.replace (house rule 6 in docs/architecture.md).
 A partly written file never carries a final name."""
+
 from __future__ import annotations
 
 import os

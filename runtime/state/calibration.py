@@ -1,5 +1,6 @@
 """The project's calibration (`.vidc/calibration.json`): per backend, measured time / the cost
 model's uncalibrated estimate, learnt from the journal by `vidc calibrate` and used by later plans."""
+
 from __future__ import annotations
 
 import statistics
@@ -40,5 +41,9 @@ def measure(records: list[Record]) -> dict[str, dict]:
         devices[rec.backend].add(f"{rec.lane}:{rec.device}")
     out = {}
     for backend, values in sorted(ratios.items()):
-        out[backend] = {"runs": len(values), "factor": round(statistics.median(values), 3), "lanes": sorted(devices[backend])}
+        out[backend] = {
+            "runs": len(values),
+            "factor": round(statistics.median(values), 3),
+            "lanes": sorted(devices[backend]),
+        }
     return out

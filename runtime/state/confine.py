@@ -11,6 +11,7 @@ manifest, a saved plan, a lexicon, a review stamp, the command line):
   (a symlink is removed as a link, its target untouched), and refuses anything whose folder
   resolves outside the root.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,10 @@ def no_link_out(root: Path, target: str | os.PathLike[str], what: str = "output"
     if is_inside(given, Path(os.path.abspath(root))) or is_inside(given, base):
         real = given.resolve()
         if not is_inside(real, base):
-            raise Refused(f"the {what} {target} resolves to {real}, outside the project {base} (through a symlink); "
-                          "remove the link or name a path outside the project")
+            raise Refused(
+                f"the {what} {target} resolves to {real}, outside the project {base} (through a symlink); "
+                "remove the link or name a path outside the project"
+            )
     return Path(target)
 
 
@@ -151,8 +154,10 @@ def real_folder(root: Path, folder: Path, what: str = "folder") -> Path:
     except FileNotFoundError:
         return folder
     if stat.S_ISLNK(st.st_mode):
-        raise Refused(f"the {what} {folder} is a symlink (to {os.readlink(folder)}); vidc never follows a link "
-                      f"out of {base}: remove the link")
+        raise Refused(
+            f"the {what} {folder} is a symlink (to {os.readlink(folder)}); vidc never follows a link "
+            f"out of {base}: remove the link"
+        )
     if not stat.S_ISDIR(st.st_mode):
         raise Refused(f"the {what} {folder} is {kind_of(st.st_mode)}, not a folder: move it away")
     return folder

@@ -1,5 +1,6 @@
 """Disk a build will add, and whether the work folder's disk has it: the plan's estimate per task
 (compiler/disk.py) for the tasks the store does not already hold."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,11 @@ def pending(plan: Plan, work_root: Path, only: set[str] | None = None, force: bo
         return set(tasks)
     done = Finished.from_records(journal_records(work_root / "journal.log")).objects
     objects = work_root / "store" / "objects"
-    return {tid for tid, t in tasks.items()
-            if not (DIGEST.match(done.get(t.fingerprint, "")) and (objects / done[t.fingerprint]).is_dir())}
+    return {
+        tid
+        for tid, t in tasks.items()
+        if not (DIGEST.match(done.get(t.fingerprint, "")) and (objects / done[t.fingerprint]).is_dir())
+    }
 
 
 def mb(n: int) -> str:
@@ -41,16 +45,21 @@ def summary(plan: Plan, work_root: Path) -> str:
     """One line for `vidc plan`: what the build would add, and the room there is."""
     todo = pending(plan, work_root)
     need = plan_bytes(plan, todo)
-    return (f"disk: ~{mb(need)} to add for {len(todo)} of {len(plan.tasks)} tasks ({NOTE}); "
-            f"{mb(free_bytes(work_root))} free at {work_root}")
+    return (
+        f"disk: ~{mb(need)} to add for {len(todo)} of {len(plan.tasks)} tasks ({NOTE}); "
+        f"{mb(free_bytes(work_root))} free at {work_root}"
+    )
 
 
-def check_room(plan: Plan, work_root: Path, only: set[str] | None = None, force: bool = False,
-               free: int | None = None) -> None:
+def check_room(
+    plan: Plan, work_root: Path, only: set[str] | None = None, force: bool = False, free: int | None = None
+) -> None:
     """StateFault (one line, exit 1) when the estimate for the tasks still to run passes the free
     space of the work folder's disk. Nothing has started then."""
     need = plan_bytes(plan, pending(plan, work_root, only, force))
     room = free_bytes(work_root) if free is None else free
     if need > room:
-        raise StateFault(f"this build would add about {mb(need)} to {work_root} (an estimate) but its disk has "
-                         f"{mb(room)} free: run `vidc gc` to remove old work (or free space), then build again")
+        raise StateFault(
+            f"this build would add about {mb(need)} to {work_root} (an estimate) but its disk has "
+            f"{mb(room)} free: run `vidc gc` to remove old work (or free space), then build again"
+        )

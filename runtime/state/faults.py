@@ -1,5 +1,6 @@
 """Faults of the work folder or the output folder (not of the spec): one line naming the folder
 and the fix; the CLI prints it and exits 1. The next build resumes."""
+
 from __future__ import annotations
 
 import errno
@@ -17,12 +18,16 @@ def describe_oserror(exc: OSError, where: Path | str | None = None) -> str:
     folder = Path(str(path))
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         folder = next((p for p in [folder, *folder.parents] if p.name == ".vidc"), folder)  # the work folder
-        return (f"no space left on the device holding {folder}: run `vidc gc` to remove old work (or free some "
-                f"space) and run the same command again; finished work is kept")
+        return (
+            f"no space left on the device holding {folder}: run `vidc gc` to remove old work (or free some "
+            f"space) and run the same command again; finished work is kept"
+        )
     if exc.errno == errno.EROFS or exc.errno in (errno.EACCES, errno.EPERM):
         kind = "read-only" if exc.errno == errno.EROFS else "not writable"
-        return (f"{folder} is {kind} ({os.strerror(exc.errno)}): make it writable "
-                f"(or build a copy of the project somewhere writable) and run the same command again")
+        return (
+            f"{folder} is {kind} ({os.strerror(exc.errno)}): make it writable "
+            f"(or build a copy of the project somewhere writable) and run the same command again"
+        )
     if exc.errno == errno.ELOOP:
         return f"{folder} is a symlink where vidc keeps a file: remove it and run the same command again"
     if exc.errno == errno.EISDIR:

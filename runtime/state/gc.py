@@ -18,6 +18,7 @@ renders it again rather than trust a half-deleted folder), remove its index reco
 trashed folder. A killed gc leaves at most some trash, which the next gc or the next build clears
 (a build empties store/tmp/). Every removal goes through confine.remove (never through a link).
 """
+
 from __future__ import annotations
 
 import json
@@ -111,8 +112,7 @@ class Decision:
         return sum(self.entries[n].size for n in self.doomed)
 
 
-def keep_reasons(records: list[Record], plan_fps: set[str], published_fps: set[str],
-                 keep_last: int) -> dict[str, str]:
+def keep_reasons(records: list[Record], plan_fps: set[str], published_fps: set[str], keep_last: int) -> dict[str, str]:
     """object -> why it is kept: the current plan, a published video, or one of the last K builds."""
     latest = Finished.from_records(records).objects
     kept: dict[str, str] = {}
@@ -123,8 +123,14 @@ def keep_reasons(records: list[Record], plan_fps: set[str], published_fps: set[s
     return kept
 
 
-def decide(entries: dict[str, Entry], kept: dict[str, str], *, now: float, max_age_s: float | None = None,
-           max_size: int | None = None) -> Decision:
+def decide(
+    entries: dict[str, Entry],
+    kept: dict[str, str],
+    *,
+    now: float,
+    max_age_s: float | None = None,
+    max_size: int | None = None,
+) -> Decision:
     """Which candidates (objects nothing keeps) go, least recently used first."""
     candidates = sorted((e for n, e in entries.items() if n not in kept), key=lambda e: (e.used, e.name))
     if max_age_s is None and max_size is None:
@@ -214,8 +220,11 @@ class Collector:
         """Index records whose object is gone (a build never trusts one without its object)."""
         if not self.store.index.is_dir():
             return []
-        return [p for p in sorted(self.store.index.glob("*.json"))
-                if DIGEST.match(p.stem) and not os.path.lexists(self.store.objects / p.stem)]
+        return [
+            p
+            for p in sorted(self.store.index.glob("*.json"))
+            if DIGEST.match(p.stem) and not os.path.lexists(self.store.objects / p.stem)
+        ]
 
     def _step(self) -> None:
         self._steps += 1
@@ -227,8 +236,17 @@ def journal_records(path: Path) -> list[Record]:
     return Journal(path).replay() if path.is_file() else []
 
 
-def run_gc(work_root: Path, store: Store, kept: dict[str, str], records: list[Record], *, dry_run: bool,
-           max_age_s: float | None = None, max_size: int | None = None, now: float | None = None) -> Decision:
+def run_gc(
+    work_root: Path,
+    store: Store,
+    kept: dict[str, str],
+    records: list[Record],
+    *,
+    dry_run: bool,
+    max_age_s: float | None = None,
+    max_size: int | None = None,
+    now: float | None = None,
+) -> Decision:
     """Decide, and unless dry_run delete (oldest first). The caller holds the work folder's lock."""
     entries = scan(store, last_done(records))
     decision = decide(entries, kept, now=time.time() if now is None else now, max_age_s=max_age_s, max_size=max_size)

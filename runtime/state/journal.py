@@ -6,6 +6,7 @@ One JSON object per line, written with a single O_APPEND write and fsynced, so l
 worker processes never interleave and a committed line survives power loss. A torn last line
 (power lost mid-write) is ignored on replay.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """One build per work folder at a time: an exclusive flock, with the holder's pid written inside.
 A second build reports the pid and leaves; nobody kills anybody."""
+
 from __future__ import annotations
 
 import fcntl

@@ -1,6 +1,7 @@
 """Lane queues (house rule 7 in docs/architecture.md): one append-only file per lane, one task per line,
 `task_id|input_path|output_path` (the input is the task's descriptor, paths relative to the work
 folder). The coordinator appends; the lane's worker reads from where it left off."""
+
 from __future__ import annotations
 
 import os

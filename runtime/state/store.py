@@ -11,6 +11,7 @@ assumed (house rule 6 in docs/architecture.md):
   inputs can be checked cheaply before use (`verify(full=False)`: the same files, the same
   sizes); recovery and `vidc verify` re-hash in full.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -166,8 +167,10 @@ class Store:
             files = data["files"]
             if not isinstance(files, dict) or digest_of(files) != digest:
                 return None
-            if not all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], str)
-                       for v in files.values()):
+            if not all(
+                isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], str)
+                for v in files.values()
+            ):
                 return None
             return files
         except (OSError, ValueError, KeyError, TypeError, AttributeError, Refused):

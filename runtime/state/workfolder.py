@@ -1,4 +1,5 @@
 """Where a build keeps its state: the project's work folder (default `<project>/.vidc`)."""
+
 from __future__ import annotations
 
 import re
@@ -67,8 +68,19 @@ class WorkFolder:
     def check(self) -> None:
         """Every path vidc keeps is what it should be (a folder, or a file); else one clear line."""
         store = self.root / "store"
-        for folder in (self.root, self.queues, self.tasks, self.cache, store, self.root / "logs", store / "objects",
-                       store / "index", store / "tmp", self.cache / "music", self.cache / "music.index"):
+        for folder in (
+            self.root,
+            self.queues,
+            self.tasks,
+            self.cache,
+            store,
+            self.root / "logs",
+            store / "objects",
+            store / "index",
+            store / "tmp",
+            self.cache / "music",
+            self.cache / "music.index",
+        ):
             if folder.is_symlink() and folder != self.root or (folder.exists() and not folder.is_dir()):
                 raise StateFault(f"{folder} should be a folder vidc keeps; move it away and build again")
         for path in (self.journal, self.lock, self.root / "calibration.json"):
@@ -78,8 +90,10 @@ class WorkFolder:
             if folder.is_dir() and not folder.is_symlink():  # a lane's queue and log are opened for appending
                 for q in folder.iterdir():
                     if q.suffix == suffix and (q.is_symlink() or not q.is_file()):
-                        raise StateFault(f"the {what} {q} is not a file (a link or a special file would be written "
-                                         f"through); move it away and build again ({what}s are rebuilt)")
+                        raise StateFault(
+                            f"the {what} {q} is not a file (a link or a special file would be written "
+                            f"through); move it away and build again ({what}s are rebuilt)"
+                        )
 
     def sweep(self) -> None:
         """Temporary files of an interrupted build (never a final name) are removed."""

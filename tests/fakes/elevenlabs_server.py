@@ -17,6 +17,7 @@ alignment spreads the characters evenly over it. Failures are scripted per reque
 Binds 127.0.0.1:0 only; every request is recorded in `fake.requests` (the key header included, so a
 test can check what was sent; the server itself never prints it).
 """
+
 from __future__ import annotations
 
 import base64

@@ -13,6 +13,7 @@ so that tests can assert what the real SDK sent.
 Bounded: loopback only, request bodies up to 1 MiB, delays capped at 5 s, a socket timeout on
 every connection, no reply left -> HTTP 400 (a non-retryable error the test sees at once).
 """
+
 from __future__ import annotations
 
 import json
@@ -228,7 +229,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.fake._next(rec)  # a rejected request still consumes its scripted reply
         if reply is None:
-            self._send(400, _error_body(dialect, 400, f"fake server: no scripted reply left for request {len(self.fake.requests)}"))
+            self._send(
+                400,
+                _error_body(dialect, 400, f"fake server: no scripted reply left for request {len(self.fake.requests)}"),
+            )
             return
         if reply.delay:
             time.sleep(min(reply.delay, MAX_DELAY))
@@ -275,8 +279,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _error_body(dialect: str, status: int, message: str) -> dict[str, Any]:
-    kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-             404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
+    kinds = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        403: "permission_error",
+        404: "not_found_error",
+        429: "rate_limit_error",
+        529: "overloaded_error",
+    }
     kind = kinds.get(status, "api_error")
     if dialect == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
@@ -288,7 +298,14 @@ def _anthropic_message(n: int, model: str, reply: Reply, tool_name: str | None =
     content: list[dict[str, Any]] = [{"type": "text", "text": reply.text or ""}]
     if tool_name is not None:  # a forced tool call (the legacy structured-output form)
         try:
-            content = [{"type": "tool_use", "id": f"toolu_fake_{n:04d}", "name": tool_name, "input": json.loads(reply.text or "")}]
+            content = [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_fake_{n:04d}",
+                    "name": tool_name,
+                    "input": json.loads(reply.text or ""),
+                }
+            ]
             stop = "tool_use" if stop == "end_turn" else stop
         except ValueError:
             pass

@@ -1,5 +1,6 @@
 """Independent readers for the finished MP4: ffprobe, pyloudnorm, ffmpeg's ebur128 true-peak
 meter and a cross-correlation that finds where each voice really starts."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ import numpy as np
 
 
 def probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-count_frames", "-of", "json",
-                          str(path)], capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-count_frames", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -21,10 +26,10 @@ def atom_order(path: Path) -> list[str]:
     names, data = [], path.read_bytes()
     pos = 0
     while pos + 8 <= len(data):
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        names.append(data[pos + 4:pos + 8].decode("latin-1"))
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        names.append(data[pos + 4 : pos + 8].decode("latin-1"))
         if size == 1:
-            size = int.from_bytes(data[pos + 8:pos + 16], "big")
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
         if size < 8:
             break
         pos += size
@@ -32,14 +37,20 @@ def atom_order(path: Path) -> list[str]:
 
 
 def decode_audio(path: Path, rate: int = 48000, channels: int = 2) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", str(channels),
-                          "-ar", str(rate), "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(rate), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
 
 
 def true_peak_db(path: Path) -> float:
-    err = subprocess.run(["ffmpeg", "-nostats", "-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
-                         capture_output=True, text=True).stderr
+    err = subprocess.run(
+        ["ffmpeg", "-nostats", "-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    ).stderr
     return float(re.findall(r"Peak:\s+(-?[0-9.]+|-inf) dBFS", err)[-1])
 
 
@@ -68,11 +79,11 @@ def mp4_boxes(data: bytes, start: int, end: int, want: set[str], found: list[str
     containers = {"moov", "trak", "mdia", "minf", "stbl", "edts", "udta", "moof", "traf"}
     pos = start
     while pos + 8 <= end:
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        kind = data[pos + 4:pos + 8].decode("latin-1")
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8].decode("latin-1")
         head = 8
         if size == 1:
-            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+            size, head = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
         if size < head:
             break
         if kind in want:

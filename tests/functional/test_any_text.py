@@ -1,11 +1,12 @@
 """Any text renders: quotes, colons, percent signs, backslashes, braces, emoji and right-to-left
 scripts in narration and visual prompts go through drawtext, libass and Piper without an error."""
+
 import json
 
 from .conftest import build
 from .media_checks import parse_srt
 
-SPEC = r'''vidc: 1
+SPEC = r"""vidc: 1
 name: any-text
 script:
   scene_seconds: [3, 12]
@@ -17,7 +18,7 @@ script:
       visual_prompt: "right-to-left: مرحبا بالعالم — שלום"
       duration_seconds: 4
 export: {preset: draft}
-'''
+"""
 
 
 def test_nasty_text_builds(tmp_path):

@@ -3,6 +3,7 @@
 with independent tools: frame counts (ffprobe), the music's level from a 14 kHz tone bed (a band
 the voice never reaches: not ducked in the silent scene), each voice found in the MP4's sound at
 its scene's first frame, and captions shifted by the intro."""
+
 from __future__ import annotations
 
 import json
@@ -44,17 +45,50 @@ FPS = 30
 
 
 def _frames(mp4: Path) -> int:
-    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                          "stream=nb_read_frames,r_frame_rate,avg_frame_rate", "-of", "json", str(mp4)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames,r_frame_rate,avg_frame_rate",
+            "-of",
+            "json",
+            str(mp4),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     s = json.loads(out)["streams"][0]
     assert s["r_frame_rate"] == s["avg_frame_rate"] == f"{FPS}/1"  # constant frame rate
     return int(s["nb_read_frames"])
 
 
 def _gray(mp4: Path, t: float) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{t:.3f}", "-i", str(mp4), "-frames:v", "1",
-                          "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-ss",
+            f"{t:.3f}",
+            "-i",
+            str(mp4),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(640, 360).astype(float)
 
 
@@ -62,14 +96,42 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path):
     project = tmp_path / "kit"
     project.mkdir()
     ff = ["ffmpeg", "-v", "error", "-y"]
-    subprocess.run([*ff, "-f", "lavfi", "-i", "sine=f=14000:sample_rate=44100:d=30", "-af", "volume=0.5", "-ac", "2",
-                    str(project / "tone.wav")], check=True)
-    subprocess.run([*ff, "-f", "lavfi", "-i", f"testsrc=s=360x640:r={FPS}:d=1", "-c:v", "libx264", "-pix_fmt",
-                    "yuv420p", str(project / "clip.mp4")], check=True)
-    subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc2=s=720x1280", "-frames:v", "1", str(project / "tall.png")],
-                   check=True)
-    subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc2=s=1280x720", "-frames:v", "1", str(project / "wide.png")],
-                   check=True)
+    subprocess.run(
+        [
+            *ff,
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=14000:sample_rate=44100:d=30",
+            "-af",
+            "volume=0.5",
+            "-ac",
+            "2",
+            str(project / "tone.wav"),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            *ff,
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=s=360x640:r={FPS}:d=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(project / "clip.mp4"),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [*ff, "-f", "lavfi", "-i", "testsrc2=s=720x1280", "-frames:v", "1", str(project / "tall.png")], check=True
+    )
+    subprocess.run(
+        [*ff, "-f", "lavfi", "-i", "testsrc2=s=1280x720", "-frames:v", "1", str(project / "wide.png")], check=True
+    )
     (project / "project.yaml").write_text(SPEC, encoding="utf-8")
     proc = build(project)
     assert "W_CROP" in proc.err and "the outro: `wide.png` (1280x720) loses 68 % of its width" in proc.err
@@ -81,15 +143,22 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path):
     assert [s["frames"] for s in manifest["scenes"]] == [90, 60, 90]
     assert [s["start_ms"] for s in manifest["scenes"]] == [2000, 5000, 7000]
     assert manifest["scenes"][1]["silent"] and manifest["scenes"][1]["voice_ms"] == 0
-    assert manifest["outro"] == {"kind": "asset", "asset": "wide.png", "frames": 45, "start_ms": 10000,
-                                 "duration_ms": 1500}
+    assert manifest["outro"] == {
+        "kind": "asset",
+        "asset": "wide.png",
+        "frames": 45,
+        "start_ms": 10000,
+        "duration_ms": 1500,
+    }
     assert manifest["frames"] == 60 + 240 + 45 == _frames(mp4)
 
     # the intro's title card: its text (white on #102040) drawn inside the preset's safe area
     safe = safe_area("draft-vertical", 360, 640)
     ys, xs = np.nonzero(_gray(mp4, 1.0) > 128)
     assert len(xs) > 200  # there is text
-    assert safe.left <= xs.min() and xs.max() < 360 - safe.right and safe.top <= ys.min() and ys.max() < 640 - safe.bottom
+    assert (
+        safe.left <= xs.min() and xs.max() < 360 - safe.right and safe.top <= ys.min() and ys.max() < 640 - safe.bottom
+    )
     assert abs((xs.min() + xs.max()) / 2 - (safe.left + 360 - safe.right) / 2) < 6  # centred in the safe area
 
     # a short clip's mode: loop repeats the 1 s clip (scene 1), stretch slows it to 2 s (scene 2)
@@ -119,11 +188,11 @@ def test_intro_silent_scene_short_scenes_and_outro(tmp_path: Path):
     band = signal.sosfiltfilt(signal.butter(8, [13500, 14500], btype="bandpass", fs=sr, output="sos"), sound)
 
     def level(a: float, b: float) -> float:
-        seg = band[int(a * sr):int(b * sr)]
-        return 20 * np.log10(np.sqrt(np.mean(seg ** 2)) + 1e-12)
+        seg = band[int(a * sr) : int(b * sr)]
+        return 20 * np.log10(np.sqrt(np.mean(seg**2)) + 1e-12)
 
     mix = json.loads((objs / done["kit/mix"] / "result.json").read_text())
-    (_, a, b), = [s for s in mix["speech_spans_ms"] if s[0] == 0]
+    ((_, a, b),) = [s for s in mix["speech_spans_ms"] if s[0] == 0]
     under_speech = level(a / 1000 + 0.3, b / 1000 - 0.1)
     silent = level(5.5, 6.5)
     assert silent - under_speech > 8, (silent, under_speech)  # duck_db 10: the silent scene is not ducked

@@ -1,4 +1,5 @@
 """`vidc build` of the demo (draft preset), checked by independent readers."""
+
 import json
 import subprocess
 
@@ -29,8 +30,13 @@ def test_mp4_is_publishable(built_demo):
     assert int(video["nb_read_frames"]) == frames
     assert abs(float(video["duration"]) - frames / 30) <= 1 / 30
     for scene in manifest["scenes"]:  # a scene lasts its duration, or the voice plus a pause if longer
-        assert scene["duration_ms"] >= max(scene["planned_ms"] if scene["voice_ms"] + 500 <= scene["planned_ms"]
-                                           else scene["voice_ms"] + 500, 0) - 34
+        assert (
+            scene["duration_ms"]
+            >= max(
+                scene["planned_ms"] if scene["voice_ms"] + 500 <= scene["planned_ms"] else scene["voice_ms"] + 500, 0
+            )
+            - 34
+        )
     assert manifest["music"]["licence"] == "CC0-1.0"
     assert {"piper", "animatic", "mix", "export"} <= set(manifest["backends"])
 

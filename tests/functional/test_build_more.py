@@ -1,5 +1,6 @@
 """More of `vidc build`: your own assets, a failing task that does not take the others down,
 a matrix project, a saved plan (and a stale one), calibration, the music and doctor commands."""
+
 import json
 import shutil
 import subprocess
@@ -35,7 +36,9 @@ def _damaged_png(path):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", 640, 480, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"garbage!" * 8) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"garbage!" * 8) + chunk(b"IEND", b"")
+    )
 
 
 def test_assets_and_a_failing_scene(tmp_path):
@@ -43,7 +46,17 @@ def test_assets_and_a_failing_scene(tmp_path):
     (project / "media").mkdir(parents=True)
     (project / "project.yaml").write_text(ASSETS)
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x800", "-frames:v", "1", str(project / "media" / "still.png"))
-    ffmpeg("-f", "lavfi", "-i", "testsrc=s=320x240:r=25", "-t", "2", "-pix_fmt", "yuv420p", str(project / "media" / "clip.mp4"))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=s=320x240:r=25",
+        "-t",
+        "2",
+        "-pix_fmt",
+        "yuv420p",
+        str(project / "media" / "clip.mp4"),
+    )
     _damaged_png(project / "media" / "third.png")
 
     failed = build(project, check=False)
@@ -53,7 +66,11 @@ def test_assets_and_a_failing_scene(tmp_path):
     finished = failed.events[-1]
     assert not finished["ok"] and "my-assets/export" in finished["skipped"]
     done = {r.task for r in journal(project) if r.ev == "done"}
-    assert {"my-assets/video/scene-01", "my-assets/video/scene-02", "my-assets/mix"} <= done  # independent work finished
+    assert {
+        "my-assets/video/scene-01",
+        "my-assets/video/scene-02",
+        "my-assets/mix",
+    } <= done  # independent work finished
 
     ffmpeg("-f", "lavfi", "-i", "color=c=teal:s=640x480", "-frames:v", "1", str(project / "media" / "third.png"))
     before = len(journal(project))
@@ -77,7 +94,10 @@ def test_matrix_builds_every_row_and_only_picks_some(tmp_path, vidc_session_cmd)
     assert sorted(p.name for p in (project / "build").glob("*.mp4")) == ["short-pulse-buds.mp4"]
     assert only.events[-1]["ok"]
     build(project)
-    assert sorted(p.name for p in (project / "build").glob("*.mp4")) == ["short-aurora-lamp.mp4", "short-pulse-buds.mp4"]
+    assert sorted(p.name for p in (project / "build").glob("*.mp4")) == [
+        "short-aurora-lamp.mp4",
+        "short-pulse-buds.mp4",
+    ]
     bad = subprocess.run([*vidc_session_cmd, "build", str(project), "--only", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "short-aurora-lamp" in bad.stderr
 
@@ -98,12 +118,18 @@ def test_saved_plan_is_built_and_a_stale_one_refused(built_demo, tmp_path, vidc_
 def test_calibrate_turns_the_journal_into_a_cost_profile(built_demo, tmp_path, vidc_session_cmd):
     project = tmp_path / "demo"
     shutil.copytree(built_demo[0], project)
-    before = json.loads(subprocess.run([*vidc_session_cmd, "plan", str(project), "--format", "json"],
-                                       capture_output=True, text=True, check=True).stdout)
+    before = json.loads(
+        subprocess.run(
+            [*vidc_session_cmd, "plan", str(project), "--format", "json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     out = subprocess.run([*vidc_session_cmd, "calibrate", str(project)], capture_output=True, text=True, check=True)
     assert "animatic" in out.stdout and (project / ".vidc" / "calibration.json").is_file()
-    after = json.loads(subprocess.run([*vidc_session_cmd, "plan", str(project), "--format", "json"],
-                                      capture_output=True, text=True, check=True).stdout)
+    after = json.loads(
+        subprocess.run(
+            [*vidc_session_cmd, "plan", str(project), "--format", "json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert after["calibration"] and after["calibration"]["animatic"] > 0
     assert [t["work_ms"] for t in after["tasks"]] != [t["work_ms"] for t in before["tasks"]]
 

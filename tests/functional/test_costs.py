@@ -1,6 +1,7 @@
 """Money before spending: `vidc plan` prices the paid tasks, `vidc build --max-cost` refuses an
 over-budget build before any request reaches the (local, fake) LLM and ElevenLabs servers, and a
 build within the ceiling records estimated and measured costs in its manifest."""
+
 import json
 import os
 import subprocess
@@ -40,8 +41,12 @@ def _project(tmp_path, llm):
 
 
 def _env(eleven):
-    return {**os.environ, "OPENAI_API_KEY": "sk-test", "ELEVENLABS_API_KEY": "el-test",
-            "ELEVENLABS_BASE_URL": eleven.base_url}
+    return {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-test",
+        "ELEVENLABS_API_KEY": "el-test",
+        "ELEVENLABS_BASE_URL": eleven.base_url,
+    }
 
 
 def test_max_cost_refuses_before_any_request(tmp_path, vidc_session_cmd):
@@ -51,8 +56,13 @@ def test_max_cost_refuses_before_any_request(tmp_path, vidc_session_cmd):
         assert plan.returncode == 0, plan.stderr
         assert "cost ~$" in plan.stdout and "elevenlabs eleven_turbo_v2_5" in plan.stdout
         assert "input tokens" in plan.stdout
-        proc = subprocess.run([*vidc_session_cmd, "build", str(project), "--max-cost", "0.0001"],
-                              capture_output=True, text=True, env=_env(eleven), timeout=120)
+        proc = subprocess.run(
+            [*vidc_session_cmd, "build", str(project), "--max-cost", "0.0001"],
+            capture_output=True,
+            text=True,
+            env=_env(eleven),
+            timeout=120,
+        )
         assert proc.returncode == 2, proc.stderr
         assert "more than --max-cost $0.0001" in proc.stderr and "nothing was spent" in proc.stderr
         assert "launch/script" in proc.stderr
@@ -65,12 +75,23 @@ def test_build_within_the_ceiling_records_costs(tmp_path, vidc_session_cmd):
     scenes = make_scenes(2, seconds=8.0, words=10)
     with FakeLLMServer(scenes_reply(scenes, usage=(900, 300))) as llm, FakeElevenLabs(api_key="el-test") as eleven:
         project = _project(tmp_path, llm)
-        plan = json.loads(subprocess.run([*vidc_session_cmd, "plan", str(project), "--format", "json"],
-                                         capture_output=True, text=True, check=True).stdout)
+        plan = json.loads(
+            subprocess.run(
+                [*vidc_session_cmd, "plan", str(project), "--format", "json"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         estimate = plan["cost_micro_usd"]
         assert estimate > 0 and plan["videos"][0]["cost_after_script"]
-        proc = subprocess.run([*vidc_session_cmd, "build", str(project), "--max-cost", "1.00", "--json"],
-                              capture_output=True, text=True, env=_env(eleven), timeout=300)
+        proc = subprocess.run(
+            [*vidc_session_cmd, "build", str(project), "--max-cost", "1.00", "--json"],
+            capture_output=True,
+            text=True,
+            env=_env(eleven),
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert len(llm.requests) == 1 and len(eleven.requests) == 2
     manifest = json.loads((project / "build" / "launch.json").read_text())
@@ -125,8 +146,15 @@ def test_executor_stops_dispatching_paid_tasks_at_the_ceiling(tmp_path, monkeypa
         monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")
         monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
         work = WorkFolder(root / ".vidc")
-        outcome = Executor(plan, root, {"spend": root / "build"}, work, Reporter("plain", io.StringIO()),
-                           budget=budget, costbook=CostBook(prices)).run()
+        outcome = Executor(
+            plan,
+            root,
+            {"spend": root / "build"},
+            work,
+            Reporter("plain", io.StringIO()),
+            budget=budget,
+            costbook=CostBook(prices),
+        ).run()
         assert len(eleven.requests) == 1
     ran = [t.id for t in voices if t.id in outcome.ran]
     assert not outcome.ok and len(ran) == 1 and sorted(ran + budget.stopped) == sorted(t.id for t in voices)

@@ -1,6 +1,7 @@
 """`vidc export-timeline`: the demo build as an OpenTimelineIO timeline whose clips sit exactly where
 the manifest says (scenes by frame, voices by sample, captions by cue, the music bed under all),
 read back with opentimelineio itself; FCPXML and EDL through OpenTimelineIO's adapters."""
+
 import json
 import re
 import subprocess
@@ -76,13 +77,17 @@ def test_fcpxml_and_edl_through_the_adapters(built_demo, tmp_path, vidc_session_
     project, _ = built_demo
     m = json.loads((project / "build" / "vidc-demo.json").read_text())
     edl = tmp_path / "demo.edl"
-    proc = _export(vidc_session_cmd, str(project / "build" / "vidc-demo.mp4"), "-o", str(edl), "--project", str(project))
+    proc = _export(
+        vidc_session_cmd, str(project / "build" / "vidc-demo.mp4"), "-o", str(edl), "--project", str(project)
+    )
     assert proc.returncode == 0, proc.stderr
     events = re.findall(r"^\d{3}\s+\S+\s+V\s+C\s+\S+ \S+ (\S+) (\S+)$", edl.read_text(), re.M)
     fps = m["fps"]
 
     def tc(frames):
-        return f"{frames // (3600 * fps):02d}:{frames // (60 * fps) % 60:02d}:{frames // fps % 60:02d}:{frames % fps:02d}"
+        return (
+            f"{frames // (3600 * fps):02d}:{frames // (60 * fps) % 60:02d}:{frames // fps % 60:02d}:{frames % fps:02d}"
+        )
 
     start, expect = 0, []
     for s in m["scenes"]:

@@ -1,6 +1,7 @@
 """An LLM-scripted project end to end through the CLI: before the script is locked the plan shows
 the script task and marks the rest as known after it; `vidc script` asks a local OpenAI-compatible
 server (through the real SDK), locks the scenes beside the spec; plans then use the lock."""
+
 import json
 
 import pytest

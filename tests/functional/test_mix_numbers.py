@@ -1,6 +1,7 @@
 """The mix in numbers, on a real build read by independent meters: a 14 kHz tone as the music bed
 (a band Piper's 22 kHz voice never reaches) shows the music's level over time; pyloudnorm and ffmpeg's
 ebur128 read loudness and true peak; the voices' measured word timings say where speech is."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,23 @@ export: {preset: draft}
 def test_ducking_loudness_and_silent_end(tmp_path: Path):
     project = tmp_path / "duck"
     project.mkdir()
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=14000:sample_rate=44100:d=12",
-                    "-af", "volume=0.5", "-ac", "2", str(project / "tone.wav")], check=True)  # 12 s: it must loop
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=14000:sample_rate=44100:d=12",
+            "-af",
+            "volume=0.5",
+            "-ac",
+            "2",
+            str(project / "tone.wav"),
+        ],
+        check=True,
+    )  # 12 s: it must loop
     (project / "project.yaml").write_text(SPEC, encoding="utf-8")
     build(project)
     mp4 = project / "build" / "duck.mp4"
@@ -43,7 +59,7 @@ def test_ducking_loudness_and_silent_end(tmp_path: Path):
     sr = 48000
     assert abs(pyloudnorm.Meter(sr).integrated_loudness(x) - -14.0) <= 0.5
     assert true_peak_db(mp4) <= -1.0
-    assert np.sqrt(np.mean(x[-sr // 20:] ** 2)) < 1e-4  # the last 50 ms: silence (below -80 dBFS)
+    assert np.sqrt(np.mean(x[-sr // 20 :] ** 2)) < 1e-4  # the last 50 ms: silence (below -80 dBFS)
     # the music's level, 20 ms windows, from the band only the tone occupies
     band = signal.sosfiltfilt(signal.butter(8, [13500, 14500], btype="bandpass", fs=sr, output="sos"), x.mean(axis=1))
     win = sr // 50

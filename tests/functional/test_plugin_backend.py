@@ -1,6 +1,7 @@
 """A third-party backend, installed with pip as its own package, joins the catalog through the
 `vidc.backends` entry-point group: the compiler checks its params and runs its check() at plan time,
 and `vidc build` makes a video with it (its workers find it the same way)."""
+
 from __future__ import annotations
 
 import json
@@ -80,7 +81,8 @@ export: {preset: draft}
 def plugin_path(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("vidc-beep")
     (src / "vidc_beep.py").write_text(PLUGIN)
-    (src / "pyproject.toml").write_text(textwrap.dedent("""\
+    (src / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [build-system]
         requires = ["setuptools>=61"]
         build-backend = "setuptools.build_meta"
@@ -91,10 +93,27 @@ def plugin_path(tmp_path_factory) -> Path:
         beep = "vidc_beep:Beep"
         [tool.setuptools]
         py-modules = ["vidc_beep"]
-        """))
+        """)
+    )
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--target", str(target), str(src)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert list(target.glob("vidc_beep-0.1.dist-info/entry_points.txt"))
     return target
 
@@ -128,7 +147,11 @@ def test_build_with_plugin_backend(vidc_cmd, plugin_path, tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     out = tmp_path / "build" / "beeps.mp4"
     assert out.stat().st_size > 1000
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", str(out)],
-                           capture_output=True, text=True, check=True).stdout.split()
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert sorted(probe) == ["audio", "video"]
     assert str(out) in proc.stdout  # the build ends with the paths it wrote

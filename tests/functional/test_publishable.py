@@ -1,6 +1,7 @@
 """The demo build (draft preset) meets the platforms' picture specs: BT.709 tagged and converted,
 no MP4 edit lists, constant frame rate with every frame where it belongs, and the word-level
 caption files beside the line-level SRT/VTT."""
+
 import json
 import subprocess
 
@@ -19,11 +20,19 @@ def test_no_edit_lists_bt709_and_constant_frame_rate(built_demo):
     assert found.count("trak") == 2 and "elst" not in found and "edts" not in found
     info = probe(mp4)
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
-    assert (video["color_space"], video["color_primaries"], video["color_transfer"], video["color_range"]) == \
-        ("bt709", "bt709", "bt709", "tv")
+    assert (video["color_space"], video["color_primaries"], video["color_transfer"], video["color_range"]) == (
+        "bt709",
+        "bt709",
+        "bt709",
+        "tv",
+    )
     assert float(video["start_time"]) == 0.0
-    pts = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts",
-                          "-of", "csv=p=0", str(mp4)], capture_output=True, text=True, check=True).stdout.split()
+    pts = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", str(mp4)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     pts = sorted(int(x) for x in pts)
     step = pts[1] - pts[0]
     assert pts[0] == 0 and all(b - a == step for a, b in zip(pts, pts[1:]))  # CFR, no drift, no gap

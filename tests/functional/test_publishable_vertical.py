@@ -2,6 +2,7 @@
 scripts/audit_publishable.py, which reads only the finished files: no edit list, BT.709, constant
 frame rate with scenes of any length, each voice within a frame of its scene, captions and cards
 inside the safe area and out of the platform's UI zones, loudness on target."""
+
 import subprocess
 import sys
 
@@ -15,7 +16,10 @@ from .conftest import build
 def test_twenty_vertical_scenes_pass_the_audit(tmp_path):
     project = copy_project("aurora-shorts", tmp_path)
     build(project, "--preset", "draft-vertical")
-    audit = subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_publishable.py"), str(project),
-                            "--preset", "draft-vertical"], capture_output=True, text=True)
+    audit = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "audit_publishable.py"), str(project), "--preset", "draft-vertical"],
+        capture_output=True,
+        text=True,
+    )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert audit.stdout.count("ok  ") == 7, audit.stdout

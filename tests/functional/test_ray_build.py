@@ -5,6 +5,7 @@ CPU "GPU" lanes: the same plan as the local executor, the same MP4 byte for byte
 mid-build, the driver killed and resumed, and a device no node has failing fast.
 
 One cluster serves the whole session (starting one costs ~15 s on two cores)."""
+
 import json
 import os
 import re
@@ -47,11 +48,14 @@ def make_project(tmp_path: Path) -> Path:
 def ray_cluster():
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * MB,
-                                                            "include_dashboard": False})
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * MB, "include_dashboard": False}
+    )
     try:
-        nodes = {name: cluster.add_node(num_cpus=0, resources={f"cpu_device_{name}": 1}, object_store_memory=80 * MB)
-                 for name in ("a", "b")}
+        nodes = {
+            name: cluster.add_node(num_cpus=0, resources={f"cpu_device_{name}": 1}, object_store_memory=80 * MB)
+            for name in ("a", "b")
+        }
         cluster.wait_for_nodes()
         cluster.devices = nodes
         yield cluster
@@ -73,8 +77,23 @@ def local_reference(tmp_path_factory):
 def ray_build(cmd, project: Path, cluster, *extra, check: bool = True, **kw) -> subprocess.CompletedProcess:
     """A Ray build in a process of its own (a Ray driver would outlive the call in this one)."""
     kw.setdefault("timeout", 600)  # a hung build fails the test instead of the session
-    proc = subprocess.run([*cmd, "build", str(project), "--json", *hw(project), "--executor", "ray", "--ray-address",
-                           cluster.address, *extra], capture_output=True, text=True, **kw)
+    proc = subprocess.run(
+        [
+            *cmd,
+            "build",
+            str(project),
+            "--json",
+            *hw(project),
+            "--executor",
+            "ray",
+            "--ray-address",
+            cluster.address,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        **kw,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"vidc build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -96,8 +115,11 @@ def outputs(project: Path) -> dict[str, dict[str, str]]:
     from vidc.runtime.state.store import file_sha256
 
     objects = project / ".vidc" / "store" / "objects"
-    return {r.task: {p.name: file_sha256(p) for p in (objects / r.object).iterdir() if p.name != "result.json"}
-            for r in journal(project) if r.ev == "done"}
+    return {
+        r.task: {p.name: file_sha256(p) for p in (objects / r.object).iterdir() if p.name != "result.json"}
+        for r in journal(project)
+        if r.ev == "done"
+    }
 
 
 def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
@@ -106,7 +128,9 @@ def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_sessio
     final = events(ray_build(vidc_session_cmd, project, ray_cluster, env=env).stdout)[-1]
     assert final["ok"] and final["ran"] == 15
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
-    assert (project / "build" / "tiny-wan.srt").read_bytes() == (local_reference / "build" / "tiny-wan.srt").read_bytes()
+    assert (project / "build" / "tiny-wan.srt").read_bytes() == (
+        local_reference / "build" / "tiny-wan.srt"
+    ).read_bytes()
     # The same plan ran: the same descriptors and fingerprints, and outputs with the same hashes.
     assert descriptors(project) == descriptors(local_reference)
     local_done = {r.task: r.fp for r in journal(local_reference) if r.ev == "done"}
@@ -137,8 +161,11 @@ def test_ray_build_is_byte_identical_to_the_local_executor(tmp_path, vidc_sessio
 
 def test_the_cluster_gives_the_hardware_profile(tmp_path, vidc_session_cmd, ray_cluster):
     project = make_project(tmp_path)
-    proc = subprocess.run([*vidc_session_cmd, "plan", str(project), "--hardware", f"ray:{ray_cluster.address}",
-                           "--format", "json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*vidc_session_cmd, "plan", str(project), "--hardware", f"ray:{ray_cluster.address}", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     plan = json.loads(proc.stdout)
     assert [(d["id"], d["kind"]) for d in plan["hardware"]["devices"]] == [("cpu:a", "cpu"), ("cpu:b", "cpu")]
@@ -149,12 +176,26 @@ def test_the_cluster_gives_the_hardware_profile(tmp_path, vidc_session_cmd, ray_
 
 def test_a_device_no_node_has_fails_fast(tmp_path, vidc_session_cmd, ray_cluster):
     project = make_project(tmp_path)
-    (project / "gpu.yaml").write_text("name: one-h200\ncpu_workers: 2\ndevices:\n"
-                                      "  - {id: 'cuda:0', kind: cuda, name: NVIDIA H200, vram_gb: 141}\n")
+    (project / "gpu.yaml").write_text(
+        "name: one-h200\ncpu_workers: 2\ndevices:\n  - {id: 'cuda:0', kind: cuda, name: NVIDIA H200, vram_gb: 141}\n"
+    )
     started = time.monotonic()
-    proc = subprocess.run([*vidc_session_cmd, "build", str(project), "--hardware", str(project / "gpu.yaml"),
-                           "--executor", "ray", "--ray-address", ray_cluster.address], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            *vidc_session_cmd,
+            "build",
+            str(project),
+            "--hardware",
+            str(project / "gpu.yaml"),
+            "--executor",
+            "ray",
+            "--ray-address",
+            ray_cluster.address,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "gpu_h200" in proc.stderr and "no node has it" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -179,8 +220,17 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
     """The node holding lane cpu:a dies while it runs a Wan chunk: the chunk runs again on cpu:b, nothing
     finished is lost, and the MP4 is the same."""
     project = make_project(tmp_path)
-    cmd = [*vidc_session_cmd, "build", str(project), "--json", *hw(project), "--executor", "ray",
-           "--ray-address", ray_cluster.address]
+    cmd = [
+        *vidc_session_cmd,
+        "build",
+        str(project),
+        "--json",
+        *hw(project),
+        "--executor",
+        "ray",
+        "--ray-address",
+        ray_cluster.address,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         on_a = _wait_for(project, lambda recs: any(r.ev == "claimed" and r.lane == "cpu:a" for r in recs), proc)
@@ -191,8 +241,9 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
     finally:
         if proc.poll() is None:
             proc.kill()
-        ray_cluster.devices["a"] = ray_cluster.add_node(num_cpus=0, resources={"cpu_device_a": 1},
-                                                        object_store_memory=80 * MB)
+        ray_cluster.devices["a"] = ray_cluster.add_node(
+            num_cpus=0, resources={"cpu_device_a": 1}, object_store_memory=80 * MB
+        )
     assert proc.returncode == 0, err[-3000:]
     assert events(out)[-1]["ok"]
     records = journal(project)
@@ -210,8 +261,17 @@ def test_a_node_removed_mid_build(tmp_path, vidc_session_cmd, local_reference, r
 @pytest.mark.slow
 def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_reference, ray_cluster):
     project = make_project(tmp_path)
-    cmd = [*vidc_session_cmd, "build", str(project), "--json", *hw(project), "--executor", "ray",
-           "--ray-address", ray_cluster.address]
+    cmd = [
+        *vidc_session_cmd,
+        "build",
+        str(project),
+        "--json",
+        *hw(project),
+        "--executor",
+        "ray",
+        "--ray-address",
+        ray_cluster.address,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         assert _wait_for(project, lambda recs: sum(r.ev == "done" for r in recs) >= 5, proc)
@@ -228,14 +288,16 @@ def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_refere
 
 
 @pytest.mark.slow
-def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(tmp_path, vidc_session_cmd,
-                                                                           local_reference, ray_cluster):
+def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(
+    tmp_path, vidc_session_cmd, local_reference, ray_cluster
+):
     """Another job holds cpu_device_a (as another build would hold a GPU): the build does not wait on it,
     lane cpu:b runs every chunk, and the MP4 is the same."""
     import ray
 
     ray.init(address=ray_cluster.address, log_to_driver=False)
     try:
+
         @ray.remote(num_cpus=0, resources={"cpu_device_a": 1})
         class Holder:
             def ping(self):

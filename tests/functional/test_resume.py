@@ -1,5 +1,6 @@
 """Crash safety: SIGKILL at several points, edits rebuild only what they touch, one build at a time,
 and a write failure that loses nothing."""
+
 import os
 import shutil
 import signal
@@ -23,8 +24,12 @@ def done_count(project):
 def kill_after(vidc_cmd, project, n_done: int, timeout: float = 240) -> None:
     """Start a build in its own session and SIGKILL the whole group (like a power cut) after n done."""
     start = done_count(project)
-    proc = subprocess.Popen([*vidc_cmd, "build", str(project), "--json"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [*vidc_cmd, "build", str(project), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while done_count(project) < start + n_done and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -57,8 +62,16 @@ def test_editing_one_scene_rebuilds_only_that_scene_and_the_finals(built_demo, t
     build(project)
     ran = {r.task for r in journal(project)[before:] if r.ev == "done"}
     v = NAME
-    assert ran == {f"{v}/script", f"{v}/voice/scene-05", f"{v}/captions/scene-05", f"{v}/video/scene-05",
-                   f"{v}/music", f"{v}/mix", f"{v}/captions", f"{v}/export"}
+    assert ran == {
+        f"{v}/script",
+        f"{v}/voice/scene-05",
+        f"{v}/captions/scene-05",
+        f"{v}/video/scene-05",
+        f"{v}/music",
+        f"{v}/mix",
+        f"{v}/captions",
+        f"{v}/export",
+    }
 
 
 def test_second_concurrent_build_reports_the_first_and_touches_nothing(built_demo, tmp_path, vidc_session_cmd):
@@ -66,8 +79,9 @@ def test_second_concurrent_build_reports_the_first_and_touches_nothing(built_dem
     shutil.copytree(built_demo[0], project)
     spec = project / "project.yaml"
     spec.write_text(spec.read_text().replace("fifty videos by morning", "fifty videos before breakfast"))
-    first = subprocess.Popen([*vidc_session_cmd, "build", str(project), "--json"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [*vidc_session_cmd, "build", str(project), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     lock = project / ".vidc" / "lock"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):

@@ -4,6 +4,7 @@ Chromium driven through Selenium and the system chromedriver: every card renders
 thumbnail, filters by status and by matrix column work, the keyboard moves between cards and
 videos, the player loads the MP4, and a screenshot is not blank. No browser is downloaded: without
 /usr/bin/chromium the test skips (scripts/install-system.sh installs it)."""
+
 import io
 import json
 import os
@@ -16,11 +17,16 @@ import pytest
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 if not CHROMIUM.exists():
-    pytest.skip("headless Chromium is not installed (/usr/bin/chromium): apt-get install chromium chromium-driver, "
-                "or run scripts/install-system.sh", allow_module_level=True)
+    pytest.skip(
+        "headless Chromium is not installed (/usr/bin/chromium): apt-get install chromium chromium-driver, "
+        "or run scripts/install-system.sh",
+        allow_module_level=True,
+    )
 if not DRIVER.exists():
-    pytest.skip("chromedriver is not installed (/usr/bin/chromedriver): apt-get install chromium-driver",
-                allow_module_level=True)
+    pytest.skip(
+        "chromedriver is not installed (/usr/bin/chromedriver): apt-get install chromium-driver",
+        allow_module_level=True,
+    )
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never fetches a driver or browser
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install 'vidc[test]')")
 Image = pytest.importorskip("PIL.Image", reason="Pillow checks the screenshot")
@@ -57,8 +63,9 @@ def site(tmp_path_factory, vidc_session_cmd):
     assert built.returncode == 1 and "clip-long-talk/voice/scene-01" in built.stderr, built.stderr[-2000:]
     spec.write_text(spec.read_text().replace("{product: Brew One, colour: amber}", "{product: Brew One, colour: gold}"))
     out = project / "site"
-    proc = subprocess.run([*vidc_session_cmd, "review", str(project), "-o", str(out)], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [*vidc_session_cmd, "review", str(project), "-o", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return project, out
 
@@ -68,9 +75,18 @@ def browser(tmp_path_factory):
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
     profile = tempfile.mkdtemp(prefix="vidc-chromium-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
-                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+        "--autoplay-policy=no-user-gesture-required",
+        f"--user-data-dir={profile}",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
     driver.set_page_load_timeout(60)
@@ -82,7 +98,9 @@ def browser(tmp_path_factory):
 
 
 def _visible(driver) -> list[str]:
-    return [c.get_attribute("data-name") for c in driver.find_elements(By.CSS_SELECTOR, "#grid .card") if c.is_displayed()]
+    return [
+        c.get_attribute("data-name") for c in driver.find_elements(By.CSS_SELECTOR, "#grid .card") if c.is_displayed()
+    ]
 
 
 def test_every_card_renders_with_its_status_and_thumbnail(site, browser):
@@ -90,8 +108,12 @@ def test_every_card_renders_with_its_status_and_thumbnail(site, browser):
     browser.get((out / "index.html").as_uri())
     cards = browser.find_elements(By.CSS_SELECTOR, "#grid .card")
     status = {c.get_attribute("data-name"): c.get_attribute("data-status") for c in cards}
-    assert status == {"clip-aurora-lamp": "built", "clip-pulse-buds": "built", "clip-brew-one": "stale",
-                      "clip-long-talk": "failed"}
+    assert status == {
+        "clip-aurora-lamp": "built",
+        "clip-pulse-buds": "built",
+        "clip-brew-one": "stale",
+        "clip-long-talk": "failed",
+    }
     for card in cards:
         name = card.get_attribute("data-name")
         imgs = card.find_elements(By.CSS_SELECTOR, "img.thumb")
@@ -145,8 +167,11 @@ def test_video_page_player_loads_and_screenshot_is_not_blank(site, browser):
     project, out = site
     manifest = json.loads((project / "build" / "clip-aurora-lamp.json").read_text())
     browser.get((out / "video-clip-aurora-lamp.html").as_uri())
-    ready = WebDriverWait(browser, 20).until(lambda d: d.execute_script(
-        "var p = document.getElementById('player'); return p.readyState >= 1 && !p.error ? p.duration : 0"))
+    ready = WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script(
+            "var p = document.getElementById('player'); return p.readyState >= 1 && !p.error ? p.duration : 0"
+        )
+    )
     assert abs(ready - manifest["duration_ms"] / 1000) < 0.1  # the MP4 decoded in the browser: its real length
     frames = browser.find_elements(By.CSS_SELECTOR, ".contact .scene img")
     assert len(frames) == len(manifest["scenes"])
@@ -158,8 +183,9 @@ def test_video_page_player_loads_and_screenshot_is_not_blank(site, browser):
     assert browser.find_elements(By.CSS_SELECTOR, ".gantt.measured .bar")
     assert "CC0-1.0" in browser.find_element(By.CSS_SELECTOR, ".provenance").text
     browser.execute_script("var p = document.getElementById('player'); p.currentTime = 1.5;")
-    WebDriverWait(browser, 10).until(lambda d: d.execute_script(
-        "return document.getElementById('caption-line').textContent"))  # the caption at 1.5 s shows
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script("return document.getElementById('caption-line').textContent")
+    )  # the caption at 1.5 s shows
     png = browser.get_screenshot_as_png()
     img = Image.open(io.BytesIO(png)).convert("RGB")
     colours = img.getcolors(maxcolors=1 << 20)

@@ -1,6 +1,7 @@
 """`vidc build --max-cost` counts every request that reached a paid API (the fake LLM and ElevenLabs
 servers on 127.0.0.1): failed repair rounds, retried unreadable 200s, and what an earlier build that
 did not finish sent (its ledger left behind)."""
+
 import json
 import os
 import subprocess
@@ -71,13 +72,28 @@ def test_a_ledger_left_by_a_killed_build_counts(tmp_path, vidc_session_cmd):
         (tmp_path / "prices.yaml").write_text(PRICES)
         (tmp_path / "rows.csv").write_text("row\na\nb\nc\n")
         (tmp_path / ".vidc").mkdir()
-        left = [{"ev": "build", "build": "b1", "max_micro_usd": 100_000},
-                {"ev": "sent", "id": "r1", "build": "b1", "task": "kite-a/script", "provider": "openai-compatible",
-                 "item": "Qwen/Qwen3-32B", "units": {"input_tokens": 800, "output_tokens": 3000}, "micro_usd": 95_000,
-                 "what": "kite-a/script answer, attempt 1"}]
+        left = [
+            {"ev": "build", "build": "b1", "max_micro_usd": 100_000},
+            {
+                "ev": "sent",
+                "id": "r1",
+                "build": "b1",
+                "task": "kite-a/script",
+                "provider": "openai-compatible",
+                "item": "Qwen/Qwen3-32B",
+                "units": {"input_tokens": 800, "output_tokens": 3000},
+                "micro_usd": 95_000,
+                "what": "kite-a/script answer, attempt 1",
+            },
+        ]
         (tmp_path / ".vidc" / "spend.log").write_text("".join(json.dumps(r) + "\n" for r in left))
-        proc = subprocess.run([*vidc_session_cmd, "build", str(tmp_path), "--max-cost", "0.10"], capture_output=True,
-                              text=True, env={**os.environ, "OPENAI_API_KEY": "sk-test"}, timeout=300)
+        proc = subprocess.run(
+            [*vidc_session_cmd, "build", str(tmp_path), "--max-cost", "0.10"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OPENAI_API_KEY": "sk-test"},
+            timeout=300,
+        )
         assert proc.returncode == 2, proc.stderr
         assert "since the last finished build cost $0.0950 (measured)" in proc.stderr
         assert llm.requests == []
@@ -103,8 +119,13 @@ def test_the_manifest_lists_every_request_and_a_finished_build_settles_them(tmp_
         eleven.push({"bad_json": True})  # an unreadable 200: billed, retried
         (tmp_path / "project.yaml").write_text(VOICE)
         env = {**os.environ, "ELEVENLABS_API_KEY": "el-test", "ELEVENLABS_BASE_URL": eleven.base_url}
-        proc = subprocess.run([*vidc_session_cmd, "build", str(tmp_path), "--max-cost", "1.00"], capture_output=True,
-                              text=True, env=env, timeout=300)
+        proc = subprocess.run(
+            [*vidc_session_cmd, "build", str(tmp_path), "--max-cost", "1.00"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert len(eleven.requests) == 2
     cost = json.loads((tmp_path / "build" / "spoken.json").read_text())["cost"]
@@ -156,8 +177,15 @@ def test_the_executor_counts_retries_of_its_workers(tmp_path, monkeypatch):
         eleven.push({"bad_json": True})
         monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")
         monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
-        outcome = Executor(plan, root, {"spend": root / "build"}, work, Reporter("plain", io.StringIO()),
-                           budget=budget, costbook=CostBook(prices, ledger=ledger)).run()
+        outcome = Executor(
+            plan,
+            root,
+            {"spend": root / "build"},
+            work,
+            Reporter("plain", io.StringIO()),
+            budget=budget,
+            costbook=CostBook(prices, ledger=ledger),
+        ).run()
         assert len(eleven.requests) == 2
     assert not outcome.ok and budget.spent == ledger.spent() == 2 * one
     assert [r["task"] for r in ledger.requests()] == [voices[0].id, voices[0].id]  # the request and its retry
@@ -178,12 +206,27 @@ def test_ray_lanes_journal_their_requests_in_the_drivers_ledger(tmp_path, vidc_s
         eleven.push(*[{"bad_json": True}] * 6)
         monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test")  # the cluster's workers inherit it
         monkeypatch.setenv("ELEVENLABS_BASE_URL", eleven.base_url)
-        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * 2**20,
-                                                                "include_dashboard": False})
+        cluster = Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": 2, "object_store_memory": 80 * 2**20, "include_dashboard": False},
+        )
         try:
-            proc = subprocess.run([*vidc_session_cmd, "build", str(tmp_path), "--executor", "ray", "--ray-address",
-                                   cluster.address, "--max-cost", f"{(3 * one + 1) / 1e6:.6f}"],
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(
+                [
+                    *vidc_session_cmd,
+                    "build",
+                    str(tmp_path),
+                    "--executor",
+                    "ray",
+                    "--ray-address",
+                    cluster.address,
+                    "--max-cost",
+                    f"{(3 * one + 1) / 1e6:.6f}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
         finally:
             cluster.shutdown()
         reached = len(eleven.requests)

@@ -3,6 +3,7 @@ black (2 -> 3), against the same project cut. The timeline does not move: the sa
 with no gap and no edit list, the very same sound; the crossfade's middle frame is the mean of the
 two scenes' frames there, the fade's boundary frame is black, and the cut build still joins its
 segments by stream copy."""
+
 import json
 import subprocess
 
@@ -37,8 +38,11 @@ FPS = 30
 
 def _frames(mp4, width=640, height=360) -> np.ndarray:
     """Every frame's luma plane (limited range, as coded)."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(mp4), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp4), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width).astype(np.float64)
 
 
@@ -50,15 +54,20 @@ def _project(root, text):
 
 def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     faded = _project(tmp_path / "faded", SPEC)
-    cut = _project(tmp_path / "cut", SPEC.replace("      transition: {type: crossfade, seconds: 0.5}\n", "")
-                   .replace("      transition: fade\n", ""))
+    cut = _project(
+        tmp_path / "cut",
+        SPEC.replace("      transition: {type: crossfade, seconds: 0.5}\n", "").replace("      transition: fade\n", ""),
+    )
     build(faded)
     build(cut)
     mp4, ref = faded / "build" / "tr.mp4", cut / "build" / "tr.mp4"
     scenes = json.loads((faded / "build" / "tr.json").read_text())["scenes"]
     assert [s["frames"] for s in scenes] == [90, 92, 90]  # 3.05 s: 91.5 frames, rounded up
-    assert [s.get("transition_in") for s in scenes] == [None, {"type": "crossfade", "frames_each_side": 8},
-                                                        {"type": "fade", "frames_each_side": 8}]
+    assert [s.get("transition_in") for s in scenes] == [
+        None,
+        {"type": "crossfade", "frames_each_side": 8},
+        {"type": "fade", "frames_each_side": 8},
+    ]
 
     # the same timeline: frames, CFR pts from 0 with no gap, no edit list
     data = mp4.read_bytes()
@@ -69,9 +78,26 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     num, den = (int(x) for x in video["time_base"].split("/"))
     step = den // (FPS * num)
     for out in (mp4, ref):  # the cut build too: its 92-frame scene is 3066.667 ms
-        pts = sorted(int(x) for x in subprocess.run(
-            ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0",
-             str(out)], capture_output=True, text=True, check=True).stdout.split())
+        pts = sorted(
+            int(x)
+            for x in subprocess.run(
+                [
+                    "ffprobe",
+                    "-v",
+                    "error",
+                    "-select_streams",
+                    "v",
+                    "-show_entries",
+                    "packet=pts",
+                    "-of",
+                    "csv=p=0",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        )
         assert len(pts) == sum(s["frames"] for s in scenes) == 272
         assert pts == [k * step for k in range(len(pts))], out
 
@@ -80,8 +106,9 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     assert np.array_equal(sound, decode_audio(ref, channels=1)[:, 0])
     done = {r.task: r.object for r in journal(faded) if r.ev == "done"}
     for s in scenes:
-        voice = decode_audio(faded / ".vidc" / "store" / "objects" / done[f"tr/voice/scene-{s['index']:02d}"] / "voice.wav",
-                             channels=1)[:, 0]
+        voice = decode_audio(
+            faded / ".vidc" / "store" / "objects" / done[f"tr/voice/scene-{s['index']:02d}"] / "voice.wav", channels=1
+        )[:, 0]
         found_at = voice_offset_samples(sound, voice, s["start_ms"] * 48, window=4800)
         assert abs(found_at - s["start_ms"] * 48) <= 8 * 48, s["index"]
 
@@ -101,8 +128,11 @@ def test_crossfade_and_fade_keep_the_timeline(tmp_path, vidc_session_cmd):
     assert np.abs(y[f + 8] - yc[f + 8]).mean() < 2 and np.abs(y[f - 9] - yc[f - 9]).mean() < 2
 
     # the plan: the crossfade is a task of its own; the cut build's export is a stream copy of its segments
-    plan = json.loads(subprocess.run([*vidc_session_cmd, "plan", str(cut), "--format", "json"], capture_output=True,
-                                     text=True, check=True).stdout)
+    plan = json.loads(
+        subprocess.run(
+            [*vidc_session_cmd, "plan", str(cut), "--format", "json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     tasks = {t["id"]: t for t in plan["tasks"]}
     assert not any("/transition/" in t for t in tasks)
     argv = tasks["tr/export"]["argv"][0]

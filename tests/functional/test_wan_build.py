@@ -1,6 +1,7 @@
 """Wan2.1 inside a real `vidc build`: a tiny random pipeline built by the test, loaded by path
 through the same code as a real model id, run on two CPU devices declared in the hardware profile
 (the lanes a GPU box would have), then compared with the executor's simulator."""
+
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .conftest import build, journal
 from .media_checks import probe
 
 pytest.importorskip("diffusers")
+
 
 def make_project(tmp_path: Path, sampler: str, continuity: str) -> Path:
     from tests.fixtures_models import build_tiny_wan
@@ -65,8 +67,15 @@ def test_simulator_agrees_with_the_executor(tmp_path):
     src, _ = project_sources(project / "project.yaml")
     plan, _ = compile_project(src, load_hardware(hw_path), CompileOptions(catalog=catalog()))
     lanes = {ln.id: ln for ln in plan.lanes}
-    tasks = [t.model_copy(update={"work_ms": round(measured[t.id] * lanes[t.lane].speed),
-                                  "requires": t.requires.model_copy(update={"model": None})}) for t in plan.tasks]
+    tasks = [
+        t.model_copy(
+            update={
+                "work_ms": round(measured[t.id] * lanes[t.lane].speed),
+                "requires": t.requires.model_copy(update={"model": None}),
+            }
+        )
+        for t in plan.tasks
+    ]
     sim = simulate(plan.model_copy(update={"tasks": tasks}), jitter=0.0)
     real_ms = sum(measured.values())
     busy = sum(sim.busy_ms.values())
@@ -74,8 +83,7 @@ def test_simulator_agrees_with_the_executor(tmp_path):
     # The real run adds dispatch latency and process start-up; the model must stay close.
     claimed = {r.task for r in records if r.ev == "claimed"}
     assert claimed == set(measured)
-    wall_ms = 1000 * (max(r.t for r in records if r.ev == "done") -
-                      min(r.t for r in records if r.ev == "claimed"))
+    wall_ms = 1000 * (max(r.t for r in records if r.ev == "done") - min(r.t for r in records if r.ev == "claimed"))
     print(f"real makespan {wall_ms:.0f} ms, simulated {sim.makespan_ms} ms, task time {real_ms} ms")
     assert sim.makespan_ms == pytest.approx(wall_ms, rel=0.15)
     assert sim.makespan_ms < real_ms  # the lanes ran in parallel
@@ -105,8 +113,11 @@ def chunk_results(project: Path) -> dict[str, dict]:
     from vidc.runtime.state.workfolder import WorkFolder
 
     store = WorkFolder(project / ".vidc").store
-    return {r.task: json.loads((store.object_dir(r.object) / "result.json").read_text())
-            for r in journal(project) if r.ev == "done" and "/chunk-" in r.task}
+    return {
+        r.task: json.loads((store.object_dir(r.object) / "result.json").read_text())
+        for r in journal(project)
+        if r.ev == "done" and "/chunk-" in r.task
+    }
 
 
 def make22(tmp_path: Path, builder: str, extra: str, cont: str = "extend") -> tuple[Path, Path]:
@@ -117,7 +128,8 @@ def make22(tmp_path: Path, builder: str, extra: str, cont: str = "extend") -> tu
     project = tmp_path / "p22"
     project.mkdir()
     (project / "project.yaml").write_text(
-        SPEC22.replace("MODEL", str(model.resolve())).replace("EXTRA", extra).replace("CONT", cont))
+        SPEC22.replace("MODEL", str(model.resolve())).replace("EXTRA", extra).replace("CONT", cont)
+    )
     (project / "hardware.yaml").write_text(HARDWARE)
     return project, model
 
@@ -128,8 +140,11 @@ def test_wan22_ti2v_by_absolute_path_with_a_step_cache(tmp_path, vidc_session_cm
     import subprocess
 
     project, model = make22(tmp_path, "build_tiny_wan22_ti2v", "cache: first_block, cache_threshold: 0.5")
-    plan = subprocess.run([*vidc_session_cmd, "plan", str(project), "--hardware", str(project / "hardware.yaml")],
-                          capture_output=True, text=True)
+    plan = subprocess.run(
+        [*vidc_session_cmd, "plan", str(project), "--hardware", str(project / "hardware.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert plan.returncode == 0, plan.stderr
     assert f"wan {model.resolve()}: text-and-image-to-video" in plan.stdout and "cache first_block" in plan.stdout
     proc = build(project, "--hardware", str(project / "hardware.yaml"))
@@ -145,9 +160,13 @@ def test_wan22_ti2v_by_absolute_path_with_a_step_cache(tmp_path, vidc_session_cm
     # An image-to-video model asked to start a scene: refused at plan time, with the model's class.
     i2v = fixtures_models_i2v(tmp_path)
     (project / "project.yaml").write_text(
-        SPEC22.replace("MODEL", str(i2v)).replace("EXTRA", "cache: none").replace("CONT", "extend"))
-    bad = subprocess.run([*vidc_session_cmd, "plan", str(project), "--hardware", str(project / "hardware.yaml")],
-                         capture_output=True, text=True)
+        SPEC22.replace("MODEL", str(i2v)).replace("EXTRA", "cache: none").replace("CONT", "extend")
+    )
+    bad = subprocess.run(
+        [*vidc_session_cmd, "plan", str(project), "--hardware", str(project / "hardware.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "error[E_MODEL_CAPABILITY]" in bad.stderr and "image-to-video" in bad.stderr
 
 

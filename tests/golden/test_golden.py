@@ -1,6 +1,7 @@
 """Golden plans: the canonical plan.json and the text view of every example project.
 
 Regenerate after an intended change with `pytest tests/golden --snapshot-update` and review the diff."""
+
 from pathlib import Path
 
 import pytest

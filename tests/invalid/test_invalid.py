@@ -7,6 +7,7 @@ Specs are compiled whole (backend checks included) with the installed backend ca
 hardware profile with one GPU, and FACTS: a fixed, made-up machine, so that the expected output does
 not depend on what this machine has installed.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,14 +45,21 @@ def _source(name: str) -> SourceFiles:
 FACTS = Facts(
     piper_voices=("en_US-joe-medium",),
     caption_styles=("bold", "default", "minimal"),
-    music={"builtin": MusicLibraryFacts(tracks=(
-        TrackFacts("first-light", 115.5, ("uplifting", "happy", "bright"), 112.0),
-        TrackFacts("night-drive", 117.0, ("electronic", "dark", "driving"), 100.0),
-        TrackFacts("still-water", 119.25, ("calm", "ambient"), 72.0),
-    )), "files": MusicLibraryFacts(error="files: no vidc-music.json: run `vidc music index files` first")},
-    models={"models/wan-i2v": ModelFacts(found=True, class_name="WanImageToVideoPipeline"),
-            "models/wan-t2v": ModelFacts(found=True, class_name="WanPipeline"),
-            "Wan-AI/Wan2.1-T2V-14B-Diffusers": ModelFacts(found=False)},
+    music={
+        "builtin": MusicLibraryFacts(
+            tracks=(
+                TrackFacts("first-light", 115.5, ("uplifting", "happy", "bright"), 112.0),
+                TrackFacts("night-drive", 117.0, ("electronic", "dark", "driving"), 100.0),
+                TrackFacts("still-water", 119.25, ("calm", "ambient"), 72.0),
+            )
+        ),
+        "files": MusicLibraryFacts(error="files: no vidc-music.json: run `vidc music index files` first"),
+    },
+    models={
+        "models/wan-i2v": ModelFacts(found=True, class_name="WanImageToVideoPipeline"),
+        "models/wan-t2v": ModelFacts(found=True, class_name="WanPipeline"),
+        "Wan-AI/Wan2.1-T2V-14B-Diffusers": ModelFacts(found=False),
+    },
     api_keys=frozenset(),
 )
 HARDWARE = Hardware(name="test-gpu", cpu_workers=2, devices=[Device(id="cuda:0", kind="cuda", vram_gb=80)])
@@ -63,9 +71,11 @@ def run(spec: Path):
     _, diags = parse_set(items)
     bad = {d.line for d in diags}
     overrides = dict(item.partition("=")[::2] for i, item in enumerate(items, 1) if i not in bad)
-    plan, more = compile_project(_source(spec.name), HARDWARE,
-                                 CompileOptions(overrides=overrides, catalog=catalog(), facts=FACTS,
-                                                asset_size=project_asset_size(HERE)))
+    plan, more = compile_project(
+        _source(spec.name),
+        HARDWARE,
+        CompileOptions(overrides=overrides, catalog=catalog(), facts=FACTS, asset_size=project_asset_size(HERE)),
+    )
     return ([] if plan is None else plan.videos), diags + more
 
 
@@ -90,8 +100,18 @@ def test_corpus_covers_every_code() -> None:
     # caption layout, E_IO when the spec itself cannot be read, E_LEXICON when compiling reads
     # voice.lexicon_file, the wan model checks from the compiler with the model's facts, the price table and
     # the script lock from files beside the spec (all unit-tested).
-    later = {"E_NO_DEVICE", "E_IO", "W_CONTINUITY", "E_CAPTION_FIT", "E_LEXICON", "E_MODEL", "E_MODEL_CAPABILITY",
-             "E_PARALLEL", "W_SPEED_OPTION", "E_PRICES", "E_SCRIPT_LOCK", "W_SCRIPT_STALE"}
+    later = {
+        "E_NO_DEVICE",
+        "E_IO",
+        "W_CONTINUITY",
+        "E_CAPTION_FIT",
+        "E_LEXICON",
+        "E_MODEL",
+        "E_MODEL_CAPABILITY",
+        "E_PARALLEL",
+        "W_SPEED_OPTION",
+        "E_PRICES",
+        "E_SCRIPT_LOCK",
+        "W_SCRIPT_STALE",
+    }
     assert set(CODES) - later <= seen, sorted(set(CODES) - seen)
-
-

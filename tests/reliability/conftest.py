@@ -54,7 +54,7 @@ def object_of(project: Path, task: str) -> Path:
 def flip(path: Path, at: int = 4000, n: int = 16) -> None:
     data = bytearray(path.read_bytes())
     at = min(at, len(data) - n)
-    data[at:at + n] = bytes(b ^ 0xFF for b in data[at:at + n])
+    data[at : at + n] = bytes(b ^ 0xFF for b in data[at : at + n])
     path.write_bytes(bytes(data))
 
 

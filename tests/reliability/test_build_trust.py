@@ -1,5 +1,6 @@
 """A build never publishes a wrong file: damaged store objects, journals, queues, output and work
 folders, saved plans and broken tools, each against a real (tiny) build."""
+
 from __future__ import annotations
 
 import json
@@ -132,8 +133,9 @@ def test_a_fifo_matrix_does_not_hang_validate(tiny: Path) -> None:
     assert stat.S_ISFIFO(os.stat(tiny / "rows.csv").st_mode)
 
 
-def test_an_ffmpeg_that_writes_nothing_is_one_clear_error_and_the_next_build_resumes(tiny: Path,
-                                                                                   tmp_path: Path) -> None:
+def test_an_ffmpeg_that_writes_nothing_is_one_clear_error_and_the_next_build_resumes(
+    tiny: Path, tmp_path: Path
+) -> None:
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "ffmpeg").write_text("#!/bin/sh\nexit 0\n")

@@ -2,6 +2,7 @@
 outside the project (a file and a folder with a file in it) and reaches it the way a hostile
 clone, build folder or CI artifact would (a symlinked `.vidc`, a symlinked store, a crafted
 manifest); the decoy must be untouched and the command must say why in one line."""
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,11 @@ def decoy(tmp_path: Path) -> Path:
 
 
 def intact(decoy: Path) -> bool:
-    return ((decoy / ".bashrc").read_text() == "precious\n"
-            and (decoy / "docs" / "thesis.txt").read_text() == "years of work\n"
-            and sorted(p.name for p in decoy.iterdir()) == [".bashrc", "docs", "journal.log"])
+    return (
+        (decoy / ".bashrc").read_text() == "precious\n"
+        and (decoy / "docs" / "thesis.txt").read_text() == "years of work\n"
+        and sorted(p.name for p in decoy.iterdir()) == [".bashrc", "docs", "journal.log"]
+    )
 
 
 @pytest.fixture
@@ -44,6 +47,7 @@ def project(tmp_path: Path) -> Path:
 
 
 # -- the rule itself ---------------------------------------------------------------------------------
+
 
 def test_confined_refuses_dotdot_absolute_and_symlinks_out(tmp_path: Path, decoy: Path) -> None:
     root = tmp_path / "root"
@@ -105,6 +109,7 @@ def test_remove_never_follows_a_link(tmp_path: Path, decoy: Path) -> None:
 
 # -- maintenance commands ----------------------------------------------------------------------------
 
+
 def test_clean_refuses_a_work_folder_symlinked_out(project: Path, decoy: Path, capsys) -> None:
     os.symlink(decoy, project / ".vidc")
     assert main(["clean", str(project)]) == 1
@@ -162,6 +167,7 @@ def test_calibrate_never_writes_through_a_symlinked_work_folder(project: Path, d
 
 # -- export-timeline: a crafted build folder -----------------------------------------------------------
 
+
 def _wav(path: Path, samples: int = 4410) -> None:
     import wave
 
@@ -202,11 +208,26 @@ def built(project: Path) -> Path:
     build.mkdir()
     (build / "v.mp4").write_bytes(b"mp4")
     (build / "v.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nHello there.\n")
-    manifest = {"name": "v", "fps": 30, "duration_ms": 1000, "frames": 30,
-                "fingerprints": {"v/video/scene-01": "fp-seg", "v/voice/scene-01": "fp-voice"},
-                "files": {"mp4": "v.mp4", "srt": "v.srt"}, "audio": {},
-                "scenes": [{"index": 1, "frames": 30, "start_ms": 0, "duration_ms": 1000, "voice_ms": 100,
-                            "voiceover_text": "Hello there.", "visual_prompt": "a red square"}]}
+    manifest = {
+        "name": "v",
+        "fps": 30,
+        "duration_ms": 1000,
+        "frames": 30,
+        "fingerprints": {"v/video/scene-01": "fp-seg", "v/voice/scene-01": "fp-voice"},
+        "files": {"mp4": "v.mp4", "srt": "v.srt"},
+        "audio": {},
+        "scenes": [
+            {
+                "index": 1,
+                "frames": 30,
+                "start_ms": 0,
+                "duration_ms": 1000,
+                "voice_ms": 100,
+                "voiceover_text": "Hello there.",
+                "visual_prompt": "a red square",
+            }
+        ],
+    }
     (build / "v.json").write_text(json.dumps(manifest))
     return project
 
@@ -227,8 +248,9 @@ def test_export_timeline_writes_from_a_sound_build(built: Path, tmp_path: Path) 
     assert (out.with_suffix(".media") / "v.srt").is_file()
 
 
-def test_export_timeline_never_writes_where_the_manifest_points(built: Path, decoy: Path, tmp_path: Path,
-                                                                 capsys) -> None:
+def test_export_timeline_never_writes_where_the_manifest_points(
+    built: Path, decoy: Path, tmp_path: Path, capsys
+) -> None:
     pytest.importorskip("opentimelineio")
     out = tmp_path / "cut" / "v.otio"
     out.parent.mkdir()
@@ -251,15 +273,17 @@ def test_export_timeline_refuses_store_paths_from_a_crafted_journal(built: Path,
     from vidc.runtime.state.journal import Journal
 
     (decoy / "docs" / "segment.mp4").write_bytes(b"outside")  # what a crafted object name would reach
-    Journal(built / ".vidc" / "journal.log").append("done", fp="fp-seg", object="../" * 8 + str(decoy / "docs").lstrip("/"),
-                                                    task="v/video/scene-01", lane="cpu-0")
+    Journal(built / ".vidc" / "journal.log").append(
+        "done", fp="fp-seg", object="../" * 8 + str(decoy / "docs").lstrip("/"), task="v/video/scene-01", lane="cpu-0"
+    )
     out = tmp_path / "v.otio"
     assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 2
     assert not out.exists() and intact(decoy)
 
 
-def test_export_timeline_media_folder_symlinked_out_is_refused_before_copying(built: Path, decoy: Path,
-                                                                              tmp_path: Path) -> None:
+def test_export_timeline_media_folder_symlinked_out_is_refused_before_copying(
+    built: Path, decoy: Path, tmp_path: Path
+) -> None:
     pytest.importorskip("opentimelineio")
     os.symlink(decoy, built / "build" / "v.media")
     assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(built / "build" / "v.otio")]) == 1
@@ -294,6 +318,7 @@ def test_a_truncated_manifest_is_one_line(built: Path, tmp_path: Path, capsys) -
 
 
 # -- plan time: spec-given files through the runtime's reader --------------------------------------
+
 
 def _compile(project: Path):
     from vidc.runtime.cli.common import compile_spec
@@ -337,7 +362,8 @@ def test_a_changed_watermark_changes_the_video_fingerprints(project: Path) -> No
     Image.new("RGBA", (40, 20), (0, 0, 255, 255)).save(project / "logo.png")
     after, _ = _compile(project)
     changed = {t.id for t in before.tasks} - {t.id for t in after.tasks} | {
-        a.id for a, b in zip(before.tasks, after.tasks) if a.fingerprint != b.fingerprint}
+        a.id for a, b in zip(before.tasks, after.tasks) if a.fingerprint != b.fingerprint
+    }
     assert "tiny/video/scene-01" in changed
 
 
@@ -353,8 +379,9 @@ def test_a_special_lexicon_file_is_one_diagnostic(project: Path, kind: str) -> N
     else:
         words.write_text("a: b\n" * (4 * 1024 * 1024))
     _spec(project, "export: {preset: draft}\n")
-    (project / "project.yaml").write_text((project / "project.yaml").read_text().replace(
-        "speed: 1.0}", "speed: 1.0, lexicon_file: words.yaml}"))
+    (project / "project.yaml").write_text(
+        (project / "project.yaml").read_text().replace("speed: 1.0}", "speed: 1.0, lexicon_file: words.yaml}")
+    )
     result: list = []
     t = threading.Thread(target=lambda: result.append(_compile(project)), daemon=True)
     t.start()
@@ -368,12 +395,29 @@ def test_a_changed_track_of_a_music_library_rebuilds_the_music(project: Path) ->
     lib = project / "lib"
     lib.mkdir()
     _wav(lib / "bed.wav", 44100)
-    (lib / "vidc-music.json").write_text(json.dumps({"vidc_music": 1, "tracks": [
-        {"id": "bed", "title": "bed", "moods": ["uplifting"], "bpm": 100.0, "duration_s": 600.0, "path": "bed.wav",
-         "licence": "CC0-1.0", "source": "test"}]}))
+    (lib / "vidc-music.json").write_text(
+        json.dumps(
+            {
+                "vidc_music": 1,
+                "tracks": [
+                    {
+                        "id": "bed",
+                        "title": "bed",
+                        "moods": ["uplifting"],
+                        "bpm": 100.0,
+                        "duration_s": 600.0,
+                        "path": "bed.wav",
+                        "licence": "CC0-1.0",
+                        "source": "test",
+                    }
+                ],
+            }
+        )
+    )
     _spec(project, "export: {preset: draft}\n")
-    (project / "project.yaml").write_text((project / "project.yaml").read_text().replace(
-        "music: {mood:", "music: {library: lib, mood:"))
+    (project / "project.yaml").write_text(
+        (project / "project.yaml").read_text().replace("music: {mood:", "music: {library: lib, mood:")
+    )
     before, errors = _compile(project)
     assert before is not None, errors
     _wav(lib / "bed.wav", 44100 * 2)
@@ -384,6 +428,7 @@ def test_a_changed_track_of_a_music_library_rebuilds_the_music(project: Path) ->
 
 
 # -- vidc say ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero", "passwd", "ok"])
 def test_say_reads_the_lexicon_file_as_the_compiler_does(project: Path, kind: str, capsys) -> None:
@@ -400,8 +445,9 @@ def test_say_reads_the_lexicon_file_as_the_compiler_does(project: Path, kind: st
         (project / words).write_text("beat: bee tee\n")
     (project / "project.yaml").write_text(TINY.replace("speed: 1.0}", f"speed: 1.0, lexicon_file: '{words}'}}"))
     result: list = []
-    t = threading.Thread(target=lambda: result.append(main(["say", "beat", "--spec", str(project), "-o", "-"])),
-                         daemon=True)
+    t = threading.Thread(
+        target=lambda: result.append(main(["say", "beat", "--spec", str(project), "-o", "-"])), daemon=True
+    )
     t.start()
     t.join(60)
     assert not t.is_alive(), "vidc say hung on the lexicon file"
@@ -438,6 +484,7 @@ def test_music_index_reads_only_the_library_own_files(tmp_path: Path, decoy: Pat
 
 
 # -- vidc review ---------------------------------------------------------------------------------------
+
 
 def test_review_never_writes_through_links_in_its_folders(project: Path, decoy: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
@@ -489,8 +536,12 @@ def test_a_failed_video_page_shows_no_absolute_path(project: Path, tmp_path: Pat
     (project / ".vidc").mkdir()
     where = project.resolve() / ".vidc" / "store" / "tmp" / "x" / "voice.wav"
     Journal(project / ".vidc" / "journal.log").append(
-        "failed", fp=voice.fingerprint, task=voice.id, lane="cpu-0",
-        error=f"piper failed writing {where}: disk error; see /opt/secret/place/log.txt")
+        "failed",
+        fp=voice.fingerprint,
+        task=voice.id,
+        lane="cpu-0",
+        error=f"piper failed writing {where}: disk error; see /opt/secret/place/log.txt",
+    )
     assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
     page = (tmp_path / "site" / "video-tiny.html").read_text()
     assert "disk error" in page and ".vidc/store/tmp/x/voice.wav" in page and "…/log.txt" in page
@@ -525,9 +576,15 @@ def test_the_review_server_serves_the_site_own_files_only(tmp_path: Path, decoy:
     (build / "v.mp4").write_bytes(b"mp4")
     (build / "other.txt").write_text("not linked")
     os.symlink(decoy / ".bashrc", build / "linked.mp4")
-    files, base = routes([(build / "review", build / "review" / "index.html"),
-                          (build / "review", build / "review" / "assets" / "review.css"),
-                          (build, build / "v.mp4"), (build, build / "linked.mp4"), (build, build / "missing.mp4")])
+    files, base = routes(
+        [
+            (build / "review", build / "review" / "index.html"),
+            (build / "review", build / "review" / "assets" / "review.css"),
+            (build, build / "v.mp4"),
+            (build, build / "linked.mp4"),
+            (build, build / "missing.mp4"),
+        ]
+    )
     assert base == build.resolve() and sorted(files) == ["/review/assets/review.css", "/review/index.html", "/v.mp4"]
     server = make_server(files, "/review/index.html", 0)
     port = server.server_address[1]
@@ -537,8 +594,15 @@ def test_the_review_server_serves_the_site_own_files_only(tmp_path: Path, decoy:
         assert _get(port, "/review/index.html", host=f"localhost:{port}")[0] == 200
         assert _get(port, "/v.mp4")[1] == b"mp4"
         assert _get(port, "/")[0] == 302
-        for path in ("/other.txt", "/review/", "/review/assets", "/linked.mp4", "/../home/.bashrc", "/review/../other.txt",
-                     "/%2e%2e/home/.bashrc"):
+        for path in (
+            "/other.txt",
+            "/review/",
+            "/review/assets",
+            "/linked.mp4",
+            "/../home/.bashrc",
+            "/review/../other.txt",
+            "/%2e%2e/home/.bashrc",
+        ):
             assert _get(port, path)[0] == 404, path
         assert _get(port, "/review/index.html", host="evil.example:80")[0] == 421  # DNS rebinding
         assert _get(port, "/review/index.html", host=f"evil.example:{port}")[0] == 421
@@ -564,7 +628,11 @@ def test_a_busy_or_impossible_port_is_one_line(project: Path, tmp_path: Path, ca
             make_server({}, "/", busy)
         assert main(["review", str(project), "-o", str(tmp_path / "s"), "--serve", "--port", str(busy)]) == 1
     assert main(["review", str(project), "-o", str(tmp_path / "s"), "--serve", "--port", "70000"]) == 2
-    err = [line for line in capsys.readouterr().err.splitlines() if "warning[" not in line and line.startswith(("vidc", "Trace"))]
+    err = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if "warning[" not in line and line.startswith(("vidc", "Trace"))
+    ]
     assert len(err) == 2 and "in use" in err[0] and "70000" in err[1]
 
 
@@ -576,8 +644,9 @@ def test_review_shows_no_file_a_crafted_manifest_points_outside(project: Path, d
     os.symlink(decoy / "docs" / "secret.srt", build / "linked.srt")
     scenes = [{"index": 1, "start_ms": 0, "duration_ms": 8000, "frames": 240}]
     for srt in ("../" * 12 + str(decoy / "docs" / "secret.srt").lstrip("/"), "linked.srt"):
-        (build / "tiny.json").write_text(json.dumps({"name": "tiny", "scenes": scenes, "duration_ms": 8000,
-                                                     "files": {"srt": srt, "vtt": srt}}))
+        (build / "tiny.json").write_text(
+            json.dumps({"name": "tiny", "scenes": scenes, "duration_ms": 8000, "files": {"srt": srt, "vtt": srt}})
+        )
         assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
         page = (tmp_path / "site" / "video-tiny.html").read_text()
         assert "TOP SECRET" not in page and not re.search(r'(src|href)="[^"]*secret', page)
@@ -644,19 +713,30 @@ def test_a_fifo_planted_as_a_store_record_never_blocks(project: Path) -> None:
     record.unlink()
     os.mkfifo(record)
     result: list[object] = []
-    t = threading.Thread(target=lambda: result.append((store.verify(digest, full=False), store.recorded(digest))),
-                         daemon=True)
+    t = threading.Thread(
+        target=lambda: result.append((store.verify(digest, full=False), store.recorded(digest))), daemon=True
+    )
     t.start()
     t.join(30)
     assert not t.is_alive(), "a FIFO in store/index blocked the store"
     assert result[0][0] is True and result[0][1] is not None and record.is_file()  # replaced by a real record
 
 
-@pytest.mark.parametrize("change", [
-    {"fps": "abc"}, {"fps": 0}, {"fps": 1e400}, {"duration_ms": "x"}, {"scenes": [{"index": "../x"}]},
-    {"scenes": [{"index": 1.5, "frames": 30, "start_ms": 0, "duration_ms": 1000}]},
-    {"scenes": [{"index": 1, "frames": "x", "start_ms": 0, "duration_ms": 1000}]},
-    {"scenes": [{"index": 1, "frames": 10**30, "start_ms": 0, "duration_ms": 1000}]}, {"intro": "x"}, "deep"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fps": "abc"},
+        {"fps": 0},
+        {"fps": 1e400},
+        {"duration_ms": "x"},
+        {"scenes": [{"index": "../x"}]},
+        {"scenes": [{"index": 1.5, "frames": 30, "start_ms": 0, "duration_ms": 1000}]},
+        {"scenes": [{"index": 1, "frames": "x", "start_ms": 0, "duration_ms": 1000}]},
+        {"scenes": [{"index": 1, "frames": 10**30, "start_ms": 0, "duration_ms": 1000}]},
+        {"intro": "x"},
+        "deep",
+    ],
+)
 def test_export_timeline_crafted_manifest_numbers_are_one_line(built: Path, tmp_path: Path, change, capsys) -> None:
     pytest.importorskip("opentimelineio")
     if change == "deep":
@@ -709,8 +789,9 @@ export: {preset: draft}
 
 
 @pytest.mark.parametrize("kind", ["fifo", "link-out", "folder", "folder-link-out"])
-def test_vidc_script_never_reads_or_writes_a_lock_outside_or_special(tmp_path: Path, decoy: Path, kind: str,
-                                                                     capsys) -> None:
+def test_vidc_script_never_reads_or_writes_a_lock_outside_or_special(
+    tmp_path: Path, decoy: Path, kind: str, capsys
+) -> None:
     proj = tmp_path / "llm"
     proj.mkdir()
     name = {"fifo": "l.json", "link-out": "l.json", "folder": "l.json", "folder-link-out": "out/l.json"}[kind]
@@ -757,8 +838,9 @@ def test_a_music_catalog_nested_too_deep_is_one_diagnostic(project: Path) -> Non
     assert plan is None and len(errors) == 1 and "E_MUSIC_LIBRARY" in errors[0] and "nested too deep" in errors[0]
 
 
-def test_an_output_named_inside_the_project_never_goes_through_a_link_out(built: Path, decoy: Path,
-                                                                          tmp_path: Path, capsys) -> None:
+def test_an_output_named_inside_the_project_never_goes_through_a_link_out(
+    built: Path, decoy: Path, tmp_path: Path, capsys
+) -> None:
     os.symlink(decoy, built / "out")
     assert main(["plan", str(built), "-o", str(built / "out" / "plan.json")]) == 1
     assert main(["review", str(built), "-o", str(built / "out" / "site")]) == 1
@@ -773,8 +855,9 @@ def test_an_output_named_inside_the_project_never_goes_through_a_link_out(built:
 
 
 @pytest.mark.parametrize("kind", ["link", "fifo"])
-def test_a_worker_log_planted_as_a_link_or_fifo_is_refused_before_any_lane_opens_it(project: Path, decoy: Path,
-                                                                                    kind: str, capsys) -> None:
+def test_a_worker_log_planted_as_a_link_or_fifo_is_refused_before_any_lane_opens_it(
+    project: Path, decoy: Path, kind: str, capsys
+) -> None:
     from vidc.runtime.state.faults import StateFault
     from vidc.runtime.state.workfolder import project_work_folder
 
@@ -799,8 +882,9 @@ def test_a_fifo_planted_as_a_music_cache_record_never_blocks(tmp_path: Path) -> 
     record = music_library._record(music_library.track_path(track, cache))
     os.mkfifo(record)
     result: list[bool] = []
-    t = threading.Thread(target=lambda: result.append(music_library._cached_ok(music_library.track_path(track, cache))),
-                         daemon=True)
+    t = threading.Thread(
+        target=lambda: result.append(music_library._cached_ok(music_library.track_path(track, cache))), daemon=True
+    )
     t.start()
     t.join(30)
     assert not t.is_alive(), "a FIFO in .vidc/cache/music.index blocked the music task"

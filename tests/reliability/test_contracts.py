@@ -1,6 +1,7 @@
 """The run-time contracts on a real tiny build: every line of `vidc build --json` (build_finished
 included, on success, on an up-to-date rerun and on a refused build) validates against
 `vidc schema --events`; the journal's records and the task descriptors against theirs."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def test_every_json_event_journal_record_and_descriptor_of_a_real_build_validate
         assert lines[-1]["event"] == "build_finished" and [x["event"] for x in lines].count("build_finished") == 1
     kinds = {x["event"] for x in runs["first"]}
     assert {"build_started", "task_started", "task_done", "published", "build_finished"} <= kinds
-    assert runs["first"][-1]["ok"] and runs["first"][-1]["ran"] == len([x for x in runs["first"]
-                                                                        if x["event"] == "task_done"])
+    assert runs["first"][-1]["ok"] and runs["first"][-1]["ran"] == len(
+        [x for x in runs["first"] if x["event"] == "task_done"]
+    )
     assert runs["again"][-1]["ran"] == 0 and runs["again"][-1]["cached"] == runs["first"][-1]["ran"]
     assert not runs["refused"][-1]["ok"] and runs["refused"][-1]["exit"] == 2
     # A line that breaks the contract is caught: the check can fail.

@@ -1,5 +1,6 @@
 """The long part of the reliability suite (`make test-slow`): random SIGKILLs with byte-identical
 resume, concurrent builds, and full or read-only disks (a small tmpfs, when running as root)."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,12 @@ def test_random_sigkills_then_resume_is_byte_identical_and_nothing_is_redone(tin
     _fresh(tiny)
     rng = random.Random(9)
     for _ in range(5):
-        proc = subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [vidc_exe(), "build", str(tiny), "--json"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(0.5, 6.0))
         os.killpg(proc.pid, signal.SIGKILL)  # a power cut: the build and its workers at once
         proc.wait()
@@ -46,8 +51,12 @@ def test_random_sigkills_then_resume_is_byte_identical_and_nothing_is_redone(tin
 def test_two_builds_at_once_one_waits_out_and_the_result_is_right(tiny: Path) -> None:
     reference = (tiny / MP4).read_bytes()
     _fresh(tiny)
-    procs = [subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
     codes = sorted(r[0] for r in results)
     assert codes == [0, 1], results
@@ -68,14 +77,16 @@ def _umount(target: Path) -> None:
     subprocess.run(["umount", str(target)], check=False)
 
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a full or read-only disk needs a tmpfs mount (root only); "
-                                                          "chmod does not stop root")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="a full or read-only disk needs a tmpfs mount (root only); chmod does not stop root"
+)
 
 
 def _start_and_wait_for_first_done(tiny: Path) -> subprocess.Popen:
     """Start a build and return once it has finished its first task (the up-front checks passed)."""
-    proc = subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     journal = tiny / ".vidc" / "journal.log"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

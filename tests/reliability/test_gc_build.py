@@ -1,6 +1,7 @@
 """`vidc gc` on a real build: after a spec change it shrinks the store, the current build stays "up to
 date" and byte-identical, what it removed is rendered again when needed, and a gc SIGKILLed between
 its steps leaves a store that verifies."""
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,9 @@ def test_gc_after_a_spec_change_shrinks_the_store_and_keeps_the_current_build(ti
     assert back.returncode == 0 and "built 1 video: ran" in back.stdout, back.stdout
     assert (tiny / MP4).read_bytes() == first
 
-    killed = subprocess.run([vidc_exe(), "gc", str(twin)], env={**os.environ, FAULT_ENV: "2"},
-                            capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [vidc_exe(), "gc", str(twin)], env={**os.environ, FAULT_ENV: "2"}, capture_output=True, text=True, timeout=300
+    )
     assert killed.returncode == -9
     assert vidc("verify", str(twin)).returncode == 0  # nothing half-deleted is in the store
     resumed = vidc("build", str(twin))
@@ -72,8 +74,12 @@ def test_gc_after_a_killed_build_keeps_what_it_finished_and_the_build_resumes(ti
     _edit(tiny, "Hello there.", "Hello, resumed.")
     journal = tiny / ".vidc" / "journal.log"
     before = journal.read_text().count('"ev": "done"')
-    proc = subprocess.Popen([vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [vidc_exe(), "build", str(tiny), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and journal.read_text().count('"ev": "done"') <= before:
         time.sleep(0.05)
@@ -84,7 +90,7 @@ def test_gc_after_a_killed_build_keeps_what_it_finished_and_the_build_resumes(ti
     resumed = vidc("build", str(tiny), "--json")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert json.loads(resumed.stdout.splitlines()[-1])["ok"]
-    redone = set(killed) & set(_done_fps(journal)[before + len(killed):])
+    redone = set(killed) & set(_done_fps(journal)[before + len(killed) :])
     assert killed and not redone  # what the killed build finished was kept by gc and not rendered again
     assert vidc("verify", str(tiny)).returncode == 0
 

@@ -1,5 +1,6 @@
 """Hostile specs: each one is refused with its diagnostic, fast, with bounded memory, and nothing
 is read outside the project or from a FIFO. (The red-team list of issue 9, and more.)"""
+
 from __future__ import annotations
 
 import os
@@ -50,7 +51,7 @@ TEMPLATE_LIMIT = {
     "indent-big": "{{ ('a\\n'*400000)|indent(100) }}",
     "replace-growth": "{{ ('x'*999999)|replace('x', 'xx') }}",
     "list-doubling": "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}"
-                     "{{ ns.l|length }}",
+    "{{ ns.l|length }}",
     "materialise-in-loop": "{% for i in range(99999) %}{{ range(99999)|list|length }}{% endfor %}",
     "macro-exponential": "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
     "macro-infinite": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
@@ -97,37 +98,57 @@ for _name, (_text, _code) in OTHER_TEMPLATES.items():
     CASES[_name] = (vo(_text), _code, {})
 
 _LAUGHS = "".join(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]\n" for i in range(1, 10))
-CASES.update({
-    "alias-bomb": (HEAD + 'z: &` ["lol"]\n'.replace("`", "z0") + 'a0: &a ["l","l","l","l","l","l","l","l","l"]\n'
-                   + _LAUGHS.replace("*`", "*a"), "E_ALIAS", {}),
-    "deep-nesting": (HEAD + "x: " + "[" * 100000 + "]" * 100000 + "\n", "E_SYNTAX", {}),
-    "not-utf8": (b"vidc: 1\nname: \xff\xfe\n", "E_IO", {}),
-    "duplicate-key": (HEAD + "name: again\n" + vo("hi")[len(HEAD):], "E_DUPLICATE_KEY", {}),
-    "matrix-absolute": (vo("{{ a }}", "matrix: {file: /etc/passwd.csv}\n"), "E_PATH_ESCAPE", {}),
-    "matrix-dotdot": (vo("{{ a }}", "matrix: {file: ../../../../etc/rows.csv}\n"), "E_PATH_ESCAPE", {}),
-    "matrix-fifo": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": "fifo"}),
-    "matrix-symlink-out": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE",
-                           {"rows.csv": "symlink:/etc/passwd"}),
-    "matrix-symlink-dev": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE",
-                           {"rows.csv": "symlink:/dev/zero"}),
-    "matrix-symlink-fifo": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE",
-                            {"real.csv": "fifo", "rows.csv": "symlink:real.csv"}),
-    "matrix-folder": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": "dir"}),
-    "matrix-stray-quote": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "W_MATRIX_LINES",
-                           {"rows.csv": 'a,b\n1,"2\n3,4\n5,6"\n'}),
-    "output-absolute": (vo("hi", "output: /tmp\n"), "E_PATH_ESCAPE", {}),
-    "output-dotdot": (vo("hi", "output: ../..\n"), "E_PATH_ESCAPE", {}),
-    "name-traversal": (vo("hi").replace("name: hostile", "name: ../../etc"), "E_NAME", {}),
-    "name-control": (vo("hi").replace("name: hostile", 'name: "a\\e[2Jb"'), "E_NAME", {}),
-    "empty-voiceover": (vo("").replace("duration_seconds: 9", "duration_seconds: auto"), "E_EMPTY_VOICEOVER", {}),
-    "duration-huge": (vo("hi").replace("duration_seconds: 9", "duration_seconds: 1e308"), "E_NUMBER", {}),
-    "duration-negative": (vo("hi").replace("duration_seconds: 9", "duration_seconds: -1"), "E_RANGE", {}),
-    "version": (vo("hi").replace("vidc: 1", "vidc: 999"), "E_VERSION", {}),
-    "engine-injection": (vo("hi", "voice: {engine: __import__}\n"), "E_ENUM", {}),
-    "not-a-mapping": ("- vidc: 1\n", "E_TYPE", {}),
-    "empty": ("", "E_MISSING", {}),
-    "huge-voiceover": (vo("word " * 200_000), "W_WORDS", {}),  # 1 MB on one line
-})
+CASES.update(
+    {
+        "alias-bomb": (
+            HEAD
+            + 'z: &` ["lol"]\n'.replace("`", "z0")
+            + 'a0: &a ["l","l","l","l","l","l","l","l","l"]\n'
+            + _LAUGHS.replace("*`", "*a"),
+            "E_ALIAS",
+            {},
+        ),
+        "deep-nesting": (HEAD + "x: " + "[" * 100000 + "]" * 100000 + "\n", "E_SYNTAX", {}),
+        "not-utf8": (b"vidc: 1\nname: \xff\xfe\n", "E_IO", {}),
+        "duplicate-key": (HEAD + "name: again\n" + vo("hi")[len(HEAD) :], "E_DUPLICATE_KEY", {}),
+        "matrix-absolute": (vo("{{ a }}", "matrix: {file: /etc/passwd.csv}\n"), "E_PATH_ESCAPE", {}),
+        "matrix-dotdot": (vo("{{ a }}", "matrix: {file: ../../../../etc/rows.csv}\n"), "E_PATH_ESCAPE", {}),
+        "matrix-fifo": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": "fifo"}),
+        "matrix-symlink-out": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"rows.csv": "symlink:/etc/passwd"},
+        ),
+        "matrix-symlink-dev": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"rows.csv": "symlink:/dev/zero"},
+        ),
+        "matrix-symlink-fifo": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"real.csv": "fifo", "rows.csv": "symlink:real.csv"},
+        ),
+        "matrix-folder": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": "dir"}),
+        "matrix-stray-quote": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "W_MATRIX_LINES",
+            {"rows.csv": 'a,b\n1,"2\n3,4\n5,6"\n'},
+        ),
+        "output-absolute": (vo("hi", "output: /tmp\n"), "E_PATH_ESCAPE", {}),
+        "output-dotdot": (vo("hi", "output: ../..\n"), "E_PATH_ESCAPE", {}),
+        "name-traversal": (vo("hi").replace("name: hostile", "name: ../../etc"), "E_NAME", {}),
+        "name-control": (vo("hi").replace("name: hostile", 'name: "a\\e[2Jb"'), "E_NAME", {}),
+        "empty-voiceover": (vo("").replace("duration_seconds: 9", "duration_seconds: auto"), "E_EMPTY_VOICEOVER", {}),
+        "duration-huge": (vo("hi").replace("duration_seconds: 9", "duration_seconds: 1e308"), "E_NUMBER", {}),
+        "duration-negative": (vo("hi").replace("duration_seconds: 9", "duration_seconds: -1"), "E_RANGE", {}),
+        "version": (vo("hi").replace("vidc: 1", "vidc: 999"), "E_VERSION", {}),
+        "engine-injection": (vo("hi", "voice: {engine: __import__}\n"), "E_ENUM", {}),
+        "not-a-mapping": ("- vidc: 1\n", "E_TYPE", {}),
+        "empty": ("", "E_MISSING", {}),
+        "huge-voiceover": (vo("word " * 200_000), "W_WORDS", {}),  # 1 MB on one line
+    }
+)
 
 
 def _materialise(project: Path, files: dict) -> None:
@@ -138,7 +159,7 @@ def _materialise(project: Path, files: dict) -> None:
         elif what == "dir":
             path.mkdir()
         elif what.startswith("symlink:"):
-            os.symlink(what[len("symlink:"):], path)
+            os.symlink(what[len("symlink:") :], path)
         else:
             path.write_text(what)
 
@@ -174,8 +195,10 @@ def test_hostile_spec_is_a_diagnostic_fast_and_small(name: str, tmp_path: Path) 
 
 def test_control_characters_never_reach_the_plan_text(tmp_path: Path) -> None:
     spec = tmp_path / "project.yaml"
-    spec.write_text(HEAD + 'script:\n  scenes:\n    - voiceover_text: "Hello \\e[2J\\a world\\r"\n'
-                    '      duration_seconds: 9\n', encoding="utf-8")
+    spec.write_text(
+        HEAD + 'script:\n  scenes:\n    - voiceover_text: "Hello \\e[2J\\a world\\r"\n      duration_seconds: 9\n',
+        encoding="utf-8",
+    )
     plan, diags, _ = compile_spec(spec, HARDWARE, {})
     assert plan is not None, [d.format() for d in diags]
     text = to_text(plan)

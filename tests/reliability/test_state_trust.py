@@ -1,5 +1,6 @@
 """Content addressing checked, not assumed: the store, the journal, the queues and publishing,
 each against the damage a disk or a person can do (no build needed: fast)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def store(tmp_path: Path) -> Store:
 def test_commit_names_an_object_by_its_content_and_records_sizes(store: Store) -> None:
     digest = _object(store, "a", {"out.wav": b"RIFF" * 100, "result.json": b"{}"})
     assert digest == tree_hash(store.object_dir(digest))
-    assert store.recorded(digest) == {"out.wav": [400, store.file_hash(digest, "out.wav")],
-                                      "result.json": [2, store.file_hash(digest, "result.json")]}
+    assert store.recorded(digest) == {
+        "out.wav": [400, store.file_hash(digest, "out.wav")],
+        "result.json": [2, store.file_hash(digest, "result.json")],
+    }
     assert store.verify(digest) and store.verify(digest, full=False)
 
 
@@ -73,14 +76,26 @@ def test_a_journal_record_without_its_fields_is_skipped_and_counted(tmp_path: Pa
     path = tmp_path / "journal.log"
     good = {"ev": "done", "task": "v/voice", "fp": "f" * 64, "object": "a" * 64, "lane": "cpu-0", "t": 1.5}
     traversal = {**good, "fp": "e" * 64, "object": "../x"}
-    lines = [json.dumps(good), json.dumps({"ev": "done"}), json.dumps({"ev": "done", "fp": 3, "object": "x"}),
-             "[1, 2]", json.dumps({"ev": 7}), "{torn", "[" * 100000, json.dumps(traversal),
-             json.dumps({**good, "ms": "9"}), json.dumps({**good, "t": None}), json.dumps({**good, "task": ["x"]})]
+    lines = [
+        json.dumps(good),
+        json.dumps({"ev": "done"}),
+        json.dumps({"ev": "done", "fp": 3, "object": "x"}),
+        "[1, 2]",
+        json.dumps({"ev": 7}),
+        "{torn",
+        "[" * 100000,
+        json.dumps(traversal),
+        json.dumps({**good, "ms": "9"}),
+        json.dumps({**good, "t": None}),
+        json.dumps({**good, "task": ["x"]}),
+    ]
     path.write_text("\n".join(lines) + "\n")
     journal = Journal(path)
     records = journal.replay()
     assert [(r.ev, r.task, r.fp, r.object, r.lane, r.t) for r in records] == [
-        ("done", "v/voice", "f" * 64, "a" * 64, "cpu-0", 1.5), ("done", "v/voice", "e" * 64, "../x", "cpu-0", 1.5)]
+        ("done", "v/voice", "f" * 64, "a" * 64, "cpu-0", 1.5),
+        ("done", "v/voice", "e" * 64, "../x", "cpu-0", 1.5),
+    ]
     assert journal.skipped == 7
     finished = Finished.from_records(records)
     assert finished.objects == {"f" * 64: "a" * 64, "e" * 64: "../x"}
@@ -106,8 +121,12 @@ def test_sweep_removes_only_temporary_part_files(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"x")
     removed = sweep_parts(tmp_path, {"v.mp4"})
     assert [p.name for p in removed] == [".v.mp4.ab12cd_z.part"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.mp4.ab12cd_z.part", ".v.mp4.part", "keep.part",
-                                                           "v.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".other.mp4.ab12cd_z.part",
+        ".v.mp4.part",
+        "keep.part",
+        "v.mp4",
+    ]
 
 
 def test_publishing_copies_only_what_hashes_as_recorded(store: Store, tmp_path: Path) -> None:

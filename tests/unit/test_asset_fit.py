@@ -1,5 +1,6 @@
 """An asset's fit mode, rendered by the real ffmpeg command of the plan: a landscape picture in a
 vertical frame is cropped (cover), padded with a colour (contain) or with a blurred copy (blur)."""
+
 from __future__ import annotations
 
 import re
@@ -44,9 +45,24 @@ export: {{preset: draft-vertical}}
 
     argv = [re.sub(r"@\{([^}]*)\}", resolve, a) for a in argv]
     subprocess.run(argv, check=True, capture_output=True)
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "segment.mp4"), "-frames:v", "1", "-vf",
-                          "scale=in_color_matrix=bt709:in_range=tv,format=rgb24", "-f", "rawvideo", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(tmp_path / "segment.mp4"),
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale=in_color_matrix=bt709:in_range=tv,format=rgb24",
+            "-f",
+            "rawvideo",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(640, 360, 3).astype(int)
 
 
@@ -86,8 +102,21 @@ def test_plan_time_asset_probe_reads_images_and_clips_and_names_broken_files(tmp
     from vidc.runtime.host.sources import project_asset_size
 
     Image.new("RGB", (48, 20)).save(tmp_path / "wide.png")
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=red:s=64x112:r=10:d=0.2", "-pix_fmt",
-                    "yuv420p", str(tmp_path / "tall.mp4")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=red:s=64x112:r=10:d=0.2",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp_path / "tall.mp4"),
+        ],
+        check=True,
+    )
     (tmp_path / "fake.mp4").write_text("not a clip")
     (tmp_path / "fake.jpg").write_text("not a picture")
     size = project_asset_size(tmp_path)

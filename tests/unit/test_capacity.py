@@ -1,5 +1,6 @@
 """Capacity planning: the pure arithmetic (compiler/capacity.py) and `vidc plan --capacity` on the
 reference design's profiles (one RTX 4090; a 4090 + 5090)."""
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,21 @@ from ..conftest import PROJECTS
 BEATSYNC = PROJECTS / "beatsync-promo"
 
 
-@pytest.mark.parametrize("text,ms", [("8h", 8 * 3_600_000), ("90m", 5_400_000), ("1d12h", 36 * 3_600_000),
-                                     ("45s", 45_000), ("2w", 14 * 86_400_000), ("1.5h", 5_400_000),
-                                     ("24 hours", 86_400_000), ("1 day", 86_400_000), ("30min", 1_800_000),
-                                     ("250ms", 250)])
+@pytest.mark.parametrize(
+    "text,ms",
+    [
+        ("8h", 8 * 3_600_000),
+        ("90m", 5_400_000),
+        ("1d12h", 36 * 3_600_000),
+        ("45s", 45_000),
+        ("2w", 14 * 86_400_000),
+        ("1.5h", 5_400_000),
+        ("24 hours", 86_400_000),
+        ("1 day", 86_400_000),
+        ("30min", 1_800_000),
+        ("250ms", 250),
+    ],
+)
 def test_durations_parse(text, ms):
     assert parse_duration_ms(text) == ms
 

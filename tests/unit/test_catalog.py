@@ -1,4 +1,5 @@
 """The backend catalog and the machine's facts: gathered by the runtime, handed to the compiler as data."""
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,10 @@ def test_model_facts_read_the_pipeline_class(tmp_path):
 
 
 def test_compiler_needs_the_catalog_and_uses_its_versions():
-    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
-            "      duration_seconds: 9\n")
+    spec = (
+        "vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+        "      duration_seconds: 9\n"
+    )
     src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
     with pytest.raises(ValueError, match="catalog"):
         compile_project(src, Hardware())
@@ -79,24 +82,33 @@ def test_compiler_needs_the_catalog_and_uses_its_versions():
     assert plan is not None and all(t.backend_version == catalog().version(t.backend) for t in plan.tasks)
     # A version bump in the catalog changes the fingerprints of that backend's tasks (and what follows).
     cat = catalog()
-    bumped = type(cat)(backends={**cat.backends, "piper": type(cat.entry("piper"))(
-        **{**cat.entry("piper").__dict__, "version": cat.entry("piper").version + "-bumped"})})
+    bumped = type(cat)(
+        backends={
+            **cat.backends,
+            "piper": type(cat.entry("piper"))(
+                **{**cat.entry("piper").__dict__, "version": cat.entry("piper").version + "-bumped"}
+            ),
+        }
+    )
     plan2, _ = compile_project(src, Hardware(), CompileOptions(catalog=bumped, facts=Facts()))
     changed = {t.id for t, u in zip(plan.tasks, plan2.tasks) if t.fingerprint != u.fingerprint}
     assert "demo/voice/scene-01" in changed and "demo/script" not in changed
 
 
 def test_a_check_that_raises_is_a_diagnostic_not_a_traceback():
-    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
-            "      duration_seconds: 9\n")
+    spec = (
+        "vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+        "      duration_seconds: 9\n"
+    )
     src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
     cat = catalog()
 
     def broken(params, facts):
         raise RuntimeError("plug-in bug")
 
-    bad = type(cat)(backends={**cat.backends, "piper": type(cat.entry("piper"))(
-        **{**cat.entry("piper").__dict__, "check": broken})})
+    bad = type(cat)(
+        backends={**cat.backends, "piper": type(cat.entry("piper"))(**{**cat.entry("piper").__dict__, "check": broken})}
+    )
     plan, diags = compile_project(src, Hardware(), CompileOptions(catalog=bad, facts=Facts()))
     assert plan is None and any("plug-in bug" in d.message and d.code == "E_INVALID" for d in diags)
 
@@ -107,14 +119,23 @@ def _with_plugin_voice(file_params: tuple[str, ...]):
     from vidc.schemas.catalog import BackendEntry
 
     cat = catalog()
-    beep = BackendEntry(name="beep", stage="voice", version="1", selectable=True, params=VoiceParams,
-                        default_voice="sine", file_params=file_params)
+    beep = BackendEntry(
+        name="beep",
+        stage="voice",
+        version="1",
+        selectable=True,
+        params=VoiceParams,
+        default_voice="sine",
+        file_params=file_params,
+    )
     return type(cat)(backends={**cat.backends, "beep": beep})
 
 
 def test_a_plugins_file_param_enters_its_fingerprint():
-    spec = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
-            "      duration_seconds: 9\nvoice: {engine: beep, model: voices/beep.bin}\n")
+    spec = (
+        "vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, a test.\n"
+        "      duration_seconds: 9\nvoice: {engine: beep, model: voices/beep.bin}\n"
+    )
     files = {"voices/beep.bin": "first"}
     src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: rel in files)
 
@@ -133,16 +154,31 @@ def test_a_plugins_file_param_enters_its_fingerprint():
     # Undeclared, the file is a plain string to the compiler: the fingerprint cannot see it change.
     undeclared, _ = voice_task(_with_plugin_voice(()))
     files["voices/beep.bin"] = "first"
-    assert "model_sha256" not in undeclared.params and voice_task(_with_plugin_voice(()))[0].fingerprint == undeclared.fingerprint
+    assert (
+        "model_sha256" not in undeclared.params
+        and voice_task(_with_plugin_voice(()))[0].fingerprint == undeclared.fingerprint
+    )
 
 
 def test_the_catalog_declares_what_the_core_needs_to_know():
     cat = catalog()
     assert {n: e.file_params for n, e in cat.backends.items() if e.file_params} == {
-        "assets": ("asset",), "wan": ("start_image",), "music-select": ("track", "library")}
-    assert {n for n, e in cat.backends.items() if e.encodes} == {"animatic", "assets", "assemble", "transition", "export"}
+        "assets": ("asset",),
+        "wan": ("start_image",),
+        "music-select": ("track", "library"),
+    }
+    assert {n for n, e in cat.backends.items() if e.encodes} == {
+        "animatic",
+        "assets",
+        "assemble",
+        "transition",
+        "export",
+    }
     assert {n: e.words_per_minute for n in cat.engines("voice") for e in [cat.entry(n)]} == {
-        "piper": 190, "kokoro": 150, "elevenlabs": 150}
+        "piper": 190,
+        "kokoro": 150,
+        "elevenlabs": 150,
+    }
     assert cat.entry("elevenlabs").price_keys == ("tts.elevenlabs",) and cat.entry("llm-script").price_keys == ("llm",)
 
 
@@ -151,16 +187,20 @@ def test_a_voice_engines_declared_rate_paces_its_scenes():
     from vidc.runtime.backends.base import VoiceParams
     from vidc.schemas.catalog import BackendEntry
 
-    spec = ("vidc: 1\nname: demo\nscript:\n  scene_seconds: [1, 12]\n  scenes:\n"
-            "    - voiceover_text: One two three four five six.\n      duration_seconds: auto\nvoice: {engine: beep}\n")
+    spec = (
+        "vidc: 1\nname: demo\nscript:\n  scene_seconds: [1, 12]\n  scenes:\n"
+        "    - voiceover_text: One two three four five six.\n      duration_seconds: auto\nvoice: {engine: beep}\n"
+    )
     src = SourceFiles("p.yaml", lambda rel: spec, lambda rel: False)
     cat = catalog()
 
     def scene_ms(wpm):
-        beep = BackendEntry(name="beep", stage="voice", version="1", selectable=True, params=VoiceParams,
-                            words_per_minute=wpm)
-        plan, diags = compile_project(src, Hardware(), CompileOptions(
-            catalog=type(cat)(backends={**cat.backends, "beep": beep}), facts=Facts()))
+        beep = BackendEntry(
+            name="beep", stage="voice", version="1", selectable=True, params=VoiceParams, words_per_minute=wpm
+        )
+        plan, diags = compile_project(
+            src, Hardware(), CompileOptions(catalog=type(cat)(backends={**cat.backends, "beep": beep}), facts=Facts())
+        )
         assert plan is not None, [d.format() for d in diags]
         return plan.videos[0].scenes[0].duration_ms
 

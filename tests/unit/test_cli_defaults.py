@@ -1,5 +1,6 @@
 """Every command that takes a spec defaults to the current folder: after `vidc init x && cd x`,
 a bare `vidc validate`, `vidc plan` and `vidc build` find `project.yaml` there."""
+
 from __future__ import annotations
 
 import pytest

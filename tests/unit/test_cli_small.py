@@ -1,5 +1,6 @@
 """Small things a user hits: plan -o formats, stale plans name the file, saved plans find their
 project, environment faults are one line (exit 1), clean, doctor --licences, the unused --set warning."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,11 @@ import pytest
 from vidc.runtime.cli import build as build_cmd, main, saved_plan
 from vidc.schemas.plan import Plan
 
-SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
-        " long enough to fill most of its nine second scene with speech.\n"
-        "      duration_seconds: 9\nexport: {preset: draft}\n")
+SPEC = (
+    "vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
+    " long enough to fill most of its nine second scene with speech.\n"
+    "      duration_seconds: 9\nexport: {preset: draft}\n"
+)
 
 
 @pytest.fixture
@@ -100,7 +103,10 @@ def test_doctor_lists_licences(capsys):
 
 def test_unused_set_is_a_warning_and_dotted_set_sets_a_spec_key(project, capsys):
     assert main(["validate", str(project), "--set", "product=X"]) == 0
-    assert "--set:1:1: warning[W_UNUSED_SET]: --set product: no template of the spec uses `product`" in capsys.readouterr().err
+    assert (
+        "--set:1:1: warning[W_UNUSED_SET]: --set product: no template of the spec uses `product`"
+        in capsys.readouterr().err
+    )
     assert main(["plan", str(project), "--set", "export.preset=shorts", "-o", str(project / "p.json")]) == 0
     assert Plan.model_validate_json((project / "p.json").read_text()).videos[0].preset == "shorts"
     assert main(["validate", str(project), "--set", "export.preset=shortz"]) == 2

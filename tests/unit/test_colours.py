@@ -1,4 +1,5 @@
 """Title-card colours are parsed at plan time the way ffmpeg reads them (compiler/colours.py)."""
+
 import shutil
 import subprocess
 

@@ -1,4 +1,5 @@
 """The compiler as a whole: determinism, fingerprint locality, placement rules, schema files."""
+
 import json
 import os
 import subprocess
@@ -19,8 +20,13 @@ def test_plan_bytes_identical_across_hash_seeds_and_cwds(tmp_path, vidc_cmd):
     outs = []
     for seed, cwd in (("0", PROJECTS.parent), ("12345", tmp_path), ("random", PROJECTS)):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([*vidc_cmd, "plan", str(PROJECTS / "demo"), "--hardware", str(hw), "--format", "json"],
-                              cwd=cwd, env=env, capture_output=True, check=True)
+        proc = subprocess.run(
+            [*vidc_cmd, "plan", str(PROJECTS / "demo"), "--hardware", str(hw), "--format", "json"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
         outs.append(proc.stdout)
     assert outs[0] == outs[1] == outs[2]
     assert str(PROJECTS) not in outs[0].decode()  # no absolute paths
@@ -31,8 +37,16 @@ def test_editing_one_scene_changes_only_its_downstream_fingerprints():
     after = plan_of(DEMO.replace("nothing is lost", "nothing at all is lost"))
     changed = {t.id for t in before.tasks if t.fingerprint != after.task_map()[t.id].fingerprint}
     v = "vidc-demo"
-    assert changed == {f"{v}/script", f"{v}/voice/scene-05", f"{v}/captions/scene-05", f"{v}/video/scene-05",
-                       f"{v}/music", f"{v}/mix", f"{v}/captions", f"{v}/export"}
+    assert changed == {
+        f"{v}/script",
+        f"{v}/voice/scene-05",
+        f"{v}/captions/scene-05",
+        f"{v}/video/scene-05",
+        f"{v}/music",
+        f"{v}/mix",
+        f"{v}/captions",
+        f"{v}/export",
+    }
 
 
 def test_plan_is_canonical_json_without_clock_or_paths():
@@ -43,16 +57,24 @@ def test_plan_is_canonical_json_without_clock_or_paths():
     assert [t["id"] for t in data["tasks"]] == [t.id for t in plan_of(DEMO).tasks]
 
 
-WAN = DEMO.replace("video: {engine: animatic}", "video: {engine: wan, model: Wan-AI/Wan2.1-T2V-14B-Diffusers, "
-                   "resolution: 720p, fps: 24, offload: OFFLOAD, continuity: CONT}")
+WAN = DEMO.replace(
+    "video: {engine: animatic}",
+    "video: {engine: wan, model: Wan-AI/Wan2.1-T2V-14B-Diffusers, "
+    "resolution: 720p, fps: 24, offload: OFFLOAD, continuity: CONT}",
+)
 
 
 @pytest.mark.parametrize("cont", ["cut", "extend"])
 def test_placement_never_violates_vram(cont):
-    hw = Hardware(name="mixed", cpu_workers=2, devices=[
-        Device(id="cuda:0", kind="cuda", name="small", vram_gb=16, speed=2.0),
-        Device(id="cuda:1", kind="cuda", name="4090", vram_gb=24, speed=1.0),
-        Device(id="cuda:2", kind="cuda", name="5090", vram_gb=32, speed=1.35)])
+    hw = Hardware(
+        name="mixed",
+        cpu_workers=2,
+        devices=[
+            Device(id="cuda:0", kind="cuda", name="small", vram_gb=16, speed=2.0),
+            Device(id="cuda:1", kind="cuda", name="4090", vram_gb=24, speed=1.0),
+            Device(id="cuda:2", kind="cuda", name="5090", vram_gb=32, speed=1.35),
+        ],
+    )
     plan = plan_of(WAN.replace("OFFLOAD", "model").replace("CONT", cont), hw)
     chunks = [t for t in plan.tasks if t.kind == "chunk"]
     assert len(chunks) == 6 * 3  # a 10 s scene at 24 fps is three 81-frame chunks
@@ -75,8 +97,14 @@ def test_model_that_fits_no_device_is_a_diagnostic():
 
 
 def test_schedule_respects_dependencies_and_bounds():
-    hw = Hardware(name="two", cpu_workers=2, devices=[
-        Device(id="cuda:0", kind="cuda", vram_gb=24, speed=1.0), Device(id="cuda:1", kind="cuda", vram_gb=32, speed=1.35)])
+    hw = Hardware(
+        name="two",
+        cpu_workers=2,
+        devices=[
+            Device(id="cuda:0", kind="cuda", vram_gb=24, speed=1.0),
+            Device(id="cuda:1", kind="cuda", vram_gb=32, speed=1.35),
+        ],
+    )
     plan = plan_of(WAN.replace("OFFLOAD", "model").replace("CONT", "cut"), hw)
     tasks = plan.task_map()
     for t in plan.tasks:

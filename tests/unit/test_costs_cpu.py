@@ -1,5 +1,6 @@
 """The CPU side of the cost model: drawn and still pictures are priced from their own table (x264's
 still tuning, a background drawn a few times a second), moving pictures from the encode table."""
+
 from vidc.compiler.costs import CostModel
 from vidc.compiler.resources import cost_model
 

@@ -1,5 +1,6 @@
 """Every diagnostic code the code uses is registered in compiler/diagnostics.py, and every
 registered code is used (both ways, by scanning the source)."""
+
 from __future__ import annotations
 
 import json
@@ -58,10 +59,22 @@ def _compile(lock: str):
 def test_a_broken_script_lock_and_a_stale_one():
     plan, diags = _compile("{not json")
     assert plan is None and [(d.code, d.file) for d in diags] == [("E_SCRIPT_LOCK", "llm.script.json")]
-    scenes = [{"scene_index": i, "voiceover_text": "Light over the water.", "visual_prompt": "a lighthouse",
-               "duration_seconds": 9} for i in (1, 2)]
-    stale = {"vidc_script": 1, "provider": "anthropic", "model": "claude-x", "prompt_fingerprint": "an-older-prompt",
-             "scenes": scenes}
+    scenes = [
+        {
+            "scene_index": i,
+            "voiceover_text": "Light over the water.",
+            "visual_prompt": "a lighthouse",
+            "duration_seconds": 9,
+        }
+        for i in (1, 2)
+    ]
+    stale = {
+        "vidc_script": 1,
+        "provider": "anthropic",
+        "model": "claude-x",
+        "prompt_fingerprint": "an-older-prompt",
+        "scenes": scenes,
+    }
     plan, diags = _compile(json.dumps(stale))
     assert plan is not None and len(plan.videos[0].scenes) == 2  # planned from the lock as locked
     assert [(d.code, d.severity) for d in diags if d.code.endswith("STALE")] == [("W_SCRIPT_STALE", "warning")]

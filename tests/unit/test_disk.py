@@ -1,5 +1,6 @@
 """Disk a build adds: the plan's estimate (compiler/disk.py), `vidc plan`'s line, and `vidc build`
 refusing before it starts when the estimate passes the free space of the work folder's disk."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,10 @@ HW = ROOT / "tests" / "golden" / "hardware-cpu.yaml"
 
 
 def _spec(scenes: int, seconds: int, preset: str) -> str:
-    body = "".join(f"    - voiceover_text: Scene {i} says a few words here.\n      duration_seconds: {seconds}\n"
-                   for i in range(scenes))
+    body = "".join(
+        f"    - voiceover_text: Scene {i} says a few words here.\n      duration_seconds: {seconds}\n"
+        for i in range(scenes)
+    )
     return f"vidc: 1\nname: big\nscript:\n  scenes:\n{body}export: {{preset: {preset}}}\n"
 
 
@@ -46,8 +49,11 @@ def _plan(root: Path):
 
 def test_the_estimate_grows_with_resolution_and_length(tmp_path):
     sizes = {}
-    for name, (scenes, secs, preset) in {"small": (2, 9, "draft"), "long": (6, 9, "draft"),
-                                         "hd": (2, 9, "youtube-1080p")}.items():
+    for name, (scenes, secs, preset) in {
+        "small": (2, 9, "draft"),
+        "long": (6, 9, "draft"),
+        "hd": (2, 9, "youtube-1080p"),
+    }.items():
         root = tmp_path / name
         root.mkdir()
         (root / "project.yaml").write_text(_spec(scenes, secs, preset))
@@ -107,8 +113,12 @@ def test_build_refuses_a_build_that_will_not_fit_before_it_starts(tmp_path, vidc
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     try:
-        proc = subprocess.run([*vidc_cmd, "build", str(root), "--hardware", str(HW), "--json"], capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            [*vidc_cmd, "build", str(root), "--hardware", str(HW), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         errors = [x for x in proc.stderr.splitlines() if x.startswith("vidc: error:")]
         assert proc.returncode == 1, proc.stderr[-2000:]
         assert len(errors) == 1 and "`vidc gc`" in errors[0] and str(work) in errors[0], proc.stderr[-2000:]

@@ -1,5 +1,6 @@
 """The dispatch rule shared by the executor and the simulator: CPU lanes take the ready task with
 the longest remaining path (the plan's lane-aware rank); device lanes keep their planned order."""
+
 from tests.factories import DEMO, plan_of
 from vidc.compiler.place import remaining_rank
 from vidc.runtime.engine.dispatch import pick, planned_queues

@@ -1,6 +1,7 @@
 """The front door: the documentation site builds with --strict (a broken link or anchor fails), its
 generated reference pages match their sources, the README stays short, and nothing cites a file
 that a clone of the repository does not have."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -51,8 +52,13 @@ def test_the_generated_pages_say_what_their_sources_say():
 
 def test_mkdocs_builds_the_site_strictly(tmp_path):
     # Needs the docs extra (`make test` installs it): pip install -e '.[docs]'
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
     assert "house rule" in (tmp_path / "site" / "architecture" / "index.html").read_text().lower()
@@ -74,7 +80,9 @@ def test_benchmarks_tables_carry_no_load_averages():
 
 def test_no_file_cites_documents_outside_the_repository():
     names = ["DESIGN" + ".md", "FACTS" + ".md"]  # spelt apart so this file does not cite them itself
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    )
     hits = []
     for rel in filter(None, files):
         path = ROOT / rel

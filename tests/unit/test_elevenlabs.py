@@ -1,4 +1,5 @@
 """The `elevenlabs` backend through the real SDK against a local fake of the API (127.0.0.1 only)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """engine/dispatch.py as it behaves today: a lane's own queue first, then stealing from the busiest."""
+
 from __future__ import annotations
 
 from vidc.runtime.engine.dispatch import lane_can_run, pick, planned_queues
@@ -11,7 +12,9 @@ CPU1 = Lane(id="cpu-1", kind="cpu", device="cpu", speed=1.0)
 
 
 def test_planned_queues_follow_the_planned_start_times():
-    ts = {t.id: t for t in [task("b", "cpu-0", 50), task("a", "cpu-0", 50), task("c", "cpu-1", 0), task("d", "cpu-0", 0)]}
+    ts = {
+        t.id: t for t in [task("b", "cpu-0", 50), task("a", "cpu-0", 50), task("c", "cpu-1", 0), task("d", "cpu-0", 0)]
+    }
     assert planned_queues(list(ts), ts, ["cpu-0", "cpu-1"]) == {"cpu-0": ["d", "a", "b"], "cpu-1": ["c"]}
 
 

@@ -1,5 +1,6 @@
 """engine/executor.py as it behaves today: runs a plan through lane workers, resumes from the journal,
 re-runs only what is missing or damaged, skips what depends on a failure, and reports a dead worker."""
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,9 @@ def _run(tmp_path, p, **kw):
 
 
 def _chain():
-    return plan([task("v/a", "cpu-0", 0), task("v/b", "cpu-1", 0),
-                 task("v/c", "cpu-0", 100, inputs={"a": "v/a", "b": "v/b"})])
+    return plan(
+        [task("v/a", "cpu-0", 0), task("v/b", "cpu-1", 0), task("v/c", "cpu-0", 100, inputs={"a": "v/a", "b": "v/b"})]
+    )
 
 
 def test_runs_then_resumes_without_redoing_work(tmp_path):
@@ -62,8 +64,9 @@ def test_force_runs_everything_again(tmp_path):
 
 
 def test_a_failure_skips_its_dependents_and_keeps_the_rest(tmp_path):
-    p = plan([task("v/a", "cpu-0", 0, scenes=None), task("v/b", "cpu-1", 0),
-              task("v/c", "cpu-0", 100, inputs={"a": "v/a"})])
+    p = plan(
+        [task("v/a", "cpu-0", 0, scenes=None), task("v/b", "cpu-1", 0), task("v/c", "cpu-0", 100, inputs={"a": "v/a"})]
+    )
     p.tasks[0].params["scenes"] = None  # the inline-script backend refuses: "not generated yet"
     out, _, _ = _run(tmp_path, p)
     assert list(out.failed) == ["v/a"] and out.skipped == {"v/c": "v/a"} and out.ran == ["v/b"]
@@ -150,8 +153,14 @@ class _Pool:
 
 
 def test_a_dead_workers_dependents_are_skipped(tmp_path):
-    p = plan([task("v/a", "cpu-0", 0), task("v/b", "cpu-0", 100, inputs={"a": "v/a"}),
-              task("v/c", "cpu-0", 200, inputs={"b": "v/b"})], hw=HW.model_copy(update={"cpu_workers": 1}))
+    p = plan(
+        [
+            task("v/a", "cpu-0", 0),
+            task("v/b", "cpu-0", 100, inputs={"a": "v/a"}),
+            task("v/c", "cpu-0", 200, inputs={"b": "v/b"}),
+        ],
+        hw=HW.model_copy(update={"cpu_workers": 1}),
+    )
     events = io.StringIO()
     work = WorkFolder(tmp_path / ".vidc")
     ex = Executor(p, tmp_path, {"v": tmp_path / "build"}, work, Reporter("json", events), pool=_Pool())
@@ -163,11 +172,19 @@ def test_a_dead_workers_dependents_are_skipped(tmp_path):
 
 
 def test_a_lane_that_retries_runs_a_lost_task_again_a_bounded_number_of_times(tmp_path):
-    p = plan([task("v/a", "cpu-0", 0), task("v/b", "cpu-0", 100, inputs={"a": "v/a"})],
-             hw=HW.model_copy(update={"cpu_workers": 1}))
+    p = plan(
+        [task("v/a", "cpu-0", 0), task("v/b", "cpu-0", 100, inputs={"a": "v/a"})],
+        hw=HW.model_copy(update={"cpu_workers": 1}),
+    )
     pool = _Pool(retry=True)
-    ex = Executor(p, tmp_path, {"v": tmp_path / "build"}, WorkFolder(tmp_path / ".vidc"),
-                  Reporter("json", io.StringIO()), pool=pool)
+    ex = Executor(
+        p,
+        tmp_path,
+        {"v": tmp_path / "build"},
+        WorkFolder(tmp_path / ".vidc"),
+        Reporter("json", io.StringIO()),
+        pool=pool,
+    )
     out = ex.run()
     assert pool.lanes["cpu-0"].given == ["v/a"] * MAX_ATTEMPTS
     assert out.failed["v/a"].startswith(f"its worker died {MAX_ATTEMPTS} times") and out.skipped == {"v/b": "v/a"}
@@ -222,14 +239,26 @@ class _RecordingPool:
 
 
 def test_a_context_parallel_task_holds_its_group_and_its_other_lanes_free_their_models(tmp_path):
-    lanes = [Lane(id="cuda:0", kind="device", device="cuda:0", speed=1.0),
-             Lane(id="cuda:1", kind="device", device="cuda:1", speed=1.0)]
+    lanes = [
+        Lane(id="cuda:0", kind="device", device="cuda:0", speed=1.0),
+        Lane(id="cuda:1", kind="device", device="cuda:1", speed=1.0),
+    ]
     grouped = task("v/a", "cuda:0", 0, kind="device", vram=4).model_copy(update={"group": ["cuda:0", "cuda:1"]})
     p = plan([grouped], hw=GPU_HW, lanes=lanes)
     pool = _RecordingPool()
-    ex = Executor(p, tmp_path, {"v": tmp_path / "build"}, WorkFolder(tmp_path / ".vidc"),
-                  Reporter("json", io.StringIO()), pool=pool)
+    ex = Executor(
+        p,
+        tmp_path,
+        {"v": tmp_path / "build"},
+        WorkFolder(tmp_path / ".vidc"),
+        Reporter("json", io.StringIO()),
+        pool=pool,
+    )
     out = ex.run()
     assert out.ran == ["v/a"] and not ex.running
-    assert pool.calls == [("start", "cuda:0"), ("release", "cuda:1"), ("submit", "cuda:0", "v/a", ["cuda:0", "cuda:1"]),
-                          ("close",)]
+    assert pool.calls == [
+        ("start", "cuda:0"),
+        ("release", "cuda:1"),
+        ("submit", "cuda:0", "v/a", ["cuda:0", "cuda:1"]),
+        ("close",),
+    ]

@@ -1,5 +1,6 @@
 """engine/publish.py as it behaves today: finals copied once, atomically, and a clear error when the
 output folder cannot be written (the store keeps everything)."""
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """The export's concat list gives every segment its exact length, so scenes whose frame counts do
 not divide evenly into milliseconds still start on their exact frame (constant frame rate)."""
+
 from fractions import Fraction
 
 from vidc.runtime.backends.export import concat_listing

@@ -1,4 +1,5 @@
 """The compiler front-end: load (positions) -> expand (matrix, templating) -> validate."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ ENGINES = {"voice": ["elevenlabs", "kokoro", "piper"], "video": ["animatic", "as
 RATES = {"piper": 190, "kokoro": 150, "elevenlabs": 150}  # words per minute, as the catalog declares them
 
 
-def load(text: str, extra: dict[str, str] | None = None, overrides: dict | None = None,
-         spec: str = "project.yaml") -> tuple[list[LoadedVideo], list[Diagnostic]]:
+def load(
+    text: str, extra: dict[str, str] | None = None, overrides: dict | None = None, spec: str = "project.yaml"
+) -> tuple[list[LoadedVideo], list[Diagnostic]]:
     return load_project(project({spec: text, **(extra or {})}, spec), overrides or {}, ENGINES, RATES)
 
 
@@ -47,6 +49,7 @@ def codes(diags: list[Diagnostic]) -> list[str]:
 
 
 # --- loading ----------------------------------------------------------------------------------
+
 
 def test_minimal_spec_loads_with_defaults() -> None:
     videos, diags = load(MINIMAL)
@@ -168,8 +171,10 @@ script:
 
 
 def test_matrix_inline_list() -> None:
-    text = ("vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
-            "matrix:\n  - {product: Metro One}\n  - {product: Metro Two, seconds: 11}\n" + MATRIX_BODY)
+    text = (
+        "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
+        "matrix:\n  - {product: Metro One}\n  - {product: Metro Two, seconds: 11}\n" + MATRIX_BODY
+    )
     videos, diags = load(text)
     assert diags == []
     assert [(v.row, v.spec.name) for v in videos] == [(0, "promo-metro-one"), (1, "promo-metro-two")]
@@ -199,7 +204,10 @@ def test_matrix_jsonl_keeps_json_types() -> None:
 
 
 def test_matrix_file_relative_to_spec_folder() -> None:
-    text = "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\nmatrix: {file: ../data/rows.csv}\n" + MATRIX_BODY
+    text = (
+        "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\nmatrix: {file: ../data/rows.csv}\n"
+        + MATRIX_BODY
+    )
     videos, diags = load(text, {"data/rows.csv": "product\nMetro\n"}, spec="specs/project.yaml")
     assert diags == [] and videos[0].spec.name == "promo-metro"
     _, diags = load(text, {}, spec="project.yaml")
@@ -207,8 +215,10 @@ def test_matrix_file_relative_to_spec_folder() -> None:
 
 
 def test_matrix_error_names_only_the_rows_it_concerns() -> None:
-    text = ("vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme}\n"
-            "matrix:\n  - {product: A, seconds: 9}\n  - {product: B}\n  - {product: C, seconds: 30}\n" + MATRIX_BODY)
+    text = (
+        "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme}\n"
+        "matrix:\n  - {product: A, seconds: 9}\n  - {product: B}\n  - {product: C, seconds: 30}\n" + MATRIX_BODY
+    )
     videos, diags = load(text)
     assert videos == []
     assert [(d.code, d.message) for d in diags] == [
@@ -228,9 +238,12 @@ def test_thousand_rows() -> None:  # timing lives in bench/plan_scale.py, not he
 
 # --- overrides --------------------------------------------------------------------------------
 
+
 def test_set_overrides_win_over_rows_and_vars() -> None:
-    text = ("vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
-            "matrix:\n  - {product: A, brand: RowBrand}\n" + MATRIX_BODY)
+    text = (
+        "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
+        "matrix:\n  - {product: A, brand: RowBrand}\n" + MATRIX_BODY
+    )
     overrides, diags = parse_set(["brand=Cli", "seconds=10"])
     assert diags == [] and overrides == {"brand": "Cli", "seconds": 10}
     (v,), diags = load(text, overrides=overrides)
@@ -242,27 +255,33 @@ def test_set_overrides_win_over_rows_and_vars() -> None:
 def test_parse_set_values_are_yaml_scalars() -> None:
     got, diags = parse_set(["a=9", "b=true", "c=1.5", "d=", "e=x=y", "f=[1, 2]", "g=null", "h= off ", "i=a: b"])
     assert diags == []
-    assert got == {"a": 9, "b": True, "c": 1.5, "d": "", "e": "x=y", "f": "[1, 2]", "g": None, "h": "off",
-                   "i": "a: b"}
+    assert got == {"a": 9, "b": True, "c": 1.5, "d": "", "e": "x=y", "f": "[1, 2]", "g": None, "h": "off", "i": "a: b"}
 
 
 def test_parse_set_rejects_bad_items() -> None:
     got, diags = parse_set(["novalue", "=x", "bad key=1", "ok=1"])
     assert got == {"ok": 1}
-    assert [(d.code, d.file, d.line) for d in diags] == [("E_SET", "--set", 1), ("E_SET", "--set", 2),
-                                                         ("E_SET", "--set", 3)]
+    assert [(d.code, d.file, d.line) for d in diags] == [
+        ("E_SET", "--set", 1),
+        ("E_SET", "--set", 2),
+        ("E_SET", "--set", 3),
+    ]
 
 
 # --- templating -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("BeatSync Pro", "beatsync-pro"),
-    ("Café Crème 2!", "cafe-creme-2"),
-    ("  --Hello,   World--  ", "hello-world"),
-    ("Ünïcödé ß straße", "unicode-strae"),
-    ("日本語", ""),
-    (42, "42"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("BeatSync Pro", "beatsync-pro"),
+        ("Café Crème 2!", "cafe-creme-2"),
+        ("  --Hello,   World--  ", "hello-world"),
+        ("Ünïcödé ß straße", "unicode-strae"),
+        ("日本語", ""),
+        (42, "42"),
+    ],
+)
 def test_slug(value: object, expected: str) -> None:
     assert slug(value) == expected
 
@@ -282,7 +301,8 @@ def test_sandbox_escape_is_a_diagnostic_and_never_runs(tmp_path: Path) -> None:
         "{{ ''.format }}",  # a function's repr holds an address: never printed
     ]
     text = "vidc: 1\nname: x\nscript:\n  scenes:\n" + "".join(
-        f"    - voiceover_text: {json.dumps(p)}\n      duration_seconds: 9\n" for p in payloads)
+        f"    - voiceover_text: {json.dumps(p)}\n      duration_seconds: 9\n" for p in payloads
+    )
     videos, diags = load(text)
     assert videos == []
     assert codes(diags) == ["E_SANDBOX"] * len(payloads)
@@ -305,15 +325,24 @@ def test_keys_are_not_templated() -> None:
 
 # --- diagnostics ------------------------------------------------------------------------------
 
+
 def test_format_matches_the_house_style() -> None:
-    d = Diagnostic("projects/x/project.yaml", 12, 7, "E_UNKNOWN_KEY",
-                   "unknown key `voiceover_txt` in script.scenes[0]", "did you mean `voiceover_text`?",
-                   source_line='    - voiceover_txt: "Meet BeatSync"', length=13)
+    d = Diagnostic(
+        "projects/x/project.yaml",
+        12,
+        7,
+        "E_UNKNOWN_KEY",
+        "unknown key `voiceover_txt` in script.scenes[0]",
+        "did you mean `voiceover_text`?",
+        source_line='    - voiceover_txt: "Meet BeatSync"',
+        length=13,
+    )
     assert d.format() == (
         "projects/x/project.yaml:12:7: error[E_UNKNOWN_KEY]: unknown key `voiceover_txt` in script.scenes[0]\n"
         '   12 |     - voiceover_txt: "Meet BeatSync"\n'
         "      |       ^^^^^^^^^^^^^\n"
-        "  hint: did you mean `voiceover_text`?")
+        "  hint: did you mean `voiceover_text`?"
+    )
 
 
 def test_did_you_mean() -> None:
@@ -323,17 +352,22 @@ def test_did_you_mean() -> None:
 
 
 def test_every_problem_in_one_pass_and_sorted() -> None:
-    text = MINIMAL.replace("voiceover_text: Meet", "voiceover_txt: Meet").replace("10\n", "30\n") + \
-        "voice: {engine: pipr}\nvideo: {resolution: 1000x1000}\n"
+    text = (
+        MINIMAL.replace("voiceover_text: Meet", "voiceover_txt: Meet").replace("10\n", "30\n")
+        + "voice: {engine: pipr}\nvideo: {resolution: 1000x1000}\n"
+    )
     _, diags = load(text)
     assert codes(diags) == ["E_UNKNOWN_KEY", "E_SCENE_DURATION", "E_ENUM", "E_RESOLUTION"]
     assert diags == sort_diagnostics(diags)
 
 
 def test_determinism() -> None:
-    text = ("vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
-            "matrix:\n  - {product: A}\n  - {product: B, seconds: 40}\n  - {product: a}\n" + MATRIX_BODY +
-            "voice: {engine: pipr}\nbogus: 1\n")
+    text = (
+        "vidc: 1\nname: promo-{{ product | slug }}\nvars: {brand: Acme, seconds: 9}\n"
+        "matrix:\n  - {product: A}\n  - {product: B, seconds: 40}\n  - {product: a}\n"
+        + MATRIX_BODY
+        + "voice: {engine: pipr}\nbogus: 1\n"
+    )
     runs = [format_all(load(text)[1]) for _ in range(3)]
     assert runs[0] == runs[1] == runs[2] and runs[0]
     (a,), _ = load(MINIMAL)
@@ -342,18 +376,22 @@ def test_determinism() -> None:
 
 
 def test_brief_spec_loads_without_scenes() -> None:
-    text = ("vidc: 1\nname: teaser\nscript:\n  brief: A teaser for {{ product }}.\n  scene_count: 3\n"
-            "  llm: {provider: openai-compatible, model: qwen3-32b, base_url: 'http://127.0.0.1:8000/v1'}\n"
-            "vars: {product: BeatSync}\n")
+    text = (
+        "vidc: 1\nname: teaser\nscript:\n  brief: A teaser for {{ product }}.\n  scene_count: 3\n"
+        "  llm: {provider: openai-compatible, model: qwen3-32b, base_url: 'http://127.0.0.1:8000/v1'}\n"
+        "vars: {product: BeatSync}\n"
+    )
     (v,), diags = load(text)
     assert diags == []
     assert v.spec.script.scenes is None and v.spec.script.brief == "A teaser for BeatSync."
 
 
 def test_paths_inside_the_project_are_fine() -> None:
-    text = MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n") + \
-        "video: {engine: animatic, model: models/wan-tiny}\nmusic: {track: ./music/../music/bed.wav}\n" \
+    text = (
+        MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n")
+        + "video: {engine: animatic, model: models/wan-tiny}\nmusic: {track: ./music/../music/bed.wav}\n"
         "output: out/videos\n"
+    )
     files = {"img/one.png": "", "music/bed.wav": "", "models/wan-tiny": ""}
     (v,), diags = load(text, files)
     assert diags == []
@@ -363,8 +401,10 @@ def test_paths_inside_the_project_are_fine() -> None:
 
 
 def test_assets_engine_needs_existing_assets() -> None:
-    text = MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n") + \
-        "video: {engine: assets}\n"
+    text = (
+        MINIMAL.replace("duration_seconds: 9\n", "duration_seconds: 9\n      asset: img/one.png\n")
+        + "video: {engine: assets}\n"
+    )
     _, diags = load(text, {"img/one.png": ""})
     assert [(d.code, d.line, d.col) for d in diags] == [("E_MISSING", 8, 7)]  # scene 2 has none
     _, diags = load(text)

@@ -1,5 +1,6 @@
 """The creator's kit in the compiler: silent scenes, scenes shorter than 8 s, intro/outro segments
 (an asset or a measured title card), a short clip's hold/loop/stretch mode, and the crop warning."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,9 @@ export: {preset: draft-vertical}
 
 
 def compile_text(text: str, files=None, asset_size=None):
-    return factories.compile_text(text, CPU, {"end.png": "", "a.png": "", "clip.mp4": "", **(files or {})},
-                                  asset_size=asset_size)
+    return factories.compile_text(
+        text, CPU, {"end.png": "", "a.png": "", "clip.mp4": "", **(files or {})}, asset_size=asset_size
+    )
 
 
 def plan_of(text: str, **kw):
@@ -75,7 +77,7 @@ def test_intro_and_outro_are_fixed_segments_before_and_after_the_scenes():
 
 
 def test_plans_without_the_kit_carry_none_of_its_params():
-    plain = KIT.replace('    - duration_seconds: 2\n      visual_prompt: the lamp alone\n', '')
+    plain = KIT.replace("    - duration_seconds: 2\n      visual_prompt: the lamp alone\n", "")
     plain = "\n".join(ln for ln in plain.splitlines() if not ln.startswith(("intro:", "outro:"))) + "\n"
     plan, _ = plan_of(plain)
     t = plan.task_map()
@@ -89,7 +91,8 @@ def test_scenes_from_one_second_up_to_the_maximum():
     assert not [d for d in diags if d.severity == "error"]
     _, diags = compile_text(KIT.replace("duration_seconds: 3\n", "duration_seconds: 0.9\n", 1))
     assert [(d.code, d.message) for d in diags if d.severity == "error"] == [
-        ("E_SCENE_DURATION", "scene 1 lasts 0.9 s; a scene lasts at least 1 s")]
+        ("E_SCENE_DURATION", "scene 1 lasts 0.9 s; a scene lasts at least 1 s")
+    ]
     _, diags = compile_text(KIT.replace("duration_seconds: 3\n", "duration_seconds: 13\n", 1))
     assert [d.code for d in diags if d.severity == "error"] == ["E_SCENE_DURATION"]
 
@@ -102,20 +105,33 @@ def test_a_silent_scene_needs_a_number_of_seconds():
 
 def test_bookend_is_an_asset_or_a_title():
     with pytest.raises(ValueError):
-        VideoSpec.model_validate({"vidc": 1, "name": "x", "script": {"scenes": [{"voiceover_text": "hi",
-                                  "duration_seconds": 3}]}, "outro": {"seconds": 2}})
+        VideoSpec.model_validate(
+            {
+                "vidc": 1,
+                "name": "x",
+                "script": {"scenes": [{"voiceover_text": "hi", "duration_seconds": 3}]},
+                "outro": {"seconds": 2},
+            }
+        )
 
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_title_card_stays_inside_the_safe_area(preset):
-    spec = VideoSpec.model_validate({"vidc": 1, "name": "x", "export": {"preset": preset},
-                                     "script": {"scenes": [{"voiceover_text": "hi", "duration_seconds": 3}]}})
+    spec = VideoSpec.model_validate(
+        {
+            "vidc": 1,
+            "name": "x",
+            "export": {"preset": preset},
+            "script": {"scenes": [{"voiceover_text": "hi", "duration_seconds": 3}]},
+        }
+    )
     p = export_settings(spec)
     w, h = p["width"], p["height"]
     safe = safe_area(preset, w, h)
     font = approximate_metrics("DejaVu Sans", False)
-    card = title_layout("The Aurora Lamp from Northwind Lighting Company", "Wakes you at 7 a.m. with a sunrise",
-                        w, h, safe, font)
+    card = title_layout(
+        "The Aurora Lamp from Northwind Lighting Company", "Wakes you at 7 a.m. with a sunrise", w, h, safe, font
+    )
     assert not card["truncated"]
     for line in card["lines"]:
         assert line["w"] <= card["box_w"], (preset, line)
@@ -140,7 +156,7 @@ export: {preset: draft}
     plan, _ = plan_of(text)
     t = plan.task_map()
     loop, stretch, hold, still = (t[f"clips/video/scene-0{i}"] for i in (1, 2, 3, 4))
-    assert loop.argv[0][loop.argv[0].index("-i") - 2:loop.argv[0].index("-i")] == ["-stream_loop", "-1"]
+    assert loop.argv[0][loop.argv[0].index("-i") - 2 : loop.argv[0].index("-i")] == ["-stream_loop", "-1"]
     assert loop.params["clip_mode"] == "loop"
     vf = stretch.argv[0][stretch.argv[0].index("-vf") + 1]
     assert vf.startswith("setpts=(PTS-STARTPTS)*@{self:stretch},fps=30")
@@ -185,13 +201,16 @@ def test_an_empty_title_is_one_diagnostic_at_its_line():
     plan, diags = compile_text(KIT.replace('title: "{{ product }}"', 'title: "  "'))
     assert plan is None
     assert [(d.code, d.line, d.message) for d in diags if d.severity == "error"] == [
-        ("E_INVALID", 4, "the intro's title is empty")]
+        ("E_INVALID", 4, "the intro's title is empty")
+    ]
 
 
 def test_an_intro_clip_is_stretched_to_its_seconds():
-    plan, _ = plan_of(KIT.replace("intro: {title", "intro: {asset: clip.mp4, ti").replace(
-        'ti: "{{ product }}", subtitle: "Light that follows the sun", ', "").replace(
-        "export: {preset: draft-vertical}", "export: {preset: draft-vertical}\nvideo: {clip_mode: stretch}"))
+    plan, _ = plan_of(
+        KIT.replace("intro: {title", "intro: {asset: clip.mp4, ti")
+        .replace('ti: "{{ product }}", subtitle: "Light that follows the sun", ', "")
+        .replace("export: {preset: draft-vertical}", "export: {preset: draft-vertical}\nvideo: {clip_mode: stretch}")
+    )
     intro = plan.task_map()["kit/video/intro"]
     assert intro.params["clip_mode"] == "stretch" and intro.params["scene_s"] == "2.000000"
     assert intro.argv[0][intro.argv[0].index("-frames:v") + 1] == "60"

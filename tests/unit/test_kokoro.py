@@ -12,6 +12,7 @@ returns spaCy's rule-based blank English tokenizer instead: no POS tags, so tag-
 (homographs such as "read", currency order, some punctuation) are not exercised. The voice itself
 is random noise: the model's weights are random, so nothing checks that it sounds like speech.
 """
+
 from __future__ import annotations
 
 import math

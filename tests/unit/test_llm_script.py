@@ -1,5 +1,6 @@
 """The LLM script stage: prompts, validation, the lock file, and each provider end to end through
 its real SDK against a fake vendor server on 127.0.0.1 (tests/fakes/llm_servers.py)."""
+
 from __future__ import annotations
 
 import json
@@ -79,10 +80,17 @@ def gen(provider: str, srv: FakeLLMServer | None, rec: Recorder | None = None, *
     pytest.importorskip("openai")
     rec = rec or Recorder()
     return generate_script(
-        BRIEF, VARS, kw.pop("scene_count", 6), (8, 12), 150, 1.0,
+        BRIEF,
+        VARS,
+        kw.pop("scene_count", 6),
+        (8, 12),
+        150,
+        1.0,
         llm or make_llm(provider, srv),
         env={ENV_VAR[provider]: KEY} if env is None else env,
-        sleep=rec.sleep, log=rec.log, **kw,
+        sleep=rec.sleep,
+        log=rec.log,
+        **kw,
     )
 
 
@@ -132,11 +140,15 @@ def test_prompt_does_not_evaluate_the_brief_as_a_template():
 
 
 def test_prompt_for_spec_uses_voice_wpm_and_speed():
-    spec = VideoSpec.model_validate({
-        "vidc": 1, "name": "v", "vars": VARS,
-        "script": {"brief": BRIEF, "scene_count": 6, "llm": {"provider": "anthropic", "model": "m"}},
-        "voice": {"words_per_minute": 120, "speed": 1.0},
-    })
+    spec = VideoSpec.model_validate(
+        {
+            "vidc": 1,
+            "name": "v",
+            "vars": VARS,
+            "script": {"brief": BRIEF, "scene_count": 6, "llm": {"provider": "anthropic", "model": "m"}},
+            "voice": {"words_per_minute": 120, "speed": 1.0},
+        }
+    )
     assert prompt_for_spec(spec) == render_prompt(BRIEF, VARS, 6, (8, 12), 120, 1.0)
     assert "10 s scene: at most 20 words" in prompt_for_spec(spec).user
 
@@ -200,8 +212,13 @@ def test_output_schema_is_exactly_the_four_fields():
 
 def test_parse_answer_is_lenient_about_wrapping_only():
     good = json.dumps({"scenes": make_scenes(2)})
-    for wrapped in (good, f"```json\n{good}\n```", f"<think>let me count words</think>\n{good}",
-                    f"Here is the script:\n{good}\nEnjoy!", json.dumps(make_scenes(2))):
+    for wrapped in (
+        good,
+        f"```json\n{good}\n```",
+        f"<think>let me count words</think>\n{good}",
+        f"Here is the script:\n{good}\nEnjoy!",
+        json.dumps(make_scenes(2)),
+    ):
         parsed, problems = parse_answer(wrapped)
         assert problems == [] and parsed is not None and len(parsed.scenes) == 2, wrapped
     parsed, problems = parse_answer('{"scenes": [')
@@ -214,19 +231,31 @@ def test_parse_answer_is_lenient_about_wrapping_only():
 
 
 def sample_lock(**kw) -> LockedScript:
-    base = dict(provider="anthropic", model="claude-sonnet-4-6", prompt_fingerprint="ab" * 32,
-                usage=Usage(input_tokens=10, output_tokens=20), repair_rounds=1,
-                scenes=script_of(make_scenes(2)).scenes)
+    base = dict(
+        provider="anthropic",
+        model="claude-sonnet-4-6",
+        prompt_fingerprint="ab" * 32,
+        usage=Usage(input_tokens=10, output_tokens=20),
+        repair_rounds=1,
+        scenes=script_of(make_scenes(2)).scenes,
+    )
     return LockedScript(**{**base, **kw})
 
 
 def test_lock_round_trip_and_canonical_text(tmp_path):
     lock = sample_lock()
     text = lock_text(lock)
-    assert text.endswith("}\n") and text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert (
+        text.endswith("}\n")
+        and text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    )
     assert read_lock(text) == lock
     data = json.loads(text)
-    assert data["vidc_script"] == 1 and data["base_url"] is None and data["usage"] == {"input_tokens": 10, "output_tokens": 20}
+    assert (
+        data["vidc_script"] == 1
+        and data["base_url"] is None
+        and data["usage"] == {"input_tokens": 10, "output_tokens": 20}
+    )
     path = write_lock(tmp_path / "sub" / "demo.script.json", lock)
     assert path.read_text(encoding="utf-8") == text
     write_lock(path, sample_lock(model="other"))  # overwrite in place
@@ -333,8 +362,9 @@ def test_backoff_jitter_is_deterministic():
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_bad_json_answer_is_repaired(provider):
-    with FakeLLMServer(text_reply('{"scenes": [{"scene_index": 1, "voiceover_text": "Meet'),
-                       scenes_reply(make_scenes(6)), api_key=KEY) as srv:
+    with FakeLLMServer(
+        text_reply('{"scenes": [{"scene_index": 1, "voiceover_text": "Meet'), scenes_reply(make_scenes(6)), api_key=KEY
+    ) as srv:
         locked = gen(provider, srv)
     assert locked.repair_rounds == 1 and len(srv.requests) == 2
     second = srv.requests[1]
@@ -458,8 +488,14 @@ def test_key_never_appears_anywhere_across_retries_and_repairs(tmp_path, debug_l
     bad[0]["duration_seconds"] = 30
     for provider in ("anthropic", "openai"):
         rec = Recorder()
-        with FakeLLMServer(rate_limited("0"), server_error(503), scenes_reply(bad), text_reply("oops"),
-                           scenes_reply(make_scenes(6)), api_key=KEY) as srv:
+        with FakeLLMServer(
+            rate_limited("0"),
+            server_error(503),
+            scenes_reply(bad),
+            text_reply("oops"),
+            scenes_reply(make_scenes(6)),
+            api_key=KEY,
+        ) as srv:
             locked = gen(provider, srv, rec)
         assert locked.repair_rounds == 2 and len(srv.requests) == 5
         lock_file = write_lock(tmp_path / f"{provider}.script.json", locked)

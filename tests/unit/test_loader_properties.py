@@ -1,4 +1,5 @@
 """Property tests: the loader never raises, round-trips data, and always points inside the file."""
+
 from __future__ import annotations
 
 import json
@@ -14,16 +15,21 @@ from vidc.compiler.templating import render_string
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False), st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
 )
 keys = st.text(max_size=12)
-trees = st.recursive(scalars, lambda kids: st.one_of(
-    st.lists(kids, max_size=4), st.dictionaries(keys, kids, max_size=4)), max_leaves=25)
+trees = st.recursive(
+    scalars, lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(keys, kids, max_size=4)), max_leaves=25
+)
 
 # Text that looks a little like YAML finds more interesting failures than uniform noise.
-yamlish = st.text(alphabet=st.sampled_from(list("ab1 :-[]{},'\"&*!|>#\n\t%@`?<=~.\\") + ["\x00", "é", "\u2028"]),
-                  max_size=120)
+yamlish = st.text(
+    alphabet=st.sampled_from(list("ab1 :-[]{},'\"&*!|>#\n\t%@`?<=~.\\") + ["\x00", "é", "\u2028"]), max_size=120
+)
 
 
 def _paths(tree: Any, path: tuple = ()) -> list[tuple]:
@@ -101,7 +107,9 @@ def test_load_project_never_raises(text: str, overrides: dict) -> None:
 @FAST
 @given(trees)
 def test_valid_yaml_trees_as_specs_never_raise(tree: Any) -> None:
-    spec = {"vidc": 1, "name": "x", "script": tree} if isinstance(tree, dict) else {"vidc": 1, "script": {"scenes": tree}}
+    spec = (
+        {"vidc": 1, "name": "x", "script": tree} if isinstance(tree, dict) else {"vidc": 1, "script": {"scenes": tree}}
+    )
     files = {"project.yaml": yaml.safe_dump(spec)}
     videos, diags = load_project(SourceFiles("project.yaml", files.__getitem__, files.__contains__), {})
     _check_diags(diags)

@@ -1,4 +1,5 @@
 """Caption splitting, timing, writers, and real libass rendering of nasty text."""
+
 from __future__ import annotations
 
 import re
@@ -22,16 +23,32 @@ from vidc.runtime.media.captions import (
     to_vtt,
 )
 
-NASTY = ('He said "50% off" at 10:30; C:\\temp\\new {\\b1}not bold{\\b0} \\N not a break \\h '
-         "it's <b>fine</b> --> \U0001F642\U0001F680 שלום עולם مرحبا بالعالم & done…")
+NASTY = (
+    'He said "50% off" at 10:30; C:\\temp\\new {\\b1}not bold{\\b0} \\N not a break \\h '
+    "it's <b>fine</b> --> \U0001f642\U0001f680 שלום עולם مرحبا بالعالم & done…"
+)
 
 words_st = st.lists(
     st.one_of(
         st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12),
-        st.sampled_from(["the", "a", "end.", "well,", "C:\\x", "{b}", "50%", "\U0001F642", "שלום", "مرحبا",
-                         "Supercalifragilisticexpialidocious-and-more-and-more"]),
+        st.sampled_from(
+            [
+                "the",
+                "a",
+                "end.",
+                "well,",
+                "C:\\x",
+                "{b}",
+                "50%",
+                "\U0001f642",
+                "שלום",
+                "مرحبا",
+                "Supercalifragilisticexpialidocious-and-more-and-more",
+            ]
+        ),
     ),
-    min_size=0, max_size=60,
+    min_size=0,
+    max_size=60,
 )
 
 
@@ -84,8 +101,10 @@ def test_split_with_word_timings(words, max_chars, data):
 
 
 def test_reading_speed_min_duration_and_punctuation():
-    text = ("Meet BeatSync, the metronome that listens back. It keeps time with you, not against you. "
-            "Practice every day and hear the difference in a week. Try it free for thirty days.")
+    text = (
+        "Meet BeatSync, the metronome that listens back. It keeps time with you, not against you. "
+        "Practice every day and hear the difference in a week. Try it free for thirty days."
+    )
     voice_ms = int(len(text) / 15 * 1000)  # a narrator at 15 characters per second
     cues = split_cues(text, voice_ms, max_chars=42, end_ms=voice_ms + 1500)
     for c in cues:
@@ -122,10 +141,13 @@ def test_long_word_is_hard_wrapped():
 
 def test_srt_and_vtt_format():
     cues = [Cue(0, 1500, ("Hello, <world>",)), Cue(1500, 3723_004, ("A & B", "x --> y"))]
-    assert to_srt(cues) == ("1\n00:00:00,000 --> 00:00:01,500\nHello, <world>\n\n"
-                            "2\n00:00:01,500 --> 01:02:03,004\nA & B\nx –> y\n")
-    assert to_vtt(cues) == ("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello, &lt;world&gt;\n\n"
-                            "00:00:01.500 --> 01:02:03.004\nA &amp; B\nx --&gt; y\n")
+    assert to_srt(cues) == (
+        "1\n00:00:00,000 --> 00:00:01,500\nHello, <world>\n\n2\n00:00:01,500 --> 01:02:03,004\nA & B\nx –> y\n"
+    )
+    assert to_vtt(cues) == (
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello, &lt;world&gt;\n\n"
+        "00:00:01.500 --> 01:02:03.004\nA &amp; B\nx --&gt; y\n"
+    )
     moved = shift(cues, 10_000)
     assert moved[0] == Cue(10_000, 11_500, ("Hello, <world>",)) and moved[1].end_ms == 3733_004
     assert Cue.from_dict(cues[1].to_dict()) == cues[1]
@@ -135,7 +157,7 @@ def test_ass_document_and_escaping():
     assert ass_escape("a{b}c") == "a\\{b\\}c"
     assert ass_escape("x\\Ny") == "x\\\u2060Ny"
     assert ass_escape("\\{") == "\\\u2060\\{"
-    assert ass_escape("go \U0001F642 now") == "go now"
+    assert ass_escape("go \U0001f642 now") == "go now"
     doc = to_ass([Cue(0, 1234, ("one", "two"))], 1920, 1080, "default")
     assert "PlayResX: 1920\nPlayResY: 1080\nWrapStyle: 2\n" in doc
     assert "Dialogue: 0,0:00:00.00,0:00:01.23,Default,,0,0,0,,one\\Ntwo\n" in doc
@@ -151,9 +173,30 @@ def test_ass_document_and_escaping():
 def _render(tmp_path, filter_arg, subdir=None, w=640, h=360):
     out = tmp_path / "frame.rgb"
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x204060:s={w}x{h}:r=10:d=0.3",
-         "-vf", filter_arg, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", str(out)],
-        cwd=subdir or tmp_path, capture_output=True, text=True)
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=0x204060:s={w}x{h}:r=10:d=0.3",
+            "-vf",
+            filter_arg,
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            str(out),
+        ],
+        cwd=subdir or tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "error" not in proc.stderr.lower(), proc.stderr
     return np.frombuffer(out.read_bytes(), dtype=np.uint8).reshape(h, w)

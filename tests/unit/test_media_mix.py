@@ -1,6 +1,7 @@
 """The in-process mix: a ducking envelope from the voice timeline, fades that end at silence,
 linear loudness normalisation with a true-peak limiter, seamless music loops. Checked with meters
 that are not the mixer's own (pyloudnorm directly, scipy's 16x oversampling for true peak)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,7 +34,7 @@ def test_duck_is_exact_under_speech_holds_inside_a_scene_and_ramps_between_scene
     assert c[10 * R + R // 5] == -10.0 and np.all(np.abs(np.diff(c)) < 0.01)  # ramps, never a step
     # scenes closer than gap_ms: the music stays down between them
     near = mixer.duck_curve_db(15 * R, [(0, 0, 4 * R), (1, 5 * R, 6 * R)], d, R)
-    assert np.all(near[0: 6 * R] == -10.0)
+    assert np.all(near[0 : 6 * R] == -10.0)
 
 
 @pytest.mark.parametrize("seconds,fade_in,fade_out", [(8.0, 0.8, 2.0), (10.0, 1.0, 2.5), (60.0, 1.5, 6.0)])
@@ -68,8 +69,18 @@ def test_loudness_is_linear_to_target_and_true_peak_is_held():
     music = 0.05 * rng.standard_normal((len(voice), 2))
     spans = [(0, 0, len(voice))]
     for target, ceiling in ((-14.0, -1.0), (-23.0, -2.0), (-16.0, -1.0)):
-        res = mixer.mix_audio(voice, music, R, spans=spans, volume=0.35, duck=mixer.DuckSettings(),
-                              fade_out_seconds=6, bpm=None, target_lufs=target, true_peak_db=ceiling)
+        res = mixer.mix_audio(
+            voice,
+            music,
+            R,
+            spans=spans,
+            volume=0.35,
+            duck=mixer.DuckSettings(),
+            fade_out_seconds=6,
+            bpm=None,
+            target_lufs=target,
+            true_peak_db=ceiling,
+        )
         assert res.audio.shape == (len(voice), 2)  # at the voices' rate: the AAC encode resamples it
         y = _as_encoded(res.audio)  # 16-bit PCM resampled to 48 kHz by ffmpeg, as the mix's encode does
         lufs = pyloudnorm.Meter(48000).integrated_loudness(y)
@@ -84,8 +95,29 @@ def test_loudness_is_linear_to_target_and_true_peak_is_held():
 def _as_encoded(x: np.ndarray) -> np.ndarray:
     """The mix's PCM as its AAC encode sees it: 16-bit, resampled 44.1 -> 48 kHz by ffmpeg."""
     pcm = np.clip(np.rint(x * 32767.0), -32768, 32767).astype("<i2").tobytes()
-    out = subprocess.run(["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(R), "-ac", "2", "-i", "pipe:0",
-                          "-ar", "48000", "-f", "f64le", "pipe:1"], input=pcm, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "s16le",
+            "-ar",
+            str(R),
+            "-ac",
+            "2",
+            "-i",
+            "pipe:0",
+            "-ar",
+            "48000",
+            "-f",
+            "f64le",
+            "pipe:1",
+        ],
+        input=pcm,
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(out, "<f8").reshape(-1, 2)
 
 
@@ -102,7 +134,8 @@ def test_k_weighting_matches_pyloudnorm_and_lfilter():
             ref = lfilter(b, a, ref, axis=0)
         assert np.abs(dsp.k_weighted(x, rate) - ref).max() < 1e-9
         assert dsp.gated_lufs(dsp.k_weighted(x, rate), rate) == pytest.approx(
-            pyloudnorm.Meter(rate).integrated_loudness(x), abs=1e-6)
+            pyloudnorm.Meter(rate).integrated_loudness(x), abs=1e-6
+        )
     assert [dsp.fft_size(n) for n in (1, 5, 7, 100, 1000, 44100)] == [1, 6, 8, 108, 1024, 46656]
 
 
@@ -132,7 +165,7 @@ def test_music_loop_is_seamless_and_bar_aligned():
     y, repeats = extend_track(x, 95 * R, s, e, xf)
     assert len(y) >= 95 * R and repeats >= 1
     assert np.array_equal(y[: e - xf // 2], x[: e - xf // 2])  # the original up to the first join
-    assert np.allclose(y[-(n - s - xf // 2):], x[s + xf // 2:])  # ends with the track's own ending
+    assert np.allclose(y[-(n - s - xf // 2) :], x[s + xf // 2 :])  # ends with the track's own ending
     # 220 Hz has whole periods in a bar: the joins are continuous (no click), and an equal-power
     # crossfade of two identical signals rises by at most 3 dB and never dips
     assert np.abs(np.diff(y[:, 0])).max() <= np.abs(np.diff(x[:, 0])).max() * 1.415
@@ -150,4 +183,3 @@ def test_builtin_track_covers_170_seconds(tmp_path):
     x = np.zeros((n, 2))
     y, repeats = extend_track(x, int(185 * R), s, e, xf)
     assert len(y) >= 185 * R and repeats >= 1
-

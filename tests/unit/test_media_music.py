@@ -1,4 +1,5 @@
 """The built-in music library: catalogue, determinism, levels, tempo, caching."""
+
 from __future__ import annotations
 
 import numpy as np

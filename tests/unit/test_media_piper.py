@@ -1,4 +1,5 @@
 """Piper speech: byte-identical output, sane durations, word timings inside the audio."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,10 @@ from vidc.runtime.media.dsp import resample_2x
 from vidc.runtime.media.piper_voice import PiperSynth, count_phoneme_words, map_words, voice_result
 from vidc.runtime.media.wav import measure_duration_ms, read_wav, write_wav
 
-TEXT = ("Meet BeatSync, the metronome that listens back. It keeps time with you, not against you, "
-        "and it costs 49 dollars at 10:30 today.")
+TEXT = (
+    "Meet BeatSync, the metronome that listens back. It keeps time with you, not against you, "
+    "and it costs 49 dollars at 10:30 today."
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,9 @@ def test_idle_session_threads_sleep_and_the_audio_is_the_same_as_spinning(synth,
     opts = synth._voice().session.get_session_options()
     assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     d, r1, _ = two_runs
-    monkeypatch.setattr(ort.SessionOptions, "add_session_config_entry", lambda self, k, v: None)  # onnxruntime's default
+    monkeypatch.setattr(
+        ort.SessionOptions, "add_session_config_entry", lambda self, k, v: None
+    )  # onnxruntime's default
     spinning = PiperSynth()
     with pytest.raises(RuntimeError):  # no such entry: onnxruntime's default, spinning
         spinning._voice().session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
@@ -86,13 +91,16 @@ def test_speed_changes_duration(synth, tmp_path):
     assert fast["duration_ms"] < slow["duration_ms"] * 0.8
 
 
-@pytest.mark.parametrize("text", [
-    'He said "hi" & left: 50% off, C:\\path\\to {brace} [[ phonemes ]] \U0001F642 \u05e9\u05dc\u05d5\u05dd '
-    '\u0645\u0631\u062d\u0628\u0627 \u2014 done\u2026',
-    "",
-    "\U0001F642\U0001F680",
-    "   \n\t  ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said "hi" & left: 50% off, C:\\path\\to {brace} [[ phonemes ]] \U0001f642 \u05e9\u05dc\u05d5\u05dd '
+        "\u0645\u0631\u062d\u0628\u0627 \u2014 done\u2026",
+        "",
+        "\U0001f642\U0001f680",
+        "   \n\t  ",
+    ],
+)
 def test_nasty_text_does_not_crash(synth, tmp_path, text):
     r = synth.synthesize(text, 1.0, tmp_path / "n.wav")
     assert r["duration_ms"] > 0 and r["samples"] == read_wav(tmp_path / "n.wav")[0].shape[0]

@@ -1,4 +1,5 @@
 """Music selection rules and user-library indexing."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -68,10 +69,11 @@ def test_scores():
     assert bpm_distance((100, 130), 90) == 10 and bpm_distance([130, 100], 140) == 10 and bpm_distance(None, 1) == 0
 
 
-@given(st.lists(st.sampled_from(["uplifting", "calm", "dark", "epic", "chill", "playful", "corporate", "x"]),
-                max_size=4),
-       st.one_of(st.none(), st.floats(40, 200), st.tuples(st.floats(40, 200), st.floats(40, 200))),
-       st.floats(0, 400))
+@given(
+    st.lists(st.sampled_from(["uplifting", "calm", "dark", "epic", "chill", "playful", "corporate", "x"]), max_size=4),
+    st.one_of(st.none(), st.floats(40, 200), st.tuples(st.floats(40, 200), st.floats(40, 200))),
+    st.floats(0, 400),
+)
 @settings(max_examples=150, deadline=None)
 def test_builtin_selection_is_optimal_and_order_free(moods, bpm, need):
     best = select_track(CATALOG, moods, bpm, need)  # any length: the built-in tracks loop
@@ -84,8 +86,21 @@ def test_builtin_selection_is_optimal_and_order_free(moods, bpm, need):
 
 
 def _tone(path, seconds, freq=440):
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"sine=f={freq}:d={seconds}:sample_rate=44100",
-                    "-ac", "2", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=f={freq}:d={seconds}:sample_rate=44100",
+            "-ac",
+            "2",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def test_index_folder_with_sidecars(tmp_path):

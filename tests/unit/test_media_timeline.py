@@ -1,4 +1,5 @@
 """Sample-exact voice placement and exact frame/sample arithmetic."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -22,8 +23,11 @@ def test_frames_to_samples_exact():
     assert ms_to_frames(1001, 24) == 25 and ms_to_frames(1000, 24) == 24
 
 
-@given(st.integers(0, 10**7), st.sampled_from([16, 24, 25, 30, 60, "24000/1001", "30000/1001"]),
-       st.sampled_from([44100, 48000]))
+@given(
+    st.integers(0, 10**7),
+    st.sampled_from([16, 24, 25, 30, 60, "24000/1001", "30000/1001"]),
+    st.sampled_from([44100, 48000]),
+)
 @settings(max_examples=200, deadline=None)
 def test_frames_samples_consistent(frames, fps, rate):
     s = frames_to_samples(frames, fps, rate)
@@ -35,7 +39,7 @@ def test_frames_samples_consistent(frames, fps, rate):
 
 
 def test_place_voices_is_sample_exact(tmp_path):
-    a = (np.arange(1, 101, dtype=np.int16) * 10)
+    a = np.arange(1, 101, dtype=np.int16) * 10
     b = -(np.arange(1, 51, dtype=np.int16) * 7)
     write_wav(tmp_path / "a.wav", a, 44100)
     write_wav(tmp_path / "b.wav", b, 44100)

@@ -1,4 +1,5 @@
 """WAV I/O, atomic writes, and durations measured by decoding."""
+
 from __future__ import annotations
 
 import subprocess
@@ -63,13 +64,30 @@ def test_duration_counts_samples_not_the_header(tmp_path):
 
 def test_duration_of_encoded_audio_and_video(tmp_path):
     mp3 = tmp_path / "tone.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1.5:sample_rate=44100",
-                    "-c:a", "aac", str(mp3)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1.5:sample_rate=44100", "-c:a", "aac", str(mp3)],
+        check=True,
+    )
     ms = measure_duration_ms(mp3)
     assert 1490 <= ms <= 1560  # AAC pads a little; decoding counts what is really there
     mp4 = tmp_path / "v.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=32x32:r=25:d=1.2",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(mp4)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=32x32:r=25:d=1.2",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(mp4),
+        ],
+        check=True,
+    )
     assert measure_duration_ms(mp4) == 1200
     assert measure_duration_ms(mp4, stream="video") == 1200
     with pytest.raises(ValueError):

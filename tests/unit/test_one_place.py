@@ -1,4 +1,5 @@
 """Rules kept in one place: each test names the one home of a rule and checks that the copies are gone."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,7 @@ def test_the_stages_are_one_tuple_in_pipeline_order():
     assert STAGES == ("script", "voice", "video", "music", "captions", "mix", "export")
     assert events.STAGES is STAGES
     assert Task.model_json_schema()["properties"]["stage"]["enum"] == list(STAGES)
-    copies = [name for name, text in _sources().items()
-              if re.search(r'\(\s*"script",\s*"voice",\s*"video"', text)]
+    copies = [name for name, text in _sources().items() if re.search(r'\(\s*"script",\s*"voice",\s*"video"', text)]
     assert copies == []
 
 
@@ -51,8 +51,12 @@ def test_tools_run_through_the_runner_with_its_timeout(tmp_path):
         stream_tool(["sleep", "5"], sizes.append, what="slow", timeout=0.2)
     # The media helpers that probe and decode with ffmpeg/ffprobe go through it: a subprocess.run
     # elsewhere in media/ carries its own timeout (fc-match's).
-    calls = [(name, call) for name, text in _sources().items() if name.startswith("runtime/media/")
-             and name != "runtime/media/tools.py" for call in re.findall(r"subprocess\.run\((.*?)\)\n", text, re.S)]
+    calls = [
+        (name, call)
+        for name, text in _sources().items()
+        if name.startswith("runtime/media/") and name != "runtime/media/tools.py"
+        for call in re.findall(r"subprocess\.run\((.*?)\)\n", text, re.S)
+    ]
     assert [name for name, call in calls if "timeout=" not in call] == []
     assert [name for name, _ in calls] == ["runtime/media/fonts.py"]
 
@@ -71,8 +75,11 @@ def _old_caption_clean(text: str) -> str:  # media/captions.py's copy, before it
 
 
 def _old_piper_clean(text: str) -> str:  # media/piper_voice.py's copy, before it was shared
-    return "".join(" " if ch in "\r\n\t\f\v" else ch for ch in str(text) if not (ord(ch) < 32 or ord(ch) == 127)
-                   or ch in "\r\n\t\f\v")
+    return "".join(
+        " " if ch in "\r\n\t\f\v" else ch
+        for ch in str(text)
+        if not (ord(ch) < 32 or ord(ch) == 127) or ch in "\r\n\t\f\v"
+    )
 
 
 def test_control_characters_are_cleaned_by_one_module_as_before():

@@ -1,4 +1,5 @@
 """Pacing from measurements: the engine's measured rate, `duration_seconds: auto`, W_SPARSE."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,10 @@ def test_auto_scene_and_sparse_warning(tmp_path, capsys):
     (tmp_path / "project.yaml").write_text(SPEC, encoding="utf-8")
     assert main(["plan", str(tmp_path / "project.yaml"), "-o", str(tmp_path / "plan.json")]) == 0
     err = capsys.readouterr().err
-    assert "project.yaml:6:25: warning[W_SPARSE]: scene 1's speech lasts about 0.3 s at 190 words per minute, 3 % of its 10 s" in err
+    assert (
+        "project.yaml:6:25: warning[W_SPARSE]: scene 1's speech lasts about 0.3 s at 190 words per minute, 3 % of its 10 s"
+        in err
+    )
     assert err.count("W_SPARSE") == 1  # scene 2 is auto, scene 3 is full
     plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
     voice = {t["id"]: t["params"] for t in plan["tasks"] if "/voice/" in t["id"]}

@@ -1,4 +1,5 @@
 """Cost estimates in the plan (pure compiler) and the run-time ceiling (Budget)."""
+
 from vidc.compiler.compile import CompileOptions, compile_project
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.pricing import Prices, usd
@@ -35,21 +36,29 @@ def test_voice_characters_and_gpu_seconds_are_priced():
     chunks = [t for t in plan.tasks if t.backend == "wan"]
     assert chunks and all(t.cost.provider == "gpu" and t.cost.item == "NVIDIA GeForce RTX 4090" for t in chunks)
     rate = template_yaml("prices.yaml")["gpu"]["RTX 4090"]["usd_per_hour"]  # matched inside the device's name
-    assert all(t.cost.units == {"gpu_ms": t.est_ms} and t.cost.micro_usd == round(t.est_ms * rate / 3.6) for t in chunks)
+    assert all(
+        t.cost.units == {"gpu_ms": t.est_ms} and t.cost.micro_usd == round(t.est_ms * rate / 3.6) for t in chunks
+    )
     assert all(t.cost is None for t in plan.tasks if t.stage in ("captions", "mix", "export", "music", "script"))
     assert plan.cost_micro_usd == plan.videos[0].cost_micro_usd == sum(t.cost.micro_usd for t in plan.tasks if t.cost)
 
 
 def test_cpu_only_project_costs_nothing_and_a_cpu_device_is_not_billed():
     cpu = Hardware(name="cpu", devices=[Device(id="cpu0", kind="cpu", name="CPU")])
-    plan, _ = _compile({"project.yaml": SPEC.replace("engine: elevenlabs, model: eleven_turbo_v2_5", "engine: piper")}, cpu)
+    plan, _ = _compile(
+        {"project.yaml": SPEC.replace("engine: elevenlabs, model: eleven_turbo_v2_5", "engine: piper")}, cpu
+    )
     assert plan.cost_micro_usd == 0 and all(t.cost is None for t in plan.tasks)
 
 
 def test_project_prices_override_the_defaults_and_enter_the_fingerprint():
     base, _ = _compile({"project.yaml": SPEC})
-    cheap, _ = _compile({"project.yaml": SPEC, "prices.yaml": "tts: {elevenlabs: {eleven_turbo_v2_5: 0.0}}\n"
-                                                             "gpu: {RTX 4090: {usd_per_hour: 0}}\n"})
+    cheap, _ = _compile(
+        {
+            "project.yaml": SPEC,
+            "prices.yaml": "tts: {elevenlabs: {eleven_turbo_v2_5: 0.0}}\ngpu: {RTX 4090: {usd_per_hour: 0}}\n",
+        }
+    )
     assert cheap.cost_micro_usd == 0 < base.cost_micro_usd
     assert cheap.spec_fingerprint != base.spec_fingerprint
 
@@ -63,11 +72,14 @@ def test_a_bad_price_table_is_a_diagnostic():
 
 
 def test_unlocked_llm_script_is_estimated_with_what_comes_after_it():
-    spec = SPEC.replace("""  scenes:
+    spec = SPEC.replace(
+        """  scenes:
     - {voiceover_text: "Meet the kite that flies without wind.", duration_seconds: 8}
-    - {voiceover_text: "Order today.", duration_seconds: 8}""", """  brief: "A launch video"
+    - {voiceover_text: "Order today.", duration_seconds: 8}""",
+        """  brief: "A launch video"
   scene_count: 4
-  llm: {provider: anthropic, model: claude-sonnet-4-5}""")
+  llm: {provider: anthropic, model: claude-sonnet-4-5}""",
+    )
     plan, _ = _compile({"project.yaml": spec})
     script = next(t for t in plan.tasks if t.stage == "script")
     assert script.cost.provider == "anthropic" and script.cost.units["input_tokens"] > 300
@@ -114,9 +126,11 @@ def _price_errors(table: str):
 
 
 def test_negative_nan_inf_and_text_prices_are_diagnostics_at_their_line():
-    table = ("tts:\n  elevenlabs:\n    eleven_turbo_v2_5: -0.003\n"
-             "gpu:\n  RTX 4090: {usd_per_hour: .nan}\n  H100: {usd_per_hour: .inf}\n"
-             "llm:\n  anthropic:\n    claude-sonnet-4-5: {input_per_mtok: three, output_per_mtok: 15}\n")
+    table = (
+        "tts:\n  elevenlabs:\n    eleven_turbo_v2_5: -0.003\n"
+        "gpu:\n  RTX 4090: {usd_per_hour: .nan}\n  H100: {usd_per_hour: .inf}\n"
+        "llm:\n  anthropic:\n    claude-sonnet-4-5: {input_per_mtok: three, output_per_mtok: 15}\n"
+    )
     errors = _price_errors(table)
     where = {(d.line, d.col): d.message for d in errors}
     assert set(where) == {(3, 24), (5, 28), (6, 24), (9, 41)}, where
@@ -127,16 +141,21 @@ def test_negative_nan_inf_and_text_prices_are_diagnostics_at_their_line():
 
 
 def test_a_price_table_of_the_wrong_shape_is_a_diagnostic_not_a_traceback():
-    errors = _price_errors("llm:\n  anthropic:\n    claude-sonnet-4-5: 3\ngpu: 5\ntts: {elevenlabs: {x: [1]}}\n"
-                           "chars_per_word: 0\nllm_estimat: {}\nllm_estimate: {chars_per_tokn: 4}\n"
-                           "gpu: {H100: {usd_per_hour: 1.0e+300}}\n")
+    errors = _price_errors(
+        "llm:\n  anthropic:\n    claude-sonnet-4-5: 3\ngpu: 5\ntts: {elevenlabs: {x: [1]}}\n"
+        "chars_per_word: 0\nllm_estimat: {}\nllm_estimate: {chars_per_tokn: 4}\n"
+        "gpu: {H100: {usd_per_hour: 1.0e+300}}\n"
+    )
     got = sorted((d.line, d.message) for d in errors)
-    assert got == [(3, "llm.anthropic.claude-sonnet-4-5 must be a mapping"), (4, "gpu must be a mapping"),
-                   (5, "the price tts.elevenlabs.x is `a sequence`, not a number"),
-                   (6, "the price chars_per_word is 0: it must be more than 0"),
-                   (7, "unknown price section `llm_estimat`"),
-                   (8, "unknown key `chars_per_tokn` in llm_estimate"),
-                   (9, "the price gpu.H100.usd_per_hour is 1e+300, more than 1,000,000")], got
+    assert got == [
+        (3, "llm.anthropic.claude-sonnet-4-5 must be a mapping"),
+        (4, "gpu must be a mapping"),
+        (5, "the price tts.elevenlabs.x is `a sequence`, not a number"),
+        (6, "the price chars_per_word is 0: it must be more than 0"),
+        (7, "unknown price section `llm_estimat`"),
+        (8, "unknown key `chars_per_tokn` in llm_estimate"),
+        (9, "the price gpu.H100.usd_per_hour is 1e+300, more than 1,000,000"),
+    ], got
     assert any("did you mean `llm_estimate`?" in d.hint for d in errors)
 
 
@@ -145,4 +164,6 @@ def test_the_shipped_price_table_is_valid_and_good_prices_pass():
     from vidc.compiler.resources import template_text
 
     assert check_price_table("prices.yaml", template_text("prices.yaml")) == []
-    assert check_price_table("prices.yaml", "gpu: {RTX 4090: {usd_per_hour: 0}}\ntts: {elevenlabs: {default: 1}}\n") == []
+    assert (
+        check_price_table("prices.yaml", "gpu: {RTX 4090: {usd_per_hour: 0}}\ntts: {elevenlabs: {default: 1}}\n") == []
+    )

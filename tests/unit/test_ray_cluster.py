@@ -1,5 +1,6 @@
 """How a Ray cluster's resources become a hardware profile and how plan lanes ask Ray for their device
 (pure functions: node lists in, profiles and requests out; no cluster needed)."""
+
 import subprocess
 import sys
 
@@ -18,8 +19,12 @@ from vidc.schemas.plan import Lane
 
 
 def node(addr, alive=True, **resources):
-    return {"NodeManagerAddress": addr, "NodeID": addr.replace(".", "") * 4, "Alive": alive,
-            "Resources": {f"node:{addr}": 1.0, "memory": 1e10, **resources}}
+    return {
+        "NodeManagerAddress": addr,
+        "NodeID": addr.replace(".", "") * 4,
+        "Alive": alive,
+        "Resources": {f"node:{addr}": 1.0, "memory": 1e10, **resources},
+    }
 
 
 REFERENCE = [  # the reference design: a 4090 box (head) and a 5090 box
@@ -31,15 +36,22 @@ REFERENCE = [  # the reference design: a 4090 box (head) and a 5090 box
 def test_the_two_node_reference_cluster_becomes_a_profile():
     hw = profile_from_nodes(REFERENCE)
     assert [(d.id, d.kind, d.name, d.vram_gb) for d in hw.devices] == [
-        ("cuda:0", "cuda", "RTX 4090", 24.0), ("cuda:1", "cuda", "RTX 5090", 32.0)]
+        ("cuda:0", "cuda", "RTX 4090", 24.0),
+        ("cuda:1", "cuda", "RTX 5090", 32.0),
+    ]
     assert hw.devices[1].speed > hw.devices[0].speed  # the 5090 is the faster one
     assert hw.cpu_workers == 8 and hw.cpu_cores == 40
     assert profile_from_nodes(list(reversed(REFERENCE))) == hw  # node order does not matter
 
 
 def test_each_profile_device_asks_ray_for_the_resource_that_named_it():
-    hw = profile_from_nodes([*REFERENCE, node("10.0.0.3", CPU=2.0, cpu_device_a=1.0),
-                             node("10.0.0.4", CPU=8.0, GPU=2.0, gpu_rtx_6000_48gb=2.0)])
+    hw = profile_from_nodes(
+        [
+            *REFERENCE,
+            node("10.0.0.3", CPU=2.0, cpu_device_a=1.0),
+            node("10.0.0.4", CPU=8.0, GPU=2.0, gpu_rtx_6000_48gb=2.0),
+        ]
+    )
     names = {device_resource(d) for d in hw.devices}
     assert names == {"gpu_rtx_4090", "gpu_rtx_5090", "gpu_rtx_6000_48gb", "cpu_device_a"}
     assert [d.vram_gb for d in hw.devices if "6000" in d.name] == [48.0, 48.0]
@@ -48,25 +60,31 @@ def test_each_profile_device_asks_ray_for_the_resource_that_named_it():
     lane = Lane(id="cuda:1", kind="device", device="cuda:1", speed=1.35)
     assert request_totals(lane_request(lane, hw)) == {"GPU": 1.0, "gpu_rtx_5090": 1.0}
     assert request_totals(lane_request(Lane(id="cpu:a", kind="device", device="cpu:a", speed=1), hw)) == {
-        "cpu_device_a": 1.0}
+        "cpu_device_a": 1.0
+    }
     assert request_totals(lane_request(Lane(id="cpu-0", kind="cpu", device="cpu", speed=1), hw)) == {"CPU": 1.0}
 
 
 def test_a_detected_gpu_name_maps_to_the_same_resource():
     dev = Device(id="cuda:0", kind="cuda", name="NVIDIA GeForce RTX 4090", vram_gb=24)
     assert device_resource(dev) == "gpu_rtx_4090"
-    assert device_resource(Device(id="cuda:0", kind="cuda", name="NVIDIA H100 80GB HBM3", vram_gb=80)) == \
-        "gpu_h100_80gb_hbm3"
+    assert (
+        device_resource(Device(id="cuda:0", kind="cuda", name="NVIDIA H100 80GB HBM3", vram_gb=80))
+        == "gpu_h100_80gb_hbm3"
+    )
     hw = Hardware(devices=[dev, dev.model_copy(update={"id": "cuda:1"}), Device(id="cpu:x", kind="cpu")])
     assert local_resources(hw) == {"gpu_rtx_4090": 2.0, "cpu_device_x": 1.0}
 
 
-@pytest.mark.parametrize("nodes,message", [
-    ([node("10.0.0.1", CPU=4.0, GPU=1.0)], "has 1 GPU(s) but names 0"),
-    ([node("10.0.0.1", CPU=4.0, GPU=1.0, gpu_mystery=1.0)], "name the resource `gpu_mystery_<N>gb`"),
-    ([node("10.0.0.1", CPU=4.0, gpu_rtx_4090=1.0)], "Ray sees 0"),
-    ([node("10.0.0.1", alive=False, CPU=4.0)], "no live node"),
-])
+@pytest.mark.parametrize(
+    "nodes,message",
+    [
+        ([node("10.0.0.1", CPU=4.0, GPU=1.0)], "has 1 GPU(s) but names 0"),
+        ([node("10.0.0.1", CPU=4.0, GPU=1.0, gpu_mystery=1.0)], "name the resource `gpu_mystery_<N>gb`"),
+        ([node("10.0.0.1", CPU=4.0, gpu_rtx_4090=1.0)], "Ray sees 0"),
+        ([node("10.0.0.1", alive=False, CPU=4.0)], "no live node"),
+    ],
+)
 def test_a_cluster_that_cannot_be_read_says_why(nodes, message):
     with pytest.raises(ClusterError, match=message.replace("(", r"\(").replace(")", r"\)")):
         profile_from_nodes(nodes)
@@ -78,9 +96,11 @@ def test_dead_nodes_are_not_in_the_profile():
 
 
 def test_the_local_executor_never_imports_ray():
-    code = ("import sys, vidc.runtime.cli as c; c.build_parser(); import vidc.runtime.cli.build, "
-            "vidc.runtime.engine.executor, vidc.runtime.engine.worker, vidc.runtime.host.ray_cluster; "
-            "print('ray' in sys.modules)")
+    code = (
+        "import sys, vidc.runtime.cli as c; c.build_parser(); import vidc.runtime.cli.build, "
+        "vidc.runtime.engine.executor, vidc.runtime.engine.worker, vidc.runtime.host.ray_cluster; "
+        "print('ray' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

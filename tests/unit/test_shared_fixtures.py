@@ -1,5 +1,6 @@
 """The shared test helpers do what they say: tests/factories.py builds specs, sources, options and plans;
 tests/cli.py runs the command line in this process and hands back its exit code, output and events."""
+
 from __future__ import annotations
 
 import os
@@ -13,11 +14,17 @@ from tests.factories import CPU, codes, compile_text, options, plan_of, sources,
 
 
 def test_spec_text_is_a_spec_that_compiles_with_what_it_was_given():
-    text = spec_text("Hello there.", {"voiceover_text": "Second: scene.", "duration_seconds": 9},
-                     name="two", captions={"mode": "sidecar"})
+    text = spec_text(
+        "Hello there.",
+        {"voiceover_text": "Second: scene.", "duration_seconds": 9},
+        name="two",
+        captions={"mode": "sidecar"},
+    )
     tree = yaml.safe_load(text)
-    assert tree["script"]["scenes"] == [{"voiceover_text": "Hello there.", "duration_seconds": 8},
-                                        {"voiceover_text": "Second: scene.", "duration_seconds": 9}]
+    assert tree["script"]["scenes"] == [
+        {"voiceover_text": "Hello there.", "duration_seconds": 8},
+        {"voiceover_text": "Second: scene.", "duration_seconds": 9},
+    ]
     assert tree["captions"] == {"mode": "sidecar"} and tree["export"] == {"preset": "draft"}
     plan = plan_of(text)
     assert [v.name for v in plan.videos] == ["two"] and len(plan.videos[0].scenes) == 2

@@ -1,4 +1,5 @@
 """The text normaliser, checked through the phonemes Piper receives (eSpeak NG via piper-tts)."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,7 +47,10 @@ def test_counts_map_every_written_word_and_punctuation_stays():
 
 
 def test_lexicon_wins_and_is_case_insensitive():
-    assert spoken_text("Vidc ships Kubernetes.", lexicon={"kubernetes": "koo ber net ees"}) == "vid see ships koo ber net ees."
+    assert (
+        spoken_text("Vidc ships Kubernetes.", lexicon={"kubernetes": "koo ber net ees"})
+        == "vid see ships koo ber net ees."
+    )
     assert spoken_text("vidc", lexicon={"vidc": "video compiler"}) == "video compiler"
 
 
@@ -61,9 +65,14 @@ def _phonemes(voice, text: str) -> list[str]:
     return ["".join(s) for s in voice.phonemize(text)]
 
 
-@pytest.mark.parametrize("written,said", [c for c in CASES if c[0] in
-                                          ("$12.5 million", "$9.99", "1-800-555-0199", "10,000th", "48 CPUs",
-                                           "50 ms", "vidc", "Dr. Smith")])
+@pytest.mark.parametrize(
+    "written,said",
+    [
+        c
+        for c in CASES
+        if c[0] in ("$12.5 million", "$9.99", "1-800-555-0199", "10,000th", "48 CPUs", "50 ms", "vidc", "Dr. Smith")
+    ],
+)
 def test_piper_receives_the_spoken_words(piper, written, said):
     got = _phonemes(piper, spoken_text(written))
     assert got == _phonemes(piper, said)

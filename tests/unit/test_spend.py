@@ -1,6 +1,7 @@
 """Money counted per request that reached a paid API: the ledger (spend.log), the LLM script's meter
 (every retry and repair round) and the ElevenLabs backend (every retry, unreadable 200s included),
 against the fake vendor servers on 127.0.0.1."""
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,9 @@ KEY = "sk-test-0123456789"
 
 
 def _send(ledger: Ledger, micro: int, task: str = "v/voice/scene-01") -> str:
-    return ledger.send(task=task, provider="elevenlabs", item="m", units={"characters": 1}, micro_usd=micro,
-                       what=f"{task} request")
+    return ledger.send(
+        task=task, provider="elevenlabs", item="m", units={"characters": 1}, micro_usd=micro, what=f"{task} request"
+    )
 
 
 # -- the ledger --------------------------------------------------------------------------------------
@@ -33,8 +35,14 @@ def test_requests_are_counted_until_a_build_finishes(tmp_path):
     ledger = Ledger(tmp_path / LEDGER_NAME)
     ledger.start(1000)
     _send(ledger, 400)
-    rid = ledger.send(task="v/script", provider="openai", item="x", units={"input_tokens": 10, "output_tokens": 500},
-                      micro_usd=500, what="v/script answer")
+    rid = ledger.send(
+        task="v/script",
+        provider="openai",
+        item="x",
+        units={"input_tokens": 10, "output_tokens": 500},
+        micro_usd=500,
+        what="v/script answer",
+    )
     assert ledger.spent() == 900
     with pytest.raises(SpendLimit, match=r"together more than --max-cost \$0.0010"):
         _send(ledger, 101)  # 900 + 101 > 1000: not recorded, not sent
@@ -115,16 +123,21 @@ def _meter(folder: Path, ceiling: int, llm: LLM) -> tuple[Ledger, ScriptMeter]:
     folder.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(folder / LEDGER_NAME)
     ledger.start(ceiling)
-    prices = Prices({**template_yaml("prices.yaml"),
-                     "llm": {"openai-compatible": {"default": {"input_per_mtok": 10.0, "output_per_mtok": 10.0}}}})
+    prices = Prices(
+        {
+            **template_yaml("prices.yaml"),
+            "llm": {"openai-compatible": {"default": {"input_per_mtok": 10.0, "output_per_mtok": 10.0}}},
+        }
+    )
     return ledger, ScriptMeter(ledger, prices, "launch", llm)
 
 
 def _generate(srv, llm, meter):
     from vidc.runtime.llm import generate_script
 
-    return generate_script("A launch video", {}, 2, (8, 12), 150, 1.0, llm, env={"OPENAI_API_KEY": KEY},
-                           sleep=lambda _s: None, meter=meter)
+    return generate_script(
+        "A launch video", {}, 2, (8, 12), 150, 1.0, llm, env={"OPENAI_API_KEY": KEY}, sleep=lambda _s: None, meter=meter
+    )
 
 
 def test_failed_repair_rounds_stop_at_the_ceiling_before_they_are_sent(tmp_path):
@@ -137,7 +150,7 @@ def test_failed_repair_rounds_stop_at_the_ceiling_before_they_are_sent(tmp_path)
     with FakeLLMServer(*bad) as srv:
         llm = LLM(provider="openai-compatible", model="m", base_url=srv.openai_base_url, max_tokens=2000)
         prompt = render_prompt("A launch video", {}, 2, (8, 12), 150, 1.0)
-        scratch, probe = _meter(tmp_path / "probe", 10 ** 9, llm)
+        scratch, probe = _meter(tmp_path / "probe", 10**9, llm)
         probe.sending(len(prompt.system) + len(prompt.user), "probe")
         first = scratch.requests()[0]["micro_usd"]
         assert first > 20000  # 2000 output tokens at $10 per million, and the prompt
@@ -156,7 +169,7 @@ def test_retried_500s_are_each_counted_and_checked(tmp_path):
     pytest.importorskip("openai")
     with FakeLLMServer(*[server_error(500)] * 4, scenes_reply(make_scenes(2))) as srv:
         llm = LLM(provider="openai-compatible", model="m", base_url=srv.openai_base_url, max_tokens=1000)
-        ledger, meter = _meter(tmp_path, 10 ** 9, llm)
+        ledger, meter = _meter(tmp_path, 10**9, llm)
         with pytest.raises(Exception, match="failed after 4 attempts"):
             _generate(srv, llm, meter)
         assert len(srv.requests) == 4
@@ -169,7 +182,7 @@ def test_a_good_answer_is_billed_at_its_usage(tmp_path):
     pytest.importorskip("openai")
     with FakeLLMServer(scenes_reply(make_scenes(2), usage=(900, 300))) as srv:
         llm = LLM(provider="openai-compatible", model="m", base_url=srv.openai_base_url)
-        ledger, meter = _meter(tmp_path, 10 ** 9, llm)
+        ledger, meter = _meter(tmp_path, 10**9, llm)
         locked = _generate(srv, llm, meter)
     assert locked.usage.input_tokens == 900
     (row,) = ledger.requests()
@@ -197,15 +210,23 @@ def test_unreadable_200s_are_each_counted_and_the_ceiling_stops_the_retries(tmp_
         backend.sleep = lambda _s: None
         p = dict(text=text, min_scene_ms=1000, pause_ms=500, max_scene_ms=60000, scene=1)
         (tmp_path / "out").mkdir()
-        ctx = TaskContext(task_id="v/voice/scene-01", params=p, inputs={}, out=tmp_path / "out",
-                          project_dir=tmp_path, cache_dir=tmp_path / "cache", store_root=work / "store")
+        ctx = TaskContext(
+            task_id="v/voice/scene-01",
+            params=p,
+            inputs={},
+            out=tmp_path / "out",
+            project_dir=tmp_path,
+            cache_dir=tmp_path / "cache",
+            store_root=work / "store",
+        )
         with pytest.raises(BackendError, match="^not sent: v/voice/scene-01 request 3") as err:
             backend.run(ctx, ElevenLabsParams.model_validate(p))
         assert len(fake.requests) == 2  # the third attempt was refused before it left
     assert not err.value.transient and "--max-cost" in str(err.value)
     rows = ledger.requests()
-    assert len(rows) == 2 and all(r["units"] == {"characters": len(text)} and r["micro_usd"] == 3 * len(text)
-                                  for r in rows)
+    assert len(rows) == 2 and all(
+        r["units"] == {"characters": len(text)} and r["micro_usd"] == 3 * len(text) for r in rows
+    )
 
 
 def test_refusal_counts_earlier_spend_but_never_refuses_a_build_with_nothing_left_to_pay(tmp_path):
@@ -215,8 +236,10 @@ def test_refusal_counts_earlier_spend_but_never_refuses_a_build_with_nothing_lef
     from vidc.runtime.engine.budget import refusal
     from vidc.schemas.hardware import Hardware
 
-    spec = ("vidc: 1\nname: v\nscript:\n  scenes:\n    - {voiceover_text: \"Meet the kite.\", duration_seconds: 3}\n"
-            "voice: {engine: elevenlabs, model: eleven_turbo_v2_5}\nexport: {preset: draft}\n")
+    spec = (
+        'vidc: 1\nname: v\nscript:\n  scenes:\n    - {voiceover_text: "Meet the kite.", duration_seconds: 3}\n'
+        "voice: {engine: elevenlabs, model: eleven_turbo_v2_5}\nexport: {preset: draft}\n"
+    )
     src = SourceFiles(spec_name="project.yaml", read=lambda p: spec, exists=lambda p: p == "project.yaml")
     plan, diags = compile_project(src, Hardware(cpu_workers=1), CompileOptions(catalog=catalog()))
     assert plan is not None, diags
@@ -234,11 +257,15 @@ def test_a_damaged_or_planted_ledger_never_raises_and_never_lowers_the_spend(tmp
     ledger = Ledger(path)
     ledger.start(1000)
     _send(ledger, 300)
-    junk = [b"\x00\xff garbage\n", b'["a list"]\n', b'{"ev": 5}\n',
-            b'{"ev": "sent", "id": "x", "task": ["t"], "units": [1], "micro_usd": "lots"}\n',
-            b'{"ev": "sent", "id": "y", "task": "v/x", "units": {"c": "1"}, "micro_usd": -500}\n',
-            b'{"ev": "billed", "id": 7, "micro_usd": -300}\n',
-            b'{"ev": "price", "task": "v/voice/scene-01", "per": {"characters": -1.0}}\n']
+    junk = [
+        b"\x00\xff garbage\n",
+        b'["a list"]\n',
+        b'{"ev": 5}\n',
+        b'{"ev": "sent", "id": "x", "task": ["t"], "units": [1], "micro_usd": "lots"}\n',
+        b'{"ev": "sent", "id": "y", "task": "v/x", "units": {"c": "1"}, "micro_usd": -500}\n',
+        b'{"ev": "billed", "id": 7, "micro_usd": -300}\n',
+        b'{"ev": "price", "task": "v/voice/scene-01", "per": {"characters": -1.0}}\n',
+    ]
     with open(path, "ab") as fh:
         fh.write(b"".join(junk))
     assert ledger.spent() == 300 and len(ledger.requests()) == 3

@@ -1,6 +1,7 @@
 """`vidc gc` without rendering: a project whose store and journal the test writes itself. What is kept
 (the current plan, published manifests, the last K builds), the age and size caps, the lock, links
 out of the project, and a gc killed between its steps."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,11 @@ from vidc.runtime.state.lock import WorkLock
 from vidc.runtime.state.store import Store
 from vidc.schemas.journal import Claimed, Done
 
-SPEC = ("vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
-        " long enough to fill most of its nine second scene with speech.\n"
-        "      duration_seconds: 9\nexport: {preset: draft}\n")
+SPEC = (
+    "vidc: 1\nname: demo\nscript:\n  scenes:\n    - voiceover_text: Hello there, this is a test of a small project,"
+    " long enough to fill most of its nine second scene with speech.\n"
+    "      duration_seconds: 9\nexport: {preset: draft}\n"
+)
 MB = 1 << 20
 
 
@@ -91,14 +94,25 @@ def test_builds_are_told_apart_by_their_workers_process_ids():
     def done(obj: str) -> Done:
         return Done(task="t", fp="f", lane="cpu-0", object=obj)
 
-    recs = [claimed("cpu-0", 1), claimed("cpu-1", 2), done("a"), done("b"), claimed("cpu-1", 2), done("c"),
-            claimed("cpu-1", 7), claimed("cpu-0", 8), done("d")]
+    recs = [
+        claimed("cpu-0", 1),
+        claimed("cpu-1", 2),
+        done("a"),
+        done("b"),
+        claimed("cpu-1", 2),
+        done("c"),
+        claimed("cpu-1", 7),
+        claimed("cpu-0", 8),
+        done("d"),
+    ]
     assert builds(recs) == [{"a", "b", "c"}, {"d"}]
 
 
 def test_caps_remove_least_recently_used_first_and_never_a_kept_object():
-    entries = {n: Entry(n, size, used) for n, size, used in
-               [("a", 100, 10.0), ("b", 100, 20.0), ("c", 100, 30.0), ("k", 500, 1.0)]}
+    entries = {
+        n: Entry(n, size, used)
+        for n, size, used in [("a", 100, 10.0), ("b", 100, 20.0), ("c", 100, 30.0), ("k", 500, 1.0)]
+    }
     kept = {"k": "the current plan"}
     assert decide(entries, kept, now=100.0).doomed == ["a", "b", "c"]
     assert decide(entries, kept, now=100.0, max_age_s=75).doomed == ["a", "b"]
@@ -183,8 +197,21 @@ def test_an_object_that_is_a_link_out_is_removed_as_a_link(project, tmp_path):
 def test_a_gc_killed_between_steps_leaves_a_store_that_is_whole(project, kill_at):
     p = project
     env = {**os.environ, FAULT_ENV: str(kill_at)}
-    proc = subprocess.run([sys.executable, "-c", "import sys; from vidc.runtime.cli import main; sys.exit(main())", "gc", str(p["root"]), "--keep-last", "0"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from vidc.runtime.cli import main; sys.exit(main())",
+            "gc",
+            str(p["root"]),
+            "--keep-last",
+            "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -9, proc.stderr
     left = _left(p)
     assert set(p["cur"]) <= left  # nothing still referenced was lost

@@ -1,4 +1,5 @@
 """state/journal.py as it behaves today: append-only JSON lines, torn lines, incremental reads."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """state/queues.py, state/lock.py, state/atomic.py and state/workfolder.py as they behave today."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,10 @@ def test_queue_lines_are_read_once_and_in_order(tmp_path):
     assert r.next_lines() == []  # no file yet
     queues.append(q, "v/voice/scene-01", "tasks/a.json", "objects-tmp/a")
     queues.append(q, "v/voice/scene-02", "tasks/b.json", "objects-tmp/b")
-    assert r.next_lines() == ["v/voice/scene-01|tasks/a.json|objects-tmp/a", "v/voice/scene-02|tasks/b.json|objects-tmp/b"]
+    assert r.next_lines() == [
+        "v/voice/scene-01|tasks/a.json|objects-tmp/a",
+        "v/voice/scene-02|tasks/b.json|objects-tmp/b",
+    ]
     assert r.next_lines() == []
     queues.append_stop(q)
     assert r.next_lines() == [queues.STOP]
@@ -44,9 +48,11 @@ def test_lock_excludes_a_second_holder_and_names_the_first(tmp_path):
     path = tmp_path / ".vidc" / "lock"
     first = WorkLock(path)
     first.acquire()
-    code = ("import sys; from pathlib import Path; from vidc.runtime.state.lock import WorkLock, Busy\n"
-            f"l = WorkLock(Path({str(path)!r}))\n"
-            "try:\n    l.acquire()\nexcept Busy as b:\n    print(b.pid); sys.exit(3)\n")
+    code = (
+        "import sys; from pathlib import Path; from vidc.runtime.state.lock import WorkLock, Busy\n"
+        f"l = WorkLock(Path({str(path)!r}))\n"
+        "try:\n    l.acquire()\nexcept Busy as b:\n    print(b.pid); sys.exit(3)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3 and proc.stdout.strip() == str(os.getpid())
     first.release()
@@ -56,10 +62,17 @@ def test_lock_excludes_a_second_holder_and_names_the_first(tmp_path):
 
 def test_lock_is_released_when_the_holder_dies(tmp_path):
     path = tmp_path / "lock"
-    holder = subprocess.Popen([sys.executable, "-c", "import time; from pathlib import Path; "
-                               "from vidc.runtime.state.lock import WorkLock; "
-                               f"WorkLock(Path({str(path)!r})).acquire(); print('held', flush=True); time.sleep(60)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; "
+            "from vidc.runtime.state.lock import WorkLock; "
+            f"WorkLock(Path({str(path)!r})).acquire(); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(Busy):
         WorkLock(path).acquire()

@@ -1,4 +1,5 @@
 """state/store.py as it behaves today: content addressing, commit by rename, damaged objects."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
-"""The static checks configured in pyproject.toml pass: ruff's linter over the whole tree, and mypy over the
+"""The static checks configured in pyproject.toml pass: ruff's linter and formatter over the whole tree, and mypy over the
 packages it names (vidc.compiler, vidc.schemas and vidc.runtime.media)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,6 +16,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_lint_passes() -> None:
     r = _run("ruff", "check", "--no-cache", "--output-format", "concise", ".")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_format_check_passes() -> None:
+    r = _run("ruff", "format", "--check", "--no-cache", ".")
     assert r.returncode == 0, r.stdout + r.stderr
 
 

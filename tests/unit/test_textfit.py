@@ -1,5 +1,6 @@
 """Measured text layout: break rules, balanced lines, blocks that shrink into their box, and the
 plan-time caption checks (E_CAPTION_FIT, sizes from the frame)."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,10 +30,20 @@ def test_measured_advances_match_pillow_rendering():
     assert FONT.em_for_ass(116.5) == pytest.approx(100, rel=0.01)  # libass: ascent + descent = size
 
 
-@pytest.mark.parametrize("prev, word, glued", [
-    ("5", "kg", True), ("7", "a.m.", True), ("20", "%", True), ("Dr.", "Ruiz", True), ("12", "weeks", True),
-    ("3.5", "GHz", True), ("the", "lamp", False), ("U.S.", "and", False), ("5", "apples", False),
-])
+@pytest.mark.parametrize(
+    "prev, word, glued",
+    [
+        ("5", "kg", True),
+        ("7", "a.m.", True),
+        ("20", "%", True),
+        ("Dr.", "Ruiz", True),
+        ("12", "weeks", True),
+        ("3.5", "GHz", True),
+        ("the", "lamp", False),
+        ("U.S.", "and", False),
+        ("5", "apples", False),
+    ],
+)
 def test_binds(prev, word, glued):
     assert binds(prev, word) is glued
     assert (break_cost(prev, word) == float("inf")) is glued
@@ -40,12 +51,26 @@ def test_binds(prev, word, glued):
 
 def test_abbreviations_are_not_sentence_ends():
     assert break_cost("U.S.", "and") > break_cost("glow.", "Then")
-    assert groups("Meet Dr. Ruiz at 7 a.m. in the U.S.".split()) == ["Meet", "Dr. Ruiz", "at", "7 a.m.", "in", "the", "U.S."]
+    assert groups("Meet Dr. Ruiz at 7 a.m. in the U.S.".split()) == [
+        "Meet",
+        "Dr. Ruiz",
+        "at",
+        "7 a.m.",
+        "in",
+        "the",
+        "U.S.",
+    ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from("the Aurora lamp 7 a.m. 12 kg Dr. Ruiz northwindstudios sunrise U.S. a".split()),
-                min_size=1, max_size=40), st.integers(200, 900))
+@given(
+    st.lists(
+        st.sampled_from("the Aurora lamp 7 a.m. 12 kg Dr. Ruiz northwindstudios sunrise U.S. a".split()),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(200, 900),
+)
 def test_balanced_lines_fit_and_keep_every_word(words, max_width):
     def width(s):
         return FONT.width(s, 40)
@@ -57,7 +82,7 @@ def test_balanced_lines_fit_and_keep_every_word(words, max_width):
     assert " ".join(lines).split() == words
     assert all(width(x) <= max_width for x in lines)
     for line in lines[:-1]:  # never a number left at a line end without its unit
-        assert not binds(line.split()[-1], words[len(" ".join(lines[:lines.index(line) + 1]).split())])
+        assert not binds(line.split()[-1], words[len(" ".join(lines[: lines.index(line) + 1]).split())])
 
 
 def test_balanced_lines_are_balanced():
@@ -70,8 +95,11 @@ def test_balanced_lines_are_balanced():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.text(st.sampled_from("abcdefghij klmnopqrstuvwxyzW,."), min_size=1, max_size=900),
-       st.integers(300, 1700), st.integers(60, 700))
+@given(
+    st.text(st.sampled_from("abcdefghij klmnopqrstuvwxyzW,."), min_size=1, max_size=900),
+    st.integers(300, 1700),
+    st.integers(60, 700),
+)
 def test_fit_block_never_leaves_its_box(text, box_w, box_h):
     block = fit_block(text, FONT, box_w, box_h, 43, 24, 1.3, 0.12)
     assert all(FONT.width(line, block.em_px) <= box_w for line in block.lines)
@@ -123,22 +151,35 @@ def test_a_word_too_wide_is_a_diagnostic_naming_scene_and_word():
     (d,) = [d for d in diags if d.code == "E_CAPTION_FIT"]
     assert (d.line, d.col) == (9, 28) and "scene 3" in d.message
     assert "pneumonoultramicroscopicsilicovolcanoconiosisandmore" in d.message
-    assert d.source_line[d.col - 1:].startswith("pneumono")
+    assert d.source_line[d.col - 1 :].startswith("pneumono")
 
 
 def test_a_long_word_shrinks_its_scene_only():
-    plan, diags = _compile(SPEC.replace("PRESET", "youtube-1080p").replace("pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"))
+    plan, diags = _compile(
+        SPEC.replace("PRESET", "youtube-1080p").replace(
+            "pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"
+        )
+    )
     assert plan is not None, [d.format() for d in diags]
     sizes = [t.params["size"] for t in plan.tasks if t.kind == "scene-captions"]
     assert sizes[0] == sizes[2] == 52 and sizes[1] == 52  # 1920 wide: everything fits
-    plan, _ = _compile(SPEC.replace("PRESET", "shorts").replace("pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"))
+    plan, _ = _compile(
+        SPEC.replace("PRESET", "shorts").replace(
+            "pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"
+        )
+    )
     sizes = [t.params["size"] for t in plan.tasks if t.kind == "scene-captions"]
     assert sizes[0] == 65 and 49 <= sizes[1] < 65  # shrunk for "supercalifragilisticexpialidocious."
     assert all(t.params["font_sha256"] == FONT.sha256 for t in plan.tasks if t.kind == "scene-captions")
 
 
 def test_without_measured_fonts_the_plan_uses_the_approximate_table():
-    plan, _ = _compile(SPEC.replace("PRESET", "youtube-1080p").replace("pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"), fonts=None)
+    plan, _ = _compile(
+        SPEC.replace("PRESET", "youtube-1080p").replace(
+            "pneumonoultramicroscopicsilicovolcanoconiosisandmore", "pneumono ultra microscopic"
+        ),
+        fonts=None,
+    )
     assert {t.params["font_sha256"] for t in plan.tasks if t.kind == "scene-captions"} == {"approximate"}
     text = "The Aurora Lamp, 7 a.m. — ÀÉÎ WAVY mmm"
     assert approximate_metrics().width(text, 10) > FONT.width(text, 10)  # errs wide

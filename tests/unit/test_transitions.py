@@ -1,5 +1,6 @@
 """Transitions between scenes, as planned: the spec's shapes, what each scene's encode does at its
 ends, the crossfade tasks and the export's join, and which tasks an edit re-runs."""
+
 from __future__ import annotations
 
 from tests.factories import DEMO, compile_text, plan_of
@@ -14,7 +15,9 @@ def _with(text: str, video_transition: str | None = None, scene: dict[int, str] 
     """The demo spec with `video.transition` and per-scene transitions (scene number -> YAML value)."""
     out = text
     if video_transition is not None:
-        out = out.replace("video: {engine: animatic}", f"video: {{engine: animatic, transition: {video_transition}}}", 1)
+        out = out.replace(
+            "video: {engine: animatic}", f"video: {{engine: animatic, transition: {video_transition}}}", 1
+        )
         assert out != text
     lines = out.split("\n")
     for n, value in (scene or {}).items():
@@ -28,8 +31,9 @@ def _spec(transition, scenes=3, own=None) -> VideoSpec:
     sc = [{"voiceover_text": "hello", "duration_seconds": 9} for _ in range(scenes)]
     for i, t in (own or {}).items():
         sc[i - 1]["transition"] = t
-    return VideoSpec.model_validate({"vidc": 1, "name": "t", "script": {"scenes": sc},
-                                     "video": {"transition": transition}})
+    return VideoSpec.model_validate(
+        {"vidc": 1, "name": "t", "script": {"scenes": sc}, "video": {"transition": transition}}
+    )
 
 
 def test_shorthand_default_and_per_scene_override():
@@ -37,9 +41,15 @@ def test_shorthand_default_and_per_scene_override():
     assert spec.video.transition.type == "crossfade" and spec.video.transition.seconds == 0.5
     js = joins(spec, spec.script.scenes, 30)
     assert [(j.after, j.type, j.frames, j.path) for j in js] == [
-        (1, "crossfade", 8, ("video", "transition")), (2, "fade", 15, ("script", "scenes", 2, "transition"))]
-    assert VideoSpec.model_validate({"vidc": 1, "name": "t", "script": {"scenes": [
-        {"voiceover_text": "x", "duration_seconds": 9}]}}).video.transition.type == "cut"
+        (1, "crossfade", 8, ("video", "transition")),
+        (2, "fade", 15, ("script", "scenes", 2, "transition")),
+    ]
+    assert (
+        VideoSpec.model_validate(
+            {"vidc": 1, "name": "t", "script": {"scenes": [{"voiceover_text": "x", "duration_seconds": 9}]}}
+        ).video.transition.type
+        == "cut"
+    )
 
 
 def test_half_frames_round_and_never_vanish():
@@ -77,23 +87,43 @@ def test_crossfade_and_fade_lower_to_tasks_and_filters():
     plan = plan_of(_with(DEMO, "crossfade", {4: "{type: fade, seconds: 1}"}))
     tasks = plan.task_map()
     crossfades = sorted(t for t in tasks if "/transition/" in t)
-    assert crossfades == [f"{V}/transition/scene-01-02", f"{V}/transition/scene-02-03", f"{V}/transition/scene-04-05",
-                          f"{V}/transition/scene-05-06"]
+    assert crossfades == [
+        f"{V}/transition/scene-01-02",
+        f"{V}/transition/scene-02-03",
+        f"{V}/transition/scene-04-05",
+        f"{V}/transition/scene-05-06",
+    ]
     x = tasks[f"{V}/transition/scene-01-02"]
     assert x.backend == "transition" and x.params["frames"] == 8 and x.est_ms > 0
     assert x.inputs == {"from": f"{V}/video/scene-01", "to": f"{V}/video/scene-02", "voice": f"{V}/voice/scene-01"}
     argv = " ".join(x.argv[0])
-    assert "-frames:v 16" in argv and "xfade=transition=fade" in argv and f"@{{{V}/voice/scene-01:scene_ms|seconds_at:30:-8.5}}" in argv
+    assert (
+        "-frames:v 16" in argv
+        and "xfade=transition=fade" in argv
+        and f"@{{{V}/voice/scene-01:scene_ms|seconds_at:30:-8.5}}" in argv
+    )
     export = tasks[f"{V}/export"]
-    assert export.params["transitions"] == [[1, "crossfade", 8], [2, "crossfade", 8], [3, "fade", 15],
-                                            [4, "crossfade", 8], [5, "crossfade", 8]]
-    assert {r for r in export.inputs if r.startswith("transition-")} == {"transition-01", "transition-02",
-                                                                        "transition-04", "transition-05"}
+    assert export.params["transitions"] == [
+        [1, "crossfade", 8],
+        [2, "crossfade", 8],
+        [3, "fade", 15],
+        [4, "crossfade", 8],
+        [5, "crossfade", 8],
+    ]
+    assert {r for r in export.inputs if r.startswith("transition-")} == {
+        "transition-01",
+        "transition-02",
+        "transition-04",
+        "transition-05",
+    }
     assert export.argv[0][export.argv[0].index("-c") + 1] == "copy"  # the join is still a stream copy
     s2 = " ".join(tasks[f"{V}/video/scene-02"].argv[0])  # crossfades on both sides: two forced keyframes
     assert f"expr:eq(n,8)+eq(n,@{{{V}/voice/scene-02:scene_ms|frames:30:-8}})" in s2 and "fade=" not in s2
     s3 = " ".join(tasks[f"{V}/video/scene-03"].argv[0])  # crossfade in, fade out (1 s: 15 frames)
-    assert "-force_key_frames expr:eq(n,8) " in s3 and f"fade=t=out:s=@{{{V}/voice/scene-03:scene_ms|frames:30:-15}}:n=15" in s3
+    assert (
+        "-force_key_frames expr:eq(n,8) " in s3
+        and f"fade=t=out:s=@{{{V}/voice/scene-03:scene_ms|frames:30:-15}}:n=15" in s3
+    )
     s4 = " ".join(tasks[f"{V}/video/scene-04"].argv[0])  # fade in, crossfade out
     assert "fade=t=in:s=0:n=15" in s4 and "-force_key_frames" in s4
     assert s4.index("ass=") < s4.index("fade=t=in")  # captions fade with the picture
@@ -109,8 +139,9 @@ def test_editing_one_scene_reruns_only_the_transitions_next_to_it():
 
 
 def test_scene_one_transition_and_too_long_ones_are_diagnosed():
-    short = DEMO.replace("scenes:\n", "scene_seconds: [1, 12]\n  scenes:\n", 1).replace("duration_seconds: 10",
-                                                                                          "duration_seconds: 2", 2)
+    short = DEMO.replace("scenes:\n", "scene_seconds: [1, 12]\n  scenes:\n", 1).replace(
+        "duration_seconds: 10", "duration_seconds: 2", 2
+    )
     text = _with(short, "{type: crossfade, seconds: 2}", {1: "fade"})
     plan, diags = compile_text(text)
     codes = [d.code for d in diags if d.code.startswith(("E_TRANS", "W_TRANS"))]
@@ -121,7 +152,8 @@ def test_an_auto_scene_is_padded_to_what_its_transitions_need():
     """An `auto` scene's length is measured at run time: instead of a plan-time guess that a build
     could contradict, its voice pads the scene to one frame more than its two transitions take."""
     auto = DEMO.replace("scenes:\n", "scene_seconds: [1, 12]\n  scenes:\n", 1).replace(
-        "duration_seconds: 10", "duration_seconds: auto")
+        "duration_seconds: 10", "duration_seconds: auto"
+    )
     plan = plan_of(_with(auto, "{type: crossfade, seconds: 1.6}", {3: "{type: fade, seconds: 0.5}"}))
     tasks = plan.task_map()
     # scene 2: crossfade in (24 frames) and fade out (8): at least 33 frames at 30 fps
@@ -133,7 +165,6 @@ def test_an_auto_scene_is_padded_to_what_its_transitions_need():
     assert cut.task_map()[f"{V}/voice/scene-02"].params["min_scene_ms"] == 0
 
 
-
 def test_every_video_engine_gets_the_fades_and_keyframes():
     """The join is generic over segments: assets clips and wan's assembled segments fade and force
     keyframes the same way the animatic does, and their crossfades read the same segment.mp4."""
@@ -141,11 +172,17 @@ def test_every_video_engine_gets_the_fades_and_keyframes():
 
     wan = wan_plan(wan_spec(durations=(8, 9, 10), extra=", transition: crossfade"), gpus(1))
     tasks = wan.task_map()
-    assert sorted(t for t in tasks if "/transition/" in t) == ["ref/transition/scene-01-02", "ref/transition/scene-02-03"]
+    assert sorted(t for t in tasks if "/transition/" in t) == [
+        "ref/transition/scene-01-02",
+        "ref/transition/scene-02-03",
+    ]
     assert tasks["ref/transition/scene-01-02"].inputs["from"] == "ref/assemble/scene-01"
     assert "-force_key_frames" in tasks["ref/assemble/scene-02"].argv[0]
-    assets = plan_of(DEMO.replace("video: {engine: animatic}", "video: {engine: assets, transition: fade}")
-                     .replace('      duration_seconds: 10', '      asset: a.png\n      duration_seconds: 10'),
-                     files={"a.png": ""})
+    assets = plan_of(
+        DEMO.replace("video: {engine: animatic}", "video: {engine: assets, transition: fade}").replace(
+            "      duration_seconds: 10", "      asset: a.png\n      duration_seconds: 10"
+        ),
+        files={"a.png": ""},
+    )
     a2 = " ".join(assets.task_map()[f"{V}/video/scene-02"].argv[0])
     assert "fade=t=in:s=0:n=8" in a2 and f"fade=t=out:s=@{{{V}/voice/scene-02:scene_ms|frames:30:-8}}:n=8" in a2

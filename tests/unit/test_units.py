@@ -1,5 +1,6 @@
 """compiler/units.py: the one home of samples <-> ms <-> frames, each rounding chosen once and
 checked against the integer formulas the copies used before."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -27,8 +28,12 @@ def test_roundings():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.integers(0, 10**7), st.sampled_from([24, 25, 30, 50, 60]), st.sampled_from([44100, 48000, 22050]),
-       st.tuples(st.integers(1, 120000), st.integers(1, 1001)))
+@given(
+    st.integers(0, 10**7),
+    st.sampled_from([24, 25, 30, 50, 60]),
+    st.sampled_from([44100, 48000, 22050]),
+    st.tuples(st.integers(1, 120000), st.integers(1, 1001)),
+)
 def test_same_numbers_as_the_integer_formulas_before(n, fps, rate, frac):
     assert units.frames_for_ms(n, fps) == -(-n * fps // 1000)  # compiler/refs.py's
     assert units.samples_to_ms(n, rate) == (2 * n * 1000 + rate) // (2 * rate)  # media/wav.py's

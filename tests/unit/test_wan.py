@@ -4,6 +4,7 @@ Each model is loaded BY PATH (or, in one test, by hub id from a fake local HF ca
 backend's own loader, the same code path as a real model. CPU by default; the `cuda` tests run only
 where torch sees a GPU (VIDC_TEST_DEVICE=cuda:N picks one).
 """
+
 from __future__ import annotations
 
 import json
@@ -88,7 +89,8 @@ def probe(path: Path) -> dict:
 def decode(path: Path) -> bytes:
     return subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
 
 
@@ -381,8 +383,9 @@ def test_speed_options_on_cpu_say_what_they_did(models22, tmp_path):
 def test_a_group_refuses_caches_that_decide_per_rank(models22, tmp_path):
     from vidc.runtime.backends.wan_group import run_group
 
-    ctx = TaskContext(task_id="g", params={}, inputs={}, out=tmp_path / "o", project_dir=tmp_path,
-                      cache_dir=tmp_path / "cache")
+    ctx = TaskContext(
+        task_id="g", params={}, inputs={}, out=tmp_path / "o", project_dir=tmp_path, cache_dir=tmp_path / "cache"
+    )
     p = WanParams.model_validate(params(models22["a14b"], cache="first_block", cache_threshold=0.1))
     with pytest.raises(BackendError, match="context-parallel"):
         run_group(["cpu", "cpu"], ctx, p)
@@ -399,8 +402,16 @@ def test_context_parallel_group_of_two_gloo_ranks_matches_one_process(models22, 
     single, r1, _ = run(b, tmp_path, "one", p)
     out = tmp_path / "group"
     out.mkdir()
-    ctx = TaskContext(task_id="v/video/group", params=p, inputs={}, out=out, project_dir=tmp_path,
-                      cache_dir=tmp_path / "cache", device="cpu", group=["cpu", "cpu"])
+    ctx = TaskContext(
+        task_id="v/video/group",
+        params=p,
+        inputs={},
+        out=out,
+        project_dir=tmp_path,
+        cache_dir=tmp_path / "cache",
+        device="cpu",
+        group=["cpu", "cpu"],
+    )
     r2 = b.run(ctx, WanParams.model_validate(p))
     check_chunk(out, r2, w=32, h=32)
     assert r2["group"]["ulysses_degree"] == 2 and r2["block_passes"] == r1["block_passes"]
@@ -441,8 +452,9 @@ def test_cuda(models, tmp_path, offload):
     assert r2["conditioned"] is True
 
 
-@pytest.mark.parametrize("option", [{"cache": "first_block", "cache_threshold": 0.5}, {"compile": "regional"},
-                                    {"precision": "fp8"}])
+@pytest.mark.parametrize(
+    "option", [{"cache": "first_block", "cache_threshold": 0.5}, {"compile": "regional"}, {"precision": "fp8"}]
+)
 def test_cuda_wan22_speed_options(models22, tmp_path, option):
     device = _cuda_device()
     if device is None:

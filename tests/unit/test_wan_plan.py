@@ -1,6 +1,7 @@
 """Wan at plan time: what the model's pipeline class allows, Wan2.2's own sizes, the speed options in
 the estimate and the fingerprint, and context-parallel groups chosen by placement (pure compiler;
 the model facts are handed in as data, as the runtime does from a model folder's configs)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,22 +25,47 @@ export: {{preset: youtube-1080p}}
 """
 REFERENCE = (8, 9, 10, 11, 12, 10)  # bench/schedule.py's workload: 6 scenes, 20 chunks at 720p/24 fps
 FACTS = {
-    "ti2v": {"class_name": "WanPipeline", "kind": "ti2v", "experts": 1, "heads": 2, "layers": 2, "params_b": 2e-5,
-             "text_encoder_params_b": 2e-5, "vae_spatial": 16, "size_multiple": 32, "configs_sha256": "a" * 16},
-    "a14b_i2v": {"class_name": "WanImageToVideoPipeline", "kind": "i2v", "experts": 2, "boundary_ratio": 0.9,
-                 "heads": 40, "layers": 40, "params_b": 14.3, "text_encoder_params_b": 5.7, "vae_spatial": 8,
-                 "size_multiple": 16, "configs_sha256": "b" * 16},
+    "ti2v": {
+        "class_name": "WanPipeline",
+        "kind": "ti2v",
+        "experts": 1,
+        "heads": 2,
+        "layers": 2,
+        "params_b": 2e-5,
+        "text_encoder_params_b": 2e-5,
+        "vae_spatial": 16,
+        "size_multiple": 32,
+        "configs_sha256": "a" * 16,
+    },
+    "a14b_i2v": {
+        "class_name": "WanImageToVideoPipeline",
+        "kind": "i2v",
+        "experts": 2,
+        "boundary_ratio": 0.9,
+        "heads": 40,
+        "layers": 40,
+        "params_b": 14.3,
+        "text_encoder_params_b": 5.7,
+        "vae_spatial": 8,
+        "size_multiple": 16,
+        "configs_sha256": "b" * 16,
+    },
 }
 
 
 def gpus(n: int, vram: float = 80, speed: float = 2.0) -> Hardware:
-    return Hardware(name=f"{n}gpu", cpu_workers=2, devices=[
-        Device(id=f"cuda:{i}", kind="cuda", name="H100", vram_gb=vram, speed=speed) for i in range(n)])
+    return Hardware(
+        name=f"{n}gpu",
+        cpu_workers=2,
+        devices=[Device(id=f"cuda:{i}", kind="cuda", name="H100", vram_gb=vram, speed=speed) for i in range(n)],
+    )
 
 
 def spec(model="Wan-AI/Wan2.1-T2V-14B-Diffusers", durations=REFERENCE, continuity="cut", extra="", assets=False):
-    scenes = "\n".join(SCENE.format(i=i, d=d, asset=f"      asset: start-{i}.png\n" if assets else "").rstrip("\n")
-                       for i, d in enumerate(durations, 1))
+    scenes = "\n".join(
+        SCENE.format(i=i, d=d, asset=f"      asset: start-{i}.png\n" if assets else "").rstrip("\n")
+        for i, d in enumerate(durations, 1)
+    )
     return SPEC.format(scenes=scenes, model=model, continuity=continuity, extra=extra)
 
 
@@ -68,8 +94,9 @@ def test_ti2v_uses_its_own_size_frames_and_fps():
     assert (c["width"], c["height"], c["num_frames"], c["fps"]) == (1280, 704, 121, 24)  # 720p in multiples of 32
     folder = plan(spec("/models/tiny-ti2v", durations=(10,), extra=", resolution: 480p"), facts=FACTS["ti2v"])
     assert (chunks(folder)[0].params["width"], chunks(folder)[0].params["height"]) == (832, 480)
-    assert "E_RESOLUTION" in codes(spec("/models/tiny-ti2v", durations=(10,), extra=", resolution: 848x480"),
-                                   facts=FACTS["ti2v"])
+    assert "E_RESOLUTION" in codes(
+        spec("/models/tiny-ti2v", durations=(10,), extra=", resolution: 848x480"), facts=FACTS["ti2v"]
+    )
 
 
 def test_an_image_to_video_model_cannot_start_a_scene_without_an_image():
@@ -92,7 +119,9 @@ def test_two_expert_options_need_a_two_expert_model():
 
 
 def test_model_folder_problems_are_diagnostics():
-    assert codes(spec("/nowhere/model"), facts={"error": "Wan model folder /nowhere/model does not exist"}) == ["E_MODEL"]
+    assert codes(spec("/nowhere/model"), facts={"error": "Wan model folder /nowhere/model does not exist"}) == [
+        "E_MODEL"
+    ]
 
 
 def test_speed_options_change_estimate_fingerprint_and_plan_text():
@@ -105,7 +134,9 @@ def test_speed_options_change_estimate_fingerprint_and_plan_text():
     assert c.params["cache_threshold"] == 0.08 and t.params["cache_interval"] == 2 and t.params["cache_warmup"] == 2
     assert t.requires.vram_gb < b.requires.vram_gb  # fp8 weights
     text = to_text(taylor)
-    assert "cache taylorseer: 5.09 of 8 steps computed" in text and "compile regional" in text and "precision fp8" in text
+    assert (
+        "cache taylorseer: 5.09 of 8 steps computed" in text and "compile regional" in text and "precision fp8" in text
+    )
     assert cached.schedule.makespan_ms < base.schedule.makespan_ms
 
 
@@ -181,14 +212,24 @@ def test_a_measured_profile_from_the_gpu_bench_replaces_the_guesses():
     spec_.loader.exec_module(bench)
     m = "Wan-AI/Wan2.1-T2V-14B-Diffusers"
     row = dict(model=m, width=1280, height=720, frames=81, steps=8, compile="none", peak_vram_gb=40.0)
-    profile = {"profile": "measured", "device": "NVIDIA H200", "measured_on": "2026-11-29", "file": "cost_profiles/x.yaml",
-               "runs": [{**row, "cache": "none", "seconds": 200.0}, {**row, "cache": "first_block", "seconds": 100.0},
-                        {**row, "cache": "none", "compile": "regional", "seconds": 300.0, "first_call": True},
-                        {**row, "cache": "none", "compile": "regional", "seconds": 160.0}]}
+    profile = {
+        "profile": "measured",
+        "device": "NVIDIA H200",
+        "measured_on": "2026-11-29",
+        "file": "cost_profiles/x.yaml",
+        "runs": [
+            {**row, "cache": "none", "seconds": 200.0},
+            {**row, "cache": "first_block", "seconds": 100.0},
+            {**row, "cache": "none", "compile": "regional", "seconds": 300.0, "first_call": True},
+            {**row, "cache": "none", "compile": "regional", "seconds": 160.0},
+        ],
+    }
     bench.derive(profile)
     assert profile["wan"]["factors"] == {"cache": {"first_block": 0.5}, "compile": {"regional": 0.8}}
-    h200 = Hardware(name="h200", devices=[Device(id=f"cuda:{i}", kind="cuda", name="NVIDIA H200", vram_gb=141,
-                                                 speed=2.5) for i in range(2)])
+    h200 = Hardware(
+        name="h200",
+        devices=[Device(id=f"cuda:{i}", kind="cuda", name="NVIDIA H200", vram_gb=141, speed=2.5) for i in range(2)],
+    )
     costs = CostModel(None, h200, profiles=(profile,))
     assert costs.wan["models"][m]["chunk_ms"] == 500000  # 200 s at speed 2.5, at the reference size and steps
     assert costs.wan["models"][m]["vram_gb"]["none"] == 51.5  # the peak plus the text encoder it ran without
