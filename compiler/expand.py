@@ -197,39 +197,24 @@ def _read_jsonl(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[li
     return rows, lines
 
 
-def load_matrix(
-    matrix: Any, smap: SourceMap, spec_dir: str, read: Reader, diags: list[Diagnostic]
-) -> tuple[list[dict], list[str]] | None:
-    """(rows, labels) of the matrix, or None without one. Problems go to diags; bad rows are dropped."""
-    if matrix is None:
-        return None
-    path: Path = ("matrix",)
-    if isinstance(matrix, list):
-        rows, labels = [], []
-        for i, row in enumerate(matrix):
-            if not isinstance(row, dict):
-                diags.append(smap.at(path + (i,), "E_TYPE", f"matrix row {i + 1} must be a mapping of variables"))
-                continue
-            rows.append(_scalar_vars(row, smap, path + (i,), diags))
-            labels.append(f"matrix row {i + 1}")
-        if not matrix:
-            diags.append(smap.at(path, "E_RANGE", "the matrix has no rows, so there is no video to make"))
-        return rows, labels
-    if not isinstance(matrix, dict):
-        diags.append(smap.at(path, "E_TYPE", "`matrix` is a list of rows or `{file: rows.csv}`"))
-        return [], []
-    for k in matrix:
-        if k != "file":
-            diags.append(
-                smap.at(path + (k,), "E_UNKNOWN_KEY", f"unknown key `{k}` in matrix", suggest(k, ["file"]), key=True)
-            )
-    rel = matrix.get("file")
-    if not isinstance(rel, str):
-        if "file" not in matrix:
-            diags.append(smap.at(path, "E_MISSING", "missing key `file` in matrix", "e.g. `matrix: {file: rows.csv}`"))
-        else:
-            diags.append(smap.at(path + ("file",), "E_TYPE", "`matrix.file` must be a path"))
-        return [], []
+def _inline_rows(matrix: list, smap: SourceMap, path: Path, diags: list[Diagnostic]) -> tuple[list[dict], list[str]]:
+    """(rows, labels) of a matrix written as a list of rows in the spec."""
+    rows, labels = [], []
+    for i, row in enumerate(matrix):
+        if not isinstance(row, dict):
+            diags.append(smap.at(path + (i,), "E_TYPE", f"matrix row {i + 1} must be a mapping of variables"))
+            continue
+        rows.append(_scalar_vars(row, smap, path + (i,), diags))
+        labels.append(f"matrix row {i + 1}")
+    if not matrix:
+        diags.append(smap.at(path, "E_RANGE", "the matrix has no rows, so there is no video to make"))
+    return rows, labels
+
+
+def _file_rows(
+    rel: str, smap: SourceMap, path: Path, spec_dir: str, read: Reader, diags: list[Diagnostic]
+) -> tuple[list[dict], list[str]]:
+    """(rows, labels) of the matrix file `rel`, a CSV or JSON Lines file relative to the spec's folder."""
     fpath = path + ("file",)
     target = resolve_path(spec_dir, rel)
     if target is None:
@@ -266,6 +251,33 @@ def load_matrix(
     if not rows and not any(d.file == target for d in diags):
         diags.append(fsrc.diag(1, 1, "E_MATRIX_FILE", f"matrix file `{rel}` has no rows"))
     return rows, [f"row {i + 1} ({target} line {ln})" for i, ln in enumerate(lines)]
+
+
+def load_matrix(
+    matrix: Any, smap: SourceMap, spec_dir: str, read: Reader, diags: list[Diagnostic]
+) -> tuple[list[dict], list[str]] | None:
+    """(rows, labels) of the matrix, or None without one. Problems go to diags; bad rows are dropped."""
+    if matrix is None:
+        return None
+    path: Path = ("matrix",)
+    if isinstance(matrix, list):
+        return _inline_rows(matrix, smap, path, diags)
+    if not isinstance(matrix, dict):
+        diags.append(smap.at(path, "E_TYPE", "`matrix` is a list of rows or `{file: rows.csv}`"))
+        return [], []
+    for k in matrix:
+        if k != "file":
+            diags.append(
+                smap.at(path + (k,), "E_UNKNOWN_KEY", f"unknown key `{k}` in matrix", suggest(k, ["file"]), key=True)
+            )
+    rel = matrix.get("file")
+    if not isinstance(rel, str):
+        if "file" not in matrix:
+            diags.append(smap.at(path, "E_MISSING", "missing key `file` in matrix", "e.g. `matrix: {file: rows.csv}`"))
+        else:
+            diags.append(smap.at(path + ("file",), "E_TYPE", "`matrix.file` must be a path"))
+        return [], []
+    return _file_rows(rel, smap, path, spec_dir, read, diags)
 
 
 def expand(

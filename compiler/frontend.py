@@ -17,7 +17,7 @@ from typing import Any
 from vidc.schemas.spec import VideoSpec
 
 from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics, suggest
-from .expand import expand
+from .expand import Expanded, expand
 from .scalars import has_lone_surrogate, number_problem, short
 from .source import SourceMap, load_source, load_tree
 from .templating import referenced_names
@@ -239,6 +239,42 @@ def _at_set(diags: list[Diagnostic], overrides: Mapping[str, Any], smap: SourceM
     return out
 
 
+def _validate_rows(
+    expanded: list[Expanded],
+    smap: SourceMap,
+    spec_dir: str,
+    exists: Callable[[str], bool],
+    engines: dict[str, list[str]] | None,
+    rates: Mapping[str, int] | None,
+    dropped: set[tuple[int, int]],
+) -> tuple[list[VideoSpec | None], list[tuple[str, list[Diagnostic]]]]:
+    """Validate each expanded row: its spec (None where invalid) and (label, diagnostics) per row."""
+    per_row: list[tuple[str, list[Diagnostic]]] = []
+    specs: list[VideoSpec | None] = []
+    for row in expanded:
+        spec, vdiags = validate_video(row.tree, smap, spec_dir, exists, engines, rates)
+        # A string whose template failed still holds its source text: problems validation finds
+        # with that text are consequences, not news.
+        failed = {(d.line, d.col) for d in row.diags if d.code in _TEMPLATE_CODES}
+        vdiags = [d for d in vdiags if (d.line, d.col) not in failed | dropped]
+        specs.append(spec)
+        per_row.append((row.label, row.diags + vdiags))
+    return specs, per_row
+
+
+def _loaded_videos(
+    expanded: list[Expanded], specs: list[VideoSpec | None], smap: SourceMap, name: str
+) -> list[LoadedVideo]:
+    """The loaded videos of a project without errors, their scenes numbered from 1."""
+    videos = []
+    for row, spec in zip(expanded, specs):
+        assert spec is not None  # no errors means every row validated
+        for i, scene in enumerate(spec.script.scenes or []):
+            scene.scene_index = i + 1
+        videos.append(LoadedVideo(spec=spec, row=row.row, vars=row.vars, locate=smap.locate, file=name, smap=smap))
+    return videos
+
+
 def load_project(
     src: SourceFiles,
     overrides: Mapping[str, Any],
@@ -284,24 +320,9 @@ def load_project(
     dropped = {(d.line, d.col) for d in diags if d.code in _BAD_NUMBER}
     expanded, project_diags = expand(tree, smap, spec_dir, src.read, variables)
     diags.extend(project_diags)
-    per_row: list[tuple[str, list[Diagnostic]]] = []
-    specs: list[VideoSpec | None] = []
-    for row in expanded:
-        spec, vdiags = validate_video(row.tree, smap, spec_dir, exists, engines, rates)
-        # A string whose template failed still holds its source text: problems validation finds
-        # with that text are consequences, not news.
-        failed = {(d.line, d.col) for d in row.diags if d.code in _TEMPLATE_CODES}
-        vdiags = [d for d in vdiags if (d.line, d.col) not in failed | dropped]
-        specs.append(spec)
-        per_row.append((row.label, row.diags + vdiags))
+    specs, per_row = _validate_rows(expanded, smap, spec_dir, exists, engines, rates, dropped)
     diags.extend(_at_set(_merge_rows(per_row), overrides, smap))
     diags = sort_diagnostics(diags)
     if has_errors(diags):
         return [], diags
-    videos = []
-    for row, spec in zip(expanded, specs):
-        assert spec is not None  # no errors means every row validated
-        for i, scene in enumerate(spec.script.scenes or []):
-            scene.scene_index = i + 1
-        videos.append(LoadedVideo(spec=spec, row=row.row, vars=row.vars, locate=smap.locate, file=name, smap=smap))
-    return videos, diags
+    return _loaded_videos(expanded, specs, smap, name), diags

@@ -9,36 +9,37 @@ text written by `yaml.safe_dump` loads back unchanged.
 
 from __future__ import annotations
 
-import enum
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic
 from .scalars import has_lone_surrogate, join_surrogates, scrub_surrogates, short
+from .source_map import KEY, Path, Positions, SourceMap, dotted, split_lines
 
+# KEY, Path, Positions, SourceMap, dotted and split_lines live in source_map; they stay importable from here.
+__all__ = [
+    "KEY",
+    "MAX_DEPTH",
+    "MAX_EXPANDED",
+    "Path",
+    "Positions",
+    "SourceMap",
+    "dotted",
+    "keep_first_pairs",
+    "load_source",
+    "load_tree",
+    "split_lines",
+]
 
-class _Key(enum.Enum):
-    KEY = "KEY"
-
-    def __repr__(self) -> str:
-        return "KEY"
-
-
-KEY = _Key.KEY  # path sentinel: path + (KEY,) is where the key of path is written
-
-Path = tuple  # of str | int | KEY
 
 MAX_DEPTH = 64  # nesting deeper than this is no spec; it is an attack or an accident
 MAX_EXPANDED = 100_000  # aliases may not expand the tree beyond this (and 4x the written nodes)
 
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # what PyYAML's reader counts as a line
 _T = "tag:yaml.org,2002:"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class _Loader(yaml.SafeLoader):
@@ -59,79 +60,6 @@ for _tag, _rx, _first in [
     ("merge", r"^(?:<<)$", "<"),
 ]:
     _Loader.add_implicit_resolver(_T + _tag, re.compile(_rx), list(_first))
-
-
-def dotted(path: Path) -> str:
-    """("script", "scenes", 0, "asset") -> "script.scenes[0].asset", as messages name a place."""
-    out = ""
-    for el in path:
-        if el is KEY:
-            continue
-        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
-    return out
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
-
-
-class Positions(dict):
-    """path -> (line, col), 1-based; `lengths` holds the token width when it is on one line."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lengths: dict[Path, int] = {}
-
-    def locate(self, path: Path) -> tuple[int, int]:
-        return self.span(path)[:2]
-
-    def span(self, path: Path) -> tuple[int, int, int]:
-        """(line, col, length) of path, or of its nearest known ancestor; (1, 1, 1) at worst."""
-        p = tuple(path)
-        while True:
-            if p in self:
-                line, col = self[p]
-                return line, col, self.lengths.get(p, 1)
-            if not p:
-                return 1, 1, 1
-            p = p[:-1]
-
-
-@dataclass
-class SourceMap:
-    """A loaded file's lines and positions: turns a path into a Diagnostic."""
-
-    filename: str
-    lines: list[str]
-    positions: Positions = field(default_factory=Positions)
-
-    def diag(
-        self,
-        line: int,
-        col: int,
-        code: str,
-        message: str,
-        hint: str = "",
-        severity: Severity = "error",
-        length: int = 1,
-    ) -> Diagnostic:
-        line, col = max(1, line), max(1, col)
-        src = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        src = _CONTROL.sub("\ufffd", src)  # a NUL or ESC in the echoed line must not reach a terminal
-        return Diagnostic(self.filename, line, col, code, message, hint, severity, src, max(1, length))
-
-    def at(
-        self, path: Path, code: str, message: str, hint: str = "", severity: Severity = "error", key: bool = False
-    ) -> Diagnostic:
-        """A diagnostic at path's value, or at its key when key=True and the key is known."""
-        p = tuple(path)
-        if key and p and p + (KEY,) in self.positions:
-            p = p + (KEY,)
-        line, col, length = self.positions.span(p)
-        return self.diag(line, col, code, message, hint, severity, length)
-
-    def locate(self, path: Path) -> tuple[int, int]:
-        return self.positions.locate(path)
 
 
 class _Builder:
@@ -175,30 +103,41 @@ class _Builder:
             if isinstance(knode, ScalarNode) and knode.tag == _T + "merge":
                 merges.append(vnode)
                 continue
-            key = self._scalar(knode) if isinstance(knode, ScalarNode) else None
-            if not isinstance(key, str):
-                if isinstance(knode, ScalarNode):
-                    self._diag(
-                        knode,
-                        "E_TYPE",
-                        f"mapping keys must be strings, not `{knode.value}`",
-                        f'quote the key: "{knode.value}"',
-                    )
-                else:
-                    self._diag(knode, "E_TYPE", "mapping keys must be strings, not a collection")
-                continue
-            if key in out:
-                line, col = self.pos[path + (key, KEY)]
-                self._diag(
-                    knode,
-                    "E_DUPLICATE_KEY",
-                    f"duplicate key `{key}` (first at line {line}, column {col})",
-                    "the first value is kept; remove one of them",
-                )
+            key = self._key(knode, out, path)
+            if key is None:
                 continue
             self._mark(path + (key, KEY), knode)
             out[key] = self.build(vnode, path + (key,), depth + 1)
-        # `<<: *base` merges keys the mapping does not set itself (YAML merge-key semantics).
+        self._merge(merges, out, path, depth)
+        return out
+
+    def _key(self, knode: Node, out: dict[str, Any], path: Path) -> str | None:
+        """The mapping key knode writes, or None (with a diagnostic) when it is no string or a duplicate."""
+        key = self._scalar(knode) if isinstance(knode, ScalarNode) else None
+        if not isinstance(key, str):
+            if isinstance(knode, ScalarNode):
+                self._diag(
+                    knode,
+                    "E_TYPE",
+                    f"mapping keys must be strings, not `{knode.value}`",
+                    f'quote the key: "{knode.value}"',
+                )
+            else:
+                self._diag(knode, "E_TYPE", "mapping keys must be strings, not a collection")
+            return None
+        if key in out:
+            line, col = self.pos[path + (key, KEY)]
+            self._diag(
+                knode,
+                "E_DUPLICATE_KEY",
+                f"duplicate key `{key}` (first at line {line}, column {col})",
+                "the first value is kept; remove one of them",
+            )
+            return None
+        return key
+
+    def _merge(self, merges: list[Node], out: dict[str, Any], path: Path, depth: int) -> None:
+        """`<<: *base` merges keys the mapping does not set itself (YAML merge-key semantics)."""
         for m in merges:
             sources = m.value if isinstance(m, SequenceNode) else [m]
             for src in sources:
@@ -219,7 +158,6 @@ class _Builder:
                             self.pos[p] = lc
                             if p in sub.pos.lengths:
                                 self.pos.lengths[p] = sub.pos.lengths[p]
-        return out
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, v = node.tag, node.value

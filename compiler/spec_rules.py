@@ -170,6 +170,80 @@ def _speech_rate(tree: dict, rates: Mapping[str, int]) -> float | None:
     return w * s
 
 
+def _check_scene_index(scene: dict, i: int, base: Path, smap: SourceMap, diags: list[Diagnostic]) -> None:
+    """scene_index is implied by order: a number given to a scene must be its position."""
+    idx = scene.get("scene_index")
+    if isinstance(idx, (int, str)) and not isinstance(idx, bool):
+        n = _number(idx)
+        if n is not None and n >= 1 and n != i + 1:
+            diags.append(
+                smap.at(
+                    base + ("scene_index",),
+                    "E_SCENE_INDEX",
+                    f"scene_index {num(n)} given to the scene at position {i + 1}",
+                    "scene_index is implied by order; remove it or number the scenes 1, 2, 3, ...",
+                )
+            )
+
+
+def _check_duration(
+    dur: float | None, rng: tuple[float, float] | None, label: str, base: Path, smap: SourceMap, diags: list[Diagnostic]
+) -> None:
+    """A scene's number of seconds lies between MIN_SCENE_S and the top of script.scene_seconds."""
+    if dur is not None and dur > 0 and dur < MIN_SCENE_S:
+        diags.append(
+            smap.at(
+                base + ("duration_seconds",),
+                "E_SCENE_DURATION",
+                f"{label} lasts {num(dur)} s; a scene lasts at least {num(MIN_SCENE_S)} s",
+                f"make it {num(MIN_SCENE_S)} s or longer, or merge it into a neighbouring scene",
+            )
+        )
+    elif dur is not None and dur > 0 and rng is not None and dur > rng[1]:
+        diags.append(
+            smap.at(
+                base + ("duration_seconds",),
+                "E_SCENE_DURATION",
+                f"{label} lasts {num(dur)} s; scenes last at most {num(rng[1])} s (script.scene_seconds)",
+                "change duration_seconds, split the scene, or widen script.scene_seconds",
+            )
+        )
+
+
+def _check_words(
+    scene: dict, dur: float | None, rate: float | None, label: str, base: Path, smap: SourceMap, diags: list[Diagnostic]
+) -> None:
+    """An `auto` scene has words to measure; a timed scene's words fit its seconds at the speech rate."""
+    text = scene.get("voiceover_text", "")
+    if not isinstance(text, str):
+        return
+    words = len(text.split())
+    said = len(spoken_text(text).split()) if words and "{" not in text else words
+    if not words and scene.get("duration_seconds") == "auto":
+        at = base + ("voiceover_text",) if "voiceover_text" in scene else base + ("duration_seconds",)
+        diags.append(
+            smap.at(
+                at,
+                "E_EMPTY_VOICEOVER",
+                f"{label} has no voiceover text and `duration_seconds: auto`, which measures the speech",
+                "a silent scene needs a number of seconds, e.g. `duration_seconds: 3`; or write what the voice says",
+            )
+        )
+    elif words and dur is not None and dur > 0 and rate is not None:
+        fit = int(min(dur, 1e9) * rate / 60)  # 1e308 s must not overflow
+        if said > fit:
+            diags.append(
+                smap.at(
+                    base + ("voiceover_text",),
+                    "W_WORDS",
+                    f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "
+                    f"at {num(rate)} words per minute",
+                    "shorten the text or lengthen the scene; otherwise the voice stretches it",
+                    severity="warning",
+                )
+            )
+
+
 def _check_scenes(
     tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic], rates: Mapping[str, int]
 ) -> None:
@@ -183,65 +257,10 @@ def _check_scenes(
             continue
         base: Path = ("script", "scenes", i)
         label = f"scene {i + 1}"
-        idx = scene.get("scene_index")
-        if isinstance(idx, (int, str)) and not isinstance(idx, bool):
-            n = _number(idx)
-            if n is not None and n >= 1 and n != i + 1:
-                diags.append(
-                    smap.at(
-                        base + ("scene_index",),
-                        "E_SCENE_INDEX",
-                        f"scene_index {num(n)} given to the scene at position {i + 1}",
-                        "scene_index is implied by order; remove it or number the scenes 1, 2, 3, ...",
-                    )
-                )
+        _check_scene_index(scene, i, base, smap, diags)
         dur = _number(scene.get("duration_seconds"))
-        if dur is not None and dur > 0 and dur < MIN_SCENE_S:
-            diags.append(
-                smap.at(
-                    base + ("duration_seconds",),
-                    "E_SCENE_DURATION",
-                    f"{label} lasts {num(dur)} s; a scene lasts at least {num(MIN_SCENE_S)} s",
-                    f"make it {num(MIN_SCENE_S)} s or longer, or merge it into a neighbouring scene",
-                )
-            )
-        elif dur is not None and dur > 0 and rng is not None and dur > rng[1]:
-            diags.append(
-                smap.at(
-                    base + ("duration_seconds",),
-                    "E_SCENE_DURATION",
-                    f"{label} lasts {num(dur)} s; scenes last at most {num(rng[1])} s (script.scene_seconds)",
-                    "change duration_seconds, split the scene, or widen script.scene_seconds",
-                )
-            )
-        text = scene.get("voiceover_text", "")
-        if isinstance(text, str):
-            words = len(text.split())
-            said = len(spoken_text(text).split()) if words and "{" not in text else words
-            if not words and scene.get("duration_seconds") == "auto":
-                at = base + ("voiceover_text",) if "voiceover_text" in scene else base + ("duration_seconds",)
-                diags.append(
-                    smap.at(
-                        at,
-                        "E_EMPTY_VOICEOVER",
-                        f"{label} has no voiceover text and `duration_seconds: auto`, which measures the speech",
-                        "a silent scene needs a number of seconds, e.g. "
-                        "`duration_seconds: 3`; or write what the voice says",
-                    )
-                )
-            elif words and dur is not None and dur > 0 and rate is not None:
-                fit = int(min(dur, 1e9) * rate / 60)  # 1e308 s must not overflow
-                if said > fit:
-                    diags.append(
-                        smap.at(
-                            base + ("voiceover_text",),
-                            "W_WORDS",
-                            f"{label} has {said} spoken words, but only about {fit} fit in {num(dur)} s "
-                            f"at {num(rate)} words per minute",
-                            "shorten the text or lengthen the scene; otherwise the voice stretches it",
-                            severity="warning",
-                        )
-                    )
+        _check_duration(dur, rng, label, base, smap, diags)
+        _check_words(scene, dur, rate, label, base, smap, diags)
         if "asset" in scene:
             _check_path(tree, base + ("asset",), spec_dir, smap, "asset", diags, exists)
         elif assets_engine:

@@ -2,9 +2,10 @@
 
 Pure (it runs in the compiler, so `vidc plan` shows the spoken text and a change to it changes the
 voice task's fingerprint); numbers are read by `num2words` in the voice's language, the rest is a
-few small tables (units, abbreviations, letter names) that no library covers. Captions keep the
-written text: `normalise` returns, for every whitespace-separated written word, how many spoken
-words it became, so word timings measured on the spoken text map back onto the written words.
+few small tables (units, abbreviations, letter names: speech_tables) that no library covers.
+Captions keep the written text: `normalise` returns, for every whitespace-separated written word,
+how many spoken words it became, so word timings measured on the spoken text map back onto the
+written words.
 
 Handled: a lexicon first (word -> respelling, whole words, case-insensitive); URLs and e-mail
 addresses; currency ("$12.5 million" -> "twelve point five million dollars", "$9.99" -> "nine
@@ -20,209 +21,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .speech_tables import ABBREVIATIONS, CURRENCY, LETTERS, MONTHS, RESPELL, SAID, SCALES, SYMBOLS, UNITS
+
 __all__ = ["Spoken", "normalise", "spoken_text", "DEFAULT_LEXICON"]
 
 DEFAULT_LEXICON = {"vidc": "vid see"}
-
-LETTERS = {
-    "A": "ay",
-    "B": "bee",
-    "C": "see",
-    "D": "dee",
-    "E": "ee",
-    "F": "eff",
-    "G": "jee",
-    "H": "aitch",
-    "I": "eye",
-    "J": "jay",
-    "K": "kay",
-    "L": "el",
-    "M": "em",
-    "N": "en",
-    "O": "oh",
-    "P": "pee",
-    "Q": "cue",
-    "R": "ar",
-    "S": "ess",
-    "T": "tee",
-    "U": "you",
-    "V": "vee",
-    "W": "double-you",
-    "X": "ex",
-    "Y": "why",
-    "Z": "zee",
-}
-# acronyms said as a word, not spelled (everything else of 2-5 capitals is spelled)
-SAID = {
-    "NASA",
-    "NATO",
-    "LASER",
-    "RADAR",
-    "SCUBA",
-    "UNESCO",
-    "UNICEF",
-    "FIFA",
-    "GIF",
-    "JPEG",
-    "PIN",
-    "RAM",
-    "ROM",
-    "SIM",
-    "WAN",
-    "LAN",
-    "SaaS",
-    "YAML",
-    "JSON",
-    "ASCII",
-    "OPEC",
-    "AIDS",
-    "ASAP",
-    "NAS",
-    "CAPTCHA",
-    "IKEA",
-}
-RESPELL = {
-    "JSON": "jason",
-    "YAML": "yamel",
-    "SaaS": "sass",
-    "ASCII": "askee",
-    "JPEG": "jay peg",
-    "GIF": "gif",
-    "WAN": "wan",
-    "NAS": "naz",
-    "ASAP": "ay sap",
-}
-
-ABBREVIATIONS = {
-    "dr.": "Doctor",
-    "mr.": "Mister",
-    "mrs.": "Missus",
-    "ms.": "Miz",
-    "prof.": "Professor",
-    "st.": "Saint",
-    "jr.": "Junior",
-    "sr.": "Senior",
-    "vs.": "versus",
-    "etc.": "et cetera",
-    "e.g.": "for example",
-    "i.e.": "that is",
-    "approx.": "approximately",
-    "no.": "number",
-    "inc.": "Incorporated",
-    "ltd.": "Limited",
-    "co.": "Company",
-    "dept.": "Department",
-    "est.": "established",
-    "fig.": "figure",
-    "min.": "minimum",
-    "max.": "maximum",
-    "jan.": "January",
-    "feb.": "February",
-    "mar.": "March",
-    "apr.": "April",
-    "jun.": "June",
-    "jul.": "July",
-    "aug.": "August",
-    "sep.": "September",
-    "sept.": "September",
-    "oct.": "October",
-    "nov.": "November",
-    "dec.": "December",
-    "mt.": "Mount",
-    "ave.": "Avenue",
-}
-# unit -> (singular, plural); matched case-sensitively after a number
-UNITS = {
-    "ms": ("millisecond", "milliseconds"),
-    "s": ("second", "seconds"),
-    "sec": ("second", "seconds"),
-    "secs": ("seconds", "seconds"),
-    "min": ("minute", "minutes"),
-    "mins": ("minutes", "minutes"),
-    "h": ("hour", "hours"),
-    "hr": ("hour", "hours"),
-    "hrs": ("hours", "hours"),
-    "us": ("microsecond", "microseconds"),
-    "µs": ("microsecond", "microseconds"),
-    "ns": ("nanosecond", "nanoseconds"),
-    "kg": ("kilogram", "kilograms"),
-    "g": ("gram", "grams"),
-    "mg": ("milligram", "milligrams"),
-    "lb": ("pound", "pounds"),
-    "lbs": ("pounds", "pounds"),
-    "oz": ("ounce", "ounces"),
-    "km": ("kilometre", "kilometres"),
-    "m": ("metre", "metres"),
-    "cm": ("centimetre", "centimetres"),
-    "mm": ("millimetre", "millimetres"),
-    "mi": ("mile", "miles"),
-    "ft": ("foot", "feet"),
-    "in": ("inch", "inches"),
-    "km/h": ("kilometre per hour", "kilometres per hour"),
-    "mph": ("mile per hour", "miles per hour"),
-    "B": ("byte", "bytes"),
-    "KB": ("kilobyte", "kilobytes"),
-    "kB": ("kilobyte", "kilobytes"),
-    "MB": ("megabyte", "megabytes"),
-    "GB": ("gigabyte", "gigabytes"),
-    "TB": ("terabyte", "terabytes"),
-    "Hz": ("hertz", "hertz"),
-    "kHz": ("kilohertz", "kilohertz"),
-    "MHz": ("megahertz", "megahertz"),
-    "GHz": ("gigahertz", "gigahertz"),
-    "fps": ("frame per second", "frames per second"),
-    "kbps": ("kilobit per second", "kilobits per second"),
-    "Mbps": ("megabit per second", "megabits per second"),
-    "Gbps": ("gigabit per second", "gigabits per second"),
-    "W": ("watt", "watts"),
-    "kW": ("kilowatt", "kilowatts"),
-    "V": ("volt", "volts"),
-    "mAh": ("milliamp hour", "milliamp hours"),
-    "dB": ("decibel", "decibels"),
-    "px": ("pixel", "pixels"),
-    "°C": ("degree Celsius", "degrees Celsius"),
-    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "%": ("percent", "percent"),
-    "x": ("times", "times"),
-    "K": ("thousand", "thousand"),
-    "k": ("thousand", "thousand"),
-    "M": ("million", "million"),
-    "bn": ("billion", "billion"),
-    "LUFS": ("LUFS", "LUFS"),
-    "fps.": ("frame per second", "frames per second"),
-}
-SCALES = {"thousand", "million", "billion", "trillion"}
-CURRENCY = {
-    "$": ("dollar", "dollars", "cent", "cents"),
-    "€": ("euro", "euros", "cent", "cents"),
-    "£": ("pound", "pounds", "penny", "pence"),
-    "¥": ("yen", "yen", "sen", "sen"),
-}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-SYMBOLS = {
-    "&": "and",
-    "+": "plus",
-    "=": "equals",
-    "@": "at",
-    "~": "about",
-    "×": "times",
-    "%": "percent",
-    "#": "number",
-    "/": "slash",
-}
 
 _LEAD = "\"'“‘([{«¿¡"
 _TRAIL = "\"'”’)]}».,;:!?…"
