@@ -71,17 +71,8 @@ def _ass_time(ms: int) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def to_ass(
-    cues: Iterable[Cue],
-    width: int,
-    height: int,
-    style: str | dict[str, Any] | None = "default",
-    layout: dict[str, Any] | None = None,
-) -> str:
-    """An ASS document. `layout` (from the plan: size, margin_l, margin_r, margin_v in pixels) places
-    the text inside the preset's safe area; without it sizes and margins come from the style.
-    A style with `words: true` writes one event per spoken word, that word in `highlight_colour`."""
-    st = get_style(style)
+def _style_line(st: dict[str, Any], width: int, height: int, layout: dict[str, Any] | None) -> str:
+    """The ASS `Style: Default` line: sizes and margins from `layout` when given, else from the style."""
     size = max(int(round(float(st.get("size", 0.048)) * height)), 8)
     outline = round(float(st.get("outline", 0.003)) * height, 1)
     shadow = round(float(st.get("shadow", 0.0)) * height, 1)
@@ -103,6 +94,24 @@ def to_ass(
         back_c = _ass_colour(st.get("shadow_colour", "#000000"), float(st.get("shadow_opacity", 0.5)))
     bold = -1 if st.get("bold") else 0
     font = str(st.get("font", "DejaVu Sans")).replace(",", " ")
+    return (
+        f"Style: Default,{font},{size},{primary},&H000000FF,{outline_c},{back_c},{bold},0,0,0,100,100,"
+        f"{st.get('line_spacing', 0)},0,{border_style},{outline},{shadow},2,{margin_l},{margin_r},{margin_v},1\n"
+    )
+
+
+def to_ass(
+    cues: Iterable[Cue],
+    width: int,
+    height: int,
+    style: str | dict[str, Any] | None = "default",
+    layout: dict[str, Any] | None = None,
+) -> str:
+    """An ASS document. `layout` (from the plan: size, margin_l, margin_r, margin_v in pixels) places
+    the text inside the preset's safe area; without it sizes and margins come from the style.
+    A style with `words: true` writes one event per spoken word, that word in `highlight_colour`."""
+    st = get_style(style)
+    style_line = _style_line(st, width, height, layout)
     head = (
         "[Script Info]\n"
         "; written by vidc\n"
@@ -117,8 +126,7 @@ def to_ass(
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
         "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
         "MarginL, MarginR, MarginV, Encoding\n"
-        f"Style: Default,{font},{size},{primary},&H000000FF,{outline_c},{back_c},{bold},0,0,0,100,100,"
-        f"{st.get('line_spacing', 0)},0,{border_style},{outline},{shadow},2,{margin_l},{margin_r},{margin_v},1\n"
+        f"{style_line}"
         "\n"
         "[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"

@@ -216,6 +216,16 @@ def split_cues(
             break
     if best[n] == inf:  # cannot happen (every token fits a line), but never fail on text
         raise ValueError("cannot lay out captions")
+    cuts = _backtrack(back, n)
+    edges = _edges(cuts, bounds, voice_end, last_ms, _join(toks[cuts[-1][0] :]), (max_cps, min_ms))
+    return [
+        Cue(edges[k], edges[k + 1], lay[c], _cue_words(toks[c[0] : c[1]], edges[k], edges[k + 1]))
+        for k, c in enumerate(cuts)
+    ]
+
+
+def _backtrack(back: list[int], n: int) -> list[tuple[int, int]]:
+    """The chosen cues as (first token, end token) pairs, in order, from the programme's back pointers."""
     cuts = []
     j = n
     while j > 0:
@@ -223,19 +233,26 @@ def split_cues(
         cuts.append((i, j))
         j = i
     cuts.reverse()
+    return cuts
 
-    # boundaries: contiguous, integer ms
+
+def _edges(
+    cuts: list[tuple[int, int]],
+    bounds: list[float],
+    voice_end: float,
+    last_ms: float,
+    last_text: str,
+    pace: tuple[float, int],
+) -> list[int]:
+    """The cues' boundaries: contiguous, integer ms; the last cue (`last_text`) may linger for reading,
+    up to `last_ms`."""
+    max_cps, min_ms = pace
     edges = [int(round(bounds[i])) for i, _ in cuts] + [int(round(voice_end))]
     edges[0] = 0
-    # the last cue may linger for reading, up to the limit
-    last_i = cuts[-1][0]
-    need = max(min_ms, len(_join(toks[last_i:])) / max_cps * 1000.0)
+    need = max(min_ms, len(last_text) / max_cps * 1000.0)
     edges[-1] = int(min(round(last_ms), max(edges[-1], round(edges[-2] + need))))
     _enforce_min(edges, min_ms)
-    return [
-        Cue(edges[k], edges[k + 1], lay[c], _cue_words(toks[c[0] : c[1]], edges[k], edges[k + 1]))
-        for k, c in enumerate(cuts)
-    ]
+    return edges
 
 
 def _cut(
