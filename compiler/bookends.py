@@ -81,37 +81,7 @@ def bookend_task(spec: VideoSpec, end: str, p: dict[str, Any], costs: CostModel,
     est = costs.encode_ms(n / p["fps"], p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
     common = {"role": end, "frames": n}
     if be.asset is not None:
-        still = is_still(be.asset)
-        params = {
-            "asset": be.asset,
-            "still": still,
-            **common,
-            **({} if still else {"clip_mode": spec.video.clip_mode, "scene_s": f"{n / p['fps']:.6f}"}),
-        }
-        return Draft(
-            id=tid,
-            video=v,
-            stage="video",
-            kind="assets",
-            backend="assets",
-            params=params,
-            where={"asset": (end, "asset"), "": (end,)},
-            argv=[
-                ffmpeg_args.assets(
-                    p,
-                    be.asset,
-                    still,
-                    str(n),
-                    False,
-                    None,
-                    wm,
-                    spec.video.fit,
-                    spec.video.pad.replace("#", "0x"),
-                    spec.video.clip_mode,
-                )
-            ],
-            est_ms=est,
-        )
+        return _asset_bookend(spec, end, p, tid, common, wm, est)
     card = title_card_layout(spec, end, p, fonts)
     bg = be.background.replace("#", "0x")
     colour = "black" if light_colour(be.background) else "white"
@@ -130,5 +100,43 @@ def bookend_task(spec: VideoSpec, end: str, p: dict[str, Any], costs: CostModel,
         },
         where={"lines": (end, "title"), "": (end,)},
         argv=[ffmpeg_args.title_card(p, card, bg, colour, str(n), wm)],
+        est_ms=est,
+    )
+
+
+def _asset_bookend(
+    spec: VideoSpec, end: str, p: dict[str, Any], tid: str, common: dict[str, Any], wm: dict[str, Any] | None, est: int
+) -> Draft:
+    """The intro or outro showing its asset for common["frames"] frames, fit like the scenes' assets."""
+    be, n = getattr(spec, end), common["frames"]
+    still = is_still(be.asset)
+    params = {
+        "asset": be.asset,
+        "still": still,
+        **common,
+        **({} if still else {"clip_mode": spec.video.clip_mode, "scene_s": f"{n / p['fps']:.6f}"}),
+    }
+    return Draft(
+        id=tid,
+        video=spec.name,
+        stage="video",
+        kind="assets",
+        backend="assets",
+        params=params,
+        where={"asset": (end, "asset"), "": (end,)},
+        argv=[
+            ffmpeg_args.assets(
+                p,
+                be.asset,
+                still,
+                str(n),
+                False,
+                None,
+                wm,
+                spec.video.fit,
+                spec.video.pad.replace("#", "0x"),
+                spec.video.clip_mode,
+            )
+        ],
         est_ms=est,
     )

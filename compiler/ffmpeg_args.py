@@ -6,116 +6,30 @@ segments join by stream copy and the whole video is encoded exactly once (house 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from vidc.schemas import ids
 
 from . import refs
+from .ffmpeg_encode import (
+    AAC_PRIMING,
+    BITEXACT,
+    BT709,
+    FFMPEG,
+    NO_EDIT_LIST,
+    burn,
+    edge_filters,
+    edge_keys,
+    encode_segment,
+    frames_s,
+    segment_mp4,
+    to_bt709,
+    watermark_input,
+    watermark_overlay,
+    x264_args,
+    x264_still_args,
+)
 from .transitions import Edges
-
-FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
-BITEXACT = ["-fflags", "+bitexact", "-map_metadata", "-1"]
-# No MP4 edit lists (YouTube asks for none): B-frames are given negative composition offsets (ctts
-# version 1) instead of an edit that hides their delay, so every segment's first frame is at 0 and
-# the joined video is exactly its frames.
-NO_EDIT_LIST = ["-use_editlist", "0"]
-# Without an edit list the AAC encoder's priming (1024 samples at 48 kHz, ffmpeg's native encoder)
-# would play and put the sound 21.3 ms behind the picture. The export drops the priming packet
-# instead: it reads mix.m4a ignoring its edit list and starts at the second packet (a seek between
-# its start, 1024/48000 s, and the third's); the first 21 ms then decode from half an overlap, a
-# short fade-in of what is silence or a fade-in anyway.
-AAC_PRIMING = ["-ignore_editlist", "1", "-ss", f"{(1024 + 32) / 48000:.6f}"]
-
-
-def x264_args(p: dict[str, Any]) -> list[str]:
-    gop = str(max(1, p["fps"] // 2))  # closed GOP of half the frame rate (the platforms' upload guides)
-    return [
-        "-c:v",
-        "libx264",
-        "-preset",
-        p["x264_preset"],
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-        "-crf",
-        str(p["crf"]),
-        "-maxrate",
-        p["maxrate"],
-        "-bufsize",
-        p["bufsize"],
-        "-g",
-        gop,
-        "-keyint_min",
-        gop,
-        "-sc_threshold",
-        "0",
-        "-bf",
-        "2",
-        "-flags",
-        "+cgop",
-        "-aq-mode",
-        "3",  # auto-variance AQ biased to dark scenes: keeps dark gradients from banding
-        "-r",
-        str(p["fps"]),
-        *(["-threads", str(p["threads"])] if "threads" in p else []),
-        *COLOUR_TAGS,
-        "-flags:v",
-        "+bitexact",
-        *BITEXACT,
-    ]
-
-
-# BT.709 throughout (HD and the platforms' expectation): converted so, tagged so in the H.264 VUI
-# and the MP4 `colr` box. Without it swscale converts RGB with BT.601 and players decode BT.709:
-# a visible hue shift in reds and greens.
-COLOUR_TAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
-BT709 = "out_color_matrix=bt709:out_range=tv"
-
-
-def to_bt709(scale: str = "scale") -> list[str]:
-    """Filters that bring any input to BT.709 limited-range yuv420p frames, tagged as such.
-    `scale`: the scale filter to do it in (one that also resizes saves a pass)."""
-    return [
-        f"{scale}:{BT709}" if ":" in scale or "=" in scale else f"{scale}={BT709}",
-        "format=yuv420p",
-        "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709",
-    ]
-
-
-def x264_still_args() -> list[str]:
-    """For pictures that barely move (a drawn storyboard, a slow pan across a still): the diamond
-    motion search and the fastest subpixel refinement. Measured on a demo scene and on 2400x1600
-    photo-like stills: a fifth to a third less x264 CPU at the same size and SSIM (within 0.0005),
-    since there is little motion to search for. Encoder-side only: the stream parameters (and so
-    the join by stream copy) are unchanged."""
-    return ["-x264-params", "subme=1:me=dia"]
-
-
-def _burn(captions: bool) -> list[str]:
-    return ["ass=" + refs.inp(ids.CAPTIONS) + "/captions.ass"] if captions else []
-
-
-def edge_filters(frames: str, edge: Edges | None) -> list[str]:
-    """Fades through black at the scene's ends, last of all (captions and logo fade too)."""
-    out = []
-    if edge is not None and edge.fade_in:
-        out.append(f"fade=t=in:s=0:n={edge.fade_in}")
-    if edge is not None and edge.fade_out:
-        out.append(f"fade=t=out:s={refs.shifted(frames, -edge.fade_out)}:n={edge.fade_out}")
-    return out
-
-
-def edge_keys(frames: str, edge: Edges | None) -> list[str]:
-    """IDR frames where a crossfade cuts the segment (at h, and at N-h), so the export can cut it
-    there by stream copy (the GOPs are closed: nothing refers across them)."""
-    at = []
-    if edge is not None and edge.key_in:
-        at.append(f"eq(n,{edge.key_in})")
-    if edge is not None and edge.key_out:
-        at.append(f"eq(n,{refs.shifted(frames, -edge.key_out)})")
-    return ["-force_key_frames", "expr:" + "+".join(at), "-forced-idr", "1"] if at else []
 
 
 def animatic(
@@ -166,7 +80,9 @@ def animatic(
         "-i",
         src,
         *watermark_input(wm),
-        *_encode(p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args(), edge=edge),
+        *encode_segment(
+            p, chain, captions, frames, still_at, still_after=card_at, wm=wm, tuning=x264_still_args(), edge=edge
+        ),
     ]
 
 
@@ -190,43 +106,14 @@ def assets(
     still pans slowly across); `contain`: whole, on `pad_colour`; `blur`: whole, on a blurred,
     darkened cover-cropped copy of itself (the usual way to put landscape footage in a vertical
     frame)."""
-    w, h, fps = p["width"], p["height"], p["fps"]
-    inp = (
-        ["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)]
-        if still
-        else [*(["-stream_loop", "-1"] if clip_mode == "loop" else []), "-i", refs.project(asset)]
-    )
-    if fit == "cover" and still:
-        # Cover 8% larger than the frame, then crop a window that drifts across it. The still is
-        # decoded and scaled once and the `loop` filter repeats the scaled picture (`-loop 1` on
-        # the input would decode and scale the file again for every frame: most of the cost);
-        # full chroma until the crop, so the window moves in 1-pixel steps.
+    fps = p["fps"]
+    if still and fit == "cover":  # decoded once, repeated by the `loop` filter (see _fit)
         inp = ["-framerate", str(fps), "-i", refs.project(asset)]
-        placed = [
-            f"scale={w * 108 // 100}:{h * 108 // 100}:force_original_aspect_ratio=increase:flags=lanczos:{BT709}",
-            "format=yuv444p",
-            "loop=loop=-1:size=1",
-            f"setpts=N/{fps}/TB",
-            f"crop={w}:{h}:x='(iw-ow)*min(t/{frames_s(frames, fps)}\\,1)':y='(ih-oh)/2'",
-            *to_bt709()[1:],  # then to yuv420p, tagged BT.709
-        ]
-    elif fit == "cover":
-        placed = [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}"]
-    elif fit == "contain":
-        placed = [
-            *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos"),
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={pad_colour}",
-        ]
-    else:  # blur: the picture whole, over a blurred copy that fills the frame
-        small_w, small_h = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
-        placed = [
-            *to_bt709(),
-            "split=2[fitbg][fitfg];"
-            f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
-            f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
-            f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
-            "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420",
-        ]
+    elif still:
+        inp = ["-loop", "1", "-framerate", str(fps), "-i", refs.project(asset)]
+    else:
+        inp = [*(["-stream_loop", "-1"] if clip_mode == "loop" else []), "-i", refs.project(asset)]
+    placed = _fit(p, still, frames, fit, pad_colour)
     timing = (
         []
         if still
@@ -237,7 +124,44 @@ def assets(
         *FFMPEG,
         *inp,
         *watermark_input(wm),
-        *_encode(p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [], edge=edge),
+        *encode_segment(
+            p, chain, captions, frames, still_at, wm=wm, tuning=x264_still_args() if still else [], edge=edge
+        ),
+    ]
+
+
+def _fit(p: dict[str, Any], still: bool, frames: str, fit: str, pad_colour: str) -> list[str]:
+    """The filters that place the picture in the frame (`fit`: cover, contain or blur), to BT.709."""
+    w, h, fps = p["width"], p["height"], p["fps"]
+    if fit == "cover" and still:
+        # Cover 8% larger than the frame, then crop a window that drifts across it. The still is
+        # decoded and scaled once and the `loop` filter repeats the scaled picture (`-loop 1` on
+        # the input would decode and scale the file again for every frame: most of the cost);
+        # full chroma until the crop, so the window moves in 1-pixel steps.
+        return [
+            f"scale={w * 108 // 100}:{h * 108 // 100}:force_original_aspect_ratio=increase:flags=lanczos:{BT709}",
+            "format=yuv444p",
+            "loop=loop=-1:size=1",
+            f"setpts=N/{fps}/TB",
+            f"crop={w}:{h}:x='(iw-ow)*min(t/{frames_s(frames, fps)}\\,1)':y='(ih-oh)/2'",
+            *to_bt709()[1:],  # then to yuv420p, tagged BT.709
+        ]
+    if fit == "cover":
+        return [*to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos"), f"crop={w}:{h}"]
+    if fit == "contain":
+        return [
+            *to_bt709(f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos"),
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={pad_colour}",
+        ]
+    # blur: the picture whole, over a blurred copy that fills the frame
+    small_w, small_h = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
+    return [
+        *to_bt709(),
+        "split=2[fitbg][fitfg];"
+        f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
+        f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
+        f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
+        "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420",
     ]
 
 
@@ -262,92 +186,8 @@ def title_card(
         "-i",
         src,
         *watermark_input(wm),
-        *_encode(p, chain, False, frames, None, wm=wm, tuning=x264_still_args()),
+        *encode_segment(p, chain, False, frames, None, wm=wm, tuning=x264_still_args()),
     ]
-
-
-def watermark_input(wm: dict[str, Any] | None) -> list[str]:
-    return ["-i", refs.project(wm["file"])] if wm else []
-
-
-def watermark_overlay(wm: dict[str, Any], index: int, src: str, dst: str) -> str:
-    """The logo (input `index`) scaled, faded to its opacity, converted with BT.709 and laid over
-    [src] at its corner of the safe area -> [dst]. A still logo repeats (overlay's eof_action)."""
-    x = str(wm["x"]) if wm["position"].endswith("left") else f"W-w-{wm['x']}"
-    y = str(wm["y"]) if wm["position"].startswith("top") else f"H-h-{wm['y']}"
-    return (
-        f"[{index}:v]scale={wm['width']}:-2:flags=lanczos,format=rgba,colorchannelmixer=aa={wm['opacity']:g},"
-        f"scale={BT709},format=yuva420p[wm];[{src}][wm]overlay=x={x}:y={y}:format=yuv420[{dst}]"
-    )
-
-
-def _encode(
-    p: dict[str, Any],
-    chain: list[str],
-    captions: bool,
-    frames: str,
-    still_at: float | None,
-    still_after: int | None = None,
-    wm: dict[str, Any] | None = None,
-    tuning: Sequence[str] = (),
-    edge: Edges | None = None,
-) -> list[str]:
-    """The filter chain, the watermark, captions burned last, encoded to the segment. With `still_at`
-    (a fraction of the scene) the picture after chain[:still_after] (the whole chain by default;
-    never the watermark or the captions) is also kept as still.png at that point, for the thumbnail."""
-    if still_at is None and wm is None:
-        return [
-            "-vf",
-            ",".join([*chain, *_burn(captions), *edge_filters(frames, edge)]),
-            "-frames:v",
-            frames,
-            *x264_args(p),
-            *edge_keys(frames, edge),
-            *tuning,
-            "-an",
-            *segment_mp4(),
-        ]
-    cut = len(chain) if still_after is None or still_at is None else still_after
-    graph = f"[0:v]{','.join(chain[:cut])}"
-    if still_at is not None:
-        at = f"{still_at:g}*{frames_s(frames, p['fps'])}"
-        graph += (
-            f",split=2[pic][still];[still]select='gte(t\\,{at})',scale=in_color_matrix=bt709:in_range=tv,"
-            f"format=rgb24[s];[pic]"
-        )
-    else:
-        graph += ","
-    graph += ",".join(chain[cut:]) or "null"
-    if wm is not None:
-        graph += "[base];" + watermark_overlay(wm, 1, "base", "marked") + ";[marked]null"
-    graph += "".join("," + f for f in [*_burn(captions), *edge_filters(frames, edge)]) + "[v]"
-    out = [
-        "-filter_complex",
-        graph,
-        "-map",
-        "[v]",
-        "-frames:v",
-        frames,
-        *x264_args(p),
-        *edge_keys(frames, edge),
-        *tuning,
-        "-an",
-        *segment_mp4(),
-    ]
-    if still_at is not None:
-        out += ["-map", "[s]", "-frames:v", "1", "-update", "1", refs.OUT + "/still.png"]
-    return out
-
-
-def segment_mp4() -> list[str]:
-    return [*NO_EDIT_LIST, "-movflags", "+negative_cts_offsets", refs.OUT + "/segment.mp4"]
-
-
-def frames_s(frames: str, fps: int) -> str:
-    """Seconds of a frame-count reference (or of a literal frame count), for expressions that need a duration."""
-    if frames.isdigit():
-        return f"{int(frames) / fps:.6f}"
-    return frames.replace("|frames:", "|seconds_at:")
 
 
 def assemble(
@@ -378,7 +218,7 @@ def assemble(
     ]
     if wm is not None:
         chain[-1] += "[base];" + watermark_overlay(wm, len(chunk_ids), "base", "marked") + ";[marked]null"
-    chain += [*_burn(captions), *edge_filters(frames, edge)]
+    chain += [*burn(captions), *edge_filters(frames, edge)]
     return [
         *FFMPEG,
         *inputs,

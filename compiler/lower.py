@@ -122,20 +122,7 @@ def _scene_tasks(
         frames = refs.measured(voice_id, "scene_ms", f"frames:{p['fps']}")
         seconds = planned_scene_ms(scene, spec) / 1000
         silent = is_silent(scene)
-        tasks.append(
-            silence_task(spec, scene, i, voice_id)
-            if silent
-            else voice_task(
-                spec,
-                scene,
-                i,
-                voice_id,
-                costs,
-                catalog,
-                lexicon,
-                transitions.floor_ms(js, i, p["fps"]) if scene.duration_seconds == "auto" else 0,
-            )
-        )
+        tasks.append(_speech_task(spec, scene, i, voice_id, p, js, costs, catalog, lexicon))
         video_inputs = {ids.VOICE: voice_id}
         if captions_on and not silent:  # a silent scene has no cues
             cue = scene_captions_task(spec, scene, i, p, voice_id, costs, layout)
@@ -163,3 +150,21 @@ def _scene_tasks(
             )
         )
     return voice_ids, segment_ids, cue_ids
+
+
+def _speech_task(
+    spec: VideoSpec,
+    scene: Scene,
+    i: int,
+    voice_id: str,
+    p: dict[str, Any],
+    js: list[transitions.Join],
+    costs: CostModel,
+    catalog: Catalog | None,
+    lexicon: dict[str, str] | None,
+) -> Draft:
+    """Scene i's voice task, or its silence when it has nothing to say (a silent scene calls no engine)."""
+    if is_silent(scene):
+        return silence_task(spec, scene, i, voice_id)
+    floor = transitions.floor_ms(js, i, p["fps"]) if scene.duration_seconds == "auto" else 0
+    return voice_task(spec, scene, i, voice_id, costs, catalog, lexicon, floor)

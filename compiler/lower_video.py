@@ -16,7 +16,7 @@ from .frame import card_font, watermark
 from .layout import card_layout, safe_area
 from .looks import animatic_look, drawable
 from .lower_wan import wan_tasks
-from .textfit import FontSource
+from .textfit import FontMetrics, FontSource
 
 
 def video_tasks(
@@ -37,24 +37,13 @@ def video_tasks(
 ) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment.
     `edge`: its fades and the keyframes its crossfades need (none: today's argv, byte for byte)."""
-    (i, n), v, engine = pos, spec.name, spec.video.engine
+    i, v, engine = pos[0], spec.name, spec.video.engine
     wm = watermark(spec, p)
     encode_ms = costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
     if engine == "animatic":
         look = animatic_look(scene.visual_prompt, spec.music.mood, i)
-        label = f"STORYBOARD  ·  SCENE {i} OF {n}  ·  {look['mood'].upper()}"
-        w, h = p["width"], p["height"]
         font = card_font(fonts)
-        # the captions' top: two lines above their bottom margin
-        caption_top = (
-            (h - box["margin_v"] - int(2.3 * box["size"])) if box else h - safe_area(spec.export.preset, w, h).bottom
-        )
-        safe = safe_area(spec.export.preset, w, h)
-        if wm is not None and wm["position"].startswith("top"):  # the card starts below the logo
-            safe = dataclasses.replace(safe, top=wm["y"] + wm["width"] + int(0.01 * h))
-        card = card_layout(
-            drawable(scene.visual_prompt).strip() or "(no visual prompt)", label, w, h, safe, caption_top, font
-        )
+        card = _animatic_card(spec, scene, pos, p, look, font, box, wm)
         tasks.append(
             Draft(
                 id=ids.clip(v, i),
@@ -76,42 +65,82 @@ def video_tasks(
         )
         return ids.clip(v, i)
     if engine == "assets":
-        asset = scene.asset or ""
-        still = is_still(asset)
-        mode = scene.clip_mode or spec.video.clip_mode
-        # a clip's mode enters the params only when it is not today's `hold` (older plans keep their fingerprints)
-        timing = (
-            {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}
-        )
-        tasks.append(
-            Draft(
-                id=ids.clip(v, i),
-                video=v,
-                stage="video",
-                kind="assets",
-                backend="assets",
-                params={"asset": asset, "still": still, **timing},
-                inputs=dict(inputs),
-                argv=[
-                    ffmpeg_args.assets(
-                        p,
-                        asset,
-                        still,
-                        frames,
-                        burn,
-                        still_at(spec),
-                        wm,
-                        spec.video.fit,
-                        spec.video.pad.replace("#", "0x"),
-                        mode,
-                        edge,
-                    )
-                ],
-                est_ms=encode_ms,
-            )
-        )
+        tasks.append(_assets_task(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms))
         return ids.clip(v, i)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
+
+
+def _animatic_card(
+    spec: VideoSpec,
+    scene: Scene,
+    pos: tuple[int, int],
+    p: dict[str, Any],
+    look: dict[str, Any],
+    font: FontMetrics,
+    box: dict[str, Any] | None,
+    wm: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The measured storyboard card of scene `pos` = (i, n): its note, label and their boxes, kept
+    above the captions and below a top watermark."""
+    i, n = pos
+    label = f"STORYBOARD  ·  SCENE {i} OF {n}  ·  {look['mood'].upper()}"
+    w, h = p["width"], p["height"]
+    # the captions' top: two lines above their bottom margin
+    caption_top = (
+        (h - box["margin_v"] - int(2.3 * box["size"])) if box else h - safe_area(spec.export.preset, w, h).bottom
+    )
+    safe = safe_area(spec.export.preset, w, h)
+    if wm is not None and wm["position"].startswith("top"):  # the card starts below the logo
+        safe = dataclasses.replace(safe, top=wm["y"] + wm["width"] + int(0.01 * h))
+    return card_layout(
+        drawable(scene.visual_prompt).strip() or "(no visual prompt)", label, w, h, safe, caption_top, font
+    )
+
+
+def _assets_task(
+    spec: VideoSpec,
+    scene: Scene,
+    i: int,
+    p: dict[str, Any],
+    inputs: dict[str, str],
+    frames: str,
+    burn: bool,
+    wm: dict[str, Any] | None,
+    edge: transitions.Edges | None,
+    encode_ms: int,
+) -> Draft:
+    """Scene i's clip from its own image or video clip, fit and timed like the spec says."""
+    v = spec.name
+    asset = scene.asset or ""
+    still = is_still(asset)
+    mode = scene.clip_mode or spec.video.clip_mode
+    # a clip's mode enters the params only when it is not today's `hold` (older plans keep their fingerprints)
+    timing = {} if still or mode == "hold" else {"clip_mode": mode, "scene_s": ffmpeg_args.frames_s(frames, p["fps"])}
+    return Draft(
+        id=ids.clip(v, i),
+        video=v,
+        stage="video",
+        kind="assets",
+        backend="assets",
+        params={"asset": asset, "still": still, **timing},
+        inputs=dict(inputs),
+        argv=[
+            ffmpeg_args.assets(
+                p,
+                asset,
+                still,
+                frames,
+                burn,
+                still_at(spec),
+                wm,
+                spec.video.fit,
+                spec.video.pad.replace("#", "0x"),
+                mode,
+                edge,
+            )
+        ],
+        est_ms=encode_ms,
+    )
 
 
 def still_at(spec: VideoSpec) -> float | None:

@@ -90,16 +90,11 @@ def wan_tasks(
     fps, n_frames = wan_settings(spec, wan)
     chunk_s = n_frames / fps
     chunks = max(1, -(-int(seconds * 1000) // int(chunk_s * 1000)))
-    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # Wan2.1's scheduler: 3.0 at 480P, 5.0 at 720P
     est, load, need, _ = wan_estimate(spec, costs, wan, width, height, n_frames)
-    speed = wan_speed_params(spec, costs)
-    two = {k: val for k, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
-    start = scene.asset if scene.asset and is_start_image(scene.asset) else None
     chunk_ids: list[str] = []
     for k in range(1, chunks + 1):
         cid = ids.chunk(v, i, k)
         chunk_inputs = {ids.PREV: chunk_ids[-1]} if wv.continuity == "extend" and chunk_ids else {}
-        extra = {"start_image": start} if start and k == 1 else {}
         tasks.append(
             Draft(
                 id=cid,
@@ -107,55 +102,8 @@ def wan_tasks(
                 stage="video",
                 kind="chunk",
                 backend=wv.engine,  # wan, or a plug-in with its contract
-                where={
-                    **{
-                        k: ("video", k)
-                        for k in (
-                            "model",
-                            "steps",
-                            "sampler",
-                            "cfg",
-                            "seed",
-                            "offload",
-                            "continuity",
-                            "fps",
-                            "negative_prompt",
-                        )
-                    },
-                    "num_frames": ("video", "frames_per_chunk"),
-                    "width": ("video", "resolution"),
-                    "height": ("video", "resolution"),
-                    "prompt": ("script", "scenes", i - 1, "visual_prompt"),
-                    **{
-                        k: ("video", k)
-                        for k in ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile", "precision")
-                    },
-                    "cache_interval": ("video", "cache_interval"),
-                    "cache_warmup": ("video", "cache"),
-                    "start_image": ("script", "scenes", i - 1, "asset"),
-                    "": ("video",),
-                },
-                params={
-                    "model": wv.model,
-                    "prompt": scene.visual_prompt,
-                    "negative_prompt": wv.negative_prompt,
-                    "width": width,
-                    "height": height,
-                    "num_frames": n_frames,
-                    "fps": fps,
-                    "steps": wv.steps,
-                    "sampler": wv.sampler,
-                    "cfg": wv.cfg,
-                    "flow_shift": flow_shift,
-                    "seed": _chunk_seed(wv.seed, cid),
-                    "offload": wv.offload,
-                    "continuity": wv.continuity,
-                    "chunk": k,
-                    "scene": i,
-                    **two,
-                    **speed,
-                    **extra,
-                },
+                where=_chunk_where(i),
+                params=_chunk_params(spec, scene, (i, k), cid, (width, height, n_frames, fps), costs),
                 inputs=chunk_inputs,
                 requires={"kind": "device", "vram_gb": need, "model": wv.model},
                 est_ms=est,
@@ -181,6 +129,60 @@ def wan_tasks(
         )
     )
     return aid
+
+
+def _chunk_params(
+    spec: VideoSpec, scene: Scene, at: tuple[int, int], cid: str, shape: tuple[int, int, int, int], costs: CostModel
+) -> dict[str, Any]:
+    """Chunk k of scene i (`at` = (i, k)), of `shape` = (width, height, frames, fps): what the model
+    is asked, with the chunk's own seed and, on the first chunk, the scene's start image."""
+    wv, (i, k), (width, height, n_frames, fps) = spec.video, at, shape
+    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # Wan2.1's scheduler: 3.0 at 480P, 5.0 at 720P
+    two = {key: val for key, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
+    start = scene.asset if scene.asset and is_start_image(scene.asset) else None
+    extra = {"start_image": start} if start and k == 1 else {}
+    return {
+        "model": wv.model,
+        "prompt": scene.visual_prompt,
+        "negative_prompt": wv.negative_prompt,
+        "width": width,
+        "height": height,
+        "num_frames": n_frames,
+        "fps": fps,
+        "steps": wv.steps,
+        "sampler": wv.sampler,
+        "cfg": wv.cfg,
+        "flow_shift": flow_shift,
+        "seed": _chunk_seed(wv.seed, cid),
+        "offload": wv.offload,
+        "continuity": wv.continuity,
+        "chunk": k,
+        "scene": i,
+        **two,
+        **wan_speed_params(spec, costs),
+        **extra,
+    }
+
+
+# the video options a chunk's params come from, one spec field each (the rest are placed by _chunk_where)
+_SAME_NAME = ("model", "steps", "sampler", "cfg", "seed", "offload", "continuity", "fps", "negative_prompt")
+_SPEED_NAMES = ("cfg_2", "boundary_ratio", "cache", "cache_threshold", "compile", "precision")
+
+
+def _chunk_where(i: int) -> dict[str, tuple]:
+    """Where each of scene i's chunk params came from in the spec."""
+    return {
+        **{k: ("video", k) for k in _SAME_NAME},
+        "num_frames": ("video", "frames_per_chunk"),
+        "width": ("video", "resolution"),
+        "height": ("video", "resolution"),
+        "prompt": ("script", "scenes", i - 1, "visual_prompt"),
+        **{k: ("video", k) for k in _SPEED_NAMES},
+        "cache_interval": ("video", "cache_interval"),
+        "cache_warmup": ("video", "cache"),
+        "start_image": ("script", "scenes", i - 1, "asset"),
+        "": ("video",),
+    }
 
 
 def _chunk_seed(seed: int, task_id: str) -> int:

@@ -1,12 +1,12 @@
 """Placement: lanes from a hardware profile, and an earliest-finish-time list scheduler (HEFT).
 
-Tasks are taken by upward rank (longest path to the end, averaged over the lanes able to run
-them). Each task also gets a lane-aware rank (`remaining_rank`): the time from its start to the
-end in a schedule built backwards from the end on the same lanes. It is the upward rank where
-lanes are plentiful, and it is what the executor and the simulator dispatch by
-(runtime/engine/dispatch.py): a short chain (music, then the mix) that would otherwise wait
-behind a bag of scene encodes and run alone at the end ranks above them, so it starts as soon as
-the voices exist.
+Tasks are taken by upward rank (longest path to the end, averaged over the lanes able to run them).
+Each task also gets a lane-aware rank (`remaining_rank`, compiler/ranks.py): the time from its
+start to the end in a schedule built backwards from the end on the same lanes. It is the upward
+rank where lanes are plentiful, and it is what the executor and the simulator dispatch by
+(runtime/engine/dispatch.py): a short chain (music, then the mix) that would otherwise wait behind
+a bag of scene encodes and run alone at the end ranks above them, so it starts as soon as the
+voices exist.
 
 Each task goes to the lane where it would finish first, counting a model load on a device lane
 that does not hold its model yet. `continuity: extend` chunks follow their previous chunk's lane.
@@ -28,6 +28,7 @@ from vidc.schemas.plan import Lane
 
 from .costs import CostModel
 from .lower import Draft
+from .ranks import remaining_rank
 
 # Caches that decide per rank whether to skip a step from the rank's own slice of the sequence: under
 # context parallelism the ranks disagree and the collectives break (seen with first_block on CPU/gloo).
@@ -328,38 +329,6 @@ def _group_option(
     if best is None or (not forced and best[0] >= single_finish):
         return None
     return best[1], best[2], best[3], best[4]
-
-
-def remaining_rank(
-    order: list[str],
-    work: dict[str, float],
-    preds: dict[str, list[str]],
-    succs: dict[str, list[str]],
-    kind: dict[str, str],
-    lanes: list[Lane],
-) -> dict[str, int]:
-    """The longest remaining path, counting the lanes: list-schedule the graph backwards from the
-    end (the sink first) on a pool of lanes per kind, and give each task the time from its start
-    to the end of that backward schedule. Tasks are placed latest-first by their longest path from
-    the beginning (downward rank), so what cannot be done earlier fills the end, and work that
-    could run early (a short chain beside a bag of encodes) is pushed to the front.
-
-    With more lanes than parallel work this is exactly the upward rank."""
-    down: dict[str, float] = {}
-    for tid in order:
-        down[tid] = work[tid] + max((down[p] for p in preds[tid]), default=0.0)
-    pools = {
-        k: [0.0] * max(1, sum(1 for ln in lanes if (ln.kind == "cpu") == (k == "cpu"))) for k in set(kind.values())
-    }
-    position = {tid: n for n, tid in enumerate(order)}
-    end: dict[str, float] = {}  # backward time at which the task starts (its remaining path)
-    for tid in sorted(order, key=lambda t: (-down[t], -position[t])):
-        ready = max((end[s] for s in succs[tid]), default=0.0)
-        pool = pools[kind[tid]]
-        n = min(range(len(pool)), key=lambda i: (max(pool[i], ready), i))
-        end[tid] = max(pool[n], ready) + work[tid]
-        pool[n] = end[tid]
-    return {tid: round(end[tid]) for tid in order}
 
 
 def _gpu_work_bound(gpu_tasks: list[str], drafts: dict[str, Draft], lanes: list[Lane], costs: CostModel) -> float:
