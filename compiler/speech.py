@@ -17,6 +17,7 @@ dates (2024-05-01, 5/1/2024) and times (10:30, 9 am); numbers with units ("50 ms
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -181,9 +182,15 @@ def _split_punct(tok: str) -> tuple[str, str, str]:
 
 
 def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None = None) -> Spoken:
-    """The spoken form of `text`, word by word (see the module's docstring)."""
+    """The spoken form of `text`, word by word (see the module's docstring). The compiler asks for
+    the same scene's text several times (pacing, word counts, the voice task): it is worked out once."""
+    return _normalise(text, language, tuple((lexicon or {}).items()))
+
+
+@functools.lru_cache(maxsize=32)
+def _normalise(text: str, language: str, lexicon: tuple[tuple[str, str], ...]) -> Spoken:
     lang = _lang(language)
-    lex = {k.lower(): v for k, v in {**DEFAULT_LEXICON, **(lexicon or {})}.items()}
+    lex = {k.lower(): v for k, v in {**DEFAULT_LEXICON, **dict(lexicon)}.items()}
     written = text.split()
     out: list[str] = []
     counts: list[int] = []
