@@ -252,17 +252,9 @@ def expert_steps(loaded: LoadedPipeline, pipe: Any, p: WanParams) -> list[int]:
     return [high, p.steps - high]
 
 
-def _magcache_ratios(
-    loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir: Path | None
-) -> list[tuple[int, list[float]]]:
-    """MagCache's per-step magnitude ratios, per transformer, for this model, sampler, shift and step
-    count: read from the work folder's cache, or measured once by a short calibration run and cached."""
-    import hashlib
-
-    import torch
-
-    split = expert_steps(loaded, pipe, p)
-    key = json.dumps(
+def _magcache_key(loaded: LoadedPipeline, p: WanParams, split: list[int]) -> str:
+    """The calibration's identity: model, configs, sampler, shift, steps, expert split, guidance, size, dtype."""
+    return json.dumps(
         {
             "model": str(loaded.ref.path),
             "configs": _configs_digest(loaded.ref.path),
@@ -277,14 +269,23 @@ def _magcache_ratios(
         },
         sort_keys=True,
     )
-    name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"
-    path = Path(cache_dir) / "wan-magcache" / name if cache_dir is not None else None
-    if path is not None and path.is_file():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))["ratios"]
-            return [(n, [float(x) for x in r]) for n, r in zip(split, saved)]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a damaged cache entry is measured again
+
+
+def _read_magcache(path: Path | None, split: list[int]) -> list[tuple[int, list[float]]] | None:
+    """The cached ratios at path, or None when there is no usable entry."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))["ratios"]
+        return [(n, [float(x) for x in r]) for n, r in zip(split, saved)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a damaged cache entry is measured again
+
+
+def _calibration_run(loaded: LoadedPipeline, p: WanParams, pipe: Any, split: list[int]) -> list[list[float]]:
+    """Run the pipeline once with MagCache calibrating; the ratio lists it reported."""
+    import torch
+
     apply_step_cache(loaded, "none", None, None, None, p.steps)
     for n, tr in zip(split, loaded.transformers):
         if n:
@@ -307,8 +308,12 @@ def _magcache_ratios(
             )
     finally:
         apply_step_cache(loaded, "none", None, None, None, p.steps)
-    # One list per guidance branch per expert, in the order the experts finish (high-noise first);
-    # the conditional branch's list comes first.
+    return found
+
+
+def _ratios_per_expert(loaded: LoadedPipeline, split: list[int], found: list[list[float]]) -> list[list[float]]:
+    """One list per guidance branch per expert, in the order the experts finish (high-noise first);
+    the conditional branch's list comes first: keep the conditional list of each expert that ran."""
     ratios: list[list[float]] = []
     runs = [n for n in split if n]
     per = max(1, len(found) // max(1, len(runs)))
@@ -320,7 +325,25 @@ def _magcache_ratios(
                 f"use `cache: first_block` or `cache: taylorseer`"
             )
         ratios.append(got)
-    it = iter(ratios)
+    return ratios
+
+
+def _magcache_ratios(
+    loaded: LoadedPipeline, p: WanParams, pipe: Any, cache_dir: Path | None
+) -> list[tuple[int, list[float]]]:
+    """MagCache's per-step magnitude ratios, per transformer, for this model, sampler, shift and step
+    count: read from the work folder's cache, or measured once by a short calibration run and cached."""
+    import hashlib
+
+    split = expert_steps(loaded, pipe, p)
+    key = _magcache_key(loaded, p, split)
+    name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"
+    path = Path(cache_dir) / "wan-magcache" / name if cache_dir is not None else None
+    cached = _read_magcache(path, split)
+    if cached is not None:
+        return cached
+    found = _calibration_run(loaded, p, pipe, split)
+    it = iter(_ratios_per_expert(loaded, split, found))
     out = [(n, next(it) if n else []) for n in split]
     if path is not None:
         from vidc.runtime.media.wav import atomic_path

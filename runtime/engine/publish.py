@@ -17,7 +17,7 @@ from pathlib import Path
 from vidc.compiler.canonical import canonical_json
 from vidc.compiler.refs import frames_for_ms
 from vidc.schemas import ids
-from vidc.schemas.plan import Plan, Task
+from vidc.schemas.plan import Plan, Task, VideoPlan
 
 from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
@@ -132,6 +132,42 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
 def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Callable[[str], dict], costs=None) -> dict:
     vp = next(v for v in plan.videos if v.name == video)
     tasks = {t.id: t for t in plan.tasks if t.video == video}
+    scenes, ends, start_frames = _timeline(vp, tasks, video, result)
+    backends = _backends(tasks, objects, result)
+    export = result(ids.export(video))
+    files = {"video": f"{video}.mp4"}
+    if ids.captions(video) in tasks:
+        files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
+    manifest = {
+        "vidc_manifest": 1,
+        "name": video,
+        "preset": vp.preset,
+        "width": vp.width,
+        "height": vp.height,
+        "fps": vp.fps,
+        "duration_ms": start_frames * 1000 // vp.fps,
+        "frames": start_frames,
+        "files": files,
+        "video_sha256": export.get("sha256"),
+        "scenes": scenes,
+        **ends,
+        "music": result(ids.music(video)),
+        "audio": {k: v for k, v in result(ids.mix(video)).items() if k != "engine"},
+        "backends": dict(sorted(backends.items())),
+        "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
+        "spec_fingerprint": plan.spec_fingerprint,
+    }
+    if costs is not None:
+        from .budget import cost_section
+
+        manifest["cost"] = cost_section(costs, plan, video, objects, result)
+    return manifest
+
+
+def _timeline(
+    vp: VideoPlan, tasks: dict[str, Task], video: str, result: Callable[[str], dict]
+) -> tuple[list, dict, int]:
+    """The video's scenes and bookends (intro, outro) in order, with their frames and times; the total frames."""
     scenes, start_frames, ends = [], 0, {}
 
     def bookend(end: str, tid: str) -> None:
@@ -175,37 +211,15 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         )
         start_frames += frames
     bookend("outro", ids.outro(video))
+    return scenes, ends, start_frames
+
+
+def _backends(tasks: dict[str, Task], objects: dict[str, str], result: Callable[[str], dict]) -> dict[str, dict]:
+    """Each backend the video used: its version, stage and the engine its results report."""
     backends: dict[str, dict] = {}
     for t in tasks.values():
         entry = backends.setdefault(t.backend, {"version": t.backend_version, "stage": t.stage})
         engine = result(t.id).get("engine") if t.id in objects else None
         if engine:
             entry["engine"] = engine
-    export = result(ids.export(video))
-    files = {"video": f"{video}.mp4"}
-    if ids.captions(video) in tasks:
-        files.update(srt=f"{video}.srt", vtt=f"{video}.vtt")
-    manifest = {
-        "vidc_manifest": 1,
-        "name": video,
-        "preset": vp.preset,
-        "width": vp.width,
-        "height": vp.height,
-        "fps": vp.fps,
-        "duration_ms": start_frames * 1000 // vp.fps,
-        "frames": start_frames,
-        "files": files,
-        "video_sha256": export.get("sha256"),
-        "scenes": scenes,
-        **ends,
-        "music": result(ids.music(video)),
-        "audio": {k: v for k, v in result(ids.mix(video)).items() if k != "engine"},
-        "backends": dict(sorted(backends.items())),
-        "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
-        "spec_fingerprint": plan.spec_fingerprint,
-    }
-    if costs is not None:
-        from .budget import cost_section
-
-        manifest["cost"] = cost_section(costs, plan, video, objects, result)
-    return manifest
+    return backends

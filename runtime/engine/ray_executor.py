@@ -33,17 +33,18 @@ from vidc.schemas.hardware import Hardware
 from vidc.schemas.journal import Claimed, Done, Failed, Lost as LostRecord
 from vidc.schemas.plan import Lane as PlanLane
 
-from ..host.ray_cluster import ClusterError, connect, lane_request, node_fits, request_totals
+from ..host.ray_cluster import connect, lane_request, node_fits, request_totals
 from ..state.journal import Journal
 from ..state.store import file_sha256
 from .executor import Executor
 from .lanes import Ended, Gone, Lane, Lost, Note, Ready, Report, Returned, Run
 from .ray_actors import first_line as _first_line, kill as _kill, ledger_gate
 from .ray_lane import LaneWorker, pack, scratch_key, unpack
+from .ray_placement import lanes_that_fit
+from .ray_project import project_files
 
 START_PATIENCE_S = 2.0  # an actor not started after this long is checked against the live nodes
 ROOM_PATIENCE_S = 10.0  # ... and after this long its task goes to other lanes while it waits for room
-PROJECT_LIMIT = 2 << 30  # bytes of project files shipped to nodes that cannot see the project folder
 
 
 @dataclass
@@ -156,46 +157,8 @@ class RayPool:
         return any(node_fits(n.get("Resources", {}), need) for n in self.nodes())
 
     def _check_cluster(self, lanes: dict[str, PlanLane], planned: dict[str, list[str]]) -> list[str]:
-        """The lanes to run. Every lane with planned work must fit on some node, and all of them together
-        in the cluster; otherwise say so now (Ray would leave the actors pending forever). A lane without
-        planned work that does not fit is dropped: it only stole work."""
-        nodes = self.nodes()
-        free: dict[str, float] = {}
-        for node in nodes:
-            for k, v in node.get("Resources", {}).items():
-                free[k] = free.get(k, 0.0) + v
-        problems, kept = [], []
-        for lane_id in sorted(lanes, key=lambda ln: (not planned.get(ln), ln)):
-            need = self.need(lanes[lane_id])
-            fits_node = any(node_fits(n.get("Resources", {}), need) for n in nodes)
-            if fits_node and all(free.get(k, 0.0) >= v for k, v in need.items()):
-                for k, v in need.items():
-                    free[k] -= v
-                kept.append(lane_id)
-                continue
-            why = "no node has it" if not fits_node else "the cluster has no room left for it beside the other lanes"
-            if planned.get(lane_id):
-                problems.append(
-                    f"{self.describe(lanes[lane_id])} needs Ray resources {json.dumps(need, sort_keys=True)} and {why}"
-                )
-            else:
-                self.gone[lane_id] = why
-        if problems:
-            have = "; ".join(
-                f"node {n.get('NodeManagerAddress', '?')}: "
-                + ", ".join(
-                    f"{k} {v:g}"
-                    for k, v in sorted(n.get("Resources", {}).items())
-                    if not k.startswith(("node:", "memory", "object_store_memory"))
-                )
-                for n in nodes
-            )
-            raise ClusterError(
-                "the Ray cluster cannot run this plan: " + "; ".join(problems) + f". The cluster has: "
-                f"{have or 'no live node'}. Start a node with that resource (see README: Running on a "
-                f"Ray cluster) or plan for this cluster with --hardware ray:auto"
-            )
-        return sorted(kept)
+        """The lanes to run (ray_placement.lanes_that_fit over the live nodes)."""
+        return lanes_that_fit(lanes, planned, self.nodes(), self.need, self.describe, self.gone)
 
     # -- the project's files, for nodes that cannot see them ---------------------------------------
     def ship(self, actor: LaneActor) -> None:
@@ -207,22 +170,7 @@ class RayPool:
         """The project's files (not its work or output folders), put once into the object store."""
         if self._project_ref is None:
             skip = {self.work.root.resolve(), *(d.resolve() for d in self.out_dirs.values())}
-            files, size = {}, 0
-            for path in sorted(self.project_dir.rglob("*")):
-                rel = path.relative_to(self.project_dir)
-                if not path.is_file() or any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
-                    continue
-                if any(path.resolve().is_relative_to(s) for s in skip):
-                    continue
-                size += path.stat().st_size
-                if size > PROJECT_LIMIT:
-                    raise ClusterError(
-                        f"the project folder {self.project_dir} is over {PROJECT_LIMIT >> 30} GB, too "
-                        f"much to send to every node; put it (or its large files, such as models) on a "
-                        f"path every node sees at the same place"
-                    )
-                files[rel.as_posix()] = path.read_bytes()
-            self._project_ref = ray.put(files)
+            self._project_ref = ray.put(project_files(self.project_dir, skip))
         return self._project_ref
 
 

@@ -113,7 +113,7 @@ def profile_from_nodes(nodes: list[dict]) -> Hardware:
         raise ClusterError("the Ray cluster has no live node")
     gpus: list[tuple[str, str, int]] = []
     cpu_devices: list[tuple[str, str, int]] = []
-    problems = []
+    problems: list[str] = []
     cpus_total, lanes = 0, 0
     for node in alive:
         res = node.get("Resources", {})
@@ -139,6 +139,16 @@ def profile_from_nodes(nodes: list[dict]) -> Hardware:
                 f"node {addr} names {named} GPU(s) with `gpu_<model>` resources but Ray sees "
                 f"{int(res.get('GPU', 0))}; pass `--num-gpus` to `ray start`"
             )
+    devices = _gpu_devices(gpus, problems) + _cpu_devices(cpu_devices)
+    if problems:
+        raise ClusterError("; ".join(problems))
+    return Hardware(
+        name="ray", devices=devices, cpu_workers=max(1, min(lanes, 256)), cpu_cores=max(1, min(cpus_total, 1024))
+    )
+
+
+def _gpu_devices(gpus: list[tuple[str, str, int]], problems: list[str]) -> list[Device]:
+    """The cuda devices for the `gpu_<model>` resources, numbered in order; an unknown VRAM is a problem."""
     devices: list[Device] = []
     for key, _addr, count in sorted(gpus):
         model = key[len(GPU_PREFIX) :]
@@ -159,6 +169,12 @@ def profile_from_nodes(nodes: list[dict]) -> Hardware:
                     speed=gpu_speed(model.replace("_", "")),
                 )
             )
+    return devices
+
+
+def _cpu_devices(cpu_devices: list[tuple[str, str, int]]) -> list[Device]:
+    """The cpu devices for the `cpu_device_<name>` resources; repeats of a name get .1, .2, ..."""
+    devices: list[Device] = []
     seen: dict[str, int] = {}
     for key, _addr, count in sorted(cpu_devices):
         base = "cpu:" + key[len(CPU_DEVICE_PREFIX) :].replace("_", "-")
@@ -168,11 +184,7 @@ def profile_from_nodes(nodes: list[dict]) -> Hardware:
             devices.append(
                 Device(id=base if n == 0 else f"{base}.{n}", kind="cpu", name=f"CPU device ({key})", speed=1.0)
             )
-    if problems:
-        raise ClusterError("; ".join(problems))
-    return Hardware(
-        name="ray", devices=devices, cpu_workers=max(1, min(lanes, 256)), cpu_cores=max(1, min(cpus_total, 1024))
-    )
+    return devices
 
 
 def local_resources(hw: Hardware) -> dict[str, float]:

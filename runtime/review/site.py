@@ -247,12 +247,7 @@ class Site:
                     "width": 100 * s["duration_ms"] / total,
                 }
             )
-        files = m.get("files") or {}
-        srt, vtt = _published(v.out_dir, files.get("srt")), _published(v.out_dir, files.get("vtt"))
-        try:
-            cues = parse_srt(read_text(srt, what="captions file")) if srt is not None else []
-        except Refused:
-            cues = []
+        cues, vtt = _captions(v, m, total)
         waves = v.media.get("waves") or {}
         lanes = [
             (label, key)
@@ -271,16 +266,7 @@ class Site:
             "scenes": scenes,
             "planned_scenes": v.plan.scenes,
             "total_ms": total,
-            "cues": [
-                {
-                    "start": c.start_ms,
-                    "end": c.end_ms,
-                    "text": c.text,
-                    "left": 100 * c.start_ms / total,
-                    "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total),
-                }
-                for c in cues
-            ],
+            "cues": cues,
             "waves": [{"label": label, "path": media.svg_wave(waves[key], BINS, 60)} for label, key in lanes],
             "duck": [{"left": 100 * a / total, "width": 100 * (b - a) / total} for a, b in duck.get("spans", [])],
             "duck_db": duck.get("db"),
@@ -359,6 +345,27 @@ def project_relative(text: str, root: Path) -> str:
     for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
         text = text.replace(prefix + "/", "").replace(prefix, ".")
     return re.sub(r"(?<![\w.:/])/(?:[^\s/'\"]+/)+([^\s/'\"]*)", lambda m: "…/" + m.group(1), text)
+
+
+def _captions(v: VideoView, m: dict[str, Any], total: int) -> tuple[list[dict[str, Any]], Path | None]:
+    """The published captions' cues placed on the timeline (none when unreadable), and the WebVTT file."""
+    files = m.get("files") or {}
+    srt, vtt = _published(v.out_dir, files.get("srt")), _published(v.out_dir, files.get("vtt"))
+    try:
+        cues = parse_srt(read_text(srt, what="captions file")) if srt is not None else []
+    except Refused:
+        cues = []
+    placed = [
+        {
+            "start": c.start_ms,
+            "end": c.end_ms,
+            "text": c.text,
+            "left": 100 * c.start_ms / total,
+            "width": max(0.2, 100 * (c.end_ms - c.start_ms) / total),
+        }
+        for c in cues
+    ]
+    return placed, vtt
 
 
 def _published(out_dir: Path, name: Any) -> Path | None:

@@ -83,3 +83,23 @@ def test_envelopes_place_clips_on_the_timeline():
     assert envelope(np.array([], dtype=np.float32), 3) == [0.0, 0.0, 0.0]
     path = svg_wave([0.0, 1.0], 600, 60)
     assert path.startswith("M0.0,30.0 L300.0,0.0") and path.endswith("Z")
+
+
+def test_a_video_pages_captions_are_placed_on_its_timeline(tmp_path):
+    from types import SimpleNamespace
+
+    from vidc.runtime.review.site import _captions
+
+    (tmp_path / "a.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:02,000 --> 00:00:02,001\nx\n")
+    (tmp_path / "a.vtt").write_text("WEBVTT\n")
+    video = SimpleNamespace(out_dir=tmp_path)
+    cues, vtt = _captions(video, {"files": {"srt": "a.srt", "vtt": "a.vtt"}}, 4000)
+    assert vtt == tmp_path / "a.vtt"
+    assert cues == [
+        {"start": 1000, "end": 2000, "text": "Hi", "left": 25.0, "width": 25.0},
+        {"start": 2000, "end": 2001, "text": "x", "left": 50.0, "width": 0.2},
+    ]
+    (tmp_path / "a.srt").unlink()
+    (tmp_path / "a.srt").mkdir()  # not a regular file: no cues, the page still renders
+    assert _captions(video, {"files": {"srt": "a.srt"}}, 4000) == ([], None)
+    assert _captions(video, {}, 4000) == ([], None)
