@@ -16,6 +16,7 @@ import pytest
 from vidc.runtime.cli import main
 from vidc.runtime.state import confine
 from vidc.runtime.state.confine import Refused
+from vidc.schemas.journal import Done, Failed
 
 from .conftest import TINY
 
@@ -202,8 +203,8 @@ def built(project: Path) -> Path:
     seg = _object(project, {"segment.mp4": b"\x00" * 2048})
     voice = _object(project, {"voice.wav": None})
     journal = Journal(project / ".vidc" / "journal.log")
-    journal.append("done", fp="fp-seg", object=seg, task="v/video/scene-01", lane="cpu-0")
-    journal.append("done", fp="fp-voice", object=voice, task="v/voice/scene-01", lane="cpu-0")
+    journal.append(Done(fp="fp-seg", object=seg, task="v/video/scene-01", lane="cpu-0"))
+    journal.append(Done(fp="fp-voice", object=voice, task="v/voice/scene-01", lane="cpu-0"))
     build = project / "build"
     build.mkdir()
     (build / "v.mp4").write_bytes(b"mp4")
@@ -274,7 +275,7 @@ def test_export_timeline_refuses_store_paths_from_a_crafted_journal(built: Path,
 
     (decoy / "docs" / "segment.mp4").write_bytes(b"outside")  # what a crafted object name would reach
     Journal(built / ".vidc" / "journal.log").append(
-        "done", fp="fp-seg", object="../" * 8 + str(decoy / "docs").lstrip("/"), task="v/video/scene-01", lane="cpu-0"
+        Done(fp="fp-seg", object="../" * 8 + str(decoy / "docs").lstrip("/"), task="v/video/scene-01", lane="cpu-0")
     )
     out = tmp_path / "v.otio"
     assert main(["export-timeline", str(built / "build" / "v.json"), "-o", str(out)]) == 2
@@ -536,11 +537,12 @@ def test_a_failed_video_page_shows_no_absolute_path(project: Path, tmp_path: Pat
     (project / ".vidc").mkdir()
     where = project.resolve() / ".vidc" / "store" / "tmp" / "x" / "voice.wav"
     Journal(project / ".vidc" / "journal.log").append(
-        "failed",
-        fp=voice.fingerprint,
-        task=voice.id,
-        lane="cpu-0",
-        error=f"piper failed writing {where}: disk error; see /opt/secret/place/log.txt",
+        Failed(
+            fp=voice.fingerprint,
+            task=voice.id,
+            lane="cpu-0",
+            error=f"piper failed writing {where}: disk error; see /opt/secret/place/log.txt",
+        )
     )
     assert main(["review", str(project), "-o", str(tmp_path / "site")]) == 0
     page = (tmp_path / "site" / "video-tiny.html").read_text()
