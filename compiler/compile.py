@@ -34,6 +34,7 @@ from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
 from .pricing import Prices, load_prices, price_plan
 from .script_lock import locked_scenes
+from .stock_query import fallback_warnings, read_stock_lock, uses_stock
 from .textfit import FontSource
 from .transitions import check_transitions
 from .video_checks import check_assets, check_bookends, check_devices, check_sparse
@@ -178,8 +179,10 @@ def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
     scenes, lexicon, wan, wan_diags = checked
     opts, costs = c.opts, c.costs
     assert costs is not None
+    stock, stock_diags = read_stock_lock(c.recording) if uses_stock(video.spec, scenes) else (None, [])
+    c.diags += stock_diags + fallback_warnings(video, scenes, stock)
     video_drafts = lower_video(
-        video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts, lexicon, wan
+        video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts, lexicon, wan, stock
     )
     c.diags += check_assets(video, scenes, opts.asset_size) + check_watermark(video, opts.asset_size)
     backend_diags = check_backends(video, video_drafts, c.catalog, opts.facts)

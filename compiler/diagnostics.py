@@ -68,6 +68,9 @@ CODES: dict[str, str] = {
     "W_SPEED_OPTION": "warning: a speed option that changes nothing where the plan runs it",
     "E_TRANSITION_LENGTH": "a transition is longer than the scenes on either side of it allow",
     "W_TRANSITION_FIRST": "warning: scene 1 has a transition, but no scene comes before it",
+    "E_STOCK_KEY": "a scene searches a stock provider whose key variable is not set",
+    "E_STOCK_LOCK": "the stock lock beside the spec cannot be read",
+    "W_STOCK_FALLBACK": "warning: no stock footage fitted a scene: it shows the storyboard card",
     "E_SCRIPT_LOCK": "the locked LLM script beside the spec cannot be read",
     "W_SCRIPT_STALE": "warning: the locked LLM script was written for another brief, model or budget (planning uses it as locked)",
 }

@@ -15,6 +15,7 @@ from typing import Any
 from vidc.schemas import ids
 from vidc.schemas.catalog import Catalog
 from vidc.schemas.spec import Scene, VideoSpec
+from vidc.schemas.stock import StockLock
 
 from . import refs, transitions
 from .bookends import bookend_task, light_colour, title_card_layout
@@ -29,6 +30,7 @@ from .lower_video import crossfade_tasks, video_tasks
 from .lower_voice import scene_dump, script_task, silence_task, voice_task
 from .lower_wan import WAN_SIZES, wan_estimate, wan_settings, wan_size, wan_speed_params, wan_tokens
 from .pacing import bookend_frames, estimated_voice_ms, is_silent, min_scene_ms, planned_scene_ms, spoken, spoken_words
+from .stock_query import scene_spec
 from .textfit import FontSource
 
 __all__ = [
@@ -74,13 +76,16 @@ def lower_video(
     fonts: FontSource | None = None,
     lexicon: dict[str, str] | None = None,
     wan: WanInfo | None = None,
+    stock: StockLock | None = None,
 ) -> list[Draft]:
     p = export_settings(spec, threads)
     tasks: list[Draft] = [script_task(spec, scenes, costs)]
     if scenes is None:  # an LLM script not locked yet: the rest is known after the script
         return tasks
     js = transitions.joins(spec, scenes, p["fps"])
-    voice_ids, segment_ids, cue_ids = _scene_tasks(spec, scenes, p, js, (costs, catalog, fonts, lexicon, wan), tasks)
+    voice_ids, segment_ids, cue_ids = _scene_tasks(
+        spec, scenes, p, js, (costs, catalog, fonts, lexicon, wan, stock), tasks
+    )
     crossfades = crossfade_tasks(spec, p, js, voice_ids, segment_ids, costs, tasks)
     if spec.thumbnail is not None:
         tasks.append(thumbnail_task(spec, p, segment_ids, fonts, costs))
@@ -104,12 +109,15 @@ def _scene_tasks(
     scenes: list[Scene],
     p: dict[str, Any],
     js: list[transitions.Join],
-    context: tuple[CostModel, Catalog | None, FontSource | None, dict[str, str] | None, WanInfo | None],
+    context: tuple[
+        CostModel, Catalog | None, FontSource | None, dict[str, str] | None, WanInfo | None, StockLock | None
+    ],
     tasks: list[Draft],
 ) -> tuple[list[str], list[str], list[tuple[int, str]]]:
     """Append each scene's voice, cues and picture tasks; return the voice ids, the segment ids and
-    the (scene, cue task id) pairs (a silent scene has no cues)."""
-    costs, catalog, fonts, lexicon, wan = context
+    the (scene, cue task id) pairs (a silent scene has no cues). Each scene's picture is lowered
+    with its own engine (scene_spec): chosen by the scene, or the video's."""
+    costs, catalog, fonts, lexicon, wan, stock = context
     v, n = spec.name, len(scenes)
     burn = spec.captions.mode in ("burn", "both")
     captions_on = spec.captions.mode != "off"
@@ -133,7 +141,7 @@ def _scene_tasks(
         burn_here = burn and not silent
         segment_ids.append(
             video_tasks(
-                spec,
+                scene_spec(spec, scene),
                 scene,
                 (i, n),
                 p,
@@ -147,6 +155,7 @@ def _scene_tasks(
                 box if burn_here else None,
                 wan,
                 transitions.edges(js, i),
+                stock,
             )
         )
     return voice_ids, segment_ids, cue_ids

@@ -8,6 +8,7 @@ from typing import Any
 
 from vidc.schemas import ids
 from vidc.schemas.spec import Scene, VideoSpec
+from vidc.schemas.stock import StockLock
 
 from . import ffmpeg_args, refs, transitions
 from .costs import CostModel, WanInfo
@@ -15,6 +16,7 @@ from .drafts import Draft, is_still
 from .frame import card_font, watermark
 from .layout import card_layout, safe_area
 from .looks import animatic_look, drawable
+from .lower_stock import current_pick, stock_search, stock_tasks
 from .lower_wan import wan_tasks
 from .textfit import FontMetrics, FontSource
 
@@ -34,12 +36,20 @@ def video_tasks(
     box: dict[str, Any] | None = None,
     wan: WanInfo | None = None,
     edge: transitions.Edges | None = None,
+    stock: StockLock | None = None,
 ) -> str:
     """Append the scene's video tasks; return the id of the task that makes its encoded segment.
-    `edge`: its fades and the keyframes its crossfades need (none: today's argv, byte for byte)."""
+    `edge`: its fades and the keyframes its crossfades need (none: today's argv, byte for byte).
+    `stock`: the stock lock beside the spec (a stock scene lowers to its locked pick)."""
     i, v, engine = pos[0], spec.name, spec.video.engine
     wm = watermark(spec, p)
     encode_ms = costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "draw_fixed_ms")
+    fallback: dict[str, str] = {}
+    if engine == "stock":
+        pick = current_pick(stock.pick(v, i) if stock else None, stock_search(spec, scene, p))
+        if pick is None or not pick.fallback:
+            return stock_tasks(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms, pick, tasks)
+        engine, fallback = "animatic", {"stock_fallback": pick.query}  # nothing fitted: the storyboard card
     if engine == "animatic":
         look = animatic_look(scene.visual_prompt, spec.music.mood, i)
         font = card_font(fonts)
@@ -57,6 +67,7 @@ def video_tasks(
                     "look": look,
                     "font_sha256": font.sha256,
                     "card": {k: val for k, val in card.items() if k not in ("note", "label")},
+                    **fallback,
                 },
                 inputs=dict(inputs),
                 argv=[ffmpeg_args.animatic(p, look, frames, burn, card, still_at(spec), wm, edge)],

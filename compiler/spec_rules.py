@@ -261,9 +261,10 @@ def _check_scenes(
         dur = _number(scene.get("duration_seconds"))
         _check_duration(dur, rng, label, base, smap, diags)
         _check_words(scene, dur, rate, label, base, smap, diags)
+        own = scene.get("video").get("engine") if isinstance(scene.get("video"), dict) else None
         if "asset" in scene:
             _check_path(tree, base + ("asset",), spec_dir, smap, "asset", diags, exists)
-        elif assets_engine:
+        elif own == "assets" or (own is None and assets_engine):
             diags.append(
                 smap.at(
                     base,
@@ -285,6 +286,19 @@ def _check_engines(tree: dict, engines: dict[str, list[str]], smap: SourceMap, d
                     "E_ENUM",
                     f"{describe(value)} is not a valid {section}.engine",
                     suggest(value, engines[section], "the backend catalog has"),
+                )
+            )
+    scenes = _get(tree, "script", "scenes")
+    for i, scene in enumerate(scenes if isinstance(scenes, list) and "video" in engines else []):
+        own = scene.get("video") if isinstance(scene, dict) else None
+        value = own.get("engine") if isinstance(own, dict) else None
+        if isinstance(value, str) and value not in engines["video"]:  # a scene's own source: the same names
+            diags.append(
+                smap.at(
+                    ("script", "scenes", i, "video", "engine"),
+                    "E_ENUM",
+                    f"{describe(value)} is not a valid video engine for scene {i + 1}",
+                    suggest(value, engines["video"], "the backend catalog has"),
                 )
             )
 

@@ -44,6 +44,11 @@ def clip(video: str, scene: int) -> str:
     return f"{video}/video/scene-{_nn(scene)}"
 
 
+def stock(video: str, scene: int) -> str:
+    """A stock scene's footage, fetched into the store (searched first when not locked yet)."""
+    return f"{video}/stock/scene-{_nn(scene)}"
+
+
 def intro(video: str) -> str:
     """The intro's segment (an asset or a title card), joined before scene 1 as segment-00."""
     return f"{video}/video/intro"
@@ -89,10 +94,10 @@ def thumbnail(video: str) -> str:
 
 # Parsing.
 PLAIN = ("script", "music", "mix", "captions", "export", "thumbnail")  # {video}/{step}
-PER_SCENE = ("voice", "captions", "video", "assemble")  # {video}/{step}/scene-NN
+PER_SCENE = ("voice", "captions", "video", "assemble", "stock")  # {video}/{step}/scene-NN
 BOOKENDS = ("intro", "outro")  # {video}/video/{end}
 _SCENE = re.compile(
-    r"^(?P<video>.+)/(?P<step>voice|captions|video|assemble)/scene-(?P<scene>\d{2,})"
+    r"^(?P<video>.+)/(?P<step>voice|captions|video|assemble|stock)/scene-(?P<scene>\d{2,})"
     r"(?:/chunk-(?P<chunk>\d{2,}))?$"
 )
 _TRANSITION = re.compile(r"^(?P<video>.+)/transition/scene-(?P<scene>\d{2,})-(?P<next>\d{2,})$")

@@ -64,6 +64,13 @@ _TRANSITION_JSON = {
 TransitionField = Annotated[Transition, WithJsonSchema(_TRANSITION_JSON)]
 
 
+class SceneVideo(_Strict):
+    """A scene's own picture source, dispatched by engine name like `video.engine`."""
+
+    engine: str = Field(description="A video engine of the backend catalog (animatic, assets, stock, ...)")
+    stock_query: str | None = Field(None, description="stock: what to search for (default: the scene's keywords)")
+
+
 class Scene(_Strict):
     scene_index: int | None = Field(None, ge=1, description="1-based; implied by order when absent")
     voiceover_text: str = Field(
@@ -83,6 +90,10 @@ class Scene(_Strict):
     transition: TransitionField | None = Field(
         None, description="The transition into this scene from the one before (default: video.transition)"
     )
+    stock_query: str | None = Field(
+        None, description="stock: the search terms (default: keywords taken from visual_prompt)"
+    )
+    video: SceneVideo | None = Field(None, description="This scene's own picture source (default: video.engine)")
 
 
 class LLM(_Strict):
@@ -159,6 +170,17 @@ class Voice(_Strict):
     )
 
 
+class StockOptions(_Strict):
+    fallback: Literal["animatic", "error"] = Field(
+        "animatic", description="A scene nothing fits: the storyboard card with a warning, or a failed build"
+    )
+
+
+class Relevance(_Strict):
+    model: str = Field(description="A CLIP model: a folder, or a hub id already in the local cache")
+    min_score: float = Field(0.2, ge=-1, le=1, description="A scene scoring below this is warned about")
+
+
 class Video(_Strict):
     engine: str = Field(
         "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)"
@@ -223,6 +245,11 @@ class Video(_Strict):
         description="Between consecutive scenes: cut | crossfade | fade, or "
         "{type, seconds}; a scene's own `transition` overrides it",
     )
+    providers: list[Literal["pexels", "pixabay"]] = Field(
+        default_factory=lambda: ["pexels", "pixabay"], min_length=1, description="stock: which providers, in order"
+    )
+    stock: StockOptions = Field(default_factory=StockOptions, description="stock: what a scene nothing fits does")
+    relevance: Relevance | None = Field(None, description="stock: score candidates against the visual prompt")
 
 
 class Music(_Strict):

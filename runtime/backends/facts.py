@@ -73,9 +73,11 @@ def music_facts(library: str, project: Path) -> MusicLibraryFacts:
 
 
 def gather_facts(project: Path, cat: Catalog) -> Facts:
+    from vidc.schemas.stock import KEY_ENV
+
     from ..media.captions import load_styles
 
-    keys = {e.needs.api_key_env for e in cat.backends.values() if e.needs.api_key_env}
+    keys = {e.needs.api_key_env for e in cat.backends.values() if e.needs.api_key_env} | set(KEY_ENV.values())
     return Facts(
         piper_voices=tuple(load_class("piper").installed_voices()),  # type: ignore[attr-defined]
         caption_styles=tuple(sorted(load_styles())),

@@ -36,13 +36,13 @@ from .common import (
     show_diagnostics,
 )
 from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
+from .stock import stock_first
 
 MIN_FREE_BYTES = 256 * 1024 * 1024  # a short 1080p build needs a few hundred MB of work files
 
 
 def check_environment(work_root: Path, out_dirs: list[Path]) -> None:
-    """What the compiler cannot know: ffmpeg is installed, the work and output folders can be written
-    and have room. Each fault is one line and exit 1."""
+    """What the compiler cannot know: ffmpeg, writable work and output folders with room (one line, exit 1)."""
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
             raise EnvironmentFault(
@@ -146,6 +146,7 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
         if isinstance(scripted, int):
             return scripted
         plan, root = scripted
+    plan, root = stock_first(plan, spec, root, again, reporter)  # stock footage searched and locked
     names = {v.name for v in plan.videos}
     if only and only - names:
         print(

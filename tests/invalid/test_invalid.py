@@ -25,7 +25,7 @@ from vidc.schemas.catalog import Facts, ModelFacts, MusicLibraryFacts, TrackFact
 from vidc.schemas.hardware import Device, Hardware
 
 HERE = Path(__file__).parent
-SPECS = sorted(p for p in HERE.iterdir() if p.suffix in (".yaml", ".json"))
+SPECS = sorted(p for p in HERE.iterdir() if p.suffix in (".yaml", ".json") and not p.name.endswith(".stock.json"))
 
 
 def _source(name: str) -> SourceFiles:
