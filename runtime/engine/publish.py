@@ -23,6 +23,7 @@ from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
 from ..state.workfolder import sweep_parts
 from .events import Reporter
+from .stock_credits import credits_text, stock_credits, stock_fallbacks
 
 
 class PublishError(Exception):
@@ -84,8 +85,15 @@ class Publisher:
         return written
 
     def _manifest(self, video: str, objects: dict[str, str], result: Callable[[str], dict]) -> list[str]:
-        text = canonical_json(build_manifest(self.plan, video, objects, result, self.costs), indent=2)
-        dst = self.out_dirs[video] / f"{video}.json"
+        manifest = build_manifest(self.plan, video, objects, result, self.costs)
+        written = (
+            self._text(self.out_dirs[video] / f"{video}.credits.txt", credits_text(video, manifest["credits"]))
+            if manifest.get("credits")
+            else []
+        )
+        return written + self._text(self.out_dirs[video] / f"{video}.json", canonical_json(manifest, indent=2))
+
+    def _text(self, dst: Path, text: str) -> list[str]:
         try:
             if dst.is_file() and not dst.is_symlink() and dst.read_text(encoding="utf-8") == text:
                 return []
@@ -157,6 +165,10 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
         "fingerprints": {tid: tasks[tid].fingerprint for tid in sorted(tasks)},
         "spec_fingerprint": plan.spec_fingerprint,
     }
+    if credits := stock_credits(tasks):  # only a video with stock footage has these keys
+        manifest["credits"] = credits
+    if fallbacks := stock_fallbacks(tasks):
+        manifest["stock_fallbacks"] = fallbacks
     if costs is not None:
         from .budget import cost_section
 
