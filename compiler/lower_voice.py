@@ -13,7 +13,12 @@ from .costs import CostModel
 from .drafts import Draft
 from .pacing import min_scene_ms, spoken
 
-_SCENE_KEYS_WHEN_SET = ("clip_mode", "transition", "stock_query", "video")  # keys added after v1's first plans: dumped only when given
+_SCENE_KEYS_WHEN_SET = (
+    "clip_mode",
+    "transition",
+    "stock_query",
+    "video",
+)  # keys added after v1's first plans: dumped only when given
 
 
 def scene_dump(scene: Scene) -> dict[str, Any]:
