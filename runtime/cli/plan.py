@@ -11,6 +11,7 @@ from vidc.compiler.textsafe import safe_text
 from ..state.atomic import write_text
 from ..state.confine import no_link_out
 from .common import UsageError, add_spec_args, compile_args
+from .stock import plan_summary
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
 EXTENSIONS = {
@@ -92,6 +93,8 @@ def run(args) -> int:
         sys.stdout.write(text if fmt == "json" else safe_text(text, multiline=True))
     if disk:  # what the build would add depends on this machine's store: never in a saved plan
         print(safe_text(disk), file=sys.stderr if args.output else sys.stdout)
+    if fmt == "text" and not args.simulate and not args.capacity and (stock := plan_summary(plan)):
+        print(safe_text(stock, multiline=True), file=sys.stderr if args.output else sys.stdout)
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from vidc.compiler.stock_query import lock_path
-from vidc.schemas.stock import StockLock, lock_text, parse_lock
+from vidc.schemas.stock import PROVIDERS, RATE_LIMIT, StockLock, lock_text, parse_lock
 
 from ..engine.stock_pick import pick_missing, unpicked
 from ..host.sources import find_spec
@@ -77,6 +77,34 @@ def stock_first(plan, spec: Path, root: Path, again, reporter):
             f"the stock lock written for {spec.name} does not compile: {diags[0].message if diags else ''}"
         )
     return again_plan, root
+
+
+def plan_summary(plan) -> str:
+    """For `vidc plan`: each stock scene's query (and its pick, once locked), and the search requests
+    the build will make against the providers' limits (answers cached within 24 h are not asked again)."""
+    fetches = [t for t in plan.tasks if t.backend == "stock-fetch"]
+    if not fetches:
+        return ""
+    lines, todo, most = [], 0, dict.fromkeys(PROVIDERS, 0)
+    for t in fetches:
+        p = t.params
+        if p.get("sha256"):
+            lines.append(f"  {t.id}  {p['query']!r}: locked, {p.get('provider')} {p.get('media')} {p.get('id')}")
+            continue
+        todo += 1
+        for provider in p.get("providers", []):
+            most[provider] += 2  # videos, then photos when no video fits
+        need = f"{p['orientation']} >= {p['min_width']}x{p['min_height']}, >= {p['min_ms'] / 1000:.1f} s"
+        lines.append(f"  {t.id}  {p['query']!r}: to search ({need})")
+    limits = "; ".join(
+        f"{pr}: at most {n} of {RATE_LIMIT[pr][0]} per {'hour' if RATE_LIMIT[pr][1] == 3600 else 'minute'}"
+        for pr, n in most.items()
+        if n
+    )
+    head = f"stock: {len(fetches) - todo} of {len(fetches)} scene(s) locked"
+    if todo:
+        head += f"; the build searches {todo}: {todo} to {sum(most.values())} requests ({limits})"
+    return "\n".join([head, *lines])
 
 
 def register(sub) -> None:

@@ -188,3 +188,13 @@ def test_a_scene_nothing_fits_falls_back_or_fails_naming_it(fakes, tmp_path):
             env,
             text=spec().replace("video: {engine: stock}", "video: {engine: stock, stock: {fallback: error}}"),
         )
+
+
+def test_plan_shows_each_query_and_the_requests_against_the_limits():
+    from vidc.runtime.cli.stock import plan_summary
+
+    text = plan_summary(plan_of(spec(), facts=KEYS))
+    assert "the build searches 2: 2 to 8 requests" in text
+    assert "pexels: at most 4 of 200 per hour; pixabay: at most 4 of 100 per minute" in text
+    assert "'city traffic': to search (landscape >= 640x360" in text
+    assert plan_summary(plan_of(spec().replace("engine: stock", "engine: animatic"))) == ""
