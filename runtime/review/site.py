@@ -237,11 +237,13 @@ class Site:
         total = int(m.get("duration_ms") or 0) or 1
         folder = self.out / "media" / v.name
         scenes = []
+        credits = {c.get("scene"): _credit(c) for c in m.get("credits") or [] if isinstance(c, dict)}
         for s in m.get("scenes") or []:
             img = folder / f"scene-{s['index']:02d}.jpg"
             scenes.append(
                 {
                     **s,
+                    "credit": credits.get(s["index"]),
                     "frame": _url(img, self.out) if img.is_file() else None,
                     "left": 100 * s["start_ms"] / total,
                     "width": 100 * s["duration_ms"] / total,
@@ -325,6 +327,12 @@ class Site:
             "est_ms": max([b["end"] for b in est] + [0]),
             "meas_ms": max([b["end"] for b in meas] + [0]),
         }
+
+
+def _credit(c: dict[str, Any]) -> dict[str, Any]:
+    """A stock clip's credit for the page: links only when they are web addresses."""
+    link = {k: c[k] for k in ("page", "author_url") if str(c.get(k, "")).startswith(("https://", "http://"))}
+    return {**{k: v for k, v in c.items() if k not in ("page", "author_url")}, **link}
 
 
 def _read_stamp(path: Path) -> dict[str, Any]:

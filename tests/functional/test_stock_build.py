@@ -76,6 +76,10 @@ def test_stock_builds_landscape_and_vertical_and_rebuilds_the_same_without_searc
         run_cli("build", tmp_path / "land.yaml").ok()
         assert _sha(tmp_path / "build" / "land.mp4") == first
         assert px.counts["search"] + pb.counts["search"] == searches  # the lock, not a search
+    run_cli("review", tmp_path / "land.yaml", "-o", tmp_path / "site").ok()
+    page = " ".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    for p in parse_lock((tmp_path / "land.stock.json").read_text()).videos["land"].values():
+        assert f"{p.provider} {p.id}</a> by {p.author}" in page  # the credit beside the clip
     leaked = subprocess.run(
         ["grep", "-rlF", "-e", KEYS["PEXELS_API_KEY"], "-e", KEYS["PIXABAY_API_KEY"], str(tmp_path)], capture_output=True
     )  # fmt: skip
