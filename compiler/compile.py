@@ -34,7 +34,7 @@ from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
 from .pricing import Prices, load_prices, price_plan
 from .script_lock import locked_scenes
-from .stock_query import fallback_warnings, read_stock_lock, uses_stock
+from .stock_query import read_stock_lock, stock_warnings, uses_stock
 from .textfit import FontSource
 from .transitions import check_transitions
 from .video_checks import check_assets, check_bookends, check_devices, check_sparse
@@ -180,7 +180,7 @@ def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
     opts, costs = c.opts, c.costs
     assert costs is not None
     stock, stock_diags = read_stock_lock(c.recording) if uses_stock(video.spec, scenes) else (None, [])
-    c.diags += stock_diags + fallback_warnings(video, scenes, stock)
+    c.diags += stock_diags + stock_warnings(video, scenes, stock)
     video_drafts = lower_video(
         video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts, lexicon, wan, stock
     )

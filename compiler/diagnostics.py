@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "E_STOCK_KEY": "a scene searches a stock provider whose key variable is not set",
     "E_STOCK_LOCK": "the stock lock beside the spec cannot be read",
     "W_STOCK_FALLBACK": "warning: no stock footage fitted a scene: it shows the storyboard card",
+    "W_RELEVANCE": "warning: a locked stock clip scores under video.relevance.min_score against its visual prompt",
     "E_SCRIPT_LOCK": "the locked LLM script beside the spec cannot be read",
     "W_SCRIPT_STALE": "warning: the locked LLM script was written for another brief, model or budget (planning uses it as locked)",
 }

@@ -76,6 +76,8 @@ def stock_tasks(
         still, ext = False, "mp4"
     else:
         fetch = {"scene": i, **pick.model_dump(exclude={"fallback", "orientation"})}
+        if spec.video.relevance is not None:
+            fetch["min_score"] = spec.video.relevance.min_score
         still, ext = pick.media == "photo", pick.ext
     tasks.append(
         Draft(

@@ -102,15 +102,28 @@ def read_stock_lock(src: SourceFiles) -> tuple[StockLock | None, list[Diagnostic
         ]
 
 
-def fallback_warnings(video: LoadedVideo, scenes: list[Scene] | None, lock: StockLock | None) -> list[Diagnostic]:
-    """W_STOCK_FALLBACK for each stock scene the lock says nothing fitted (it shows the storyboard card)."""
+def stock_warnings(video: LoadedVideo, scenes: list[Scene] | None, lock: StockLock | None) -> list[Diagnostic]:
+    """W_STOCK_FALLBACK for each stock scene the lock says nothing fitted (it shows the storyboard
+    card), W_RELEVANCE for each locked clip that scored under `video.relevance.min_score`."""
     out = []
+    relevance = video.spec.video.relevance
     for i, scene in enumerate(scenes or [], start=1):
         pick = lock.pick(video.spec.name, i) if lock is not None else None
-        if scene_engine(video.spec, scene) == "stock" and pick is not None and pick.fallback:
-            if pick.query != scene_query(scene):
-                continue  # the query changed: the scene searches again
-            path = ("script", "scenes", i - 1, "video", "engine") if scene.video else ("video", "engine")
+        if scene_engine(video.spec, scene) != "stock" or pick is None or pick.query != scene_query(scene):
+            continue  # no pick yet, or the query changed: the scene searches again
+        path = ("script", "scenes", i - 1, "video", "engine") if scene.video else ("video", "engine")
+        if relevance is not None and pick.score is not None and pick.score < relevance.min_score:
+            out.append(
+                video.diagnostic(
+                    ("video", "relevance", "min_score"),
+                    "W_RELEVANCE",
+                    f"scene {i} of {video.spec.name}: its clip scores {pick.score:.3f} against the visual prompt, "
+                    f"under min_score {relevance.min_score}",
+                    f"give the scene a sharper `stock_query`, then `vidc stock repick SPEC --scene {i}`",
+                    severity="warning",
+                )
+            )
+        if pick.fallback:
             out.append(
                 video.diagnostic(
                     path,

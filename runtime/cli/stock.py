@@ -49,16 +49,25 @@ def pick_for_build(plan, spec: Path, root: Path, say=print) -> int:
 def _pick(plan, spec: Path, root: Path, say) -> None:
     search_dir, store = stock_dirs(root)
     searcher = Searcher(cache=search_dir)
-    report = pick_missing(plan, read_lock_file(lock_file(spec)), lock_file(spec), searcher, store, scorer_for(plan))
+    report = pick_missing(
+        plan, read_lock_file(lock_file(spec)), lock_file(spec), searcher, store, scorer_for(plan, root)
+    )
     asked = ", ".join(f"{n} to {p}" for p, n in sorted(searcher.requests.items())) or "none (all cached)"
     say(f"stock: {len(report.picked)} scene(s) picked, locked in {lock_file(spec).name}; search requests: {asked}")
+    for line in report.relevance:
+        say(f"stock: {line}")
     for line in report.fallbacks:
         say(f"warning: {line}")
 
 
-def scorer_for(plan):
+def scorer_for(plan, root: Path):
     """The relevance scorer the plan's stock scenes ask for (None: the providers' order)."""
-    return None
+    wanted = {t.params["relevance"]["model"] for t in unpicked(plan) if t.params.get("relevance")}
+    if not wanted:
+        return None
+    from ..media.relevance import ClipScorer
+
+    return ClipScorer(sorted(wanted)[0], root)  # one model per spec: `video.relevance` is the video's
 
 
 def stock_first(plan, spec: Path, root: Path, again, reporter):

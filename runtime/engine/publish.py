@@ -23,7 +23,7 @@ from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
 from ..state.workfolder import sweep_parts
 from .events import Reporter
-from .stock_credits import credits_text, stock_credits, stock_fallbacks
+from .stock_credits import credits_text, relevance_summary, stock_credits, stock_fallbacks
 
 
 class PublishError(Exception):
@@ -167,6 +167,8 @@ def build_manifest(plan: Plan, video: str, objects: dict[str, str], result: Call
     }
     if credits := stock_credits(tasks):  # only a video with stock footage has these keys
         manifest["credits"] = credits
+        if relevance := relevance_summary(tasks):
+            manifest["relevance"] = relevance
     if fallbacks := stock_fallbacks(tasks):
         manifest["stock_fallbacks"] = fallbacks
     if costs is not None:

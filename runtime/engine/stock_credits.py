@@ -4,6 +4,7 @@ author, page and licence travel in its `stock/scene-NN` task): a manifest sectio
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from vidc.schemas.plan import Task
@@ -18,6 +19,19 @@ def stock_credits(tasks: dict[str, Task]) -> list[dict[str, Any]]:
         if t.backend == "stock-fetch" and t.params.get("sha256"):
             out.append({"scene": t.params["scene"], **{k: t.params.get(k) for k in _KEYS}})
     return out
+
+
+def relevance_summary(tasks: dict[str, Task]) -> dict[str, Any] | None:
+    """The median relevance of the video's scored clips and the scenes under `min_score` (None: unscored)."""
+    scored = [
+        t.params
+        for t in sorted(tasks.values(), key=lambda t: t.id)
+        if t.backend == "stock-fetch" and isinstance(t.params.get("score"), (int, float))
+    ]
+    if not scored:
+        return None
+    below = [p["scene"] for p in scored if p.get("min_score") is not None and p["score"] < p["min_score"]]
+    return {"median": round(statistics.median(p["score"] for p in scored), 4), "below_min_score": below}
 
 
 def stock_fallbacks(tasks: dict[str, Task]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ sha256 and credit go into the lock, written atomically beside the spec."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ Scorer = Callable[[str, list[Candidate]], list[float]]  # (prompt, candidates) -
 class PickReport:
     picked: list[str] = field(default_factory=list)  # one line per scene picked
     fallbacks: list[str] = field(default_factory=list)  # one line per scene that fell back to the storyboard
+    relevance: list[str] = field(default_factory=list)  # per video scored: the median score
 
 
 def unpicked(plan: Plan) -> list[Any]:
@@ -60,6 +62,11 @@ def pick_missing(
                 report.picked.append(
                     f"{where}: {pick.provider} {pick.media} {pick.id} by {pick.author} ({p['query']!r})"
                 )
+        scores = sorted(s.score for s in scenes.values() if s.score is not None)
+        if scores:
+            report.relevance.append(
+                f"{video}: median relevance {statistics.median(scores):.3f} over {len(scores)} clip(s)"
+            )
         write_text(lock_file, lock_text(lock))
     return report
 

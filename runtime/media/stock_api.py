@@ -199,7 +199,8 @@ def _pixabay(body: Any, media: str) -> list[Candidate]:
 def _cand(provider: str, item: dict, media: str, url: str, size: dict, author, author_url) -> Candidate:
     ext = shown(url).rsplit(".", 1)[-1].lower()
     ext = ext if ext.isalnum() and len(ext) <= 4 else ("mp4" if media == "video" else "jpg")
-    preview = item.get("image") or item.get("previewURL") or ""
+    src = item.get("src") if isinstance(item.get("src"), dict) else {}
+    preview = item.get("image") or size.get("thumbnail") or item.get("previewURL") or src.get("medium") or ""
     return Candidate(
         provider=provider,
         id=str(item["id"]),
