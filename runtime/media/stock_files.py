@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from ..state.atomic import fsync_dir
+from ..state.atomic import fsync_dir, write_text
 from .stock_api import TIMEOUT_S, StockError, shown
 
 TRIES = 3
@@ -44,13 +44,28 @@ def stored(store: Path, sha256: str, ext: str) -> Path | None:
     return None
 
 
+def _by_url(store: Path, url: str) -> Path:
+    """Where the store notes which object a URL gave (so the same clip is never downloaded twice)."""
+    return store / "by-url" / hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
 def download(url: str, store: Path, ext: str, sleep: Callable[[float], None] = time.sleep) -> tuple[Path, int]:
-    """Download `url` into the store, verified; (its path, its size). StockError after TRIES bad tries."""
+    """The file at `url` in the store, verified: the stored copy when this URL was downloaded before
+    (and its object is still whole), else downloaded now; (its path, its size). StockError after
+    TRIES bad tries."""
     store.mkdir(parents=True, exist_ok=True)
+    try:
+        known = stored(store, _by_url(store, url).read_text(encoding="utf-8").strip(), ext)
+    except OSError:
+        known = None
+    if known is not None:
+        return known, known.stat().st_size
     problem = ""
     for attempt in range(TRIES):
         try:
-            return _once(url, store, ext)
+            path, size = _once(url, store, ext)
+            write_text(_by_url(store, url), path.name.rsplit(".", 1)[0])
+            return path, size
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code}"
             if exc.code in (401, 403, 404, 410):

@@ -149,10 +149,11 @@ def test_downloads_are_verified_and_content_addressed(fakes, tmp_path):
     px.push({"truncate": True})
     path, size = download(url, tmp_path / "objects", "mp4", sleep=lambda s: None)
     assert path.name == f"{file_sha256(path)}.mp4" and path.stat().st_size == size and px.counts["download"] == 2
+    assert download(url, tmp_path / "objects", "mp4") == (path, size) and px.counts["download"] == 2  # stored
     px.push({"not_video": True}, {"not_video": True}, {"not_video": True})
     with pytest.raises(StockError, match="not a video"):
-        download(url, tmp_path / "objects", "mp4", sleep=lambda s: None)
-    assert [p.name for p in (tmp_path / "objects").iterdir()] == [path.name]  # nothing half-written
+        download(px.file_url("v-1001-640x360.mp4"), tmp_path / "objects", "mp4", sleep=lambda s: None)
+    assert [p.name for p in (tmp_path / "objects").glob("*.*")] == [path.name]  # nothing half-written
 
 
 def _pick(tmp_path, env, preset="draft", text=None, lock=None):
@@ -198,3 +199,43 @@ def test_plan_shows_each_query_and_the_requests_against_the_limits():
     assert "pexels: at most 4 of 200 per hour; pixabay: at most 4 of 100 per minute" in text
     assert "'city traffic': to search (landscape >= 640x360" in text
     assert plan_summary(plan_of(spec().replace("engine: stock", "engine: animatic"))) == ""
+
+
+def _fetch(tmp_path, **params):
+    from vidc.runtime.backends.base import TaskContext
+    from vidc.runtime.backends.stock import FetchParams, StockFetch
+
+    out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"  # an empty output folder per task, as the worker gives
+    out.mkdir()
+    ctx = TaskContext("waves/stock/scene-02", params, {}, out, tmp_path, tmp_path / "cache")
+    return StockFetch().run(ctx, FetchParams.model_validate({"scene": 2, "query": "q", **params}))
+
+
+def test_a_locked_file_that_is_gone_or_differs_names_the_scene_and_the_repick(fakes, tmp_path):
+    from vidc.runtime.backends.base import BackendError
+
+    px, _pb, _env = fakes
+    url = px.file_url("v-1001-640x360.mp4")
+    path, size = download(url, tmp_path / "probe", "mp4")
+    sha = path.name.split(".")[0]
+    result = _fetch(tmp_path, url=url, sha256=sha, size=size, provider="pexels", author="Ada")
+    assert result["credit"]["author"] == "Ada" and (tmp_path / "out-0" / "source.mp4").stat().st_size == size
+    n = px.counts["download"]
+    _fetch(tmp_path, url=url, sha256=sha, size=size)  # the work folder has it: nothing downloaded
+    assert px.counts["download"] == n
+    with pytest.raises(BackendError, match=r"scene 2: the locked stock file's bytes differ.*repick SPEC --scene 2"):
+        _fetch(tmp_path, url=url, sha256="0" * 64, size=size)
+    with pytest.raises(BackendError, match=r"scene 2: the locked stock file is gone.*HTTP 404.*--scene 2"):
+        _fetch(tmp_path, url=px.file_url("v-999999-1x1.mp4"), sha256="1" * 64, size=1)
+
+
+def test_a_scene_without_a_fitting_video_gets_a_photo_shown_as_a_still(fakes, tmp_path):
+    px, pb, env = fakes
+    px.catalogue[:] = [it for it in px.catalogue if it.seconds == 0]  # photos only
+    pb.catalogue[:] = []
+    lock, _report, _s = _pick(tmp_path, env)
+    pick = lock.videos["waves"]["1"]
+    assert pick.media == "photo" and pick.ext == "jpg" and pick.width >= 640
+    plan = plan_of(spec(), files={"project.stock.json": lock_text(lock)}, facts=KEYS)
+    clip = plan.task_map()["waves/video/scene-01"]
+    assert clip.params["still"] is True and "@{in:stock}/source.jpg" in clip.argv[0]
