@@ -261,7 +261,8 @@ def _check_scenes(
         dur = _number(scene.get("duration_seconds"))
         _check_duration(dur, rng, label, base, smap, diags)
         _check_words(scene, dur, rate, label, base, smap, diags)
-        own = scene.get("video").get("engine") if isinstance(scene.get("video"), dict) else None
+        chosen = scene.get("video")
+        own = chosen.get("engine") if isinstance(chosen, dict) else None
         if "asset" in scene:
             _check_path(tree, base + ("asset",), spec_dir, smap, "asset", diags, exists)
         elif own == "assets" or (own is None and assets_engine):

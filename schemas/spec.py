@@ -170,6 +170,10 @@ class Voice(_Strict):
     )
 
 
+def _both_providers() -> list[Literal["pexels", "pixabay"]]:
+    return ["pexels", "pixabay"]
+
+
 class StockOptions(_Strict):
     fallback: Literal["animatic", "error"] = Field(
         "animatic", description="A scene nothing fits: the storyboard card with a warning, or a failed build"
@@ -246,7 +250,7 @@ class Video(_Strict):
         "{type, seconds}; a scene's own `transition` overrides it",
     )
     providers: list[Literal["pexels", "pixabay"]] = Field(
-        default_factory=lambda: ["pexels", "pixabay"], min_length=1, description="stock: which providers, in order"
+        default_factory=_both_providers, min_length=1, description="stock: which providers, in order"
     )
     stock: StockOptions = Field(default_factory=StockOptions, description="stock: what a scene nothing fits does")
     relevance: Relevance | None = Field(None, description="stock: score candidates against the visual prompt")

@@ -36,22 +36,22 @@ def stock_dirs(root: Path) -> tuple[Path, Path]:
     return base / "search", base / "objects"
 
 
-def pick_for_build(plan, spec: Path, root: Path, say=print) -> int:
-    """Search and lock what the plan still has to search; 0, or 1 after one line naming the scene."""
+def pick_for_build(plan, spec: Path, root: Path, say=print, avoid: frozenset[str] = frozenset()) -> int:
+    """Search and lock what the plan still has to search; 0, or 1 after one line naming the scene.
+    `avoid`: the clips a repick replaces (taken again only when nothing else fits)."""
     try:
-        _pick(plan, spec, root, say)
+        _pick(plan, spec, root, say, avoid)
     except StockError as exc:
         print(f"vidc: error: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def _pick(plan, spec: Path, root: Path, say) -> None:
+def _pick(plan, spec: Path, root: Path, say, avoid: frozenset[str] = frozenset()) -> None:
     search_dir, store = stock_dirs(root)
     searcher = Searcher(cache=search_dir)
-    report = pick_missing(
-        plan, read_lock_file(lock_file(spec)), lock_file(spec), searcher, store, scorer_for(plan, root)
-    )
+    lock = read_lock_file(lock_file(spec))
+    report = pick_missing(plan, lock, lock_file(spec), searcher, store, scorer_for(plan, root), avoid)
     asked = ", ".join(f"{n} to {p}" for p, n in sorted(searcher.requests.items())) or "none (all cached)"
     say(f"stock: {len(report.picked)} scene(s) picked, locked in {lock_file(spec).name}; search requests: {asked}")
     for line in report.relevance:
@@ -159,9 +159,11 @@ def run_repick(args) -> int:
     spec = find_spec(Path(args.spec))
     path = lock_file(spec)
     lock = read_lock_file(path)
-    for scenes in lock.videos.values():
+    old = set()
+    for video, scenes in lock.videos.items():
         for n in list(scenes):
             if args.all or int(n) in (args.scene or []):
+                old.add(f"{video}/{n}/{scenes[n].provider}:{scenes[n].id}")
                 del scenes[n]
     write_text(path, lock_text(lock))
     plan, diags, root = compile_spec(spec, hardware_of(args), parse_overrides(args.set, args.preset))
@@ -171,4 +173,4 @@ def run_repick(args) -> int:
     if not unpicked(plan):
         print(f"{spec.name}: no stock scene to pick")
         return 0
-    return pick_for_build(plan, spec, root)
+    return pick_for_build(plan, spec, root, avoid=frozenset(old))

@@ -40,10 +40,17 @@ def unpicked(plan: Plan) -> list[Any]:
 
 
 def pick_missing(
-    plan: Plan, lock: StockLock, lock_file: Path, searcher: Searcher, store: Path, scorer: Scorer | None = None
+    plan: Plan,
+    lock: StockLock,
+    lock_file: Path,
+    searcher: Searcher,
+    store: Path,
+    scorer: Scorer | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> PickReport:
     """Search, choose, download and lock every scene the plan still has to search; the lock is
-    written after each video (a failure keeps the videos picked before it)."""
+    written after each video (a failure keeps the videos picked before it). `avoid`: the clips a
+    repick replaces, as "VIDEO/SCENE/PROVIDER:ID", taken again only when nothing else fits."""
     report = PickReport()
     by_video: dict[str, list[Any]] = {}
     for task in unpicked(plan):
@@ -53,7 +60,7 @@ def pick_missing(
         for task in tasks:
             p = task.params
             scenes.pop(str(p["scene"]), None)  # a stale pick (another query or orientation) is replaced
-            pick = _pick_scene(video, p, lock, searcher, store, scorer)
+            pick = _pick_scene(video, p, lock, searcher, store, scorer, avoid)
             scenes[str(p["scene"])] = pick
             where = f"{video} scene {p['scene']}"
             if pick.fallback:
@@ -81,9 +88,16 @@ def _used(lock: StockLock, video: str) -> tuple[set[str], set[str]]:
 
 
 def _pick_scene(
-    video: str, p: dict[str, Any], lock: StockLock, searcher: Searcher, store: Path, scorer: Scorer | None
+    video: str,
+    p: dict[str, Any],
+    lock: StockLock,
+    searcher: Searcher,
+    store: Path,
+    scorer: Scorer | None,
+    avoid: frozenset[str],
 ) -> StockPick:
     mine, others = _used(lock, video)
+    old = {a.rsplit("/", 1)[1] for a in avoid if a.rsplit("/", 1)[0] == f"{video}/{p['scene']}"}
     where = f"{video} scene {p['scene']}"
     ranked: list[tuple[Candidate, float | None]] = []
     for media in ("video", "photo"):
@@ -92,7 +106,7 @@ def _pick_scene(
                 found = searcher.search(provider, media, p["query"], p["orientation"])
             except StockError as exc:
                 raise StockError(f"{where}: {exc}") from None
-            ranked = _rank(_fitting(found, p, mine), p, others, scorer)
+            ranked = _rank(_fitting(found, p, mine), p, (old, others), scorer)
             if ranked:
                 break
         if ranked:
@@ -132,10 +146,11 @@ def _fitting(found: list[Candidate], p: dict[str, Any], mine: set[str]) -> list[
 
 
 def _rank(
-    cands: list[Candidate], p: dict[str, Any], others: set[str], scorer: Scorer | None
+    cands: list[Candidate], p: dict[str, Any], used: tuple[set[str], set[str]], scorer: Scorer | None
 ) -> list[tuple[Candidate, float | None]]:
-    """Fresh clips (no other video uses them) before reused ones, long enough before short, then the
-    relevance score (with a model) or the provider's order."""
+    """The clip a repick replaces last; fresh clips (no other video uses them) before reused ones,
+    long enough before short, then the relevance score (with a model) or the provider's order."""
+    old, others = used
     if not cands:
         return []
     scores: list[float | None] = list(scorer(p.get("prompt", p["query"]), cands)) if scorer else [None] * len(cands)
@@ -143,7 +158,8 @@ def _rank(
     def key(k: int) -> tuple:
         c = cands[k]
         short = c.media == "video" and c.duration_ms < p["min_ms"]
-        return (f"{c.provider}:{c.id}" in others, short, -(scores[k] or 0.0), k)
+        name = f"{c.provider}:{c.id}"
+        return (name in old, name in others, short, -(scores[k] or 0.0), k)
 
     return [(cands[k], scores[k]) for k in sorted(range(len(cands)), key=key)]
 

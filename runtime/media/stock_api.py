@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,7 @@ def _pexels(body: Any, media: str) -> list[Candidate]:
                 url = src.get("original") or src.get("large2x")
                 if url:
                     out.append(_cand("pexels", item, "photo", url, item, item.get("photographer"), None))
-                    out[-1] = _with(out[-1], author_url=str(item.get("photographer_url") or ""))
+                    out[-1] = replace(out[-1], author_url=str(item.get("photographer_url") or ""))
         except (AttributeError, TypeError, ValueError, KeyError):
             continue  # one malformed item does not spoil the answer
     return out
@@ -199,7 +199,8 @@ def _pixabay(body: Any, media: str) -> list[Candidate]:
 def _cand(provider: str, item: dict, media: str, url: str, size: dict, author, author_url) -> Candidate:
     ext = shown(url).rsplit(".", 1)[-1].lower()
     ext = ext if ext.isalnum() and len(ext) <= 4 else ("mp4" if media == "video" else "jpg")
-    src = item.get("src") if isinstance(item.get("src"), dict) else {}
+    given = item.get("src")
+    src: dict[str, Any] = given if isinstance(given, dict) else {}
     preview = item.get("image") or size.get("thumbnail") or item.get("previewURL") or src.get("medium") or ""
     return Candidate(
         provider=provider,
@@ -215,9 +216,3 @@ def _cand(provider: str, item: dict, media: str, url: str, size: dict, author, a
         page=str(item.get("url") or item.get("pageURL") or ""),
         preview=str(preview),
     )
-
-
-def _with(c: Candidate, **changes: str) -> Candidate:
-    from dataclasses import replace
-
-    return replace(c, **changes)
