@@ -130,7 +130,11 @@ class Searcher:
                 problem = f"HTTP {exc.code}"
                 if exc.code == 429:
                     wait = retry_after_s(exc.headers, self.now)
-                    self.sleep(min(MAX_WAIT_S, wait if wait is not None else 2.0 ** (attempt + 1)))
+                    if wait is not None and wait > MAX_WAIT_S:
+                        raise StockError(
+                            f"{provider} is rate-limited for {int(wait)} s more; build again later"
+                        ) from None
+                    self.sleep(wait if wait is not None else 2.0 ** (attempt + 1))
                     continue
                 if exc.code < 500:
                     hint = "check the key" if exc.code in (400, 401, 403) else "check the query"

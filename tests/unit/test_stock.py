@@ -136,6 +136,15 @@ def test_429_is_waited_out_and_500_and_bad_json_are_retried(fakes, tmp_path):
     assert waits[0] == 3.0 and len(waits) == 3
 
 
+def test_a_long_retry_after_is_one_line_not_an_hour_asleep(fakes, tmp_path):
+    px, _pb, env = fakes
+    px.push({"status": 429, "retry_after": "3600"})
+    waits: list[float] = []
+    with pytest.raises(StockError, match="pexels is rate-limited for 3600 s more"):
+        _searcher(tmp_path, env, waits).search("pexels", "video", "forest", "landscape")
+    assert waits == []
+
+
 def test_a_bad_key_is_one_line_without_the_key(fakes, tmp_path):
     _px, pb, env = fakes
     with pytest.raises(StockError) as err:
