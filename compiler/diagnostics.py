@@ -69,6 +69,10 @@ CODES: dict[str, str] = {
     "E_TRANSITION_LENGTH": "a transition is longer than the scenes on either side of it allow",
     "W_TRANSITION_FIRST": "warning: scene 1 has a transition, but no scene comes before it",
     "E_SCRIPT_LOCK": "the locked LLM script beside the spec cannot be read",
+    "E_PUBLISH_TEXT": "a publish title, description or tags that the platform rejects (length, `<` or `>`)",
+    "E_PUBLISH_SCHEDULE": "a publish_at that is not a zoned ISO 8601 time, is in the past, or is on a video that is not private",
+    "E_PUBLISH_PRESET": "the export preset renders a video the publish platform rejects (frame rate, size, Shorts length)",
+    "W_PUBLISH_PRIVATE": "warning: a public privacy that the platform keeps private until the API project is audited",
     "W_SCRIPT_STALE": "warning: the locked LLM script was written for another brief, model or budget (planning uses it as locked)",
 }
 

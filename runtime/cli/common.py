@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_project
@@ -109,6 +110,7 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
         fonts=font_source,
         model_facts=wan_model_facts(root),
         asset_size=project_asset_size(root),
+        now_ms=int(time.time() * 1000),  # a publish_at in the past is a diagnostic
     )
     plan, diags = compile_project(src, hardware, options)
     return plan, diags, root
