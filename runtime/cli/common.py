@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_project
+from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_videos
 from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS
@@ -98,6 +98,14 @@ def backend_catalog():
 def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
     """Compile with the project's calibration (from `vidc calibrate`) unless one is given.
     Returns (plan | None, diagnostics, project folder)."""
+    plan, diags, root, _ = compile_spec_videos(spec_path, hardware, overrides, calibration)
+    return plan, diags, root
+
+
+def compile_spec_videos(
+    spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None
+):
+    """compile_spec, and the loaded, templated videos: (plan | None, diagnostics, project folder, videos)."""
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
     cat = backend_catalog()
@@ -112,8 +120,8 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
         asset_size=project_asset_size(root),
         now_ms=int(time.time() * 1000),  # a publish_at in the past is a diagnostic
     )
-    plan, diags = compile_project(src, hardware, options)
-    return plan, diags, root
+    plan, diags, videos = compile_videos(src, hardware, options)
+    return plan, diags, root, videos
 
 
 def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
