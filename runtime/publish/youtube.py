@@ -11,6 +11,7 @@ and a resumed publish asks the server where the session stands (`PUT`, empty bod
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,14 @@ RETRIES = 3
 
 class Stop(PublishFault):
     """A fault that stops the whole publish (not just one video): a quota, a rate limit, no connection."""
+
+
+class Transient(PublishFault):
+    """A 5xx answer or a broken connection: an upload retries it (the session says where it stands)."""
+
+
+class Unreachable(Stop, Transient):
+    """The API cannot be reached: retried during an upload, then the publish stops."""
 
 
 class QuotaStop(Stop):
@@ -102,9 +111,17 @@ class YouTube:
             request.resumable_uri = session
             request._in_error_state = True  # the client's own way to ask the server where a session stands
         http = _Journaling(self.http, on_session)
-        response = None
+        response, failures = None, 0
         while response is None:
-            status, response = self.call(lambda: request.next_chunk(http=http, num_retries=RETRIES), "upload")
+            try:  # the client's own retries would resend a chunk from a spent stream: retried here instead
+                status, response = self.call(lambda: request.next_chunk(http=http), "upload")
+            except Transient:
+                failures += 1
+                if failures > RETRIES:
+                    raise
+                time.sleep(min(8.0, 0.5 * 2**failures))  # then the client asks the session where it stands
+                continue
+            failures = 0
             if status is not None:
                 on_progress(status.resumable_progress)
         return response
@@ -150,7 +167,7 @@ class YouTube:
                 f"the token endpoint refused the YouTube credentials ({_first(exc)}); run `vidc publish login youtube`"
             ) from None
         except (httplib2.HttpLib2Error, TransportError, OSError) as exc:
-            raise Stop(
+            raise Unreachable(
                 f"cannot reach YouTube at {self.root} during the {what} ({type(exc).__name__}); what the server "
                 "confirmed is kept: run `vidc publish` again to resume"
             ) from None
@@ -204,7 +221,7 @@ def _refusal(exc: Any, what: str) -> PublishFault:
             f"YouTube refused the {what} ({status} {reason or 'forbidden'}); check the account's permissions, or "
             "run `vidc publish login youtube`"
         )
-    return PublishFault(
+    return (Transient if status >= 500 else PublishFault)(
         f"YouTube answered {status} {reason} to the {what}; what the server confirmed is kept: run `vidc publish` "
         "again to resume"
     )

@@ -5,7 +5,8 @@ here, and google-auth refreshing at this server's /token).
 It speaks:
 
 - `POST /token` (form: grant_type=refresh_token, refresh_token, client_id, client_secret) -> an access
-  token; every API call must carry one it issued (else 401);
+  token; every API call must carry one it issued (else 401); grant_type=authorization_code (the
+  login's code, with a PKCE code_verifier) -> an access token and the refresh token;
 - the resumable upload: `POST /upload/youtube/v3/videos?uploadType=resumable&part=...` with the JSON
   resource and `X-Upload-Content-Length` -> 200 + `Location` (the session URI); `PUT` chunks with
   `Content-Range: bytes a-b/N` (every chunk but the last a multiple of 256 KiB, else 400) -> `308` +
@@ -47,6 +48,8 @@ class FakeYouTube:
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
         self.tokens: set[str] = set()
         self.token_requests = 0
+        self.auth_code = "4/0-code"  # what the consent page would hand the login's loopback redirect
+        self.redirects: list[str] = []
         self.quota_left = 10_000
         self.sessions: dict[str, dict[str, Any]] = {}
         self.videos: dict[str, dict[str, Any]] = {}
@@ -207,6 +210,23 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         fake = self.server_fake
         fake.token_requests += 1
+        if form.get("grant_type") == "authorization_code":  # the login's code exchange (PKCE)
+            if (
+                form.get("code") != fake.auth_code
+                or not form.get("code_verifier")
+                or form.get("client_id") != fake.client_id
+            ):
+                return self._send(400, json.dumps({"error": "invalid_grant"}).encode())
+            fake.redirects.append(form.get("redirect_uri", ""))
+            token = "ya29." + secrets.token_urlsafe(24)
+            fake.tokens.add(token)
+            answer = {
+                "access_token": token,
+                "refresh_token": fake.refresh_token,
+                "expires_in": 3599,
+                "token_type": "Bearer",
+            }
+            return self._send(200, json.dumps(answer).encode())
         if (form.get("grant_type"), form.get("refresh_token"), form.get("client_id")) != (
             "refresh_token",
             fake.refresh_token,
