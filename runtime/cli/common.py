@@ -142,7 +142,14 @@ def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
 
 def compile_args(args):
     """Compile the spec named on the command line; diagnostics go to stderr. (spec, plan | None)."""
-    spec = find_spec(args.spec)
-    plan, diags, _ = compile_spec(spec, hardware_of(args), parse_overrides(args.set, getattr(args, "preset", None)))
-    show_diagnostics(diags, spec)
+    spec, plan, _ = compile_args_videos(args)
     return spec, plan
+
+
+def compile_args_videos(args):
+    """compile_args, and the loaded, templated videos: (spec, plan | None, videos)."""
+    spec = find_spec(args.spec)
+    overrides = parse_overrides(args.set, getattr(args, "preset", None))
+    plan, diags, _, videos = compile_spec_videos(spec, hardware_of(args), overrides)
+    show_diagnostics(diags, spec)
+    return spec, plan, videos

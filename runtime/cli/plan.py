@@ -10,7 +10,7 @@ from vidc.compiler.textsafe import safe_text
 
 from ..state.atomic import write_text
 from ..state.confine import no_link_out
-from .common import UsageError, add_spec_args, compile_args
+from .common import UsageError, add_spec_args, compile_args_videos
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
 EXTENSIONS = {
@@ -68,7 +68,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     fmt = output_format(args.format, args.output)
-    spec, plan = compile_args(args)
+    spec, plan, videos = compile_args_videos(args)
     if plan is None:
         return 2
     if args.output:  # inside the project, never through a link out of it
@@ -92,6 +92,11 @@ def run(args) -> int:
         sys.stdout.write(text if fmt == "json" else safe_text(text, multiline=True))
     if disk:  # what the build would add depends on this machine's store: never in a saved plan
         print(safe_text(disk), file=sys.stderr if args.output else sys.stdout)
+    if fmt == "text" and not args.simulate and not args.capacity:  # the platforms' state: never in a saved plan
+        from .publish import publish_lines
+
+        for line in publish_lines(spec, plan, videos):
+            print(safe_text(line), file=sys.stderr if args.output else sys.stdout)
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from ..host.sources import find_spec
 from ..publish.credentials import NAMES, PublishFault
@@ -139,3 +140,23 @@ def _line(e: dict) -> str:
     if kind == "step":
         return f"{video}: {e['step']} attached"
     return f"{video}: {kind}: {e.get('reason') or e.get('error') or ''}".strip()
+
+
+def publish_states(spec: Path, plan, videos) -> dict[str, dict[str, str]]:
+    """Each video's state on each platform its spec publishes to (for `vidc plan` and `vidc review`),
+    from the publish ledger; nothing is written."""
+    from ..publish.run import video_state
+
+    rep = PublishLedger(spec.resolve().parent / ".vidc" / "publish.log").replay()
+    out: dict[str, dict[str, str]] = {}
+    for platform in ("youtube", "tiktok"):
+        for job in make_jobs(videos, plan, spec.resolve().parent, platform):
+            out.setdefault(job.video, {})[platform] = video_state(job, rep)
+    return out
+
+
+def publish_lines(spec: Path, plan, videos) -> list[str]:
+    states = publish_states(spec, plan, videos)
+    if not states:
+        return []
+    return ["publish:"] + [f"  {name} on {p}: {s}" for name, by in states.items() for p, s in sorted(by.items())]

@@ -87,8 +87,10 @@ def _uploads(fake: FakeYouTube) -> list[dict]:
 
 def test_a_matrix_publishes_private_labelled_with_thumbnail_and_captions_once(project, fake, tmp_path):
     env = _env(fake, tmp_path)
+    assert "  pub-alpha on youtube: not published\n" in run_cli("plan", project).ok().out
     result = run_cli("publish", project, "--json", env=env).ok()
     assert [e["video"] for e in result.events if e["event"] == "published"] == list(NAMES)
+    assert "  pub-beta on youtube: published https://www.youtube.com/watch?v=" in run_cli("plan", project).ok().out
     assert fake.token_requests >= 1  # the token was refreshed at the credentials' token_uri
     by_title = {v["snippet"]["title"]: v for v in fake.videos.values()}
     assert sorted(by_title) == ["All about alpha", "All about beta", "All about gamma"]
