@@ -88,9 +88,10 @@ def _publish(args, jobs: list[Job], ledger: PublishLedger, emit) -> int:
 
     if args.dry_run:
         return publish_run.dry_run(jobs, ledger, emit)
-    if args.platform == "tiktok":
-        raise PublishFault("publishing to TikTok is not available in this version of vidc; use --platform youtube")
     from ..publish import credentials, youtube
+
+    if args.platform == "tiktok":
+        return _tiktok(args, jobs, ledger, emit)
 
     youtube.require_client()
     account = jobs[0].account
@@ -99,7 +100,10 @@ def _publish(args, jobs: list[Job], ledger: PublishLedger, emit) -> int:
         info = credentials.load(credentials.find("youtube", account, args.credentials), "youtube")
         return youtube.YouTube(info, credentials.api_root("youtube"))
 
-    out = publish_run.publish_youtube(jobs, ledger, client, args.republish, emit)
+    return _report(args, publish_run.publish_youtube(jobs, ledger, client, args.republish, emit))
+
+
+def _report(args, out) -> int:
     for line in out.errors:
         print(f"vidc: error: {line}", file=sys.stderr)
     if not args.json:
@@ -108,6 +112,21 @@ def _publish(args, jobs: list[Job], ledger: PublishLedger, emit) -> int:
             file=sys.stderr,
         )
     return 1 if out.errors else 0
+
+
+def _tiktok(args, jobs: list[Job], ledger: PublishLedger, emit) -> int:
+    from ..publish import credentials
+    from ..publish.run_tiktok import publish_tiktok
+    from ..publish.tiktok import TikTok
+
+    account = jobs[0].account
+
+    def client():
+        info = credentials.load(credentials.find("tiktok", account, args.credentials), "tiktok")
+        return TikTok(info, credentials.api_root("tiktok"))
+
+    out = publish_tiktok(jobs, ledger, client, args.republish, args.draft, emit)
+    return _report(args, out)
 
 
 def _emitter(as_json: bool):
@@ -133,6 +152,8 @@ def _line(e: dict) -> str:
             f"thumbnail {e['thumbnail']}, captions {e['captions']}, {e['units']} units"
             + (f" ({e['problem']})" if "problem" in e else "")
         )
+    if kind == "quota" and e["platform"] == "tiktok":
+        return f"quota: this publish would make about {e['requests']} TikTok API requests (at most {e['per_minute']} a minute per token)"
     if kind == "quota":
         return f"quota: this publish would use {e['units']} units; {e['used']} of {e['limit']} used on {e['day']} (Pacific)"
     if kind == "resuming":

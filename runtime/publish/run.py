@@ -45,6 +45,8 @@ def video_state(job: Job, rep: Replay) -> str:
 
 
 def _steps(job: Job) -> set[str]:
+    if job.platform != "youtube":  # TikTok takes no thumbnail file or caption track through the API
+        return set()
     steps = {"thumbnail"} if job.thumbnail else set()
     steps |= {"captions"} if job.captions else set()
     return steps | ({"playlist"} if job.platform == "youtube" and job.youtube.playlist else set())
@@ -72,6 +74,17 @@ def dry_run(jobs: list[Job], ledger: PublishLedger, emit: Emit) -> int:
                 **({"problem": job.problem} if job.problem else {}),
             }
         )
+    if jobs and jobs[0].platform == "tiktok":  # creator_info once, then init and status per post
+        todo = sum(1 for j in jobs if not j.problem and not video_state(j, rep).startswith("published"))
+        emit(
+            {
+                "event": "quota",
+                "platform": "tiktok",
+                "requests": 1 + 2 * todo if todo else 0,
+                "per_minute": quota.TIKTOK_PER_MINUTE,
+            }
+        )
+        return 0
     account = jobs[0].account if jobs else "default"
     used = rep.units.get(("youtube", account, quota.day()), 0)
     emit(

@@ -201,3 +201,44 @@ def test_a_title_of_101_characters_is_exit_2_at_its_line(project, fake, tmp_path
     assert result.code == 2 and fake.requests == []
     assert f"{spec}:18:12: error[E_PUBLISH_TEXT]: the YouTube title of `pub-alpha` has 101 characters" in result.err
     assert "pub-beta" not in result.err and "`pub-gamma` has 101" in result.err  # beta + 96 = 100: fine
+
+
+def test_tiktok_direct_post_and_draft_once_each_with_the_ai_label(project, tmp_path):
+    from tests.fakes.tiktok_server import FakeTikTok
+
+    spec = project / "project.yaml"
+    spec.write_text(spec.read_text().replace("publish:\n", "publish:\n  tiktok: {title: 'Tik {{ item }}'}\n"))
+    with FakeTikTok() as tt:
+        creds = tmp_path / "tt.json"
+        creds.write_text(json.dumps(tt.credentials()))
+        env = {
+            "VIDC_TIKTOK_API_URL": tt.url,
+            "VIDC_TIKTOK_CREDENTIALS": str(creds),
+            "VIDC_TIKTOK_REQUESTS_PER_MINUTE": "60",
+        }
+        tt.per_minute = 60
+        dry = run_cli("publish", project, "--platform", "tiktok", "--dry-run", env=env).ok()
+        assert "would make about 7 TikTok API requests" in dry.out and tt.requests == []
+        result = run_cli("publish", project, "--platform", "tiktok", "--json", env=env).ok()
+        urls = [e["url"] for e in result.events if e["event"] == "published"]
+        assert len(urls) == 3 and all(u.startswith("https://www.tiktok.com/@vidc_test/video/") for u in urls)
+        inits = [r["body"] for r in tt.requests if r["path"].endswith("/video/init/")]
+        assert sorted(i["post_info"]["title"] for i in inits) == ["Tik alpha", "Tik beta", "Tik gamma"]
+        assert all(i["post_info"]["is_aigc"] is True and i["post_info"]["privacy_level"] == "SELF_ONLY" for i in inits)
+        for post in tt.posts.values():
+            assert post["status"] == "PUBLISH_COMPLETE" and len(post["data"]) == post["size"]
+        before = len(tt.requests)
+        run_cli("publish", project, "--platform", "tiktok", env=env).ok()
+        assert len(tt.requests) == before  # posted once
+
+        tt.per_minute = 1  # the platform's rate limit: a clear stop, what was posted kept
+        (project / ".vidc" / "publish.log").unlink()
+        stopped = run_cli("publish", project, "--platform", "tiktok", "--draft", env=env)
+        assert stopped.code == 1 and "TikTok is limiting this account (429 rate_limit_exceeded)" in stopped.err
+        tt.per_minute, tt.calls = 60, []
+        run_cli("publish", project, "--platform", "tiktok", "--draft", env=env).ok()
+        assert sum(p["inbox"] for p in tt.posts.values()) == 3
+        assert all(p["status"] == "SEND_TO_USER_INBOX" for p in tt.posts.values() if p["inbox"])
+        leaked = tt.tokens | {tt.refresh_token, tt.client_secret}
+        assert not any(s in (project / ".vidc" / "publish.log").read_text() for s in leaked)
+        assert "upload_token" not in (project / ".vidc" / "publish.log").read_text()
