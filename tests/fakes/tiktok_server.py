@@ -172,9 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, _answer(code="invalid_params", message="bad source_info chunking"))
         info = request.get("post_info")
         if not inbox and (info is None or info.get("privacy_level") not in fake.privacy_options):
-            return self._send(
-                400, _answer(code="privacy_level_option_mismatch", message="privacy level not offered")
-            )
+            return self._send(400, _answer(code="privacy_level_option_mismatch", message="privacy level not offered"))
         publish_id = "v_pub_file~v2-1." + secrets.token_hex(6)
         fake.posts[publish_id] = {
             "inbox": inbox,

@@ -202,6 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         session = self.server_fake.sessions.get(upload_id)
         if session is None:
             self._body()
+            self._record("upload_gone", range=self.headers.get("Content-Range", ""))
             return self._send(404, _error(404, "notFound", "no such upload session"))
         self._put(session)
 

@@ -242,3 +242,20 @@ def test_tiktok_direct_post_and_draft_once_each_with_the_ai_label(project, tmp_p
         leaked = tt.tokens | {tt.refresh_token, tt.client_secret}
         assert not any(s in (project / ".vidc" / "publish.log").read_text() for s in leaked)
         assert "upload_token" not in (project / ".vidc" / "publish.log").read_text()
+
+
+def test_an_expired_upload_session_starts_a_new_upload(project, fake, tmp_path):
+    from vidc.runtime.publish.ledger import PublishLedger
+
+    mp4 = project / "build" / "pub-alpha.mp4"
+    ledger = PublishLedger(project / ".vidc" / "publish.log")
+    gone = f"{fake.url}upload/youtube/v3/videos?uploadType=resumable&upload_id=expired"
+    key = {"platform": "youtube", "account": "default", "video": "pub-alpha", "sha256": file_sha256(mp4)}
+    ledger.append("session", uri=gone, size=mp4.stat().st_size, **key)
+    result = run_cli("publish", project, "--json", env=_env(fake, tmp_path)).ok()
+    assert [e["video"] for e in result.events if e["event"] == "session_expired"] == ["pub-alpha"]
+    assert [(r["kind"], r["range"]) for r in fake.requests if r["kind"] == "upload_gone"] == [
+        ("upload_gone", f"bytes */{mp4.stat().st_size}")  # the client asked where the session stands
+    ]
+    assert [r["kind"] for r in fake.requests][:2] == ["upload_gone", "upload_start"]
+    assert len(fake.videos) == 3
