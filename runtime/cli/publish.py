@@ -177,7 +177,19 @@ def publish_states(spec: Path, plan, videos) -> dict[str, dict[str, str]]:
 
 
 def publish_lines(spec: Path, plan, videos) -> list[str]:
+    from ..publish import quota
+    from ..publish.run import units_to_spend
+
     states = publish_states(spec, plan, videos)
     if not states:
         return []
-    return ["publish:"] + [f"  {name} on {p}: {s}" for name, by in states.items() for p, s in sorted(by.items())]
+    lines = ["publish:"] + [f"  {name} on {p}: {s}" for name, by in states.items() for p, s in sorted(by.items())]
+    jobs = make_jobs(videos, plan, spec.resolve().parent, "youtube")
+    if jobs:
+        rep = PublishLedger(spec.resolve().parent / ".vidc" / "publish.log").replay()
+        used = rep.units.get(("youtube", jobs[0].account, quota.day()), 0)
+        lines.append(
+            f"  YouTube quota: publishing would use {units_to_spend(jobs, rep)} units; {used} of "
+            f"{quota.daily_limit()} used on {quota.day()} (Pacific)"
+        )
+    return lines

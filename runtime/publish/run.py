@@ -100,6 +100,11 @@ def dry_run(jobs: list[Job], ledger: PublishLedger, emit: Emit) -> int:
     return 0
 
 
+def units_to_spend(jobs: list[Job], rep: Replay) -> int:
+    """The YouTube quota units publishing these jobs would spend now."""
+    return sum(_cost(job, rep) for job in jobs)
+
+
 def _cost(job: Job, rep: Replay) -> int:
     if job.problem or job.platform != "youtube":
         return 0

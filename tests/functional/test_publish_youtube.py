@@ -87,7 +87,9 @@ def _uploads(fake: FakeYouTube) -> list[dict]:
 
 def test_a_matrix_publishes_private_labelled_with_thumbnail_and_captions_once(project, fake, tmp_path):
     env = _env(fake, tmp_path)
-    assert "  pub-alpha on youtube: not published\n" in run_cli("plan", project).ok().out
+    planned = run_cli("plan", project).ok().out
+    assert "  pub-alpha on youtube: not published\n" in planned
+    assert "  YouTube quota: publishing would use 1650 units; 0 of 10000 used" in planned  # 3 x (100 + 400 + 50)
     result = run_cli("publish", project, "--json", env=env).ok()
     assert [e["video"] for e in result.events if e["event"] == "published"] == list(NAMES)
     assert "  pub-beta on youtube: published https://www.youtube.com/watch?v=" in run_cli("plan", project).ok().out
