@@ -45,8 +45,9 @@ class Job:
         return self.block
 
 
-def make_jobs(videos: list[LoadedVideo], plan: Plan, spec_dir: Path, platform: str) -> list[Job]:
-    """One job per video whose spec has a `publish.PLATFORM` block, in the plan's order."""
+def make_jobs(videos: list[LoadedVideo], plan: Plan, spec_dir: Path, platform: str, verify: bool = True) -> list[Job]:
+    """One job per video whose spec has a `publish.PLATFORM` block, in the plan's order. verify: hash
+    each MP4 (a publish); else take the hash its manifest recorded (a state shown by plan or review)."""
     loaded = {v.spec.name: v for v in videos}
     out = []
     for vp in plan.videos:
@@ -54,11 +55,11 @@ def make_jobs(videos: list[LoadedVideo], plan: Plan, spec_dir: Path, platform: s
         block = getattr(video.spec.publish, platform, None) if video and video.spec.publish else None
         if video is None or block is None:
             continue
-        out.append(_job(video, block, spec_dir / vp.output, platform))
+        out.append(_job(video, block, spec_dir / vp.output, platform, verify))
     return out
 
 
-def _job(video: LoadedVideo, block: YouTubePublish | TikTokPublish, folder: Path, platform: str) -> Job:
+def _job(video: LoadedVideo, block: YouTubePublish | TikTokPublish, folder: Path, platform: str, verify: bool) -> Job:
     name = video.spec.name
     mp4 = folder / f"{name}.mp4"
     thumb, srt = folder / f"{name}.thumbnail.jpg", folder / f"{name}.srt"
@@ -79,20 +80,21 @@ def _job(video: LoadedVideo, block: YouTubePublish | TikTokPublish, folder: Path
         ai_generated=block.ai_generated if block.ai_generated is not None else ai_generated(video.spec),
         block=block,
     )
-    job.problem = _check_built(job, folder / f"{name}.json")
+    job.problem = _check_built(job, folder / f"{name}.json", verify)
     if job.problem is None and len(job.description.encode("utf-8")) > 5000 and platform == "youtube":
         job.problem = "its description with the credits is over YouTube's 5,000 bytes; shorten `description`"
     return job
 
 
-def _check_built(job: Job, manifest: Path) -> str | None:
+def _check_built(job: Job, manifest: Path, verify: bool) -> str | None:
     if not job.mp4.is_file():
         return f"not built ({job.mp4} is missing): run `vidc build` first"
     try:
         want = json.loads(manifest.read_text(encoding="utf-8")).get("video_sha256")
     except (OSError, ValueError, AttributeError):
         want = None
-    job.sha256, job.size = file_sha256(job.mp4), job.mp4.stat().st_size
+    job.size = job.mp4.stat().st_size
+    job.sha256 = file_sha256(job.mp4) if verify or not isinstance(want, str) else want
     if want is None:
         return f"its build manifest {manifest} is missing or unreadable: run `vidc build` again"
     if want != job.sha256:

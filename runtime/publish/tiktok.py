@@ -3,7 +3,7 @@
 One post: `creator_info/query` (the privacy levels the account offers), `video/init` (direct post,
 with the title, privacy, interaction switches and the AI-generated flag `is_aigc`) or
 `inbox/video/init` (`--draft`: the video waits in the creator's inbox), the file `PUT` to the
-upload URL in order in chunks (`Content-Range`; a file under 5 MB is one chunk, else chunks of
+upload URL in order in chunks (`Content-Range`; a file up to 64 MB is one chunk, else chunks of
 10 MB with the remainder in the last), then `status/fetch` until the post is complete.
 
 The API allows 6 requests a minute per user token: requests are paced to that (VIDC_TIKTOK_REQUESTS_PER_MINUTE
@@ -28,7 +28,7 @@ from .credentials import PublishFault
 from .jobs import Job
 from .youtube import QuotaStop, Stop, Transient, Unreachable
 
-SMALL = 5 * 1024 * 1024
+WHOLE = 64 * 1024 * 1024  # a file up to this size goes as one chunk (under 5 MB it must)
 CHUNK = 10 * 1024 * 1024
 DONE = ("PUBLISH_COMPLETE", "SEND_TO_USER_INBOX")
 
@@ -40,7 +40,7 @@ def per_minute() -> int:
 
 def chunks(size: int) -> tuple[int, int]:
     """(chunk_size, total_chunk_count) as the API counts them: the last chunk takes the remainder."""
-    if size <= SMALL:
+    if size <= WHOLE:
         return size, 1
     return CHUNK, size // CHUNK
 

@@ -185,3 +185,13 @@ def test_login_by_loopback_redirect_stores_the_refresh_token_0600(tmp_path, vidc
         assert stat.S_IMODE(stored.stat().st_mode) == 0o600
         assert json.loads(stored.read_text())["refresh_token"] == fake.refresh_token
         assert fake.refresh_token not in out + err and fake.redirects == [redirect]
+
+
+def test_tiktok_chunks_follow_the_api_rule():
+    from vidc.runtime.publish.tiktok import chunks
+
+    mb = 1024 * 1024
+    assert chunks(4 * mb) == (4 * mb, 1)  # under 5 MB: whole
+    assert chunks(8 * mb) == (8 * mb, 1)  # up to 64 MB: one chunk is allowed
+    assert chunks(64 * mb) == (64 * mb, 1)
+    assert chunks(105 * mb) == (10 * mb, 10)  # the last chunk takes the remainder (15 MB, under 128 MB)
