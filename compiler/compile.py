@@ -33,6 +33,7 @@ from .lower import lower_video
 from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
 from .pricing import Prices, load_prices, price_plan
+from .publish_check import check_publish
 from .script_lock import locked_scenes
 from .stock_query import read_stock_lock, stock_warnings, uses_stock
 from .textfit import FontSource
@@ -70,6 +71,7 @@ class CompileOptions:
     # clip's stream), or why it cannot be read (a sentence), or None when unknown: the compiler
     # refuses an unreadable asset and warns when fit `cover` would crop one hard.
     asset_size: Callable[[str], tuple[int, int] | str | None] | None = None
+    now_ms: int | None = None  # the time a `publish_at` is compared with (handed in: the compiler reads no clock)
 
 
 @dataclass
@@ -104,6 +106,14 @@ def compile_project(
 ) -> tuple[Plan | None, list[Diagnostic]]:
     """The passes in order: load (expand, validate), lower each video (with its checks), then order,
     fingerprint, place and emit. A pass that leaves errors ends the compilation without a plan."""
+    plan, diags, _ = compile_videos(src, hardware, options)
+    return plan, diags
+
+
+def compile_videos(
+    src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
+) -> tuple[Plan | None, list[Diagnostic], list[LoadedVideo]]:
+    """compile_project, and the videos as loaded and templated (what `vidc publish` sends)."""
     opts = options or CompileOptions()
     if opts.catalog is None:
         raise ValueError(
@@ -114,9 +124,9 @@ def compile_project(
     for compile_pass in (_load, _lower_videos):
         compile_pass(c)
         if has_errors(c.diags):
-            return None, sort_diagnostics(c.diags)
+            return None, sort_diagnostics(c.diags), c.videos
     c.diags = sort_diagnostics(c.diags)
-    return _emit(c), c.diags
+    return _emit(c), c.diags, c.videos
 
 
 def _load(c: _Compilation) -> None:
@@ -185,6 +195,8 @@ def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
         video.spec, scenes, costs, c.hardware.encoder_threads(), c.catalog, opts.fonts, lexicon, wan, stock
     )
     c.diags += check_assets(video, scenes, opts.asset_size) + check_watermark(video, opts.asset_size)
+    size = export_settings(video.spec)
+    c.diags += check_publish(video, (size["width"], size["height"], size["fps"]), opts.now_ms)
     backend_diags = check_backends(video, video_drafts, c.catalog, opts.facts)
     if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
         backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]

@@ -73,6 +73,10 @@ CODES: dict[str, str] = {
     "W_STOCK_FALLBACK": "warning: no stock footage fitted a scene: it shows the storyboard card",
     "W_RELEVANCE": "warning: a locked stock clip scores under video.relevance.min_score against its visual prompt",
     "E_SCRIPT_LOCK": "the locked LLM script beside the spec cannot be read",
+    "E_PUBLISH_TEXT": "a publish title, description or tags that the platform rejects (length, `<` or `>`)",
+    "E_PUBLISH_SCHEDULE": "a publish_at that is not a zoned ISO 8601 time, is in the past, or is on a video that is not private",
+    "E_PUBLISH_PRESET": "the export preset renders a video the publish platform rejects (frame rate, size, Shorts length)",
+    "W_PUBLISH_PRIVATE": "warning: a public privacy that the platform keeps private until the API project is audited",
     "W_SCRIPT_STALE": "warning: the locked LLM script was written for another brief, model or budget (planning uses it as locked)",
 }
 

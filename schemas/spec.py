@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
+from .publish import Publish
+
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
 OFFLOAD_MODES = ("none", "model", "sequential")
@@ -349,6 +351,7 @@ class Project(_Strict):
     thumbnail: Thumbnail | None = Field(None, description="Write NAME.thumbnail.jpg at the platform's thumbnail size")
     intro: Bookend | None = Field(None, description="A silent segment before scene 1: an asset or a title card")
     outro: Bookend | None = Field(None, description="A silent segment after the last scene: an asset or a title card")
+    publish: Publish | None = Field(None, description="Where `vidc publish` uploads each video, per platform")
 
 
 class VideoSpec(Project):

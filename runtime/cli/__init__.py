@@ -33,6 +33,7 @@ COMMANDS = (
     "verify",
     "gc",
     "stock",
+    "publish",
 )
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_project
+from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_videos
 from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS
@@ -97,6 +98,14 @@ def backend_catalog():
 def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
     """Compile with the project's calibration (from `vidc calibrate`) unless one is given.
     Returns (plan | None, diagnostics, project folder)."""
+    plan, diags, root, _ = compile_spec_videos(spec_path, hardware, overrides, calibration)
+    return plan, diags, root
+
+
+def compile_spec_videos(
+    spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None
+):
+    """compile_spec, and the loaded, templated videos: (plan | None, diagnostics, project folder, videos)."""
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
     cat = backend_catalog()
@@ -109,9 +118,10 @@ def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str],
         fonts=font_source,
         model_facts=wan_model_facts(root),
         asset_size=project_asset_size(root),
+        now_ms=int(time.time() * 1000),  # a publish_at in the past is a diagnostic
     )
-    plan, diags = compile_project(src, hardware, options)
-    return plan, diags, root
+    plan, diags, videos = compile_videos(src, hardware, options)
+    return plan, diags, root, videos
 
 
 def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
@@ -132,7 +142,14 @@ def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
 
 def compile_args(args):
     """Compile the spec named on the command line; diagnostics go to stderr. (spec, plan | None)."""
-    spec = find_spec(args.spec)
-    plan, diags, _ = compile_spec(spec, hardware_of(args), parse_overrides(args.set, getattr(args, "preset", None)))
-    show_diagnostics(diags, spec)
+    spec, plan, _ = compile_args_videos(args)
     return spec, plan
+
+
+def compile_args_videos(args):
+    """compile_args, and the loaded, templated videos: (spec, plan | None, videos)."""
+    spec = find_spec(args.spec)
+    overrides = parse_overrides(args.set, getattr(args, "preset", None))
+    plan, diags, _, videos = compile_spec_videos(spec, hardware_of(args), overrides)
+    show_diagnostics(diags, spec)
+    return spec, plan, videos

@@ -10,7 +10,7 @@ from vidc.compiler.textsafe import safe_text
 
 from ..state.atomic import write_text
 from ..state.confine import no_link_out
-from .common import UsageError, add_spec_args, compile_args
+from .common import UsageError, add_spec_args, compile_args_videos
 from .stock import plan_summary
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
@@ -69,7 +69,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     fmt = output_format(args.format, args.output)
-    spec, plan = compile_args(args)
+    spec, plan, videos = compile_args_videos(args)
     if plan is None:
         return 2
     if args.output:  # inside the project, never through a link out of it
@@ -95,6 +95,11 @@ def run(args) -> int:
         print(safe_text(disk), file=sys.stderr if args.output else sys.stdout)
     if fmt == "text" and not args.simulate and not args.capacity and (stock := plan_summary(plan)):
         print(safe_text(stock, multiline=True), file=sys.stderr if args.output else sys.stdout)
+    if fmt == "text" and not args.simulate and not args.capacity:  # the platforms' state: never in a saved plan
+        from .publish import publish_lines
+
+        for line in publish_lines(spec, plan, videos):
+            print(safe_text(line), file=sys.stderr if args.output else sys.stdout)
     return 0
 
 

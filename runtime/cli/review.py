@@ -60,6 +60,10 @@ def run(args) -> int:
     values, _ = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
     videos, _ = load_project(src, values)
     vars_by_video = {v.spec.name: dict(v.vars) for v in videos}
+    from .publish import publish_states
+
+    for name, states in publish_states(spec, plan, videos).items():  # shown on each video's page
+        vars_by_video.setdefault(name, {}).update({f"publish.{p}": s for p, s in states.items()})
     published = Path(args.out).resolve() if args.out else None
     outputs = [published] if published else sorted({(root / v.output).resolve() for v in plan.videos})
     if args.output:  # inside the project, never through a link out of it
