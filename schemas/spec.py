@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
+from .video_server import VideoServerFields
+
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
 OFFLOAD_MODES = ("none", "model", "sequential")
@@ -159,7 +161,7 @@ class Voice(_Strict):
     )
 
 
-class Video(_Strict):
+class Video(_Strict, VideoServerFields):
     engine: str = Field(
         "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)"
     )

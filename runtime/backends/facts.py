@@ -81,5 +81,7 @@ def gather_facts(project: Path, cat: Catalog) -> Facts:
         caption_styles=tuple(sorted(load_styles())),
         music=Lazy(lambda lib: music_facts(lib, project)),
         models=Lazy(lambda ref: model_facts(ref, project)),
-        api_keys=frozenset(k for k in keys if os.environ.get(k, "").strip()),
+        # names only, never values: the catalog's key variables, and any other one a spec may name
+        # (openai-videos' `api_key_env`)
+        api_keys=frozenset(k for k in keys | set(os.environ) if os.environ.get(k, "").strip()),
     )

@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "title-card": "vidc.runtime.backends.ffmpeg_video:TitleCard",
     "transition": "vidc.runtime.backends.ffmpeg_video:Crossfade",
     "wan": "vidc.runtime.backends.wan_video:WanVideo",
+    "openai-videos": "vidc.runtime.backends.openai_videos:OpenAIVideos",
     "captions": "vidc.runtime.backends.captions:Captions",
     "music-select": "vidc.runtime.backends.music:MusicSelect",
     "mix": "vidc.runtime.backends.mix:Mix",
