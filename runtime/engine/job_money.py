@@ -47,3 +47,25 @@ def measured_jobs(task: Task, result: dict[str, Any] | None) -> Cost | None:
         micro_usd=sum(int(j.get("micro_usd") or 0) for j in jobs),
         basis="every job created, as priced when it was created",
     )
+
+
+def scene_jobs(tasks: dict[str, Task], scene: int, result: Any) -> dict[str, Any]:
+    """The manifest's record of a scene's video-server jobs (none: nothing, so other manifests stay
+    as they were): per clip its model, seed, prompt and every job created, with its id and cost."""
+    rows = []
+    for tid in sorted(tasks):
+        t = tasks[tid]
+        if t.backend != VIDEO_JOBS or t.params.get("scene") != scene:
+            continue
+        res = result(tid) or {}
+        rows.append(
+            {
+                "task": tid,
+                "model": t.params.get("model"),
+                "seed": t.params.get("seed"),
+                "prompt": t.params.get("prompt"),
+                "job_id": res.get("job_id"),
+                "jobs": res.get("jobs", []),
+            }
+        )
+    return {"jobs": rows} if rows else {}

@@ -115,6 +115,19 @@ def test_a_failing_job_is_tried_again_and_costed_and_max_cost_stops_before_a_job
         assert len(sent) == 4 and all(r["micro_usd"] == 100_000 for r in sent)  # 2 s at $0.05/s, each try
         manifest = json.loads((project / "build" / "kites.json").read_text())
         assert manifest["cost"]["spent_micro_usd"] == 400_000
+        (clip,) = manifest["scenes"][0]["jobs"]  # model, seed, prompt and every job's id and cost
+        assert clip["model"] == "wan2.2-ti2v" and clip["prompt"] == "a red kite over a beach"
+        assert clip["seed"] == list(fake.jobs.values())[0]["fields"]["seed"]
+        assert [j["id"] for j in clip["jobs"]] == list(fake.jobs)[:2] and clip["job_id"] == list(fake.jobs)[1]
+        assert [(j["state"], j["micro_usd"]) for j in clip["jobs"]] == [("failed", 100_000), ("completed", 100_000)]
+        plan = subprocess.run([*vidc_session_cmd, "plan", str(project)], capture_output=True, text=True, timeout=300)
+        assert "video: openai-videos wan2.2-ti2v  1 job of 2 s at 320x180  ~1m10s  ~$0.1000" in plan.stdout
+        site = tmp_path / "site"
+        review = subprocess.run([*vidc_session_cmd, "review", str(project), "-o", str(site)], capture_output=True,
+                                text=True, timeout=300)  # fmt: skip
+        assert review.returncode == 0, review.stderr
+        page = "".join(p.read_text() for p in site.rglob("*.html"))
+        assert all(f"job {j}" in page for j in fake.jobs) and "· $0.1000" in page
     with FakeVideos(api_key=ENV["VIDC_TEST_VIDEOS_KEY"], queued_s=0.1, run_s=0.3) as fake:
         project = _project(tmp_path / "b", fake) if (tmp_path / "b").mkdir() is None else None
         refused = _build(vidc_session_cmd, project, "--max-cost", "0.25")  # three jobs are $0.30
