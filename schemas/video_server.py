@@ -8,7 +8,7 @@ The key's variable is named here, never its value.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 ServerScalar = str | int | float | bool
 
@@ -64,6 +64,20 @@ class VideoServerFields(BaseModel):
     lora: str | None = Field(
         None,
         description="wan: a LoRA (a .safetensors file relative to the spec, a folder, or a hub id already in "
-        "the cache) loaded into the transformer, e.g. a LightX2V 4-step distillation",
+        "the cache) loaded into the transformer(s), e.g. a LightX2V 4-step distillation; with it `steps` "
+        "defaults to 4 and `cfg` to 1.0 (guidance off), and the scheduler's shift is 5.0",
     )
     lora_scale: float = Field(1.0, gt=0, le=4, description="wan: the LoRA's weight")
+
+    @model_validator(mode="after")
+    def _distilled_defaults(self) -> VideoServerFields:
+        """A distilled (LoRA) Wan samples in few steps with guidance off, unless the spec says otherwise."""
+        if self.lora is not None:
+            for name, value in (("steps", DISTILLED_STEPS), ("cfg", 1.0)):
+                if name not in self.model_fields_set and hasattr(self, name):
+                    object.__setattr__(self, name, value)
+        return self
+
+
+DISTILLED_STEPS = 4
+DISTILLED_SHIFT = 5.0  # the flow shift LightX2V's 4-step Wan2.1/2.2 checkpoints sample with
