@@ -120,6 +120,10 @@ class OpenAIVideos(Backend):
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         p = params if isinstance(params, OpenAIVideosParams) else OpenAIVideosParams.model_validate(params)
         where = f"scene {p.scene} job {p.chunk}"
+        if not p.base_url.startswith(("http://", "https://")):
+            raise BackendError(
+                f"{where}: video.base_url is not set: give the server's address, e.g. http://HOST:PORT/v1"
+            )
         key = os.environ.get(p.api_key_env, "").strip() if p.api_key_env else ""
         if p.api_key_env and not key:
             raise BackendError(
