@@ -71,6 +71,11 @@ SETTINGS = [
     ("magcache", "none"),
     ("none", "regional"),
 ]
+# After the 8-step settings: the step counts people compare, one run each on the plain pipeline. The
+# distilled run is LightX2V's recipe (4 steps, guidance off: one branch per step) with a random rank-64
+# LoRA on the attention projections (not fused, as the wan backend applies one); the official counts
+# are 50 steps (T2V) and 40 (I2V) with guidance (two branches per step).
+STEP_RUNS = [(4, 1.0, True), (40, GUIDANCE, False), (50, GUIDANCE, False)]
 TINY = dict(num_attention_heads=2, attention_head_dim=12, ffn_dim=32, num_layers=2, text_dim=32, rope_max_seq_len=32)
 
 
@@ -118,7 +123,7 @@ def build(model: str, tiny: bool, device: str, dtype):
     return pipe, w, h, frames, tcfg["text_dim"]
 
 
-def one_chunk(pipe, w: int, h: int, frames: int, text_dim: int, device: str, dtype):
+def one_chunk(pipe, w: int, h: int, frames: int, text_dim: int, device: str, dtype, steps=STEPS, guidance=GUIDANCE):
     import torch
 
     g = torch.Generator(device=device).manual_seed(0)
@@ -135,8 +140,8 @@ def one_chunk(pipe, w: int, h: int, frames: int, text_dim: int, device: str, dty
             height=h,
             width=w,
             num_frames=frames,
-            num_inference_steps=STEPS,
-            guidance_scale=GUIDANCE,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
             output_type="np",
             generator=g,
         )
@@ -199,6 +204,8 @@ def derive(profile: dict) -> None:
     models: dict[str, dict] = {}
     factors: dict[str, dict[str, float]] = {"cache": {}, "compile": {}}
     for r in runs:
+        if r.get("steps", STEPS) != STEPS:  # the step-count runs are listed apart
+            continue
         if r["cache"] == "none" and r["compile"] == "none":
             models[r["model"]] = {
                 "chunk_ms": round(r["seconds"] * 1000),
@@ -207,14 +214,26 @@ def derive(profile: dict) -> None:
             }
     for r in runs:
         base = models.get(r["model"])
-        if base is None or (r["cache"] == "none" and r["compile"] == "none") or r.get("first_call"):
+        if (
+            r.get("steps", STEPS) != STEPS
+            or base is None
+            or (r["cache"] == "none" and r["compile"] == "none")
+            or r.get("first_call")
+        ):
             continue
         f = round(r["seconds"] * 1000 / base["chunk_ms"], 3)
         if r["cache"] != "none":
             factors["cache"][r["cache"]] = f
         else:
             factors["compile"][r["compile"]] = f
-    profile["wan"] = {"models": models, "factors": factors}
+    steps = {}
+    for r in runs:
+        if r.get("steps", STEPS) != STEPS or (r["cache"] == "none" and r["compile"] == "none"):
+            label = f"{r['steps']} steps" + (
+                " lora cfg 1" if r.get("lora") else f" cfg {r.get('guidance', GUIDANCE):g}"
+            )
+            steps.setdefault(r["model"], {})[label] = r["seconds"]
+    profile["wan"] = {"models": models, "factors": factors, "steps": steps}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,11 +313,47 @@ def main(argv: list[str] | None = None) -> int:
             set_cache(pipe, "none")
             derive(profile)
             write(args.out, profile)
+        step_runs(pipe, model, (w, h, frames, text_dim), device, dtype, profile, plain, args, start)
         del pipe
         if device == "cuda":
             torch.cuda.empty_cache()
     print(f"wrote {args.out} in {time.monotonic() - start:.0f} s")
     return 0
+
+
+def step_runs(pipe, model, shape, device, dtype, profile, plain, args, start) -> None:
+    """The 4-step distilled run (a random LoRA, guidance off) beside the 40- and 50-step runs."""
+    w, h, frames, text_dim = shape
+    for steps, guidance, lora in STEP_RUNS:
+        left = args.budget_s - (time.monotonic() - start)
+        guess = (plain or 0) * steps / STEPS * (0.5 if guidance <= 1 else 1.0)
+        if plain is None or guess > left:
+            print(f"skip {model} {steps} steps: ~{guess:.0f}s > {left:.0f}s left")
+            continue
+        if lora:
+            add_random_lora(pipe, rank=2 if args.tiny else 64)
+        seconds, peak = one_chunk(pipe, w, h, frames, text_dim, device, dtype, steps, guidance)
+        if lora:
+            pipe.transformer.unload_lora()  # peft: back to the bare weights
+        row = {"model": model, "width": w, "height": h, "frames": frames, "steps": steps, "guidance": guidance,
+               "lora": lora, "cache": "none", "compile": "none", "seconds": round(seconds, 3),
+               "peak_vram_gb": round(peak, 2)}  # fmt: skip
+        profile["runs"].append(row)
+        print(json.dumps(row), flush=True)
+        derive(profile)
+        write(args.out, profile)
+
+
+def add_random_lora(pipe, rank: int) -> None:
+    """A random LoRA on the transformer's attention projections (not fused: as the wan backend loads one)."""
+    import torch
+    from peft import LoraConfig
+
+    torch.manual_seed(0)
+    cfg = LoraConfig(
+        r=rank, lora_alpha=rank, init_lora_weights=False, target_modules=["to_q", "to_k", "to_v", "to_out.0"]
+    )
+    pipe.transformer.add_adapter(cfg, adapter_name="distill")
 
 
 if __name__ == "__main__":

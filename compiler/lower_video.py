@@ -16,6 +16,7 @@ from .drafts import Draft, is_still
 from .frame import card_font, watermark
 from .layout import card_layout, safe_area
 from .looks import animatic_look, drawable
+from .lower_remote import ENGINE, remote_tasks
 from .lower_stock import current_pick, stock_search, stock_tasks
 from .lower_wan import wan_tasks
 from .textfit import FontMetrics, FontSource
@@ -78,6 +79,8 @@ def video_tasks(
     if engine == "assets":
         tasks.append(_assets_task(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms))
         return ids.clip(v, i)
+    if engine == ENGINE:  # a video server's jobs (lower_remote)
+        return remote_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, edge)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
 
 

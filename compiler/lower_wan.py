@@ -13,6 +13,7 @@ from . import ffmpeg_args, transitions
 from .costs import CostModel, WanInfo, taylorseer_schedule
 from .drafts import Draft, is_start_image
 from .frame import watermark
+from .wan_distilled import flow_shift, guidance_factor, lora_params
 
 WAN_SIZES = {"480p": (832, 480), "720p": (1280, 720)}
 
@@ -62,6 +63,8 @@ def wan_estimate(
     wv = spec.video
     base = costs.wan_chunk_ms(wv.model, width, height, frames, wv.steps, wv.offload)
     factor, notes = costs.wan_speed(wv.steps, wv.cache, wv.cache_threshold, wv.cache_interval, wv.compile, wv.precision)
+    guided, guided_notes = guidance_factor(spec, float(costs.wan["denoise_share"]))
+    factor, notes = factor * guided, notes + guided_notes
     load = costs.wan_load_ms(wv.model)
     if wv.compile == "regional":
         load += int(costs.wan["compile"]["regional"]["compile_ms"])
@@ -137,7 +140,7 @@ def _chunk_params(
     """Chunk k of scene i (`at` = (i, k)), of `shape` = (width, height, frames, fps): what the model
     is asked, with the chunk's own seed and, on the first chunk, the scene's start image."""
     wv, (i, k), (width, height, n_frames, fps) = spec.video, at, shape
-    flow_shift = 3.0 if width * height <= 832 * 480 else 5.0  # Wan2.1's scheduler: 3.0 at 480P, 5.0 at 720P
+    shift = flow_shift(spec, width, height)  # 3.0 at 480P, 5.0 at 720P; a distilled LoRA's 5.0
     two = {key: val for key, val in (("cfg_2", wv.cfg_2), ("boundary_ratio", wv.boundary_ratio)) if val is not None}
     start = scene.asset if scene.asset and is_start_image(scene.asset) else None
     extra = {"start_image": start} if start and k == 1 else {}
@@ -152,7 +155,7 @@ def _chunk_params(
         "steps": wv.steps,
         "sampler": wv.sampler,
         "cfg": wv.cfg,
-        "flow_shift": flow_shift,
+        "flow_shift": shift,
         "seed": _chunk_seed(wv.seed, cid),
         "offload": wv.offload,
         "continuity": wv.continuity,
@@ -161,6 +164,7 @@ def _chunk_params(
         **two,
         **wan_speed_params(spec, costs),
         **extra,
+        **lora_params(spec),
     }
 
 
@@ -181,6 +185,9 @@ def _chunk_where(i: int) -> dict[str, tuple]:
         "cache_interval": ("video", "cache_interval"),
         "cache_warmup": ("video", "cache"),
         "start_image": ("script", "scenes", i - 1, "asset"),
+        "lora": ("video", "lora"),
+        "lora_file": ("video", "lora"),
+        "lora_scale": ("video", "lora_scale"),
         "": ("video",),
     }
 

@@ -31,6 +31,7 @@ from .costs import CostModel
 from .diagnostics import Diagnostic
 from .frontend import LoadedVideo, SourceFiles
 from .price_table import check_price_table
+from .remote_pricing import VIDEO_JOBS, video_job_cost
 from .resources import template_yaml
 from .script_prompt import TARGET_FILL, words_per_second
 
@@ -167,6 +168,8 @@ def _words_per_scene(video: LoadedVideo) -> int:
 
 
 def task_cost(prices: Prices, task: Task, lanes: dict[str, Lane], hardware: Hardware) -> Cost | None:
+    if task.backend == VIDEO_JOBS:
+        return video_job_cost(prices, task.params)
     if task.backend == "elevenlabs":
         model = task.params.get("model") or "eleven_turbo_v2_5"
         return tts_cost(prices, model, len(task.params.get("text", "")), "characters of the scene's text")

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
 from .publish import Publish
+from .video_server import VideoServerFields
 
 LLM_PROVIDERS = ("anthropic", "openai", "openai-compatible")
 SAMPLERS = ("euler", "unipc")
@@ -187,9 +188,10 @@ class Relevance(_Strict):
     min_score: float = Field(0.2, ge=-1, le=1, description="A scene scoring below this is warned about")
 
 
-class Video(_Strict):
+class Video(_Strict, VideoServerFields):
     engine: str = Field(
-        "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)"
+        "animatic",
+        description="A video engine of the backend catalog (built in: animatic, assets, stock, wan, openai-videos)",
     )
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     resolution: str | None = Field(

@@ -72,6 +72,14 @@ def music_facts(library: str, project: Path) -> MusicLibraryFacts:
         return MusicLibraryFacts(loops=loops, error=f"music library `{library}` cannot be used: {exc}")
 
 
+class KeyNames(frozenset):
+    """The catalog's key variables that are set (names only, never values); `in` also answers for a
+    variable a spec names itself (openai-videos' `video.api_key_env`) by whether it is set."""
+
+    def __contains__(self, name: object) -> bool:
+        return frozenset.__contains__(self, name) or (isinstance(name, str) and bool(os.environ.get(name, "").strip()))
+
+
 def gather_facts(project: Path, cat: Catalog) -> Facts:
     from vidc.schemas.stock import KEY_ENV
 
@@ -83,5 +91,5 @@ def gather_facts(project: Path, cat: Catalog) -> Facts:
         caption_styles=tuple(sorted(load_styles())),
         music=Lazy(lambda lib: music_facts(lib, project)),
         models=Lazy(lambda ref: model_facts(ref, project)),
-        api_keys=frozenset(k for k in keys if os.environ.get(k, "").strip()),
+        api_keys=KeyNames(k for k in keys if os.environ.get(k, "").strip()),
     )

@@ -30,6 +30,7 @@ BUILTIN: dict[str, str] = {
     "wan": "vidc.runtime.backends.wan_video:WanVideo",
     "stock": "vidc.runtime.backends.stock:StockClip",
     "stock-fetch": "vidc.runtime.backends.stock:StockFetch",
+    "openai-videos": "vidc.runtime.backends.openai_videos:OpenAIVideos",
     "captions": "vidc.runtime.backends.captions:Captions",
     "music-select": "vidc.runtime.backends.music:MusicSelect",
     "mix": "vidc.runtime.backends.mix:Mix",

@@ -43,6 +43,10 @@ class WanParams(BaseModel):
     precision: Literal["bf16", "fp8", "fp32"] = "bf16"
     start_image: str | None = Field(None, description="an image of the project that starts the scene's first chunk")
     start_image_sha256: str | None = None
+    lora: str | None = Field(None, description="a LoRA folder (relative to the spec) or a cached hub id")
+    lora_file: str | None = Field(None, description="a LoRA .safetensors file of the project")
+    lora_file_sha256: str | None = None
+    lora_scale: float = Field(1.0, gt=0, le=4)
 
     @field_validator("width", "height")
     @classmethod

@@ -38,6 +38,7 @@ from vidc.schemas.catalog import Facts, Needs, Problem
 
 from .base import Backend, BackendError, TaskContext, run_tool
 from .wan_chunk import WanParams, _dtype_name, _input_images, generate
+from .wan_lora import apply_lora
 from .wan_pipeline import PipelineCache, resolve_model
 
 __all__ = ["WanParams", "WanVideo"]
@@ -49,7 +50,7 @@ class WanVideo(Backend):
     version: ClassVar[str] = "2"  # 2: Wan2.2, speed options, start images, groups
     Params: ClassVar[type[BaseModel]] = WanParams
     selectable: ClassVar[bool] = True
-    file_params: ClassVar[tuple[str, ...]] = ("start_image",)  # the image a first chunk starts from
+    file_params: ClassVar[tuple[str, ...]] = ("start_image", "lora_file")  # a first chunk's image; a LoRA file
     price_keys: ClassVar[tuple[str, ...]] = ("gpu",)  # rented by the device-second
     needs: ClassVar[Needs] = Needs(device="device", model=True)
     # Pipelines that need a frame to start from: they cannot make a scene's first chunk.
@@ -119,6 +120,9 @@ class WanVideo(Backend):
                     f"wan: loaded {ref.spec} ({ref.kind}, {ref.experts} expert(s)) on {device} as "
                     f"{_dtype_name(loaded.dtype)}, offload={p.offload}, in {time.perf_counter() - t_load:.1f} s"
                 )
+            note = apply_lora(loaded, p, ctx.project_dir)
+            if note:
+                ctx.log(note)
             frames, info = generate(loaded, p, prev_image, start_image, ctx.cache_dir)
         n, h, w, _ = frames.shape
         _encode_lossless(frames, p.fps, ctx.out / "frames.mkv")

@@ -135,7 +135,7 @@ def _run(args, reporter: Reporter, finished: list[bool]) -> int:
     earlier = ledger.spent()  # requests of builds that did not finish (killed, failed) count
     only = set(args.only) or None
     if ceiling is not None and (
-        refused := budget.refusal(ceiling, plan, journal_path, only, args.force, earlier, SPENT_WHAT)
+        refused := budget.refusal(ceiling, plan, journal_path, only, args.force, earlier, SPENT_WHAT, ledger)
     ):
         print(refused, file=sys.stderr)  # before any script, voice or GPU task is paid for
         return 2

@@ -25,6 +25,7 @@ from vidc.schemas.plan import Cost, Plan, Task
 
 from ..backends.spend import LEDGER_NAME, Ledger
 from ..state.journal import Journal
+from .job_money import committed_by_task, left_to_pay, measured_jobs, price_jobs
 
 
 def parse_money(text: str) -> int:
@@ -55,12 +56,14 @@ class Estimate:
         return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
-def remaining_estimate(plan: Plan, finished_fps: set[str], only: set[str] | None) -> Estimate:
+def remaining_estimate(
+    plan: Plan, finished_fps: set[str], only: set[str] | None, committed: dict[str, int] | None = None
+) -> Estimate:
     est = Estimate()
     for t in plan.tasks:
         if t.cost is None or t.fingerprint in finished_fps or (only and t.video not in only):
             continue
-        est.lines.append((t.id, t.cost))
+        est.lines.append((t.id, left_to_pay(t, t.cost, committed)))
     for v in plan.videos:
         if only and v.name not in only:
             continue
@@ -82,6 +85,8 @@ def measured_task_cost(prices: Prices, plan: Plan, task: Task, record: Done | No
     if task.backend == "elevenlabs":
         model = ((result or {}).get("engine") or {}).get("model") or task.params.get("model") or "eleven_turbo_v2_5"
         return tts_cost(prices, model, len(task.params.get("text", "")), "characters sent")
+    if (jobs := measured_jobs(task, result)) is not None:
+        return jobs
     if task.cost is not None and task.cost.provider == "gpu" and record is not None:
         lane = next((ln for ln in plan.lanes if ln.id == record.lane), None)
         dev = next((d for d in plan.hardware.devices if lane is not None and d.id == lane.device), None)
@@ -154,13 +159,15 @@ class Budget:
         if task.cost is None:
             return True
         by_task = self._by_task()
+        est = left_to_pay(task, task.cost, by_task).micro_usd  # a started job is paid already
         if self.max is not None:
             spent = self.measured + sum(by_task.values())
-            if spent + self._outstanding(by_task) + task.cost.micro_usd > self.max:
+            if spent + self._outstanding(by_task) + est > self.max:
                 self.stopped.append(task.id)
                 return False
-        self.reserved[task.id] = task.cost.micro_usd
+        self.reserved[task.id] = est
         self.base[task.id] = by_task.get(task.id, 0)
+        price_jobs(self.ledger, task)
         if self.ledger is not None and task.backend == "elevenlabs":  # what the worker's requests cost
             rate = self.prices.tts_per_1k("elevenlabs", task.cost.item) * 1000  # micro-dollars per character
             self.ledger.price(task.id, task.cost.provider, task.cost.item, {"characters": rate})
@@ -321,10 +328,11 @@ def refusal(
     force: bool,
     spent_micro: int = 0,
     spent_what: str = "",
+    ledger: Ledger | None = None,
 ) -> str | None:
     """A clear error when what is left to pay (plus what was already paid) passes the ceiling."""
     done = set() if force else finished_fingerprints(work_journal)
-    est = remaining_estimate(plan, done, only)
+    est = remaining_estimate(plan, done, only, committed_by_task(ledger) if ledger is not None else None)
     if spent_micro + est.micro_usd <= max_micro or est.micro_usd == 0:  # nothing more to pay: nothing to refuse
         return None
     paid = f"{spent_what} cost {usd(spent_micro)} (measured) and the rest is" if spent_micro else "this build is"

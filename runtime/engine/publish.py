@@ -23,6 +23,7 @@ from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
 from ..state.workfolder import sweep_parts
 from .events import Reporter
+from .job_money import scene_jobs
 from .stock_credits import credits_text, relevance_summary, stock_credits, stock_fallbacks
 
 
@@ -221,6 +222,7 @@ def _timeline(
                 "duration_ms": frames * 1000 // vp.fps,
                 **({"silent": True} if voice.get("silent") else {}),
                 **({"transition_in": joins[info.index]} if info.index in joins else {}),
+                **scene_jobs(tasks, info.index, result),
             }
         )
         start_frames += frames

@@ -21,7 +21,7 @@ def test_catalog_has_every_builtin_with_its_declared_version_and_params():
         cls, entry = load_class(name), cat.entry(name)
         assert (entry.name, entry.stage, entry.version, entry.params) == (cls.name, cls.stage, cls.version, cls.Params)
     assert cat.engines("voice") == ["elevenlabs", "kokoro", "piper"]
-    assert cat.engines("video") == ["animatic", "assets", "stock", "wan"]
+    assert cat.engines("video") == ["animatic", "assets", "openai-videos", "stock", "wan"]
     assert cat.entry("elevenlabs").needs.api_key_env == "ELEVENLABS_API_KEY"
     assert cat.entry("piper").default_voice == "en_US-joe-medium"
     # Every built-in validates its params with a model of its own: none takes the catch-all NoParams.
@@ -47,6 +47,9 @@ def test_facts_name_keys_but_never_hold_their_values(tmp_path, monkeypatch):
     assert "sk-secret-value" not in repr(f)
     monkeypatch.delenv("ELEVENLABS_API_KEY")
     assert facts_mod.gather_facts(tmp_path, catalog()).api_keys == frozenset()
+    monkeypatch.setenv("MY_VIDEO_SERVER_KEY", "sk-other")  # a key variable a spec names (video.api_key_env)
+    keys = facts_mod.gather_facts(tmp_path, catalog()).api_keys
+    assert "MY_VIDEO_SERVER_KEY" in keys and "NOT_SET_ANYWHERE_KEY" not in keys and "sk-other" not in repr(keys)
 
 
 def test_facts_of_the_builtin_music_and_caption_styles(tmp_path):
@@ -164,7 +167,7 @@ def test_the_catalog_declares_what_the_core_needs_to_know():
     cat = catalog()
     assert {n: e.file_params for n, e in cat.backends.items() if e.file_params} == {
         "assets": ("asset",),
-        "wan": ("start_image",),
+        "wan": ("start_image", "lora_file"),
         "music-select": ("track", "library"),
     }
     assert {n for n, e in cat.backends.items() if e.encodes} == {
