@@ -28,6 +28,7 @@ CODES: dict[str, str] = {
     "E_SCENE_DURATION": "a scene's duration is under 1 s or over script.scene_seconds' maximum",
     "E_SCENE_INDEX": "a scene's scene_index differs from its position",
     "E_EMPTY_VOICEOVER": "a scene has no narration text and `duration_seconds: auto` (a silent scene needs a number of seconds)",
+    "E_VOICEOVER_LENGTH": "a scene's voiceover is longer than any voice could speak in script.scene_seconds' maximum",
     "W_WORDS": "warning: more words than the voice can speak in the scene's duration",
     "W_SPARSE": "warning: the speech fills less than 60 % of the scene (the rest is music alone)",
     "E_MATRIX_FILE": "the matrix file is missing or malformed",
