@@ -20,7 +20,9 @@ from typing import Any
 
 from .diagnostics import Diagnostic, suggest
 from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
+from .matrix_text import long_number_column, unclosed_quote
 from .templating import render_string, render_tree
+from .undecodable import lines_of, position
 
 Reader = Callable[[str], str]
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -105,6 +107,17 @@ def _kind(v: Any) -> str:
 def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:
     rows: list[dict] = []
     lines: list[int] = []
+    unclosed = unclosed_quote(text.removeprefix("\ufeff"))
+    if unclosed is not None:  # the csv module would read every line after it into one field, silently
+        diags.append(
+            fsrc.diag(
+                *unclosed,
+                "E_MATRIX_FILE",
+                "this quote opens a field that is never closed, so every line after it would be one value",
+                'close the field with a `"`, or remove the stray `"` (write a quote inside a quoted field as `""`)',
+            )
+        )
+        return rows, lines
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header: list[str] | None = None
     start = 1
@@ -185,6 +198,12 @@ def _read_jsonl(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[li
         except RecursionError:
             diags.append(fsrc.diag(n, 1, "E_MATRIX_FILE", "JSON nested too deeply"))
             continue
+        except ValueError:  # an integer over Python's 4,300 digits
+            col = long_number_column(raw) or 1
+            diags.append(
+                fsrc.diag(n, col, "E_NUMBER", "this number is too long to use", "write a number of a few digits")
+            )
+            continue
         if not isinstance(obj, dict):
             diags.append(fsrc.diag(n, 1, "E_MATRIX_FILE", f"each line must be a JSON object, not a {_kind(obj)}"))
             continue
@@ -240,6 +259,14 @@ def _file_rows(
                 "E_MATRIX_FILE",
                 f"matrix file `{rel}` not found",
                 f"create `{target}` (paths are relative to the spec's folder)",
+            )
+        )
+        return [], []
+    except UnicodeDecodeError as e:
+        line, col = position(e)
+        diags.append(
+            SourceMap(target, lines_of(bytes(e.object))).diag(
+                line, col, "E_MATRIX_FILE", f"matrix file `{rel}` is not UTF-8 text here", "save it as UTF-8"
             )
         )
         return [], []
