@@ -3,11 +3,14 @@ fast, or is harmless. The codes alone are checked in test_hostile_specs; here, w
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+from tests.cli import run_cli
 from vidc.runtime.cli.common import compile_spec
 
+from .conftest import done_records
 from .test_hostile_specs import HARDWARE, vo
 
 
@@ -80,3 +83,21 @@ def test_a_non_utf8_lexicon_says_where(tmp_path: Path) -> None:
     assert plan is None
     assert [d.code for d in diags if d.severity == "error"] == ["E_LEXICON"]
     assert "line 2, column 7" in diags[0].message, diags[0].message
+
+
+def test_two_done_records_swapped_are_not_trusted_and_their_tasks_run_again(tiny: Path) -> None:
+    """Each record points at the other's (valid) object; before seals, the build used them as they said."""
+    reference = (tiny / "build" / "tiny.mp4").read_bytes()
+    journal = tiny / ".vidc" / "journal.log"
+    records = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+    done = {r["task"]: r for r in records if r.get("ev") == "done"}
+    voice, video = done["tiny/voice/scene-01"], done["tiny/video/scene-01"]
+    voice["object"], video["object"] = video["object"], voice["object"]
+    journal.write_text("".join(json.dumps(r) + "\n" for r in (voice, video)))  # the rest runs again
+    (tiny / "build" / "tiny.mp4").unlink()
+    proc = run_cli("build", str(tiny), "--json")
+    assert proc.code == 0, proc.err
+    assert any("malformed record" in e.get("text", "") for e in proc.events)
+    ran = {r.task for r in done_records(tiny)}
+    assert {"tiny/voice/scene-01", "tiny/video/scene-01"} <= ran
+    assert (tiny / "build" / "tiny.mp4").read_bytes() == reference
