@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Diagnostic, suggest
-from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
 from .matrix_text import long_number_column, unclosed_quote
+from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
 from .templating import render_string, render_tree
 from .undecodable import lines_of, position
 
@@ -104,11 +104,11 @@ def _kind(v: Any) -> str:
     return names.get(type(v), type(v).__name__)
 
 
-def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:
-    rows: list[dict] = []
-    lines: list[int] = []
+def _unclosed(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> bool:
+    """A quote that opens a field and never closes is an error where it opens (the csv module would
+    read every line after it into one field, silently)."""
     unclosed = unclosed_quote(text.removeprefix("\ufeff"))
-    if unclosed is not None:  # the csv module would read every line after it into one field, silently
+    if unclosed is not None:
         diags.append(
             fsrc.diag(
                 *unclosed,
@@ -117,7 +117,12 @@ def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list
                 'close the field with a `"`, or remove the stray `"` (write a quote inside a quoted field as `""`)',
             )
         )
-        return rows, lines
+    return unclosed is not None
+
+
+def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:
+    rows: list[dict] = []
+    lines: list[int] = []
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header: list[str] | None = None
     start = 1
@@ -274,6 +279,8 @@ def _file_rows(
         diags.append(smap.at(fpath, "E_MATRIX_FILE", f"matrix file `{rel}` cannot be read: {type(e).__name__}"))
         return [], []
     fsrc = SourceMap(target, split_lines(text))
+    if ext == ".csv" and _unclosed(text, fsrc, diags):
+        return [], []
     rows, lines = (_read_csv if ext == ".csv" else _read_jsonl)(text, fsrc, diags)
     if not rows and not any(d.file == target for d in diags):
         diags.append(fsrc.diag(1, 1, "E_MATRIX_FILE", f"matrix file `{rel}` has no rows"))

@@ -46,7 +46,7 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader with a narrow, YAML-1.2-like resolver (see module doc)."""
 
 
-_CLoader: type | None = None
+_CLoader: type[yaml.CSafeLoader] | None = None
 if getattr(yaml, "__with_libyaml__", False):
 
     class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]

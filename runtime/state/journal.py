@@ -22,6 +22,7 @@ from pathlib import Path
 from vidc.schemas.journal import Done, Failed, Lost, Record, parse_record, record_json
 
 from .faults import StateFault
+from .secrets import scrub
 
 MAX_LINE = 3500  # keep each record well inside one write
 
@@ -56,7 +57,7 @@ class Journal:
             record = record.sealed()
         if isinstance(record, (Failed, Lost)) and len(record.error) > MAX_LINE:
             record = record.model_copy(update={"error": "…" + record.error[-MAX_LINE:]})
-        line = (json.dumps(record_json(record), sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (scrub(json.dumps(record_json(record), sort_keys=True, ensure_ascii=False)) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)

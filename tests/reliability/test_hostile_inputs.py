@@ -3,9 +3,12 @@ fast, or is harmless. The codes alone are checked in test_hostile_specs; here, w
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.cli import run_cli
 from vidc.runtime.cli.common import compile_spec
@@ -64,7 +67,7 @@ def test_a_five_thousand_digit_integer_in_jsonl_is_a_diagnostic(tmp_path: Path) 
 
 
 def test_a_non_utf8_byte_in_the_spec_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
-    spec = vo("caf\u00e9 au lait").encode().replace("lait".encode(), b"l\xe9it")
+    spec = vo("caf\u00e9 au lait").encode().replace(b"lait", b"l\xe9it")
     plan, diags, _ = _compile(tmp_path, spec)
     assert plan is None and _errors(diags) == [("project.yaml", 5, 33, "E_SYNTAX")]
     assert "UnicodeDecodeError" not in diags[0].format() and "UTF-8" in diags[0].message
@@ -101,3 +104,59 @@ def test_two_done_records_swapped_are_not_trusted_and_their_tasks_run_again(tiny
     ran = {r.task for r in done_records(tiny)}
     assert {"tiny/voice/scene-01", "tiny/video/scene-01"} <= ran
     assert (tiny / "build" / "tiny.mp4").read_bytes() == reference
+
+
+KEY = "sk-echo-7f3a9c1e5b2d4680"
+LLM_SPEC = """vidc: 1
+name: launch
+script:
+  brief: "A friendly launch video"
+  scene_count: 2
+  llm: {provider: openai-compatible, model: Qwen/Qwen3-32B, base_url: BASE}
+video: {engine: animatic}
+export: {preset: draft}
+"""
+
+
+def test_a_server_that_echoes_the_key_never_gets_it_into_the_lock_or_the_plan(tmp_path: Path) -> None:
+    pytest.importorskip("openai")
+    from tests.fakes.llm_servers import FakeLLMServer, make_scenes, scenes_reply
+
+    scenes = make_scenes(2, seconds=10.0, words=12)
+    scenes[0]["voiceover_text"] = f"Your key is {KEY} today, friends."
+    scenes[1]["visual_prompt"] = f"a sign that reads {KEY}"
+    with FakeLLMServer(scenes_reply(scenes), api_key=KEY) as server:
+        (tmp_path / "project.yaml").write_text(LLM_SPEC.replace("BASE", server.openai_base_url))
+        locked = run_cli("script", str(tmp_path), env={"OPENAI_API_KEY": KEY})
+        assert locked.code == 0, locked.err
+    lock = (tmp_path / "launch.script.json").read_text()
+    assert KEY not in lock and "[redacted]" in lock
+    plan = run_cli("plan", str(tmp_path), "-o", str(tmp_path / "plan.json"), env={"OPENAI_API_KEY": KEY})
+    assert plan.code == 0, plan.err
+    text = (tmp_path / "plan.json").read_text()
+    assert KEY not in text and "Your key is [redacted] today" in text
+    for path in tmp_path.rglob("*"):
+        assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
+
+
+def test_known_secret_values_are_scrubbed_from_the_journal_events_and_written_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidc.runtime.engine.events import Reporter
+    from vidc.runtime.state.atomic import write_text
+    from vidc.runtime.state.journal import Journal
+    from vidc.schemas.events import Message
+    from vidc.schemas.journal import Failed
+
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "el-" + KEY)
+    monkeypatch.setenv("MY_VENDOR_TOKEN", "tok-" + KEY)
+    monkeypatch.setenv("SHORT_TOKEN", "1")  # too short to be a key: ordinary text keeps its 1s
+    journal = Journal(tmp_path / "journal.log")
+    journal.open()
+    journal.append(Failed(task="t", fp="f", error=f"HTTP 401: invalid key 'el-{KEY}' (1 try)"))
+    write_text(tmp_path / "manifest.json", f'{{"note": "tok-{KEY}", "n": 1}}')
+    stream = io.StringIO()
+    Reporter(mode="json", stream=stream).emit(Message(text=f"retrying with tok-{KEY}"))
+    written = (tmp_path / "journal.log").read_text() + (tmp_path / "manifest.json").read_text() + stream.getvalue()
+    assert KEY not in written and written.count("[redacted]") == 3
+    assert "(1 try)" in written and '"n": 1' in written
