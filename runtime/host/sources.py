@@ -37,8 +37,8 @@ def find_spec(target: str | Path) -> Path:
 
 
 class Unreadable(OSError, ValueError):
-    """A project file that exists but is not read: a folder, FIFO or device, over the size limit, or
-    not UTF-8. An OSError and a ValueError, so every reader of project files reports it as a bad
+    """A project file that exists but is not read: a folder, FIFO or device, or over the size limit
+    (text that is not UTF-8 raises NotUTF8, which says where). An OSError and a ValueError, so every reader of project files reports it as a bad
     file (a diagnostic), never a traceback."""
 
 
