@@ -31,6 +31,7 @@ MAX_NAME = 100  # output files, store and work-folder names add to it; Linux/mac
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 NOT_TEMPLATED = ("vars", "matrix")  # inputs of templating, kept literally
 SCALARS = (str, int, float, bool, type(None))
+MAX_ROWS = 10_000  # rows of a matrix file: each is a video (the reference design makes 50 a day)
 
 
 def resolve_path(spec_dir: str, p: str) -> str | None:
@@ -102,6 +103,22 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
 def _kind(v: Any) -> str:
     names: dict[type, str] = {dict: "mapping", list: "list"}
     return names.get(type(v), type(v).__name__)
+
+
+def _too_many(rows: list[dict], lines: list[int], fsrc: SourceMap, diags: list[Diagnostic]) -> bool:
+    """Each row is a video, templated and validated: a matrix file past MAX_ROWS is refused at the first row too many."""
+    if len(rows) <= MAX_ROWS:
+        return False
+    diags.append(
+        fsrc.diag(
+            lines[MAX_ROWS],
+            1,
+            "E_MATRIX_FILE",
+            f"the matrix has {len(rows)} rows; at most {MAX_ROWS} videos are made from one spec",
+            "split the file over several projects, or run the spec with a part of it at a time",
+        )
+    )
+    return True
 
 
 def _unclosed(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> bool:
@@ -282,6 +299,8 @@ def _file_rows(
     if ext == ".csv" and _unclosed(text, fsrc, diags):
         return [], []
     rows, lines = (_read_csv if ext == ".csv" else _read_jsonl)(text, fsrc, diags)
+    if _too_many(rows, lines, fsrc, diags):
+        return [], []
     if not rows and not any(d.file == target for d in diags):
         diags.append(fsrc.diag(1, 1, "E_MATRIX_FILE", f"matrix file `{rel}` has no rows"))
     return rows, [f"row {i + 1} ({target} line {ln})" for i, ln in enumerate(lines)]

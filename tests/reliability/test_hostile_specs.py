@@ -158,6 +158,11 @@ CASES.update(
             "E_NUMBER",
             {"rows.jsonl": '{"a": 1}\n{"a": ' + "7" * 5000 + "}\n"},
         ),
+        "matrix-huge": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"rows.csv": "a\n" + "".join(f"{i}\n" for i in range(200_000))},
+        ),
         "matrix-not-utf8": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": b"a\n\xff\n"}),
     }
 )
