@@ -32,6 +32,7 @@ from .lexicon import read_lexicon
 from .lower import lower_video
 from .pacing import estimated_voice_ms, planned_scene_ms
 from .place import Placement, make_lanes, schedule
+from .plan_truth import check_ignored_settings, check_kokoro_voice, check_speech_fits
 from .pricing import Prices, load_prices, price_plan
 from .publish_check import check_publish
 from .script_lock import locked_scenes
@@ -197,6 +198,7 @@ def _lower_video(c: _Compilation, video: LoadedVideo) -> None:
     c.diags += check_assets(video, scenes, opts.asset_size) + check_watermark(video, opts.asset_size)
     size = export_settings(video.spec)
     c.diags += check_publish(video, (size["width"], size["height"], size["fps"]), opts.now_ms)
+    c.diags += check_speech_fits(video, scenes) + check_ignored_settings(video, scenes) + check_kokoro_voice(video)
     backend_diags = check_backends(video, video_drafts, c.catalog, opts.facts)
     if any(d.code == "E_MODEL_CAPABILITY" for d in wan_diags):  # said once, with the model's class
         backend_diags = [d for d in backend_diags if d.code != "E_MODEL_KIND"]

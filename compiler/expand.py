@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Diagnostic, suggest
+from .matrix_text import long_number_column, unclosed_quote
 from .source import Path, SourceMap, dotted, keep_first_pairs, split_lines
 from .templating import render_string, render_tree
+from .undecodable import lines_of, position
 
 Reader = Callable[[str], str]
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -29,6 +31,7 @@ MAX_NAME = 100  # output files, store and work-folder names add to it; Linux/mac
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 NOT_TEMPLATED = ("vars", "matrix")  # inputs of templating, kept literally
 SCALARS = (str, int, float, bool, type(None))
+MAX_ROWS = 10_000  # rows of a matrix file: each is a video (the reference design makes 50 a day)
 
 
 def resolve_path(spec_dir: str, p: str) -> str | None:
@@ -100,6 +103,38 @@ def _scalar_vars(mapping: Any, smap: SourceMap, path: Path, diags: list[Diagnost
 def _kind(v: Any) -> str:
     names: dict[type, str] = {dict: "mapping", list: "list"}
     return names.get(type(v), type(v).__name__)
+
+
+def _too_many(rows: list[dict], lines: list[int], fsrc: SourceMap, diags: list[Diagnostic]) -> bool:
+    """Each row is a video, templated and validated: a matrix file past MAX_ROWS is refused at the first row too many."""
+    if len(rows) <= MAX_ROWS:
+        return False
+    diags.append(
+        fsrc.diag(
+            lines[MAX_ROWS],
+            1,
+            "E_MATRIX_FILE",
+            f"the matrix has {len(rows)} rows; at most {MAX_ROWS} videos are made from one spec",
+            "split the file over several projects, or run the spec with a part of it at a time",
+        )
+    )
+    return True
+
+
+def _unclosed(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> bool:
+    """A quote that opens a field and never closes is an error where it opens (the csv module would
+    read every line after it into one field, silently)."""
+    unclosed = unclosed_quote(text.removeprefix("\ufeff"))
+    if unclosed is not None:
+        diags.append(
+            fsrc.diag(
+                *unclosed,
+                "E_MATRIX_FILE",
+                "this quote opens a field that is never closed, so every line after it would be one value",
+                'close the field with a `"`, or remove the stray `"` (write a quote inside a quoted field as `""`)',
+            )
+        )
+    return unclosed is not None
 
 
 def _read_csv(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[list[dict], list[int]]:
@@ -185,6 +220,12 @@ def _read_jsonl(text: str, fsrc: SourceMap, diags: list[Diagnostic]) -> tuple[li
         except RecursionError:
             diags.append(fsrc.diag(n, 1, "E_MATRIX_FILE", "JSON nested too deeply"))
             continue
+        except ValueError:  # an integer over Python's 4,300 digits
+            col = long_number_column(raw) or 1
+            diags.append(
+                fsrc.diag(n, col, "E_NUMBER", "this number is too long to use", "write a number of a few digits")
+            )
+            continue
         if not isinstance(obj, dict):
             diags.append(fsrc.diag(n, 1, "E_MATRIX_FILE", f"each line must be a JSON object, not a {_kind(obj)}"))
             continue
@@ -243,11 +284,23 @@ def _file_rows(
             )
         )
         return [], []
+    except UnicodeDecodeError as e:
+        line, col = position(e)
+        diags.append(
+            SourceMap(target, lines_of(bytes(e.object))).diag(
+                line, col, "E_MATRIX_FILE", f"matrix file `{rel}` is not UTF-8 text here", "save it as UTF-8"
+            )
+        )
+        return [], []
     except (OSError, UnicodeError) as e:
         diags.append(smap.at(fpath, "E_MATRIX_FILE", f"matrix file `{rel}` cannot be read: {type(e).__name__}"))
         return [], []
     fsrc = SourceMap(target, split_lines(text))
+    if ext == ".csv" and _unclosed(text, fsrc, diags):
+        return [], []
     rows, lines = (_read_csv if ext == ".csv" else _read_jsonl)(text, fsrc, diags)
+    if _too_many(rows, lines, fsrc, diags):
+        return [], []
     if not rows and not any(d.file == target for d in diags):
         diags.append(fsrc.diag(1, 1, "E_MATRIX_FILE", f"matrix file `{rel}` has no rows"))
     return rows, [f"row {i + 1} ({target} line {ln})" for i, ln in enumerate(lines)]

@@ -291,6 +291,8 @@ def load_project(
         text = src.read(name)
     except FileNotFoundError:
         return [], [Diagnostic(name, 1, 1, "E_IO", f"spec file `{name}` not found")]
+    except UnicodeDecodeError as e:  # the loader reports the first byte that is not UTF-8 at its line and column
+        return [], load_source(bytes(e.object), name)[2]
     except (OSError, UnicodeError) as e:
         return [], [Diagnostic(name, 1, 1, "E_IO", f"spec file `{name}` cannot be read: {type(e).__name__}")]
     tree, smap, diags = load_source(text, name)

@@ -15,6 +15,7 @@ from .expand import ESCAPE_HINT, resolve_path
 from .pydantic_errors import describe, num
 from .source import Path, SourceMap
 from .speech import spoken_text
+from .speech_limits import max_voiceover_chars
 
 Exists = Callable[[str], bool]
 
@@ -244,6 +245,24 @@ def _check_words(
             )
 
 
+def _too_long(scene: dict, top: float, label: str, base: Path, smap: SourceMap, diags: list[Diagnostic]) -> bool:
+    """A voiceover no voice could speak within the scene maximum is an error, found before normalising."""
+    text = scene.get("voiceover_text")
+    limit = max_voiceover_chars(top)
+    if not isinstance(text, str) or len(text) <= limit:
+        return False
+    diags.append(
+        smap.at(
+            base + ("voiceover_text",),
+            "E_VOICEOVER_LENGTH",
+            f"{label}'s voiceover is {len(text)} characters; a scene of at most {num(top)} s "
+            f"(script.scene_seconds) holds at most {limit}",
+            "split the text over several scenes, or raise the maximum of script.scene_seconds",
+        )
+    )
+    return True
+
+
 def _check_scenes(
     tree: dict, spec_dir: str, smap: SourceMap, exists: Exists, diags: list[Diagnostic], rates: Mapping[str, int]
 ) -> None:
@@ -260,7 +279,8 @@ def _check_scenes(
         _check_scene_index(scene, i, base, smap, diags)
         dur = _number(scene.get("duration_seconds"))
         _check_duration(dur, rng, label, base, smap, diags)
-        _check_words(scene, dur, rate, label, base, smap, diags)
+        if not _too_long(scene, (rng or (8.0, 12.0))[1], label, base, smap, diags):
+            _check_words(scene, dur, rate, label, base, smap, diags)
         chosen = scene.get("video")
         own = chosen.get("engine") if isinstance(chosen, dict) else None
         if "asset" in scene:

@@ -8,6 +8,7 @@ kind's model (a damaged line, a wrong type) is not used.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -44,6 +45,19 @@ class Done(_Record):
     est_ms: Number = Field(0, description="the plan's estimate it ran with")
     scale: Number = Field(1.0, description="the calibration factor inside that estimate")
     node: str | None = Field(None, description="the Ray node that ran it")
+    seal: str = Field(
+        "",
+        description="binds the record to its task: seal_of(task, fp, object), set when it is written; "
+        "a record whose seal does not match (records swapped or edited) is not used",
+    )
+
+    def sealed(self) -> Done:
+        """This record with its seal set."""
+        return self.model_copy(update={"seal": seal_of(self.task, self.fp, self.object)})
+
+    @property
+    def seal_matches(self) -> bool:
+        return self.seal == seal_of(self.task, self.fp, self.object)
 
 
 class Failed(_Record):
@@ -69,6 +83,12 @@ class Stolen(_Record):
 
 Record = Annotated[Claimed | Done | Failed | Lost | Stolen, Field(discriminator="ev")]
 RECORD = TypeAdapter(Record)
+
+
+def seal_of(task: str, fp: str, obj: str) -> str:
+    """The digest a `done` record carries over its task id, fingerprint and output object: two records
+    that point at each other's objects (or a record edited to point elsewhere) no longer match it."""
+    return hashlib.sha256(f"vidc-done-1\0{task}\0{fp}\0{obj}".encode()).hexdigest()[:32]
 
 
 def parse_record(obj: Any) -> Claimed | Done | Failed | Lost | Stolen | None:

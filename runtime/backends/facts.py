@@ -17,6 +17,7 @@ from typing import TypeVar
 from vidc.schemas.catalog import Catalog, Facts, ModelFacts, MusicLibraryFacts, TrackFacts
 
 from ..media.hub_cache import find_model
+from ..state.secrets import register_key_vars
 from .registry import load_class
 
 V = TypeVar("V")
@@ -86,6 +87,7 @@ def gather_facts(project: Path, cat: Catalog) -> Facts:
     from ..media.captions import load_styles
 
     keys = {e.needs.api_key_env for e in cat.backends.values() if e.needs.api_key_env} | set(KEY_ENV.values())
+    register_key_vars(keys)  # their values are scrubbed from everything vidc writes
     return Facts(
         piper_voices=tuple(load_class("piper").installed_voices()),  # type: ignore[attr-defined]
         caption_styles=tuple(sorted(load_styles())),

@@ -23,6 +23,8 @@ from vidc.schemas.events import (
 )
 from vidc.schemas.plan import STAGES
 
+from ..state.secrets import scrub, scrub_data
+
 
 class Reporter:
     def __init__(self, mode: str = "auto", stream: TextIO | None = None):
@@ -106,18 +108,18 @@ class Reporter:
         elapsed = round(time.monotonic() - self.t0, 3)
         event = event.model_copy(update={"t": elapsed})
         if self.mode == "json":
-            line = {"event": event.event, **event.model_dump(mode="json")}
+            line = scrub_data({"event": event.event, **event.model_dump(mode="json")})  # never a key
             print(json.dumps(line, ensure_ascii=False), file=self.stream, flush=True)
         elif self.mode == "plain":
-            text = _human(event)
+            text = scrub(_human(event))
             if text:
                 print(f"[{elapsed:7.1f}s] {text}", file=self.stream, flush=True)
         elif self._live is not None:
             if isinstance(event, (TaskFailed, Published, Message)):
-                self._live.console.print(_human(event), markup=False, highlight=False)
+                self._live.console.print(scrub(_human(event)), markup=False, highlight=False)
             self._live.update(self._render())
         else:
-            text = _human(event)
+            text = scrub(_human(event))
             if text:
                 print(text, file=self.stream, flush=True)
 

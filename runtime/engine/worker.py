@@ -24,6 +24,7 @@ from ..backends.registry import create
 from ..state.faults import describe_oserror
 from ..state.journal import Journal
 from ..state.queues import RELEASE, STOP, QueueReader
+from ..state.secrets import ScrubbedStream, scrub
 from ..state.workfolder import WorkFolder
 from .resolve import project_resolver, resolve_value
 
@@ -99,6 +100,7 @@ def main(argv: list[str]) -> int:
 def _main(argv: list[str]) -> int:
     # SIGTERM (the coordinator died, or stopped us) ends the worker like Ctrl-C: its ffmpeg dies with it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.stderr = ScrubbedStream(sys.stderr)  # the lane's log: never a key
     work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
     roots = Roots(store=work.store.root, cache=work.cache, project=Path(argv[4]))
     parent = os.getppid()
@@ -144,7 +146,8 @@ def run_one(
     started = time.monotonic()
     try:
         result = run_task(backends, desc, out, device, lambda msg: None, roots=roots)
-        (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        text = scrub(json.dumps(result, sort_keys=True, ensure_ascii=False))  # no key in a store object
+        (out / "result.json").write_text(text, encoding="utf-8")
         digest = work.store.commit(out)
     except BackendError as exc:
         return Failed(**about, error=str(exc))

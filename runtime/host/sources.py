@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vidc.compiler.frontend import SourceFiles
 from vidc.compiler.lower import is_still
+from vidc.compiler.undecodable import NotUTF8
 
 from ..state import confine
 from ..state.confine import is_inside
@@ -36,8 +37,8 @@ def find_spec(target: str | Path) -> Path:
 
 
 class Unreadable(OSError, ValueError):
-    """A project file that exists but is not read: a folder, FIFO or device, over the size limit, or
-    not UTF-8. An OSError and a ValueError, so every reader of project files reports it as a bad
+    """A project file that exists but is not read: a folder, FIFO or device, or over the size limit
+    (text that is not UTF-8 raises NotUTF8, which says where). An OSError and a ValueError, so every reader of project files reports it as a bad
     file (a diagnostic), never a traceback."""
 
 
@@ -68,11 +69,15 @@ def project_sources(spec_path: Path) -> tuple[SourceFiles, Path]:
     def read(rel: str) -> str:
         path = inside(rel)
         try:
-            return confine.read_text(path, what="file")
+            data = confine.read_bytes(path, what="file")
         except confine.Refused as exc:
             if not os.path.lexists(path):
                 raise FileNotFoundError(rel) from None
             raise Unreadable(str(exc).replace(str(path), rel).replace("the file ", "", 1)) from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # carries the bytes: the compiler reports the line and column
+            raise NotUTF8.of(exc) from None
 
     def exists(rel: str) -> bool:
         try:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from vidc.compiler.script_prompt import LockedScript, lock_text
 
+from ..state.secrets import scrub
+
 
 def write_lock(path: str | os.PathLike[str], locked: LockedScript) -> Path:
     """Write the lock atomically: a temporary file in the same folder, fsync, os.replace."""
     target = Path(path)
-    data = lock_text(locked).encode("utf-8")
+    data = scrub(lock_text(locked)).encode("utf-8")  # a key an answer echoed never lands in the project
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

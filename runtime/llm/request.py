@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vidc.runtime.media.tools import BackendError
 
+from ..state.secrets import scrub as scrub_secrets, scrub_data
 from .answers import Answer
 from .anthropic_api import ask_anthropic
 from .openai_api import ask_openai
@@ -55,7 +56,7 @@ def send(s: Session, messages: list[dict[str, str]], label: str) -> Answer:
             answer = s.ask(messages)
             if s.meter is not None:
                 s.meter.answered(rid, answer.input_tokens, answer.output_tokens)
-            return answer
+            return _scrubbed(answer, s.secrets)
         except Exception as exc:
             failure = classify(exc)
         failure.message = scrub(failure.message, s.secrets)
@@ -88,3 +89,16 @@ def _raise_final(s: Session, failure: Failure) -> None:
         ) from None
     if failure.kind == "fatal":
         raise s.fail(f"script request to {s.where} failed: {failure.message}") from None
+
+
+def _scrubbed(answer: Answer, secrets: list[str]) -> Answer:
+    """The answer with any key it echoes replaced by [redacted]: neither the lock, the plan nor the
+    voice ever holds it."""
+    text = scrub_secrets(answer.text, extra=secrets)
+    parsed = answer.parsed
+    if parsed is not None:
+        dumped = parsed.model_dump()
+        clean = scrub_data(dumped, extra=secrets)
+        if clean != dumped:
+            parsed = type(parsed).model_validate(clean)
+    return replace(answer, text=text, parsed=parsed)

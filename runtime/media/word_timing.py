@@ -205,7 +205,8 @@ def voice_result(
         raise BackendError(
             f"{scene_label}: the voiceover measures {duration_ms / 1000:.2f} s; with the "
             f"{int(pause_ms) / 1000:.2f} s pause it needs {needed / 1000:.2f} s, more than the "
-            f"scene maximum of {int(max_scene_ms) / 1000:.2f} s: shorten the voiceover text or raise voice.speed"
+            f"scene maximum of {int(max_scene_ms) / 1000:.2f} s: raise the maximum of script.scene_seconds, "
+            "split the scene, shorten the voiceover text or raise voice.speed"
         )
     clean_words = []
     for w in words or []:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .secrets import scrub
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK  # mkstemp makes 0600; published files get the usual mode
@@ -50,7 +52,8 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+    """Write text atomically, with any secret value (an API key) replaced by [redacted]."""
+    write_bytes(path, scrub(text).encode("utf-8"))
 
 
 def copy_file(src: Path, dst: Path) -> None:

@@ -2,6 +2,10 @@
 
 Its records are the models of vidc.schemas.journal; this module writes and reads them.
 
+Each `done` record is sealed when written (a digest over its task id, fingerprint and object) and
+checked when read: records that were swapped or edited to point at another task's output are not
+used, so those tasks run again.
+
 One JSON object per line, written with a single O_APPEND write and fsynced, so lines from several
 worker processes never interleave and a committed line survives power loss. A torn last line
 (power lost mid-write) is ignored on replay.
@@ -18,6 +22,7 @@ from pathlib import Path
 from vidc.schemas.journal import Done, Failed, Lost, Record, parse_record, record_json
 
 from .faults import StateFault
+from .secrets import scrub
 
 MAX_LINE = 3500  # keep each record well inside one write
 
@@ -27,6 +32,7 @@ class Journal:
         self.path = path
         self._offset = 0
         self.skipped = 0  # malformed records seen (not trusted, never a KeyError)
+        self._sealed = False  # a sealed `done` record was read: from here on every one must be
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,9 +53,11 @@ class Journal:
     def append(self, record: Record) -> Record:
         """Write one record, stamped with the time; returns the record as written."""
         record = record.model_copy(update={"t": round(time.time(), 3)})
+        if isinstance(record, Done):
+            record = record.sealed()
         if isinstance(record, (Failed, Lost)) and len(record.error) > MAX_LINE:
             record = record.model_copy(update={"error": "…" + record.error[-MAX_LINE:]})
-        line = (json.dumps(record_json(record), sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (scrub(json.dumps(record_json(record), sort_keys=True, ensure_ascii=False)) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)
@@ -71,13 +79,31 @@ class Journal:
         end = data.rfind(b"\n") + 1
         self._offset += end
         out, bad = _parse(data[:end])
-        self.skipped += bad
+        out, unsealed = self._check_seals(out)
+        self.skipped += bad + unsealed
         return out
 
     def replay(self) -> list[Record]:
         self._offset = 0
         self.skipped = 0
+        self._sealed = False
         return self.read_new()
+
+    def _check_seals(self, records: list[Record]) -> tuple[list[Record], int]:
+        """Drop `done` records whose seal does not bind them to their task (swapped or edited), so
+        that their tasks run again. Records of a journal from before seals, up to the first sealed
+        one, are kept as they were trusted then."""
+        kept: list[Record] = []
+        for rec in records:
+            if isinstance(rec, Done):
+                if rec.seal:
+                    self._sealed = True
+                    if not rec.seal_matches:
+                        continue
+                elif self._sealed:
+                    continue
+            kept.append(rec)
+        return kept, len(records) - len(kept)
 
 
 class JournalFault(StateFault):

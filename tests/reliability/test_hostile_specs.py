@@ -109,7 +109,7 @@ CASES.update(
             {},
         ),
         "deep-nesting": (HEAD + "x: " + "[" * 100000 + "]" * 100000 + "\n", "E_SYNTAX", {}),
-        "not-utf8": (b"vidc: 1\nname: \xff\xfe\n", "E_IO", {}),
+        "not-utf8": (b"vidc: 1\nname: \xff\xfe\n", "E_SYNTAX", {}),
         "duplicate-key": (HEAD + "name: again\n" + vo("hi")[len(HEAD) :], "E_DUPLICATE_KEY", {}),
         "matrix-absolute": (vo("{{ a }}", "matrix: {file: /etc/passwd.csv}\n"), "E_PATH_ESCAPE", {}),
         "matrix-dotdot": (vo("{{ a }}", "matrix: {file: ../../../../etc/rows.csv}\n"), "E_PATH_ESCAPE", {}),
@@ -146,7 +146,24 @@ CASES.update(
         "engine-injection": (vo("hi", "voice: {engine: __import__}\n"), "E_ENUM", {}),
         "not-a-mapping": ("- vidc: 1\n", "E_TYPE", {}),
         "empty": ("", "E_MISSING", {}),
-        "huge-voiceover": (vo("word " * 200_000), "W_WORDS", {}),  # 1 MB on one line
+        "huge-voiceover": (vo("word " * 200_000), "E_VOICEOVER_LENGTH", {}),  # 1 MB on one line
+        "huge-voiceover-5mb": (vo("word " * 1_000_000), "E_VOICEOVER_LENGTH", {}),
+        "matrix-unclosed-quote": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"rows.csv": 'a,b\n1,"2\n3,4\n5,6\n'},
+        ),
+        "matrix-jsonl-huge-int": (
+            vo("{{ a }}", "matrix: {file: rows.jsonl}\n"),
+            "E_NUMBER",
+            {"rows.jsonl": '{"a": 1}\n{"a": ' + "7" * 5000 + "}\n"},
+        ),
+        "matrix-huge": (
+            vo("{{ a }}", "matrix: {file: rows.csv}\n"),
+            "E_MATRIX_FILE",
+            {"rows.csv": "a\n" + "".join(f"{i}\n" for i in range(200_000))},
+        ),
+        "matrix-not-utf8": (vo("{{ a }}", "matrix: {file: rows.csv}\n"), "E_MATRIX_FILE", {"rows.csv": b"a\n\xff\n"}),
     }
 )
 
@@ -154,7 +171,9 @@ CASES.update(
 def _materialise(project: Path, files: dict) -> None:
     for rel, what in files.items():
         path = project / rel
-        if what == "fifo":
+        if isinstance(what, bytes):
+            path.write_bytes(what)
+        elif what == "fifo":
             os.mkfifo(path)
         elif what == "dir":
             path.mkdir()

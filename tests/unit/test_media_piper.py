@@ -134,4 +134,9 @@ def test_voice_result(tmp_path):
     with pytest.raises(BackendError) as err:
         voice_result(p, [], 1000, 500, 3400, "scene 7")
     msg = str(err.value)
-    assert "scene 7" in msg and "3.00 s" in msg and "shorten the voiceover text or raise voice.speed" in msg
+    assert (
+        "scene 7" in msg
+        and "3.00 s" in msg
+        and "script.scene_seconds" in msg
+        and "shorten the voiceover text or raise voice.speed" in msg
+    )

@@ -6,7 +6,7 @@ import json
 import multiprocessing
 
 from vidc.runtime.state.journal import MAX_LINE, Finished, Journal
-from vidc.schemas.journal import Claimed, Done, Failed, parse_record
+from vidc.schemas.journal import Claimed, Done, Failed, parse_record, seal_of
 
 
 def test_append_and_replay_in_order(tmp_path):
@@ -43,7 +43,7 @@ def test_partial_last_line_is_not_read_until_complete(tmp_path):
         fh.write(b'{"ev": "done", "fp": "b"')  # a writer mid-line
     assert [r.fp for r in j.replay()] == ["a"]
     with open(path, "ab") as fh:
-        fh.write(b', "object": "y"}\n')
+        fh.write(b', "object": "y", "seal": "%s"}\n' % seal_of("", "b", "y").encode())
     assert [r.fp for r in j.read_new()] == ["b"]
 
 
@@ -113,3 +113,30 @@ def test_parse_record_checks_each_kind_against_its_model():
     assert parse_record({"ev": "teleported"}) is None
     lost = parse_record({"ev": "lost", "fp": "a", "error": "node died", "extra": 1})
     assert lost is not None and lost.ev == "lost" and lost.error == "node died"
+
+
+def test_done_records_are_sealed_and_a_swap_is_not_trusted(tmp_path):
+    path = tmp_path / "journal.log"
+    j = Journal(path)
+    j.open()
+    j.append(Done(task="v/voice/scene-01", fp="a", object="1" * 64))
+    j.append(Done(task="v/voice/scene-02", fp="b", object="2" * 64))
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert all(len(x["seal"]) == 32 for x in lines)
+    assert [r.object for r in j.replay()] == ["1" * 64, "2" * 64] and j.skipped == 0
+    lines[0]["object"], lines[1]["object"] = lines[1]["object"], lines[0]["object"]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert j.replay() == [] and j.skipped == 2
+    assert Finished.from_records(j.replay()).objects == {}
+
+
+def test_an_old_journal_without_seals_is_read_until_the_first_sealed_record(tmp_path):
+    path = tmp_path / "journal.log"
+    old = {"ev": "done", "task": "t", "fp": "a", "object": "x"}
+    path.write_text(json.dumps(old) + "\n")
+    j = Journal(path)
+    j.open()
+    j.append(Done(task="t2", fp="b", object="y"))
+    with open(path, "a") as fh:
+        fh.write(json.dumps({**old, "fp": "c"}) + "\n")  # unsealed after a sealed record: not trusted
+    assert [r.fp for r in j.replay()] == ["a", "b"] and j.skipped == 1
