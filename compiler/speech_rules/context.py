@@ -56,6 +56,10 @@ def abbreviation(c: Ctx) -> Said:
         return None
     prev = c.core(-1)
     after_name = bool(prev) and _named(prev) and not c.ends_sentence_before()
+    if after_name and nxt[:1].isupper() and not c.trail(-1) and c.i >= 1:
+        # "Visit St. Louis": a capital that only starts the sentence makes no name
+        first = c.i == 1 or c.words[c.i - 2].rstrip("\"'”’)]}»").endswith((".", "!", "?", ":"))
+        after_name = not first or prev[:1].isdigit()
     if low == "ft" and prev[:1].isdigit():
         return lead, "feet", ("." if last else "") + rest, 1
     if low in STREET_ONLY or (after_name and (not nxt[:1].isupper() or last or low == "st" and nxt[:1].isupper())):

@@ -12,7 +12,7 @@ from .data import AMBIGUOUS_UNITS, EXTRA_UNITS, FRACTIONS, SLASH_SAID
 
 _DIGIT = {"0": "zero"}
 _INTL = re.compile(r"^\+\d{1,3}$")
-_GROUP = re.compile(r"^(?:\(0\))?\d{1,5}$")
+_GROUP = re.compile(r"^(?:\(0\))?\d{1,6}$")
 _INTL_ONE = re.compile(r"^\+\d{1,3}(?:[-.]\d{1,5}){2,5}$")
 _LOCAL = re.compile(r"^0\d{2,4}$")
 _DASHES = "–—-"
@@ -76,6 +76,8 @@ def number_range(c: Ctx) -> Said:
         unit = m.group(3)
         if unit and (said := _unit(unit, m.group(2))) is None:
             return None
+        if not unit and not trail and (name := _unit(c.core(1), m.group(2))) and c.core(1) not in AMBIGUOUS_UNITS:
+            return lead, [f"{a} to {b}", name], c.trail(1), 2  # "5-10 km"
         return lead, f"{a} to {b}" + (f" {said}" if unit else ""), trail, 1
     if number(core, c.lang) and not trail and c.core(1) in _DASHES and c.core(1) and number(c.core(2), c.lang):
         a, b = _end(core, c.core(2), c.lang)
@@ -120,6 +122,13 @@ def quantity(c: Ctx) -> Said:
     """A number and its unit, each timed by its own words: '120 km/h' -> 'one hundred and twenty' +
     'kilometres per hour'; '−5 °C'; glued: '450g', '-5°C', '3.5GHz'."""
     lead, core, trail = split_punct(c.words[c.i])
+    if m := _FEET.match(c.words[c.i].rstrip(".,;:!?")):
+        feet = f"{n2w(int(m.group(1)), c.lang)} {'foot' if m.group(1) == '1' else 'feet'}"
+        inches = m.group(2)
+        rest = c.words[c.i][len(c.words[c.i].rstrip(".,;:!?")) :]
+        if inches:
+            feet += f" {n2w(int(inches), c.lang)} {'inch' if inches == '1' else 'inches'}"
+        return "", feet, rest, 1
     if (said := number(core, c.lang)) is not None:
         unit = c.core(1)
         if trail or unit in AMBIGUOUS_UNITS or c.lead(1):
@@ -132,11 +141,4 @@ def quantity(c: Ctx) -> Said:
         return None
     if m and (name := _unit(m.group(2), m.group(1))) is not None:
         return lead, f"{number(m.group(1), c.lang)} {name}", trail, 1
-    if m := _FEET.match(c.words[c.i].rstrip(".,;:!?")):
-        feet = f"{n2w(int(m.group(1)), c.lang)} {'foot' if m.group(1) == '1' else 'feet'}"
-        inches = m.group(2)
-        rest = c.words[c.i][len(c.words[c.i].rstrip(".,;:!?")) :]
-        if inches:
-            feet += f" {n2w(int(inches), c.lang)} {'inch' if inches == '1' else 'inches'}"
-        return "", feet, rest, 1
     return None

@@ -14,7 +14,7 @@ _AMPM = re.compile(r"^([ap])\.?m\.?$", re.I)
 _HOUR_AMPM = re.compile(r"^(\d{1,2})(?::(\d{2}))?([ap])\.?m\.?$", re.I)
 _DAY = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
 _EU_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_YEAR4 = re.compile(r"^(1[1-9]\d\d|20\d\d)$")
+_YEAR4 = re.compile(r"^(1\d\d\d|20\d\d)$")
 YEAR_PREV = frozenset(
     """in since by until till from to of the year circa c before after early late mid around during spring
     summer autumn fall winter between""".split()
@@ -75,7 +75,7 @@ def date(c: Ctx) -> Said:
     if month_before:
         return lead, n2w(int(day.group(1)), c.lang, "ordinal"), trail, 1
     nxt = c.core(1)
-    if not trail and nxt[:1].isupper() and (month := _month(nxt)) and (nxt.lower() != "may" or c.core(2).isdigit()):
+    if not trail and nxt[:1].isupper() and (month := _month(nxt)) and (nxt != "May" or c.i > 0):
         said = [f"the {n2w(int(day.group(1)), c.lang, 'ordinal')} of", month]
         m_trail = c.trail(1)
         if not m_trail.strip(".") and _YEAR4.match(c.core(2)):
@@ -92,7 +92,8 @@ def year_or_number(c: Ctx) -> Said:
     if not _YEAR4.match(core) or core.startswith("0"):
         return None
     prev, nxt = c.low(-1).rstrip("."), c.low(1)
-    if prev in YEAR_PREV or _month(prev) or trail or not nxt or nxt in YEAR_NEXT or not nxt.isalpha():
+    day_before = prev.isdigit() and len(prev) <= 2 and c.trail(-1) == ","  # "December 7, 2026"
+    if day_before or prev in YEAR_PREV or _month(prev) or trail or not nxt or nxt in YEAR_NEXT or not nxt.isalpha():
         return lead, year(int(core), c.lang), trail, 1
     if c.core(1)[:1].isupper():
         return lead, year(int(core), c.lang), trail, 1
