@@ -47,6 +47,19 @@ class Spoken:
     def words(self) -> list[str]:
         return self.text.split()
 
+    def items(self) -> list[tuple[str, str]]:
+        """(written, spoken) for each reading: a written word with the words folded into it (count 0)."""
+        out: list[tuple[str, str]] = []
+        spoken = self.words
+        j = 0
+        for word, n in zip(self.written, self.counts):
+            if n == 0 and out:
+                out[-1] = (out[-1][0] + " " + word, out[-1][1])
+                continue
+            out.append((word, " ".join(spoken[j : j + n])))
+            j += n
+        return out
+
 
 def _lang(language: str) -> str:
     return (language or "en").replace("-", "_").split("_")[0].lower() or "en"
