@@ -108,13 +108,13 @@ def fraction(c: Ctx) -> Said:
         part = _fraction(*FRACTIONS[m.group(2)], c.lang) or ""
         return lead, f"{n2w(int(m.group(1)), c.lang)} and {part.replace('one ', 'a ', 1)}", trail, 1
     if core.isdigit() and not trail and (m := _FRACTION.match(c.core(1))):
-        part = _fraction(int(m.group(1)), int(m.group(2)), c.lang)
-        if part and int(m.group(1)) < int(m.group(2)):
-            return lead, [f"{n2w(int(core), c.lang)} and", part.replace("one ", "a ", 1)], c.trail(1), 2
+        mixed = _fraction(int(m.group(1)), int(m.group(2)), c.lang)
+        if mixed and int(m.group(1)) < int(m.group(2)):
+            return lead, [f"{n2w(int(core), c.lang)} and", mixed.replace("one ", "a ", 1)], c.trail(1), 2
     if m := _FRACTION.match(core):
-        part = _fraction(int(m.group(1)), int(m.group(2)), c.lang)
-        if part and int(m.group(2)) <= 16:
-            return lead, part, trail, 1
+        plain = _fraction(int(m.group(1)), int(m.group(2)), c.lang)
+        if plain and int(m.group(2)) <= 16:
+            return lead, plain, trail, 1
     return None
 
 

@@ -146,7 +146,8 @@ def chunks(synth: Any, spoken: str) -> list[tuple[list[tuple[str, int]], int, in
     from piper import SynthesisConfig
 
     voice = synth._voice()
-    out, offset = [], 0
+    out: list[tuple[list[tuple[str, int]], int, int]] = []
+    offset = 0
     gap = int(round(synth.sentence_silence_ms * synth.sample_rate / 1000.0))
     for chunk in voice.synthesize(spoken, syn_config=SynthesisConfig(volume=0.891), include_alignments=True):
         n = len(chunk.audio_float_array)

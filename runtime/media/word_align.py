@@ -68,14 +68,14 @@ def align_words(word_phonemes: Sequence[Sequence[str]], stream: Sequence[Phoneme
                 label[k] = owner[a0 - 1] if a0 > 0 else (owner[0] if owner else None)
     spans: list[tuple[float, float] | None] = [None] * len(word_phonemes)
     last = -1
-    for (_, s, e), w in zip(stream, label):
-        if w is None or w < last:  # never backwards: a stray match cannot reorder the words
-            w = last if last >= 0 else w
-        if w is None:
+    for (_sym, s, e), lab in zip(stream, label):
+        if lab is None or lab < last:  # never backwards: a stray match cannot reorder the words
+            lab = last if last >= 0 else lab
+        if lab is None:
             continue
-        last = w
-        cur = spans[w]
-        spans[w] = (s, e) if cur is None else (cur[0], e)
+        last = lab
+        cur = spans[lab]
+        spans[lab] = (s, e) if cur is None else (cur[0], e)
     return spans
 
 
