@@ -20,18 +20,21 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
+from .speech_rules import n2w, number, say_special, split_punct
+from .speech_rules.base import NUM, NUMBER
+from .speech_rules.data import RESPELL as HETERONYMS
 from .speech_tables import ABBREVIATIONS, CURRENCY, LETTERS, MONTHS, RESPELL, SAID, SCALES, SYMBOLS, UNITS
 
 __all__ = ["Spoken", "normalise", "spoken_text", "DEFAULT_LEXICON"]
 
 DEFAULT_LEXICON = {"vidc": "vid see"}
 
-_LEAD = "\"'“‘([{«¿¡"
-_TRAIL = "\"'”’)]}».,;:!?…"
-_NUM = r"\d{1,3}(?:,\d{3})+|\d+"
-_NUMBER = re.compile(rf"^(-)?((?:{_NUM})(?:\.\d+)?|\.\d+)$")
+_NUM = NUM
+_NUMBER = NUMBER
+_split_punct = split_punct
+_n2w = n2w
+_number = number
 
 
 @dataclass(frozen=True)
@@ -44,33 +47,22 @@ class Spoken:
     def words(self) -> list[str]:
         return self.text.split()
 
+    def items(self) -> list[tuple[str, str]]:
+        """(written, spoken) for each reading: a written word with the words folded into it (count 0)."""
+        out: list[tuple[str, str]] = []
+        spoken = self.words
+        j = 0
+        for word, n in zip(self.written, self.counts):
+            if n == 0 and out:
+                out[-1] = (out[-1][0] + " " + word, out[-1][1])
+                continue
+            out.append((word, " ".join(spoken[j : j + n])))
+            j += n
+        return out
+
 
 def _lang(language: str) -> str:
     return (language or "en").replace("-", "_").split("_")[0].lower() or "en"
-
-
-def _n2w(value: int | Decimal | str, lang: str, to: str = "cardinal") -> str:
-    from num2words import num2words
-
-    try:
-        out = num2words(value if not isinstance(value, str) else Decimal(value), lang=lang, to=to)
-    except (NotImplementedError, OverflowError, ValueError, InvalidOperation):
-        out = num2words(value if not isinstance(value, str) else Decimal(value), lang="en", to=to)
-    return out.replace(",", "")  # num2words' commas would become pauses
-
-
-def _number(text: str, lang: str) -> str | None:
-    """'10,000' 'ten thousand'; '3.14' 'three point one four'; '-5' 'minus five'."""
-    m = _NUMBER.match(text)
-    if not m:
-        return None
-    neg, body = m.group(1), m.group(2).replace(",", "")
-    if "." in body:
-        whole, frac = body.split(".")
-        words = _n2w(int(whole or "0"), lang) + " point " + " ".join(_n2w(int(d), lang) for d in frac)
-    else:
-        words = _n2w(int(body), lang)
-    return ("minus " + words) if neg else words
 
 
 def _spell(acronym: str) -> str:
@@ -172,15 +164,6 @@ _MONEY = re.compile(rf"^([$€£¥])((?:{_NUM})(?:\.\d+)?)([kKmMbB]|bn)?$")
 _YEAR = re.compile(r"^(1[1-9]\d\d|20\d\d)s?$")
 
 
-def _split_punct(tok: str) -> tuple[str, str, str]:
-    i, j = 0, len(tok)
-    while i < j and tok[i] in _LEAD:
-        i += 1
-    while j > i and tok[j - 1] in _TRAIL:
-        j -= 1
-    return tok[:i], tok[i:j], tok[j:]
-
-
 def normalise(text: str, language: str = "en-us", lexicon: dict[str, str] | None = None) -> Spoken:
     """The spoken form of `text`, word by word (see the module's docstring). The compiler asks for
     the same scene's text several times (pacing, word counts, the voice task): it is worked out once."""
@@ -197,19 +180,41 @@ def _normalise(text: str, language: str, lexicon: tuple[tuple[str, str], ...]) -
     i = 0
     while i < len(written):
         tok = written[i]
-        nxt = written[i + 1] if i + 1 < len(written) else ""
-        lead, core, trail = _split_punct(tok)
-        _, n_core, n_trail = _split_punct(nxt)
-        t = _Tok(tok, lead, core, trail, nxt, n_core, n_trail)
-        lead, said, trail, used = (
-            _say_words(t, lang, lex) or _say_dates(t, lang) or _say_numbers(t, lang) or (lead, core, trail, 1)
-        )
-        words = f"{lead}{said}{trail}".split()
-        out += words
-        counts.append(len(words))
-        counts += [0] * (used - 1)
+        if tok.isalpha() and tok.islower() and tok not in lex and tok not in HETERONYMS:  # most words
+            out.append(tok)
+            counts.append(1)
+            i += 1
+            continue
+        lead, said, trail, used = _read(written, i, lang, lex)
+        if isinstance(said, list):  # one reading per written word: each keeps its own spoken words
+            said[0], said[-1] = lead + said[0], said[-1] + trail
+            for one in said:
+                words = one.split()
+                out += words
+                counts.append(len(words))
+        else:
+            words = f"{lead}{said}{trail}".split()
+            out += words
+            counts.append(len(words))
+            counts += [0] * (used - 1)
         i += used
     return Spoken(written=written, counts=counts, text=" ".join(out))
+
+
+def _read(written: list[str], i: int, lang: str, lex: dict[str, str]) -> tuple[str, str | list[str], str, int]:
+    """The reading of written[i] (and maybe the words after it): the lexicon, the context rules
+    (speech_rules), then the word-by-word rules below; as written when none applies."""
+    tok = written[i]
+    nxt = written[i + 1] if i + 1 < len(written) else ""
+    lead, core, trail = _split_punct(tok)
+    if core.lower() in lex:
+        return lead, lex[core.lower()], trail, 1
+    special = say_special(written, i, lang)
+    if special is not None:
+        return special
+    _, n_core, n_trail = _split_punct(nxt)
+    t = _Tok(tok, lead, core, trail, nxt, n_core, n_trail)
+    return _say_words(t, lang, lex) or _say_dates(t, lang) or _say_numbers(t, lang) or (lead, core, trail, 1)
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ class _Tok:
 
 
 # (lead, said, trail, how many written words the reading used); None: the rule does not apply
-_Said = tuple[str, str, str, int] | None
+_Said = tuple[str, str | list[str], str, int] | None
 
 
 def _say_words(t: _Tok, lang: str, lex: dict[str, str]) -> _Said:

@@ -5,7 +5,7 @@ month names and symbols."""
 from __future__ import annotations
 
 LETTERS = {
-    "A": "ay",
+    "A": "eigh",  # "ay" is said like "eye"
     "B": "bee",
     "C": "see",
     "D": "dee",

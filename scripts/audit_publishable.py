@@ -13,6 +13,8 @@ For each video of the project's last build (its journal and store, its MP4 and m
 - burned captions: every scene's subtitle file rendered by libass alone on a black frame of the
   video's size, sampled 5 times a second: the lit pixels stay inside the preset's safe area and out
   of its UI zones (templates/safe_areas.yaml);
+- speech and karaoke (scripts/audit_speech.py): no digit or symbol reaches the phonemiser, and each
+  karaoke word lights within a frame of the voice (median; 100 ms at the 95th percentile);
 - storyboard cards: each animatic scene's own drawing chain run on black: the card stays inside
   the safe area;
 - loudness (pyloudnorm) and true peak (ffmpeg ebur128) of the finished sound.
@@ -30,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from audit_speech import audit_speech  # scripts/audit_speech.py, beside this file
 
 from vidc.compiler.layout import safe_area
 from vidc.runtime.state.journal import Journal
@@ -199,6 +202,7 @@ def main() -> int:
             f"captions inside the safe area and out of the UI zones ({cues} frames sampled"
             f"{'; outside: ' + str(bad_cap[:4]) if bad_cap else ''})",
         )
+        audit_speech(name, manifest, tasks, done, store, check)  # speech read as words; karaoke against the voice
         bad_card, cards = [], 0
         for s in manifest["scenes"]:
             t = tasks.get(f"{name}/video/scene-{s['index']:02d}")

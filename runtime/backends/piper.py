@@ -16,7 +16,7 @@ class PiperVoice(Backend):
 
     name = "piper"
     stage = "voice"
-    version = "2"
+    version = "3"  # 3: words timed by their own phonemes (word_align)
     Params = VoiceParams
     selectable = True
     default_voice = "en_US-joe-medium"

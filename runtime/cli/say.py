@@ -73,6 +73,19 @@ def _spec_voice(spec: str) -> tuple[dict[str, str], str | None]:
     return {**lexicon, **voice.lexicon}, voice.language
 
 
+def _print_changes(items: list[tuple[str, str]]) -> None:
+    """Each written item the normaliser changed, and what the voice says for it (punctuation aside)."""
+    strip = "\"'“‘([{«¿¡”’)]}».,;:!?…"
+    changed = [(w, s) for w, s in items if w.strip(strip) != s.strip(strip)]
+    if not changed:
+        return
+    width = min(max(len(w) for w, _ in changed), 32)
+    print()
+    print(f"  {'written':<{width}}  spoken")
+    for w, s in changed:
+        print(f"  {w:<{width}}  {s}")
+
+
 def run(args) -> int:
     from vidc.compiler.lexicon import spoken_length
     from vidc.compiler.speech import normalise
@@ -92,8 +105,11 @@ def run(args) -> int:
         raise UsageError(
             f"with the lexicon the spoken text would be {n} characters; `vidc say` says at most {MAX_SPOKEN}"
         )
-    spoken = args.text if args.raw else normalise(args.text, language or "en-us", lexicon).text
+    said = None if args.raw else normalise(args.text, language or "en-us", lexicon)
+    spoken = args.text if said is None else said.text
     print(spoken)
+    if said is not None:
+        _print_changes(said.items())
     if not args.phonemes and args.output == "-":
         return 0
     from vidc.runtime.media.piper_voice import PiperSynth

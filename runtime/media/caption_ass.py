@@ -152,8 +152,11 @@ def _word_events(c: Cue, hi: str) -> list[str]:
         text = "\\N".join(ass_escape(x) for x in c.lines)
         return [f"Dialogue: 0,{_ass_time(c.start_ms)},{_ass_time(c.end_ms)},Default,,0,0,0,,{text}\n"]
     rows = []
+    if c.words[0][1] > c.start_ms:  # the cue shows before its first word is said: nothing lit yet
+        plain = "\\N".join(" ".join(p for p in (ass_escape(c.words[i][0]) for i in idx) if p) for idx in per_line)
+        rows.append(f"Dialogue: 0,{_ass_time(c.start_ms)},{_ass_time(c.words[0][1])},Default,,0,0,0,,{plain}\n")
     for k in range(len(c.words)):
-        start = c.start_ms if k == 0 else c.words[k][1]
+        start = max(c.start_ms, c.words[k][1])
         end = c.end_ms if k == len(c.words) - 1 else c.words[k + 1][1]
         if end <= start:
             continue

@@ -11,6 +11,8 @@ from typing import Any
 from vidc.compiler.textfit import break_cost as _word_break_cost
 from vidc.compiler.textsafe import without_controls
 
+from .word_align import match_words
+
 Width = Callable[[str], float]
 
 
@@ -70,8 +72,11 @@ def _hard_wrap(word: str, fits: Callable[[str], bool]) -> list[str]:
 
 def _word_times(words: list[str], voice_ms: int, timings: Sequence[Sequence[Any]] | None) -> list[tuple[float, float]]:
     n = len(words)
+    matched = match_words(words, timings) if timings and len(timings) != n else None
     if timings and len(timings) == n:
         raw = [(float(t[1]), float(t[2])) for t in timings]
+    elif matched is not None:  # the timed words differ a little from the text: match them (word_align)
+        raw = matched
     else:
         if timings:
             span0 = float(min(float(t[1]) for t in timings))

@@ -11,11 +11,10 @@ Audio: Piper renders 22,050 Hz; each sentence is peak-normalised by Piper and sc
 sentences are joined with `sentence_silence_ms` of silence, and the whole is resampled 2x to
 44,100 Hz with a fixed windowed-sinc polyphase filter (numpy only) and written as mono 16-bit WAV.
 
-Word timings come from Piper's phoneme alignments: phoneme words are separated by the " "
-phoneme, punctuation phonemes are pauses, and sentence chunks follow each other with the silence
-in between. When the number of phoneme words equals the number of whitespace-separated words of
-the text they map one to one; otherwise (numbers, symbols, emoji, foreign scripts spelled out by
-eSpeak) the text's words are spread over the voiced spans in proportion to their characters.
+Word timings come from Piper's phoneme alignments: each word is phonemised on its own and aligned
+with the phonemes spoken (word_align), so words the phonemiser merges ("at once") or splits keep
+their own time. Without alignments, the older ways remain: phoneme words (separated by the " "
+phoneme) one to one, or the text's words spread over the voiced spans by their characters.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ import numpy as np
 
 from .dsp import resample_2x
 from .wav import samples_to_ms, write_wav
+from .word_align import timed_words
 from .word_timing import (
     count_phoneme_words,
     group_spans,
@@ -227,8 +227,11 @@ class PiperSynth:
         spans, chunk_spans = words_from_alignments(chunk_info, rate)
         text_words = clean.split()
         dur_ms = len(audio44) * 1000.0 / OUTPUT_RATE
+        aligned = self._aligned(voice, text_words, chunk_info) if spans is not None and chunk_info else None
         if spans is None:  # a chunk without alignments: spread words over the sentences
             words = map_words(text_words, chunk_spans, (0.0, dur_ms), one_to_one=False)
+        elif aligned is not None:  # each word by its own phonemes (word_align)
+            words = aligned
         elif len(spans) == len(text_words):
             words = map_words(text_words, spans, (0.0, dur_ms))
         else:
@@ -243,6 +246,13 @@ class PiperSynth:
             spans_ms = [(float(w[1]), float(w[2])) for w in words]
             words = map_words(own, spans_ms, (0.0, dur_ms), one_to_one=True)
         return np.clip(audio44, -1.0, 1.0), words
+
+    def _aligned(self, voice: Any, text_words: Sequence[str], chunk_info: list) -> list[list[Any]] | None:
+        """The words timed by aligning their own phonemes with the spoken ones (None on any trouble)."""
+        try:
+            return timed_words(text_words, chunk_info, self.sample_rate, voice.phonemize)
+        except Exception:  # a phonemiser fault: the counting ways below still time the words
+            return None
 
     @staticmethod
     def _phoneme_word_counts(voice: Any, text_words: Sequence[str]) -> list[int] | None:

@@ -22,14 +22,14 @@ CASES = [
     ("50%", "fifty percent"),
     ("vidc", "vid see"),
     ("Dr. Smith", "Doctor Smith"),
-    ("10:30 am", "ten thirty ay em"),
+    ("10:30 am", "ten thirty eigh em"),
     ("9:05", "nine oh five"),
     ("2024-05-01", "May first twenty twenty-four"),
     ("in 1999", "in nineteen ninety-nine"),
     ("1,234", "one thousand two hundred and thirty-four"),
     ("hello@vidc.dev", "hello at vid see dot dev"),
     ("https://example.com/docs", "example dot com slash docs"),
-    ("NASA and the API", "nasa and the ay pee eye"),
+    ("NASA and the API", "nasa and the eigh pee eye"),
     ("e.g. this", "for example this"),
 ]
 
