@@ -182,8 +182,8 @@ def ken_burns_frames(
 
     def one(j: int, f: int) -> np.ndarray:
         a, z = spans[j]
-        l, t, w, h = moves[j].at((f - a) / max(1, z - 1 - a))
-        im = pics[j].resize(size, Image.Resampling.LANCZOS, box=(l, t, l + w, t + h))
+        x0, t, w, h = moves[j].at((f - a) / max(1, z - 1 - a))
+        im = pics[j].resize(size, Image.Resampling.LANCZOS, box=(x0, t, x0 + w, t + h))
         return np.asarray(im, dtype=np.uint8)
 
     for f in range(frames):

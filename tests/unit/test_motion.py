@@ -36,8 +36,8 @@ def test_moves_stay_inside_never_zoom_past_the_picture_and_never_reverse(frame):
         for (sw, sh), m in zip(SIZES, moves):
             cover_w, _ = motion.cover_rect((sw, sh), frame)
             rects = [m.at(k / 50) for k in range(51)]
-            for l, t, w, h in rects:
-                assert l >= -1e-9 and t >= -1e-9 and l + w <= sw + 1e-6 and t + h <= sh + 1e-6  # no border
+            for x0, t, w, h in rects:
+                assert x0 >= -1e-9 and t >= -1e-9 and x0 + w <= sw + 1e-6 and t + h <= sh + 1e-6  # no border
                 assert w / h == pytest.approx(frame[0] / frame[1])
                 assert w >= min(cover_w, frame[0]) - 1e-6  # never more than one picture pixel per frame pixel
             for edge in range(4):  # left, top, right, bottom each move one way only
