@@ -15,6 +15,7 @@ from .drafts import Draft, is_still
 from .frame import card_font, watermark
 from .layout import card_layout, safe_area
 from .looks import animatic_look, drawable
+from .lower_image import image_tasks
 from .lower_wan import wan_tasks
 from .textfit import FontMetrics, FontSource
 
@@ -67,6 +68,8 @@ def video_tasks(
     if engine == "assets":
         tasks.append(_assets_task(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms))
         return ids.clip(v, i)
+    if engine == "image":
+        return image_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, still_at(spec), edge)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
 
 

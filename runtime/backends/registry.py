@@ -28,6 +28,8 @@ BUILTIN: dict[str, str] = {
     "title-card": "vidc.runtime.backends.ffmpeg_video:TitleCard",
     "transition": "vidc.runtime.backends.ffmpeg_video:Crossfade",
     "wan": "vidc.runtime.backends.wan_video:WanVideo",
+    "image": "vidc.runtime.backends.image_gen:ImageGen",
+    "ken-burns": "vidc.runtime.backends.ken_burns:KenBurns",
     "captions": "vidc.runtime.backends.captions:Captions",
     "music-select": "vidc.runtime.backends.music:MusicSelect",
     "mix": "vidc.runtime.backends.mix:Mix",
