@@ -43,11 +43,12 @@ def _defaults() -> dict[str, Any]:
 
 def picture_size(im: ImageSettings, frame: tuple[int, int]) -> tuple[int, int]:
     """The spec's size, else the frame's aspect ratio at `zoom` times the frame (so the tightest crop
-    still has a picture pixel per frame pixel), rounded up to multiples of 16."""
+    still has about a picture pixel per frame pixel), each side to the nearest multiple of 16."""
     if im.size:
         w, h = (int(x) for x in im.size.split("x"))
         return w, h
-    return tuple(int(math.ceil(side * im.zoom / 16) * 16) for side in frame)  # type: ignore[return-value]
+    w, h = (max(side, round(side * im.zoom / 16) * 16) for side in frame)
+    return w, h
 
 
 def pictures_for(seconds: float, im: ImageSettings) -> int:
