@@ -6,6 +6,7 @@ would break the arithmetic), at the depth its section gives it:
     llm:          provider -> model -> {input_per_mtok, output_per_mtok}
     tts:          provider -> model -> price per 1,000 characters
     gpu:          device name -> {usd_per_hour}
+    image:        model -> {usd_per_image}
     llm_estimate: {chars_per_token (> 0), tokens_per_word, tokens_per_scene_extra, schema_tokens}
     chars_per_word: a number
 
@@ -26,6 +27,7 @@ SHAPE: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "llm": (2, ("input_per_mtok", "output_per_mtok")),
     "tts": (2, None),
     "gpu": (1, ("usd_per_hour",)),
+    "image": (1, ("usd_per_image",)),
     "llm_estimate": (0, ("chars_per_token", "tokens_per_word", "tokens_per_scene_extra", "schema_tokens")),
     "chars_per_word": (0, None),
 }

@@ -9,6 +9,7 @@ from vidc.schemas.plan import Plan, Task, VideoPlan
 
 from .canonical import canonical_json
 from .pricing import usd
+from .render_scenes import generated_line
 from .textsafe import safe_text
 
 
@@ -113,6 +114,9 @@ def _video_lines(v: VideoPlan, tasks: list[Task], spoken: dict[str, str]) -> lis
         flag = "" if s.speakable else "  ! too many words for the duration"
         said = f'"{_excerpt(s.text, 64)}"' if s.words else "(silent: music alone)"
         out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
+        pictures = generated_line(v.name, s.index, tasks)
+        if pictures is not None:
+            out.append(f"  {'':>24}pictures: {pictures}")
         voice = spoken.get(ids.voice(v.name, s.index))
         if voice and " ".join(voice.split()) != " ".join(s.text.split()):
             out.append(f'  {"":>24}says "{_excerpt(voice, 64)}"')

@@ -23,6 +23,7 @@ from ..state.atomic import atomic_path, write_text
 from ..state.store import Store, file_sha256
 from ..state.workfolder import sweep_parts
 from .events import Reporter
+from .pictures import scene_pictures
 
 
 class PublishError(Exception):
@@ -207,6 +208,7 @@ def _timeline(
                 "duration_ms": frames * 1000 // vp.fps,
                 **({"silent": True} if voice.get("silent") else {}),
                 **({"transition_in": joins[info.index]} if info.index in joins else {}),
+                **scene_pictures(tasks, video, info.index, result),
             }
         )
         start_frames += frames
