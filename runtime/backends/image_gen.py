@@ -94,8 +94,15 @@ class ImageGen(Backend):
         t0 = time.perf_counter()
         if p.base_url:
             from .image_server import generate
+            from .spend import ledger_beside_store
 
-            got = generate(p, ctx.log)
+            ledger = ledger_beside_store(ctx.store_root)
+
+            def journal(attempt: int) -> None:  # a paid request is journaled (and checked) before it leaves
+                if ledger is not None:
+                    ledger.send_priced(ctx.task_id, {"images": 1}, f"{ctx.task_id} request {attempt}")
+
+            got = generate(p, ctx.log, before=journal)
             extra: dict[str, Any] = {"source": "server", "base_url": p.base_url, "tries": got["tries"]}
             if p.price_per_image is not None:
                 extra["cost_usd"] = p.price_per_image

@@ -94,14 +94,22 @@ def _ask(client: Any, p: Any, timeout: float) -> bytes:
     raise _Retry("the answer holds no picture (neither b64_json nor url)")
 
 
-def generate(p: Any, log: Callable[[str], None], sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
-    """Ask the server for one picture, with bounded retries: {"png": bytes, "size": (w, h), "tries": n}."""
+def generate(
+    p: Any,
+    log: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+    before: Callable[[int], None] = lambda _attempt: None,
+) -> dict[str, Any]:
+    """Ask the server for one picture, with bounded retries: {"png": bytes, "size": (w, h), "tries": n}.
+    `before(attempt)` runs before each request leaves (the build journals it as a paid request, and
+    refuses it past --max-cost)."""
     import openai
 
     client = openai.OpenAI(base_url=p.base_url, api_key=api_key(p), timeout=p.timeout_s, max_retries=0)
     tries = 1 + p.retries
     last = ""
     for attempt in range(1, tries + 1):
+        before(attempt)
         try:
             png, size = image_bytes(_ask(client, p, p.timeout_s))
             return {"png": png, "size": size, "tries": attempt}
