@@ -126,3 +126,12 @@ def test_a_tiny_local_text_to_image_pipeline_renders_a_scene_on_cpu(tmp_path):
     assert len([r for r in done if "/chunk-" in r.task]) == 2
     video = next(s for s in probe(project / "build" / "pics.mp4")["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (640, 360)
+
+
+def test_max_cost_refuses_pictures_past_the_ceiling_before_any_request(tmp_path):
+    with FakeImageServer() as srv:
+        image = f"{{model: fake-image-1, base_url: '{srv.base_url}', seconds_per_picture: 1.5, price_per_image: 0.01}}"
+        project = _project(tmp_path, image)
+        result = build(project, "--max-cost", "0.03", check=False)
+        assert result.code == 2 and "more than --max-cost $0.0300" in result.out + result.err
+        assert srv.generations() == []
