@@ -112,32 +112,61 @@ def image_tasks(
         )
         pic_ids.append(pid)
     mid = ids.assemble(v, i)
-    mpx_s = seconds * p["width"] * p["height"] / 1e6
     tasks.append(
-        Draft(
-            id=mid,
-            video=v,
-            stage="video",
-            kind="motion",
-            backend="ken-burns",
-            params={
-                "pictures": len(pic_ids),
-                "frames": frames,
-                "fps": p["fps"],
-                "width": p["width"],
-                "height": p["height"],
-                "seed": seed_of(spec.video.seed, mid),
-                "zoom": im.zoom,
-                "crossfade_frames": round(im.crossfade_seconds * p["fps"]),
-            },
-            inputs={**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(pic_ids, 1)}},
-            argv=[motion_argv(p, frames, burn, still_at, watermark(spec, p), edge)],
-            est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms")
-            + int(image_costs(costs)["motion_ms_per_s_per_mpx"] * mpx_s),
-            where={"": ("video", "image"), "zoom": ("video", "image", "zoom")},
+        _motion_task(
+            spec,
+            im,
+            (i, mid),
+            p,
+            {**inputs, **{ids.role(ids.CHUNK, k): c for k, c in enumerate(pic_ids, 1)}},
+            frames,
+            seconds,
+            costs,
+            burn,
+            still_at,
+            edge,
         )
     )
     return mid
+
+
+def _motion_task(
+    spec: VideoSpec,
+    im: ImageSettings,
+    at: tuple[int, str],
+    p: dict[str, Any],
+    inputs: dict[str, str],
+    frames: str,
+    seconds: float,
+    costs: CostModel,
+    burn: bool,
+    still_at: float | None,
+    edge: transitions.Edges | None,
+) -> Draft:
+    """Scene `at` = (i, task id)'s motion over its pictures, encoded into its segment."""
+    mpx_s = seconds * p["width"] * p["height"] / 1e6
+    return Draft(
+        id=at[1],
+        video=spec.name,
+        stage="video",
+        kind="motion",
+        backend="ken-burns",
+        params={
+            "pictures": len(ids.numbered(inputs, ids.CHUNK)),
+            "frames": frames,
+            "fps": p["fps"],
+            "width": p["width"],
+            "height": p["height"],
+            "seed": seed_of(spec.video.seed, at[1]),
+            "zoom": im.zoom,
+            "crossfade_frames": round(im.crossfade_seconds * p["fps"]),
+        },
+        inputs=inputs,
+        argv=[motion_argv(p, frames, burn, still_at, watermark(spec, p), edge)],
+        est_ms=costs.encode_ms(seconds, p["width"], p["height"], p["x264_preset"], "assemble_fixed_ms")
+        + int(image_costs(costs)["motion_ms_per_s_per_mpx"] * mpx_s),
+        where={"": ("video", "image"), "zoom": ("video", "image", "zoom")},
+    )
 
 
 def _picture_params(
