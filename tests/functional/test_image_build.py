@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli import run_cli
 from tests.fakes.image_server import FakeImageServer
 from tests.fixtures_models import TWO_CPU_DEVICES
 
@@ -77,6 +78,16 @@ def test_a_server_build_moves_over_its_pictures_and_a_rebuild_asks_nothing(tmp_p
         assert edges.reshape(len(frames), -1).max(axis=1).min() > 30  # no black border in any frame
         first = frames[:10].astype(float)
         assert np.abs(np.diff(first, axis=0)).mean() > 0.3  # the picture moves
+        pics = manifest["scenes"][1]["pictures"]
+        assert [(p["task"], p["model"], p["prompt"]) for p in pics] == [
+            (f"pics/video/scene-02/chunk-0{k}", "fake-image-1", "city at night lights") for k in (1, 2)
+        ]
+        assert len({p["seed"] for p in pics}) == 2 and {p["seed"] for p in pics} <= {r.body["seed"] for r in asked}
+        if preset == "draft":  # the review page shows each scene's generated pictures
+            run_cli("review", project).ok()
+            page = next((project / "build" / "review").glob("video-*.html")).read_text()
+            assert page.count('alt="generated picture') == 4
+            assert (project / "build" / "review" / "media" / "pics" / "scene-02-picture-02.jpg").is_file()
         before = mp4.read_bytes()
         build(project)  # nothing changed: every picture and segment is reused, nothing is asked
         assert len(srv.generations()) == 4 and mp4.read_bytes() == before
