@@ -192,7 +192,7 @@ class ImageSettings(_Strict):
 
 class Video(_Strict):
     engine: str = Field(
-        "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets)"
+        "animatic", description="A video engine of the backend catalog (built in: animatic, wan, assets, image)"
     )
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     resolution: str | None = Field(
