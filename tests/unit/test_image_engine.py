@@ -187,3 +187,32 @@ def test_a_refusal_is_not_retried_and_a_missing_key_is_one_line(monkeypatch):
 def test_the_fake_draws_real_deterministic_pictures():
     assert draw_png("a", 1, (40, 30)) == draw_png("a", 1, (40, 30)) != draw_png("a", 2, (40, 30))
     assert _size(draw_png("a", 1, (40, 30))) == (40, 30)
+
+
+def test_a_tiny_local_pipeline_makes_the_same_picture_for_the_same_seed(tmp_path):
+    pytest.importorskip("diffusers")
+    from tests.fixtures_t2i import build_tiny_t2i
+    from vidc.runtime.backends.base import BackendError, TaskContext
+    from vidc.runtime.backends.image_gen import ImageGen, ImageParams
+
+    build_tiny_t2i(tmp_path / "models" / "t2i")
+    backend = ImageGen()
+    backend.setup("cpu")
+
+    def run(seed: int, name: str, model: str = "models/t2i") -> tuple[bytes, dict]:
+        out = tmp_path / name
+        out.mkdir()
+        params = ImageParams(
+            model=model, prompt="a red fox", width=48, height=32, seed=seed, scene=1, picture=1, steps=2
+        )
+        ctx = TaskContext(task_id="t", params={}, inputs={}, out=out, project_dir=tmp_path, cache_dir=tmp_path)
+        result = backend.run(ctx, params)
+        return (out / "picture.png").read_bytes(), result
+
+    a, result = run(3, "a")
+    b, _ = run(3, "b")
+    c, _ = run(4, "c")
+    assert a == b != c and _size(a) == (48, 32) and backend.cache.loads == 1
+    assert result["source"] == "local" and result["seed"] == 3 and result["model_revision"].startswith("sha256:")
+    with pytest.raises(BackendError, match="not on this machine"):
+        run(3, "d", "models/missing")
