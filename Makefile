@@ -8,7 +8,7 @@ PIP    := $(BIN)/pip install -q --disable-pip-version-check
 # Test extras: the real vendor SDKs (against local fake servers), the tiny-model backends, Ray
 # (the Ray executor runs on a cluster simulated on this machine), and MkDocs (the suite builds the
 # documentation site with --strict: tests/unit/test_docs.py).
-TEST_EXTRAS ?= test,llm,elevenlabs,wan,kokoro,otio,ray,docs,publish
+TEST_EXTRAS ?= test,llm,elevenlabs,wan,image,kokoro,otio,ray,docs,publish
 
 .PHONY: setup setup-test system system-test demo test test-slow bench schema docs clean
 

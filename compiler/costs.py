@@ -56,6 +56,7 @@ class CostModel:
         if hardware is not None:
             self._use_measured(hardware, cost_profiles() if profiles is None else profiles)
         self.cpu = dict(base["cpu"])
+        self.image = dict(base.get("image") or {})  # pictures of the image engine (compiler/lower_image.py)
         self.scales: dict[str, float] = {}
         for section, values in (overrides or {}).items():
             if section == "scale":  # measured/estimated per backend, from `vidc calibrate`

@@ -16,6 +16,7 @@ from .drafts import Draft, is_still
 from .frame import card_font, watermark
 from .layout import card_layout, safe_area
 from .looks import animatic_look, drawable
+from .lower_image import image_tasks
 from .lower_remote import ENGINE, remote_tasks
 from .lower_stock import current_pick, stock_search, stock_tasks
 from .lower_wan import wan_tasks
@@ -81,6 +82,8 @@ def video_tasks(
         return ids.clip(v, i)
     if engine == ENGINE:  # a video server's jobs (lower_remote)
         return remote_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, edge)
+    if engine == "image":
+        return image_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, still_at(spec), edge)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
 
 

@@ -7,6 +7,7 @@ would break the arithmetic), at the depth its section gives it:
     tts:          provider -> model -> price per 1,000 characters
     gpu:          device name -> {usd_per_hour}
     video:        provider -> model -> {usd_per_second}
+    image:        model -> {usd_per_image}
     llm_estimate: {chars_per_token (> 0), tokens_per_word, tokens_per_scene_extra, schema_tokens}
     chars_per_word: a number
 
@@ -28,6 +29,7 @@ SHAPE: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "tts": (2, None),
     "gpu": (1, ("usd_per_hour",)),
     "video": (2, ("usd_per_second",)),
+    "image": (1, ("usd_per_image",)),
     "llm_estimate": (0, ("chars_per_token", "tokens_per_word", "tokens_per_scene_extra", "schema_tokens")),
     "chars_per_word": (0, None),
 }

@@ -105,6 +105,12 @@ class Prices:
             row = table[max(inside, key=len)] if inside else table.get("default")
         return float((row or {}).get("usd_per_hour", 0))
 
+    def per_image(self, model: str) -> float:
+        """A server's price per picture: the model's row of the `image` section, else its `default`."""
+        table = self.t.get("image", {})
+        row = table.get(model) or table.get("default") or {}
+        return float(row.get("usd_per_image", 0))
+
     def est(self, key: str) -> float:
         return float(self.t.get("llm_estimate", {})[key])
 
@@ -141,6 +147,20 @@ def gpu_cost(prices: Prices, device: str, gpu_ms: int, basis: str) -> Cost:
     )
 
 
+def image_cost(prices: Prices, params: dict[str, Any], pictures: int = 1, basis: str = "") -> Cost:
+    """Pictures from an image server: the spec's `price_per_image`, else the price table's."""
+    model = str(params.get("model", ""))
+    each = params.get("price_per_image")
+    each = prices.per_image(model) if each is None else float(each)
+    return Cost(
+        provider="image",
+        item=model,
+        units={"images": pictures},
+        micro_usd=round(pictures * each * 1e6),
+        basis=basis or ("video.image.price_per_image" if params.get("price_per_image") is not None else "price table"),
+    )
+
+
 def script_estimate(prices: Prices, video: LoadedVideo) -> Cost:
     """An LLM script not locked yet: the prompt's tokens in, an assumed answer out."""
     from .script_lock import prompt_for
@@ -173,6 +193,8 @@ def task_cost(prices: Prices, task: Task, lanes: dict[str, Lane], hardware: Hard
     if task.backend == "elevenlabs":
         model = task.params.get("model") or "eleven_turbo_v2_5"
         return tts_cost(prices, model, len(task.params.get("text", "")), "characters of the scene's text")
+    if task.backend == "image" and task.params.get("base_url"):
+        return image_cost(prices, task.params)
     lane = lanes.get(task.lane)
     if task.requires.kind == "device" and lane is not None and lane.kind == "device":
         dev = next((d for d in hardware.devices if d.id == lane.device), None)
@@ -249,6 +271,9 @@ def _after_script(
                 f"{prices.t.get('chars_per_word', 6)} characters",
             )
         )
+    served = [d for d in drafts if d.backend == "image" and d.params.get("base_url")]
+    if served:
+        out.append(image_cost(prices, served[0].params, len(served), f"assumed before the script: {n} scenes"))
     gpu_work = [d for d in drafts if d.requires.get("kind") == "device"]
     if gpu_work:
         need = max(float(d.requires.get("vram_gb", 0)) for d in gpu_work)

@@ -10,6 +10,7 @@ from vidc.schemas.plan import Plan, Task, VideoPlan
 from .canonical import canonical_json
 from .pricing import usd
 from .render_jobs import scene_jobs_line
+from .render_scenes import generated_line
 from .textsafe import safe_text
 
 
@@ -116,6 +117,9 @@ def _video_lines(v: VideoPlan, tasks: list[Task], spoken: dict[str, str]) -> lis
         out.append(f"  {s.index:02d}  {secs(s.duration_ms):>6}  {s.words:>3} words  {said}{flag}")
         if (jobs := scene_jobs_line(tasks, s.index, secs, usd)) is not None:
             out.append(jobs)
+        pictures = generated_line(v.name, s.index, tasks)
+        if pictures is not None:
+            out.append(f"  {'':>24}pictures: {pictures}")
         voice = spoken.get(ids.voice(v.name, s.index))
         if voice and " ".join(voice.split()) != " ".join(s.text.split()):
             out.append(f'  {"":>24}says "{_excerpt(voice, 64)}"')

@@ -157,6 +157,17 @@ def check_devices(video: LoadedVideo, drafts: list[Draft], lanes, hw: Hardware) 
         else f"the hardware profile `{hw.name}` has no GPU"
     )
     offload = video.spec.video.offload
+    what = f"`{video.spec.video.model}` with offload `{offload}`"
+    hint = (
+        "use `offload: model` or `offload: sequential`, a smaller model, or `--hardware` with a bigger GPU"
+        " (a profile may also declare a CPU device to run wan slowly)"
+    )
+    if need.backend == "image":  # a local text-to-image model (without one, E_MISSING says so)
+        if not need.params.get("model"):
+            return []
+        line, col = video.locate(("video", "image", "model"))
+        what = f"text-to-image model `{need.params['model']}`"
+        hint = "use an image server (video.image.base_url), a smaller model, or `--hardware` with a bigger GPU"
     return [
         Diagnostic(
             file=video.file,
@@ -164,8 +175,7 @@ def check_devices(video: LoadedVideo, drafts: list[Draft], lanes, hw: Hardware) 
             col=col,
             code="E_NO_DEVICE",
             source_line=video.source_line(line),
-            message=f"`{video.spec.video.model}` with offload `{offload}` needs {need.requires['vram_gb']:g} GB of VRAM; {where}",
-            hint="use `offload: model` or `offload: sequential`, a smaller model, or `--hardware` with a bigger GPU"
-            " (a profile may also declare a CPU device to run wan slowly)",
+            message=f"{what} needs {need.requires['vram_gb']:g} GB of VRAM; {where}",
+            hint=hint,
         )
     ]

@@ -188,10 +188,41 @@ class Relevance(_Strict):
     min_score: float = Field(0.2, ge=-1, le=1, description="A scene scoring below this is warned about")
 
 
+class ImageSettings(_Strict):
+    """`video.engine: image`: generated pictures with Ken Burns motion. A local diffusers text-to-image
+    model (a folder or a cached hub id) on a GPU lane, or, with `base_url`, any server speaking
+    `POST /v1/images/generations`."""
+
+    model: str = Field(
+        min_length=1,
+        description="A diffusers text-to-image folder or cached hub id (e.g. black-forest-labs/FLUX.1-schnell), "
+        "or the server's model name",
+    )
+    base_url: str | None = Field(None, description="A server's OpenAI-style base URL (…/v1): generate there")
+    api_key_env: str | None = Field(
+        None, pattern=r"^[A-Z_][A-Z0-9_]*$", description="The variable holding the server's key (the name only)"
+    )
+    seconds_per_picture: float = Field(4.0, ge=1, le=60, description="A new picture every this many seconds")
+    size: str | None = Field(
+        None,
+        pattern=r"^[0-9]{2,5}x[0-9]{2,5}$",
+        description="Picture size WxH; default: the frame's aspect ratio, large enough to zoom without upscaling",
+    )
+    steps: int = Field(4, ge=1, le=200, description="Local models: denoising steps (4 suits distilled models)")
+    cfg: float = Field(0.0, ge=0, le=30, description="Local models: guidance scale (0 for distilled models)")
+    zoom: float = Field(1.25, ge=1, le=2, description="The tightest crop of a move: the widest / this")
+    crossfade_seconds: float = Field(0.75, ge=0, le=3, description="Between one picture and the next")
+    price_per_image: float | None = Field(
+        None, ge=0, le=100, description="US dollars per picture from a server the price table does not know"
+    )
+    timeout_s: float = Field(120, gt=0, le=3600, description="A server's answer must come within this")
+    retries: int = Field(2, ge=0, le=10, description="Tries after a failed answer (5xx, timeout, not an image)")
+
+
 class Video(_Strict, VideoServerFields):
     engine: str = Field(
         "animatic",
-        description="A video engine of the backend catalog (built in: animatic, assets, stock, wan, openai-videos)",
+        description="A video engine of the backend catalog (built in: animatic, assets, stock, image, wan, openai-videos)",
     )
     model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     resolution: str | None = Field(
@@ -247,6 +278,9 @@ class Video(_Strict, VideoServerFields):
         "auto",
         description="auto: the planner may split one chunk over a context-parallel group of GPUs when GPUs "
         "would idle; off: one chunk per GPU; N: groups of N (divides the model's heads)",
+    )
+    image: ImageSettings | None = Field(
+        None, description="engine image: the picture model (local or a server) and the motion's settings"
     )
     transition: TransitionField = Field(
         default_factory=Transition,

@@ -31,6 +31,8 @@ BUILTIN: dict[str, str] = {
     "stock": "vidc.runtime.backends.stock:StockClip",
     "stock-fetch": "vidc.runtime.backends.stock:StockFetch",
     "openai-videos": "vidc.runtime.backends.openai_videos:OpenAIVideos",
+    "image": "vidc.runtime.backends.image_gen:ImageGen",
+    "ken-burns": "vidc.runtime.backends.ken_burns:KenBurns",
     "captions": "vidc.runtime.backends.captions:Captions",
     "music-select": "vidc.runtime.backends.music:MusicSelect",
     "mix": "vidc.runtime.backends.mix:Mix",

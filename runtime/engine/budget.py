@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidc.compiler.pricing import Prices, gpu_cost, llm_cost, load_prices, tts_cost, usd
+from vidc.compiler.pricing import Prices, gpu_cost, image_cost, llm_cost, load_prices, tts_cost, usd
 from vidc.schemas import ids
 from vidc.schemas.journal import Done, Record
 from vidc.schemas.plan import Cost, Plan, Task
@@ -87,6 +87,8 @@ def measured_task_cost(prices: Prices, plan: Plan, task: Task, record: Done | No
         return tts_cost(prices, model, len(task.params.get("text", "")), "characters sent")
     if (jobs := measured_jobs(task, result)) is not None:
         return jobs
+    if task.cost is not None and task.cost.provider == "image":  # a server's picture: one billed picture
+        return image_cost(prices, task.params, 1, "a picture received")
     if task.cost is not None and task.cost.provider == "gpu" and record is not None:
         lane = next((ln for ln in plan.lanes if ln.id == record.lane), None)
         dev = next((d for d in plan.hardware.devices if lane is not None and d.id == lane.device), None)
@@ -171,6 +173,8 @@ class Budget:
         if self.ledger is not None and task.backend == "elevenlabs":  # what the worker's requests cost
             rate = self.prices.tts_per_1k("elevenlabs", task.cost.item) * 1000  # micro-dollars per character
             self.ledger.price(task.id, task.cost.provider, task.cost.item, {"characters": rate})
+        if self.ledger is not None and task.backend == "image" and task.cost.provider == "image":  # per request
+            self.ledger.price(task.id, "image", task.cost.item, {"images": float(task.cost.micro_usd)})
         return True
 
     def reason(self, task: Task) -> str:

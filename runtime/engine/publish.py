@@ -24,6 +24,7 @@ from ..state.store import Store, file_sha256
 from ..state.workfolder import sweep_parts
 from .events import Reporter
 from .job_money import scene_jobs
+from .pictures import scene_pictures
 from .stock_credits import credits_text, relevance_summary, stock_credits, stock_fallbacks
 
 
@@ -223,6 +224,7 @@ def _timeline(
                 **({"silent": True} if voice.get("silent") else {}),
                 **({"transition_in": joins[info.index]} if info.index in joins else {}),
                 **scene_jobs(tasks, info.index, result),
+                **scene_pictures(tasks, video, info.index, result),
             }
         )
         start_frames += frames

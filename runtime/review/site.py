@@ -27,6 +27,7 @@ from ..state.confine import Refused, confined, confined_file, read_json, read_te
 from ..state.store import DIGEST, file_sha256
 from . import media
 from .data import JournalView, VideoView, checks, matrix_columns, measured_runs, parse_srt, video_views
+from .pictures import picture_files, picture_links, render_pictures
 
 BINS = 600
 THUMB_W, FRAME_W = 480, 320
@@ -91,6 +92,7 @@ class Site:
             files += [
                 (self.out, folder / f"scene-{s['index']:02d}.jpg") for s in (v.manifest or {}).get("scenes") or []
             ]
+            files += [(self.out, f) for f in picture_files(v.manifest, folder)]
             files.append((v.out_dir, v.mp4))
             vtt = _published(v.out_dir, ((v.manifest or {}).get("files") or {}).get("vtt"))
             if vtt is not None:
@@ -122,6 +124,7 @@ class Site:
         media.frame(v.mp4, first["start_ms"] + first["duration_ms"] // 2, folder / "thumb.jpg", THUMB_W)
         for s in scenes:
             media.frame(v.mp4, s["start_ms"] + s["duration_ms"] // 2, folder / f"scene-{s['index']:02d}.jpg", FRAME_W)
+        render_pictures(m, folder, self._stored)
         out: dict[str, Any] = {"loudness": media.loudness(v.mp4)}
         waves: dict[str, Any] = {"mix": media.envelope(media.decode_mono(v.mp4), BINS)}
         fps = m.get("fingerprints") or {}
@@ -245,6 +248,7 @@ class Site:
                     **s,
                     "credit": credits.get(s["index"]),
                     "frame": _url(img, self.out) if img.is_file() else None,
+                    "picture_links": picture_links(s, folder, lambda p: _url(p, self.out)),
                     "left": 100 * s["start_ms"] / total,
                     "width": 100 * s["duration_ms"] / total,
                 }

@@ -21,7 +21,7 @@ def test_catalog_has_every_builtin_with_its_declared_version_and_params():
         cls, entry = load_class(name), cat.entry(name)
         assert (entry.name, entry.stage, entry.version, entry.params) == (cls.name, cls.stage, cls.version, cls.Params)
     assert cat.engines("voice") == ["elevenlabs", "kokoro", "piper"]
-    assert cat.engines("video") == ["animatic", "assets", "openai-videos", "stock", "wan"]
+    assert cat.engines("video") == ["animatic", "assets", "image", "openai-videos", "stock", "wan"]
     assert cat.entry("elevenlabs").needs.api_key_env == "ELEVENLABS_API_KEY"
     assert cat.entry("piper").default_voice == "en_US-joe-medium"
     # Every built-in validates its params with a model of its own: none takes the catch-all NoParams.
@@ -177,6 +177,7 @@ def test_the_catalog_declares_what_the_core_needs_to_know():
         "transition",
         "export",
         "stock",
+        "ken-burns",
     }
     assert {n: e.words_per_minute for n in cat.engines("voice") for e in [cat.entry(n)]} == {
         "piper": 190,
