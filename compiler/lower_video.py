@@ -53,30 +53,9 @@ def video_tasks(
             return stock_tasks(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms, pick, tasks)
         engine, fallback = "animatic", {"stock_fallback": pick.query}  # nothing fitted: the storyboard card
     if engine == "animatic":
-        look = animatic_look(scene.visual_prompt, spec.music.mood, i)
-        font = card_font(fonts)
-        card = _animatic_card(spec, scene, pos, p, look, font, box, wm)
-        tasks.append(
-            Draft(
-                id=ids.clip(v, i),
-                video=v,
-                stage="video",
-                kind="animatic",
-                backend="animatic",
-                params={
-                    "note": card["note"],
-                    "label": card["label"],
-                    "look": look,
-                    "font_sha256": font.sha256,
-                    "card": {k: val for k, val in card.items() if k not in ("note", "label")},
-                    **fallback,
-                },
-                inputs=dict(inputs),
-                argv=[ffmpeg_args.animatic(p, look, frames, burn, card, still_at(spec), wm, edge)],
-                est_ms=encode_ms,
-            )
+        return _animatic_task(
+            spec, scene, pos, p, inputs, frames, burn, (fonts, box, wm, edge), encode_ms, fallback, tasks
         )
-        return ids.clip(v, i)
     if engine == "assets":
         tasks.append(_assets_task(spec, scene, i, p, inputs, frames, burn, wm, edge, encode_ms))
         return ids.clip(v, i)
@@ -85,6 +64,48 @@ def video_tasks(
     if engine == "image":
         return image_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, still_at(spec), edge)
     return wan_tasks(spec, scene, i, p, inputs, frames, seconds, burn, costs, tasks, wan, edge)
+
+
+def _animatic_task(
+    spec: VideoSpec,
+    scene: Scene,
+    pos: tuple[int, int],
+    p: dict[str, Any],
+    inputs: dict[str, str],
+    frames: str,
+    burn: bool,
+    look_of: tuple[Any, Any, Any, Any],
+    encode_ms: int,
+    fallback: dict[str, str],
+    tasks: list[Draft],
+) -> str:
+    """The storyboard card of a scene (also a stock scene nothing fitted: `fallback` says so)."""
+    fonts, box, wm, edge = look_of
+    i, v = pos[0], spec.name
+    look = animatic_look(scene.visual_prompt, spec.music.mood, i)
+    font = card_font(fonts)
+    card = _animatic_card(spec, scene, pos, p, look, font, box, wm)
+    tasks.append(
+        Draft(
+            id=ids.clip(v, i),
+            video=v,
+            stage="video",
+            kind="animatic",
+            backend="animatic",
+            params={
+                "note": card["note"],
+                "label": card["label"],
+                "look": look,
+                "font_sha256": font.sha256,
+                "card": {k: val for k, val in card.items() if k not in ("note", "label")},
+                **fallback,
+            },
+            inputs=dict(inputs),
+            argv=[ffmpeg_args.animatic(p, look, frames, burn, card, still_at(spec), wm, edge)],
+            est_ms=encode_ms,
+        )
+    )
+    return ids.clip(v, i)
 
 
 def _animatic_card(
