@@ -35,6 +35,7 @@ from .common import (
     require_ray,
     show_diagnostics,
 )
+from .ray_args import add_ray_args, check_ray_args, ray_options
 from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
 
 MIN_FREE_BYTES = 256 * 1024 * 1024  # a short 1080p build needs a few hundred MB of work files
@@ -87,12 +88,7 @@ def register(sub) -> None:
         default="local",
         help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)",
     )
-    p.add_argument(
-        "--ray-address",
-        metavar="ADDRESS",
-        help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: RAY_ADDRESS, else a "
-        "Ray instance started for this build); without --hardware the plan is made for that cluster",
-    )
+    add_ray_args(p)
     p.set_defaults(func=run)
 
 
@@ -123,8 +119,7 @@ def run(args) -> int:
 
 
 def _run(args, reporter: Reporter, finished: list[bool]) -> int:
-    if args.ray_address and args.executor != "ray":
-        raise UsageError("--ray-address goes with --executor ray")
+    check_ray_args(args)
     compiled = _compile(args)
     if isinstance(compiled, int):
         return compiled
@@ -335,16 +330,7 @@ def _executor(args, plan, root, out_dirs, work, reporter, only, **extra) -> Exec
         from ..engine.ray_executor import RayExecutor
 
         return RayExecutor(
-            plan,
-            root,
-            out_dirs,
-            work,
-            reporter,
-            only=only,
-            force=args.force,
-            address=args.ray_address,
-            ship_project=os.environ.get("VIDC_RAY_SHIP_PROJECT", "auto"),
-            **extra,
+            plan, root, out_dirs, work, reporter, only=only, force=args.force, **ray_options(args), **extra
         )
     return Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, **extra)
 
