@@ -32,6 +32,7 @@ COMMANDS = (
     "say",
     "verify",
     "gc",
+    "nightly",
 )
 
 
