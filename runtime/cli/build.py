@@ -22,7 +22,7 @@ from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
 from ..state.disk import check_room
-from ..state.faults import StateFault, describe_oserror
+from ..state.faults import StateFault, describe_oserror, disk_full
 from ..state.lock import Busy, WorkLock
 from ..state.workfolder import WorkFolder
 from .common import (
@@ -349,6 +349,9 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finis
             published=outcome.published,
             unpublished=outcome.unpublished,
         )
+    if full := disk_full([*outcome.unpublished, *outcome.failed.values()]):  # one line: the folder and the fix
+        print(f"vidc: error: {safe_text(full)}", file=sys.stderr)
+        return 1
     if outcome.unpublished:
         for line in outcome.unpublished:
             print(f"vidc: error: {safe_text(line)}", file=sys.stderr)
