@@ -71,16 +71,17 @@ def _rss(proc: psutil.Process) -> int:
 
 
 def workers(driver_pid: int) -> list[psutil.Process]:
-    """The lane worker processes of a build: the driver's local workers, or any Ray lane actor on this
-    machine (a simulated cluster's nodes are all here)."""
-    found = []
-    try:
-        found = [p for p in psutil.Process(driver_pid).children(recursive=True) if _is_worker(p)]
-    except psutil.Error:
-        pass
-    if not found:
-        found = [p for p in psutil.process_iter() if _is_worker(p)]
-    return found
+    """The lane worker processes of a build: the driver's local workers, or else the Ray lane actors of a
+    cluster this process started (ray.cluster_utils.Cluster's nodes are its children). Never a process
+    outside those two trees: other people's builds on the machine are not ours to kill."""
+    for root in (driver_pid, os.getpid()):
+        try:
+            found = [p for p in psutil.Process(root).children(recursive=True) if _is_worker(p)]
+        except psutil.Error:
+            found = []
+        if found:
+            return found
+    return []
 
 
 def _is_worker(proc: psutil.Process) -> bool:
