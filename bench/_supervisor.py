@@ -197,7 +197,7 @@ def redone(journal: Path, kill_times: Sequence[float]) -> tuple[float, float]:
     """(task-seconds redone, task-seconds run in all) from a build's journal and the faults' times."""
     kills = sorted(kill_times)
     open_: dict[tuple[str, str], float] = {}
-    finished: set[str] = set()
+    finished: set[tuple[str, str]] = set()
     useful = wasted = 0.0
     for rec in Journal(journal).replay():
         key = (rec.lane, rec.task)
@@ -207,11 +207,13 @@ def redone(journal: Path, kill_times: Sequence[float]) -> tuple[float, float]:
             open_[key] = rec.t
         elif isinstance(rec, Done):
             open_.pop(key, None)
-            if rec.fp in finished:
+            # The same task finished again. (Two tasks of one fingerprint, such as the same line spoken in
+            # two videos, may both run when they are in flight at once: not a fault's doing, not counted.)
+            if (rec.task, rec.fp) in finished:
                 wasted += rec.ms / 1000
             else:
                 useful += rec.ms / 1000
-                finished.add(rec.fp)
+                finished.add((rec.task, rec.fp))
         elif isinstance(rec, (Failed, Lost)) and key in open_:
             wasted += max(0.0, rec.t - open_.pop(key))
     wasted += sum(_until_fault(t, kills, None) for t in open_.values())

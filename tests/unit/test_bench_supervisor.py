@@ -68,3 +68,10 @@ def test_an_attempt_still_open_at_the_end_runs_until_the_fault(sup, tmp_path):
 def test_growth_per_video_is_the_slope(sup):
     assert sup.growth_per_video([(0, 100), (1, 110), (2, 120), (2, 120)]) == pytest.approx(10.0)
     assert sup.growth_per_video([(3, 100), (3, 500)]) == 0.0
+
+
+def test_two_tasks_of_one_fingerprint_are_not_redone_work(sup, tmp_path):
+    same = [claimed(1.0, "v1/voice/scene-02"), claimed(1.0, "v2/voice/scene-02", lane="cpu-1")]
+    ends = [done(3.0, "v1/voice/scene-02", 2000), done(3.0, "v2/voice/scene-02", 2000, lane="cpu-1")]
+    records = [{**r, "fp": "fp-same"} for r in same + ends]  # the same line spoken in two videos
+    assert sup.redone(_journal(tmp_path, records), []) == pytest.approx((0.0, 4.0))
