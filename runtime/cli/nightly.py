@@ -11,6 +11,7 @@ spec problem (its diagnostics; nothing is built).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -57,17 +58,28 @@ def register(sub) -> None:
         metavar="N",
         help="start the build again up to N times when its process dies (default 2)",
     )
+    p.add_argument(
+        "--publish",
+        choices=("youtube", "tiktok"),
+        metavar="PLATFORM",
+        help="then run `vidc publish --platform PLATFORM` for what was built (youtube or tiktok)",
+    )
     p.set_defaults(func=run)
 
 
-def _build_argv(args, spec: Path) -> list[str]:
-    argv = [sys.executable, "-c", BUILD, "build", str(spec), "--json"]
+def publish_available() -> bool:
+    """Whether this installation has `vidc publish` (it arrives in its own change)."""
+    return importlib.util.find_spec("vidc.runtime.cli.publish") is not None
+
+
+def _build_argv(args, spec: Path, command: str = "build") -> list[str]:
+    argv = [sys.executable, "-c", BUILD, command, str(spec)] + (["--json"] if command == "build" else [])
     for flag, value in (("--hardware", args.hardware), ("--preset", args.preset)):
         if value:
             argv += [flag, value]
     for item in args.set:
         argv += ["--set", item]
-    if args.executor == "ray":
+    if args.executor == "ray" and command == "build":
         argv += ["--executor", "ray"]
         for flag, value in (("--ray-address", args.ray_address), ("--ray-cache-max", args.ray_cache_max)):
             if value:
@@ -95,6 +107,8 @@ def _attempt(argv: list[str]) -> tuple[int, float, dict, list[str]]:
 def run(args) -> int:
     if args.restarts < 0:
         raise UsageError("--restarts must be 0 or more")
+    if args.publish and not publish_available():
+        raise UsageError("--publish runs `vidc publish`, which this version of vidc does not have")
     spec = find_spec(args.spec)
     plan, diags, root = compile_spec(spec, hardware_of(args), parse_overrides(args.set, args.preset))
     show_diagnostics(diags, spec)
@@ -122,11 +136,17 @@ def run(args) -> int:
         retried=retry,
         redone=redone_work(journal.replay() if journal.path.is_file() else [], since),
     )
+    if args.publish and summary["built"]:
+        argv = _build_argv(args, spec, "publish") + ["--platform", args.publish]
+        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("vidc: error")][-3:]
+        summary["publish"] = {"platform": args.publish, "exit": proc.returncode, "errors": errors}
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / SUMMARY, json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     write_text(out_dir / REVIEW, review(summary))
     _say(summary, out_dir)
-    return EXIT_OK if not summary["failed"] else EXIT_FAILED
+    published = summary.get("publish", {}).get("exit", 0) == 0
+    return EXIT_OK if not summary["failed"] and published else EXIT_FAILED
 
 
 def _say(summary: dict, out_dir: Path) -> None:

@@ -85,3 +85,14 @@ def test_a_spec_error_is_its_diagnostics_and_builds_nothing(tmp_path: Path) -> N
     proc = run_cli("nightly", tmp_path)
     assert proc.code == 2 and "E_UNKNOWN_KEY" in proc.err
     assert not (tmp_path / "build").exists()
+
+
+def test_publish_without_the_publish_command_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
+    from vidc.runtime.cli import nightly
+
+    monkeypatch.setattr(nightly, "publish_available", lambda: False)
+    (tmp_path / "project.yaml").write_text(SPEC)
+    (tmp_path / "rows.csv").write_text("n\na\n")
+    proc = run_cli("nightly", tmp_path, "--publish", "youtube")
+    assert proc.code == 2 and "--publish runs `vidc publish`" in proc.err
+    assert not (tmp_path / "build").exists()
