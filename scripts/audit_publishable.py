@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Audit a finished build against the platforms' publishing rules, reading only what was made.
 
-    .venv/bin/python scripts/audit_publishable.py PROJECT_DIR [--preset PRESET]
+    .venv/bin/python scripts/audit_publishable.py PROJECT_DIR [--preset PRESET] [--hardware PROFILE]
 
 For each video of the project's last build (its journal and store, its MP4 and manifest):
 - the MP4 has two tracks and no edit list (no `edts`/`elst` box);
@@ -101,13 +101,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("project", type=Path)
     ap.add_argument("--preset", help="the --preset the build was made with")
+    ap.add_argument("--hardware", help="the --hardware profile the build was made with (a Wan build on CPU lanes)")
     args = ap.parse_args()
     root = args.project if args.project.is_dir() else args.project.parent
     spec = args.project / "project.yaml" if args.project.is_dir() else args.project
     vidc = str(Path(sys.executable).parent / "vidc")
     plan = json.loads(
         run(
-            [vidc, "plan", str(spec), "--format", "json", *(["--preset", args.preset] if args.preset else [])],
+            [
+                vidc,
+                "plan",
+                str(spec),
+                "--format",
+                "json",
+                *(["--preset", args.preset] if args.preset else []),
+                *(["--hardware", args.hardware] if args.hardware else []),
+            ],
             text=True,
         ).stdout
     )

@@ -34,6 +34,7 @@ COMMANDS = (
     "gc",
     "stock",
     "publish",
+    "nightly",
 )
 
 

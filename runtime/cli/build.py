@@ -22,7 +22,7 @@ from ..host.hardware import HardwareError
 from ..host.ray_cluster import ClusterError
 from ..host.sources import SpecNotFound, find_spec, is_inside
 from ..state.disk import check_room
-from ..state.faults import StateFault, describe_oserror
+from ..state.faults import StateFault, describe_oserror, disk_full
 from ..state.lock import Busy, WorkLock
 from ..state.workfolder import WorkFolder
 from .common import (
@@ -35,6 +35,7 @@ from .common import (
     require_ray,
     show_diagnostics,
 )
+from .ray_args import add_ray_args, check_ray_args, ray_options
 from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
 from .stock import stock_first
 
@@ -87,12 +88,7 @@ def register(sub) -> None:
         default="local",
         help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)",
     )
-    p.add_argument(
-        "--ray-address",
-        metavar="ADDRESS",
-        help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: RAY_ADDRESS, else a "
-        "Ray instance started for this build); without --hardware the plan is made for that cluster",
-    )
+    add_ray_args(p)
     p.set_defaults(func=run)
 
 
@@ -123,8 +119,7 @@ def run(args) -> int:
 
 
 def _run(args, reporter: Reporter, finished: list[bool]) -> int:
-    if args.ray_address and args.executor != "ray":
-        raise UsageError("--ray-address goes with --executor ray")
+    check_ray_args(args)
     compiled = _compile(args)
     if isinstance(compiled, int):
         return compiled
@@ -336,16 +331,7 @@ def _executor(args, plan, root, out_dirs, work, reporter, only, **extra) -> Exec
         from ..engine.ray_executor import RayExecutor
 
         return RayExecutor(
-            plan,
-            root,
-            out_dirs,
-            work,
-            reporter,
-            only=only,
-            force=args.force,
-            address=args.ray_address,
-            ship_project=os.environ.get("VIDC_RAY_SHIP_PROJECT", "auto"),
-            **extra,
+            plan, root, out_dirs, work, reporter, only=only, force=args.force, **ray_options(args), **extra
         )
     return Executor(plan, root, out_dirs, work, reporter, only=only, force=args.force, **extra)
 
@@ -364,6 +350,9 @@ def _summary(outcome, plan: Plan, only, reporter: Reporter, as_json: bool, finis
             published=outcome.published,
             unpublished=outcome.unpublished,
         )
+    if full := disk_full([*outcome.unpublished, *outcome.failed.values()]):  # one line: the folder and the fix
+        print(f"vidc: error: {safe_text(full)}", file=sys.stderr)
+        return 1
     if outcome.unpublished:
         for line in outcome.unpublished:
             print(f"vidc: error: {safe_text(line)}", file=sys.stderr)

@@ -17,6 +17,7 @@ from vidc.compiler.capacity import parse_duration_ms
 from ..host.sources import find_spec
 from ..state.gc import journal_records, keep_reasons, published_fingerprints, run_gc
 from ..state.lock import Busy, WorkLock
+from ..state.orphans import wait_for_orphans
 from ..state.workfolder import project_work_folder
 from .clean import _human
 from .common import (
@@ -103,6 +104,7 @@ def run(args) -> int:
         )
         return EXIT_FAILED
     try:
+        wait_for_orphans(work.root, print)  # a killed build's workers commit and journal their last task first
         records = journal_records(work.journal)
         folders = {(root / v.output).resolve() for v in plan.videos}
         kept = keep_reasons(

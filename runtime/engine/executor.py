@@ -26,6 +26,7 @@ from vidc.schemas.plan import Plan
 
 from ..state.atomic import write_text
 from ..state.journal import Finished, Journal
+from ..state.orphans import wait_for_orphans
 from ..state.store import DIGEST
 from ..state.workfolder import WorkFolder
 from .dispatch import lane_can_run, pick, planned_queues
@@ -91,6 +92,7 @@ class Executor:
     # ---------------------------------------------------------------------------------------
     def run(self) -> Outcome:
         self.work.check()
+        wait_for_orphans(self.work.root, self.reporter.message)  # before the store's scratch is cleared
         self.store.ensure()
         self.work.queues.mkdir(parents=True, exist_ok=True)
         self.work.tasks.mkdir(parents=True, exist_ok=True)

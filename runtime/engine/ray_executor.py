@@ -78,6 +78,7 @@ class RayExecutor(Executor):
         *,
         address: str | None = None,
         ship_project: str = "auto",
+        cache_max: int | None = None,
         **kwargs,
     ):
         pool = RayPool(
@@ -87,6 +88,7 @@ class RayExecutor(Executor):
             work,
             address=address,
             ship_project=ship_project,
+            cache_max=cache_max,
             ledger=getattr(kwargs.get("budget"), "ledger", None),
         )
         super().__init__(plan, project_dir, out_dirs, work, reporter, pool=pool, **kwargs)
@@ -105,11 +107,12 @@ class RayPool:
         *,
         address: str | None,
         ship_project: str,
+        cache_max: int | None = None,
         ledger=None,
     ):
         self.plan, self.hardware, self.project_dir, self.out_dirs = plan, plan.hardware, project_dir, out_dirs
         self.work, self.store, self.journal = work, work.store, Journal(work.journal)
-        self.address, self.ship_project = address, ship_project
+        self.address, self.ship_project, self.cache_max = address, ship_project, cache_max
         self.lanes: dict[str, RayLane] = {}
         self.node_has: dict[str, set[str]] = {}  # node id -> objects its lanes hold
         self.gone: dict[str, str] = {}  # lane -> why it was dropped before anything ran
@@ -231,6 +234,7 @@ class RayLane:
                 scratch_key(self.pool.work.root),
                 self.pool.ship_project == "always",
                 self.pool.gate,
+                self.pool.cache_max,
             )
             self.actor = LaneActor(handle=handle, hello=handle.hello.remote(), created=time.monotonic())
         return self.actor

@@ -24,6 +24,7 @@ from vidc.schemas.descriptor import TaskDescriptor
 
 from ..backends.base import BackendError
 from ..backends.spend import RemoteLedger, use_remote
+from ..state.node_cache import Holds, prune
 from ..state.store import Store, file_sha256, tree_hash
 from .worker import Roots, run_task
 
@@ -72,6 +73,7 @@ class LaneWorker:
         key: str,
         ship: bool = False,
         gate=None,
+        cache_max: int | None = None,
     ):
         # The thread count the local executor's worker would have (a different one can change the low
         # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
@@ -84,7 +86,10 @@ class LaneWorker:
         else:
             os.environ.pop("OMP_NUM_THREADS", None)
         self.lane, self.device = lane, device
-        self.scratch = Path(tempfile.gettempdir()) / "vidc-ray" / key
+        self.root = Path(tempfile.gettempdir()) / "vidc-ray"  # every build's node caches, bounded together
+        self.scratch = self.root / key
+        self.cache_max = cache_max
+        self.holding = Holds()  # the project copy this lane uses (state/node_cache.py)
         self.store = Store(self.scratch / "store")
         self.store.ensure()
         self.cache = self.scratch / "cache"
@@ -118,11 +123,25 @@ class LaneWorker:
                 os.rename(tmp, folder)
             except OSError:  # another actor of this node unpacked it first
                 shutil.rmtree(tmp, ignore_errors=True)
+        self.holding.release()
+        if not self.holding.take(folder):  # evicted at once by another lane: the driver sends it again
+            self.project = None
+            return
         self.project = folder
 
     def run(self, desc: TaskDescriptor, out_name: str, *objects: dict) -> dict:
         """Run one portable descriptor. `objects` are the inputs this node lacks:
-        {"digest": ..., "files": {rel: bytes}}."""
+        {"digest": ..., "files": {rel: bytes}}. Its inputs are held while it runs; afterwards the node's
+        caches are brought under the cap."""
+        holds = Holds()
+        try:
+            return self._run(holds, desc, out_name, objects)
+        finally:
+            holds.release()
+            if self.cache_max is not None:
+                prune(self.root, self.cache_max)
+
+    def _run(self, holds: Holds, desc: TaskDescriptor, out_name: str, objects: tuple[dict, ...]) -> dict:
         for obj in objects:
             if not self.store.object_dir(obj["digest"]).is_dir():
                 tmp = self.store.new_tmp(f"in-{obj['digest'][:16]}-{os.getpid()}")
@@ -131,7 +150,7 @@ class LaneWorker:
                 if got != obj["digest"]:
                     return {"status": "failed", "error": f"input object {obj['digest']} arrived damaged (hash {got})"}
         needed = sorted({Path(rel).name for rel in desc.inputs.values()})
-        missing = [d for d in needed if not self.store.object_dir(d).is_dir()]
+        missing = [d for d in needed if not holds.take(self.store.object_dir(d))]
         if missing:
             return {"status": "missing", "missing": missing}
         if self.project is None:
@@ -143,6 +162,7 @@ class LaneWorker:
         try:
             result = run_task(self.backends, desc, out, self.device, lambda msg: None, roots=roots)
             (out / "result.json").write_text(json.dumps(result, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+            files = pack(out)  # before the commit: once in the cache, another lane's prune may take it
             digest = commit(self.store, out)
         except BackendError as exc:
             shutil.rmtree(out, ignore_errors=True)
@@ -152,7 +172,7 @@ class LaneWorker:
             tb = traceback.format_exc(limit=8)
             return {"status": "failed", "error": f"internal error in backend {desc.backend}: {exc!r}\n{tb}"}
         ms = int((time.monotonic() - started) * 1000)
-        return {"status": "done", "digest": digest, "files": pack(self.store.object_dir(digest)), "ms": ms}
+        return {"status": "done", "digest": digest, "files": files, "ms": ms}
 
 
 def scratch_key(work_root: Path) -> str:

@@ -2,7 +2,8 @@
 
 It keeps each backend (and so each loaded model) for every task it runs, claims a task in the
 journal, retries transient failures with backoff, commits outputs to the store and journals the
-result. It exits on a STOP line or when the coordinator that started it is gone.
+result. It exits on a STOP line or when the coordinator that started it is gone (after finishing the
+task it is running: state/orphans.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..backends.base import BackendError, TaskContext
 from ..backends.registry import create
 from ..state.faults import describe_oserror
 from ..state.journal import Journal
+from ..state.orphans import hold_as_worker
 from ..state.queues import RELEASE, STOP, QueueReader
 from ..state.secrets import ScrubbedStream, scrub
 from ..state.workfolder import WorkFolder
@@ -98,12 +100,21 @@ def main(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    # SIGTERM (the coordinator died, or stopped us) ends the worker like Ctrl-C: its ffmpeg dies with it.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parent = os.getppid()
+    orphaned: list[bool] = []
+
+    def on_term(*_) -> None:
+        # The coordinator stopped us: end like Ctrl-C (its ffmpeg dies with it). The coordinator was killed
+        # (SIGTERM from the parent-death signal): finish this task and journal it, then stop (state/orphans.py).
+        if os.getppid() == parent:
+            sys.exit(143)
+        orphaned.append(True)
+
+    signal.signal(signal.SIGTERM, on_term)
     sys.stderr = ScrubbedStream(sys.stderr)  # the lane's log: never a key
     work, lane, device = WorkFolder(Path(argv[0])), argv[1], argv[2]
+    hold_as_worker(work.root)  # the next build waits for this worker if its coordinator dies
     roots = Roots(store=work.store.root, cache=work.cache, project=Path(argv[4]))
-    parent = os.getppid()
     journal = Journal(work.journal)
     reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
     backends: dict = {}
@@ -127,6 +138,8 @@ def _main(argv: list[str]) -> int:
             task_id, desc_path, out_rel = line.split("|")
             desc = TaskDescriptor.model_validate_json((work.root / desc_path).read_text(encoding="utf-8"))
             journal.append(run_one(work, journal, backends, desc, Path(out_rel).name, lane, device, roots))
+            if orphaned or os.getppid() != parent:
+                return 0  # the coordinator is gone: no new task (the next build resumes)
 
 
 def run_one(

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+NO_SPACE = "no space left on the device holding"
+
+
+def disk_full(errors: Iterable[str]) -> str | None:
+    """The one line to print when some of a build's errors are a full disk (the rest follow from it)."""
+    return next((e.strip() for e in errors if e.strip().startswith(NO_SPACE)), None)
 
 
 class StateFault(Exception):
@@ -19,7 +27,7 @@ def describe_oserror(exc: OSError, where: Path | str | None = None) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         folder = next((p for p in [folder, *folder.parents] if p.name == ".vidc"), folder)  # the work folder
         return (
-            f"no space left on the device holding {folder}: run `vidc gc` to remove old work (or free some "
+            f"{NO_SPACE} {folder}: run `vidc gc` to remove old work (or free some "
             f"space) and run the same command again; finished work is kept"
         )
     if exc.errno == errno.EROFS or exc.errno in (errno.EACCES, errno.EPERM):

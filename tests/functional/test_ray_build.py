@@ -316,3 +316,22 @@ def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(
     done = [r for r in journal(project) if r.ev == "done"]
     assert {r.lane for r in done if "/chunk-" in r.task} == {"cpu:b"}
     assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_node_cache_cap_keeps_the_nodes_caches_small_and_the_build_right(
+    tmp_path, vidc_session_cmd, local_reference, ray_cluster
+):
+    """--ray-cache-max 1 (byte): after every task a node keeps nothing but what running tasks hold, so
+    each task's inputs are sent again (the node says they are missing); the MP4 is the same."""
+    import tempfile
+
+    from vidc.runtime.engine.ray_lane import scratch_key
+
+    project = make_project(tmp_path)
+    final = events(ray_build(vidc_session_cmd, project, ray_cluster, "--ray-cache-max", "1").stdout)[-1]
+    assert final["ok"] and final["ran"] == 15
+    assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
+    cache = Path(tempfile.gettempdir()) / "vidc-ray" / scratch_key(project / ".vidc")
+    assert (cache / "store").is_dir()  # the lanes used it
+    assert list((cache / "store" / "objects").iterdir()) == []

@@ -120,8 +120,13 @@ def test_a_disk_that_fills_up_mid_build_is_one_line_and_the_next_build_resumes(t
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 1, err[-2000:]
         assert "Traceback" not in err and "Traceback" not in out
-        assert "no space left" in err.lower()
+        errors = [ln for ln in err.splitlines() if ln.strip() and "warning[" not in ln and not ln.startswith("  hint:")]
+        assert len(errors) == 1, err  # one line: the folder and the fix, not a list of failed tasks
+        assert errors[0].startswith(f"vidc: error: no space left on the device holding {work.resolve()}:")
+        assert "`vidc gc`" in errors[0]
         assert events(out)[-1]["event"] == "build_finished"
+        gc = vidc("gc", str(tiny))  # the fix the line names runs on the full disk
+        assert gc.returncode == 0 and "Traceback" not in gc.stderr, gc.stderr
         (work / "fill").unlink()
         again = vidc("build", str(tiny), "--json")
         assert again.returncode == 0, again.stderr[-2000:]
