@@ -47,9 +47,23 @@ class CaptionParams(BaseModel):
 SIDECAR_CHARS = 42  # a sidecar line's most characters (the common broadcast and platform rule)
 
 
+def sidecar_chars(p: CaptionParams) -> int:
+    """A sidecar line's most characters: 42, or less where the spec's `max_chars_per_line` or the
+    style's own `max_chars` (`max_chars_portrait` in a portrait frame) says less."""
+    from vidc.runtime.media.captions import get_style
+
+    try:
+        style = get_style(p.style)
+    except KeyError:  # (the plan checked the style; an older catalog may not know it)
+        style = {}
+    portrait = bool(p.width and p.height and p.height > p.width)
+    own = style.get("max_chars_portrait" if portrait else "max_chars") or SIDECAR_CHARS
+    return min(SIDECAR_CHARS, int(p.max_chars_per_line or SIDECAR_CHARS), int(own))
+
+
 def sidecar_cues(text: str, voice: dict[str, Any], max_chars: int) -> list:
     """The SRT/VTT cues of a scene, by their own rules rather than the burned layout's: at most
-    min(42, the spec's max_chars_per_line) characters a line, two lines, the same words and times."""
+    `max_chars` (sidecar_chars) characters a line, two lines, the same words and times."""
     from vidc.runtime.media.captions import split_cues
 
     return split_cues(
@@ -107,7 +121,7 @@ class Captions(Backend):
         (ctx.out / "cues.json").write_text(
             json.dumps([c.to_dict() for c in cues], ensure_ascii=False), encoding="utf-8"
         )
-        sidecar = sidecar_cues(str(p.text), voice, int(p.max_chars_per_line or SIDECAR_CHARS))
+        sidecar = sidecar_cues(str(p.text), voice, sidecar_chars(p))
         (ctx.out / "sidecar.json").write_text(
             json.dumps([c.to_dict() for c in sidecar], ensure_ascii=False), encoding="utf-8"
         )
