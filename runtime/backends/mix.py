@@ -142,7 +142,7 @@ def _encode_to_target(ctx: TaskContext, mixed: Any, p: MixParams) -> tuple[Any, 
 
     (encode,) = ctx.argv
     out = Path(encode[-1])
-    out = out if out.is_absolute() else Path(ctx.store_root) / out
+    out = out if out.is_absolute() or ctx.store_root is None else Path(ctx.store_root) / out
     last: dict = {}
 
     def render(target: float, ceiling: float) -> None:

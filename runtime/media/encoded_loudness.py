@@ -53,7 +53,7 @@ def fast_true_peak_db(x: np.ndarray, block: int = 4096) -> float:
     if top <= 0:
         return float("-inf")
     best, pad = 0.0, 64  # the interpolator reaches 24 samples: read a margin, keep only the block
-    for b in np.flatnonzero(peaks >= top * 10 ** (-6 / 20)):
+    for b in (int(i) for i in np.flatnonzero(peaks >= top * 10 ** (-6 / 20))):
         lo, hi = max(0, b * block - pad), min(n, (b + 1) * block + pad)
         env = dsp.peak_envelope(x2[lo:hi])
         best = max(best, float(env[b * block - lo : min(n, (b + 1) * block) - lo].max()))
