@@ -1,7 +1,8 @@
 """The 20-scene vertical example, built as a vertical draft and audited by
 scripts/audit_publishable.py, which reads only the finished files: no edit list, BT.709, constant
 frame rate with scenes of any length, each voice within a frame of its scene, captions and cards
-inside the safe area and out of the platform's UI zones, loudness on target."""
+inside the safe area and out of the platform's UI zones, contrast behind the captions, the SRT/VTT
+files' own rules, loudness on target."""
 
 import subprocess
 import sys
@@ -22,4 +23,5 @@ def test_twenty_vertical_scenes_pass_the_audit(tmp_path):
         text=True,
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    assert audit.stdout.count("ok  ") == 7, audit.stdout
+    # 7 checks, then contrast behind captions and the two sidecar files' rules
+    assert audit.stdout.count("ok  ") == 10, audit.stdout
