@@ -130,6 +130,12 @@ def assets(
     ]
 
 
+# The blurred copy behind a `fit: blur` picture, darkened so that white captions over it always have
+# contrast: luma scaled towards black (at most 16 + 219 x 0.45 = 115 of 235, even for a white
+# picture: about 4.7:1 against white text before its outline), colour muted a little.
+BLUR_DARKEN = "lutyuv=y=16+(val-16)*0.45:u=128+(val-128)*0.8:v=128+(val-128)*0.8"
+
+
 def _fit(p: dict[str, Any], still: bool, frames: str, fit: str, pad_colour: str) -> list[str]:
     """The filters that place the picture in the frame (`fit`: cover, contain or blur), to BT.709."""
     w, h, fps = p["width"], p["height"], p["fps"]
@@ -159,7 +165,7 @@ def _fit(p: dict[str, Any], still: bool, frames: str, fit: str, pad_colour: str)
         *to_bt709(),
         "split=2[fitbg][fitfg];"
         f"[fitbg]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
-        f"boxblur=6:2,eq=brightness=-0.08,scale={w}:{h}:flags=bilinear[fitbg2];"
+        f"boxblur=6:2,{BLUR_DARKEN},scale={w}:{h}:flags=bilinear[fitbg2];"
         f"[fitfg]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fitfg2];"
         "[fitbg2][fitfg2]overlay=(W-w)/2:(H-h)/2:format=yuv420",
     ]

@@ -17,7 +17,12 @@ For each video of the project's last build (its journal and store, its MP4 and m
   karaoke word lights within a frame of the voice (median; 100 ms at the 95th percentile);
 - storyboard cards: each animatic scene's own drawing chain run on black: the card stays inside
   the safe area;
-- loudness (pyloudnorm) and true peak (ffmpeg ebur128) of the finished sound.
+- contrast behind the burned captions: the text's pixels (libass alone on black) against the
+  frame's pixels just around them, at least 3:1;
+- the sidecar SRT/VTT files' own rules: lines of at most 42 characters, at most two lines a cue,
+  cues of at least 1 s read at no more than 20 characters a second;
+- loudness (pyloudnorm) and true peak (ffmpeg ebur128) of the finished sound: -14 +- 0.5 LUFS
+  (the manifest's target) and at or under the ceiling.
 Prints one line per check and exits 1 when any fails.
 """
 
@@ -95,6 +100,102 @@ def overlaps(box: tuple, zone: tuple) -> bool:
     _, zx0, zy0, zx1, zy1 = zone
     x0, y0, x1, y1 = box
     return x0 < zx1 and zx0 < x1 and y0 < zy1 and zy0 < y1
+
+
+def gray_frames(argv_input: list[str], vf: str, w: int, h: int) -> np.ndarray:
+    raw = run(["ffmpeg", "-v", "error", *argv_input, "-vf", f"{vf},format=gray", "-f", "rawvideo", "-"]).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, h, w)
+
+
+def contrast_ratio(text: float, behind: float) -> float:
+    """WCAG contrast of two 8-bit grey levels (sRGB-decoded)."""
+    lum = [(v / 255.0) ** 2.2 for v in (text, behind)]
+    return (max(lum) + 0.05) / (min(lum) + 0.05)
+
+
+def _grow(mask: np.ndarray, n: int) -> np.ndarray:
+    out = mask.copy()
+    for _ in range(n):
+        out[1:] |= out[:-1].copy()
+        out[:-1] |= out[1:].copy()
+        out[:, 1:] |= out[:, :-1].copy()
+        out[:, :-1] |= out[:, 1:].copy()
+    return out
+
+
+def caption_contrast(out: Path, manifest: dict, done: dict, store: Path, name: str, frame: tuple) -> list:
+    """Contrast behind the burned captions: each scene's subtitles rendered by libass alone on black
+    (twice a second) give the text's pixels; in the MP4's frame at the same time, the pixels around
+    them (within 8 px, not the text, its outline or shadow) are what the text is read against. The
+    text's colour is read from the frame itself (its brightest 10 %). Checks a 3:1 contrast."""
+    w, h, fps = frame
+    worst: tuple[float, int, float] | None = None
+    samples = 0
+    for s in manifest["scenes"]:
+        obj = done.get(f"{name}/captions/scene-{s['index']:02d}")
+        ass = store / obj / "captions.ass" if obj else None
+        if not ass or not ass.exists():
+            continue
+        secs = s["frames"] / fps
+        path = str(ass).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
+        masks = gray_frames(["-f", "lavfi", "-i", f"color=black:s={w}x{h}:r=2:d={secs:.3f}"], f"ass='{path}'", w, h)
+        start = s["start_ms"] / 1000  # (on the whole video's timeline, after any intro)
+        pics = gray_frames(["-ss", f"{start:.3f}", "-t", f"{secs:.3f}", "-i", str(out)], "fps=2", w, h)
+        for k in range(min(len(masks), len(pics))):
+            lit = masks[k] > 24
+            if lit.sum() < 50:
+                continue
+            ring = _grow(lit, 8) & ~_grow(lit, 2)
+            text = pics[k][lit & ~_grow(~lit, 1)]
+            if not ring.any() or not text.size:
+                continue
+            fg, bg = float(np.percentile(text, 90)), float(np.median(pics[k][ring]))
+            ratio = contrast_ratio(fg, bg)
+            samples += 1
+            if worst is None or ratio < worst[0]:
+                worst = (ratio, s["index"], bg)
+    if worst is None:
+        return []
+    return [
+        (
+            worst[0] >= 3.0,
+            f"contrast behind captions at least 3:1 ({samples} frames sampled; worst {worst[0]:.1f}:1 in scene "
+            f"{worst[1]}, background grey {worst[2]:.0f})",
+        )
+    ]
+
+
+def sidecar_rules(out: Path) -> list:
+    """The SRT/VTT files' own rules: at most 42 characters a line, two lines a cue, each cue at least
+    1 s on screen and read at no more than 20 characters a second."""
+    results = []
+    for sidecar in (out.with_suffix(".srt"), out.with_suffix(".vtt")):
+        if not sidecar.exists():
+            continue
+        blocks = [b.strip().splitlines() for b in sidecar.read_text(encoding="utf-8").split("\n\n") if "-->" in b]
+        long, many, short, fast = [], 0, 0, 0
+        for b in blocks:
+            k = next(i for i, line in enumerate(b) if "-->" in line)
+            a, e = (_seconds(x) for x in b[k].split("-->"))
+            lines = [line for line in b[k + 1 :] if line.strip()]
+            long += [line for line in lines if len(line) > 42]
+            many += len(lines) > 2
+            short += e - a < 0.999
+            fast += len(" ".join(lines)) / max(e - a, 1e-3) > 20.0
+        results.append(
+            (
+                not long and not many and not short and not fast,
+                f"{sidecar.name}: {len(blocks)} cues, lines <= 42 characters (over: {len(long)}), <= 2 lines "
+                f"(over: {many}), >= 1 s (under: {short}), <= 20 characters/s (over: {fast})",
+            )
+        )
+    return results
+
+
+def _seconds(stamp: str) -> float:
+    hms = stamp.strip().split()[0].replace(",", ".")
+    parts = [float(x) for x in hms.split(":")]
+    return sum(v * 60**i for i, v in enumerate(reversed(parts)))
 
 
 def main() -> int:
@@ -212,6 +313,10 @@ def main() -> int:
             f"{'; outside: ' + str(bad_cap[:4]) if bad_cap else ''})",
         )
         audit_speech(name, manifest, tasks, done, store, check)  # speech read as words; karaoke against the voice
+        for ok, what in caption_contrast(out, manifest, done, store, name, (w, h, fps)):
+            check(ok, what)
+        for ok, what in sidecar_rules(out):
+            check(ok, what)
         bad_card, cards = [], 0
         for s in manifest["scenes"]:
             t = tasks.get(f"{name}/video/scene-{s['index']:02d}")
@@ -253,7 +358,7 @@ def main() -> int:
         target = manifest["audio"]["loudness_target_lufs"]
         ceiling = manifest["audio"]["true_peak_ceiling_db"]
         check(
-            abs(lufs - target) <= 1.0 and tp <= ceiling + 0.1,
+            abs(lufs - target) <= 0.5 and tp <= ceiling,
             f"loudness {lufs:.2f} LUFS (target {target}), true peak {tp:.2f} dBTP (ceiling {ceiling})",
         )
     return 1 if failed else 0

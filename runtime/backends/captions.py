@@ -1,7 +1,7 @@
 """Captions: per scene, cues timed from the voice's word timings (or proportionally), broken by the
 caption font's measured widths to the line width the plan gives, written as ASS for burning; per
-video, the scenes' cues moved onto the whole timeline as SRT and WebVTT (line by line) and the
-words with their times as NAME.words.json and NAME.words.vtt (WebVTT karaoke timestamps)."""
+video, the scenes' cues moved onto the whole timeline as SRT and WebVTT (line by line, split by
+their own rules: 42 characters, two lines) and the words with their times as NAME.words.json and NAME.words.vtt (WebVTT karaoke timestamps)."""
 
 from __future__ import annotations
 
@@ -44,10 +44,42 @@ class CaptionParams(BaseModel):
     offset_frames: int = Field(0, ge=0, description="merge: frames before scene 1 (the intro)")
 
 
+SIDECAR_CHARS = 42  # a sidecar line's most characters (the common broadcast and platform rule)
+
+
+def sidecar_chars(p: CaptionParams) -> int:
+    """A sidecar line's most characters: 42, or less where the spec's `max_chars_per_line` or the
+    style's own `max_chars` (`max_chars_portrait` in a portrait frame) says less."""
+    from vidc.runtime.media.captions import get_style
+
+    try:
+        style = get_style(p.style)
+    except KeyError:  # (the plan checked the style; an older catalog may not know it)
+        style = {}
+    portrait = bool(p.width and p.height and p.height > p.width)
+    own = style.get("max_chars_portrait" if portrait else "max_chars") or SIDECAR_CHARS
+    return min(SIDECAR_CHARS, int(p.max_chars_per_line or SIDECAR_CHARS), int(own))
+
+
+def sidecar_cues(text: str, voice: dict[str, Any], max_chars: int) -> list:
+    """The SRT/VTT cues of a scene, by their own rules rather than the burned layout's: at most
+    `max_chars` (sidecar_chars) characters a line, two lines, the same words and times."""
+    from vidc.runtime.media.captions import split_cues
+
+    return split_cues(
+        text,
+        voice["duration_ms"],
+        words=voice.get("words") or None,
+        max_chars=min(SIDECAR_CHARS, max_chars),
+        max_lines=2,
+        end_ms=voice["scene_ms"],
+    )
+
+
 class Captions(Backend):
     name = "captions"
     stage = "captions"
-    version = "1"
+    version = "2"  # 2: sidecar files with their own line rules; breaks keep names and phrases whole
     Params = CaptionParams
 
     @classmethod
@@ -89,6 +121,10 @@ class Captions(Backend):
         (ctx.out / "cues.json").write_text(
             json.dumps([c.to_dict() for c in cues], ensure_ascii=False), encoding="utf-8"
         )
+        sidecar = sidecar_cues(str(p.text), voice, sidecar_chars(p))
+        (ctx.out / "sidecar.json").write_text(
+            json.dumps([c.to_dict() for c in sidecar], ensure_ascii=False), encoding="utf-8"
+        )
         return {"cues": len(cues), "timed_from": "words" if voice.get("words") else "characters"}
 
     def _merge(self, ctx: TaskContext, p: CaptionParams) -> dict[str, Any]:
@@ -96,17 +132,23 @@ class Captions(Backend):
 
         fps = int(p.fps or 0)
         cue_roles = dict(ids.numbered(ctx.inputs, ids.CUES))  # a silent scene has none
-        cues: list[Cue] = []
+        cues: list[Cue] = []  # as burned (the words files follow them)
+        files: list[Cue] = []  # the sidecar files' own cues (42 characters, 2 lines)
         frames = p.offset_frames  # the intro
         for i, voice in ids.numbered(ctx.inputs, ids.VOICE):
             if i in cue_roles:
-                scene_cues = [
-                    Cue.from_dict(d) for d in json.loads((ctx.inputs[cue_roles[i]] / "cues.json").read_text("utf-8"))
-                ]
-                cues += shift(scene_cues, frames * 1000 // fps)
+                folder, at = ctx.inputs[cue_roles[i]], frames * 1000 // fps
+                burned = [Cue.from_dict(d) for d in json.loads((folder / "cues.json").read_text("utf-8"))]
+                cues += shift(burned, at)
+                own = folder / "sidecar.json"  # (older scene tasks have none: their burned cues)
+                files += (
+                    shift([Cue.from_dict(d) for d in json.loads(own.read_text("utf-8"))], at)
+                    if own.is_file()
+                    else shift(burned, at)
+                )
             frames += frames_for_ms(ctx.input_result(voice)["scene_ms"], fps)
-        (ctx.out / f"{p.name}.srt").write_text(to_srt(cues), encoding="utf-8")
-        (ctx.out / f"{p.name}.vtt").write_text(to_vtt(cues), encoding="utf-8")
+        (ctx.out / f"{p.name}.srt").write_text(to_srt(files), encoding="utf-8")
+        (ctx.out / f"{p.name}.vtt").write_text(to_vtt(files), encoding="utf-8")
         if p.words_files:
             (ctx.out / f"{p.name}.words.json").write_text(words_json(cues), encoding="utf-8")
             (ctx.out / f"{p.name}.words.vtt").write_text(to_word_vtt(cues), encoding="utf-8")

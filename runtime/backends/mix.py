@@ -48,11 +48,13 @@ def sc_samples(ctx: TaskContext, role: str) -> int:
 class Mix(Backend):
     name = "mix"
     stage = "mix"
-    version = "3"  # 3: measured and limited at 44.1 kHz; the AAC encode resamples to 48 kHz
+    # 3: measured and limited at 44.1 kHz; the AAC encode resamples to 48 kHz
+    # 4: speech levelled before the limiter; loudness and true peak checked on the decoded AAC
+    version = "4"
     Params = MixParams
 
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
-        from vidc.runtime.media import mixer
+        from vidc.runtime.media import leveler, mixer
         from vidc.runtime.media.timeline import frames_to_samples
 
         p = MixParams.model_validate(params)
@@ -73,8 +75,9 @@ class Mix(Backend):
             release_ms=p.duck_release_ms,
             gap_ms=p.duck_gap_ms,
         )
-        res = mixer.mix_audio(
-            timeline,
+        levelled, lev = leveler.level_speech(timeline, RATE)
+        mixed, music_end = mixer.premix(
+            levelled,
             music,
             RATE,
             spans=spans,
@@ -82,30 +85,76 @@ class Mix(Backend):
             duck=duck,
             fade_out_seconds=p.fade_out_seconds,
             bpm=music_res.get("bpm"),
-            target_lufs=p.lufs,
-            true_peak_db=p.true_peak,
-            tp_margin_db=p.tp_margin_db,
         )
-        pcm = np.clip(np.rint(res.audio * 32767.0), -32768, 32767).astype("<i2").tobytes()
-        (encode,) = ctx.argv
-        run_tool(encode, cwd=ctx.store_root, stdin=pcm, what="ffmpeg (AAC encode)")
+        fit, st = _encode_to_target(ctx, mixed, p)
         return {
             "frames": frames,
             "duration_ms": frames * 1000 // fps,
             "voice_starts_samples_44100": starts,
             "loudness_target_lufs": p.lufs,
             "true_peak_ceiling_db": p.true_peak,
-            "measured_before": {"i": round(res.lufs_before, 2)},
-            "measured_pcm": {
-                "i": round(res.lufs, 2),
-                "tp": round(res.true_peak_db, 2),
-                "gain_db": round(res.gain_db, 2),
-                "limiter_max_db": round(res.limited_db, 2),
-                "rounds": res.rounds,
-            },
+            **_loudness_report(st, fit, lev, timeline, spans),
             "speech_spans_ms": [[k, a * 1000 // RATE, b * 1000 // RATE] for k, a, b in spans],
-            "music_end_ms": res.music_end_sample * 1000 // RATE,
+            "music_end_ms": music_end * 1000 // RATE,
         }
+
+
+def _loudness_report(st: dict, fit: Any, lev: dict, timeline: Any, spans: list) -> dict[str, Any]:
+    """What the mix measured: before and after the PCM normalisation, on the decoded AAC, and what
+    the leveller and the limiter took off loud speech."""
+    from vidc.runtime.media import leveler
+
+    return {
+        "measured_before": {"i": round(st["lufs_before"], 2)},
+        "measured_pcm": {
+            "i": round(st["lufs"], 2),
+            "tp": round(st["true_peak_db"], 2),
+            "gain_db": round(st["gain_db"], 2),
+            "limiter_max_db": round(st["limited_db"], 2),
+            "rounds": st["rounds"],
+        },
+        "measured_aac": {
+            "i": round(fit.lufs, 2),
+            "tp": round(fit.true_peak_db, 2),
+            "encodes": fit.encodes,
+            "within": fit.ok,
+            "pcm_target": round(fit.pcm_target_lufs, 2),
+            "pcm_ceiling": round(fit.pcm_ceiling_db, 2),
+            "rounds": [list(r) for r in fit.rounds],
+        },
+        "speech_processing_db": {
+            "leveller_max": round(lev["max_db"], 2),
+            "leveller_on_loud_speech": leveler.speech_reduction_stats(
+                10 ** (lev["gain_db"] / 20), timeline, spans, RATE
+            ),
+            "limiter_on_loud_speech": leveler.speech_reduction_stats(st["limiter"], timeline, spans, RATE),
+        },
+    }
+
+
+def _encode_to_target(ctx: TaskContext, mixed: Any, p: MixParams) -> tuple[Any, dict]:
+    """Normalise the premix and encode it (the plan's one AAC encode argv), then read the AAC back
+    and correct until the decoded sound meets the loudness target and the true-peak ceiling
+    (media/encoded_loudness.py). Returns the fit and the last normalisation's figures."""
+    from pathlib import Path
+
+    from vidc.runtime.media import encoded_loudness, mixer
+
+    (encode,) = ctx.argv
+    out = Path(encode[-1])
+    out = out if out.is_absolute() or ctx.store_root is None else Path(ctx.store_root) / out
+    last: dict = {}
+
+    def render(target: float, ceiling: float) -> None:
+        y, st = mixer.normalise(mixed, RATE, target, ceiling)
+        last.update(st)
+        pcm = np.clip(np.rint(y * 32767.0), -32768, 32767).astype("<i2").tobytes()
+        run_tool(encode, cwd=ctx.store_root, stdin=pcm, what="ffmpeg (AAC encode)")
+
+    fit = encoded_loudness.fit_encoded(
+        render, lambda: encoded_loudness.decode_aac(out, encode[0]), p.lufs, p.true_peak, p.true_peak - p.tp_margin_db
+    )
+    return fit, last
 
 
 def _scene_starts(ctx: TaskContext, voices: list[str], p: MixParams) -> tuple[list[int], int, list[tuple]]:

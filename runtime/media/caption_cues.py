@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from vidc.compiler.textfit import break_cost as _word_break_cost
 from vidc.compiler.textsafe import without_controls
 
+from . import line_breaks
 from .word_align import match_words
 
 Width = Callable[[str], float]
@@ -47,6 +47,7 @@ class _Tok:
     end: float
     glue: bool  # continues the previous token without a space (a hard-wrapped long word)
     word: int  # index of the source word
+    brk: float = 0.0  # cost of a break after this word (line_breaks.break_cost, with its neighbours)
 
 
 clean = without_controls  # spaces for line breaks, no control character
@@ -109,8 +110,9 @@ def _tokens(
     times = _word_times(words, voice_ms, timings)
     toks: list[_Tok] = []
     for wi, (w, (s, e)) in enumerate(zip(words, times)):
+        brk = line_breaks.break_cost(words, wi)
         if fits(w):
-            toks.append(_Tok(w, s, e, False, wi))
+            toks.append(_Tok(w, s, e, False, wi, brk))
             continue
         pieces = _hard_wrap(w, fits)
         acc = 0
@@ -118,7 +120,7 @@ def _tokens(
             ps = s + (e - s) * acc / len(w)
             acc += len(p)
             pe = s + (e - s) * acc / len(w)
-            toks.append(_Tok(p, ps, pe, k > 0, wi))
+            toks.append(_Tok(p, ps, pe, k > 0, wi, brk))
     return toks
 
 
@@ -136,7 +138,7 @@ def _break_cost(tok: _Tok, nxt: _Tok | None, cap: float = float("inf")) -> float
         return 0.0
     if nxt.glue:
         return 1.0  # inside a hard-wrapped word: unavoidable, mildly penalised
-    return min(_word_break_cost(tok.text, nxt.text), cap)
+    return min(tok.brk, cap)
 
 
 def _layout(
@@ -160,6 +162,7 @@ def _layout(
             if wa > limit or wb > limit:
                 continue
             cost = abs(wa - wb) / limit + (0.15 if wa > wb else 0.0) + 0.5 * brk
+            cost += line_breaks.orphan_cost(k, len(toks)) + line_breaks.orphan_cost(len(toks) - k, len(toks))
             if best is None or cost < best[1]:
                 best = ((a, b), cost)
         return best
@@ -185,7 +188,7 @@ def split_cues(
     max_chars: int = 42,
     max_lines: int = 2,
     max_cps: float = 17.0,
-    min_ms: int = 800,
+    min_ms: int = 1000,
     max_ms: int = 7000,
     end_ms: int | None = None,
     width: Width | None = None,
@@ -294,14 +297,8 @@ def _cut(
             dur = bounds[j] - bounds[i]
             if j == n:
                 dur = max(dur, min(last_ms - bounds[i], max(min_ms, chars / max_cps * 1000.0)))
-            cost += 1.0  # per cue
-            cps = chars / max(dur, 1.0) * 1000.0
-            if cps > max_cps:
-                cost += 4.0 * (cps - max_cps) / max_cps
-            if dur < min_ms:
-                cost += 2.0 + 6.0 * (min_ms - dur) / min_ms
-            if dur > max_ms:
-                cost += (dur - max_ms) / 1000.0
+            cost += 1.0 + line_breaks.pace_cost(chars, dur, max_cps, min_ms, max_ms)  # per cue
+            cost += line_breaks.orphan_cost(j - i, n)
             cost += _break_cost(toks[j - 1], toks[j] if j < n else None, cap)
             total = best[i] + cost
             if total < best[j] - 1e-12:

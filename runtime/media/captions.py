@@ -4,7 +4,7 @@ Splitting (`split_cues`): at most `max_lines` lines (2) of at most `max_chars` c
 broken at word boundaries; a single word longer than a line is hard-wrapped. The cue boundaries are
 chosen by dynamic programming over the words, preferring sentence ends, then clause punctuation,
 never leaving a weak word ("the", "of", ...) at the end of a cue, keeping the reading speed at or
-under `max_cps` (17 characters per second) where the speech allows, cues at least `min_ms` (0.8 s)
+under `max_cps` (17 characters per second) where the speech allows, cues at least `min_ms` (1 s)
 long, and two-line cues balanced (bottom-heavy). Cues are contiguous and never overlap: they cover
 the voice from 0 to its end; the last one may linger (up to `end_ms`) so it can be read.
 

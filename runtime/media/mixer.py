@@ -16,7 +16,8 @@ Numbers you can state:
   at or before the end of the video when the track's BPM is known (silence after it).
 - Loudness: integrated loudness is measured (BS.1770-4: pyloudnorm's K-weighting filters, computed
   here without scipy) at the voices' 44.1 kHz, one linear gain is applied, and a look-ahead limiter on the 4x-oversampled peaks holds the true peak at the ceiling
-  minus `tp_margin_db` (AAC encoding adds a few tenths of a dB of overshoot). Offline, the
+  minus `tp_margin_db` (AAC encoding adds overshoot; the mix task then checks the decoded AAC,
+  media/encoded_loudness.py). Offline, the
   look-ahead needs no delay line, so there is no latency to compensate; the limiter lowers the
   loudness a little, so the gain is re-measured and corrected (at most a few rounds) until the
   result is within 0.05 LU of the target.
@@ -36,7 +37,16 @@ import numpy as np
 
 from . import dsp
 
-__all__ = ["DuckSettings", "speech_spans", "duck_curve_db", "fade_curve", "mix_audio", "normalise", "MixResult"]
+__all__ = [
+    "DuckSettings",
+    "speech_spans",
+    "duck_curve_db",
+    "fade_curve",
+    "premix",
+    "mix_audio",
+    "normalise",
+    "MixResult",
+]
 
 
 @dataclass(frozen=True)
@@ -165,17 +175,18 @@ def normalise(x: np.ndarray, rate: int, target_lufs: float, ceiling_db: float) -
             "limited_db": 0.0,
             "rounds": 0,
             "true_peak_db": float("-inf"),
+            "limiter": np.ones(len(x)),
         }
     peaks_db = 20 * np.log10(np.maximum(dsp.peak_envelope(x), 1e-12))
     ceiling = 10 ** (ceiling_db / 20)
     gain_db = target_lufs - before
     rounds, lim, after = 0, np.ones(len(x)), before
     prev: tuple[float, float] | None = None
-    for rounds in range(1, 8):  # noqa: B007 - the last round is reported after the loop
+    for rounds in range(1, 8):  # the last round is reported after the loop
         lim = dsp.limiter_gain(None, ceiling, rate, peaks_db=peaks_db, gain_db=gain_db)  # type: ignore[arg-type]
         after = dsp.gated_lufs(kx, rate, 10 ** (gain_db / 20) * lim)
-        if abs(after - target_lufs) <= 0.05:
-            break
+        if abs(after - target_lufs) <= 0.05 or rounds == 7:
+            break  # (the last round keeps the limiter drawn for its own gain: the ceiling always holds)
         # secant step: the limiter takes back part of each extra dB, so loudness grows slower than gain
         slope = 1.0
         if prev is not None and abs(gain_db - prev[0]) > 1e-6:
@@ -192,7 +203,36 @@ def normalise(x: np.ndarray, rate: int, target_lufs: float, ceiling_db: float) -
         "limited_db": float(20 * np.log10(max(lim.min(), 1e-9))),
         "rounds": rounds,
         "true_peak_db": tp,
+        "limiter": lim,
     }
+
+
+def premix(
+    voice: np.ndarray,
+    music: np.ndarray | None,
+    rate: int,
+    *,
+    spans: Sequence[tuple[int, int, int]],
+    volume: float,
+    duck: DuckSettings,
+    fade_out_seconds: float,
+    bpm: float | None,
+) -> tuple[np.ndarray, int]:
+    """The voices and the ducked, faded bed summed, before loudness: ((n, 2) float at `rate`, the
+    sample where the music ends). voice: (n,) or (n, 2); music: (m, 2), at least n long, or None."""
+    n = voice.shape[0]
+    v = voice[:, None] * np.ones((1, 2)) if voice.ndim == 1 else voice
+    bed = np.zeros((n, 2))
+    end = n
+    if music is not None and n:
+        m = music[:n]
+        if m.shape[0] < n:
+            raise ValueError(f"the music is {m.shape[0]} samples, the video {n}: the music task must cover it")
+        fi, fo = fade_lengths(n / rate, fade_out_seconds)
+        end = beat_end(n, rate, bpm)
+        gain = volume * 10 ** (duck_curve_db(n, spans, duck, rate) / 20) * fade_curve(n, rate, fi, fo, end)
+        bed = m * gain[:, None]
+    return v + bed, end
 
 
 def mix_audio(
@@ -212,19 +252,10 @@ def mix_audio(
     """voice: (n,) or (n, 2) float timeline at `rate`; music: (m, 2) float, at least n long (the
     music task loops it to cover the video), or None. Returns the normalised stereo mix at `rate`
     (the AAC encode resamples it to 48 kHz)."""
-    n = voice.shape[0]
-    v = voice[:, None] * np.ones((1, 2)) if voice.ndim == 1 else voice
-    bed = np.zeros((n, 2))
-    end = n
-    if music is not None and n:
-        m = music[:n]
-        if m.shape[0] < n:
-            raise ValueError(f"the music is {m.shape[0]} samples, the video {n}: the music task must cover it")
-        fi, fo = fade_lengths(n / rate, fade_out_seconds)
-        end = beat_end(n, rate, bpm)
-        gain = volume * 10 ** (duck_curve_db(n, spans, duck, rate) / 20) * fade_curve(n, rate, fi, fo, end)
-        bed = m * gain[:, None]
-    y, st = normalise(v + bed, rate, target_lufs, true_peak_db - tp_margin_db)
+    mixed, end = premix(
+        voice, music, rate, spans=spans, volume=volume, duck=duck, fade_out_seconds=fade_out_seconds, bpm=bpm
+    )
+    y, st = normalise(mixed, rate, target_lufs, true_peak_db - tp_margin_db)
     return MixResult(
         audio=y,
         lufs_before=st["lufs_before"],

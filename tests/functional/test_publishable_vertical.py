@@ -2,7 +2,7 @@
 scripts/audit_publishable.py, which reads only the finished files: no edit list, BT.709, constant
 frame rate with scenes of any length, each voice within a frame of its scene, captions and cards
 inside the safe area and out of the platform's UI zones, speech read as words, karaoke within a
-frame of the voice, loudness on target."""
+frame of the voice, contrast behind the captions, the SRT/VTT files' own rules, loudness on target."""
 
 import subprocess
 import sys
@@ -23,4 +23,6 @@ def test_twenty_vertical_scenes_pass_the_audit(tmp_path):
         text=True,
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    assert audit.stdout.count("ok  ") == 9, audit.stdout  # 9: speech and karaoke timing (audit_speech.py)
+    # 7 checks, then speech and karaoke timing (audit_speech.py), contrast behind captions and the two
+    # sidecar files' rules
+    assert audit.stdout.count("ok  ") == 12, audit.stdout

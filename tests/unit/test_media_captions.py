@@ -118,7 +118,7 @@ def test_reading_speed_min_duration_and_punctuation():
         assert last[-1] in ".,;:!?"
     # a lone short cue at the end lingers up to end_ms for reading
     short = split_cues("Hi.", 300, end_ms=5000)
-    assert short == [Cue(0, 800, ("Hi.",))]
+    assert short == [Cue(0, 1000, ("Hi.",))]  # at least a second on screen
     assert split_cues("", 1000) == [] and split_cues("   ", 1000) == []
 
 
