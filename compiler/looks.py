@@ -20,6 +20,31 @@ PALETTES: dict[str, tuple[tuple[str, str, str], float]] = {
 DEFAULT = (("0x14213d", "0x3d5a80", "0xe0e1dd"), 0.008)
 
 
+# White captions and card text stay readable on every colour of the gradient: no colour is lighter
+# than this relative luminance, which keeps white text at about 4:1 or better (WCAG's contrast ratio,
+# (1.05) / (L + 0.05)); a lighter colour keeps its hue and is darkened to it.
+MAX_LUMINANCE = 0.22
+
+
+def _linear(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _srgb(c: float) -> float:
+    return c * 12.92 if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
+
+
+def _legible(color: str) -> str:
+    """The colour, darkened (in linear light, hue kept) to at most MAX_LUMINANCE."""
+    value = int(color, 16)
+    lin = [_linear(((value >> s) & 0xFF) / 255) for s in (16, 8, 0)]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    if lum <= MAX_LUMINANCE:
+        return color
+    rgb = [round(_srgb(c * MAX_LUMINANCE / lum) * 255) for c in lin]
+    return "0x" + "".join(f"{c:02x}" for c in rgb)
+
+
 def _shift(color: str, delta: int) -> str:
     """Rotate each channel a little so every prompt gets its own shade of the mood."""
     value = int(color, 16)
@@ -35,9 +60,9 @@ def animatic_look(visual_prompt: str, moods: list[str], scene: int) -> dict[str,
     delta = int.from_bytes(digest[:4], "big")
     return {
         "mood": mood or "neutral",
-        "c0": _shift(c0, delta),
-        "c1": _shift(c1, delta >> 3),
-        "c2": _shift(c2, delta >> 7),
+        "c0": _legible(_shift(c0, delta)),
+        "c1": _legible(_shift(c1, delta >> 3)),
+        "c2": _legible(_shift(c2, delta >> 7)),
         "speed": f"{speed * (0.75 + digest[4] / 510):.4f}",
         "seed": int.from_bytes(digest[5:9], "big"),
         "type": ("linear", "radial", "circular")[(digest[9] + scene) % 3],

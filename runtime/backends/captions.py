@@ -65,21 +65,24 @@ def sidecar_cues(text: str, voice: dict[str, Any], max_chars: int) -> list:
     """The SRT/VTT cues of a scene, by their own rules rather than the burned layout's: at most
     `max_chars` (sidecar_chars) characters a line, two lines, the same words and times."""
     from vidc.runtime.media.captions import split_cues
+    from vidc.runtime.media.sidecar_pace import paced
 
-    return split_cues(
+    chars = min(SIDECAR_CHARS, max_chars)
+    cues = split_cues(
         text,
         voice["duration_ms"],
         words=voice.get("words") or None,
-        max_chars=min(SIDECAR_CHARS, max_chars),
+        max_chars=chars,
         max_lines=2,
         end_ms=voice["scene_ms"],
     )
+    return paced(cues, int(voice["scene_ms"]), chars)  # no faster than 20 characters a second where it can
 
 
 class Captions(Backend):
     name = "captions"
     stage = "captions"
-    version = "2"  # 2: sidecar files with their own line rules; breaks keep names and phrases whole
+    version = "3"  # 2: sidecar files with their own line rules; breaks keep names and phrases whole; 3: their pace
     Params = CaptionParams
 
     @classmethod
