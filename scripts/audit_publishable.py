@@ -138,7 +138,11 @@ def caption_contrast(out: Path, manifest: dict, done: dict, store: Path, name: s
             continue
         secs = s["frames"] / fps
         path = str(ass).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
-        masks = gray_frames(["-f", "lavfi", "-i", f"color=black:s={w}x{h}:r=2:d={secs:.3f}"], f"ass='{path}'", w, h)
+        # The text alone is drawn on black at the video's own frame rate and then sampled by the same
+        # fps filter as the video: both pick the same frame of each half second (fps picks the last frame
+        # of its window, not the frame at its timestamp, so sampling each at r=2 would not line up).
+        black = ["-f", "lavfi", "-i", f"color=black:s={w}x{h}:r={fps}:d={secs:.3f}"]
+        masks = gray_frames(black, f"ass='{path}',fps=2", w, h)
         start = s["start_ms"] / 1000  # (on the whole video's timeline, after any intro)
         pics = gray_frames(["-ss", f"{start:.3f}", "-t", f"{secs:.3f}", "-i", str(out)], "fps=2", w, h)
         for k in range(min(len(masks), len(pics))):

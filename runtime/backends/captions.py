@@ -48,17 +48,10 @@ SIDECAR_CHARS = 42  # a sidecar line's most characters (the common broadcast and
 
 
 def sidecar_chars(p: CaptionParams) -> int:
-    """A sidecar line's most characters: 42, or less where the spec's `max_chars_per_line` or the
-    style's own `max_chars` (`max_chars_portrait` in a portrait frame) says less."""
-    from vidc.runtime.media.captions import get_style
-
-    try:
-        style = get_style(p.style)
-    except KeyError:  # (the plan checked the style; an older catalog may not know it)
-        style = {}
-    portrait = bool(p.width and p.height and p.height > p.width)
-    own = style.get("max_chars_portrait" if portrait else "max_chars") or SIDECAR_CHARS
-    return min(SIDECAR_CHARS, int(p.max_chars_per_line or SIDECAR_CHARS), int(own))
+    """A sidecar line's most characters: 42, or the spec's `max_chars_per_line` when it asks for less.
+    Not the burned style's own (portrait) limit: a player draws sidecar captions at its own size, and
+    short burned lines would only make the files' cues short and fast."""
+    return min(SIDECAR_CHARS, int(p.max_chars_per_line or SIDECAR_CHARS))
 
 
 def sidecar_cues(text: str, voice: dict[str, Any], max_chars: int) -> list:

@@ -134,13 +134,11 @@ def test_sidecar_cues_keep_their_own_rule_not_the_burned_layout():
         assert " ".join(line for c in cues for line in c.lines) == text
 
 
-def test_sidecar_line_length_follows_the_style_and_the_spec_never_over_42():
+def test_sidecar_line_length_is_42_or_the_spec_s_own_limit_not_the_burned_style_s():
     from vidc.runtime.backends.captions import CaptionParams, sidecar_chars
-    from vidc.runtime.media.captions import get_style
 
-    style = get_style("default")
     landscape = CaptionParams(style="default", width=1920, height=1080, max_chars_per_line=60)
-    portrait = CaptionParams(style="default", width=1080, height=1920, max_chars_per_line=42)
-    assert sidecar_chars(landscape) == min(42, style["max_chars"])
-    assert sidecar_chars(portrait) == min(42, style["max_chars_portrait"]) < sidecar_chars(landscape)
+    portrait = CaptionParams(style="default", width=1080, height=1920)
+    assert sidecar_chars(landscape) == 42
+    assert sidecar_chars(portrait) == 42  # the portrait style's short burned lines do not apply
     assert sidecar_chars(CaptionParams(style="default", width=1920, height=1080, max_chars_per_line=30)) == 30
