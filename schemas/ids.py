@@ -146,6 +146,12 @@ def parse(task_id: str) -> TaskId | None:
     return None
 
 
+def video_of(task_id: str) -> str:
+    """The video an id belongs to: parsed, or for an id vidc did not make, its first part."""
+    parsed = parse(task_id)
+    return parsed.video if parsed is not None else task_id.partition("/")[0]
+
+
 def step_of(task_id: str) -> str:
     """The id's step (voice, video, ...), or "" when it is no task id."""
     parsed = parse(task_id)

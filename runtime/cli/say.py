@@ -74,16 +74,17 @@ def _spec_voice(spec: str) -> tuple[dict[str, str], str | None]:
 
 
 def _print_changes(items: list[tuple[str, str]]) -> None:
-    """Each written item the normaliser changed, and what the voice says for it (punctuation aside)."""
+    """Each written item the normaliser changed, and what the voice says for it (punctuation aside), on
+    standard error: standard output stays the spoken text alone, for pipes and scripts."""
     strip = "\"'“‘([{«¿¡”’)]}».,;:!?…"
     changed = [(w, s) for w, s in items if w.strip(strip) != s.strip(strip)]
     if not changed:
         return
     width = min(max(len(w) for w, _ in changed), 32)
-    print()
-    print(f"  {'written':<{width}}  spoken")
+    print(file=sys.stderr)
+    print(f"  {'written':<{width}}  spoken", file=sys.stderr)
     for w, s in changed:
-        print(f"  {w:<{width}}  {s}")
+        print(f"  {w:<{width}}  {s}", file=sys.stderr)
 
 
 def run(args) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vidc.schemas.ids import parse
+from vidc.schemas import ids
 from vidc.schemas.journal import Claimed, Done, Failed, Lost, Record
 from vidc.schemas.plan import Plan
 
@@ -19,8 +19,7 @@ REVIEW = "nightly.md"
 
 
 def video_of(task_id: str) -> str:
-    tid = parse(task_id)
-    return tid.video if tid is not None else task_id.split("/", 1)[0]
+    return ids.video_of(task_id)
 
 
 def first_line(text: str, limit: int = 300) -> str:

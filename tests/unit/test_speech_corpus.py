@@ -48,8 +48,10 @@ def test_vidc_say_shows_what_each_changed_item_became(capsys):
     from vidc.runtime.cli import main
 
     assert main(["say", "Drive at 120 km/h with Louis XIV and friends.", "-o", "-"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == "Drive at one hundred and twenty kilometres per hour with Louis the fourteenth and friends."
-    rows = [line.split(None, 1) for line in out[2:]]
+    captured = capsys.readouterr()
+    assert (
+        captured.out == "Drive at one hundred and twenty kilometres per hour with Louis the fourteenth and friends.\n"
+    )
+    rows = [line.split(None, 1) for line in captured.err.splitlines()[1:]]
     assert rows[0] == ["written", "spoken"]
     assert rows[1:] == [["120", "one hundred and twenty"], ["km/h", "kilometres per hour"], ["XIV", "the fourteenth"]]
