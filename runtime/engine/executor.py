@@ -100,6 +100,7 @@ class Executor:
         self.store.clear_tmp()  # leftovers of an interrupted build never carry a final name
         self.work.sweep()
         self.journal.open()
+        self.pool.adopt(self.reporter.message)
         self._recover()
         publisher = Publisher(self.plan, self.tasks, self.out_dirs, self.store, self.reporter)
         publisher.costs = self.costbook

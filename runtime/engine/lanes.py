@@ -13,6 +13,7 @@ Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -98,6 +99,10 @@ class LanePool(Protocol):
 
     def open(self, lanes: dict[str, PlanLane], planned: dict[str, list[str]]) -> dict[str, Lane]:
         """The lanes that can run (a lane left out is dropped before anything runs)."""
+        ...
+
+    def adopt(self, say: Callable[[str], None]) -> None:
+        """Before anything runs: keep the work that lanes of a killed build finished since."""
         ...
 
     def close(self) -> None: ...

@@ -36,6 +36,9 @@ class LocalPool:
         self.lanes = {lane_id: LocalLane(self, lane) for lane_id, lane in lanes.items()}
         return dict(self.lanes)
 
+    def adopt(self, say) -> None:
+        """Nothing: a killed build's local workers journal their task themselves (state/orphans.py)."""
+
     def take(self, lane_id: str) -> list[Done | Failed]:
         """The finished and failed records of this lane's worker that arrived since the last call.
         The journal is read from where the scheduler's replay left it."""

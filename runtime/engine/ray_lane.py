@@ -5,6 +5,10 @@ It holds no state the driver needs: inputs arrive as store objects (bytes throug
 and are kept in a node-local cache store, outputs go back as bytes with their hash, and the driver
 verifies, commits and journals them. The node-local store (under the system's temp folder) is a
 cache only: losing it costs a transfer, never a result.
+
+The actor is detached, so a killed driver does not take its task down with it: it finishes the task,
+keeps what it made for the next build to collect, and ends itself when nobody calls it for a while
+(ray_orphans.py).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ..backends.base import BackendError
 from ..backends.spend import RemoteLedger, use_remote
 from ..state.node_cache import Holds, prune
 from ..state.store import Store, file_sha256, tree_hash
+from .ray_orphans import Idle
 from .worker import Roots, run_task
 
 
@@ -74,6 +79,7 @@ class LaneWorker:
         ship: bool = False,
         gate=None,
         cache_max: int | None = None,
+        grace_s: float = 60.0,
     ):
         # The thread count the local executor's worker would have (a different one can change the low
         # bits of a model's output): the driver's OMP_NUM_THREADS, or for a CPU device lane one share of
@@ -100,10 +106,13 @@ class LaneWorker:
         self.project = Path(project) if sees else None
         self.project_key = spec_sha
         self.gate = gate  # the driver's spend ledger (backends.spend.LedgerGate), when it has one
+        self.kept: dict | None = None  # the last task it finished, for a driver that was killed meanwhile
+        self.idle = Idle(grace_s)  # ends this actor when no driver calls it any more
 
     def hello(self) -> dict:
         import ray
 
+        self.idle.touch()
         ctx = ray.get_runtime_context()
         return {
             "node": ctx.get_node_id(),
@@ -111,6 +120,19 @@ class LaneWorker:
             "pid": os.getpid(),
             "sees_project": self.project is not None,
         }
+
+    def ping(self) -> None:
+        """The driver is alive (it calls this while the lane has nothing to run)."""
+        self.idle.touch()
+
+    def collect(self) -> dict | None:
+        """What the last task made, for the build after a killed one (queued behind a running task, so
+        it answers once that task ends); None when there is nothing or its output left the cache."""
+        self.idle.touch()
+        kept, self.kept = self.kept, None
+        if kept is None or not self.store.object_dir(kept["digest"]).is_dir():
+            return None
+        return {**kept, "files": pack(self.store.object_dir(kept["digest"]))}
 
     def receive_project(self, files: dict[str, bytes], digest: str) -> None:
         """The project's files, for a node that cannot see the driver's project folder."""
@@ -134,12 +156,36 @@ class LaneWorker:
         {"digest": ..., "files": {rel: bytes}}. Its inputs are held while it runs; afterwards the node's
         caches are brought under the cap."""
         holds = Holds()
+        self.idle.busy(True)
         try:
-            return self._run(holds, desc, out_name, objects)
+            out = self._run(holds, desc, out_name, objects)
+            self.kept = None
+            if out["status"] == "done":
+                self.kept = self._keep(desc, out)
+            return out
         finally:
             holds.release()
             if self.cache_max is not None:
                 prune(self.root, self.cache_max)
+            self.idle.busy(False)
+
+    def _keep(self, desc: TaskDescriptor, out: dict) -> dict:
+        """What the next build needs to journal this task if this build's driver is gone."""
+        import ray
+
+        node = ray.get_runtime_context().get_node_id()
+        return {
+            "task": desc.id,
+            "fp": desc.fingerprint,
+            "digest": out["digest"],
+            "ms": out["ms"],
+            "backend": desc.backend,
+            "est_ms": desc.est_ms,
+            "scale": desc.scale,
+            "lane": self.lane,
+            "device": self.device,
+            "node": f"{socket.gethostname()}/{node[:8]}",
+        }
 
     def _run(self, holds: Holds, desc: TaskDescriptor, out_name: str, objects: tuple[dict, ...]) -> dict:
         for obj in objects:

@@ -288,6 +288,60 @@ def test_the_driver_killed_then_resumed(tmp_path, vidc_session_cmd, local_refere
 
 
 @pytest.mark.slow
+def test_the_lanes_of_a_killed_driver_finish_their_task_and_the_next_build_keeps_it(
+    tmp_path, vidc_session_cmd, local_reference, ray_cluster
+):
+    """SIGKILL of the driver while Wan chunks run: their lanes (detached actors) finish them, the build
+    started right after collects and journals them instead of running them again, ends those lanes, and
+    the MP4 is the same."""
+    import tempfile
+
+    import ray
+
+    from vidc.runtime.engine.ray_lane import scratch_key
+    from vidc.runtime.engine.ray_orphans import NAMESPACE, prefix
+
+    project = make_project(tmp_path)
+    cmd = [*vidc_session_cmd, "build", str(project), "--json", *hw(project)]
+    cmd += ["--executor", "ray", "--ray-address", ray_cluster.address]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    scratch = Path(tempfile.gettempdir()) / "vidc-ray" / scratch_key(project / ".vidc") / "store" / "tmp"
+
+    def chunks_in_flight(recs) -> set[str]:
+        claimed = {r.task for r in recs if r.ev == "claimed" and "/chunk-" in r.task}
+        return claimed - {r.task for r in recs if r.ev == "done"}
+
+    def running(recs) -> set[str]:  # chunks whose lane made their output folder (Claimed comes before)
+        made = {p.name[:16] for p in scratch.iterdir()} if scratch.is_dir() else set()
+        return {r.task for r in recs if r.ev == "claimed" and r.task in chunks_in_flight(recs) and r.fp[:16] in made}
+
+    try:
+        assert _wait_for(project, running, proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver and its process group; the lanes are the cluster's
+        proc.wait()
+    cut_short = running(journal(project))
+    assert cut_short
+    out = ray_build(vidc_session_cmd, project, ray_cluster).stdout
+    assert "waiting for the Ray lanes of a build that was killed" in out
+    assert events(out)[-1]["ok"]
+    records = journal(project)
+    for task in cut_short:
+        assert sum(r.ev == "claimed" and r.task == task for r in records) == 1, task  # not run again
+        assert sum(r.ev == "done" and r.task == task for r in records) == 1, task
+    runs = [r.task for r in records if r.ev == "done"]
+    assert len(runs) == len(set(runs)) == 15, "a finished task ran twice"
+    assert (project / "build" / MP4).read_bytes() == (local_reference / "build" / MP4).read_bytes()
+    ray.init(address=ray_cluster.address, log_to_driver=False)
+    try:  # the build ended every lane it made or adopted
+        names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["namespace"] == NAMESPACE]
+        assert [n for n in names if n.startswith(prefix(scratch_key(project / ".vidc")))] == []
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.slow
 def test_a_lane_whose_device_is_taken_waits_while_other_lanes_take_its_work(
     tmp_path, vidc_session_cmd, local_reference, ray_cluster
 ):
