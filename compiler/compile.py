@@ -28,6 +28,7 @@ from .digests import attach_digests, project_digests
 from .drafts import Draft
 from .frame import export_settings
 from .frontend import LoadedVideo, SourceFiles, load_project, parse_set
+from .left_out import LeftOut, lower_each
 from .lexicon import read_lexicon
 from .lower import lower_video
 from .pacing import estimated_voice_ms, planned_scene_ms
@@ -73,6 +74,7 @@ class CompileOptions:
     # refuses an unreadable asset and warns when fit `cover` would crop one hard.
     asset_size: Callable[[str], tuple[int, int] | str | None] | None = None
     now_ms: int | None = None  # the time a `publish_at` is compared with (handed in: the compiler reads no clock)
+    skip_invalid_videos: bool = False  # a matrix row's own errors leave its video out (compiler/left_out.py)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class _Compilation:
     video_plans: list[VideoPlan] = field(default_factory=list)
     facts_seen: dict[str, dict] = field(default_factory=dict)
     file_paths: set[str] = field(default_factory=set)  # project files named by tasks' file params
+    left_out: list[LeftOut] = field(default_factory=list)  # videos left out under skip_invalid_videos
     recording: SourceFiles = field(init=False)  # the sources, every read recorded in `reads`
 
     def __post_init__(self) -> None:
@@ -115,6 +118,13 @@ def compile_videos(
     src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
 ) -> tuple[Plan | None, list[Diagnostic], list[LoadedVideo]]:
     """compile_project, and the videos as loaded and templated (what `vidc publish` sends)."""
+    return compile_rows(src, hardware, options)[:3]
+
+
+def compile_rows(
+    src: SourceFiles, hardware: Hardware, options: CompileOptions | None = None
+) -> tuple[Plan | None, list[Diagnostic], list[LoadedVideo], list[LeftOut]]:
+    """compile_videos, and the videos left out under CompileOptions.skip_invalid_videos (none when it fails)."""
     opts = options or CompileOptions()
     if opts.catalog is None:
         raise ValueError(
@@ -125,17 +135,17 @@ def compile_videos(
     for compile_pass in (_load, _lower_videos):
         compile_pass(c)
         if has_errors(c.diags):
-            return None, sort_diagnostics(c.diags), c.videos
+            return None, sort_diagnostics(c.diags + [d for gone in c.left_out for d in gone.errors()]), c.videos, []
     c.diags = sort_diagnostics(c.diags)
-    return _emit(c), c.diags, c.videos
+    return _emit(c), c.diags, c.videos, c.left_out
 
 
 def _load(c: _Compilation) -> None:
     """Parse the `--set` overrides, load and expand the spec into validated videos, apply `--preset`."""
     values, c.diags = parse_set([f"{k}={v}" for k, v in sorted(c.opts.overrides.items()) if k != PRESET_KEY])
-    c.videos, more = load_project(
-        c.recording, values, {s: c.catalog.engines(s) for s in ("voice", "video")}, c.catalog.voice_rates()
-    )
+    engines = {s: c.catalog.engines(s) for s in ("voice", "video")}
+    left_out = c.left_out if c.opts.skip_invalid_videos else None
+    c.videos, more = load_project(c.recording, values, engines, c.catalog.voice_rates(), left_out)
     c.diags = c.diags + more
     c.diags += _override_preset(c.videos, c.opts.overrides.get(PRESET_KEY))
 
@@ -146,8 +156,7 @@ def _lower_videos(c: _Compilation) -> None:
     c.prices, price_diags = load_prices(c.recording)
     c.diags += price_diags
     c.lanes = make_lanes(c.hardware)
-    for video in c.videos:
-        _lower_video(c, video)
+    lower_each(c, _lower_video)
 
 
 def _video_inputs(

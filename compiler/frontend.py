@@ -18,6 +18,7 @@ from vidc.schemas.spec import VideoSpec
 
 from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics, suggest
 from .expand import Expanded, expand
+from .left_out import LeftOut, split_rows
 from .scalars import has_lone_surrogate, number_problem, short
 from .source import SourceMap, load_source, load_tree
 from .templating import referenced_names
@@ -45,6 +46,7 @@ class LoadedVideo:
     locate: Callable[[tuple], tuple[int, int]]  # path -> (line, col) in the spec, nearest known ancestor
     file: str = ""  # the spec's name, for diagnostics raised by later stages
     smap: SourceMap | None = field(default=None, repr=False, compare=False)
+    label: str = ""  # how diagnostics name its matrix row ("row 2 (rows.csv line 3)"); "" without a matrix
 
     def source_line(self, line: int) -> str:
         lines = self.smap.lines if self.smap else []
@@ -271,7 +273,11 @@ def _loaded_videos(
         assert spec is not None  # no errors means every row validated
         for i, scene in enumerate(spec.script.scenes or []):
             scene.scene_index = i + 1
-        videos.append(LoadedVideo(spec=spec, row=row.row, vars=row.vars, locate=smap.locate, file=name, smap=smap))
+        videos.append(
+            LoadedVideo(
+                spec=spec, row=row.row, vars=row.vars, locate=smap.locate, file=name, smap=smap, label=row.label
+            )
+        )
     return videos
 
 
@@ -280,9 +286,12 @@ def load_project(
     overrides: Mapping[str, Any],
     engines: dict[str, list[str]] | None = None,
     rates: Mapping[str, int] | None = None,
+    left_out: list[LeftOut] | None = None,
 ) -> tuple[list[LoadedVideo], list[Diagnostic]]:
     """Load, expand and validate a project spec. Videos are returned only when there is no error
     (warnings may accompany them); the diagnostics are sorted. Never raises on bad input.
+    With a `left_out` list, a matrix row whose errors are its own is left out (appended there) and the
+    other rows load as they would on their own (compiler/left_out.py).
 
     `engines`: stage -> engine names of the backend catalog (voice.engine, video.engine are checked);
     `rates`: voice engine -> words per minute from the catalog (without them: the common rate)."""
@@ -323,6 +332,10 @@ def load_project(
     expanded, project_diags = expand(tree, smap, spec_dir, src.read, variables)
     diags.extend(project_diags)
     specs, per_row = _validate_rows(expanded, smap, spec_dir, exists, engines, rates, dropped)
+    if left_out is not None and not has_errors(diags):
+        expanded, specs, per_row = split_rows(
+            expanded, specs, per_row, left_out, lambda ds: _at_set(ds, overrides, smap)
+        )
     diags.extend(_at_set(_merge_rows(per_row), overrides, smap))
     diags = sort_diagnostics(diags)
     if has_errors(diags):

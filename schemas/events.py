@@ -64,6 +64,25 @@ class Message(_Event):
     text: str
 
 
+class Problem(BaseModel):
+    """One error of a spec, as a diagnostic reports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(description="the diagnostic's stable code, e.g. E_FILE_NOT_FOUND")
+    where: str = Field(description="file:line:col in the spec (relative to the project)")
+    message: str
+    fix: str = Field("", description="the diagnostic's hint, when it has one")
+
+
+class VideoLeftOut(_Event):
+    event: Literal["video_left_out"] = "video_left_out"
+    video: str = Field(description="the video's name (`row N` when the row's name does not render)")
+    row: int = Field(description="its matrix row, counted from 1")
+    label: str = Field(description="how diagnostics name the row, e.g. `row 2 (rows.csv line 3)`")
+    problems: list[Problem] = Field(description="the errors of its row that left it out of the plan")
+
+
 class BuildFinished(_Event):
     event: Literal["build_finished"] = "build_finished"
     ok: bool
@@ -77,7 +96,15 @@ class BuildFinished(_Event):
 
 
 Event = Annotated[
-    BuildStarted | TaskStarted | TaskDone | TaskFailed | TaskSkipped | Published | Message | BuildFinished,
+    BuildStarted
+    | TaskStarted
+    | TaskDone
+    | TaskFailed
+    | TaskSkipped
+    | Published
+    | Message
+    | VideoLeftOut
+    | BuildFinished,
     Field(discriminator="event"),
 ]
 EVENT = TypeAdapter(Event)

@@ -29,12 +29,12 @@ from .common import (
     EnvironmentFault,
     UsageError,
     add_spec_args,
-    compile_spec,
     hardware_of,
     parse_overrides,
     require_ray,
     show_diagnostics,
 )
+from .left_out import RowsReporter, add_skip_arg, compile_keeping_rows, exit_status
 from .ray_args import add_ray_args, check_ray_args, ray_options
 from .saved_plan import Refused, _is_saved_plan, _load_saved_plan, _what_changed
 from .stock import stock_first
@@ -89,16 +89,17 @@ def register(sub) -> None:
         help="run the lanes as processes on this machine (local) or as actors on a Ray cluster (ray)",
     )
     add_ray_args(p)
+    add_skip_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Build; with --json the last line is always a `build_finished` event, whatever happened."""
-    reporter = Reporter("json" if args.json else "auto")
+    reporter = RowsReporter("json" if args.json else "auto")
     finished: list[bool] = []
     code = 1
     try:
-        code = _run(args, reporter, finished)
+        code = exit_status(args, _run(args, reporter, finished))
         return code
     except (Refused, StateFault, OSError) as exc:
         line = describe_oserror(exc) if isinstance(exc, OSError) and not isinstance(exc, StateFault) else str(exc)
@@ -118,12 +119,13 @@ def run(args) -> int:
             reporter.build_finished(ok=False, exit=code)
 
 
-def _run(args, reporter: Reporter, finished: list[bool]) -> int:
+def _run(args, reporter: RowsReporter, finished: list[bool]) -> int:
     check_ray_args(args)
     compiled = _compile(args)
     if isinstance(compiled, int):
         return compiled
     plan, spec, root, again = compiled
+    reporter.leave_out(getattr(args, "left_out", []))
     ceiling = _max_cost(args)
     journal_path = root / ".vidc" / "journal.log"
     ledger = _ledger(root)  # every paid request, journaled before it leaves (failed ones too)
@@ -169,7 +171,7 @@ def _compile(args):
         if args.executor == "ray" and not args.hardware and address:  # plan for the cluster the build runs on
             args.hardware = "ray:" + address
         hardware, overrides, calibration = hardware_of(args), parse_overrides(args.set, args.preset), None
-    plan, diags, root = compile_spec(spec, hardware, overrides, calibration)
+    plan, diags, root = compile_keeping_rows(args, spec, hardware, overrides, calibration)
     show_diagnostics(diags, spec)
     if plan is None:
         return 2
@@ -180,7 +182,7 @@ def _compile(args):
             file=sys.stderr,
         )
         return 2
-    return plan, spec, root, _Inputs(hardware, overrides, calibration)
+    return plan, spec, root, _Inputs(hardware, overrides, calibration, args.skip_invalid_rows)
 
 
 @dataclass(frozen=True)
@@ -190,16 +192,17 @@ class _Inputs:
     hardware: Any
     overrides: dict
     calibration: dict | None
+    skip_invalid: bool = False  # --skip-invalid-rows
 
 
 def _scripts_first(args, spec: Path, again: _Inputs, reporter: Reporter, guard, ceiling, journal_path: Path):
     """Write the scripts an LLM still owes, then compile again; the new plan and root, or an exit code."""
     from .script import generate_missing
 
-    code = generate_missing(spec, again.overrides, reporter, guard)
+    code = generate_missing(spec, again.overrides, reporter, guard, again.skip_invalid)
     if code:
         return code
-    plan, diags, root = compile_spec(spec, again.hardware, again.overrides, again.calibration)
+    plan, diags, root = compile_keeping_rows(args, spec, again.hardware, again.overrides, again.calibration)
     if plan is None:
         show_diagnostics(diags, spec)
         return 2

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_videos
+from vidc.compiler.compile import PRESET_KEY, CompileOptions, compile_rows
 from vidc.compiler.diagnostics import Diagnostic, format_all
 from vidc.schemas.hardware import Hardware
 from vidc.schemas.spec import PRESETS
@@ -95,10 +95,16 @@ def backend_catalog():
         raise EnvironmentFault(str(exc)) from exc
 
 
-def compile_spec(spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None):
+def compile_spec(
+    spec_path: Path,
+    hardware: Hardware,
+    overrides: dict[str, str],
+    calibration: dict | None = None,
+    skip_invalid: bool = False,
+):
     """Compile with the project's calibration (from `vidc calibrate`) unless one is given.
-    Returns (plan | None, diagnostics, project folder)."""
-    plan, diags, root, _ = compile_spec_videos(spec_path, hardware, overrides, calibration)
+    Returns (plan | None, diagnostics, project folder). `skip_invalid`: see compile_spec_rows."""
+    plan, diags, root, _, _ = compile_spec_rows(spec_path, hardware, overrides, calibration, skip_invalid)
     return plan, diags, root
 
 
@@ -106,6 +112,20 @@ def compile_spec_videos(
     spec_path: Path, hardware: Hardware, overrides: dict[str, str], calibration: dict | None = None
 ):
     """compile_spec, and the loaded, templated videos: (plan | None, diagnostics, project folder, videos)."""
+    plan, diags, root, videos, _ = compile_spec_rows(spec_path, hardware, overrides, calibration)
+    return plan, diags, root, videos
+
+
+def compile_spec_rows(
+    spec_path: Path,
+    hardware: Hardware,
+    overrides: dict[str, str],
+    calibration: dict | None = None,
+    skip_invalid: bool = False,
+):
+    """compile_spec_videos, and the videos left out: with `skip_invalid` (--skip-invalid-rows), a matrix
+    row whose errors are its own is left out of the plan instead of failing it.
+    (plan | None, diagnostics, project folder, videos, left out)."""
     src, root = project_sources(spec_path)
     scale = load_calibration(root) if calibration is None else calibration
     cat = backend_catalog()
@@ -119,9 +139,10 @@ def compile_spec_videos(
         model_facts=wan_model_facts(root),
         asset_size=project_asset_size(root),
         now_ms=int(time.time() * 1000),  # a publish_at in the past is a diagnostic
+        skip_invalid_videos=skip_invalid,
     )
-    plan, diags, videos = compile_videos(src, hardware, options)
-    return plan, diags, root, videos
+    plan, diags, videos, left_out = compile_rows(src, hardware, options)
+    return plan, diags, root, videos, left_out
 
 
 def show_diagnostics(diags: list[Diagnostic], spec_path: Path) -> None:
@@ -147,9 +168,11 @@ def compile_args(args):
 
 
 def compile_args_videos(args):
-    """compile_args, and the loaded, templated videos: (spec, plan | None, videos)."""
+    """compile_args, and the loaded, templated videos: (spec, plan | None, videos). With
+    --skip-invalid-rows, the videos left out are in `args.left_out` (cli/left_out.py shows them)."""
     spec = find_spec(args.spec)
     overrides = parse_overrides(args.set, getattr(args, "preset", None))
-    plan, diags, _, videos = compile_spec_videos(spec, hardware_of(args), overrides)
+    skip = bool(getattr(args, "skip_invalid_rows", False))
+    plan, diags, _, videos, args.left_out = compile_spec_rows(spec, hardware_of(args), overrides, None, skip)
     show_diagnostics(diags, spec)
     return spec, plan, videos

@@ -1,12 +1,14 @@
 """`vidc nightly`: the unattended job. It builds every video of the spec (a matrix) with `vidc build`,
 in a process of its own that it starts again when it dies (a killed driver, an out-of-memory kill),
-keeps going past a failed video (a failed task skips only what needs it), and writes a summary in the
+keeps going past a failed video (a failed task skips only what needs it) and past a matrix row with
+errors of its own (left out of the plan, as `--skip-invalid-rows` does), and writes a summary in the
 output folder: `nightly.json` (built, failed with why, work redone, time, cost) and `nightly.md`, a
 one-page review. Run it again the next night: what was built is up to date, so only what failed (and
 what changed) is rendered again; the summary lists what it retried.
 
-Exit status: 0 when every video was built, 1 when one or more failed (the summary says which), 2 for a
-spec problem (its diagnostics; nothing is built).
+Exit status: 0 when every video was built, 1 when one or more failed or were left out (the summary says
+which, a left-out row with its diagnostic: where and the fix), 2 for a spec problem that is not one
+row's own (its diagnostics; nothing is built).
 """
 
 from __future__ import annotations
@@ -26,16 +28,8 @@ from ..review.nightly import REVIEW, SUMMARY, previous_failed, redone as redone_
 from ..state.atomic import write_text
 from ..state.journal import Journal
 from ..state.workfolder import project_work_folder
-from .common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    UsageError,
-    add_spec_args,
-    compile_spec,
-    hardware_of,
-    parse_overrides,
-    show_diagnostics,
-)
+from .common import EXIT_FAILED, EXIT_OK, UsageError, add_spec_args, hardware_of, parse_overrides, show_diagnostics
+from .left_out import compile_keeping_rows, failures
 from .ray_args import add_ray_args
 
 EXIT_SPEC = 2
@@ -73,7 +67,8 @@ def publish_available() -> bool:
 
 
 def _build_argv(args, spec: Path, command: str = "build") -> list[str]:
-    argv = [sys.executable, "-c", BUILD, command, str(spec)] + (["--json"] if command == "build" else [])
+    argv = [sys.executable, "-c", BUILD, command, str(spec), "--skip-invalid-rows"]
+    argv += ["--json"] if command == "build" else []
     for flag, value in (("--hardware", args.hardware), ("--preset", args.preset)):
         if value:
             argv += [flag, value]
@@ -110,7 +105,8 @@ def run(args) -> int:
     if args.publish and not publish_available():
         raise UsageError("--publish runs `vidc publish`, which this version of vidc does not have")
     spec = find_spec(args.spec)
-    plan, diags, root = compile_spec(spec, hardware_of(args), parse_overrides(args.set, args.preset))
+    args.skip_invalid_rows = True  # a bad row never blocks the others: it is listed failed, with its diagnostic
+    plan, diags, root = compile_keeping_rows(args, spec, hardware_of(args), parse_overrides(args.set, args.preset))
     show_diagnostics(diags, spec)
     if plan is None:
         print("vidc: error: the spec has errors (above); nothing was built", file=sys.stderr)
@@ -129,6 +125,8 @@ def run(args) -> int:
             break
         print(f"vidc nightly: the build process ended with {code} before it finished; starting it again", flush=True)
     summary = summarise(plan, root, final, attempts)
+    summary["failed"].update(failures(args.left_out))
+    summary["videos"] += len(args.left_out)
     journal = Journal(project_work_folder(root).journal)
     summary.update(
         started=started_at.isoformat(timespec="seconds"),
@@ -152,5 +150,6 @@ def run(args) -> int:
 def _say(summary: dict, out_dir: Path) -> None:
     print(f"nightly: built {len(summary['built'])} of {summary['videos']} videos in {summary['seconds']:.0f}s")
     for name, failed in summary["failed"].items():
-        print(f"  failed {name}: {safe_text(failed['why'])}")
+        where = f" ({failed['label']}, {failed['where']})" if failed.get("where") else ""
+        print(f"  failed {name}: {safe_text(failed['why'])}{safe_text(where)}")
     print(f"summary: {out_dir / SUMMARY}\nreview:  {out_dir / REVIEW}")

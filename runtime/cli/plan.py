@@ -11,6 +11,7 @@ from vidc.compiler.textsafe import safe_text
 from ..state.atomic import write_text
 from ..state.confine import no_link_out
 from .common import UsageError, add_spec_args, compile_args_videos
+from .left_out import add_skip_arg, exit_status, show_left_out
 from .stock import plan_summary
 
 RENDER = {"text": to_text, "json": to_json, "dot": to_dot, "mermaid": to_mermaid}
@@ -64,6 +65,7 @@ def register(sub) -> None:
         metavar="SCENE",
         help="draw one scene's frame layout (card, captions, safe areas) as a PNG (-o FILE.png)",
     )
+    add_skip_arg(p)
     p.set_defaults(func=run)
 
 
@@ -72,6 +74,7 @@ def run(args) -> int:
     spec, plan, videos = compile_args_videos(args)
     if plan is None:
         return 2
+    show_left_out(args.left_out, spec)
     if args.output:  # inside the project, never through a link out of it
         no_link_out(spec.resolve().parent, args.output, "plan output")
     if args.frame is not None:
@@ -100,7 +103,7 @@ def run(args) -> int:
 
         for line in publish_lines(spec, plan, videos):
             print(safe_text(line), file=sys.stderr if args.output else sys.stdout)
-    return 0
+    return exit_status(args, 0)
 
 
 def _disk_line(plan, args) -> str:

@@ -17,11 +17,12 @@ from .common import (
     EnvironmentFault,
     UsageError,
     add_spec_args,
-    compile_spec_videos,
+    compile_spec_rows,
     hardware_of,
     parse_overrides,
     show_diagnostics,
 )
+from .left_out import add_skip_arg, show_left_out
 
 
 def register(sub) -> None:
@@ -44,6 +45,7 @@ def register(sub) -> None:
     p.add_argument("--credentials", metavar="FILE", help="authorised-user credentials JSON (default: the stored login)")
     p.add_argument("--account", default="default", help="login: the name to store the credentials under")
     p.add_argument("--client-secrets", metavar="FILE", help="login: the OAuth client (Google's installed-app JSON)")
+    add_skip_arg(p, exit_one=False)  # its exit status is the publishing's own
     p.set_defaults(func=run)
 
 
@@ -61,10 +63,12 @@ def run(args) -> int:
     if args.login_platform is not None:
         raise UsageError(f"unexpected argument {args.login_platform!r} (did you mean `vidc publish login ...`?)")
     spec = find_spec(args.spec)
-    plan, diags, root, videos = compile_spec_videos(spec, hardware_of(args), parse_overrides(args.set, args.preset))
+    overrides, skip = parse_overrides(args.set, args.preset), args.skip_invalid_rows
+    plan, diags, root, videos, args.left_out = compile_spec_rows(spec, hardware_of(args), overrides, None, skip)
     show_diagnostics(diags, spec)
     if plan is None:
         return 2
+    show_left_out(args.left_out, spec)
     jobs = make_jobs(videos, plan, spec.resolve().parent, args.platform)
     emit = _emitter(args.json)
     if not jobs:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from vidc.schemas.spec import PRESETS
 
+from .left_out import add_skip_arg
+
 
 def register(sub) -> None:
     p = sub.add_parser("review", help="write a static review site of the build: a card per video, a page per video")
@@ -34,6 +36,7 @@ def register(sub) -> None:
         "--serve", action="store_true", help="serve it on 127.0.0.1 (browsers load caption tracks only over http)"
     )
     p.add_argument("--port", type=int, default=8765, help="with --serve: the port (0: any free one)")
+    add_skip_arg(p, exit_one=False)  # the site shows the videos of the other rows
     p.set_defaults(func=run)
 
 
@@ -45,20 +48,21 @@ def run(args) -> int:
     from ..review.site import Site
     from ..state.confine import no_link_out, real_folder
     from ..state.workfolder import project_work_folder
-    from .common import EnvironmentFault, UsageError, compile_spec, hardware_of, parse_overrides, show_diagnostics
+    from .common import EnvironmentFault, UsageError, hardware_of, parse_overrides, show_diagnostics
+    from .left_out import compile_keeping_rows
 
     if args.serve and not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 0 (any free one) to 65535")
     spec = find_spec(args.spec)
     overrides = parse_overrides(args.set, args.preset)
-    plan, diags, root = compile_spec(spec, hardware_of(args), overrides)
+    plan, diags, root = compile_keeping_rows(args, spec, hardware_of(args), overrides)
     show_diagnostics(diags, spec)
     if plan is None:
         return 2
     project_work_folder(root)  # the checks a build runs: the journal and store are read only inside the project
     src, _ = project_sources(spec)
     values, _ = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
-    videos, _ = load_project(src, values)
+    videos, _ = load_project(src, values, left_out=[] if args.skip_invalid_rows else None)
     vars_by_video = {v.spec.name: dict(v.vars) for v in videos}
     from .publish import publish_states
 

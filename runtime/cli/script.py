@@ -19,10 +19,11 @@ from ..state.confine import confined, read_text, regular
 from .common import add_spec_args, backend_catalog, parse_overrides, show_diagnostics
 
 
-def _videos(spec: Path, overrides: dict[str, str]):
+def _videos(spec: Path, overrides: dict[str, str], skip_invalid: bool = False):
     src, root = project_sources(spec)
     values, diags = parse_set([f"{k}={v}" for k, v in sorted(overrides.items())])
-    videos, more = load_project(src, values, rates=backend_catalog().voice_rates())  # the compiler's rates
+    left_out = [] if skip_invalid else None  # --skip-invalid-rows: a row with errors of its own gets no script
+    videos, more = load_project(src, values, rates=backend_catalog().voice_rates(), left_out=left_out)
     return src, root, videos, diags + more
 
 
@@ -57,8 +58,10 @@ def _generate(video, target: Path, log, meter=None) -> str:
     )
 
 
-def _run(spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say, guard=None) -> int:
-    src, root, videos, diags = _videos(spec, overrides)
+def _run(
+    spec: Path, overrides: dict[str, str], *, refresh: bool, only_missing: bool, say, guard=None, skip_invalid=False
+) -> int:
+    src, root, videos, diags = _videos(spec, overrides, skip_invalid)
     show_diagnostics(diags, spec)
     if has_errors(diags):
         return 2
@@ -109,5 +112,7 @@ def run(args) -> int:
     return _run(find_spec(args.spec), parse_overrides(args.set), refresh=args.refresh, only_missing=False, say=print)
 
 
-def generate_missing(spec: Path, overrides: dict[str, str], reporter, guard=None) -> int:
-    return _run(spec, overrides, refresh=False, only_missing=True, say=reporter.message, guard=guard)
+def generate_missing(spec: Path, overrides: dict[str, str], reporter, guard=None, skip_invalid: bool = False) -> int:
+    return _run(
+        spec, overrides, refresh=False, only_missing=True, say=reporter.message, guard=guard, skip_invalid=skip_invalid
+    )

@@ -80,7 +80,8 @@ def stock_first(plan, spec: Path, root: Path, again, reporter):
         _pick(plan, spec, root, reporter.message)
     except StockError as exc:
         raise StateFault(str(exc)) from None
-    again_plan, diags, root = compile_spec(spec, again.hardware, again.overrides, again.calibration)
+    skip = getattr(again, "skip_invalid", False)  # --skip-invalid-rows
+    again_plan, diags, root = compile_spec(spec, again.hardware, again.overrides, again.calibration, skip)
     if again_plan is None:  # the lock was just written by vidc: a failure here is vidc's own
         raise StateFault(
             f"the stock lock written for {spec.name} does not compile: {diags[0].message if diags else ''}"

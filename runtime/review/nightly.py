@@ -108,6 +108,14 @@ def summarise(plan: Plan, root: Path, final: dict[str, Any], attempts: list[dict
     }
 
 
+def _left_out(failed: dict[str, Any]) -> str:
+    """For a video left out of the plan (a matrix row with errors of its own): the row, where, the fix."""
+    if not failed.get("where"):
+        return ""
+    fix = f"; fix: {failed['fix']}" if failed.get("fix") else ""
+    return f": {failed['label']} left out of the plan, error[{failed['code']}] at `{failed['where']}`{fix}"
+
+
 def review(summary: dict[str, Any]) -> str:
     """The one-page Markdown review of a summary."""
     s = summary
@@ -125,7 +133,8 @@ def review(summary: dict[str, Any]) -> str:
         lines.append(f"- retried from the last run: {', '.join(s['retried'])}")
     lines += ["", "## Failed", ""]
     lines += [
-        f"- **{name}**: {f['why']}" + (f" (`{f['task']}`)" if f["task"] else "") for name, f in s["failed"].items()
+        f"- **{name}**: {f['why']}" + (f" (`{f['task']}`)" if f["task"] else "") + _left_out(f)
+        for name, f in s["failed"].items()
     ]
     if not s["failed"]:
         lines.append("none")
