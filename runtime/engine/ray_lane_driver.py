@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import ray
 from ray.exceptions import RayError, RayTaskError
@@ -25,9 +25,6 @@ from .lanes import Ended, Gone, Lost, Note, Ready, Report, Returned, Run
 from .ray_actors import first_line as _first_line, kill as _kill
 from .ray_lane import pack, unpack
 from .ray_orphans import NAMESPACE, PING_S, actor_name, grace_s
-
-if TYPE_CHECKING:
-    from .ray_executor import RayPool
 
 START_PATIENCE_S = 2.0  # an actor not started after this long is checked against the live nodes
 ROOM_PATIENCE_S = 10.0  # ... and after this long its task goes to other lanes while it waits for room
@@ -55,7 +52,7 @@ class Flight:
 class RayLane:
     """One lane as a Ray actor: at most one task in flight (or waiting for the actor to start)."""
 
-    def __init__(self, pool: RayPool, lane: PlanLane):
+    def __init__(self, pool: Any, lane: PlanLane):  # pool: ray_executor.RayPool (which imports this)
         self.id, self.pool, self.lane = lane.id, pool, lane
         self.device = lane_device(lane, pool.hardware)
         self.actor: LaneActor | None = None
