@@ -98,6 +98,10 @@ class Backend(ABC):
     def setup(self, device: str) -> None:  # noqa: B027 - optional hook
         """Load what every task of this worker shares (a model). Called once, lazily."""
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Load, after setup(), what the first task would otherwise load (a model's session): a lane
+        calls it while it waits for its first task, so that task (and a fault during it) is short."""
+
     @abstractmethod
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:
         """Write outputs into ctx.out and return measurements."""

@@ -54,6 +54,9 @@ class PiperVoice(Backend):
 
         self.synth = PiperSynth()
 
+    def warm(self) -> None:
+        self.synth.load()
+
     def run(self, ctx: TaskContext, params: VoiceParams) -> dict[str, Any]:  # type: ignore[override]
         from vidc.runtime.media.piper_voice import voice_result, written_words
 

@@ -190,7 +190,7 @@ class Executor:
             del self.lanes[lane_id]
         for lane_id in sorted(self.impls):
             if planned.get(lane_id):
-                self.impls[lane_id].start()
+                self.impls[lane_id].start(sorted({self.tasks[t].backend for t in planned[lane_id]}))
 
     def _loop(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         while any(planned.values()) or self.running:

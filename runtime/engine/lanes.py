@@ -4,7 +4,8 @@ The scheduler (executor.py) owns the running tasks, the planned queues and skipp
 what it is given. The local lanes are worker processes fed through queue files (local_lanes.py); the
 Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through five calls:
 
-- `start()`: get ready before the first task (a Ray actor starts now; a local worker with its first task);
+- `start(backends)`: get ready before the first task: start the Ray actor or local worker now, and
+  load the models of its planned tasks' backends while it waits (Backend.warm);
 - `submit(run)`: run one task descriptor (one at a time per lane);
 - `poll()`: what happened since the last call, as reports (never blocks for long);
 - `release()`: the lane's device joins another lane's context-parallel group: free its loaded models;
@@ -83,7 +84,9 @@ Report = Ended | Lost | Returned | Ready | Gone | Note
 class Lane(Protocol):
     id: str
 
-    def start(self) -> None: ...
+    def start(self, backends: list[str]) -> None:
+        """The lane has planned work, for these backends: get ready (start a worker, load models)."""
+        ...
 
     def submit(self, run: Run) -> None: ...
 

@@ -61,11 +61,13 @@ class LocalLane:
         self.proc: subprocess.Popen | None = None
         self.current: str | None = None  # the task its worker was given and has not journaled an end for
 
-    def start(self) -> None:
-        """Nothing yet: the worker process starts with the lane's first task."""
+    def start(self, backends: list[str]) -> None:
+        """The worker starts now and warms the backends of the lane's planned tasks while the lane waits
+        for its first task (worker.warm)."""
+        self._ensure_worker(backends)
 
     def submit(self, run: Run) -> None:
-        self._ensure_worker()
+        self._ensure_worker([])
         queues.append(self.pool.work.queue(self.id), run.task, run.desc_rel, f"store/tmp/{run.out_name}")
         self.current = run.task
 
@@ -110,7 +112,7 @@ class LocalLane:
         tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.exists() else []
         return f"the {self.id} worker died (exit {self.proc.returncode})\n" + "\n".join(tail)
 
-    def _ensure_worker(self) -> None:
+    def _ensure_worker(self, warm: list[str]) -> None:
         if self._alive():
             return
         env, device = worker_env(self.lane, self.pool.hardware)
@@ -128,6 +130,7 @@ class LocalLane:
                     device,
                     str(offset),
                     str(self.pool.project_dir),
+                    ",".join(warm),
                 ],
                 env=env,
                 stdout=log,

@@ -31,7 +31,7 @@ from ..backends.spend import RemoteLedger, use_remote
 from ..state.node_cache import Holds, prune
 from ..state.store import Store, file_sha256, tree_hash
 from .ray_orphans import Idle
-from .worker import Roots, run_task
+from .worker import Roots, run_task, warm
 
 
 def pack(folder: Path) -> dict[str, bytes]:
@@ -120,6 +120,14 @@ class LaneWorker:
             "pid": os.getpid(),
             "sees_project": self.project is not None,
         }
+
+    def warm(self, backends: list[str]) -> None:
+        """Load the models of the lane's planned tasks before the first one (worker.warm)."""
+        self.idle.busy(True)
+        try:
+            warm(self.backends, backends, self.device)
+        finally:
+            self.idle.busy(False)
 
     def ping(self) -> None:
         """The driver is alive (it calls this while the lane has nothing to run)."""

@@ -60,8 +60,9 @@ class RayLane:
         self.unsent: Flight | None = None  # the task waiting for the actor to start
         self.waiting = False  # it gave its task back while waiting for room
 
-    def start(self) -> None:
-        self._actor()  # every busy lane's actor starts at once, in parallel
+    def start(self, backends: list[str]) -> None:
+        actor = self._actor()  # every busy lane's actor starts at once, in parallel
+        actor.handle.warm.remote(backends)  # runs before its first task (one caller's calls keep their order)
 
     def submit(self, run: Run) -> None:
         # Exactly the descriptor a local worker reads: the file just written (canonical, keys sorted).

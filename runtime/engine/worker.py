@@ -20,8 +20,8 @@ from pathlib import Path
 from vidc.schemas.descriptor import TaskDescriptor
 from vidc.schemas.journal import Claimed, Done, Failed
 
-from ..backends.base import BackendError, TaskContext
-from ..backends.registry import create
+from ..backends.base import Backend, BackendError, TaskContext
+from ..backends.registry import create, load_class
 from ..state.faults import describe_oserror
 from ..state.journal import Journal
 from ..state.orphans import hold_as_worker
@@ -81,6 +81,24 @@ def run_task(backends: dict, desc: TaskDescriptor, out: Path, device: str, log, 
             time.sleep(delay)
 
 
+def warm(backends: dict, names: list[str], device: str) -> None:
+    """Set up and warm the backends of this lane's planned tasks that have something to warm (their
+    model's session), before the first task: the load overlaps the tasks other lanes run meanwhile. A
+    backend that fails here is left for its first task, which reports the failure."""
+    for name in names:
+        try:
+            cls = load_class(name)
+            if cls.warm is Backend.warm:
+                continue
+            backend = cls()
+            backend.setup(device)
+            backend.warm()
+        except Exception as exc:  # a missing model, a broken install: the task says so, with its context
+            print(f"vidc worker: {name} was not warmed ({exc!r}); its first task loads it", file=sys.stderr)
+            continue
+        backends[name] = backend
+
+
 def _free_device_memory() -> None:
     import gc
 
@@ -118,6 +136,7 @@ def _main(argv: list[str]) -> int:
     journal = Journal(work.journal)
     reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
     backends: dict = {}
+    warm(backends, [n for n in argv[5].split(",") if n] if len(argv) > 5 else [], device)
     idle = 0.002
     while True:
         lines = reader.next_lines()

@@ -163,6 +163,10 @@ class PiperSynth:
             _MODEL_CACHE[key] = data
             return data
 
+    def load(self) -> None:
+        """Make the session now (it is otherwise made by the first synthesis)."""
+        self._voice()
+
     def _voice(self):
         """One onnxruntime session per PiperSynth, made on first use: the model's noise is a constant
         (see `_stateless_noise`), so every run starts from the same state without a new session."""
