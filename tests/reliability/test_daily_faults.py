@@ -93,7 +93,10 @@ def test_a_matrix_under_random_sigkills_is_byte_identical_with_little_work_redon
 
 def test_the_workers_of_a_killed_driver_finish_their_task_and_the_next_build_keeps_it(tiny: Path) -> None:
     """SIGKILL of the driver alone: its lane workers finish the task they run and journal it; the build
-    started right after waits for them, then takes that work as finished instead of running it again."""
+    started right after waits for them, then takes that work as finished instead of running it again.
+    (The voice worker is paused while the driver dies and the next build starts, so that it is still
+    mid-task then however fast the task is; it goes on once that build says it waits for it.)"""
+    import json
     import os
     import signal
     import subprocess
@@ -102,17 +105,28 @@ def test_the_workers_of_a_killed_driver_finish_their_task_and_the_next_build_kee
     for name in (".vidc", "build"):
         shutil.rmtree(tiny / name)
     journal = tiny / ".vidc" / "journal.log"
-    proc = subprocess.Popen(
-        [vidc_exe(), "build", str(tiny), "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    argv = [vidc_exe(), "build", str(tiny), "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and "/voice/" not in (journal.read_text() if journal.exists() else ""):
-        time.sleep(0.01)  # the voice task was claimed: it runs for a while (Piper loads its voice)
+    claim = None
+    while claim is None and time.monotonic() < deadline:
+        lines = journal.read_text().splitlines() if journal.exists() else []
+        claim = next((json.loads(ln) for ln in lines if '"claimed"' in ln and "/voice/" in ln), None)
+        time.sleep(0.005)
+    assert claim is not None
+    os.kill(claim["pid"], signal.SIGSTOP)  # the voice worker, mid-task
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    again = vidc("build", str(tiny), "--json")
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert "waiting for the workers of a build that was killed" in again.stdout
+    again = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = again.stdout.readline()
+        while first and "waiting for the workers of a build that was killed" not in first:
+            first = again.stdout.readline()
+        assert first, "the next build did not wait for the killed build's worker"
+    finally:
+        os.kill(claim["pid"], signal.SIGCONT)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-2000:]
     records = done_records(tiny)
     voice = [r for r in records if "/voice/" in r.task]
     assert len(voice) == 1
