@@ -100,15 +100,24 @@ def test_a_job_that_never_finishes_is_cancelled_after_timeout_s_and_tried_again(
         assert [j["state"] for j in result["jobs"]] == ["timed_out", "completed"]
 
 
+def _quick_backoff() -> tuple[OpenAIVideos, list[float]]:
+    """A backend whose backoff waits are recorded and cut to 10 ms (the downloads' 2, 4, 8 s)."""
+    b, waits = _backend(), []
+    b.sleep = lambda s: (waits.append(s), time.sleep(min(s, 0.01)))[-1]
+    return b, waits
+
+
 def test_a_truncated_or_non_video_download_is_fetched_again_never_kept(tmp_path):
     with FakeVideos() as fake:
         fake.bad_downloads(2)
         ctx = _ctx(tmp_path)
-        result = _backend().run(ctx, _params(fake))
+        backend, waits = _quick_backoff()
+        result = backend.run(ctx, _params(fake))
         assert fake.creates == 1 and result["frames"] == 8
+        assert [w for w in waits if w >= 1] == [2.0, 4.0]  # it backed off before each new download
     with FakeVideos() as fake:  # three bad answers: that job is given up, a new one made
         fake.bad_downloads(3)
-        result = _backend().run(_ctx(tmp_path, task="kite/video/scene-02/chunk-01"), _params(fake))
+        result = _quick_backoff()[0].run(_ctx(tmp_path, task="kite/video/scene-02/chunk-01"), _params(fake))
         assert fake.creates == 2 and result["jobs"][0]["state"] == "bad_download"
         assert "not a video" in result["jobs"][0]["error"] or "decode" in result["jobs"][0]["error"]
 
