@@ -98,9 +98,11 @@ class Backend(ABC):
     def setup(self, device: str) -> None:  # noqa: B027 - optional hook
         """Load what every task of this worker shares (a model). Called once, lazily."""
 
-    def warm(self) -> None:  # noqa: B027 - optional hook
-        """Load, after setup(), what the first task would otherwise load (a model's session): a lane
-        calls it while it waits for its first task, so that task (and a fault during it) is short."""
+    def warm(self, params: dict[str, Any], project_dir: Path) -> None:  # noqa: B027 - optional hook
+        """Load, after setup(), what the first task would otherwise load (a model, its session): a lane
+        calls it while it waits for its first task, with that task's params (`@{project:...}` resolved;
+        references to other tasks' outputs are not, since those may not exist yet), so that task (and a
+        fault during it) is short. It must not write anything the task's output depends on."""
 
     @abstractmethod
     def run(self, ctx: TaskContext, params: BaseModel) -> dict[str, Any]:

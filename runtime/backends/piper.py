@@ -4,6 +4,7 @@ It says the normalised text (`spoken`) and times the written words for the capti
 from __future__ import annotations
 
 from importlib.metadata import version as pkg_version
+from pathlib import Path
 from typing import Any
 
 from vidc.schemas.catalog import Facts, Needs, Problem
@@ -54,7 +55,7 @@ class PiperVoice(Backend):
 
         self.synth = PiperSynth()
 
-    def warm(self) -> None:
+    def warm(self, params: dict[str, Any], project_dir: Path) -> None:
         self.synth.load()
 
     def run(self, ctx: TaskContext, params: VoiceParams) -> dict[str, Any]:  # type: ignore[override]

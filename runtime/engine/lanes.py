@@ -4,8 +4,8 @@ The scheduler (executor.py) owns the running tasks, the planned queues and skipp
 what it is given. The local lanes are worker processes fed through queue files (local_lanes.py); the
 Ray lanes are actors on a cluster (ray_executor.py). A lane is driven through five calls:
 
-- `start(backends)`: get ready before the first task: start the Ray actor or local worker now, and
-  load the models of its planned tasks' backends while it waits (Backend.warm);
+- `start(warm)`: get ready before the first task: start the Ray actor or local worker now, and load
+  the models of its planned tasks' backends while it waits (Backend.warm);
 - `submit(run)`: run one task descriptor (one at a time per lane);
 - `poll()`: what happened since the last call, as reports (never blocks for long);
 - `release()`: the lane's device joins another lane's context-parallel group: free its loaded models;
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from vidc.schemas.descriptor import TaskDescriptor
 from vidc.schemas.journal import Done, Failed
@@ -32,6 +32,14 @@ class Run:
     desc: TaskDescriptor
     desc_rel: str
     out_name: str
+
+
+@dataclass(frozen=True)
+class Warm:
+    """A backend a lane's planned tasks use, and the params of the first of them (Backend.warm)."""
+
+    backend: str
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,8 @@ Report = Ended | Lost | Returned | Ready | Gone | Note
 class Lane(Protocol):
     id: str
 
-    def start(self, backends: list[str]) -> None:
-        """The lane has planned work, for these backends: get ready (start a worker, load models)."""
+    def start(self, warm: list[Warm]) -> None:
+        """The lane has planned work: get ready (start its worker, warm these backends' models)."""
         ...
 
     def submit(self, run: Run) -> None: ...

@@ -4,6 +4,7 @@ lanes read those records back from the journal and report them to the scheduler.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,9 +18,10 @@ from vidc.schemas.plan import Lane as PlanLane
 
 from ..media.tools import die_with_parent
 from ..state import queues
+from ..state.atomic import write_text
 from ..state.journal import Journal
 from ..state.workfolder import WorkFolder
-from .lanes import Ended, Lane, Lost, Report, Run
+from .lanes import Ended, Lane, Lost, Report, Run, Warm
 
 STOP_PATIENCE_S = 5.0  # how long stopped workers get to finish their line before they are sent SIGTERM
 
@@ -61,13 +63,16 @@ class LocalLane:
         self.proc: subprocess.Popen | None = None
         self.current: str | None = None  # the task its worker was given and has not journaled an end for
 
-    def start(self, backends: list[str]) -> None:
+    def start(self, warm: list[Warm]) -> None:
         """The worker starts now and warms the backends of the lane's planned tasks while the lane waits
         for its first task (worker.warm)."""
-        self._ensure_worker(backends)
+        rel = f"queues/{self.id.replace(':', '_')}.warm.json"
+        specs = [{"backend": w.backend, "params": w.params} for w in warm]
+        write_text(self.pool.work.root / rel, json.dumps(specs, sort_keys=True, ensure_ascii=False))
+        self._ensure_worker(rel)
 
     def submit(self, run: Run) -> None:
-        self._ensure_worker([])
+        self._ensure_worker("")
         queues.append(self.pool.work.queue(self.id), run.task, run.desc_rel, f"store/tmp/{run.out_name}")
         self.current = run.task
 
@@ -112,7 +117,7 @@ class LocalLane:
         tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.exists() else []
         return f"the {self.id} worker died (exit {self.proc.returncode})\n" + "\n".join(tail)
 
-    def _ensure_worker(self, warm: list[str]) -> None:
+    def _ensure_worker(self, warm: str) -> None:
         if self._alive():
             return
         env, device = worker_env(self.lane, self.pool.hardware)
@@ -130,7 +135,7 @@ class LocalLane:
                     device,
                     str(offset),
                     str(self.pool.project_dir),
-                    ",".join(warm),
+                    warm,
                 ],
                 env=env,
                 stdout=log,

@@ -121,11 +121,12 @@ class LaneWorker:
             "sees_project": self.project is not None,
         }
 
-    def warm(self, backends: list[str]) -> None:
+    def warm(self, specs: list[dict]) -> None:
         """Load the models of the lane's planned tasks before the first one (worker.warm)."""
         self.idle.busy(True)
         try:
-            warm(self.backends, backends, self.device)
+            if self.project is not None:  # a node that is sent the project's files warms nothing
+                warm(self.backends, specs, self.device, self.project)
         finally:
             self.idle.busy(False)
 

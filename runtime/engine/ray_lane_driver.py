@@ -21,7 +21,7 @@ from vidc.schemas.journal import Claimed, Done, Failed, Lost as LostRecord
 from vidc.schemas.plan import Lane as PlanLane
 
 from ..host.ray_cluster import lane_request
-from .lanes import Ended, Gone, Lost, Note, Ready, Report, Returned, Run
+from .lanes import Ended, Gone, Lost, Note, Ready, Report, Returned, Run, Warm
 from .ray_actors import first_line as _first_line, kill as _kill
 from .ray_lane import pack, unpack
 from .ray_orphans import NAMESPACE, PING_S, actor_name, grace_s
@@ -60,9 +60,10 @@ class RayLane:
         self.unsent: Flight | None = None  # the task waiting for the actor to start
         self.waiting = False  # it gave its task back while waiting for room
 
-    def start(self, backends: list[str]) -> None:
+    def start(self, warm: list[Warm]) -> None:
         actor = self._actor()  # every busy lane's actor starts at once, in parallel
-        actor.handle.warm.remote(backends)  # runs before its first task (one caller's calls keep their order)
+        specs = [{"backend": w.backend, "params": w.params} for w in warm]
+        actor.handle.warm.remote(specs)  # runs before its first task (one caller's calls keep their order)
 
     def submit(self, run: Run) -> None:
         # Exactly the descriptor a local worker reads: the file just written (canonical, keys sorted).

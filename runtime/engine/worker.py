@@ -81,18 +81,20 @@ def run_task(backends: dict, desc: TaskDescriptor, out: Path, device: str, log, 
             time.sleep(delay)
 
 
-def warm(backends: dict, names: list[str], device: str) -> None:
-    """Set up and warm the backends of this lane's planned tasks that have something to warm (their
-    model's session), before the first task: the load overlaps the tasks other lanes run meanwhile. A
-    backend that fails here is left for its first task, which reports the failure."""
-    for name in names:
+def warm(backends: dict, specs: list[dict], device: str, project: Path) -> None:
+    """Set up and warm the backends of this lane's planned tasks that have something to warm (a model,
+    its session), before the first task: the load overlaps the tasks other lanes run meanwhile. `specs`:
+    [{"backend": name, "params": the first such task's params}]. A backend that fails here is left for
+    its first task, which reports the failure."""
+    for spec in specs:
+        name = spec["backend"]
         try:
             cls = load_class(name)
-            if cls.warm is Backend.warm:
+            if cls.warm is Backend.warm or name in backends:
                 continue
             backend = cls()
             backend.setup(device)
-            backend.warm()
+            backend.warm(resolve_value(spec["params"], project_resolver(project)), project)
         except Exception as exc:  # a missing model, a broken install: the task says so, with its context
             print(f"vidc worker: {name} was not warmed ({exc!r}); its first task loads it", file=sys.stderr)
             continue
@@ -136,7 +138,8 @@ def _main(argv: list[str]) -> int:
     journal = Journal(work.journal)
     reader = QueueReader(work.queue(lane), int(argv[3]) if len(argv) > 3 else 0)
     backends: dict = {}
-    warm(backends, [n for n in argv[5].split(",") if n] if len(argv) > 5 else [], device)
+    if len(argv) > 5 and argv[5]:  # the lane's warm-up list (local_lanes.LocalLane.start)
+        warm(backends, json.loads((work.root / argv[5]).read_text(encoding="utf-8")), device, roots.project)
     idle = 0.002
     while True:
         lines = reader.next_lines()
