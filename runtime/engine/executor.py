@@ -31,7 +31,7 @@ from ..state.store import DIGEST
 from ..state.workfolder import WorkFolder
 from .dispatch import lane_can_run, pick, planned_queues
 from .events import Reporter
-from .lanes import Ended, Gone, Lane, LanePool, Lost, Note, Ready, Report, Returned, Run, Warm
+from .lanes import Ended, Gone, Lane, LanePool, Lost, Note, Ready, Report, Returned, Run, warm_list
 from .local_lanes import LocalPool
 from .publish import Publisher
 from .resolve import UnresolvedRef, make_resolver, task_descriptor
@@ -190,15 +190,7 @@ class Executor:
             del self.lanes[lane_id]
         for lane_id in sorted(self.impls):
             if planned.get(lane_id):
-                self.impls[lane_id].start(self._warm(planned[lane_id]))
-
-    def _warm(self, queue: list[str]) -> list[Warm]:
-        """Each backend of a lane's planned queue once, with the params of its first task there."""
-        first: dict[str, Warm] = {}
-        for tid in queue:
-            task = self.tasks[tid]
-            first.setdefault(task.backend, Warm(task.backend, task.params))
-        return [first[name] for name in sorted(first)]
+                self.impls[lane_id].start(warm_list([self.tasks[t] for t in planned[lane_id]]))
 
     def _loop(self, planned: dict[str, list[str]], publisher: Publisher) -> None:
         while any(planned.values()) or self.running:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from vidc.schemas.descriptor import TaskDescriptor
 from vidc.schemas.journal import Done, Failed
-from vidc.schemas.plan import Lane as PlanLane
+from vidc.schemas.plan import Lane as PlanLane, Task
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ class Warm:
 
     backend: str
     params: dict[str, Any]
+
+
+def warm_list(queue: list[Task]) -> list[Warm]:
+    """Each backend of a lane's planned queue once, with the params of its first task there."""
+    first: dict[str, Warm] = {}
+    for task in queue:
+        first.setdefault(task.backend, Warm(task.backend, task.params))
+    return [first[name] for name in sorted(first)]
 
 
 @dataclass(frozen=True)

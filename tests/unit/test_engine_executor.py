@@ -122,7 +122,7 @@ class _DyingLane:
     def __init__(self, lane_id: str, retry: bool = False):
         self.id, self.retry, self.given, self.reports = lane_id, retry, [], []
 
-    def start(self):
+    def start(self, warm):
         pass
 
     def submit(self, run):
@@ -147,6 +147,9 @@ class _Pool:
     def open(self, lanes, planned):
         self.lanes = {ln: _DyingLane(ln, self.retry) for ln in lanes}
         return dict(self.lanes)
+
+    def adopt(self, say):
+        pass
 
     def close(self):
         pass
@@ -209,7 +212,7 @@ class _RecordingLane:
         self.id, self.calls = lane_id, calls
         self.reports = []
 
-    def start(self):
+    def start(self, warm):
         self.calls.append(("start", self.id))
 
     def submit(self, run):
@@ -233,6 +236,9 @@ class _RecordingPool:
 
     def open(self, lanes, planned):
         return {ln: _RecordingLane(ln, self.calls) for ln in lanes}
+
+    def adopt(self, say):
+        pass
 
     def close(self):
         self.calls.append(("close",))
