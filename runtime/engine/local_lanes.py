@@ -82,7 +82,7 @@ class LocalLane:
             records = self.pool.take(self.id)  # it may have journaled its end just before it died
             if not records:
                 lost, self.current = self.current, None
-                return [Lost(lost, self._death(), retry=False)]
+                return [Lost(lost, self._death(), retry=True)]  # runs again, at most MAX_ATTEMPTS times
         if any(rec.task == self.current for rec in records):
             self.current = None
         return [Ended(rec) for rec in records]
