@@ -42,7 +42,7 @@ class Fault:
 class Attempt:
     rc: int
     wall_s: float
-    fault: Fault | None
+    faults: list[Fault] = field(default_factory=list)  # those that struck during it
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Supervised:
 
     @property
     def faults(self) -> list[Fault]:
-        return [a.fault for a in self.attempts if a.fault is not None and a.fault.t]
+        return [f for a in self.attempts for f in a.faults]
 
 
 def _rss(proc: psutil.Process) -> int:
@@ -149,20 +149,19 @@ def supervise(
     timeout: float = 3600,
     log: Callable[[str], None] = lambda msg: None,
 ) -> Supervised:
-    """Run `argv` (a `vidc build ... --json`) until it exits 0, injecting `faults` faults, one per attempt,
-    each at a random moment in `window` seconds after the attempt started; the kinds are drawn from
-    `kinds` with a Random(seed)."""
+    """Run `argv` (a `vidc build ... --json`) until it exits 0, injecting `faults` faults, each at a random
+    moment in `window` seconds after the attempt started (or, when the build lives through the one
+    before, as a worker kill lets it, after that one); the kinds are drawn from `kinds` with a Random(seed)."""
     rng = random.Random(seed)
     planned = [Fault(rng.choice(list(kinds)), rng.uniform(*window)) for _ in range(faults)]
     result = Supervised()
     started = time.monotonic()
     while len(result.attempts) < max_attempts and time.monotonic() - started < timeout:
-        fault = planned.pop(0) if planned else None
-        attempt = _attempt(argv, out_dir, fault, rng, kill_node, result, timeout)
+        attempt = _attempt(argv, out_dir, planned, rng, kill_node, result, timeout)
         result.attempts.append(attempt)
         log(
             f"  attempt {len(result.attempts)}: exit {attempt.rc} after {attempt.wall_s:.1f}s"
-            + (f", {fault.kind} killed at {fault.at:.1f}s ({fault.what})" if fault and fault.t else "")
+            + "".join(f", {f.kind} killed at {f.at:.1f}s ({f.what})" for f in attempt.faults)
         )
         if attempt.rc == 0:
             break  # built (a fault planned for later attempts never comes)
@@ -170,18 +169,22 @@ def supervise(
     return result
 
 
-def _attempt(argv, out_dir, fault, rng, kill_node, result: Supervised, timeout: float) -> Attempt:
+def _attempt(argv, out_dir, planned: list[Fault], rng, kill_node, result: Supervised, timeout: float) -> Attempt:
     t0 = time.monotonic()
+    fault = planned.pop(0) if planned else None
+    struck: list[Fault] = []
     with open(out_dir.parent / ".supervisor-stdout", "w") as out:
         proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         sampler = _Sampler(proc.pid, out_dir, result)
         sampler.start()
         try:
             while proc.poll() is None and time.monotonic() - t0 < timeout:
-                if fault is not None and not fault.t and time.monotonic() - t0 >= fault.at:
-                    _strike(fault, proc, rng, kill_node)
-                    if not fault.t:
-                        fault = None  # nothing to kill at that moment
+                if fault is not None and time.monotonic() - t0 >= fault.at:
+                    _strike(fault, proc, rng, kill_node)  # nothing to kill at that moment: it is dropped
+                    struck += [fault] if fault.t else []
+                    fault = planned.pop(0) if planned and fault.kind != "driver" else None
+                    if fault is not None:  # the build lives on: the next fault comes that long after this one
+                        fault.at += time.monotonic() - t0
                 time.sleep(0.05)
         finally:
             if proc.poll() is None:
@@ -190,7 +193,7 @@ def _attempt(argv, out_dir, fault, rng, kill_node, result: Supervised, timeout: 
             sampler.stop.set()
             sampler.join()
     result.last_stdout = (out_dir.parent / ".supervisor-stdout").read_text(errors="replace")
-    return Attempt(proc.returncode, time.monotonic() - t0, fault)
+    return Attempt(proc.returncode, time.monotonic() - t0, struck)
 
 
 def redone(journal: Path, kill_times: Sequence[float]) -> tuple[float, float]:
